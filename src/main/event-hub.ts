@@ -1,0 +1,100 @@
+/**
+ * Engine events for every face (IPC, SSE), coalesced so that 20,000 jobs a second do not
+ * become 20,000 messages a second: job changes go out every `changesMs` (latest state per
+ * job, at most `maxChanges`, else `truncated` and clients refetch), counts at most every
+ * `countsMs` when something may have moved them, progress every `progressMs`.
+ */
+import type { EngineEvent, EngineEvents, JobChange } from '../shared/contract'
+
+export interface EventHubOptions {
+  changesMs: number
+  countsMs: number
+  progressMs: number
+  maxChanges: number
+}
+
+export const DEFAULT_EVENT_TIMING: EventHubOptions = { changesMs: 100, countsMs: 250, progressMs: 250, maxChanges: 500 }
+
+type Progress = EngineEvents['progress']['updates'][number]
+
+export class EventHub {
+  private readonly listeners = new Set<(event: EngineEvent) => void>()
+  private changes = new Map<number, JobChange>()
+  private truncated = false
+  private progress = new Map<number, Progress>()
+  private countsDirty = false
+  private readonly timers: NodeJS.Timeout[]
+
+  constructor(
+    private readonly readCounts: () => Promise<EngineEvents['counts']>,
+    private readonly options: EventHubOptions = DEFAULT_EVENT_TIMING,
+  ) {
+    const every = (ms: number, flush: () => void) => {
+      const timer = setInterval(flush, ms)
+      timer.unref()
+      return timer
+    }
+    this.timers = [
+      every(options.changesMs, () => this.flushChanges()),
+      every(options.countsMs, () => void this.flushCounts()),
+      every(options.progressMs, () => this.flushProgress()),
+    ]
+  }
+
+  subscribe(listener: (event: EngineEvent) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  jobsChanged(changes: JobChange[]): void {
+    if (this.listeners.size === 0) return
+    for (const change of changes) {
+      this.changes.delete(change.id)
+      this.changes.set(change.id, change)
+      this.progress.delete(change.id)
+    }
+    if (this.changes.size > this.options.maxChanges) {
+      this.truncated = true
+      this.changes.clear()
+    }
+    this.countsDirty = true
+  }
+
+  countsMayChange(): void {
+    this.countsDirty = true
+  }
+
+  progressed(update: Progress): void {
+    if (this.listeners.size > 0) this.progress.set(update.id, update)
+  }
+
+  private emit(event: EngineEvent): void {
+    for (const listener of this.listeners) listener(event)
+  }
+
+  private flushChanges(): void {
+    if (this.changes.size === 0 && !this.truncated) return
+    const data = { changes: [...this.changes.values()], truncated: this.truncated }
+    this.changes = new Map()
+    this.truncated = false
+    this.emit({ type: 'jobs', data })
+  }
+
+  private async flushCounts(): Promise<void> {
+    if (!this.countsDirty || this.listeners.size === 0) return
+    this.countsDirty = false
+    this.emit({ type: 'counts', data: await this.readCounts() })
+  }
+
+  private flushProgress(): void {
+    if (this.progress.size === 0) return
+    const updates = [...this.progress.values()]
+    this.progress = new Map()
+    this.emit({ type: 'progress', data: { updates } })
+  }
+
+  close(): void {
+    for (const timer of this.timers) clearInterval(timer)
+    this.listeners.clear()
+  }
+}

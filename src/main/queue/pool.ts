@@ -1,0 +1,74 @@
+/**
+ * The worker pool: piscina running src/workers/attempt, one attempt per task. Progress
+ * comes back and cancels go out on one BroadcastChannel per pool (see workers/protocol).
+ */
+import { randomUUID } from 'node:crypto'
+import { BroadcastChannel } from 'node:worker_threads'
+import { Piscina } from 'piscina'
+import type { AttemptOutcome, AttemptTask, ChannelMessage } from '../../workers/protocol'
+
+export interface PoolOptions {
+  workerFile: string
+  threads: number
+  /** Attempts one thread runs at once (they mostly wait on I/O or timers). */
+  tasksPerThread: number
+}
+
+export type ProgressMessage = Extract<ChannelMessage, { type: 'progress' }>
+
+export class AttemptPool {
+  private readonly piscina: Piscina
+  private readonly channel: BroadcastChannel
+  readonly channelName = `genops-attempts-${randomUUID()}`
+
+  constructor(options: PoolOptions, onProgress: (message: ProgressMessage) => void) {
+    this.piscina = new Piscina({
+      filename: options.workerFile,
+      minThreads: options.threads,
+      maxThreads: options.threads,
+      concurrentTasksPerWorker: options.tasksPerThread,
+      idleTimeout: Infinity,
+      // From source the worker is TypeScript: let tsx load it (a build runs the bundled .js).
+      execArgv: options.workerFile.endsWith('.ts') ? ['--import', 'tsx'] : [],
+    })
+    this.channel = new BroadcastChannel(this.channelName)
+    this.channel.onmessage = (event) => {
+      const message = (event as { data: ChannelMessage }).data
+      if (message.type === 'progress') onProgress(message)
+    }
+  }
+
+  run(task: Omit<AttemptTask, 'channel'>): Promise<AttemptOutcome> {
+    return this.piscina.run({ ...task, channel: this.channelName } satisfies AttemptTask) as Promise<AttemptOutcome>
+  }
+
+  /** Asks whichever thread runs the job to abort it. */
+  cancel(id: number): void {
+    this.channel.postMessage({ type: 'cancel', id } satisfies ChannelMessage)
+  }
+
+  /** Stops a thread that did not honour a cancel; piscina starts a fresh one. */
+  terminateThread(threadId: number): boolean {
+    const thread = this.piscina.threads.find((worker) => worker.threadId === threadId)
+    if (!thread) return false
+    void thread.terminate()
+    return true
+  }
+
+  get threads(): number {
+    return this.piscina.threads.length
+  }
+
+  get utilization(): number {
+    return this.piscina.utilization
+  }
+
+  get queuedTasks(): number {
+    return this.piscina.queueSize
+  }
+
+  async destroy(): Promise<void> {
+    this.channel.close()
+    await this.piscina.destroy()
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * What an operator does to jobs: cancel, retry, delete, clean, and the retention that
+ * keeps the file from growing without bound. Bulk work runs in bounded slices, one
+ * transaction each, so no single call holds the main thread or the write lock for long.
+ */
+import type { Database } from 'better-sqlite3'
+import { OperationError, type JobChange } from '../../../shared/contract'
+import type { JobSummary, StoredState } from '../../../shared/jobs'
+import { sql } from '../../db/connection'
+import type { RetentionPolicy } from '../store'
+import { adjustCounts, readSummary, recordEvent, shownState } from './rows'
+
+const SLICE = 2000
+
+function currentRow(db: Database, id: number) {
+  const row = sql(db, 'SELECT state, run_at, attempts_made, started_at FROM jobs WHERE id = ?').get(id) as
+    | { state: StoredState; run_at: number; attempts_made: number; started_at: number | null }
+    | undefined
+  if (!row) throw new OperationError('NOT_FOUND', `job ${id} does not exist`)
+  return row
+}
+
+/**
+ * Cancels a queued job at once. An active job is cancelled in the database first (its
+ * result, if one still comes, is then ignored) and the caller stops its worker.
+ */
+export function cancelJob(db: Database, id: number, now: number): { job: JobSummary; change: JobChange | null; wasActive: boolean } {
+  return db.transaction(() => {
+    const row = currentRow(db, id)
+    if (row.state !== 'queued' && row.state !== 'active') {
+      throw new OperationError('CONFLICT', `job ${id} is already ${row.state}: only queued and active jobs can be cancelled`)
+    }
+    sql(db, `UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL,
+      error_category = 'CANCELLED', last_error = 'cancelled by the operator' WHERE id = ?`).run(now, now, id)
+    if (row.state === 'active') {
+      sql(db, `INSERT INTO job_attempts (job_id, number, started_at, ended_at, outcome, error_category, error)
+        VALUES (?, ?, ?, ?, 'cancelled', 'CANCELLED', 'cancelled by the operator')`).run(id, row.attempts_made, row.started_at ?? now, now)
+    }
+    recordEvent(db, id, now, shownState(row.state, row.run_at, now), 'cancelled', 'cancelled by the operator')
+    adjustCounts(db, { [row.state]: -1, cancelled: 1 })
+    return { job: readSummary(db, id, now)!, change: { id, state: 'cancelled' as const, attemptsMade: row.attempts_made }, wasActive: row.state === 'active' }
+  }).immediate()
+}
+
+/** Sends a finished job back to the queue with fresh attempts. */
+export function retryJob(db: Database, id: number, now: number, from: readonly StoredState[]): { job: JobSummary; change: JobChange } {
+  return db.transaction(() => {
+    const row = currentRow(db, id)
+    if (!from.includes(row.state)) {
+      throw new OperationError('CONFLICT', `job ${id} is ${row.state}: only ${from.join(' or ')} jobs can be retried here`)
+    }
+    requeue(db, id, now)
+    recordEvent(db, id, now, row.state, 'queued', 'retried by the operator')
+    adjustCounts(db, { [row.state]: -1, queued: 1 })
+    return { job: readSummary(db, id, now)!, change: { id, state: 'queued' as const, attemptsMade: 0 } }
+  }).immediate()
+}
+
+function requeue(db: Database, id: number, now: number): void {
+  sql(db, `UPDATE jobs SET state = 'queued', run_at = ?, updated_at = ?, finished_at = NULL, attempts_made = 0,
+    stalled_count = 0, last_error = NULL, error_category = NULL, output = NULL WHERE id = ?`).run(now, now, id)
+}
+
+/** Every dead job back to the queue with fresh attempts, a slice per transaction. */
+export function retryAllDead(db: Database, now: number): number {
+  let retried = 0
+  for (;;) {
+    const moved = db.transaction(() => {
+      const ids = sql(db, `SELECT id FROM jobs WHERE state = 'dead' ORDER BY id LIMIT ?`).pluck().all(SLICE) as number[]
+      for (const id of ids) {
+        requeue(db, id, now)
+        recordEvent(db, id, now, 'dead', 'queued', 'retried by the operator (all dead jobs)')
+      }
+      adjustCounts(db, { dead: -ids.length, queued: ids.length })
+      return ids.length
+    }).immediate()
+    retried += moved
+    if (moved < SLICE) return retried
+  }
+}
+
+export function removeJob(db: Database, id: number): boolean {
+  return db.transaction(() => {
+    const row = sql(db, 'SELECT state FROM jobs WHERE id = ?').get(id) as { state: StoredState } | undefined
+    if (!row) return false
+    if (row.state === 'active') throw new OperationError('CONFLICT', `job ${id} is running: cancel it before deleting it`)
+    sql(db, 'DELETE FROM jobs WHERE id = ?').run(id)
+    adjustCounts(db, { [row.state]: -1 })
+    return true
+  }).immediate()
+}
+
+/** Removes finished jobs of a state that finished before `olderThan`; returns how many. */
+export function cleanJobs(db: Database, state: 'completed' | 'dead' | 'cancelled', olderThan: number, budget = Infinity): number {
+  return deleteInSlices(db, state, `state = @state AND finished_at < @olderThan`, { state, olderThan }, budget)
+}
+
+/** Most jobs one retention pass removes; the next pass takes the rest. */
+const RETENTION_BUDGET = 10_000
+
+export function applyRetention(db: Database, policy: RetentionPolicy, now: number): number {
+  let removed = 0
+  for (const [state, rule] of Object.entries(policy) as [keyof RetentionPolicy, RetentionPolicy[keyof RetentionPolicy]][]) {
+    removed += cleanJobs(db, state, now - rule.maxAgeMs, RETENTION_BUDGET - removed)
+    const count = sql(db, 'SELECT n FROM job_counts WHERE state = ?').pluck().get(state) as number
+    if (count <= rule.maxCount) continue
+    const cutoff = sql(db, 'SELECT id FROM jobs WHERE state = ? ORDER BY id DESC LIMIT 1 OFFSET ?').pluck().get(state, rule.maxCount) as
+      | number
+      | undefined
+    if (cutoff !== undefined) removed += deleteInSlices(db, state, 'state = @state AND id <= @cutoff', { state, cutoff }, RETENTION_BUDGET - removed)
+  }
+  return removed
+}
+
+function deleteInSlices(db: Database, state: StoredState, where: string, args: Record<string, string | number>, budget: number): number {
+  let removed = 0
+  const remove = sql(db, `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE ${where} LIMIT @slice)`)
+  while (removed < budget) {
+    const slice = Math.min(SLICE, budget - removed)
+    const changes = db.transaction(() => {
+      const n = remove.run({ ...args, slice }).changes
+      adjustCounts(db, { [state]: -n })
+      return n
+    }).immediate()
+    removed += changes
+    if (changes < slice) break
+  }
+  return removed
+}

@@ -1,0 +1,107 @@
+/** Reads for the screens and the CLI: counts, the newest page of jobs, one job in detail. */
+import type { Database } from 'better-sqlite3'
+import type { JobDetail, JobEvent, JobAttempt, JobSummary, QueueStats, StoredState } from '../../../shared/jobs'
+import { sql } from '../../db/connection'
+import type { ListOptions } from '../store'
+import { SUMMARY_COLUMNS, isRecord, isStringArray, parseJsonColumn, shownState, toSummary, type JobRow } from './rows'
+
+export function queueStats(db: Database, now: number): QueueStats {
+  const stored = Object.fromEntries(
+    (sql(db, 'SELECT state, n FROM job_counts').all() as { state: StoredState; n: number }[]).map((row) => [row.state, row.n]),
+  ) as Record<StoredState, number>
+  // Only the delayed part of the queue is counted by range, on the partial index of queued run_at.
+  const delayed = sql(db, `SELECT count(*) FROM jobs WHERE state = 'queued' AND run_at > ?`).pluck().get(now) as number
+  return {
+    counts: {
+      queued: (stored.queued ?? 0) - delayed,
+      delayed,
+      active: stored.active ?? 0,
+      completed: stored.completed ?? 0,
+      dead: stored.dead ?? 0,
+      cancelled: stored.cancelled ?? 0,
+    },
+    paused: isPaused(db),
+  }
+}
+
+export function isPaused(db: Database): boolean {
+  return sql(db, `SELECT value FROM queue_settings WHERE key = 'paused'`).pluck().get() === '1'
+}
+
+export function setPaused(db: Database, paused: boolean): void {
+  sql(db, `INSERT INTO queue_settings (key, value) VALUES ('paused', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(
+    paused ? '1' : '0',
+  )
+}
+
+/** The newest jobs first, a page at a time (keyset paging on id). */
+export function listJobs(db: Database, { state, batchId, beforeId, limit }: ListOptions, now: number): JobSummary[] {
+  const where: string[] = []
+  const args: Record<string, number | string> = { limit, now }
+  if (beforeId !== undefined) {
+    where.push('id < @beforeId')
+    args.beforeId = beforeId
+  }
+  if (batchId !== undefined) {
+    where.push('batch_id = @batchId')
+    args.batchId = batchId
+  }
+  if (state === 'delayed') where.push(`state = 'queued' AND run_at > @now`)
+  else if (state === 'queued') where.push(`state = 'queued' AND run_at <= @now`)
+  else if (state !== undefined) {
+    where.push('state = @state')
+    args.state = state
+  }
+  const text = `SELECT ${SUMMARY_COLUMNS} FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`
+  return (sql(db, text).all(args) as JobRow[]).map((row) => toSummary(row, now))
+}
+
+export function getJob(db: Database, id: number, now: number): JobDetail | null {
+  const row = sql(db, 'SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined
+  if (!row) return null
+  const events = (
+    sql(db, 'SELECT at, from_state, to_state, detail FROM job_events WHERE job_id = ? ORDER BY id').all(id) as {
+      at: number
+      from_state: JobEvent['to']
+      to_state: JobEvent['to']
+      detail: string | null
+    }[]
+  ).map((event): JobEvent => ({ at: event.at, from: event.from_state, to: event.to_state, detail: event.detail }))
+  const attempts = (
+    sql(db, `SELECT number, started_at, ended_at, outcome, error_category, error, input_tokens, output_tokens
+      FROM job_attempts WHERE job_id = ? ORDER BY id`).all(id) as {
+      number: number
+      started_at: number
+      ended_at: number
+      outcome: JobAttempt['outcome']
+      error_category: string | null
+      error: string | null
+      input_tokens: number | null
+      output_tokens: number | null
+    }[]
+  ).map(
+    (a): JobAttempt => ({
+      number: a.number,
+      startedAt: a.started_at,
+      endedAt: a.ended_at,
+      outcome: a.outcome,
+      errorCategory: a.error_category,
+      error: a.error,
+      inputTokens: a.input_tokens,
+      outputTokens: a.output_tokens,
+    }),
+  )
+  return {
+    ...toSummary(row, now),
+    promptPreview: row.prompt.slice(0, 120),
+    state: shownState(row.state, row.run_at, now),
+    prompt: row.prompt,
+    tags: parseJsonColumn(row.tags, [], isStringArray),
+    config: parseJsonColumn(row.config, {}, isRecord),
+    idempotencyKey: row.idempotency_key,
+    stalledCount: row.stalled_count,
+    output: row.output,
+    events,
+    attempts,
+  }
+}

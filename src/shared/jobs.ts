@@ -1,0 +1,115 @@
+/**
+ * Jobs as every face of GenOps sees them: the states of DESIGN.md, priorities, what an
+ * operator may submit, and what the engine reports back. Pure TypeScript and zod.
+ */
+import { z } from 'zod'
+
+/** States as stored. "delayed" is not stored: it is a queued job whose run_at is ahead. */
+export const STORED_STATES = ['queued', 'active', 'completed', 'dead', 'cancelled'] as const
+export type StoredState = (typeof STORED_STATES)[number]
+
+/** States as shown: queued jobs waiting for their run_at read as "delayed". */
+export const JOB_STATES = ['queued', 'delayed', 'active', 'completed', 'dead', 'cancelled'] as const
+export const JobState = z.enum(JOB_STATES)
+export type JobState = z.infer<typeof JobState>
+
+export const TERMINAL_STATES: readonly StoredState[] = ['completed', 'dead', 'cancelled']
+
+export const PRIORITIES = ['high', 'normal', 'low'] as const
+export const Priority = z.enum(PRIORITIES)
+export type Priority = z.infer<typeof Priority>
+
+/** Stored as a number so the claim index orders high before normal before low. */
+export const PRIORITY_RANK: Record<Priority, number> = { high: 0, normal: 1, low: 2 }
+export const PRIORITY_BY_RANK: readonly Priority[] = PRIORITIES
+
+export const DEFAULT_ATTEMPTS = 3
+export const MAX_ATTEMPTS = 100
+/** Longest prompt accepted in one job; longer ones are an operator mistake, not a job. */
+export const MAX_PROMPT_CHARS = 1_000_000
+export const MAX_DELAY_MS = 365 * 24 * 3600 * 1000
+
+/**
+ * A job's config: the provider parameters (temperature, maxTokens, the simulator's latencyMs...)
+ * as a small JSON object. The generation issue gives each provider a schema for it.
+ */
+export const JobConfig = z.record(z.string(), z.unknown())
+
+/** One job as an operator submits it (a line of a .jsonl file, a body of the API). */
+export const JobSpec = z
+  .object({
+    prompt: z.string().trim().min(1, 'prompt is empty').max(MAX_PROMPT_CHARS, `prompt is longer than ${MAX_PROMPT_CHARS} characters`),
+    provider: z.string().trim().min(1).max(100).optional(),
+    model: z.string().trim().min(1).max(500).optional(),
+    priority: Priority.optional(),
+    delayMs: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
+    attempts: z.number().int().min(1).max(MAX_ATTEMPTS).optional(),
+    idempotencyKey: z.string().min(1).max(200).optional(),
+    tags: z.array(z.string().trim().min(1).max(100)).max(50).optional(),
+    config: JobConfig.optional(),
+  })
+  .strict()
+export type JobSpec = z.infer<typeof JobSpec>
+
+/** Defaults an enqueue call applies to every job that does not say otherwise. */
+export const JobDefaults = JobSpec.omit({ prompt: true, idempotencyKey: true }).partial()
+export type JobDefaults = z.infer<typeof JobDefaults>
+
+export const JobSummary = z.object({
+  id: z.number().int(),
+  state: JobState,
+  priority: Priority,
+  provider: z.string(),
+  model: z.string().nullable(),
+  promptPreview: z.string(),
+  batchId: z.number().int().nullable(),
+  attemptsMade: z.number().int(),
+  maxAttempts: z.number().int(),
+  createdAt: z.number(),
+  runAt: z.number(),
+  finishedAt: z.number().nullable(),
+  lastError: z.string().nullable(),
+})
+export type JobSummary = z.infer<typeof JobSummary>
+
+export const JobEvent = z.object({
+  at: z.number(),
+  from: JobState.nullable(),
+  to: JobState,
+  detail: z.string().nullable(),
+})
+export type JobEvent = z.infer<typeof JobEvent>
+
+export const ATTEMPT_OUTCOMES = ['ok', 'error', 'stalled', 'cancelled'] as const
+export const JobAttempt = z.object({
+  number: z.number().int(),
+  startedAt: z.number(),
+  endedAt: z.number(),
+  outcome: z.enum(ATTEMPT_OUTCOMES),
+  errorCategory: z.string().nullable(),
+  error: z.string().nullable(),
+  inputTokens: z.number().int().nullable(),
+  outputTokens: z.number().int().nullable(),
+})
+export type JobAttempt = z.infer<typeof JobAttempt>
+
+export const JobDetail = JobSummary.extend({
+  prompt: z.string(),
+  tags: z.array(z.string()),
+  config: JobConfig,
+  idempotencyKey: z.string().nullable(),
+  stalledCount: z.number().int(),
+  output: z.string().nullable(),
+  events: z.array(JobEvent),
+  attempts: z.array(JobAttempt),
+})
+export type JobDetail = z.infer<typeof JobDetail>
+
+export const QueueCounts = z.object(Object.fromEntries(JOB_STATES.map((s) => [s, z.number().int()])) as Record<JobState, z.ZodNumber>)
+export type QueueCounts = Record<JobState, number>
+
+export const QueueStats = z.object({
+  counts: QueueCounts,
+  paused: z.boolean(),
+})
+export type QueueStats = z.infer<typeof QueueStats>

@@ -1,0 +1,77 @@
+/**
+ * The piscina entry: one task runs one attempt of one job. Workers never open the
+ * database: they get the job, stream progress on the pool's channel, and return the
+ * outcome for the scheduler to commit.
+ */
+import { BroadcastChannel, threadId } from 'node:worker_threads'
+import { AttemptError } from '../shared/errors'
+import { PROGRESS_INTERVAL_MS, type AttemptOutcome, type AttemptTask, type ChannelMessage } from './protocol'
+import { providerFor } from './providers'
+
+const running = new Map<number, AbortController>()
+const channels = new Map<string, BroadcastChannel>()
+
+function channelFor(name: string): BroadcastChannel {
+  let channel = channels.get(name)
+  if (!channel) {
+    channel = new BroadcastChannel(name)
+    channel.onmessage = (event) => {
+      const message = (event as { data: ChannelMessage }).data
+      if (message.type === 'cancel') running.get(message.id)?.abort()
+    }
+    channel.unref()
+    channels.set(name, channel)
+  }
+  return channel
+}
+
+export default async function runAttempt(task: AttemptTask): Promise<AttemptOutcome> {
+  const started = performance.now()
+  const channel = channelFor(task.channel)
+  const controller = new AbortController()
+  running.set(task.id, controller)
+  let firstTokenMs: number | null = null
+  let lastReport = started
+  try {
+    const provider = providerFor(task.provider)
+    const result = await provider.generate(
+      { prompt: task.prompt, model: task.model, config: task.config },
+      {
+        signal: controller.signal,
+        onProgress(outputTokens, fraction) {
+          const now = performance.now()
+          firstTokenMs ??= now - started
+          if (now - lastReport < PROGRESS_INTERVAL_MS && fraction !== 1) return
+          lastReport = now
+          const message: ChannelMessage = { type: 'progress', id: task.id, threadId, fraction, outputTokens, elapsedMs: now - started }
+          channel.postMessage(message)
+        },
+      },
+    )
+    return {
+      ok: true,
+      output: result.text,
+      inputTokens: result.inputTokens,
+      outputTokens: result.outputTokens,
+      firstTokenMs,
+      durationMs: performance.now() - started,
+    }
+  } catch (error) {
+    const failure =
+      error instanceof AttemptError
+        ? error
+        : controller.signal.aborted
+          ? new AttemptError('CANCELLED', 'the attempt was cancelled')
+          : new AttemptError('UNKNOWN', error instanceof Error ? error.message : String(error))
+    return {
+      ok: false,
+      category: failure.category,
+      message: failure.message,
+      retryable: failure.retryable,
+      retryAfterMs: failure.retryAfterMs ?? null,
+      durationMs: performance.now() - started,
+    }
+  } finally {
+    running.delete(task.id)
+  }
+}

@@ -1,0 +1,23 @@
+/** The one small interface every provider implements. */
+export interface GenerationRequest {
+  prompt: string
+  model: string | null
+  config: Record<string, unknown>
+}
+
+export interface Generation {
+  text: string
+  inputTokens: number | null
+  outputTokens: number | null
+}
+
+export interface GenerationHooks {
+  signal: AbortSignal
+  /** Called as output arrives; `fraction` when the provider knows how far along it is. */
+  onProgress(outputTokens: number, fraction: number | null): void
+}
+
+export interface Provider {
+  readonly label: string
+  generate(request: GenerationRequest, hooks: GenerationHooks): Promise<Generation>
+}
