@@ -35,7 +35,7 @@ export default async function runAttempt(task: AttemptTask): Promise<AttemptOutc
   try {
     const provider = providerFor(task.provider)
     const result = await provider.generate(
-      { prompt: task.prompt, model: task.model, config: task.config },
+      { prompt: task.prompt, attempt: task.attempt, model: task.model, config: task.config },
       {
         signal: controller.signal,
         onProgress(outputTokens, fraction) {

@@ -1,6 +1,8 @@
 /** The one small interface every provider implements. */
 export interface GenerationRequest {
   prompt: string
+  /** Which attempt of the job this is, from 1. */
+  attempt: number
   model: string | null
   config: Record<string, unknown>
 }

@@ -2,10 +2,11 @@
  * The built-in simulator: deterministic text derived from the prompt (and an optional
  * seed), with a configurable latency spread over its tokens so progress streams like a
  * real provider's. Needs no network and no model: demos, tests and load drills run on it.
- * Faults and latency distributions come with the generation issue.
+ * Scripted failures (`failAttempts`, `failCategory`) let tests and drills walk the retry
+ * and dead-letter paths; rates and latency distributions come with the generation issue.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { AttemptError } from '../../shared/errors'
+import { AttemptError, isErrorCategory } from '../../shared/errors'
 import type { Generation, GenerationHooks, GenerationRequest, Provider } from './provider'
 
 const WORDS = (
@@ -52,8 +53,11 @@ export function simulatedText(prompt: string, seed: number, tokens: number): str
 
 export const sim: Provider = {
   label: 'Simulator',
-  async generate({ prompt, config }: GenerationRequest, { signal, onProgress }: GenerationHooks): Promise<Generation> {
+  async generate({ prompt, attempt, config }: GenerationRequest, { signal, onProgress }: GenerationHooks): Promise<Generation> {
     const latencyMs = numberParam(config, 'latencyMs', 0, 600_000)
+    const failAttempts = numberParam(config, 'failAttempts', 0, 1000)
+    const failCategory = config.failCategory ?? 'SERVICE_UNAVAILABLE'
+    if (!isErrorCategory(failCategory)) throw new AttemptError('VALIDATION', `sim: config.failCategory "${String(failCategory)}" is not an error category`)
     const seed = numberParam(config, 'seed', 0, 2 ** 31)
     const outputTokens = Math.round(numberParam(config, 'outputTokens', 8 + (hash(prompt) % 56), 100_000))
     const text = simulatedText(prompt, seed, outputTokens)
@@ -68,6 +72,7 @@ export const sim: Provider = {
         onProgress(Math.round((outputTokens * step) / steps), step / steps)
       }
     }
+    if (attempt <= failAttempts) throw new AttemptError(failCategory, `simulated ${failCategory} on attempt ${attempt} of the first ${failAttempts}`)
     return { text, inputTokens: Math.ceil(prompt.length / 4), outputTokens }
   },
 }

@@ -42,7 +42,7 @@ CREATE INDEX jobs_due ON jobs (run_at) WHERE state = 'queued';
 -- Lease expiry and heartbeats touch only active jobs.
 CREATE INDEX jobs_leases ON jobs (lease_expires_at) WHERE state = 'active';
 -- Retention by age.
-CREATE INDEX jobs_finished ON jobs (state, finished_at) WHERE state IN ('completed', 'dead', 'cancelled');
+CREATE INDEX jobs_finished ON jobs (state, finished_at) WHERE finished_at IS NOT NULL;
 CREATE INDEX jobs_by_batch ON jobs (batch_id, id);
 CREATE UNIQUE INDEX jobs_idempotency ON jobs (idempotency_key) WHERE idempotency_key IS NOT NULL;
 

@@ -19,9 +19,11 @@ interface ClaimRow {
   run_at: number
 }
 
-const CLAIM = `UPDATE jobs SET state = 'active', lease_owner = @owner, lease_expires_at = @until,
+// INDEXED BY pins the plan: without statistics SQLite prefers jobs_by_state and sorts every
+// queued job on each claim (query-plans.test.ts reads the plan of these statements).
+export const CLAIM = `UPDATE jobs SET state = 'active', lease_owner = @owner, lease_expires_at = @until,
     started_at = @now, updated_at = @now, attempts_made = attempts_made + 1
-  WHERE id IN (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= @now
+  WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_ready WHERE state = 'queued' AND run_at <= @now
                ORDER BY priority, run_at, id LIMIT @limit)
   RETURNING id, provider, model, prompt, config, attempts_made, run_at`
 
@@ -110,10 +112,12 @@ interface StalledRow {
 /** Most stalled jobs handled in one transaction; the rest wait for the next sweep. */
 const RECOVER_SLICE = 500
 
+export const EXPIRED_LEASES = `SELECT id, attempts_made, stalled_count, started_at, lease_owner FROM jobs INDEXED BY jobs_leases
+  WHERE state = 'active' AND lease_expires_at < ? LIMIT ?`
+
 export function recoverStalled(db: Database, { now, maxStalled, deadOwners = [] }: RecoverOptions): JobChange[] {
   return db.transaction(() => {
-    const expired = sql(db, `SELECT id, attempts_made, stalled_count, started_at, lease_owner FROM jobs
-      WHERE state = 'active' AND lease_expires_at < ? LIMIT ?`).all(now, RECOVER_SLICE) as StalledRow[]
+    const expired = sql(db, EXPIRED_LEASES).all(now, RECOVER_SLICE) as StalledRow[]
     const orphaned = deadOwners.flatMap(
       (owner) =>
         sql(db, `SELECT id, attempts_made, stalled_count, started_at, lease_owner FROM jobs

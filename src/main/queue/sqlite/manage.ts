@@ -90,9 +90,12 @@ export function removeJob(db: Database, id: number): boolean {
   }).immediate()
 }
 
+export const FINISHED_BEFORE = 'jobs INDEXED BY jobs_finished WHERE state = @state AND finished_at < @olderThan'
+const OLDEST_BEYOND = 'jobs WHERE state = @state AND id <= @cutoff'
+
 /** Removes finished jobs of a state that finished before `olderThan`; returns how many. */
 export function cleanJobs(db: Database, state: 'completed' | 'dead' | 'cancelled', olderThan: number, budget = Infinity): number {
-  return deleteInSlices(db, state, `state = @state AND finished_at < @olderThan`, { state, olderThan }, budget)
+  return deleteInSlices(db, state, FINISHED_BEFORE, { state, olderThan }, budget)
 }
 
 /** Most jobs one retention pass removes; the next pass takes the rest. */
@@ -107,14 +110,15 @@ export function applyRetention(db: Database, policy: RetentionPolicy, now: numbe
     const cutoff = sql(db, 'SELECT id FROM jobs WHERE state = ? ORDER BY id DESC LIMIT 1 OFFSET ?').pluck().get(state, rule.maxCount) as
       | number
       | undefined
-    if (cutoff !== undefined) removed += deleteInSlices(db, state, 'state = @state AND id <= @cutoff', { state, cutoff }, RETENTION_BUDGET - removed)
+    if (cutoff !== undefined) removed += deleteInSlices(db, state, OLDEST_BEYOND, { state, cutoff }, RETENTION_BUDGET - removed)
   }
   return removed
 }
 
-function deleteInSlices(db: Database, state: StoredState, where: string, args: Record<string, string | number>, budget: number): number {
+/** `source` is the FROM and WHERE of the jobs to delete. */
+function deleteInSlices(db: Database, state: StoredState, source: string, args: Record<string, string | number>, budget: number): number {
   let removed = 0
-  const remove = sql(db, `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE ${where} LIMIT @slice)`)
+  const remove = sql(db, `DELETE FROM jobs WHERE id IN (SELECT id FROM ${source} LIMIT @slice)`)
   while (removed < budget) {
     const slice = Math.min(SLICE, budget - removed)
     const changes = db.transaction(() => {

@@ -5,12 +5,14 @@ import { sql } from '../../db/connection'
 import type { ListOptions } from '../store'
 import { SUMMARY_COLUMNS, isRecord, isStringArray, parseJsonColumn, shownState, toSummary, type JobRow } from './rows'
 
+export const DELAYED_COUNT = `SELECT count(*) FROM jobs INDEXED BY jobs_due WHERE state = 'queued' AND run_at > ?`
+
 export function queueStats(db: Database, now: number): QueueStats {
   const stored = Object.fromEntries(
     (sql(db, 'SELECT state, n FROM job_counts').all() as { state: StoredState; n: number }[]).map((row) => [row.state, row.n]),
   ) as Record<StoredState, number>
   // Only the delayed part of the queue is counted by range, on the partial index of queued run_at.
-  const delayed = sql(db, `SELECT count(*) FROM jobs WHERE state = 'queued' AND run_at > ?`).pluck().get(now) as number
+  const delayed = sql(db, DELAYED_COUNT).pluck().get(now) as number
   return {
     counts: {
       queued: (stored.queued ?? 0) - delayed,
@@ -35,7 +37,12 @@ export function setPaused(db: Database, paused: boolean): void {
 }
 
 /** The newest jobs first, a page at a time (keyset paging on id). */
-export function listJobs(db: Database, { state, batchId, beforeId, limit }: ListOptions, now: number): JobSummary[] {
+export function listJobs(db: Database, options: ListOptions, now: number): JobSummary[] {
+  const { text, args } = listQuery(options, now)
+  return (sql(db, text).all(args) as JobRow[]).map((row) => toSummary(row, now))
+}
+
+export function listQuery({ state, batchId, beforeId, limit }: ListOptions, now: number): { text: string; args: Record<string, number | string> } {
   const where: string[] = []
   const args: Record<string, number | string> = { limit, now }
   if (beforeId !== undefined) {
@@ -53,7 +60,7 @@ export function listJobs(db: Database, { state, batchId, beforeId, limit }: List
     args.state = state
   }
   const text = `SELECT ${SUMMARY_COLUMNS} FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`
-  return (sql(db, text).all(args) as JobRow[]).map((row) => toSummary(row, now))
+  return { text, args }
 }
 
 export function getJob(db: Database, id: number, now: number): JobDetail | null {

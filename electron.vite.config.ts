@@ -1,0 +1,53 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import react from '@vitejs/plugin-react'
+import { defineConfig } from 'electron-vite'
+import type { Plugin } from 'vite'
+
+const MIGRATIONS = resolve(__dirname, 'src/main/db/migrations')
+
+/** The SQL migrations are read from disk beside the code that applies them: ship them beside the bundle. */
+function copyMigrations(): Plugin {
+  return {
+    name: 'genops-copy-migrations',
+    generateBundle() {
+      for (const file of readdirSync(MIGRATIONS).filter((name) => name.endsWith('.sql'))) {
+        this.emitFile({ type: 'asset', fileName: `migrations/${file}`, source: readFileSync(resolve(MIGRATIONS, file), 'utf8') })
+      }
+    },
+  }
+}
+
+export default defineConfig({
+  main: {
+    plugins: [copyMigrations()],
+    build: {
+      rollupOptions: {
+        input: {
+          index: resolve(__dirname, 'src/main/index.ts'),
+          cli: resolve(__dirname, 'src/main/cli.ts'),
+          attempt: resolve(__dirname, 'src/workers/attempt.ts'),
+        },
+        // Every chunk beside the entries: paths.ts and migrate.ts resolve files relative to out/main.
+        output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
+      },
+    },
+  },
+  preload: {
+    build: {
+      // A sandboxed preload is one CommonJS file with its dependencies bundled in.
+      externalizeDeps: false,
+      rollupOptions: {
+        input: { index: resolve(__dirname, 'src/preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve(__dirname, 'src/renderer'),
+    plugins: [react()],
+    build: {
+      rollupOptions: { input: resolve(__dirname, 'src/renderer/index.html') },
+    },
+  },
+})

@@ -1,0 +1,186 @@
+/**
+ * Headless mode's HTTP face: the built renderer, the contract's operations under /api/,
+ * and the engine's events as server-sent events. Loopback by default; every /api/
+ * request needs the session token; a Host header that is not ours is refused, so a web
+ * page cannot reach the API through DNS rebinding.
+ */
+import { timingSafeEqual } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import sirv from 'sirv'
+import { contract, OperationError, type ErrorCode, type OperationFailure, type OperationName } from '../../shared/contract'
+import type { Engine } from '../engine'
+
+export interface ServerOptions {
+  engine: Engine
+  host: string
+  /** 0 picks a free port. */
+  port: number
+  token: string
+  rendererDir: string
+  /** Largest request body accepted, in bytes. Default 64 MiB (a 200,000-job enqueue fits). */
+  maxBodyBytes?: number
+}
+
+export interface RunningServer {
+  url: string
+  port: number
+  close(): Promise<void>
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]'])
+export const isLoopback = (host: string): boolean => LOOPBACK_HOSTS.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host)
+
+const STATUS: Record<ErrorCode, number> = { INVALID_INPUT: 400, UNAUTHORIZED: 401, NOT_FOUND: 404, CONFLICT: 409, INTERNAL: 500 }
+
+const SECURITY_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { engine, token } = options
+  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024
+  const allowedHosts = new Set([...LOOPBACK_HOSTS, options.host.toLowerCase()])
+  const tokenBytes = Buffer.from(token)
+  const staticFiles = existsSync(options.rendererDir) ? sirv(options.rendererDir, { etag: true, dev: false, single: false }) : null
+  const streams = new Set<ServerResponse>()
+
+  const authorized = (request: IncomingMessage): boolean => {
+    const header = request.headers.authorization ?? ''
+    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '')
+    return given.length === tokenBytes.length && timingSafeEqual(given, tokenBytes)
+  }
+
+  const server = createServer((request, response) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value)
+    handle(request, response).catch((error: unknown) => fail(response, error))
+  })
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const hostName = hostOf(request.headers.host)
+    if (hostName === null || !allowedHosts.has(hostName)) {
+      throw new HttpError(403, 'UNAUTHORIZED', `host "${request.headers.host ?? ''}" is not allowed: use ${options.host}`)
+    }
+    const url = new URL(request.url ?? '/', 'http://localhost')
+    if (!url.pathname.startsWith('/api/')) return serveStatic(request, response)
+    if (!authorized(request)) throw new HttpError(401, 'UNAUTHORIZED', 'missing or wrong token: use the URL GenOps printed when it started')
+    const name = url.pathname.slice('/api/'.length)
+    if (name === 'events') return streamEvents(request, response)
+    if (!Object.hasOwn(contract, name)) throw new HttpError(404, 'NOT_FOUND', `no operation named "${name}"`)
+    if (request.method !== 'POST') throw new HttpError(405, 'INVALID_INPUT', `${name} takes POST with a JSON body`)
+    const input = await readJson(request, maxBodyBytes)
+    const output = await engine.call(name as OperationName, input)
+    sendJson(response, 200, output)
+  }
+
+  function serveStatic(request: IncomingMessage, response: ServerResponse): void {
+    if (!staticFiles) {
+      response.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' })
+      response.end('The renderer is not built: run `npm run build`, then start again.\n')
+      return
+    }
+    staticFiles(request, response, () => {
+      response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' })
+      response.end('Not found\n')
+    })
+  }
+
+  async function streamEvents(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    response.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' })
+    const send = (type: string, data: unknown) => response.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`)
+    streams.add(response)
+    const unsubscribe = engine.subscribe((event) => send(event.type, event.data))
+    // Comments keep idle connections open through proxies and let a client notice a dead server.
+    const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), 15_000)
+    keepAlive.unref()
+    request.on('close', () => {
+      clearInterval(keepAlive)
+      unsubscribe()
+      streams.delete(response)
+    })
+    send('counts', await engine.call('queueStats', {}))
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const port = (server.address() as AddressInfo).port
+  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host
+  return {
+    url: `http://${shownHost}:${port}/?token=${encodeURIComponent(token)}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const stream of streams) stream.end()
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  }
+}
+
+/** The host name of a Host header, lower case, without the port; null when absent or malformed. */
+function hostOf(header: string | undefined): string | null {
+  if (!header) return null
+  try {
+    return new URL(`http://${header}`).hostname.toLowerCase()
+  } catch {
+    return null
+  }
+}
+
+async function readJson(request: IncomingMessage, limit: number): Promise<unknown> {
+  const type = request.headers['content-type'] ?? ''
+  if (!type.startsWith('application/json')) throw new HttpError(415, 'INVALID_INPUT', 'send the input as application/json')
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length
+    if (size > limit) throw new HttpError(413, 'INVALID_INPUT', `the request body is over ${limit} bytes`)
+    chunks.push(chunk as Buffer)
+  }
+  if (size === 0) return {}
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+  } catch (error) {
+    throw new HttpError(400, 'INVALID_INPUT', `the body is not valid JSON (${(error as Error).message})`)
+  }
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' })
+  response.end(JSON.stringify(body))
+}
+
+function fail(response: ServerResponse, error: unknown): void {
+  const [status, code, message] =
+    error instanceof HttpError
+      ? [error.status, error.code, error.message]
+      : error instanceof OperationError
+        ? [STATUS[error.code], error.code, error.message]
+        : [500, 'INTERNAL' as const, error instanceof Error ? error.message : String(error)]
+  if (status === 500) console.error('genops: request failed:', error)
+  if (response.headersSent) {
+    response.end()
+    return
+  }
+  sendJson(response, status, { error: { code, message } } satisfies OperationFailure)
+}

@@ -1,0 +1,271 @@
+/**
+ * `genops`: the command line. Commands that only read or change the queue open the
+ * database directly (a running app or `genops serve` notices within its poll interval);
+ * `serve` and `run` start an engine.
+ */
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { OperationError } from '../shared/contract'
+import { parseDuration } from '../shared/duration'
+import { JOB_STATES, MAX_ATTEMPTS, PRIORITIES, type JobDefaults, type JobState } from '../shared/jobs'
+import { isLoopback, startServer } from './api/server'
+import { formatJob, formatJobs, formatStats } from './cli-format'
+import { createEngine } from './engine'
+import { parsePromptFile } from './intake/parse'
+import { createHandlers, type Handlers } from './operations'
+import { databaseFile, dataDir, RENDERER_DIR } from './paths'
+import { SqliteQueueStore } from './queue/sqlite'
+
+/** Exit codes: 1 the operation failed (not found, conflict), 2 the input was wrong. */
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message)
+  }
+}
+
+const print = (text: string) => process.stdout.write(`${text}\n`)
+const printJson = (value: unknown) => print(JSON.stringify(value, null, 2))
+
+function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (text: string): number => {
+    const value = Number(text)
+    if (!Number.isInteger(value) || value < min || value > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`)
+    return value
+  }
+}
+
+function duration(text: string): number {
+  try {
+    return parseDuration(text)
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message)
+  }
+}
+
+const jobId = integer('ID', 1)
+
+interface Common {
+  dataDir?: string
+  json?: boolean
+}
+
+/** Runs an action on the queue without an engine, closing the database after. */
+async function withQueue<T>(options: Common, action: (handlers: Handlers) => Promise<T>): Promise<T> {
+  const store = SqliteQueueStore.open(databaseFile(dataDir(options.dataDir)))
+  try {
+    return await action(createHandlers(store))
+  } finally {
+    store.close()
+  }
+}
+
+function common(command: Command, json = false): Command {
+  command.option('--data-dir <dir>', 'the data directory (default: GENOPS_DATA_DIR or the app data folder)')
+  if (json) command.option('--json', 'print JSON instead of text')
+  return command
+}
+
+export function buildProgram(): Command {
+  const program = new Command('genops').description('GenOps: a local-first queue and console for LLM generation jobs').showHelpAfterError()
+  // Usage errors exit 2 like other Unix tools, not commander's default 1.
+  program.exitOverride()
+
+  common(program.command('enqueue').description('enqueue the prompts in .txt, .md, .jsonl or .json files (one batch per file)'), true)
+    .argument('<file...>', 'prompt files')
+    .option('--provider <name>', 'provider for jobs that do not name one (default sim)')
+    .option('--model <model>', 'model for jobs that do not name one')
+    .addOption(new Option('--priority <priority>', 'priority for jobs that do not set one').choices(PRIORITIES))
+    .option('--delay <duration>', 'start no sooner than this from now, like 30s or 5m', duration)
+    .option('--attempts <n>', `attempts per job (1 to ${MAX_ATTEMPTS}, default 3)`, integer('--attempts', 1, MAX_ATTEMPTS))
+    .action(async (files: string[], options: Common & { provider?: string; model?: string; priority?: JobDefaults['priority']; delay?: number; attempts?: number }) => {
+      const defaults: JobDefaults = { provider: options.provider, model: options.model, priority: options.priority, delayMs: options.delay, attempts: options.attempts }
+      const parsed = files.map((file) => {
+        try {
+          return parsePromptFile(file, readFileSync(file))
+        } catch (error) {
+          return { ok: false as const, file, errors: [`${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`], moreErrors: 0 }
+        }
+      })
+      const results = await withQueue(options, async (handlers) => {
+        const done = []
+        for (const file of parsed) {
+          if (file.ok) done.push({ file: file.file, ...(await handlers.enqueueJobs({ jobs: file.jobs, defaults, batchName: file.file })) })
+        }
+        return done
+      })
+      const failed = parsed.filter((file) => !file.ok)
+      for (const file of failed) {
+        for (const error of file.errors) process.stderr.write(`${error}\n`)
+        if (file.moreErrors) process.stderr.write(`${file.file}: ... and ${file.moreErrors} more problems\n`)
+        process.stderr.write(`${file.file}: nothing enqueued from this file\n`)
+      }
+      if (options.json) printJson(results)
+      else for (const r of results) print(`${r.file}: enqueued ${r.jobIds.length - r.duplicates} jobs as batch ${r.batchId}${r.duplicates ? ` (${r.duplicates} already known by idempotency key)` : ''}`)
+      if (failed.length) process.exitCode = 2
+    })
+
+  const jobs = program.command('jobs').description('list, view, retry, cancel and delete jobs')
+  common(jobs.command('list').description('the newest jobs first'), true)
+    .addOption(new Option('--state <state>', 'only jobs in this state').choices(JOB_STATES))
+    .option('--limit <n>', 'how many', integer('--limit', 1, 500), 50)
+    .action(async (options: Common & { state?: JobState; limit: number }) => {
+      const { jobs: list } = await withQueue(options, (h) => h.listJobs({ state: options.state, limit: options.limit }))
+      if (options.json) printJson(list)
+      else print(formatJobs(list))
+    })
+  common(jobs.command('view').description('one job with its attempts and events'), true)
+    .argument('<id>', 'job id', jobId)
+    .action(async (id: number, options: Common) => {
+      const job = await withQueue(options, (h) => h.getJob({ id }))
+      if (options.json) printJson(job)
+      else print(formatJob(job))
+    })
+  for (const [name, description] of [
+    ['retry', 'send a dead or cancelled job back to the queue with fresh attempts'],
+    ['cancel', 'cancel a queued or running job'],
+  ] as const) {
+    common(jobs.command(name).description(description), true)
+      .argument('<id>', 'job id', jobId)
+      .action(async (id: number, options: Common) => {
+        const job = await withQueue(options, (h) => (name === 'retry' ? h.retryJob({ id }) : h.cancelJob({ id })))
+        if (options.json) printJson(job)
+        else print(`job ${job.id}: ${job.state}`)
+      })
+  }
+  common(jobs.command('delete').description('delete a job that is not running'))
+    .argument('<id>', 'job id', jobId)
+    .action(async (id: number, options: Common) => {
+      const { deleted } = await withQueue(options, (h) => h.deleteJob({ id }))
+      if (!deleted) throw new CliError(`job ${id} does not exist`)
+      print(`job ${id}: deleted`)
+    })
+
+  const queue = program.command('queue').description('queue counts, pause, resume and clean')
+  common(queue.command('stats').description('jobs by state'), true).action(async (options: Common) => {
+    const stats = await withQueue(options, (h) => h.queueStats({}))
+    if (options.json) printJson(stats)
+    else print(formatStats(stats))
+  })
+  for (const name of ['pause', 'resume'] as const) {
+    common(queue.command(name).description(name === 'pause' ? 'stop starting jobs (running ones finish)' : 'start jobs again')).action(async (options: Common) => {
+      await withQueue(options, (h) => (name === 'pause' ? h.pauseQueue({}) : h.resumeQueue({})))
+      print(`queue ${name === 'pause' ? 'paused' : 'resumed'}`)
+    })
+  }
+  common(queue.command('clean').description('remove finished jobs'), true)
+    .addOption(new Option('--state <state>', 'which finished jobs').choices(['completed', 'dead', 'cancelled']).makeOptionMandatory())
+    .option('--older-than <duration>', 'only those finished longer ago than this, like 7d', duration)
+    .action(async (options: Common & { state: 'completed' | 'dead' | 'cancelled'; olderThan?: number }) => {
+      const result = await withQueue(options, (h) => h.cleanQueue({ state: options.state, olderThanMs: options.olderThan }))
+      if (options.json) printJson(result)
+      else print(`removed ${result.removed} ${options.state} jobs`)
+    })
+
+  const dlq = program.command('dlq').description('the dead-letter queue: jobs out of attempts or not retryable')
+  common(dlq.command('list').description('dead jobs, newest first'), true)
+    .option('--limit <n>', 'how many', integer('--limit', 1, 500), 50)
+    .action(async (options: Common & { limit: number }) => {
+      const { jobs: list } = await withQueue(options, (h) => h.listJobs({ state: 'dead', limit: options.limit }))
+      if (options.json) printJson(list)
+      else print(formatJobs(list))
+    })
+  common(dlq.command('retry').description('send dead jobs back to the queue with fresh attempts'), true)
+    .argument('[id]', 'one dead job', jobId)
+    .option('--all', 'every dead job')
+    .action(async (id: number | undefined, options: Common & { all?: boolean }) => {
+      if ((id === undefined) === !options.all) throw new CliError('give a job ID or --all', 2)
+      const result = await withQueue(options, (h) => h.retryDead(id === undefined ? { all: true } : { id }))
+      if (options.json) printJson(result)
+      else print(`retried ${result.retried} dead jobs`)
+    })
+
+  common(program.command('run').description('process the queue with no UI'))
+    .option('--until-empty', 'exit once nothing is queued, delayed or running')
+    .action(async (options: Common & { untilEmpty?: boolean }) => {
+      const engine = await createEngine({ dataDir: dataDir(options.dataDir) })
+      const stop = onSignal(() => engine.close())
+      for (;;) {
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        const { counts } = await engine.call('queueStats', {})
+        if (options.untilEmpty && counts.queued + counts.delayed + counts.active === 0) break
+      }
+      stop()
+      await engine.close()
+      const { counts } = await withQueue(options, (h) => h.queueStats({}))
+      print(`queue empty: ${counts.completed} completed, ${counts.dead} dead, ${counts.cancelled} cancelled`)
+    })
+
+  common(program.command('serve').description('headless mode: the engine, the API and the UI over HTTP on loopback'))
+    .option('--port <port>', 'port (0 picks a free one)', integer('--port', 0, 65535), 9464)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--token <token>', 'API token (default: GENOPS_TOKEN, else a new one each start)')
+    .action(async (options: Common & { port: number; host: string; token?: string }) => {
+      const configured = options.token ?? process.env.GENOPS_TOKEN
+      if (!isLoopback(options.host) && !configured) {
+        throw new CliError(`refusing to listen on ${options.host}, which is not loopback, without a configured token: pass --token or set GENOPS_TOKEN`, 2)
+      }
+      if (configured !== undefined && configured.length < 16) throw new CliError('the token must be at least 16 characters', 2)
+      const engine = await createEngine({ dataDir: dataDir(options.dataDir) })
+      let server
+      try {
+        server = await startServer({ engine, host: options.host, port: options.port, token: configured ?? randomBytes(24).toString('base64url'), rendererDir: RENDERER_DIR })
+      } catch (error) {
+        await engine.close()
+        const code = (error as NodeJS.ErrnoException).code
+        if (code === 'EADDRINUSE') throw new CliError(`port ${options.port} on ${options.host} is already in use: choose another with --port`)
+        throw error
+      }
+      print(`GenOps listening on ${server.url}`)
+      const running = server
+      onSignal(async () => {
+        await running.close()
+        await engine.close()
+      })
+    })
+
+  return program
+}
+
+/** Closes cleanly on Ctrl-C or SIGTERM, then exits; returns a function that stops listening. */
+function onSignal(close: () => Promise<void>): () => void {
+  const handler = () => {
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error)
+        process.exit(1)
+      },
+    )
+  }
+  process.once('SIGINT', handler)
+  process.once('SIGTERM', handler)
+  return () => {
+    process.off('SIGINT', handler)
+    process.off('SIGTERM', handler)
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv)
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? 0 : 2
+    } else if (error instanceof CliError) {
+      process.stderr.write(`genops: ${error.message}\n`)
+      process.exitCode = error.exitCode
+    } else if (error instanceof OperationError) {
+      process.stderr.write(`genops: ${error.message}\n`)
+      process.exitCode = error.code === 'INVALID_INPUT' ? 2 : 1
+    } else {
+      process.stderr.write(`genops: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+      process.exitCode = 1
+    }
+  }
+}
+
+await main(process.argv)
