@@ -17,6 +17,7 @@ function channelFor(name: string): BroadcastChannel {
     channel = new BroadcastChannel(name)
     channel.onmessage = (event) => {
       const message = (event as { data: ChannelMessage }).data
+      // A cancel for a job not running here is for another thread, or early: the scheduler repeats it.
       if (message.type === 'cancel') running.get(message.id)?.abort()
     }
     channel.unref()

@@ -46,8 +46,12 @@ interface InFlight {
   job: ClaimedJob
   /** Known once the worker reports progress: needed to stop a thread that ignores a cancel. */
   threadId: number | null
+  /** Set while a cancel is being delivered. */
   cancelTimer: NodeJS.Timeout | null
 }
+
+/** A cancel is repeated this often: the first may reach the thread before the task does. */
+const CANCEL_RESEND_MS = 100
 
 /** A lease owner names the host and process, so a successor can tell a crashed owner from a live one. */
 export function newLeaseOwner(): string {
@@ -179,7 +183,7 @@ export class Scheduler {
   }
 
   private finish(entry: InFlight, outcome: AttemptOutcome): void {
-    if (entry.cancelTimer) clearTimeout(entry.cancelTimer)
+    if (entry.cancelTimer) clearInterval(entry.cancelTimer)
     this.inFlight.delete(entry.job.id)
     const endedAt = Date.now()
     this.results.push(
@@ -212,11 +216,14 @@ export class Scheduler {
   abort(id: number): void {
     const entry = this.inFlight.get(id)
     if (!entry || entry.cancelTimer) return
+    const giveUpAt = Date.now() + this.options.cancelGraceMs
     this.pool.cancel(id)
-    entry.cancelTimer = setTimeout(() => {
-      if (!this.inFlight.has(id)) return
-      if (entry.threadId !== null) this.pool.terminateThread(entry.threadId)
-    }, this.options.cancelGraceMs)
+    entry.cancelTimer = setInterval(() => {
+      if (Date.now() < giveUpAt) return this.pool.cancel(id)
+      clearInterval(entry.cancelTimer!)
+      // Past the grace period the thread is stopped; piscina fails the task and starts a new thread.
+      if (this.inFlight.has(id) && entry.threadId !== null) this.pool.terminateThread(entry.threadId)
+    }, CANCEL_RESEND_MS)
     entry.cancelTimer.unref()
   }
 
@@ -269,7 +276,7 @@ export class Scheduler {
     clearTimeout(timeout)
     while (this.turnRunning) await new Promise((resolve) => setImmediate(resolve))
     while (this.results.length > 0) await this.commitResults()
-    for (const entry of this.inFlight.values()) if (entry.cancelTimer) clearTimeout(entry.cancelTimer)
+    for (const entry of this.inFlight.values()) if (entry.cancelTimer) clearInterval(entry.cancelTimer)
     this.stopped = true
   }
 }

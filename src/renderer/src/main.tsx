@@ -1,2 +1,24 @@
+import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
-createRoot(document.getElementById('root')!).render(<div>GenOps</div>)
+import { z } from 'zod'
+import { createClient } from './api'
+import { App } from './App'
+import { createQueueStore } from './stores/queue'
+import { QueueProvider } from './stores/use-queue'
+import './styles.css'
+
+// zod probes for eval to compile fast parsers; under our CSP that probe is a reported violation.
+z.config({ jitless: true })
+
+const root = document.getElementById('root')
+if (!root) throw new Error('index.html has no #root element')
+
+const store = createQueueStore(createClient())
+
+createRoot(root).render(
+  <StrictMode>
+    <QueueProvider store={store}>
+      <App />
+    </QueueProvider>
+  </StrictMode>,
+)

@@ -1,7 +1,12 @@
-/** The embedded queue store: one SQLite file, opened with the pragmas and migrations of src/main/db. */
+/**
+ * The embedded queue store: one SQLite file, opened with the pragmas and migrations of
+ * src/main/db. Its methods answer synchronously (better-sqlite3); the interface allows
+ * promises for stores that talk to a server.
+ */
 import type { Database } from 'better-sqlite3'
+import type { StoredState } from '../../../shared/jobs'
 import { openDatabase } from '../../db/connection'
-import type { QueueStore } from '../store'
+import type { AttemptResult, ClaimOptions, ListOptions, NewJob, QueueStore, RecoverOptions, RetentionPolicy } from '../store'
 import { claimJobs, extendLeases, leaseOwners, lostLeases, recoverStalled } from './claim'
 import { enqueueJobs } from './enqueue'
 import { applyRetention, cancelJob, cleanJobs, removeJob, retryAllDead, retryJob } from './manage'
@@ -15,26 +20,65 @@ export class SqliteQueueStore implements QueueStore {
     return new SqliteQueueStore(openDatabase(file))
   }
 
-  enqueue: QueueStore['enqueue'] = (jobs, batchName, now) => enqueueJobs(this.db, jobs, batchName, now)
-  claim: QueueStore['claim'] = (options) => claimJobs(this.db, options)
-  settle: QueueStore['settle'] = (results, owner) => settleAttempts(this.db, results, owner)
-  extendLeases: QueueStore['extendLeases'] = (owner, until) => extendLeases(this.db, owner, until)
-  leaseOwners: QueueStore['leaseOwners'] = () => leaseOwners(this.db)
-  recoverStalled: QueueStore['recoverStalled'] = (options) => recoverStalled(this.db, options)
-  lostLeases: QueueStore['lostLeases'] = (owner, ids) => lostLeases(this.db, owner, ids)
-  stats: QueueStore['stats'] = (now) => queueStats(this.db, now)
-  list: QueueStore['list'] = (options, now) => listJobs(this.db, options, now)
-  get: QueueStore['get'] = (id, now) => getJob(this.db, id, now)
-  cancel: QueueStore['cancel'] = (id, now) => cancelJob(this.db, id, now)
-  retry: QueueStore['retry'] = (id, now, from) => retryJob(this.db, id, now, from)
-  retryAllDead: QueueStore['retryAllDead'] = (now) => retryAllDead(this.db, now)
-  remove: QueueStore['remove'] = (id) => removeJob(this.db, id)
-  clean: QueueStore['clean'] = (state, olderThan) => cleanJobs(this.db, state, olderThan)
-  applyRetention: QueueStore['applyRetention'] = (policy, now) => applyRetention(this.db, policy, now)
-  setPaused: QueueStore['setPaused'] = (paused) => setPaused(this.db, paused)
-  isPaused: QueueStore['isPaused'] = () => isPaused(this.db)
-  externalVersion: QueueStore['externalVersion'] = () => this.db.pragma('data_version', { simple: true }) as number
-  close: QueueStore['close'] = () => {
+  enqueue(jobs: NewJob[], batchName: string, now: number) {
+    return enqueueJobs(this.db, jobs, batchName, now)
+  }
+  claim(options: ClaimOptions) {
+    return claimJobs(this.db, options)
+  }
+  settle(results: AttemptResult[], owner: string) {
+    return settleAttempts(this.db, results, owner)
+  }
+  extendLeases(owner: string, until: number) {
+    return extendLeases(this.db, owner, until)
+  }
+  leaseOwners() {
+    return leaseOwners(this.db)
+  }
+  recoverStalled(options: RecoverOptions) {
+    return recoverStalled(this.db, options)
+  }
+  lostLeases(owner: string, ids: number[]) {
+    return lostLeases(this.db, owner, ids)
+  }
+  stats(now: number) {
+    return queueStats(this.db, now)
+  }
+  list(options: ListOptions, now: number) {
+    return listJobs(this.db, options, now)
+  }
+  get(id: number, now: number) {
+    return getJob(this.db, id, now)
+  }
+  cancel(id: number, now: number) {
+    return cancelJob(this.db, id, now)
+  }
+  retry(id: number, now: number, from: readonly StoredState[]) {
+    return retryJob(this.db, id, now, from)
+  }
+  retryAllDead(now: number) {
+    return retryAllDead(this.db, now)
+  }
+  remove(id: number) {
+    return removeJob(this.db, id)
+  }
+  clean(state: 'completed' | 'dead' | 'cancelled', olderThan: number) {
+    return cleanJobs(this.db, state, olderThan)
+  }
+  applyRetention(policy: RetentionPolicy, now: number) {
+    return applyRetention(this.db, policy, now)
+  }
+  setPaused(paused: boolean) {
+    setPaused(this.db, paused)
+  }
+  isPaused() {
+    return isPaused(this.db)
+  }
+  /** Changes whenever another connection commits: cheap detection of the CLI's writes. */
+  externalVersion() {
+    return this.db.pragma('data_version', { simple: true }) as number
+  }
+  close() {
     this.db.close()
   }
 }

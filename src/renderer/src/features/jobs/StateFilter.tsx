@@ -1,0 +1,45 @@
+import { JOB_STATES, type JobState } from '../../../../shared/jobs'
+import { totalOf } from '../../stores/queue'
+import { useQueue } from '../../stores/use-queue'
+import { formatCount, STATE_LABELS } from './format'
+
+interface TabProps {
+  state: JobState | null
+  count: number
+  selected: boolean
+  onSelect(state: JobState | null): void
+}
+
+function StateTab({ state, count, selected, onSelect }: TabProps) {
+  return (
+    <button
+      type="button"
+      className="state-tab"
+      aria-pressed={selected}
+      data-count-state={state ?? 'all'}
+      data-count={count}
+      onClick={() => onSelect(state)}
+    >
+      <span className="state-tab-label">
+        {state && <span className={`dot dot-${state}`} aria-hidden="true" />}
+        {state ? STATE_LABELS[state] : 'All jobs'}
+      </span>
+      <span className="state-tab-count">{formatCount(count)}</span>
+    </button>
+  )
+}
+
+/** Counts by state, which are also the filter: pick a state to list only its jobs. */
+export function StateFilter() {
+  const counts = useQueue((state) => state.counts)
+  const filter = useQueue((state) => state.filter)
+  const setFilter = useQueue((state) => state.setFilter)
+  return (
+    <nav className="states" aria-label="Filter jobs by state">
+      <StateTab state={null} count={totalOf(counts)} selected={filter === null} onSelect={setFilter} />
+      {JOB_STATES.map((state) => (
+        <StateTab key={state} state={state} count={counts[state]} selected={filter === state} onSelect={setFilter} />
+      ))}
+    </nav>
+  )
+}

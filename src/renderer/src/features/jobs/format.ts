@@ -1,0 +1,32 @@
+/** How jobs read on screen: state names, times and numbers in the operator's words. */
+import type { JobState } from '../../../../shared/jobs'
+
+export const STATE_LABELS: Record<JobState, string> = {
+  queued: 'Queued',
+  delayed: 'Delayed',
+  active: 'Active',
+  completed: 'Completed',
+  dead: 'Dead',
+  cancelled: 'Cancelled',
+}
+
+const numbers = new Intl.NumberFormat()
+const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+const dayAndTime = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })
+
+export const formatCount = (value: number): string => numbers.format(value)
+
+/** Today's jobs by time of day; older ones with their date. */
+export function formatCreated(at: number, now = Date.now()): string {
+  const date = new Date(at)
+  return date.toDateString() === new Date(now).toDateString() ? timeOfDay.format(date) : dayAndTime.format(date)
+}
+
+export function formatElapsed(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`
+}
+
+/** The built-in simulator is labelled as such wherever it shows. */
+export const providerLabel = (provider: string): string => (provider === 'sim' ? 'Simulator' : provider)
