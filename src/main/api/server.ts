@@ -6,6 +6,7 @@
  */
 import { timingSafeEqual } from 'node:crypto'
 import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import sirv from 'sirv'
@@ -57,7 +58,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024
   const allowedHosts = new Set([...LOOPBACK_HOSTS, options.host.toLowerCase()])
   const tokenBytes = Buffer.from(token)
-  const staticFiles = existsSync(options.rendererDir) ? sirv(options.rendererDir, { etag: true, dev: false, single: false }) : null
+  const staticFiles = existsSync(join(options.rendererDir, 'index.html')) ? sirv(options.rendererDir, { etag: true, dev: false, single: false }) : null
   const streams = new Set<ServerResponse>()
 
   const authorized = (request: IncomingMessage): boolean => {
@@ -148,8 +149,6 @@ function hostOf(header: string | undefined): string | null {
 }
 
 async function readJson(request: IncomingMessage, limit: number): Promise<unknown> {
-  const type = request.headers['content-type'] ?? ''
-  if (!type.startsWith('application/json')) throw new HttpError(415, 'INVALID_INPUT', 'send the input as application/json')
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of request) {
@@ -158,6 +157,10 @@ async function readJson(request: IncomingMessage, limit: number): Promise<unknow
     chunks.push(chunk as Buffer)
   }
   if (size === 0) return {}
+  // Only JSON is read: a form post from a web page (no preflight) is not an API call.
+  if (!(request.headers['content-type'] ?? '').startsWith('application/json')) {
+    throw new HttpError(415, 'INVALID_INPUT', 'send the input as application/json')
+  }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'))
   } catch (error) {
