@@ -47,6 +47,8 @@ const EngineConfig = z.object({
     }),
   backoff: z.object({ baseMs: positive('backoff.baseMs'), maxMs: positive('backoff.maxMs') }).default(DEFAULT_BACKOFF),
   workerFile: z.string().default(WORKER_FILE),
+  /** better-sqlite3 built for Electron's ABI, when the desktop app runs (scripts/desktop.js builds it). */
+  sqliteBinding: z.string().optional(),
   events: z
     .object({ changesMs: positive('changesMs'), countsMs: positive('countsMs'), progressMs: positive('progressMs'), maxChanges: positive('maxChanges') })
     .default(DEFAULT_EVENT_TIMING),
@@ -68,31 +70,30 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
   if (!parsed.success) throw new TypeError(`createEngine: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`)
   const config = parsed.data
 
-  const store = SqliteQueueStore.open(databaseFile(config.dataDir))
+  const store = SqliteQueueStore.open(databaseFile(config.dataDir), { nativeBinding: config.sqliteBinding })
   const hub = new EventHub(async () => store.stats(Date.now()), config.events)
-  let scheduler: Scheduler | undefined
   const pool = new AttemptPool(
     { workerFile: config.workerFile, threads: config.threads, tasksPerThread: Math.ceil(config.concurrency / config.threads) },
     (message) => {
-      scheduler?.noteProgress(message)
+      // Progress arrives only once attempts run, after the scheduler below exists.
+      scheduler.noteProgress(message)
       hub.progressed({ id: message.id, fraction: message.fraction, outputTokens: message.outputTokens, elapsedMs: message.elapsedMs })
     },
   )
-  scheduler = new Scheduler(store, pool, config, {
+  const scheduler = new Scheduler(store, pool, config, {
     onChanges: (changes) => hub.jobsChanged(changes),
     onCountsMayChange: () => hub.countsMayChange(),
     onError: (error, during) => console.error(`genops: ${during} failed:`, error),
   })
-  const running = scheduler
   const handlers: Handlers = createHandlers(store, {
     jobsChanged: (changes) => hub.jobsChanged(changes),
     countsMayChange: () => hub.countsMayChange(),
-    abort: (id) => running.abort(id),
-    paused: (paused) => running.setPaused(paused),
-    kick: () => running.kick(),
+    abort: (id) => scheduler.abort(id),
+    paused: (paused) => scheduler.setPaused(paused),
+    kick: () => scheduler.kick(),
   })
   try {
-    await running.start()
+    await scheduler.start()
   } catch (error) {
     await pool.destroy()
     store.close()
@@ -104,10 +105,10 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     dataDir: config.dataDir,
     call: (name, callInput) => invoke(handlers, name, callInput),
     subscribe: (listener) => hub.subscribe(listener),
-    idle: () => running.idle(),
+    idle: () => scheduler.idle(),
     close(timeoutMs = 10_000) {
       closed ??= (async () => {
-        await running.stop(timeoutMs)
+        await scheduler.stop(timeoutMs)
         hub.close()
         await pool.destroy()
         store.close()

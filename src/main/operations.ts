@@ -3,7 +3,7 @@
  * scheduler; the CLI serves the same ones with none (another process may be running the
  * queue: it notices the CLI's writes on its next poll).
  */
-import { z } from 'zod'
+import { type z } from 'zod'
 import { contract, describeZodError, OperationError, type JobChange, type OperationName, type OperationOutput } from '../shared/contract'
 import { DEFAULT_ATTEMPTS, PRIORITY_RANK, TERMINAL_STATES, type JobDefaults, type JobSpec } from '../shared/jobs'
 import type { NewJob, QueueStore } from './queue/store'

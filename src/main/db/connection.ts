@@ -14,11 +14,13 @@ export type { Database }
 export interface OpenOptions {
   /** How long a write waits for another process's transaction, in ms. Default 5000. */
   busyTimeoutMs?: number
+  /** better-sqlite3's native module built for another runtime (the desktop app's Electron ABI). */
+  nativeBinding?: string
 }
 
 export function openDatabase(file: string, options: OpenOptions = {}): Database {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
-  const db = new Sqlite(file, { timeout: options.busyTimeoutMs ?? 5000 })
+  const db = new Sqlite(file, { timeout: options.busyTimeoutMs ?? 5000, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) })
   try {
     db.pragma('journal_mode = WAL')
     // NORMAL in WAL mode survives a process crash; only a power cut can lose the last commits.

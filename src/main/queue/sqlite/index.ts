@@ -5,7 +5,7 @@
  */
 import type { Database } from 'better-sqlite3'
 import type { StoredState } from '../../../shared/jobs'
-import { openDatabase } from '../../db/connection'
+import { openDatabase, type OpenOptions } from '../../db/connection'
 import type { AttemptResult, ClaimOptions, ListOptions, NewJob, QueueStore, RecoverOptions, RetentionPolicy } from '../store'
 import { claimJobs, extendLeases, leaseOwners, lostLeases, recoverStalled } from './claim'
 import { enqueueJobs } from './enqueue'
@@ -16,8 +16,8 @@ import { settleAttempts } from './settle'
 export class SqliteQueueStore implements QueueStore {
   constructor(readonly db: Database) {}
 
-  static open(file: string): SqliteQueueStore {
-    return new SqliteQueueStore(openDatabase(file))
+  static open(file: string, options: OpenOptions = {}): SqliteQueueStore {
+    return new SqliteQueueStore(openDatabase(file, options))
   }
 
   enqueue(jobs: NewJob[], batchName: string, now: number) {
