@@ -43,8 +43,8 @@ describe('query plans', () => {
     expect(text).not.toMatch(/TEMP B-TREE/)
   })
 
-  it('the delayed count searches the due index by range', () => {
-    expect(plan(DELAYED_COUNT, [0])).toMatch(/SEARCH jobs USING COVERING INDEX jobs_due \(run_at>\?\)/)
+  it('the delayed count searches the ready index by range within each priority', () => {
+    expect(plan(DELAYED_COUNT, [0])).toMatch(/SEARCH jobs USING COVERING INDEX jobs_ready \(priority=\? AND run_at>\?\)/)
   })
 
   it('counts by state come from the maintained counters, not the jobs table', () => {

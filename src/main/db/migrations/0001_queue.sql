@@ -34,11 +34,11 @@ CREATE TABLE jobs (
   output TEXT
 );
 
--- The claim: queued jobs in priority order, oldest due first. Partial, so finished jobs cost it nothing.
+-- The claim: queued jobs in priority order, oldest due first; also the delayed count, by
+-- range per priority. Partial, so finished jobs cost it nothing.
 CREATE INDEX jobs_ready ON jobs (priority, run_at, id) WHERE state = 'queued';
--- Newest page of a state, and the delayed count.
+-- Newest page of a state.
 CREATE INDEX jobs_by_state ON jobs (state, id);
-CREATE INDEX jobs_due ON jobs (run_at) WHERE state = 'queued';
 -- Lease expiry and heartbeats touch only active jobs.
 CREATE INDEX jobs_leases ON jobs (lease_expires_at) WHERE state = 'active';
 -- Retention by age.

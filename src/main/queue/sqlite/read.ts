@@ -5,13 +5,13 @@ import { sql } from '../../db/connection'
 import type { ListOptions } from '../store'
 import { SUMMARY_COLUMNS, isRecord, isStringArray, parseJsonColumn, shownState, toSummary, type JobRow } from './rows'
 
-export const DELAYED_COUNT = `SELECT count(*) FROM jobs INDEXED BY jobs_due WHERE state = 'queued' AND run_at > ?`
+export const DELAYED_COUNT = `SELECT count(*) FROM jobs INDEXED BY jobs_ready WHERE state = 'queued' AND priority IN (0, 1, 2) AND run_at > ?`
 
 export function queueStats(db: Database, now: number): QueueStats {
   const stored = Object.fromEntries(
     (sql(db, 'SELECT state, n FROM job_counts').all() as { state: StoredState; n: number }[]).map((row) => [row.state, row.n]),
   ) as Record<StoredState, number>
-  // Only the delayed part of the queue is counted by range, on the partial index of queued run_at.
+  // Only the delayed part of the queue is counted, by a range of the ready index per priority.
   const delayed = sql(db, DELAYED_COUNT).pluck().get(now) as number
   return {
     counts: {
