@@ -115,7 +115,8 @@ async function start(): Promise<void> {
   await app.whenReady()
   lockDown()
   try {
-    engine = await createEngine({ dataDir: directory })
+    // scripts/desktop.js builds better-sqlite3 for Electron's ABI and says where.
+    engine = await createEngine({ dataDir: directory, sqliteBinding: process.env.GENOPS_SQLITE_BINDING })
   } catch (error) {
     dialog.showErrorBox('GenOps could not start', `${error instanceof Error ? error.message : String(error)}\n\nData directory: ${directory}`)
     app.exit(1)
@@ -149,4 +150,7 @@ app.on('before-quit', (event) => {
     })
 })
 
-void start()
+start().catch((error: unknown) => {
+  console.error('genops: the app failed to start:', error)
+  app.exit(1)
+})

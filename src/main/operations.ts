@@ -54,12 +54,12 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime):
     getJob: async ({ id }) => found(await store.get(id, now()), id),
     enqueueJobs: async ({ jobs, defaults = {}, batchName }) => {
       const at = now()
-      const result = await store.enqueue(
+      const { changes, ...result } = await store.enqueue(
         jobs.map((spec) => toNewJob(spec, defaults, at)),
         batchName ?? `enqueued ${new Date(at).toISOString()}`,
         at,
       )
-      runtime.jobsChanged(result.jobIds.map((id) => ({ id, state: 'queued', attemptsMade: 0 })))
+      runtime.jobsChanged(changes)
       runtime.kick()
       return result
     },
@@ -83,11 +83,13 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime):
     pauseQueue: async () => {
       await store.setPaused(true)
       runtime.paused(true)
+      runtime.countsMayChange()
       return store.stats(now())
     },
     resumeQueue: async () => {
       await store.setPaused(false)
       runtime.paused(false)
+      runtime.countsMayChange()
       return store.stats(now())
     },
     cleanQueue: async ({ state, olderThanMs }) => {

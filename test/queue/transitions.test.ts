@@ -17,7 +17,15 @@ describe('enqueue', () => {
   it('adds queued jobs in one batch and counts them', () => {
     store = tempStore()
     const result = store.enqueue([job('a'), job('b')], 'two.jsonl', T0)
-    expect(result).toEqual({ batchId: 1, jobIds: [1, 2], duplicates: 0 })
+    expect(result).toEqual({
+      batchId: 1,
+      jobIds: [1, 2],
+      duplicates: 0,
+      changes: [
+        { id: 1, state: 'queued', attemptsMade: 0 },
+        { id: 2, state: 'queued', attemptsMade: 0 },
+      ],
+    })
     expect(store.stats(T0).counts).toMatchObject({ queued: 2, delayed: 0, active: 0 })
     expect(store.db.prepare('SELECT name, job_count FROM batches').get()).toEqual({ name: 'two.jsonl', job_count: 2 })
   })
@@ -29,6 +37,7 @@ describe('enqueue', () => {
     expect(again.jobIds[0]).toBe(first.jobIds[0])
     expect(again.jobIds[1]).toBe(again.jobIds[2])
     expect(again.duplicates).toBe(2)
+    expect(again.changes.map((c) => c.id)).toEqual([again.jobIds[1]])
     expect(store.stats(T0).counts.queued).toBe(2)
   })
 })

@@ -21,8 +21,11 @@ export interface NewJob {
 
 export interface EnqueueResult {
   batchId: number
+  /** One id per job given, in order; a known idempotency key gives the existing job's id. */
   jobIds: number[]
   duplicates: number
+  /** The jobs actually added, as queued or delayed. */
+  changes: JobChange[]
 }
 
 /** A job the scheduler holds a lease on, with what a worker needs to run one attempt. */

@@ -8,11 +8,7 @@ function LoadError() {
   return (
     <div className="load-error" role="alert">
       <h1>{unauthorized ? 'This page needs its access link' : 'GenOps could not load the queue'}</h1>
-      <p>
-        {unauthorized
-          ? 'Open the address that genops serve printed when it started: it carries the token this page needs.'
-          : error?.message}
-      </p>
+      <p>{unauthorized ? 'Open the address that genops serve printed when it started: it carries the token this page needs.' : error?.message}</p>
       <button type="button" className="button" onClick={() => window.location.reload()}>
         Try again
       </button>

@@ -5,7 +5,17 @@
  * only `Client` and never knows which of the two it has.
  */
 import type { Bridge } from '../../shared/bridge'
-import { ERROR_CODES, events, OPERATION_NAMES, OperationFailure, type Api, type EngineEvent, type ErrorCode, type EventName, type OperationName } from '../../shared/contract'
+import {
+  ERROR_CODES,
+  events,
+  OPERATION_NAMES,
+  OperationFailure,
+  type Api,
+  type EngineEvent,
+  type ErrorCode,
+  type EventName,
+  type OperationName,
+} from '../../shared/contract'
 import { openEventStream, type SseMessage, type StreamStatus } from './sse'
 
 export type Connection = StreamStatus

@@ -14,6 +14,7 @@ export function enqueueJobs(db: Database, jobs: NewJob[], batchName: string, now
     const insert = sql(db, INSERT_JOB)
     const jobIds = new Array<number>(jobs.length)
     let duplicates = 0
+    const changes: EnqueueResult['changes'] = []
     for (let i = 0; i < jobs.length; i++) {
       const job = jobs[i]!
       if (job.idempotencyKey !== null) {
@@ -24,7 +25,7 @@ export function enqueueJobs(db: Database, jobs: NewJob[], batchName: string, now
           continue
         }
       }
-      jobIds[i] = Number(
+      const id = Number(
         insert.run(
           job.priority,
           job.runAt,
@@ -40,10 +41,12 @@ export function enqueueJobs(db: Database, jobs: NewJob[], batchName: string, now
           job.maxAttempts,
         ).lastInsertRowid,
       )
+      jobIds[i] = id
+      changes.push({ id, state: job.runAt > now ? 'delayed' : 'queued', attemptsMade: 0 })
     }
     const added = jobs.length - duplicates
     sql(db, 'UPDATE batches SET job_count = ? WHERE id = ?').run(added, batchId)
     adjustCounts(db, { queued: added })
-    return { batchId, jobIds, duplicates }
+    return { batchId, jobIds, duplicates, changes }
   }).immediate()
 }

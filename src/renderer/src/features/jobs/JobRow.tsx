@@ -45,7 +45,7 @@ export const JobRow = memo(function JobRow({ job }: { job: JobSummary }) {
         <StateBadge state={job.state} />
       </td>
       <td className="cell-provider">
-        <span className={job.provider === 'sim' ? 'provider provider-sim' : 'provider'}>{providerLabel(job.provider)}</span>
+        <span className="provider">{providerLabel(job.provider)}</span>
         <span className="model">{job.model ?? 'default model'}</span>
       </td>
       <td className="cell-prompt" title={job.promptPreview}>

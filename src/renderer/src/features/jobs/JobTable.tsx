@@ -22,7 +22,9 @@ function ListFooter() {
   if (shown === 0) return null
   return (
     <footer className="list-footer">
-      {shown >= PAGE_SIZE && total > shown ? `Newest ${formatCount(shown)} of ${formatCount(total)} jobs` : `${formatCount(shown)} ${shown === 1 ? 'job' : 'jobs'}`}
+      {shown >= PAGE_SIZE && total > shown
+        ? `Newest ${formatCount(shown)} of ${formatCount(total)} jobs`
+        : `${formatCount(shown)} ${shown === 1 ? 'job' : 'jobs'}`}
     </footer>
   )
 }

@@ -12,14 +12,7 @@ interface TabProps {
 
 function StateTab({ state, count, selected, onSelect }: TabProps) {
   return (
-    <button
-      type="button"
-      className="state-tab"
-      aria-pressed={selected}
-      data-count-state={state ?? 'all'}
-      data-count={count}
-      onClick={() => onSelect(state)}
-    >
+    <button type="button" className="state-tab" aria-pressed={selected} data-count-state={state ?? 'all'} data-count={count} onClick={() => onSelect(state)}>
       <span className="state-tab-label">
         {state && <span className={`dot dot-${state}`} aria-hidden="true" />}
         {state ? STATE_LABELS[state] : 'All jobs'}
