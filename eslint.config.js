@@ -22,7 +22,16 @@ export default tseslint.config(
   {
     files: ['src/shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [noElectron, { name: 'react', message: 'src/shared is pure TypeScript.' }], patterns: [nodeBuiltins, { group: ['../main/*', '../workers/*', '../preload/*', '../renderer/*'], message: 'src/shared imports nothing from the processes.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [noElectron, { name: 'react', message: 'src/shared is pure TypeScript.' }],
+          patterns: [
+            nodeBuiltins,
+            { group: ['../main/*', '../workers/*', '../preload/*', '../renderer/*'], message: 'src/shared imports nothing from the processes.' },
+          ],
+        },
+      ],
     },
   },
   {
@@ -33,7 +42,13 @@ export default tseslint.config(
   {
     files: ['src/workers/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [noElectron, { name: 'better-sqlite3', message: 'Workers never open the database: they return results to the scheduler.' }], patterns: [{ group: ['../main/*', '../../main/*'], message: 'Workers import only src/shared and src/workers.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [noElectron, { name: 'better-sqlite3', message: 'Workers never open the database: they return results to the scheduler.' }],
+          patterns: [{ group: ['../main/*', '../../main/*'], message: 'Workers import only src/shared and src/workers.' }],
+        },
+      ],
     },
   },
   {
@@ -42,7 +57,16 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     rules: {
       ...reactHooks.configs.recommended.rules,
-      'no-restricted-imports': ['error', { paths: [noElectron], patterns: [nodeBuiltins, { group: ['**/main/**', '**/workers/**', '**/preload/**'], message: 'The renderer imports only src/shared and its own files.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [noElectron],
+          patterns: [
+            nodeBuiltins,
+            { group: ['**/main/**', '**/workers/**', '**/preload/**'], message: 'The renderer imports only src/shared and its own files.' },
+          ],
+        },
+      ],
     },
   },
 )

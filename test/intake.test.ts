@@ -55,7 +55,10 @@ describe('prompt files', () => {
 
   it('refuses a line over the length limit, naming it', () => {
     const long = `{"prompt":"${'x'.repeat(MAX_LINE_CHARS)}"}`
-    expect(parsePromptFile('big.jsonl', text(`{"prompt":"ok"}\n${long}\n`))).toMatchObject({ ok: false, errors: [expect.stringMatching(/^big\.jsonl:2: the line is/)] })
+    expect(parsePromptFile('big.jsonl', text(`{"prompt":"ok"}\n${long}\n`))).toMatchObject({
+      ok: false,
+      errors: [expect.stringMatching(/^big\.jsonl:2: the line is/)],
+    })
   })
 
   it('lists at most a hundred problems and counts the rest', () => {
@@ -65,7 +68,10 @@ describe('prompt files', () => {
   })
 
   it('refuses unknown job fields rather than dropping them silently', () => {
-    expect(parsePromptFile('x.jsonl', text('{"prompt":"a","priorty":"high"}'))).toMatchObject({ ok: false, errors: [expect.stringMatching(/^x\.jsonl:1: .*priorty/)] })
+    expect(parsePromptFile('x.jsonl', text('{"prompt":"a","priorty":"high"}'))).toMatchObject({
+      ok: false,
+      errors: [expect.stringMatching(/^x\.jsonl:1: .*priorty/)],
+    })
   })
 })
 

@@ -55,10 +55,7 @@ export function formatJob(job: JobDetail): string {
 }
 
 export function formatStats(stats: QueueStats): string {
-  return [
-    `queue ${stats.paused ? 'PAUSED' : 'running'}`,
-    ...JOB_STATES.map((state) => `  ${state.padEnd(10)} ${stats.counts[state]}`),
-  ].join('\n')
+  return [`queue ${stats.paused ? 'PAUSED' : 'running'}`, ...JOB_STATES.map((state) => `  ${state.padEnd(10)} ${stats.counts[state]}`)].join('\n')
 }
 
 const indent = (text: string): string =>

@@ -81,32 +81,52 @@ export function buildProgram(): Command {
     .addOption(new Option('--priority <priority>', 'priority for jobs that do not set one').choices(PRIORITIES))
     .option('--delay <duration>', 'start no sooner than this from now, like 30s or 5m', duration)
     .option('--attempts <n>', `attempts per job (1 to ${MAX_ATTEMPTS}, default 3)`, integer('--attempts', 1, MAX_ATTEMPTS))
-    .action(async (files: string[], options: Common & { provider?: string; model?: string; priority?: JobDefaults['priority']; delay?: number; attempts?: number }) => {
-      const defaults: JobDefaults = { provider: options.provider, model: options.model, priority: options.priority, delayMs: options.delay, attempts: options.attempts }
-      const parsed = files.map((file) => {
-        try {
-          return parsePromptFile(file, readFileSync(file))
-        } catch (error) {
-          return { ok: false as const, file, errors: [`${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`], moreErrors: 0 }
+    .action(
+      async (
+        files: string[],
+        options: Common & { provider?: string; model?: string; priority?: JobDefaults['priority']; delay?: number; attempts?: number },
+      ) => {
+        const defaults: JobDefaults = {
+          provider: options.provider,
+          model: options.model,
+          priority: options.priority,
+          delayMs: options.delay,
+          attempts: options.attempts,
         }
-      })
-      const results = await withQueue(options, async (handlers) => {
-        const done = []
-        for (const file of parsed) {
-          if (file.ok) done.push({ file: file.file, ...(await handlers.enqueueJobs({ jobs: file.jobs, defaults, batchName: file.file })) })
+        const parsed = files.map((file) => {
+          try {
+            return parsePromptFile(file, readFileSync(file))
+          } catch (error) {
+            return {
+              ok: false as const,
+              file,
+              errors: [`${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`],
+              moreErrors: 0,
+            }
+          }
+        })
+        const results = await withQueue(options, async (handlers) => {
+          const done = []
+          for (const file of parsed) {
+            if (file.ok) done.push({ file: file.file, ...(await handlers.enqueueJobs({ jobs: file.jobs, defaults, batchName: file.file })) })
+          }
+          return done
+        })
+        const failed = parsed.filter((file) => !file.ok)
+        for (const file of failed) {
+          for (const error of file.errors) process.stderr.write(`${error}\n`)
+          if (file.moreErrors) process.stderr.write(`${file.file}: ... and ${file.moreErrors} more problems\n`)
+          process.stderr.write(`${file.file}: nothing enqueued from this file\n`)
         }
-        return done
-      })
-      const failed = parsed.filter((file) => !file.ok)
-      for (const file of failed) {
-        for (const error of file.errors) process.stderr.write(`${error}\n`)
-        if (file.moreErrors) process.stderr.write(`${file.file}: ... and ${file.moreErrors} more problems\n`)
-        process.stderr.write(`${file.file}: nothing enqueued from this file\n`)
-      }
-      if (options.json) printJson(results)
-      else for (const r of results) print(`${r.file}: enqueued ${r.jobIds.length - r.duplicates} jobs as batch ${r.batchId}${r.duplicates ? ` (${r.duplicates} already known by idempotency key)` : ''}`)
-      if (failed.length) process.exitCode = 2
-    })
+        if (options.json) printJson(results)
+        else
+          for (const r of results)
+            print(
+              `${r.file}: enqueued ${r.jobIds.length - r.duplicates} jobs as batch ${r.batchId}${r.duplicates ? ` (${r.duplicates} already known by idempotency key)` : ''}`,
+            )
+        if (failed.length) process.exitCode = 2
+      },
+    )
 
   const jobs = program.command('jobs').description('list, view, retry, cancel and delete jobs')
   common(jobs.command('list').description('the newest jobs first'), true)
@@ -151,10 +171,12 @@ export function buildProgram(): Command {
     else print(formatStats(stats))
   })
   for (const name of ['pause', 'resume'] as const) {
-    common(queue.command(name).description(name === 'pause' ? 'stop starting jobs (running ones finish)' : 'start jobs again')).action(async (options: Common) => {
-      await withQueue(options, (h) => (name === 'pause' ? h.pauseQueue({}) : h.resumeQueue({})))
-      print(`queue ${name === 'pause' ? 'paused' : 'resumed'}`)
-    })
+    common(queue.command(name).description(name === 'pause' ? 'stop starting jobs (running ones finish)' : 'start jobs again')).action(
+      async (options: Common) => {
+        await withQueue(options, (h) => (name === 'pause' ? h.pauseQueue({}) : h.resumeQueue({})))
+        print(`queue ${name === 'pause' ? 'paused' : 'resumed'}`)
+      },
+    )
   }
   common(queue.command('clean').description('remove finished jobs'), true)
     .addOption(new Option('--state <state>', 'which finished jobs').choices(['completed', 'dead', 'cancelled']).makeOptionMandatory())
@@ -212,7 +234,13 @@ export function buildProgram(): Command {
       const engine = await createEngine({ dataDir: dataDir(options.dataDir) })
       let server
       try {
-        server = await startServer({ engine, host: options.host, port: options.port, token: configured ?? randomBytes(24).toString('base64url'), rendererDir: RENDERER_DIR })
+        server = await startServer({
+          engine,
+          host: options.host,
+          port: options.port,
+          token: configured ?? randomBytes(24).toString('base64url'),
+          rendererDir: RENDERER_DIR,
+        })
       } catch (error) {
         await engine.close()
         const code = (error as NodeJS.ErrnoException).code

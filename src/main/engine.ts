@@ -15,7 +15,11 @@ import { Scheduler } from './queue/scheduler'
 import { SqliteQueueStore } from './queue/sqlite'
 
 const DAY = 86_400_000
-const positive = (name: string) => z.number({ error: `${name} must be a number` }).int(`${name} must be a positive integer`).positive(`${name} must be a positive integer`)
+const positive = (name: string) =>
+  z
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be a positive integer`)
+    .positive(`${name} must be a positive integer`)
 const retentionRule = z.object({ maxCount: z.number().int().min(0), maxAgeMs: z.number().int().min(0) })
 
 const EngineConfig = z.object({
@@ -38,13 +42,11 @@ const EngineConfig = z.object({
   /** How long a cancelled attempt may take to stop before its thread is terminated. Default 5 s. */
   cancelGraceMs: positive('cancelGraceMs').default(5_000),
   retentionSweepMs: positive('retentionSweepMs').default(60_000),
-  retention: z
-    .object({ completed: retentionRule, dead: retentionRule, cancelled: retentionRule })
-    .default({
-      completed: { maxCount: 100_000, maxAgeMs: 30 * DAY },
-      dead: { maxCount: 100_000, maxAgeMs: 90 * DAY },
-      cancelled: { maxCount: 100_000, maxAgeMs: 30 * DAY },
-    }),
+  retention: z.object({ completed: retentionRule, dead: retentionRule, cancelled: retentionRule }).default({
+    completed: { maxCount: 100_000, maxAgeMs: 30 * DAY },
+    dead: { maxCount: 100_000, maxAgeMs: 90 * DAY },
+    cancelled: { maxCount: 100_000, maxAgeMs: 30 * DAY },
+  }),
   backoff: z.object({ baseMs: positive('backoff.baseMs'), maxMs: positive('backoff.maxMs') }).default(DEFAULT_BACKOFF),
   workerFile: z.string().default(WORKER_FILE),
   /** better-sqlite3 built for Electron's ABI, when the desktop app runs (scripts/desktop.js builds it). */

@@ -21,8 +21,7 @@ export type AttemptOutcome =
   | { ok: false; category: ErrorCategory; message: string; retryable: boolean; retryAfterMs: number | null; durationMs: number }
 
 export type ChannelMessage =
-  | { type: 'progress'; id: number; threadId: number; fraction: number | null; outputTokens: number; elapsedMs: number }
-  | { type: 'cancel'; id: number }
+  { type: 'progress'; id: number; threadId: number; fraction: number | null; outputTokens: number; elapsedMs: number } | { type: 'cancel'; id: number }
 
 /** Progress is sent at most this often per attempt. */
 export const PROGRESS_INTERVAL_MS = 250

@@ -21,14 +21,21 @@ afterAll(async () => {
 })
 
 const call = (name: string, body: unknown, token = TOKEN) =>
-  fetch(`${base}/api/${name}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: JSON.stringify(body) })
+  fetch(`${base}/api/${name}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  })
 
 function withHost(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: server.port, path: '/api/queueStats', method: 'POST', headers: { Host: host, Authorization: `Bearer ${TOKEN}` } }, (res) => {
-      res.resume()
-      resolve(res.statusCode ?? 0)
-    })
+    const req = request(
+      { host: '127.0.0.1', port: server.port, path: '/api/queueStats', method: 'POST', headers: { Host: host, Authorization: `Bearer ${TOKEN}` } },
+      (res) => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+      },
+    )
     req.on('error', reject)
     req.end()
   })
@@ -63,7 +70,11 @@ describe('the HTTP API', () => {
     expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/^listJobs: limit: /)
     expect((await call('dropTables', {})).status).toBe(404)
     expect((await call('getJob', { id: 424242 })).status).toBe(404)
-    const notJson = await fetch(`${base}/api/queueStats`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' }, body: '{' })
+    const notJson = await fetch(`${base}/api/queueStats`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+      body: '{',
+    })
     expect(notJson.status).toBe(400)
   })
 

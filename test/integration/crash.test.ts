@@ -31,7 +31,11 @@ it('finishes every job exactly once after the engine is killed mid-run', async (
   try {
     const child = genopsInBackground(['run', '--until-empty', '--data-dir', dataDir])
     const exited = once(child, 'exit')
-    await waitFor(() => count('completed'), (n) => n >= 300, { timeoutMs: 60_000, what: 'the child engine to complete 300 jobs' })
+    await waitFor(
+      () => count('completed'),
+      (n) => n >= 300,
+      { timeoutMs: 60_000, what: 'the child engine to complete 300 jobs' },
+    )
     child.kill('SIGKILL')
     const [, signal] = await exited
     expect(signal).toBe('SIGKILL')
@@ -40,7 +44,11 @@ it('finishes every job exactly once after the engine is killed mid-run', async (
     expect(runningAtDeath).toBeGreaterThan(0)
 
     engine = await createEngine({ dataDir, threads: 1, pollMs: 50 })
-    await waitFor(() => count('completed'), (n) => n === JOBS, { timeoutMs: 60_000, what: 'every job to complete' })
+    await waitFor(
+      () => count('completed'),
+      (n) => n === JOBS,
+      { timeoutMs: 60_000, what: 'every job to complete' },
+    )
     await engine.idle()
 
     expect(db.prepare(`SELECT state, count(*) AS n FROM jobs GROUP BY state`).all()).toEqual([{ state: 'completed', n: JOBS }])

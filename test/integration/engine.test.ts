@@ -39,7 +39,10 @@ function readBack(dataDir: string) {
     return {
       events: db.prepare(`SELECT from_state || '>' || to_state AS t, count(*) AS n FROM job_events GROUP BY t`).all() as { t: string; n: number }[],
       attempts: db.prepare('SELECT outcome, count(*) AS n FROM job_attempts GROUP BY outcome').all() as { outcome: string; n: number }[],
-      completedTwice: db.prepare(`SELECT count(*) FROM (SELECT job_id FROM job_events WHERE to_state = 'completed' GROUP BY job_id HAVING count(*) > 1)`).pluck().get() as number,
+      completedTwice: db
+        .prepare(`SELECT count(*) FROM (SELECT job_id FROM job_events WHERE to_state = 'completed' GROUP BY job_id HAVING count(*) > 1)`)
+        .pluck()
+        .get() as number,
     }
   } finally {
     db.close()
@@ -66,7 +69,11 @@ describe('engine', () => {
     })
     const job = await engine.call('getJob', { id: 7 })
     expect(job.output).toMatch(/^[a-z ]+$/)
-    await waitFor(() => seen.filter((e) => e.type === 'counts').at(-1), (e) => e?.type === 'counts' && e.data.counts.completed === 300, { what: 'a counts event' })
+    await waitFor(
+      () => seen.filter((e) => e.type === 'counts').at(-1),
+      (e) => e?.type === 'counts' && e.data.counts.completed === 300,
+      { what: 'a counts event' },
+    )
     expect(seen.some((e) => e.type === 'jobs')).toBe(true)
   })
 
@@ -94,7 +101,11 @@ describe('engine', () => {
   it('cancels a running attempt: the provider call stops and no late result lands', async () => {
     const engine = await start()
     await engine.call('enqueueJobs', { jobs: [{ prompt: 'slow', config: { latencyMs: 120_000 } }] })
-    await waitFor(() => stats(engine), (s) => s.counts.active === 1, { what: 'the job to start' })
+    await waitFor(
+      () => stats(engine),
+      (s) => s.counts.active === 1,
+      { what: 'the job to start' },
+    )
     expect((await engine.call('cancelJob', { id: 1 })).state).toBe('cancelled')
     // idle() resolves only once the worker has returned: the two-minute call was aborted.
     await engine.idle()
@@ -130,7 +141,11 @@ describe('engine', () => {
     const dataDir = tempDir()
     const first = await start(dataDir, { leaseMs: 300 })
     await first.call('enqueueJobs', { jobs: [{ prompt: 'long', config: { latencyMs: 1000 } }] })
-    await waitFor(() => stats(first), (s) => s.counts.active === 1, { what: 'the job to start' })
+    await waitFor(
+      () => stats(first),
+      (s) => s.counts.active === 1,
+      { what: 'the job to start' },
+    )
     await first.close(10)
     const second = await start(dataDir)
     await settled(second, 1)
@@ -169,7 +184,11 @@ describe('the CLI beside a running engine', () => {
     const dataDir = tempDir()
     const engine = await start(dataDir)
     await engine.call('enqueueJobs', { jobs: [{ prompt: 'slow', config: { latencyMs: 120_000 } }] })
-    await waitFor(() => stats(engine), (s) => s.counts.active === 1, { what: 'the job to start' })
+    await waitFor(
+      () => stats(engine),
+      (s) => s.counts.active === 1,
+      { what: 'the job to start' },
+    )
     expect(genops(['jobs', 'cancel', '1', '--data-dir', dataDir]).stdout).toBe('job 1: cancelled\n')
     await engine.idle()
     expect((await engine.call('getJob', { id: 1 })).attempts.map((a) => a.outcome)).toEqual(['cancelled'])
@@ -179,9 +198,17 @@ describe('the CLI beside a running engine', () => {
     const dataDir = tempDir()
     const engine = await start(dataDir)
     genops(['queue', 'pause', '--data-dir', dataDir])
-    await waitFor(() => stats(engine), (s) => s.paused, { what: 'the engine to see the pause' })
+    await waitFor(
+      () => stats(engine),
+      (s) => s.paused,
+      { what: 'the engine to see the pause' },
+    )
     genops(['queue', 'resume', '--data-dir', dataDir])
-    await waitFor(() => stats(engine), (s) => !s.paused, { what: 'the engine to see the resume' })
+    await waitFor(
+      () => stats(engine),
+      (s) => !s.paused,
+      { what: 'the engine to see the resume' },
+    )
   })
 
   it('reports a bad file as file:line: reason, exits 2 and enqueues nothing from it', () => {

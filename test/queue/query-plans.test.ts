@@ -23,7 +23,11 @@ afterAll(() => {
 
 beforeAll(() => {
   store = SqliteQueueStore.open(join(dir, 'genops.db'))
-  store.enqueue(Array.from({ length: 2000 }, (_, i) => job(`p${i}`, { runAt: T0 + (i % 3) * 1000 })), 'b', T0)
+  store.enqueue(
+    Array.from({ length: 2000 }, (_, i) => job(`p${i}`, { runAt: T0 + (i % 3) * 1000 })),
+    'b',
+    T0,
+  )
   const { jobs } = store.claim({ owner: 'o', limit: 600, now: T0 + 5000, leaseMs: 1000 })
   store.settle(
     jobs.slice(0, 300).map((j) => ({ id: j.id, outcome: 'ok' as const, endedAt: T0, output: 'x', inputTokens: null, outputTokens: null })),

@@ -45,16 +45,7 @@ describe('enqueue', () => {
 describe('claim', () => {
   it('takes high before normal before low, oldest first within a priority', () => {
     store = tempStore()
-    store.enqueue(
-      [
-        job('low', { priority: PRIORITY_RANK.low }),
-        job('normal 1'),
-        job('high', { priority: PRIORITY_RANK.high }),
-        job('normal 2'),
-      ],
-      'b',
-      T0,
-    )
+    store.enqueue([job('low', { priority: PRIORITY_RANK.low }), job('normal 1'), job('high', { priority: PRIORITY_RANK.high }), job('normal 2')], 'b', T0)
     const order: string[] = []
     for (let i = 0; i < 4; i++) order.push(...claim(T0, 1).jobs.map((j) => j.prompt))
     expect(order).toEqual(['high', 'normal 1', 'normal 2', 'low'])
@@ -250,7 +241,11 @@ describe('operator actions', () => {
 
 describe('retention', () => {
   function finish(count: number, at: number) {
-    const ids = store.enqueue(Array.from({ length: count }, (_, i) => job(`j${i}`)), 'b', at).jobIds
+    const ids = store.enqueue(
+      Array.from({ length: count }, (_, i) => job(`j${i}`)),
+      'b',
+      at,
+    ).jobIds
     claim(at, count)
     store.settle(
       ids.map((id) => ({ id, outcome: 'ok' as const, endedAt: at, output: 'x', inputTokens: null, outputTokens: null })),

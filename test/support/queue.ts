@@ -29,14 +29,16 @@ export function expectCountsAgree(store: SqliteQueueStore): void {
   const real = Object.fromEntries(
     (store.db.prepare('SELECT state, count(*) AS n FROM jobs GROUP BY state').all() as { state: StoredState; n: number }[]).map((r) => [r.state, r.n]),
   )
-  const kept = Object.fromEntries((store.db.prepare('SELECT state, n FROM job_counts WHERE n != 0').all() as { state: string; n: number }[]).map((r) => [r.state, r.n]))
+  const kept = Object.fromEntries(
+    (store.db.prepare('SELECT state, n FROM job_counts WHERE n != 0').all() as { state: string; n: number }[]).map((r) => [r.state, r.n]),
+  )
   expect(kept).toEqual(real)
 }
 
 export function eventsOf(store: SqliteQueueStore, id: number): string[] {
-  return (store.db.prepare('SELECT from_state, to_state FROM job_events WHERE job_id = ? ORDER BY id').all(id) as { from_state: string; to_state: string }[]).map(
-    (e) => `${e.from_state}>${e.to_state}`,
-  )
+  return (
+    store.db.prepare('SELECT from_state, to_state FROM job_events WHERE job_id = ? ORDER BY id').all(id) as { from_state: string; to_state: string }[]
+  ).map((e) => `${e.from_state}>${e.to_state}`)
 }
 
 export function row(store: SqliteQueueStore, id: number): Record<string, unknown> {

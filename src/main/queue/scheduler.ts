@@ -174,12 +174,10 @@ export class Scheduler {
   private dispatch(job: ClaimedJob): void {
     const entry: InFlight = { job, threadId: null, cancelTimer: null }
     this.inFlight.set(job.id, entry)
-    this.pool
-      .run({ id: job.id, attempt: job.attempt, provider: job.provider, model: job.model, prompt: job.prompt, config: job.config })
-      .then(
-        (outcome) => this.finish(entry, outcome),
-        (error: unknown) => this.finish(entry, workerFailure(error)),
-      )
+    this.pool.run({ id: job.id, attempt: job.attempt, provider: job.provider, model: job.model, prompt: job.prompt, config: job.config }).then(
+      (outcome) => this.finish(entry, outcome),
+      (error: unknown) => this.finish(entry, workerFailure(error)),
+    )
   }
 
   private finish(entry: InFlight, outcome: AttemptOutcome): void {

@@ -29,46 +29,51 @@ export const CLAIM = `UPDATE jobs SET state = 'active', lease_owner = @owner, le
 
 export function claimJobs(db: Database, { owner, limit, now, leaseMs }: ClaimOptions): { jobs: ClaimedJob[]; changes: JobChange[] } {
   if (limit <= 0) return { jobs: [], changes: [] }
-  return db.transaction(() => {
-    const rows = sql(db, CLAIM).all({ owner, until: now + leaseMs, now, limit }) as ClaimRow[]
-    if (rows.length === 0) return { jobs: [], changes: [] }
-    const jobs: ClaimedJob[] = []
-    const changes: JobChange[] = []
-    const quarantined: number[] = []
-    for (const row of rows) {
-      const config = parseConfig(row.config)
-      if (config === undefined) {
-        quarantined.push(row.id)
-        continue
+  return db
+    .transaction(() => {
+      const rows = sql(db, CLAIM).all({ owner, until: now + leaseMs, now, limit }) as ClaimRow[]
+      if (rows.length === 0) return { jobs: [], changes: [] }
+      const jobs: ClaimedJob[] = []
+      const changes: JobChange[] = []
+      const quarantined: number[] = []
+      for (const row of rows) {
+        const config = parseConfig(row.config)
+        if (config === undefined) {
+          quarantined.push(row.id)
+          continue
+        }
+        jobs.push({
+          id: row.id,
+          provider: row.provider,
+          model: row.model,
+          prompt: row.prompt,
+          config,
+          attempt: row.attempts_made,
+          startedAt: now,
+          readyAt: row.run_at,
+        })
+        changes.push({ id: row.id, state: 'active', attemptsMade: row.attempts_made })
       }
-      jobs.push({
-        id: row.id,
-        provider: row.provider,
-        model: row.model,
-        prompt: row.prompt,
-        config,
-        attempt: row.attempts_made,
-        startedAt: now,
-        readyAt: row.run_at,
-      })
-      changes.push({ id: row.id, state: 'active', attemptsMade: row.attempts_made })
-    }
-    sql(db, `INSERT INTO job_events (job_id, at, from_state, to_state) SELECT value, ?, 'queued', 'active' FROM json_each(?)`).run(
-      now,
-      JSON.stringify(jobs.map((job) => job.id)),
-    )
-    const deltas: CountDeltas = { queued: -rows.length, active: jobs.length }
-    for (const id of quarantined) {
-      // A row whose stored parameters no longer parse cannot run; it goes dead with the reason, not a crash.
-      sql(db, `UPDATE jobs SET state = 'dead', finished_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL,
-        error_category = 'VALIDATION', last_error = 'stored job config does not parse as a JSON object' WHERE id = ?`).run(now, now, id)
-      recordEvent(db, id, now, 'queued', 'dead', 'quarantined: stored config does not parse')
-      addCount(deltas, 'dead', 1)
-      changes.push({ id, state: 'dead', attemptsMade: 0 })
-    }
-    adjustCounts(db, deltas)
-    return { jobs, changes }
-  }).immediate()
+      sql(db, `INSERT INTO job_events (job_id, at, from_state, to_state) SELECT value, ?, 'queued', 'active' FROM json_each(?)`).run(
+        now,
+        JSON.stringify(jobs.map((job) => job.id)),
+      )
+      const deltas: CountDeltas = { queued: -rows.length, active: jobs.length }
+      for (const id of quarantined) {
+        // A row whose stored parameters no longer parse cannot run; it goes dead with the reason, not a crash.
+        sql(
+          db,
+          `UPDATE jobs SET state = 'dead', finished_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL,
+        error_category = 'VALIDATION', last_error = 'stored job config does not parse as a JSON object' WHERE id = ?`,
+        ).run(now, now, id)
+        recordEvent(db, id, now, 'queued', 'dead', 'quarantined: stored config does not parse')
+        addCount(deltas, 'dead', 1)
+        changes.push({ id, state: 'dead', attemptsMade: 0 })
+      }
+      adjustCounts(db, deltas)
+      return { jobs, changes }
+    })
+    .immediate()
 }
 
 function parseConfig(text: string | null): Record<string, unknown> | undefined {
@@ -116,43 +121,44 @@ export const EXPIRED_LEASES = `SELECT id, attempts_made, stalled_count, started_
   WHERE state = 'active' AND lease_expires_at < ? LIMIT ?`
 
 export function recoverStalled(db: Database, { now, maxStalled, deadOwners = [] }: RecoverOptions): JobChange[] {
-  return db.transaction(() => {
-    const expired = sql(db, EXPIRED_LEASES).all(now, RECOVER_SLICE) as StalledRow[]
-    const orphaned = deadOwners.flatMap(
-      (owner) =>
-        sql(db, `SELECT id, attempts_made, stalled_count, started_at, lease_owner FROM jobs
-          WHERE state = 'active' AND lease_owner = ? AND lease_expires_at >= ? LIMIT ?`).all(owner, now, RECOVER_SLICE) as StalledRow[],
-    )
-    const changes: JobChange[] = []
-    const deltas: CountDeltas = {}
-    for (const row of [...expired, ...orphaned]) {
-      const stalls = row.stalled_count + 1
-      const reason = deadOwners.includes(row.lease_owner ?? '')
-        ? 'the process running it ended (crash or kill) before the attempt finished'
-        : 'its lease expired: the process running it stopped or hung'
-      const dead = stalls > maxStalled
-      const detail = dead ? `${reason}; stalled ${stalls} times, more than the limit of ${maxStalled}` : reason
-      sql(db, `UPDATE jobs SET state = ?, stalled_count = ?, run_at = CASE WHEN ? THEN run_at ELSE ? END,
-          finished_at = CASE WHEN ? THEN ? ELSE NULL END, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL,
-          error_category = 'TIMEOUT', last_error = ? WHERE id = ?`).run(
-        dead ? 'dead' : 'queued',
-        stalls,
-        dead ? 1 : 0,
-        now,
-        dead ? 1 : 0,
-        now,
-        now,
-        detail,
-        row.id,
+  return db
+    .transaction(() => {
+      const expired = sql(db, EXPIRED_LEASES).all(now, RECOVER_SLICE) as StalledRow[]
+      const orphaned = deadOwners.flatMap(
+        (owner) =>
+          sql(
+            db,
+            `SELECT id, attempts_made, stalled_count, started_at, lease_owner FROM jobs
+          WHERE state = 'active' AND lease_owner = ? AND lease_expires_at >= ? LIMIT ?`,
+          ).all(owner, now, RECOVER_SLICE) as StalledRow[],
       )
-      sql(db, `INSERT INTO job_attempts (job_id, number, started_at, ended_at, outcome, error_category, error)
-        VALUES (?, ?, ?, ?, 'stalled', 'TIMEOUT', ?)`).run(row.id, row.attempts_made, row.started_at ?? now, now, reason)
-      recordEvent(db, row.id, now, 'active', dead ? 'dead' : 'queued', detail)
-      addCount(deltas, 'active', -1)
-      addCount(deltas, dead ? 'dead' : 'queued', 1)
-      changes.push({ id: row.id, state: dead ? 'dead' : 'queued', attemptsMade: row.attempts_made })
-    }
-    adjustCounts(db, deltas)
-    return changes
-  }).immediate()
+      const changes: JobChange[] = []
+      const deltas: CountDeltas = {}
+      for (const row of [...expired, ...orphaned]) {
+        const stalls = row.stalled_count + 1
+        const reason = deadOwners.includes(row.lease_owner ?? '')
+          ? 'the process running it ended (crash or kill) before the attempt finished'
+          : 'its lease expired: the process running it stopped or hung'
+        const dead = stalls > maxStalled
+        const detail = dead ? `${reason}; stalled ${stalls} times, more than the limit of ${maxStalled}` : reason
+        sql(
+          db,
+          `UPDATE jobs SET state = ?, stalled_count = ?, run_at = CASE WHEN ? THEN run_at ELSE ? END,
+          finished_at = CASE WHEN ? THEN ? ELSE NULL END, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL,
+          error_category = 'TIMEOUT', last_error = ? WHERE id = ?`,
+        ).run(dead ? 'dead' : 'queued', stalls, dead ? 1 : 0, now, dead ? 1 : 0, now, now, detail, row.id)
+        sql(
+          db,
+          `INSERT INTO job_attempts (job_id, number, started_at, ended_at, outcome, error_category, error)
+        VALUES (?, ?, ?, ?, 'stalled', 'TIMEOUT', ?)`,
+        ).run(row.id, row.attempts_made, row.started_at ?? now, now, reason)
+        recordEvent(db, row.id, now, 'active', dead ? 'dead' : 'queued', detail)
+        addCount(deltas, 'active', -1)
+        addCount(deltas, dead ? 'dead' : 'queued', 1)
+        changes.push({ id: row.id, state: dead ? 'dead' : 'queued', attemptsMade: row.attempts_made })
+      }
+      adjustCounts(db, deltas)
+      return changes
+    })
+    .immediate()
 }

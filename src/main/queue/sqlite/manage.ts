@@ -14,8 +14,7 @@ const SLICE = 2000
 
 function currentRow(db: Database, id: number) {
   const row = sql(db, 'SELECT state, run_at, attempts_made, started_at FROM jobs WHERE id = ?').get(id) as
-    | { state: StoredState; run_at: number; attempts_made: number; started_at: number | null }
-    | undefined
+    { state: StoredState; run_at: number; attempts_made: number; started_at: number | null } | undefined
   if (!row) throw new OperationError('NOT_FOUND', `job ${id} does not exist`)
   return row
 }
@@ -25,69 +24,86 @@ function currentRow(db: Database, id: number) {
  * result, if one still comes, is then ignored) and the caller stops its worker.
  */
 export function cancelJob(db: Database, id: number, now: number): { job: JobSummary; change: JobChange | null; wasActive: boolean } {
-  return db.transaction(() => {
-    const row = currentRow(db, id)
-    if (row.state !== 'queued' && row.state !== 'active') {
-      throw new OperationError('CONFLICT', `job ${id} is already ${row.state}: only queued and active jobs can be cancelled`)
-    }
-    sql(db, `UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL,
-      error_category = 'CANCELLED', last_error = 'cancelled by the operator' WHERE id = ?`).run(now, now, id)
-    if (row.state === 'active') {
-      sql(db, `INSERT INTO job_attempts (job_id, number, started_at, ended_at, outcome, error_category, error)
-        VALUES (?, ?, ?, ?, 'cancelled', 'CANCELLED', 'cancelled by the operator')`).run(id, row.attempts_made, row.started_at ?? now, now)
-    }
-    recordEvent(db, id, now, shownState(row.state, row.run_at, now), 'cancelled', 'cancelled by the operator')
-    adjustCounts(db, { [row.state]: -1, cancelled: 1 })
-    return { job: readSummary(db, id, now)!, change: { id, state: 'cancelled' as const, attemptsMade: row.attempts_made }, wasActive: row.state === 'active' }
-  }).immediate()
+  return db
+    .transaction(() => {
+      const row = currentRow(db, id)
+      if (row.state !== 'queued' && row.state !== 'active') {
+        throw new OperationError('CONFLICT', `job ${id} is already ${row.state}: only queued and active jobs can be cancelled`)
+      }
+      sql(
+        db,
+        `UPDATE jobs SET state = 'cancelled', finished_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL,
+      error_category = 'CANCELLED', last_error = 'cancelled by the operator' WHERE id = ?`,
+      ).run(now, now, id)
+      if (row.state === 'active') {
+        sql(
+          db,
+          `INSERT INTO job_attempts (job_id, number, started_at, ended_at, outcome, error_category, error)
+        VALUES (?, ?, ?, ?, 'cancelled', 'CANCELLED', 'cancelled by the operator')`,
+        ).run(id, row.attempts_made, row.started_at ?? now, now)
+      }
+      recordEvent(db, id, now, shownState(row.state, row.run_at, now), 'cancelled', 'cancelled by the operator')
+      adjustCounts(db, { [row.state]: -1, cancelled: 1 })
+      return { job: readSummary(db, id, now)!, change: { id, state: 'cancelled' as const, attemptsMade: row.attempts_made }, wasActive: row.state === 'active' }
+    })
+    .immediate()
 }
 
 /** Sends a finished job back to the queue with fresh attempts. */
 export function retryJob(db: Database, id: number, now: number, from: readonly StoredState[]): { job: JobSummary; change: JobChange } {
-  return db.transaction(() => {
-    const row = currentRow(db, id)
-    if (!from.includes(row.state)) {
-      throw new OperationError('CONFLICT', `job ${id} is ${row.state}: only ${from.join(' or ')} jobs can be retried here`)
-    }
-    requeue(db, id, now)
-    recordEvent(db, id, now, row.state, 'queued', 'retried by the operator')
-    adjustCounts(db, { [row.state]: -1, queued: 1 })
-    return { job: readSummary(db, id, now)!, change: { id, state: 'queued' as const, attemptsMade: 0 } }
-  }).immediate()
+  return db
+    .transaction(() => {
+      const row = currentRow(db, id)
+      if (!from.includes(row.state)) {
+        throw new OperationError('CONFLICT', `job ${id} is ${row.state}: only ${from.join(' or ')} jobs can be retried here`)
+      }
+      requeue(db, id, now)
+      recordEvent(db, id, now, row.state, 'queued', 'retried by the operator')
+      adjustCounts(db, { [row.state]: -1, queued: 1 })
+      return { job: readSummary(db, id, now)!, change: { id, state: 'queued' as const, attemptsMade: 0 } }
+    })
+    .immediate()
 }
 
 function requeue(db: Database, id: number, now: number): void {
-  sql(db, `UPDATE jobs SET state = 'queued', run_at = ?, updated_at = ?, finished_at = NULL, attempts_made = 0,
-    stalled_count = 0, last_error = NULL, error_category = NULL, output = NULL WHERE id = ?`).run(now, now, id)
+  sql(
+    db,
+    `UPDATE jobs SET state = 'queued', run_at = ?, updated_at = ?, finished_at = NULL, attempts_made = 0,
+    stalled_count = 0, last_error = NULL, error_category = NULL, output = NULL WHERE id = ?`,
+  ).run(now, now, id)
 }
 
 /** Every dead job back to the queue with fresh attempts, a slice per transaction. */
 export function retryAllDead(db: Database, now: number): number {
   let retried = 0
   for (;;) {
-    const moved = db.transaction(() => {
-      const ids = sql(db, `SELECT id FROM jobs WHERE state = 'dead' ORDER BY id LIMIT ?`).pluck().all(SLICE) as number[]
-      for (const id of ids) {
-        requeue(db, id, now)
-        recordEvent(db, id, now, 'dead', 'queued', 'retried by the operator (all dead jobs)')
-      }
-      adjustCounts(db, { dead: -ids.length, queued: ids.length })
-      return ids.length
-    }).immediate()
+    const moved = db
+      .transaction(() => {
+        const ids = sql(db, `SELECT id FROM jobs WHERE state = 'dead' ORDER BY id LIMIT ?`).pluck().all(SLICE) as number[]
+        for (const id of ids) {
+          requeue(db, id, now)
+          recordEvent(db, id, now, 'dead', 'queued', 'retried by the operator (all dead jobs)')
+        }
+        adjustCounts(db, { dead: -ids.length, queued: ids.length })
+        return ids.length
+      })
+      .immediate()
     retried += moved
     if (moved < SLICE) return retried
   }
 }
 
 export function removeJob(db: Database, id: number): boolean {
-  return db.transaction(() => {
-    const row = sql(db, 'SELECT state FROM jobs WHERE id = ?').get(id) as { state: StoredState } | undefined
-    if (!row) return false
-    if (row.state === 'active') throw new OperationError('CONFLICT', `job ${id} is running: cancel it before deleting it`)
-    sql(db, 'DELETE FROM jobs WHERE id = ?').run(id)
-    adjustCounts(db, { [row.state]: -1 })
-    return true
-  }).immediate()
+  return db
+    .transaction(() => {
+      const row = sql(db, 'SELECT state FROM jobs WHERE id = ?').get(id) as { state: StoredState } | undefined
+      if (!row) return false
+      if (row.state === 'active') throw new OperationError('CONFLICT', `job ${id} is running: cancel it before deleting it`)
+      sql(db, 'DELETE FROM jobs WHERE id = ?').run(id)
+      adjustCounts(db, { [row.state]: -1 })
+      return true
+    })
+    .immediate()
 }
 
 export const FINISHED_BEFORE = 'jobs INDEXED BY jobs_finished WHERE state = @state AND finished_at < @olderThan'
@@ -107,9 +123,7 @@ export function applyRetention(db: Database, policy: RetentionPolicy, now: numbe
     removed += cleanJobs(db, state, now - rule.maxAgeMs, RETENTION_BUDGET - removed)
     const count = sql(db, 'SELECT n FROM job_counts WHERE state = ?').pluck().get(state) as number
     if (count <= rule.maxCount) continue
-    const cutoff = sql(db, 'SELECT id FROM jobs WHERE state = ? ORDER BY id DESC LIMIT 1 OFFSET ?').pluck().get(state, rule.maxCount) as
-      | number
-      | undefined
+    const cutoff = sql(db, 'SELECT id FROM jobs WHERE state = ? ORDER BY id DESC LIMIT 1 OFFSET ?').pluck().get(state, rule.maxCount) as number | undefined
     if (cutoff !== undefined) removed += deleteInSlices(db, state, OLDEST_BEYOND, { state, cutoff }, RETENTION_BUDGET - removed)
   }
   return removed
@@ -121,11 +135,13 @@ function deleteInSlices(db: Database, state: StoredState, source: string, args: 
   const remove = sql(db, `DELETE FROM jobs WHERE id IN (SELECT id FROM ${source} LIMIT @slice)`)
   while (removed < budget) {
     const slice = Math.min(SLICE, budget - removed)
-    const changes = db.transaction(() => {
-      const n = remove.run({ ...args, slice }).changes
-      adjustCounts(db, { [state]: -n })
-      return n
-    }).immediate()
+    const changes = db
+      .transaction(() => {
+        const n = remove.run({ ...args, slice }).changes
+        adjustCounts(db, { [state]: -n })
+        return n
+      })
+      .immediate()
     removed += changes
     if (changes < slice) break
   }

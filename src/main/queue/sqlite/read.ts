@@ -31,9 +31,7 @@ export function isPaused(db: Database): boolean {
 }
 
 export function setPaused(db: Database, paused: boolean): void {
-  sql(db, `INSERT INTO queue_settings (key, value) VALUES ('paused', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(
-    paused ? '1' : '0',
-  )
+  sql(db, `INSERT INTO queue_settings (key, value) VALUES ('paused', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(paused ? '1' : '0')
 }
 
 /** The newest jobs first, a page at a time (keyset paging on id). */
@@ -75,8 +73,11 @@ export function getJob(db: Database, id: number, now: number): JobDetail | null 
     }[]
   ).map((event): JobEvent => ({ at: event.at, from: event.from_state, to: event.to_state, detail: event.detail }))
   const attempts = (
-    sql(db, `SELECT number, started_at, ended_at, outcome, error_category, error, input_tokens, output_tokens
-      FROM job_attempts WHERE job_id = ? ORDER BY id`).all(id) as {
+    sql(
+      db,
+      `SELECT number, started_at, ended_at, outcome, error_category, error, input_tokens, output_tokens
+      FROM job_attempts WHERE job_id = ? ORDER BY id`,
+    ).all(id) as {
       number: number
       started_at: number
       ended_at: number
@@ -86,18 +87,16 @@ export function getJob(db: Database, id: number, now: number): JobDetail | null 
       input_tokens: number | null
       output_tokens: number | null
     }[]
-  ).map(
-    (a): JobAttempt => ({
-      number: a.number,
-      startedAt: a.started_at,
-      endedAt: a.ended_at,
-      outcome: a.outcome,
-      errorCategory: a.error_category,
-      error: a.error,
-      inputTokens: a.input_tokens,
-      outputTokens: a.output_tokens,
-    }),
-  )
+  ).map((a): JobAttempt => ({
+    number: a.number,
+    startedAt: a.started_at,
+    endedAt: a.ended_at,
+    outcome: a.outcome,
+    errorCategory: a.error_category,
+    error: a.error,
+    inputTokens: a.input_tokens,
+    outputTokens: a.output_tokens,
+  }))
   return {
     ...toSummary(row, now),
     promptPreview: row.prompt.slice(0, 120),

@@ -29,38 +29,43 @@ const ATTEMPT = `INSERT INTO job_attempts (job_id, number, started_at, ended_at,
 
 export function settleAttempts(db: Database, results: AttemptResult[], owner: string): JobChange[] {
   if (results.length === 0) return []
-  return db.transaction(() => {
-    const changes: JobChange[] = []
-    const deltas: CountDeltas = {}
-    for (const result of results) {
-      if (result.outcome === 'ok') {
-        const row = sql(db, COMPLETE).get({ id: result.id, owner, at: result.endedAt, output: result.output }) as
-          | { attempts_made: number; started_at: number }
-          | undefined
-        if (!row) continue
-        sql(db, ATTEMPT).run(result.id, row.attempts_made, row.started_at, result.endedAt, 'ok', null, null, result.inputTokens, result.outputTokens)
-        recordEvent(db, result.id, result.endedAt, 'active', 'completed')
-        addCount(deltas, 'completed', 1)
-        changes.push({ id: result.id, state: 'completed', attemptsMade: row.attempts_made })
-      } else {
-        const row = sql(db, FAIL).get({
-          id: result.id,
-          owner,
-          at: result.endedAt,
-          retryable: result.retryable ? 1 : 0,
-          retryAt: result.retryAt,
-          message: result.message,
-          category: result.category,
-        }) as { state: 'queued' | 'dead'; attempts_made: number; started_at: number } | undefined
-        if (!row) continue
-        sql(db, ATTEMPT).run(result.id, row.attempts_made, row.started_at, result.endedAt, 'error', result.category, result.message, null, null)
-        recordEvent(db, result.id, result.endedAt, 'active', row.state, `${result.category}: ${result.message}`)
-        addCount(deltas, row.state, 1)
-        changes.push({ id: result.id, state: row.state === 'queued' && result.retryAt > result.endedAt ? 'delayed' : row.state, attemptsMade: row.attempts_made })
+  return db
+    .transaction(() => {
+      const changes: JobChange[] = []
+      const deltas: CountDeltas = {}
+      for (const result of results) {
+        if (result.outcome === 'ok') {
+          const row = sql(db, COMPLETE).get({ id: result.id, owner, at: result.endedAt, output: result.output }) as
+            { attempts_made: number; started_at: number } | undefined
+          if (!row) continue
+          sql(db, ATTEMPT).run(result.id, row.attempts_made, row.started_at, result.endedAt, 'ok', null, null, result.inputTokens, result.outputTokens)
+          recordEvent(db, result.id, result.endedAt, 'active', 'completed')
+          addCount(deltas, 'completed', 1)
+          changes.push({ id: result.id, state: 'completed', attemptsMade: row.attempts_made })
+        } else {
+          const row = sql(db, FAIL).get({
+            id: result.id,
+            owner,
+            at: result.endedAt,
+            retryable: result.retryable ? 1 : 0,
+            retryAt: result.retryAt,
+            message: result.message,
+            category: result.category,
+          }) as { state: 'queued' | 'dead'; attempts_made: number; started_at: number } | undefined
+          if (!row) continue
+          sql(db, ATTEMPT).run(result.id, row.attempts_made, row.started_at, result.endedAt, 'error', result.category, result.message, null, null)
+          recordEvent(db, result.id, result.endedAt, 'active', row.state, `${result.category}: ${result.message}`)
+          addCount(deltas, row.state, 1)
+          changes.push({
+            id: result.id,
+            state: row.state === 'queued' && result.retryAt > result.endedAt ? 'delayed' : row.state,
+            attemptsMade: row.attempts_made,
+          })
+        }
+        addCount(deltas, 'active', -1)
       }
-      addCount(deltas, 'active', -1)
-    }
-    adjustCounts(db, deltas)
-    return changes
-  }).immediate()
+      adjustCounts(db, deltas)
+      return changes
+    })
+    .immediate()
 }
