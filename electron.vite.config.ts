@@ -27,6 +27,7 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/index.ts'),
           cli: resolve(__dirname, 'src/main/cli.ts'),
           attempt: resolve(__dirname, 'src/workers/attempt.ts'),
+          'checkpoint-thread': resolve(__dirname, 'src/main/db/checkpoint-thread.ts'),
         },
         // Every chunk beside the entries: paths.ts and migrate.ts resolve files relative to out/main.
         output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },

@@ -9,7 +9,8 @@ import type { EngineEvent, OperationName, OperationOutput } from '../shared/cont
 import { DEFAULT_BACKOFF } from './queue/backoff'
 import { DEFAULT_EVENT_TIMING, EventHub } from './event-hub'
 import { createHandlers, invoke, type Handlers } from './operations'
-import { databaseFile, WORKER_FILE } from './paths'
+import { startCheckpointer } from './db/checkpointer'
+import { CHECKPOINT_THREAD_FILE, databaseFile, WORKER_FILE } from './paths'
 import { AttemptPool } from './queue/pool'
 import { Scheduler } from './queue/scheduler'
 import { SqliteQueueStore } from './queue/sqlite'
@@ -27,8 +28,11 @@ const EngineConfig = z.object({
   dataDir: z.string().min(1, 'dataDir is required'),
   /** Worker threads. Default: one fewer than the cores, at least one (the main thread needs a core too). */
   threads: positive('threads').default(Math.max(1, availableParallelism() - 1)),
-  /** Most attempts in flight at once. Default 64. */
-  concurrency: positive('concurrency').default(64),
+  /**
+   * Most attempts in flight at once. Default 128: enough that claims and commits carry
+   * ~100 jobs per transaction under load (bench/queue), few enough to bound a turn's work.
+   */
+  concurrency: positive('concurrency').default(128),
   /** Most jobs claimed, and most results committed, in one transaction. Default 256 and 1024. */
   claimBatch: positive('claimBatch').default(256),
   settleBatch: positive('settleBatch').default(1024),
@@ -49,6 +53,8 @@ const EngineConfig = z.object({
   }),
   backoff: z.object({ baseMs: positive('backoff.baseMs'), maxMs: positive('backoff.maxMs') }).default(DEFAULT_BACKOFF),
   workerFile: z.string().default(WORKER_FILE),
+  /** How often the checkpoint thread copies the WAL back into the database. Default 100 ms. */
+  checkpointMs: positive('checkpointMs').default(100),
   /** better-sqlite3 built for Electron's ABI, when the desktop app runs (scripts/desktop.js builds it). */
   sqliteBinding: z.string().optional(),
   events: z
@@ -73,6 +79,12 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
   const config = parsed.data
 
   const store = SqliteQueueStore.open(databaseFile(config.dataDir), { nativeBinding: config.sqliteBinding })
+  const checkpointer = startCheckpointer(store.db, {
+    threadFile: CHECKPOINT_THREAD_FILE,
+    intervalMs: config.checkpointMs,
+    nativeBinding: config.sqliteBinding,
+    onError: (message) => console.error(`genops: ${message}`),
+  })
   const hub = new EventHub(async () => store.stats(Date.now()), config.events)
   const pool = new AttemptPool(
     { workerFile: config.workerFile, threads: config.threads, tasksPerThread: Math.ceil(config.concurrency / config.threads) },
@@ -98,6 +110,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     await scheduler.start()
   } catch (error) {
     await pool.destroy()
+    await checkpointer.stop()
     store.close()
     throw error
   }
@@ -113,6 +126,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
         await scheduler.stop(timeoutMs)
         hub.close()
         await pool.destroy()
+        await checkpointer.stop()
         store.close()
       })()
       return closed

@@ -54,12 +54,13 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime):
     getJob: async ({ id }) => found(await store.get(id, now()), id),
     enqueueJobs: async ({ jobs, defaults = {}, batchName }) => {
       const at = now()
-      const { changes, ...result } = await store.enqueue(
+      const result = await store.enqueue(
         jobs.map((spec) => toNewJob(spec, defaults, at)),
         batchName ?? `enqueued ${new Date(at).toISOString()}`,
         at,
       )
-      runtime.jobsChanged(changes)
+      // New jobs are not rows anyone shows yet: the counts tell screens to fetch them.
+      runtime.countsMayChange()
       runtime.kick()
       return result
     },

@@ -12,6 +12,9 @@ const fromSource = import.meta.url.endsWith('.ts')
 /** The piscina entry that runs one attempt. */
 export const WORKER_FILE = fromSource ? join(here, '../workers/attempt.ts') : join(here, 'attempt.js')
 
+/** The thread that checkpoints the WAL off the main thread. */
+export const CHECKPOINT_THREAD_FILE = fromSource ? join(here, 'db/checkpoint-thread.ts') : join(here, 'checkpoint-thread.js')
+
 /** The built renderer that headless mode serves. */
 export const RENDERER_DIR = fromSource ? join(here, '../../out/renderer') : join(here, '../renderer')
 

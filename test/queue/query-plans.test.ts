@@ -73,8 +73,8 @@ describe('query plans', () => {
     expect(plan(text, args)).not.toMatch(/TEMP B-TREE/)
   })
 
-  it('expired leases search the partial lease index', () => {
-    expect(plan(EXPIRED_LEASES, [0, 10])).toMatch(/SEARCH jobs USING INDEX jobs_leases \(lease_expires_at<\?\)/)
+  it('expired leases are looked for among the active jobs only', () => {
+    expect(plan(EXPIRED_LEASES, [0, 10])).toMatch(/SEARCH jobs USING INDEX jobs_by_state \(state=\?\)/)
   })
 
   it('retention by age searches the finished index', () => {

@@ -24,8 +24,6 @@ export interface EnqueueResult {
   /** One id per job given, in order; a known idempotency key gives the existing job's id. */
   jobIds: number[]
   duplicates: number
-  /** The jobs actually added, as queued or delayed. */
-  changes: JobChange[]
 }
 
 /** A job the scheduler holds a lease on, with what a worker needs to run one attempt. */

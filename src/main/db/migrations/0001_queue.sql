@@ -37,10 +37,9 @@ CREATE TABLE jobs (
 -- The claim: queued jobs in priority order, oldest due first; also the delayed count, by
 -- range per priority. Partial, so finished jobs cost it nothing.
 CREATE INDEX jobs_ready ON jobs (priority, run_at, id) WHERE state = 'queued';
--- Newest page of a state.
+-- Newest page of a state; also the active jobs for heartbeats and lease expiry (a few
+-- hundred at most, so they need no index of their own to keep up on every claim).
 CREATE INDEX jobs_by_state ON jobs (state, id);
--- Lease expiry and heartbeats touch only active jobs.
-CREATE INDEX jobs_leases ON jobs (lease_expires_at) WHERE state = 'active';
 -- Retention by age.
 CREATE INDEX jobs_finished ON jobs (state, finished_at) WHERE finished_at IS NOT NULL;
 CREATE INDEX jobs_by_batch ON jobs (batch_id, id);

@@ -117,7 +117,7 @@ interface StalledRow {
 /** Most stalled jobs handled in one transaction; the rest wait for the next sweep. */
 const RECOVER_SLICE = 500
 
-export const EXPIRED_LEASES = `SELECT id, attempts_made, stalled_count, started_at, lease_owner FROM jobs INDEXED BY jobs_leases
+export const EXPIRED_LEASES = `SELECT id, attempts_made, stalled_count, started_at, lease_owner FROM jobs INDEXED BY jobs_by_state
   WHERE state = 'active' AND lease_expires_at < ? LIMIT ?`
 
 export function recoverStalled(db: Database, { now, maxStalled, deadOwners = [] }: RecoverOptions): JobChange[] {

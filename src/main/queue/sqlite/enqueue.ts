@@ -4,51 +4,71 @@ import { sql } from '../../db/connection'
 import type { EnqueueResult, NewJob } from '../store'
 import { adjustCounts } from './rows'
 
-const INSERT_JOB = `INSERT INTO jobs (state, priority, run_at, created_at, updated_at, batch_id, provider, model,
-  prompt, config, tags, idempotency_key, max_attempts)
-  VALUES ('queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const COLUMNS = `INSERT INTO jobs (state, priority, run_at, created_at, updated_at, batch_id, provider, model,
+  prompt, config, tags, idempotency_key, max_attempts) VALUES `
+const ROW = `('queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const PARAMS_PER_ROW = 12
+
+/**
+ * Jobs without an idempotency key go in this many to a statement: binding one statement
+ * per row made bulk enqueue ~20% slower (210k against 260k rows/s on this schema).
+ */
+const ROWS_PER_INSERT = 50
+const INSERT_ONE = COLUMNS + ROW
+const INSERT_MANY = COLUMNS + Array<string>(ROWS_PER_INSERT).fill(ROW).join(', ')
+
+function bind(params: unknown[], offset: number, job: NewJob, now: number, batchId: number): void {
+  params[offset] = job.priority
+  params[offset + 1] = job.runAt
+  params[offset + 2] = now
+  params[offset + 3] = now
+  params[offset + 4] = batchId
+  params[offset + 5] = job.provider
+  params[offset + 6] = job.model
+  params[offset + 7] = job.prompt
+  params[offset + 8] = job.config === null ? null : JSON.stringify(job.config)
+  params[offset + 9] = job.tags === null ? null : JSON.stringify(job.tags)
+  params[offset + 10] = job.idempotencyKey
+  params[offset + 11] = job.maxAttempts
+}
 
 export function enqueueJobs(db: Database, jobs: NewJob[], batchName: string, now: number): EnqueueResult {
   return db
     .transaction((): EnqueueResult => {
       const batchId = Number(sql(db, 'INSERT INTO batches (name, created_at) VALUES (?, ?)').run(batchName, now).lastInsertRowid)
-      const insert = sql(db, INSERT_JOB)
+      const insertOne = sql(db, INSERT_ONE)
+      const insertMany = sql(db, INSERT_MANY)
+      const one = new Array<unknown>(PARAMS_PER_ROW)
+      const many = new Array<unknown>(PARAMS_PER_ROW * ROWS_PER_INSERT)
       const jobIds = new Array<number>(jobs.length)
       let duplicates = 0
-      const changes: EnqueueResult['changes'] = []
-      for (let i = 0; i < jobs.length; i++) {
+      let i = 0
+      while (i < jobs.length) {
         const job = jobs[i]!
         if (job.idempotencyKey !== null) {
-          const existing = sql(db, 'SELECT id FROM jobs WHERE idempotency_key = ?').get(job.idempotencyKey) as { id: number } | undefined
-          if (existing) {
-            jobIds[i] = existing.id
-            duplicates++
-            continue
-          }
+          const existing = sql(db, 'SELECT id FROM jobs WHERE idempotency_key = ?').pluck().get(job.idempotencyKey) as number | undefined
+          if (existing !== undefined) duplicates++
+          else bind(one, 0, job, now, batchId)
+          jobIds[i++] = existing ?? Number(insertOne.run(one).lastInsertRowid)
+          continue
         }
-        const id = Number(
-          insert.run(
-            job.priority,
-            job.runAt,
-            now,
-            now,
-            batchId,
-            job.provider,
-            job.model,
-            job.prompt,
-            job.config === null ? null : JSON.stringify(job.config),
-            job.tags === null ? null : JSON.stringify(job.tags),
-            job.idempotencyKey,
-            job.maxAttempts,
-          ).lastInsertRowid,
-        )
-        jobIds[i] = id
-        changes.push({ id, state: job.runAt > now ? 'delayed' : 'queued', attemptsMade: 0 })
+        let run = 0
+        while (run < ROWS_PER_INSERT && i + run < jobs.length && jobs[i + run]!.idempotencyKey === null) run++
+        if (run < ROWS_PER_INSERT) {
+          bind(one, 0, job, now, batchId)
+          jobIds[i++] = Number(insertOne.run(one).lastInsertRowid)
+          continue
+        }
+        for (let k = 0; k < run; k++) bind(many, k * PARAMS_PER_ROW, jobs[i + k]!, now, batchId)
+        // One statement's rows take consecutive rowids (a table without AUTOINCREMENT, inside our write lock).
+        const last = Number(insertMany.run(many).lastInsertRowid)
+        for (let k = 0; k < run; k++) jobIds[i + k] = last - run + 1 + k
+        i += run
       }
       const added = jobs.length - duplicates
       sql(db, 'UPDATE batches SET job_count = ? WHERE id = ?').run(added, batchId)
       adjustCounts(db, { queued: added })
-      return { batchId, jobIds, duplicates, changes }
+      return { batchId, jobIds, duplicates }
     })
     .immediate()
 }
