@@ -133,22 +133,32 @@ export class Scheduler {
   private async turn(): Promise<void> {
     if (this.turnRunning) return
     this.turnRunning = true
+    let failed = false
     try {
       await this.commitResults()
       if (!this.paused && !this.closing) await this.claimAndDispatch()
     } catch (error) {
+      failed = true
       this.hooks.onError(error, 'scheduler turn')
     } finally {
       this.turnRunning = false
     }
-    if (this.results.length > 0) this.kick()
+    // After a failure the poll timer tries again, rather than a tight loop of failing commits.
+    if (this.results.length > 0 && !failed) this.kick()
     if (this.inFlight.size === 0 && this.results.length === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve())
   }
 
   private async commitResults(): Promise<void> {
     if (this.results.length === 0) return
     const batch = this.results.splice(0, this.options.settleBatch)
-    const changes = await this.store.settle(batch, this.owner)
+    let changes
+    try {
+      changes = await this.store.settle(batch, this.owner)
+    } catch (error) {
+      // Kept for the next turn (a busy database, say): a result is only done once committed.
+      this.results.unshift(...batch)
+      throw error
+    }
     if (changes.length > 0) this.hooks.onChanges(changes)
     this.hooks.onCountsMayChange()
   }
@@ -273,7 +283,12 @@ export class Scheduler {
     await Promise.race([this.idle(), new Promise<void>((resolve) => (timeout = setTimeout(resolve, timeoutMs)))])
     clearTimeout(timeout)
     while (this.turnRunning) await new Promise((resolve) => setImmediate(resolve))
-    while (this.results.length > 0) await this.commitResults()
+    try {
+      while (this.results.length > 0) await this.commitResults()
+    } catch (error) {
+      // What cannot be committed now is not lost: stall recovery runs those jobs again.
+      this.hooks.onError(error, 'committing results at close')
+    }
     for (const entry of this.inFlight.values()) if (entry.cancelTimer) clearInterval(entry.cancelTimer)
     this.stopped = true
   }
