@@ -5,8 +5,15 @@
  */
 import { BroadcastChannel, threadId } from 'node:worker_threads'
 import { AttemptError } from '../shared/errors'
+import { armLimits, type AttemptLimits } from './limits'
+import { checkOutput } from './output'
 import { PROGRESS_INTERVAL_MS, type AttemptOutcome, type AttemptTask, type ChannelMessage } from './protocol'
 import { providerFor } from './providers'
+
+/** Why an attempt stopped when its signal was aborted: our TIMEOUT or CANCELLED, else a cancel. */
+function abortReason(signal: AbortSignal): AttemptError {
+  return signal.reason instanceof AttemptError ? signal.reason : new AttemptError('CANCELLED', 'the attempt was cancelled')
+}
 
 const running = new Map<number, AbortController>()
 const channels = new Map<string, BroadcastChannel>()
@@ -18,7 +25,7 @@ function channelFor(name: string): BroadcastChannel {
     channel.onmessage = (event) => {
       const message = (event as { data: ChannelMessage }).data
       // A cancel for a job not running here is for another thread, or early: the scheduler repeats it.
-      if (message.type === 'cancel') running.get(message.id)?.abort()
+      if (message.type === 'cancel') running.get(message.id)?.abort(new AttemptError('CANCELLED', 'cancelled by the operator'))
     }
     channel.unref()
     channels.set(name, channel)
@@ -33,7 +40,9 @@ export default async function runAttempt(task: AttemptTask): Promise<AttemptOutc
   running.set(task.id, controller)
   let firstTokenMs: number | null = null
   let lastReport = started
+  let limits: AttemptLimits | undefined
   try {
+    limits = armLimits(task.config, controller)
     const provider = providerFor(task.provider)
     const result = await provider.generate(
       { prompt: task.prompt, attempt: task.attempt, model: task.model, config: task.config },
@@ -41,7 +50,10 @@ export default async function runAttempt(task: AttemptTask): Promise<AttemptOutc
         signal: controller.signal,
         onProgress(outputTokens, fraction) {
           const now = performance.now()
-          firstTokenMs ??= now - started
+          if (firstTokenMs === null) {
+            firstTokenMs = now - started
+            limits?.firstToken()
+          }
           if (now - lastReport < PROGRESS_INTERVAL_MS && fraction !== 1) return
           lastReport = now
           const message: ChannelMessage = { type: 'progress', id: task.id, threadId, fraction, outputTokens, elapsedMs: now - started }
@@ -49,6 +61,7 @@ export default async function runAttempt(task: AttemptTask): Promise<AttemptOutc
         },
       },
     )
+    checkOutput(result.text, task.config.output)
     return {
       ok: true,
       output: result.text,
@@ -58,12 +71,11 @@ export default async function runAttempt(task: AttemptTask): Promise<AttemptOutc
       durationMs: performance.now() - started,
     }
   } catch (error) {
-    const failure =
-      error instanceof AttemptError
+    const failure = controller.signal.aborted
+      ? abortReason(controller.signal)
+      : error instanceof AttemptError
         ? error
-        : controller.signal.aborted
-          ? new AttemptError('CANCELLED', 'the attempt was cancelled')
-          : new AttemptError('UNKNOWN', error instanceof Error ? error.message : String(error))
+        : new AttemptError('UNKNOWN', error instanceof Error ? error.message : String(error))
     return {
       ok: false,
       category: failure.category,
@@ -73,6 +85,7 @@ export default async function runAttempt(task: AttemptTask): Promise<AttemptOutc
       durationMs: performance.now() - started,
     }
   } finally {
+    limits?.clear()
     running.delete(task.id)
   }
 }

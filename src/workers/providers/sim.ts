@@ -1,12 +1,13 @@
 /**
- * The built-in simulator: deterministic text derived from the prompt (and an optional
- * seed), with a configurable latency spread over its tokens so progress streams like a
- * real provider's. Needs no network and no model: demos, tests and load drills run on it.
- * Scripted failures (`failAttempts`, `failCategory`) let tests and drills walk the retry
- * and dead-letter paths; rates and latency distributions come with the generation issue.
+ * The built-in simulator: deterministic text derived from the prompt (and a seed), token
+ * counts, output streamed over a latency drawn from a distribution, and faults injected
+ * at configured rates, so demos, tests, load and chaos drills need no network and no
+ * model. Every draw is seeded by the prompt, the seed and the attempt number: the same
+ * job fails the same way on the same attempt, and a retry may go through.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { AttemptError, isErrorCategory } from '../../shared/errors'
+import { z } from 'zod'
+import { AttemptError, ERROR_CATEGORIES, type ErrorCategory } from '../../shared/errors'
 import type { Generation, GenerationHooks, GenerationRequest, Provider } from './provider'
 
 const WORDS = (
@@ -17,14 +18,45 @@ const WORDS = (
 /** Latency is spread over at most this many steps, so long latencies do not mean many timers. */
 const MAX_STEPS = 20
 
-function numberParam(config: Record<string, unknown>, name: string, fallback: number, max: number): number {
-  const value = config[name]
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
-    throw new AttemptError('VALIDATION', `sim: config.${name} must be a number from 0 to ${max}`)
-  }
-  return value
-}
+const rate = z.number().min(0).max(1)
+
+/** The simulator's part of a job's config; other keys (temperature, output...) are not its business. */
+const SimConfig = z.object({
+  /** Median time of the whole call. Default 0: a no-op job. */
+  latencyMs: z.number().min(0).max(600_000).default(0),
+  /** Spread of the latency: the sigma of a log-normal around the median. 0 (default) is a fixed latency. */
+  latencySpread: z.number().min(0).max(3).default(0),
+  /** Time before the first token, within the latency. Default: one step of it. */
+  firstTokenMs: z.number().min(0).max(600_000).optional(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31)
+    .default(0),
+  outputTokens: z.number().int().min(0).max(100_000).optional(),
+  /** Output as JSON (`{"text": ...}`), as a job asking for JSON output expects. */
+  output: z.unknown().optional(),
+  /** Share of attempts that fail each way, drawn per attempt. */
+  faults: z
+    .object({
+      rateLimit: rate.default(0),
+      unavailable: rate.default(0),
+      timeout: rate.default(0),
+      reset: rate.default(0),
+      auth: rate.default(0),
+      invalidOutput: rate.default(0),
+    })
+    .strict()
+    .default({ rateLimit: 0, unavailable: 0, timeout: 0, reset: 0, auth: 0, invalidOutput: 0 }),
+  /** The Retry-After a simulated 429 carries. Default 1 s. */
+  retryAfterMs: z.number().min(0).max(3_600_000).default(1000),
+  /** Scripted failures: the first N attempts fail with failCategory (default SERVICE_UNAVAILABLE). */
+  failAttempts: z.number().int().min(0).max(1000).default(0),
+  failCategory: z.enum(Object.keys(ERROR_CATEGORIES) as [ErrorCategory, ...ErrorCategory[]]).default('SERVICE_UNAVAILABLE'),
+})
+type SimConfig = z.infer<typeof SimConfig>
+type Fault = keyof SimConfig['faults']
 
 /** FNV-1a: a stable 32-bit hash, so the same prompt always gives the same text. */
 function hash(text: string): number {
@@ -51,28 +83,77 @@ export function simulatedText(prompt: string, seed: number, tokens: number): str
   return words.join(' ')
 }
 
+/** Which fault, if any, this attempt draws: one uniform draw walked along the cumulative rates. */
+export function drawFault(faults: SimConfig['faults'], random: () => number): Fault | null {
+  let draw = random()
+  for (const [fault, share] of Object.entries(faults) as [Fault, number][]) {
+    if (draw < share) return fault
+    draw -= share
+  }
+  return null
+}
+
+/** A log-normal draw around the median (Box-Muller): latencies have a long right tail, as real ones do. */
+function drawLatency(median: number, spread: number, random: () => number): number {
+  if (median === 0 || spread === 0) return median
+  const normal = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())
+  return Math.min(600_000, median * Math.exp(spread * normal))
+}
+
+function parseConfig(config: Record<string, unknown>): SimConfig {
+  const parsed = SimConfig.safeParse(config)
+  if (parsed.success) return parsed.data
+  const issue = parsed.error.issues[0]!
+  throw new AttemptError('VALIDATION', `sim: config.${issue.path.join('.')}: ${issue.message}`)
+}
+
+async function wait(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, undefined, { signal })
+  } catch {
+    throw new AttemptError('CANCELLED', 'the attempt was cancelled')
+  }
+}
+
 export const sim: Provider = {
   label: 'Simulator',
-  async generate({ prompt, attempt, config }: GenerationRequest, { signal, onProgress }: GenerationHooks): Promise<Generation> {
-    const latencyMs = numberParam(config, 'latencyMs', 0, 600_000)
-    const failAttempts = numberParam(config, 'failAttempts', 0, 1000)
-    const failCategory = config.failCategory ?? 'SERVICE_UNAVAILABLE'
-    if (!isErrorCategory(failCategory)) throw new AttemptError('VALIDATION', `sim: config.failCategory "${String(failCategory)}" is not an error category`)
-    const seed = numberParam(config, 'seed', 0, 2 ** 31)
-    const outputTokens = Math.round(numberParam(config, 'outputTokens', 8 + (hash(prompt) % 56), 100_000))
-    const text = simulatedText(prompt, seed, outputTokens)
-    if (latencyMs > 0) {
-      const steps = Math.max(1, Math.min(MAX_STEPS, outputTokens))
-      for (let step = 1; step <= steps; step++) {
-        try {
-          await sleep(latencyMs / steps, undefined, { signal })
-        } catch {
-          throw new AttemptError('CANCELLED', 'the attempt was cancelled')
-        }
+  async generate({ prompt, attempt, config: raw }: GenerationRequest, { signal, onProgress }: GenerationHooks): Promise<Generation> {
+    const config = parseConfig(raw)
+    const random = generator(hash(`${config.seed}:${prompt}:${attempt}`))
+    const fault = drawFault(config.faults, random)
+    const latencyMs = drawLatency(config.latencyMs, config.latencySpread, random)
+    const outputTokens = config.outputTokens ?? 8 + (hash(prompt) % 56)
+    const words = simulatedText(prompt, config.seed, outputTokens)
+    const json = config.output === 'json' || (typeof config.output === 'object' && config.output !== null)
+
+    if (attempt <= config.failAttempts) {
+      throw new AttemptError(config.failCategory, `simulated ${config.failCategory} on attempt ${attempt} of the first ${config.failAttempts}`)
+    }
+    if (fault === 'rateLimit') throw new AttemptError('RATE_LIMIT', 'simulated 429 Too Many Requests', { retryAfterMs: config.retryAfterMs })
+    if (fault === 'unavailable') throw new AttemptError('SERVICE_UNAVAILABLE', 'simulated 503 Service Unavailable')
+    if (fault === 'auth') throw new AttemptError('AUTH', 'simulated 401 Unauthorized: the API key was refused')
+    if (fault === 'reset') {
+      await wait(latencyMs / 2, signal)
+      throw new AttemptError('NETWORK', 'simulated ECONNRESET: the connection was reset mid-response')
+    }
+    if (fault === 'timeout') {
+      // A provider that never answers: the attempt's own time limit (or a cancel) ends it.
+      await new Promise<never>((_, reject) =>
+        signal.addEventListener('abort', () => reject(new AttemptError('CANCELLED', 'the attempt was cancelled')), { once: true }),
+      )
+    }
+
+    const steps = latencyMs > 0 ? Math.max(1, Math.min(MAX_STEPS, outputTokens)) : 0
+    const firstTokenMs = Math.min(latencyMs, config.firstTokenMs ?? (steps ? latencyMs / steps : 0))
+    if (steps > 0) {
+      await wait(firstTokenMs, signal)
+      onProgress(Math.round(outputTokens / steps), 1 / steps)
+      for (let step = 2; step <= steps; step++) {
+        await wait((latencyMs - firstTokenMs) / (steps - 1), signal)
         onProgress(Math.round((outputTokens * step) / steps), step / steps)
       }
     }
-    if (attempt <= failAttempts) throw new AttemptError(failCategory, `simulated ${failCategory} on attempt ${attempt} of the first ${failAttempts}`)
+    const text = fault === 'invalidOutput' ? `{"text": "${words}` : json ? JSON.stringify({ text: words }) : words
     return { text, inputTokens: Math.ceil(prompt.length / 4), outputTokens }
   },
 }
