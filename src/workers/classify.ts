@@ -28,8 +28,12 @@ const MAX_RETRY_AFTER_MS = 3600_000
 const SECRET_PATTERNS: [RegExp, string][] = [
   // OpenAI (sk-..., sk-proj-...) and Anthropic (sk-ant-...) keys, also as the providers echo them masked.
   [/\b(sk|rk|pk)-[A-Za-z0-9_*.-]{6,}/g, '$1-[redacted]'],
+  // A header or field by its name, with the scheme (Authorization: Bearer ...) taken as part of the value.
+  [
+    /\b(authorization|proxy-authorization|x-api-key|api[-_]?key|access[-_]?token|secret|password)(["']?\s*[:=]\s*["']?)(?:(?:Bearer|Basic|Token)\s+)?[^\s"',;&}]+/gi,
+    '$1$2[redacted]',
+  ],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=*-]{6,}/gi, '$1 [redacted]'],
-  [/\b(authorization|proxy-authorization|x-api-key|api[-_]?key|access[-_]?token|secret|password)(["']?\s*[:=]\s*["']?)[^\s"',;&}]+/gi, '$1$2[redacted]'],
   [/([?&](?:key|token|sig)=)[^&\s"']+/gi, '$1[redacted]'],
 ]
 
@@ -70,7 +74,7 @@ function chain(error: unknown): Record<string, unknown>[] {
 function describeChain(error: unknown): string {
   const parts: string[] = []
   for (const link of chain(error)) {
-    const message = text(link.message)
+    const message = text(link.message)?.replace(/\.+$/, '')
     if (message && !parts.some((part) => part.includes(message))) parts.push(message)
   }
   return parts.join(': ') || String(error)
@@ -132,7 +136,10 @@ function providerWords(error: SdkApiError): string {
 /** `code` (OpenAI), `type` (both) and `errorCode` (Anthropic) of the provider's error body, lower-cased for matching. */
 function providerCodes(error: SdkApiError): string {
   const fields = error as unknown as Record<string, unknown>
-  return [fields.code, fields.type, fields.errorCode].filter((value) => typeof value === 'string').join(' ').toLowerCase()
+  return [fields.code, fields.type, fields.errorCode]
+    .filter((value) => typeof value === 'string')
+    .join(' ')
+    .toLowerCase()
 }
 
 /** How OpenAI, vLLM, Ollama and LM Studio say a model is not there ("The model `x` does not exist", 'model "x" not found'). */
@@ -165,7 +172,9 @@ function byStatus(error: SdkApiError, context: ClassifyContext): AttemptError {
     // An error event inside a stream: the body's type is all there is to go on.
     const match = TYPE_CATEGORIES.find(([pattern]) => pattern.test(codes))
     const category = match?.[1] ?? 'PROVIDER'
-    return new AttemptError(category, operatorMessage(`the provider reported an error mid-stream${codes ? ` (${codes})` : ''}: ${words}`), { retryAfterMs: wait })
+    return new AttemptError(category, operatorMessage(`the provider reported an error mid-stream${codes ? ` (${codes})` : ''}: ${words}`), {
+      retryAfterMs: wait,
+    })
   }
   if (status === 401 || status === 403) return make('AUTH', status === 401 ? 'not authenticated' : 'forbidden', { hint: context.authHint })
   if (status === 402) return make('AUTH', 'payment required', { hint: 'check the account’s billing' })
@@ -178,7 +187,11 @@ function byStatus(error: SdkApiError, context: ClassifyContext): AttemptError {
   if (status === 504) return make('TIMEOUT', 'gateway timeout')
   if (status === 503 || status === 529) return make('SERVICE_UNAVAILABLE', status === 529 ? 'overloaded' : 'service unavailable')
   if (status >= 500) return make('PROVIDER', 'provider error')
-  if (/model_not_found/.test(codes) || ((status === 404 || status === 400 || status === 422) && modelProblem) || (status === 404 && /not_found/.test(codes) && /\bmodel\b/i.test(words))) {
+  if (
+    /model_not_found/.test(codes) ||
+    ((status === 404 || status === 400 || status === 422) && modelProblem) ||
+    (status === 404 && /not_found/.test(codes) && /\bmodel\b/i.test(words))
+  ) {
     return make('MODEL', 'unknown model')
   }
   if (status === 404) return make('VALIDATION', 'not found', { hint: 'check config.baseUrl (OpenAI-compatible servers usually end in /v1)' })

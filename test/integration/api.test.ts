@@ -1,23 +1,28 @@
 /** Headless mode's HTTP face against a real engine on 127.0.0.1 and a free port. */
+import { mkdtempSync, rmSync } from 'node:fs'
 import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer, type RunningServer } from '../../src/main/api/server'
 import { createEngine, type Engine } from '../../src/main/engine'
-import { tempDir } from '../support/temp'
 
 const TOKEN = 'test-token-0123456789abcdef'
 let engine: Engine
 let server: RunningServer
 let base: string
+// Made here, not with tempDir(): that one is removed after each test, and these live for the file.
+const dir = mkdtempSync(join(tmpdir(), 'genops-api-'))
 
 beforeAll(async () => {
-  engine = await createEngine({ dataDir: tempDir(), threads: 1, pollMs: 50 })
-  server = await startServer({ engine, host: '127.0.0.1', port: 0, token: TOKEN, rendererDir: tempDir() })
+  engine = await createEngine({ dataDir: join(dir, 'data'), threads: 1, pollMs: 50 })
+  server = await startServer({ engine, host: '127.0.0.1', port: 0, token: TOKEN, rendererDir: join(dir, 'no-renderer') })
   base = `http://127.0.0.1:${server.port}`
 })
 afterAll(async () => {
   await server.close()
   await engine.close(1000)
+  rmSync(dir, { recursive: true, force: true })
 })
 
 const call = (name: string, body: unknown, token = TOKEN) =>

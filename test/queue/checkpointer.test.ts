@@ -43,4 +43,17 @@ describe('the checkpoint thread', () => {
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000)
     db.close()
   })
+
+  it('stops at once when the thread has already gone', async () => {
+    const db = openDatabase(join(tempDir(), 'genops.db'))
+    const errors: string[] = []
+    const checkpointer = startCheckpointer(db, { threadFile: join(tempDir(), 'missing.js'), intervalMs: 20, onError: (message) => errors.push(message) })
+    await waitFor(
+      () => errors,
+      (list) => list.length > 0,
+      { what: 'the thread to end' },
+    )
+    await checkpointer.stop()
+    db.close()
+  })
 })

@@ -37,6 +37,13 @@ export function startCheckpointer(
   db.pragma('wal_autocheckpoint = 0')
   let stopping = false
   let fellBack = false
+  let exited = false
+  const exit = new Promise<void>((resolve) =>
+    thread.once('exit', () => {
+      exited = true
+      resolve()
+    }),
+  )
   const fallBack = (reason: string) => {
     if (stopping || fellBack || !db.open) return
     fellBack = true
@@ -52,11 +59,12 @@ export function startCheckpointer(
   return {
     async stop() {
       stopping = true
-      const exited = new Promise((resolve) => thread.once('exit', resolve))
-      // Held while it stops: an unreferenced thread would let the process end mid-await.
-      thread.ref()
-      thread.postMessage('stop')
-      await exited
+      if (!exited) {
+        // Held while it stops: an unreferenced thread would let the process end mid-await.
+        thread.ref()
+        thread.postMessage('stop')
+        await exit
+      }
       if (db.open) db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`)
     },
   }

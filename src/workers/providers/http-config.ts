@@ -24,7 +24,8 @@ export function baseUrl(provider: string, config: Record<string, unknown>, fallb
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new AttemptError('VALIDATION', `${provider}: config.baseUrl must be http:// or https://, not ${url.protocol}`)
   }
-  if (url.username || url.password) throw new AttemptError('VALIDATION', `${provider}: config.baseUrl must not carry a user or password; keys come from the environment`)
+  if (url.username || url.password)
+    throw new AttemptError('VALIDATION', `${provider}: config.baseUrl must not carry a user or password; keys come from the environment`)
   return url
 }
 

@@ -1,0 +1,154 @@
+/**
+ * The anthropic provider against a real HTTP server on loopback speaking the Messages
+ * API's streaming events, through the official SDK: text, usage from message_start and
+ * message_delta, every fault in its category, and a cancel the server sees.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { AttemptError } from '../../src/shared/errors'
+import { ANTHROPIC_DEFAULT_MAX_TOKENS, anthropic } from '../../src/workers/providers/anthropic'
+import { startFakeAnthropic, type AnthropicFault, type FakeAnthropic } from '../support/fake-anthropic'
+import { tokens } from '../support/fake-server'
+import { waitFor } from '../support/wait'
+
+const KEY = 'sk-ant-test-0123456789abcdef'
+const savedKey = process.env.ANTHROPIC_API_KEY
+let fake: FakeAnthropic
+
+beforeEach(async () => {
+  process.env.ANTHROPIC_API_KEY = KEY
+  fake = await startFakeAnthropic()
+})
+afterEach(async () => {
+  await fake.close()
+  if (savedKey === undefined) delete process.env.ANTHROPIC_API_KEY
+  else process.env.ANTHROPIC_API_KEY = savedKey
+})
+
+function generate(config: Record<string, unknown> = {}, { model = 'claude-test' as string | null, signal = new AbortController().signal } = {}) {
+  const progress: [number, number | null][] = []
+  const result = anthropic.generate(
+    { prompt: 'Say hello to the operator', attempt: 1, model, config: { baseUrl: fake.url, ...config } },
+    { signal, onProgress: (outputTokens, fraction) => progress.push([outputTokens, fraction]) },
+  )
+  return { result, progress }
+}
+
+async function failure(promise: Promise<unknown>): Promise<AttemptError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(AttemptError)
+  return error as AttemptError
+}
+
+describe('anthropic provider', () => {
+  it('streams the answer with usage from message_start and message_delta, sending the job’s parameters', async () => {
+    const { result, progress } = generate({ system: 'Be brief.', maxTokens: 300, stop: 'END', temperature: 0.5, seed: 3 })
+    const generation = await result
+    const chunks = tokens(fake.text).length
+    expect(generation).toEqual({ text: fake.text, inputTokens: tokens('Be brief.').length + tokens('Say hello to the operator').length, outputTokens: chunks })
+    expect(progress.map(([n]) => n)).toEqual([...Array.from({ length: chunks }, (_, i) => i + 1), chunks])
+    expect(progress.at(-1)).toEqual([chunks, 1])
+
+    const [request] = fake.requests
+    expect(request!.path).toBe('/v1/messages')
+    // The SDK sends the key as x-api-key or, since API version 2026-10-21, as a bearer token.
+    expect(`${request!.headers['x-api-key'] ?? ''} ${request!.headers.authorization ?? ''}`).toContain(KEY)
+    expect(request!.headers['anthropic-version']).toBeTruthy()
+    expect(request!.body).toEqual({
+      model: 'claude-test',
+      max_tokens: 300,
+      messages: [{ role: 'user', content: 'Say hello to the operator' }],
+      system: 'Be brief.',
+      stop_sequences: ['END'],
+      stream: true,
+    })
+  })
+
+  it('asks for the default max_tokens when the job sets none, since the API requires one', async () => {
+    await generate().result
+    expect(fake.requests[0]!.body.max_tokens).toBe(ANTHROPIC_DEFAULT_MAX_TOKENS)
+  })
+
+  it('refuses a job it cannot run before sending anything, naming the field', async () => {
+    expect((await failure(generate({}, { model: '  ' }).result)).message).toMatch(/names no model/)
+    const error = await failure(generate({ maxTokens: 0 }).result)
+    expect({ category: error.category, retryable: error.retryable }).toEqual({ category: 'VALIDATION', retryable: false })
+    expect(error.message).toContain('config.maxTokens')
+    expect((await failure(generate({ system: 42 }).result)).message).toContain('config.system must be a string')
+    expect((await failure(generate({ baseUrl: 'https://user:pw@api.anthropic.com' }).result)).message).toContain('must not carry a user or password')
+    expect(fake.requests).toHaveLength(0)
+  })
+
+  it('wants ANTHROPIC_API_KEY for a remote endpoint', async () => {
+    delete process.env.ANTHROPIC_API_KEY
+    const error = await failure(generate({ baseUrl: 'https://api.example.invalid' }).result)
+    expect(error.category).toBe('AUTH')
+    expect(error.message).toContain('set ANTHROPIC_API_KEY')
+  })
+
+  it.each<[string, string, boolean, number | undefined, AnthropicFault]>([
+    ['429 with Retry-After', 'RATE_LIMIT', true, 12_000, { status: 429, headers: { 'retry-after': '12' } }],
+    ['500', 'PROVIDER', true, undefined, { status: 500 }],
+    ['503', 'SERVICE_UNAVAILABLE', true, undefined, { status: 503 }],
+    ['529 overloaded with Retry-After', 'SERVICE_UNAVAILABLE', true, 4000, { status: 529, headers: { 'retry-after': '4' } }],
+    ['401', 'AUTH', false, undefined, { status: 401 }],
+    ['404 unknown model', 'MODEL', false, undefined, { status: 404 }],
+    ['400 invalid request', 'VALIDATION', false, undefined, { status: 400 }],
+    ['a disconnect mid-stream', 'NETWORK', true, undefined, { disconnectAfterChunks: 2 }],
+    ['malformed JSON mid-stream', 'PROVIDER', true, undefined, { malformedAfterChunks: 2 }],
+    ['an overloaded error event mid-stream', 'SERVICE_UNAVAILABLE', true, undefined, { streamErrorAfterChunks: 2 }],
+  ])('%s → %s (retryable %s, Retry-After %s ms)', async (_name, category, retryable, retryAfterMs, fault) => {
+    fake.fault = fault
+    const { result, progress } = generate()
+    const error = await failure(result)
+    if (!('status' in fault)) expect(progress.length).toBeGreaterThanOrEqual(2)
+    expect({ category: error.category, retryable: error.retryable, retryAfterMs: error.retryAfterMs }).toEqual({ category, retryable, retryAfterMs })
+    expect(error.message).not.toContain(KEY.slice(8))
+    // The SDK's retries are off: one request per attempt, whatever the fault.
+    expect(fake.requests).toHaveLength(1)
+  })
+
+  it('stops the HTTP call at once when cancelled mid-stream: the server sees the client leave', async () => {
+    fake.text = 'word '.repeat(200)
+    fake.chunkDelayMs = 100
+    const controller = new AbortController()
+    const { result, progress } = generate({}, { signal: controller.signal })
+    await waitFor(
+      () => progress.length,
+      (n) => n >= 2,
+      { what: 'two streamed chunks' },
+    )
+    const abortedAt = Date.now()
+    controller.abort()
+    const error = await failure(result)
+    // The stream had some 20 s to go: rejecting well inside a second means the call did not wait for it.
+    expect(Date.now() - abortedAt).toBeLessThan(1000)
+    expect(error.category).toBe('CANCELLED')
+    await waitFor(
+      () => fake.requests[0]!,
+      (request) => request.disconnected,
+      { what: 'the server to see the disconnect' },
+    )
+    expect(fake.requests[0]!.finished).toBe(false)
+  })
+
+  it('stops waiting for a slow first byte when cancelled', async () => {
+    fake.fault = { slowFirstByteMs: 60_000 }
+    const controller = new AbortController()
+    const { result } = generate({}, { signal: controller.signal })
+    await waitFor(
+      () => fake.requests.length,
+      (n) => n === 1,
+      { what: 'the request to arrive' },
+    )
+    controller.abort()
+    expect((await failure(result)).category).toBe('CANCELLED')
+    await waitFor(
+      () => fake.requests[0]!,
+      (request) => request.disconnected,
+      { what: 'the server to see the disconnect' },
+    )
+  })
+})

@@ -1,0 +1,208 @@
+/**
+ * The openai provider against a real HTTP server on loopback speaking the chat
+ * completions protocol, through the official SDK: streaming, usage, every fault in its
+ * category, a cancel that the server sees as a disconnect, and one job through the engine.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { AttemptError } from '../../src/shared/errors'
+import { createEngine, type Engine } from '../../src/main/engine'
+import { openai } from '../../src/workers/providers/openai'
+import { startFakeOpenAI, type FakeOpenAI, type OpenAIFault } from '../support/fake-openai'
+import { tokens } from '../support/fake-server'
+import { tempDir } from '../support/temp'
+import { waitFor } from '../support/wait'
+
+const KEY = 'sk-test-openai-0123456789abcdef'
+const savedKey = process.env.OPENAI_API_KEY
+let fake: FakeOpenAI
+
+beforeEach(async () => {
+  process.env.OPENAI_API_KEY = KEY
+  fake = await startFakeOpenAI()
+})
+afterEach(async () => {
+  await fake.close()
+  if (savedKey === undefined) delete process.env.OPENAI_API_KEY
+  else process.env.OPENAI_API_KEY = savedKey
+})
+
+function generate(config: Record<string, unknown> = {}, { model = 'gpt-test' as string | null, signal = new AbortController().signal } = {}) {
+  const progress: [number, number | null][] = []
+  const result = openai.generate(
+    { prompt: 'Say hello to the operator', attempt: 1, model, config: { baseUrl: fake.url, ...config } },
+    { signal, onProgress: (outputTokens, fraction) => progress.push([outputTokens, fraction]) },
+  )
+  return { result, progress }
+}
+
+async function failure(promise: Promise<unknown>): Promise<AttemptError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(AttemptError)
+  return error as AttemptError
+}
+
+describe('openai provider', () => {
+  it('streams the answer with usage and progress, sending the job’s parameters', async () => {
+    const { result, progress } = generate({ system: 'Be brief.', temperature: 0.2, maxTokens: 64, stop: ['\n\n'], seed: 7, topP: 0.9 })
+    const generation = await result
+    const chunks = tokens(fake.text).length
+    expect(generation).toEqual({ text: fake.text, inputTokens: tokens('Be brief.').length + tokens('Say hello to the operator').length, outputTokens: chunks })
+    expect(progress.map(([n]) => n)).toEqual([...Array.from({ length: chunks }, (_, i) => i + 1), chunks])
+    expect(progress.at(-1)).toEqual([chunks, 1])
+
+    const [request] = fake.requests
+    expect(request!.headers.authorization).toBe(`Bearer ${KEY}`)
+    expect(request!.body).toMatchObject({
+      model: 'gpt-test',
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Say hello to the operator' },
+      ],
+      temperature: 0.2,
+      max_tokens: 64,
+      stop: ['\n\n'],
+      seed: 7,
+      top_p: 0.9,
+    })
+    expect(request!.finished).toBe(true)
+  })
+
+  it('counts chunks when the server sends no usage', async () => {
+    fake.usage = false
+    const generation = await generate().result
+    expect(generation.inputTokens).toBeNull()
+    expect(generation.outputTokens).toBe(tokens(fake.text).length)
+  })
+
+  it('refuses a job it cannot run before sending anything, naming the field', async () => {
+    expect((await failure(generate({}, { model: null }).result)).message).toMatch(/names no model/)
+    const hot = await failure(generate({ temperature: 'hot' }).result)
+    expect({ category: hot.category, retryable: hot.retryable }).toEqual({ category: 'VALIDATION', retryable: false })
+    expect(hot.message).toContain('config.temperature')
+    expect((await failure(generate({ maxTokens: 1.5 }).result)).message).toContain('config.maxTokens must be an integer')
+    expect((await failure(generate({ stop: [1] }).result)).message).toContain('config.stop')
+    expect((await failure(generate({ baseUrl: 'file:///etc/passwd' }).result)).message).toContain('must be http:// or https://')
+    expect((await failure(generate({ baseUrl: 'not a url' }).result)).category).toBe('VALIDATION')
+    expect(fake.requests).toHaveLength(0)
+  })
+
+  it('wants OPENAI_API_KEY for a remote endpoint, and does without for a local one', async () => {
+    delete process.env.OPENAI_API_KEY
+    const missing = await failure(generate({ baseUrl: 'https://api.example.invalid/v1' }).result)
+    expect(missing.category).toBe('AUTH')
+    expect(missing.message).toContain('set OPENAI_API_KEY')
+    const local = await generate({ baseUrl: fake.url.replace('127.0.0.1', 'localhost') }).result
+    expect(local.text).toBe(fake.text)
+    expect(fake.requests[0]!.headers.authorization).not.toContain('sk-')
+  })
+
+  it.each<[string, string, boolean, number | undefined, OpenAIFault]>([
+    ['429 with Retry-After', 'RATE_LIMIT', true, 7000, { status: 429, headers: { 'retry-after': '7' } }],
+    ['429 with retry-after-ms', 'RATE_LIMIT', true, 1500, { status: 429, headers: { 'retry-after-ms': '1500', 'retry-after': '2' } }],
+    ['500', 'PROVIDER', true, undefined, { status: 500 }],
+    ['503 with Retry-After', 'SERVICE_UNAVAILABLE', true, 3000, { status: 503, headers: { 'retry-after': '3' } }],
+    ['401', 'AUTH', false, undefined, { status: 401 }],
+    ['404 unknown model', 'MODEL', false, undefined, { status: 404 }],
+    ['a disconnect mid-stream', 'NETWORK', true, undefined, { disconnectAfterChunks: 2 }],
+    ['malformed JSON mid-stream', 'PROVIDER', true, undefined, { malformedAfterChunks: 2 }],
+    ['an error event mid-stream', 'PROVIDER', true, undefined, { streamErrorAfterChunks: 2 }],
+  ])('%s → %s (retryable %s, Retry-After %s ms)', async (_name, category, retryable, retryAfterMs, fault) => {
+    fake.fault = fault
+    const { result, progress } = generate()
+    const error = await failure(result)
+    // A fault mid-stream comes after some of the answer did: what fails there is the stream, not the request.
+    if (!('status' in fault)) expect(progress.length).toBeGreaterThanOrEqual(2)
+    expect({ category: error.category, retryable: error.retryable, retryAfterMs: error.retryAfterMs }).toEqual({ category, retryable, retryAfterMs })
+    expect(error.message).not.toContain(KEY.slice(8))
+    // The SDK's retries are off: one request per attempt, whatever the fault.
+    expect(fake.requests).toHaveLength(1)
+  })
+
+  it('says what a 401 means for the operator, without the key', async () => {
+    fake.fault = { status: 401 }
+    const error = await failure(generate().result)
+    expect(error.message).toMatch(/^HTTP 401 not authenticated: Incorrect API key provided: sk-\[redacted\].*check OPENAI_API_KEY$/)
+  })
+
+  it('stops the HTTP call at once when cancelled mid-stream: the server sees the client leave', async () => {
+    fake.text = 'word '.repeat(200)
+    fake.chunkDelayMs = 100
+    const controller = new AbortController()
+    const { result, progress } = generate({}, { signal: controller.signal })
+    await waitFor(
+      () => progress.length,
+      (n) => n >= 2,
+      { what: 'two streamed chunks' },
+    )
+    const abortedAt = Date.now()
+    controller.abort()
+    const error = await failure(result)
+    // The stream had some 20 s to go: rejecting well inside a second means the call did not wait for it.
+    expect(Date.now() - abortedAt).toBeLessThan(1000)
+    expect(error.category).toBe('CANCELLED')
+    await waitFor(
+      () => fake.requests[0]!,
+      (request) => request.disconnected,
+      { what: 'the server to see the disconnect' },
+    )
+    expect(fake.requests[0]!.finished).toBe(false)
+  })
+
+  it('stops waiting for a slow first byte when cancelled, and reports the abort’s reason', async () => {
+    fake.fault = { slowFirstByteMs: 60_000 }
+    const controller = new AbortController()
+    const { result } = generate({}, { signal: controller.signal })
+    await waitFor(
+      () => fake.requests.length,
+      (n) => n === 1,
+      { what: 'the request to arrive' },
+    )
+    controller.abort(new AttemptError('TIMEOUT', 'no first token within 500 ms'))
+    const error = await failure(result)
+    expect({ category: error.category, message: error.message }).toEqual({ category: 'TIMEOUT', message: 'no first token within 500 ms' })
+    await waitFor(
+      () => fake.requests[0]!,
+      (request) => request.disconnected,
+      { what: 'the server to see the disconnect' },
+    )
+  })
+})
+
+describe('openai through the engine', () => {
+  let engine: Engine | undefined
+  afterEach(async () => {
+    await engine?.close(1000)
+    engine = undefined
+  })
+
+  it('runs a job in a pool worker against the endpoint and keeps its output; a 401 goes to dead at once', async () => {
+    // The worker thread copies process.env when the pool starts: the key must be set before.
+    engine = await createEngine({ dataDir: tempDir(), threads: 1, pollMs: 50 })
+    await engine.call('enqueueJobs', { jobs: [{ prompt: 'hi', provider: 'openai', model: 'gpt-test', config: { baseUrl: fake.url } }] })
+    await waitFor(
+      () => engine!.call('queueStats', {}),
+      (s) => s.counts.completed === 1,
+      { what: 'the job to complete' },
+    )
+    const job = await engine.call('getJob', { id: 1 })
+    expect(job.output).toBe(fake.text)
+    expect(job.attempts).toMatchObject([{ outcome: 'ok', inputTokens: 1, outputTokens: tokens(fake.text).length }])
+
+    fake.fault = { status: 401 }
+    await engine.call('enqueueJobs', { jobs: [{ prompt: 'hi', provider: 'openai', model: 'gpt-test', attempts: 3, config: { baseUrl: fake.url } }] })
+    await waitFor(
+      () => engine!.call('queueStats', {}),
+      (s) => s.counts.dead === 1,
+      { what: 'the job to be dead' },
+    )
+    const dead = await engine.call('getJob', { id: 2 })
+    expect(dead.attempts.map((a) => a.errorCategory)).toEqual(['AUTH'])
+    expect(dead.lastError).toContain('check OPENAI_API_KEY')
+    expect(dead.lastError).not.toContain(KEY.slice(8))
+  })
+})
