@@ -9,6 +9,7 @@ import { armLimits, type AttemptLimits } from './limits'
 import { checkOutput } from './output'
 import { PROGRESS_INTERVAL_MS, type AttemptOutcome, type AttemptTask, type ChannelMessage } from './protocol'
 import { providerFor } from './providers'
+import { renderPrompt } from './render'
 
 /** Why an attempt stopped when its signal was aborted: our TIMEOUT or CANCELLED, else a cancel. */
 function abortReason(signal: AbortSignal): AttemptError {
@@ -45,7 +46,7 @@ export default async function runAttempt(task: AttemptTask): Promise<AttemptOutc
     limits = armLimits(task.config, controller)
     const provider = providerFor(task.provider)
     const result = await provider.generate(
-      { prompt: task.prompt, attempt: task.attempt, model: task.model, config: task.config },
+      { prompt: renderPrompt(task.prompt, task.config.vars), attempt: task.attempt, model: task.model, config: task.config },
       {
         signal: controller.signal,
         onProgress(outputTokens, fraction) {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { drawFault, sim } from '../../src/workers/providers/sim'
 import runAttempt from '../../src/workers/attempt'
+import { renderPrompt } from '../../src/workers/render'
 import type { AttemptTask } from '../../src/workers/protocol'
 
 let nextId = 1
@@ -96,6 +97,31 @@ describe('time limits', () => {
       category: 'VALIDATION',
       message: expect.stringContaining('config.timeoutMs'),
     })
+  })
+})
+
+describe('prompt templates', () => {
+  it('fills {{placeholders}} from the job variables', () => {
+    expect(renderPrompt('Describe {{ product }} for {{audience}}, {{n}} words.', { product: 'a mug', audience: 'cooks', n: 50 })).toBe(
+      'Describe a mug for cooks, 50 words.',
+    )
+    expect(renderPrompt('No placeholders here.', undefined)).toBe('No placeholders here.')
+  })
+
+  it('fails a job whose prompt names a variable it does not have', async () => {
+    expect(await runAttempt(task({ vars: { a: 1 } }, { prompt: 'Use {{a}} and {{b}}.' }))).toMatchObject({
+      ok: false,
+      category: 'VALIDATION',
+      message: 'the prompt uses {{b}} but the job has no such variable',
+    })
+  })
+
+  it('gives the provider the rendered prompt', async () => {
+    const [rendered, literal] = await Promise.all([
+      runAttempt(task({ vars: { topic: 'queues' } }, { prompt: 'About {{topic}}' })),
+      runAttempt(task({}, { prompt: 'About queues' })),
+    ])
+    expect(rendered.ok && literal.ok && rendered.output === literal.output).toBe(true)
   })
 })
 
