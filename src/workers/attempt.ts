@@ -5,16 +5,12 @@
  */
 import { BroadcastChannel, threadId } from 'node:worker_threads'
 import { AttemptError } from '../shared/errors'
+import { classify } from './classify'
 import { armLimits, type AttemptLimits } from './limits'
 import { checkOutput } from './output'
 import { PROGRESS_INTERVAL_MS, type AttemptOutcome, type AttemptTask, type ChannelMessage } from './protocol'
 import { providerFor } from './providers'
 import { renderPrompt } from './render'
-
-/** Why an attempt stopped when its signal was aborted: our TIMEOUT or CANCELLED, else a cancel. */
-function abortReason(signal: AbortSignal): AttemptError {
-  return signal.reason instanceof AttemptError ? signal.reason : new AttemptError('CANCELLED', 'the attempt was cancelled')
-}
 
 const running = new Map<number, AbortController>()
 const channels = new Map<string, BroadcastChannel>()
@@ -72,11 +68,8 @@ export default async function runAttempt(task: AttemptTask): Promise<AttemptOutc
       durationMs: performance.now() - started,
     }
   } catch (error) {
-    const failure = controller.signal.aborted
-      ? abortReason(controller.signal)
-      : error instanceof AttemptError
-        ? error
-        : new AttemptError('UNKNOWN', error instanceof Error ? error.message : String(error))
+    // The abort reason wins: our TIMEOUT or the operator's cancel, whatever the provider threw on the way out.
+    const failure = classify(error, { aborted: controller.signal.aborted, reason: controller.signal.reason })
     return {
       ok: false,
       category: failure.category,
