@@ -5,69 +5,16 @@
  */
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { Command, CommanderError, Option } from 'commander'
 import { OperationError } from '../shared/contract'
-import { parseDuration } from '../shared/duration'
 import { JOB_STATES, MAX_ATTEMPTS, PRIORITIES, type JobDefaults, type JobState } from '../shared/jobs'
 import { isLoopback, startServer } from './api/server'
 import { formatJob, formatJobs, formatStats } from './cli-format'
+import { addProviderCommands } from './cli-providers'
+import { CliError, common, duration, integer, jobId, print, printJson, withQueue, type Common } from './cli-support'
 import { createEngine } from './engine'
 import { parsePromptFile } from './intake/parse'
-import { createHandlers, type Handlers } from './operations'
-import { databaseFile, dataDir, RENDERER_DIR } from './paths'
-import { SqliteQueueStore } from './queue/sqlite'
-
-/** Exit codes: 1 the operation failed (not found, conflict), 2 the input was wrong. */
-class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message)
-  }
-}
-
-const print = (text: string) => process.stdout.write(`${text}\n`)
-const printJson = (value: unknown) => print(JSON.stringify(value, null, 2))
-
-function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (text: string): number => {
-    const value = Number(text)
-    if (!Number.isInteger(value) || value < min || value > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`)
-    return value
-  }
-}
-
-function duration(text: string): number {
-  try {
-    return parseDuration(text)
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message)
-  }
-}
-
-const jobId = integer('ID', 1)
-
-interface Common {
-  dataDir?: string
-  json?: boolean
-}
-
-/** Runs an action on the queue without an engine, closing the database after. */
-async function withQueue<T>(options: Common, action: (handlers: Handlers) => Promise<T>): Promise<T> {
-  const store = SqliteQueueStore.open(databaseFile(dataDir(options.dataDir)))
-  try {
-    return await action(createHandlers(store))
-  } finally {
-    store.close()
-  }
-}
-
-function common(command: Command, json = false): Command {
-  command.option('--data-dir <dir>', 'the data directory (default: GENOPS_DATA_DIR or the app data folder)')
-  if (json) command.option('--json', 'print JSON instead of text')
-  return command
-}
+import { dataDir, RENDERER_DIR } from './paths'
 
 export function buildProgram(): Command {
   const program = new Command('genops').description('GenOps: a local-first queue and console for LLM generation jobs').showHelpAfterError()
@@ -77,14 +24,15 @@ export function buildProgram(): Command {
   common(program.command('enqueue').description('enqueue the prompts in .txt, .md, .jsonl or .json files (one batch per file)'), true)
     .argument('<file...>', 'prompt files')
     .option('--provider <name>', 'provider for jobs that do not name one (default sim)')
-    .option('--model <model>', 'model for jobs that do not name one')
+    .option('--model <model>', 'model for jobs that do not name one (for local: the .gguf path)')
+    .option('--base-url <url>', 'endpoint for openai or anthropic jobs, e.g. http://127.0.0.1:11434/v1')
     .addOption(new Option('--priority <priority>', 'priority for jobs that do not set one').choices(PRIORITIES))
     .option('--delay <duration>', 'start no sooner than this from now, like 30s or 5m', duration)
     .option('--attempts <n>', `attempts per job (1 to ${MAX_ATTEMPTS}, default 3)`, integer('--attempts', 1, MAX_ATTEMPTS))
     .action(
       async (
         files: string[],
-        options: Common & { provider?: string; model?: string; priority?: JobDefaults['priority']; delay?: number; attempts?: number },
+        options: Common & { provider?: string; model?: string; baseUrl?: string; priority?: JobDefaults['priority']; delay?: number; attempts?: number },
       ) => {
         const defaults: JobDefaults = {
           provider: options.provider,
@@ -92,6 +40,7 @@ export function buildProgram(): Command {
           priority: options.priority,
           delayMs: options.delay,
           attempts: options.attempts,
+          config: options.baseUrl === undefined ? undefined : { baseUrl: options.baseUrl },
         }
         const parsed = files.map((file) => {
           try {
@@ -127,6 +76,8 @@ export function buildProgram(): Command {
         if (failed.length) process.exitCode = 2
       },
     )
+
+  addProviderCommands(program)
 
   const jobs = program.command('jobs').description('list, view, retry, cancel and delete jobs')
   common(jobs.command('list').description('the newest jobs first'), true)

@@ -105,6 +105,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     abort: (id) => scheduler.abort(id),
     paused: (paused) => scheduler.setPaused(paused),
     kick: () => scheduler.kick(),
+    profilesChanged: () => scheduler.reloadProfiles(),
   })
   try {
     await scheduler.start()

@@ -6,6 +6,7 @@
 import { type z } from 'zod'
 import { contract, describeZodError, OperationError, type JobChange, type OperationName, type OperationOutput } from '../shared/contract'
 import { DEFAULT_ATTEMPTS, PRIORITY_RANK, TERMINAL_STATES, type JobDefaults, type JobSpec } from '../shared/jobs'
+import { keyFileProblem } from '../workers/key-file'
 import type { NewJob, QueueStore } from './queue/store'
 
 type ParsedInput<K extends OperationName> = z.output<(typeof contract)[K]['input']>
@@ -20,14 +21,17 @@ export interface Runtime {
   paused(paused: boolean): void
   /** Claim soon: new or retried jobs are waiting. */
   kick(): void
+  /** A provider profile was saved or removed. */
+  profilesChanged(): Promise<void>
 }
 
-const noRuntime: Runtime = { jobsChanged() {}, countsMayChange() {}, abort() {}, paused() {}, kick() {} }
+const noRuntime: Runtime = { jobsChanged() {}, countsMayChange() {}, abort() {}, paused() {}, kick() {}, profilesChanged: async () => {} }
 
 export const DEFAULT_PROVIDER = 'sim'
 
 export function toNewJob(spec: JobSpec, defaults: JobDefaults, now: number): NewJob {
-  const config = spec.config ?? defaults.config
+  // A job's config adds to the call's defaults key by key (a --base-url stays under a job's own temperature).
+  const config = spec.config && defaults.config ? { ...defaults.config, ...spec.config } : (spec.config ?? defaults.config)
   const tags = spec.tags ?? defaults.tags
   return {
     prompt: spec.prompt,
@@ -96,6 +100,19 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime):
     cleanQueue: async ({ state, olderThanMs }) => {
       const removed = await store.clean(state, now() - (olderThanMs ?? 0))
       runtime.countsMayChange()
+      return { removed }
+    },
+    listProviders: async () => ({ profiles: await store.listProfiles() }),
+    saveProvider: async (profile) => {
+      const problem = profile.keyFile === undefined ? null : keyFileProblem(profile.keyFile)
+      if (problem) throw new OperationError('INVALID_INPUT', problem)
+      await store.saveProfile(profile, now())
+      await runtime.profilesChanged()
+      return profile
+    },
+    removeProvider: async ({ name }) => {
+      const removed = await store.removeProfile(name)
+      await runtime.profilesChanged()
       return { removed }
     },
     retryDead: async (input) => {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { JobDefaults, JobDetail, JobSpec, JobState, JobSummary, QueueStats } from './jobs'
+import { ProviderProfile } from './providers'
 
 const JobId = z.object({ id: z.number().int().positive() })
 const Empty = z.object({}).strict()
@@ -57,6 +58,9 @@ export const contract = {
       .strict(),
     output: z.object({ removed: z.number().int() }),
   },
+  listProviders: { input: Empty, output: z.object({ profiles: z.array(ProviderProfile) }) },
+  saveProvider: { input: ProviderProfile, output: ProviderProfile },
+  removeProvider: { input: z.object({ name: z.string().min(1).max(64) }).strict(), output: z.object({ removed: z.boolean() }) },
   retryDead: {
     input: z.union([JobId.strict(), z.object({ all: z.literal(true) }).strict()]),
     output: z.object({ retried: z.number().int() }),

@@ -11,10 +11,12 @@
 import { hostname } from 'node:os'
 import { randomUUID } from 'node:crypto'
 import type { JobChange } from '../../shared/contract'
+import { isProviderKind, type ProviderProfile } from '../../shared/providers'
 import { AttemptError } from '../../shared/errors'
 import type { AttemptOutcome } from '../../workers/protocol'
 import { retryDelayMs, type BackoffOptions } from './backoff'
 import type { AttemptPool, ProgressMessage } from './pool'
+import { resolveProvider } from './profiles'
 import type { AttemptResult, ClaimedJob, QueueStore, RetentionPolicy } from './store'
 
 export interface SchedulerOptions {
@@ -83,6 +85,7 @@ export class Scheduler {
   private timers: NodeJS.Timeout[] = []
   private externalVersion = -1
   private idleWaiters: (() => void)[] = []
+  private profiles = new Map<string, ProviderProfile>()
 
   constructor(
     private readonly store: QueueStore,
@@ -92,6 +95,7 @@ export class Scheduler {
   ) {}
 
   async start(): Promise<void> {
+    await this.reloadProfiles()
     this.paused = await this.store.isPaused()
     this.externalVersion = await this.store.externalVersion()
     await this.sweepStalled()
@@ -109,6 +113,11 @@ export class Scheduler {
 
   get activeCount(): number {
     return this.inFlight.size
+  }
+
+  /** After a profile was saved or removed, here or by another process. */
+  async reloadProfiles(): Promise<void> {
+    this.profiles = new Map((await this.store.listProfiles()).map((profile) => [profile.name, profile]))
   }
 
   isPaused(): boolean {
@@ -176,6 +185,8 @@ export class Scheduler {
       this.hooks.onChanges(changes)
       this.hooks.onCountsMayChange()
     }
+    // A profile saved by another process since the last poll: read the profiles again before failing its jobs.
+    if (jobs.some((job) => !isProviderKind(job.provider) && !this.profiles.has(job.provider))) await this.reloadProfiles()
     for (const job of jobs) this.dispatch(job)
     // A full claim means more may be due: keep going on the next turn.
     if (jobs.length === this.options.claimBatch) this.kick()
@@ -184,7 +195,7 @@ export class Scheduler {
   private dispatch(job: ClaimedJob): void {
     const entry: InFlight = { job, threadId: null, cancelTimer: null }
     this.inFlight.set(job.id, entry)
-    this.pool.run({ id: job.id, attempt: job.attempt, provider: job.provider, model: job.model, prompt: job.prompt, config: job.config }).then(
+    this.pool.run({ id: job.id, attempt: job.attempt, prompt: job.prompt, ...resolveProvider(job, this.profiles) }).then(
       (outcome) => this.finish(entry, outcome),
       (error: unknown) => this.finish(entry, workerFailure(error)),
     )
@@ -240,6 +251,7 @@ export class Scheduler {
     if (version !== this.externalVersion) {
       this.externalVersion = version
       this.paused = await this.store.isPaused()
+      await this.reloadProfiles()
       this.hooks.onCountsMayChange()
       for (const id of await this.store.lostLeases(this.owner, [...this.inFlight.keys()])) this.abort(id)
     }

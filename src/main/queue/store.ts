@@ -5,6 +5,7 @@
  */
 import type { JobChange } from '../../shared/contract'
 import type { JobDetail, JobState, JobSummary, QueueStats, StoredState } from '../../shared/jobs'
+import type { ProviderProfile } from '../../shared/providers'
 
 /** A job ready to be written: defaults applied, validated at the boundary. */
 export interface NewJob {
@@ -115,6 +116,9 @@ export interface QueueStore {
   remove(id: number): Awaitable<boolean>
   clean(state: 'completed' | 'dead' | 'cancelled', olderThan: number): Awaitable<number>
   applyRetention(policy: RetentionPolicy, now: number): Awaitable<number>
+  listProfiles(): Awaitable<ProviderProfile[]>
+  saveProfile(profile: ProviderProfile, now: number): Awaitable<void>
+  removeProfile(name: string): Awaitable<boolean>
   setPaused(paused: boolean): Awaitable<void>
   isPaused(): Awaitable<boolean>
   /** A number that changes whenever another connection commits: cheap change detection. */

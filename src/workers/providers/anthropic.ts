@@ -45,7 +45,7 @@ export const anthropic: Provider = {
   async generate({ prompt, model, config }: GenerationRequest, { signal, onProgress }: GenerationHooks): Promise<Generation> {
     const body = anthropicRequest(prompt, model, config)
     const url = baseUrl(NAME, config, ANTHROPIC_DEFAULT_BASE_URL)
-    const key = apiKey(NAME, 'ANTHROPIC_API_KEY', url)
+    const key = apiKey(NAME, 'ANTHROPIC_API_KEY', url, config)
     const client = clients.get(
       url,
       key,

@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net'
 import { AttemptError } from '../../shared/errors'
+import { readKeyFile } from '../key-file'
 
 export function requireModel(provider: string, model: string | null): string {
   if (typeof model !== 'string' || model.trim() === '') throw new AttemptError('VALIDATION', `${provider}: the job names no model (set its model)`)
@@ -41,10 +42,15 @@ export function isLoopback(url: URL): boolean {
 const LOCAL_PLACEHOLDER_KEY = 'no-key-needed-for-local-server'
 
 /**
- * The API key from the worker's environment. A loopback endpoint may do without; any
- * other endpoint without a key is an AUTH failure that says which variable to set.
+ * The API key: from the key file a profile names (`config.keyFile`), else the worker's
+ * environment. A loopback endpoint may do without; any other endpoint without a key is an
+ * AUTH failure that says which variable to set.
  */
-export function apiKey(provider: string, variable: string, url: URL): string {
+export function apiKey(provider: string, variable: string, url: URL, config: Record<string, unknown> = {}): string {
+  if (config.keyFile !== undefined) {
+    if (typeof config.keyFile !== 'string') throw new AttemptError('VALIDATION', `${provider}: config.keyFile must be a path`)
+    return readKeyFile(config.keyFile)
+  }
   const key = process.env[variable]?.trim()
   if (key) return key
   if (isLoopback(url)) return LOCAL_PLACEHOLDER_KEY

@@ -57,7 +57,7 @@ export const openai: Provider = {
   async generate({ prompt, model, config }: GenerationRequest, { signal, onProgress }: GenerationHooks): Promise<Generation> {
     const body = openaiRequest(prompt, model, config)
     const url = baseUrl(NAME, config, OPENAI_DEFAULT_BASE_URL)
-    const key = apiKey(NAME, 'OPENAI_API_KEY', url)
+    const key = apiKey(NAME, 'OPENAI_API_KEY', url, config)
     const client = clients.get(
       url,
       key,

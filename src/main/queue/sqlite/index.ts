@@ -5,11 +5,13 @@
  */
 import type { Database } from 'better-sqlite3'
 import type { StoredState } from '../../../shared/jobs'
+import type { ProviderProfile } from '../../../shared/providers'
 import { openDatabase, type OpenOptions } from '../../db/connection'
 import type { AttemptResult, ClaimOptions, ListOptions, NewJob, QueueStore, RecoverOptions, RetentionPolicy } from '../store'
 import { claimJobs, extendLeases, leaseOwners, lostLeases, recoverStalled } from './claim'
 import { enqueueJobs } from './enqueue'
 import { applyRetention, cancelJob, cleanJobs, removeJob, retryAllDead, retryJob } from './manage'
+import { listProfiles, removeProfile, saveProfile } from './profiles'
 import { getJob, isPaused, listJobs, queueStats, setPaused } from './read'
 import { settleAttempts } from './settle'
 
@@ -67,6 +69,15 @@ export class SqliteQueueStore implements QueueStore {
   }
   applyRetention(policy: RetentionPolicy, now: number) {
     return applyRetention(this.db, policy, now)
+  }
+  listProfiles() {
+    return listProfiles(this.db, (name, reason) => console.error(`genops: provider profile "${name}" is left out: ${reason}`))
+  }
+  saveProfile(profile: ProviderProfile, now: number) {
+    saveProfile(this.db, profile, now)
+  }
+  removeProfile(name: string) {
+    return removeProfile(this.db, name)
   }
   setPaused(paused: boolean) {
     setPaused(this.db, paused)

@@ -1,0 +1,58 @@
+/** What every `genops` command shares: exit codes, printing, argument parsers, the queue without an engine. */
+import { type Command, InvalidArgumentError } from 'commander'
+import { parseDuration } from '../shared/duration'
+import { createHandlers, type Handlers } from './operations'
+import { databaseFile, dataDir } from './paths'
+import { SqliteQueueStore } from './queue/sqlite'
+
+/** Exit codes: 1 the operation failed (not found, conflict), 2 the input was wrong. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message)
+  }
+}
+
+export const print = (text: string) => process.stdout.write(`${text}\n`)
+export const printJson = (value: unknown) => print(JSON.stringify(value, null, 2))
+
+export function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (text: string): number => {
+    const value = Number(text)
+    if (!Number.isInteger(value) || value < min || value > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`)
+    return value
+  }
+}
+
+export function duration(text: string): number {
+  try {
+    return parseDuration(text)
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message)
+  }
+}
+
+export const jobId = integer('ID', 1)
+
+export interface Common {
+  dataDir?: string
+  json?: boolean
+}
+
+/** Runs an action on the queue without an engine, closing the database after. */
+export async function withQueue<T>(options: Common, action: (handlers: Handlers) => Promise<T>): Promise<T> {
+  const store = SqliteQueueStore.open(databaseFile(dataDir(options.dataDir)))
+  try {
+    return await action(createHandlers(store))
+  } finally {
+    store.close()
+  }
+}
+
+export function common(command: Command, json = false): Command {
+  command.option('--data-dir <dir>', 'the data directory (default: GENOPS_DATA_DIR or the app data folder)')
+  if (json) command.option('--json', 'print JSON instead of text')
+  return command
+}

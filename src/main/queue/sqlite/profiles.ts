@@ -1,0 +1,36 @@
+/** Provider profiles on disk. A row that no longer parses is reported and left out, never a crash. */
+import type { Database } from 'better-sqlite3'
+import { ProviderProfile } from '../../../shared/providers'
+import { sql } from '../../db/connection'
+
+export function listProfiles(db: Database, onDamaged: (name: string, reason: string) => void = () => {}): ProviderProfile[] {
+  const rows = sql(db, 'SELECT name, provider, settings FROM provider_profiles ORDER BY name').all() as { name: string; provider: string; settings: string }[]
+  return rows.flatMap((row) => {
+    let settings: unknown
+    try {
+      settings = JSON.parse(row.settings)
+    } catch {
+      onDamaged(row.name, 'its settings are not JSON')
+      return []
+    }
+    const parsed = ProviderProfile.safeParse({ ...(settings as object), name: row.name, provider: row.provider })
+    if (!parsed.success) {
+      onDamaged(row.name, parsed.error.issues[0]?.message ?? 'its settings do not parse')
+      return []
+    }
+    return [parsed.data]
+  })
+}
+
+export function saveProfile(db: Database, profile: ProviderProfile, now: number): void {
+  const { name, provider, ...settings } = profile
+  sql(
+    db,
+    `INSERT INTO provider_profiles (name, provider, settings, updated_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (name) DO UPDATE SET provider = excluded.provider, settings = excluded.settings, updated_at = excluded.updated_at`,
+  ).run(name, provider, JSON.stringify(settings), now)
+}
+
+export function removeProfile(db: Database, name: string): boolean {
+  return sql(db, 'DELETE FROM provider_profiles WHERE name = ?').run(name).changes > 0
+}
