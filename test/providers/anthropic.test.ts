@@ -4,42 +4,25 @@
  * message_delta, every fault in its category, and a cancel the server sees.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { AttemptError } from '../../src/shared/errors'
 import { ANTHROPIC_DEFAULT_MAX_TOKENS, anthropic } from '../../src/workers/providers/anthropic'
 import { startFakeAnthropic, type AnthropicFault, type FakeAnthropic } from '../support/fake-anthropic'
 import { tokens } from '../support/fake-server'
+import { attemptFailure, generateWith, withEnv } from '../support/providers'
 import { waitFor } from '../support/wait'
 
 const KEY = 'sk-ant-test-0123456789abcdef'
-const savedKey = process.env.ANTHROPIC_API_KEY
+withEnv('ANTHROPIC_API_KEY', KEY)
 let fake: FakeAnthropic
 
 beforeEach(async () => {
-  process.env.ANTHROPIC_API_KEY = KEY
   fake = await startFakeAnthropic()
 })
 afterEach(async () => {
   await fake.close()
-  if (savedKey === undefined) delete process.env.ANTHROPIC_API_KEY
-  else process.env.ANTHROPIC_API_KEY = savedKey
 })
 
 function generate(config: Record<string, unknown> = {}, { model = 'claude-test' as string | null, signal = new AbortController().signal } = {}) {
-  const progress: [number, number | null][] = []
-  const result = anthropic.generate(
-    { prompt: 'Say hello to the operator', attempt: 1, model, config: { baseUrl: fake.url, ...config } },
-    { signal, onProgress: (outputTokens, fraction) => progress.push([outputTokens, fraction]) },
-  )
-  return { result, progress }
-}
-
-async function failure(promise: Promise<unknown>): Promise<AttemptError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(AttemptError)
-  return error as AttemptError
+  return generateWith(anthropic, 'Say hello to the operator', model, { baseUrl: fake.url, ...config }, signal)
 }
 
 describe('anthropic provider', () => {
@@ -72,18 +55,18 @@ describe('anthropic provider', () => {
   })
 
   it('refuses a job it cannot run before sending anything, naming the field', async () => {
-    expect((await failure(generate({}, { model: '  ' }).result)).message).toMatch(/names no model/)
-    const error = await failure(generate({ maxTokens: 0 }).result)
+    expect((await attemptFailure(generate({}, { model: '  ' }).result)).message).toMatch(/names no model/)
+    const error = await attemptFailure(generate({ maxTokens: 0 }).result)
     expect({ category: error.category, retryable: error.retryable }).toEqual({ category: 'VALIDATION', retryable: false })
     expect(error.message).toContain('config.maxTokens')
-    expect((await failure(generate({ system: 42 }).result)).message).toContain('config.system must be a string')
-    expect((await failure(generate({ baseUrl: 'https://user:pw@api.anthropic.com' }).result)).message).toContain('must not carry a user or password')
+    expect((await attemptFailure(generate({ system: 42 }).result)).message).toContain('config.system must be a string')
+    expect((await attemptFailure(generate({ baseUrl: 'https://user:pw@api.anthropic.com' }).result)).message).toContain('must not carry a user or password')
     expect(fake.requests).toHaveLength(0)
   })
 
   it('wants ANTHROPIC_API_KEY for a remote endpoint', async () => {
     delete process.env.ANTHROPIC_API_KEY
-    const error = await failure(generate({ baseUrl: 'https://api.example.invalid' }).result)
+    const error = await attemptFailure(generate({ baseUrl: 'https://api.example.invalid' }).result)
     expect(error.category).toBe('AUTH')
     expect(error.message).toContain('set ANTHROPIC_API_KEY')
   })
@@ -102,7 +85,7 @@ describe('anthropic provider', () => {
   ])('%s → %s (retryable %s, Retry-After %s ms)', async (_name, category, retryable, retryAfterMs, fault) => {
     fake.fault = fault
     const { result, progress } = generate()
-    const error = await failure(result)
+    const error = await attemptFailure(result)
     if (!('status' in fault)) expect(progress.length).toBeGreaterThanOrEqual(2)
     expect({ category: error.category, retryable: error.retryable, retryAfterMs: error.retryAfterMs }).toEqual({ category, retryable, retryAfterMs })
     expect(error.message).not.toContain(KEY.slice(8))
@@ -122,7 +105,7 @@ describe('anthropic provider', () => {
     )
     const abortedAt = Date.now()
     controller.abort()
-    const error = await failure(result)
+    const error = await attemptFailure(result)
     // The stream had some 20 s to go: rejecting well inside a second means the call did not wait for it.
     expect(Date.now() - abortedAt).toBeLessThan(1000)
     expect(error.category).toBe('CANCELLED')
@@ -144,7 +127,7 @@ describe('anthropic provider', () => {
       { what: 'the request to arrive' },
     )
     controller.abort()
-    expect((await failure(result)).category).toBe('CANCELLED')
+    expect((await attemptFailure(result)).category).toBe('CANCELLED')
     await waitFor(
       () => fake.requests[0]!,
       (request) => request.disconnected,

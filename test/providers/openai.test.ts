@@ -10,38 +10,22 @@ import { openai } from '../../src/workers/providers/openai'
 import { startFakeOpenAI, type FakeOpenAI, type OpenAIFault } from '../support/fake-openai'
 import { tokens } from '../support/fake-server'
 import { tempDir } from '../support/temp'
+import { attemptFailure, generateWith, withEnv } from '../support/providers'
 import { waitFor } from '../support/wait'
 
 const KEY = 'sk-test-openai-0123456789abcdef'
-const savedKey = process.env.OPENAI_API_KEY
+withEnv('OPENAI_API_KEY', KEY)
 let fake: FakeOpenAI
 
 beforeEach(async () => {
-  process.env.OPENAI_API_KEY = KEY
   fake = await startFakeOpenAI()
 })
 afterEach(async () => {
   await fake.close()
-  if (savedKey === undefined) delete process.env.OPENAI_API_KEY
-  else process.env.OPENAI_API_KEY = savedKey
 })
 
 function generate(config: Record<string, unknown> = {}, { model = 'gpt-test' as string | null, signal = new AbortController().signal } = {}) {
-  const progress: [number, number | null][] = []
-  const result = openai.generate(
-    { prompt: 'Say hello to the operator', attempt: 1, model, config: { baseUrl: fake.url, ...config } },
-    { signal, onProgress: (outputTokens, fraction) => progress.push([outputTokens, fraction]) },
-  )
-  return { result, progress }
-}
-
-async function failure(promise: Promise<unknown>): Promise<AttemptError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(AttemptError)
-  return error as AttemptError
+  return generateWith(openai, 'Say hello to the operator', model, { baseUrl: fake.url, ...config }, signal)
 }
 
 describe('openai provider', () => {
@@ -80,20 +64,20 @@ describe('openai provider', () => {
   })
 
   it('refuses a job it cannot run before sending anything, naming the field', async () => {
-    expect((await failure(generate({}, { model: null }).result)).message).toMatch(/names no model/)
-    const hot = await failure(generate({ temperature: 'hot' }).result)
+    expect((await attemptFailure(generate({}, { model: null }).result)).message).toMatch(/names no model/)
+    const hot = await attemptFailure(generate({ temperature: 'hot' }).result)
     expect({ category: hot.category, retryable: hot.retryable }).toEqual({ category: 'VALIDATION', retryable: false })
     expect(hot.message).toContain('config.temperature')
-    expect((await failure(generate({ maxTokens: 1.5 }).result)).message).toContain('config.maxTokens must be an integer')
-    expect((await failure(generate({ stop: [1] }).result)).message).toContain('config.stop')
-    expect((await failure(generate({ baseUrl: 'file:///etc/passwd' }).result)).message).toContain('must be http:// or https://')
-    expect((await failure(generate({ baseUrl: 'not a url' }).result)).category).toBe('VALIDATION')
+    expect((await attemptFailure(generate({ maxTokens: 1.5 }).result)).message).toContain('config.maxTokens must be an integer')
+    expect((await attemptFailure(generate({ stop: [1] }).result)).message).toContain('config.stop')
+    expect((await attemptFailure(generate({ baseUrl: 'file:///etc/passwd' }).result)).message).toContain('must be http:// or https://')
+    expect((await attemptFailure(generate({ baseUrl: 'not a url' }).result)).category).toBe('VALIDATION')
     expect(fake.requests).toHaveLength(0)
   })
 
   it('wants OPENAI_API_KEY for a remote endpoint, and does without for a local one', async () => {
     delete process.env.OPENAI_API_KEY
-    const missing = await failure(generate({ baseUrl: 'https://api.example.invalid/v1' }).result)
+    const missing = await attemptFailure(generate({ baseUrl: 'https://api.example.invalid/v1' }).result)
     expect(missing.category).toBe('AUTH')
     expect(missing.message).toContain('set OPENAI_API_KEY')
     const local = await generate({ baseUrl: fake.url.replace('127.0.0.1', 'localhost') }).result
@@ -114,7 +98,7 @@ describe('openai provider', () => {
   ])('%s → %s (retryable %s, Retry-After %s ms)', async (_name, category, retryable, retryAfterMs, fault) => {
     fake.fault = fault
     const { result, progress } = generate()
-    const error = await failure(result)
+    const error = await attemptFailure(result)
     // A fault mid-stream comes after some of the answer did: what fails there is the stream, not the request.
     if (!('status' in fault)) expect(progress.length).toBeGreaterThanOrEqual(2)
     expect({ category: error.category, retryable: error.retryable, retryAfterMs: error.retryAfterMs }).toEqual({ category, retryable, retryAfterMs })
@@ -125,7 +109,7 @@ describe('openai provider', () => {
 
   it('says what a 401 means for the operator, without the key', async () => {
     fake.fault = { status: 401 }
-    const error = await failure(generate().result)
+    const error = await attemptFailure(generate().result)
     expect(error.message).toMatch(/^HTTP 401 not authenticated: Incorrect API key provided: sk-\[redacted\].*check OPENAI_API_KEY$/)
   })
 
@@ -141,7 +125,7 @@ describe('openai provider', () => {
     )
     const abortedAt = Date.now()
     controller.abort()
-    const error = await failure(result)
+    const error = await attemptFailure(result)
     // The stream had some 20 s to go: rejecting well inside a second means the call did not wait for it.
     expect(Date.now() - abortedAt).toBeLessThan(1000)
     expect(error.category).toBe('CANCELLED')
@@ -163,7 +147,7 @@ describe('openai provider', () => {
       { what: 'the request to arrive' },
     )
     controller.abort(new AttemptError('TIMEOUT', 'no first token within 500 ms'))
-    const error = await failure(result)
+    const error = await attemptFailure(result)
     expect({ category: error.category, message: error.message }).toEqual({ category: 'TIMEOUT', message: 'no first token within 500 ms' })
     await waitFor(
       () => fake.requests[0]!,
