@@ -28,6 +28,8 @@ export class AttemptPool {
       maxThreads: options.threads,
       concurrentTasksPerWorker: options.tasksPerThread,
       idleTimeout: Infinity,
+      // The local provider sizes llama's threads by it (see workers/providers/local).
+      workerData: { poolThreads: options.threads },
       // From source the worker is TypeScript: let tsx load it (a build runs the bundled .js).
       execArgv: options.workerFile.endsWith('.ts') ? ['--import', 'tsx'] : [],
     })
