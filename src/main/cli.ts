@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { isAbsolute, resolve } from 'node:path'
 import { Command, CommanderError, Option } from 'commander'
 import { OperationError } from '../shared/contract'
 import { JOB_STATES, MAX_ATTEMPTS, PRIORITIES, type JobDefaults, type JobState } from '../shared/jobs'
@@ -36,7 +37,8 @@ export function buildProgram(): Command {
       ) => {
         const defaults: JobDefaults = {
           provider: options.provider,
-          model: options.model,
+          // A model file named on the command line is relative to where the command runs, not to the worker.
+          model: options.provider === 'local' && options.model && !isAbsolute(options.model) ? resolve(options.model) : options.model,
           priority: options.priority,
           delayMs: options.delay,
           attempts: options.attempts,

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { EngineEvent } from '../../src/shared/contract'
 import { createEngine, type Engine } from '../../src/main/engine'
 import { databaseFile } from '../../src/main/paths'
-import { genops } from '../support/cli'
+import { genops, ROOT } from '../support/cli'
 import { tempDir } from '../support/temp'
 import { waitFor } from '../support/wait'
 
@@ -219,6 +219,16 @@ describe('the CLI beside a running engine', () => {
     expect(result.status).toBe(2)
     expect(result.stderr).toContain('bad.jsonl:2: prompt: ')
     expect(JSON.parse(genops(['queue', 'stats', '--json', '--data-dir', dataDir]).stdout).counts.queued).toBe(0)
+  })
+
+  it('takes a local model path relative to where the command runs', () => {
+    const dataDir = tempDir()
+    const file = join(dataDir, 'one.txt')
+    writeFileSync(file, 'Once upon a time')
+    const enqueued = genops(['enqueue', file, '--provider', 'local', '--model', 'models/tiny.gguf', '--json', '--data-dir', dataDir])
+    const [{ jobIds }] = JSON.parse(enqueued.stdout) as [{ jobIds: number[] }]
+    const view = JSON.parse(genops(['jobs', 'view', String(jobIds[0]), '--json', '--data-dir', dataDir]).stdout) as { model: string }
+    expect(view.model).toBe(join(ROOT, 'models/tiny.gguf'))
   })
 
   it('runs the queue with no UI until it is empty', () => {
