@@ -1,6 +1,6 @@
 /**
  * Nothing enqueued is lost: an engine in a child process is killed with SIGKILL in the
- * middle of 2,000 jobs; a new engine on the same directory finishes them, and every job
+ * middle of 2,000 jobs (200 ms each, 128 at a time: the run takes seconds, so the kill lands mid-run); a new engine on the same directory finishes them, and every job
  * is completed exactly once (the attempts that were running when it died show as stalled).
  */
 import { once } from 'node:events'
@@ -23,7 +23,7 @@ afterEach(async () => {
 it('finishes every job exactly once after the engine is killed mid-run', async () => {
   const dataDir = tempDir()
   const file = join(dataDir, 'jobs.jsonl')
-  writeFileSync(file, Array.from({ length: JOBS }, (_, i) => JSON.stringify({ prompt: `job ${i}`, config: { latencyMs: 15 } })).join('\n'))
+  writeFileSync(file, Array.from({ length: JOBS }, (_, i) => JSON.stringify({ prompt: `job ${i}`, config: { latencyMs: 200 } })).join('\n'))
   expect(genops(['enqueue', file, '--data-dir', dataDir]).status).toBe(0)
 
   const db = new Sqlite(databaseFile(dataDir), { readonly: true })
