@@ -39,6 +39,7 @@ export function formatJob(job: JobDetail): string {
   if (job.tags.length) lines.push(`  tags       ${job.tags.join(', ')}`)
   if (job.idempotencyKey) lines.push(`  key        ${job.idempotencyKey}`)
   if (job.lastError) lines.push(`  last error ${job.lastError}`)
+  if (job.artifact) lines.push(`  artifact   ${job.artifact}`)
   lines.push('', 'prompt:', indent(job.prompt))
   if (job.output !== null) lines.push('', 'output:', indent(job.output))
   if (job.attempts.length) {

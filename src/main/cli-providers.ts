@@ -89,7 +89,15 @@ export function addProviderCommands(program: Command): void {
         { provider: name, model: options.model ?? null, config: { maxTokens: 16, timeoutMs: 60_000 } },
         new Map(profiles.map((p) => [p.name, p])),
       )
-      const outcome = await runOneAttempt({ id: 0, attempt: 1, prompt: options.prompt, channel: 'genops-cli-test', ...resolved })
+      const outcome = await runOneAttempt({
+        id: 0,
+        attempt: 1,
+        prompt: options.prompt,
+        batchId: null,
+        artifactsDir: null,
+        channel: 'genops-cli-test',
+        ...resolved,
+      })
       if (options.json) printJson(outcome)
       else if (outcome.ok) print(`${name}: ok in ${Math.round(outcome.durationMs)} ms: ${outcome.output.replace(/\s+/g, ' ').slice(0, 200)}`)
       if (!outcome.ok) throw new CliError(`${name}: ${outcome.category}: ${outcome.message}`)

@@ -4,6 +4,7 @@
  * and the CLI's `run` all create one of these.
  */
 import { availableParallelism } from 'node:os'
+import { join } from 'node:path'
 import { z } from 'zod'
 import type { EngineEvent, OperationName, OperationOutput } from '../shared/contract'
 import { DEFAULT_BACKOFF } from './queue/backoff'
@@ -53,6 +54,8 @@ const EngineConfig = z.object({
   }),
   backoff: z.object({ baseMs: positive('backoff.baseMs'), maxMs: positive('backoff.maxMs') }).default(DEFAULT_BACKOFF),
   workerFile: z.string().default(WORKER_FILE),
+  /** Write each completed attempt's output to <dataDir>/artifacts. Default true. */
+  artifacts: z.boolean().default(true),
   /** How often the checkpoint thread copies the WAL back into the database. Default 100 ms. */
   checkpointMs: positive('checkpointMs').default(100),
   /** better-sqlite3 built for Electron's ABI, when the desktop app runs (scripts/desktop.js builds it). */
@@ -94,11 +97,16 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
       hub.progressed({ id: message.id, fraction: message.fraction, outputTokens: message.outputTokens, elapsedMs: message.elapsedMs })
     },
   )
-  const scheduler = new Scheduler(store, pool, config, {
-    onChanges: (changes) => hub.jobsChanged(changes),
-    onCountsMayChange: () => hub.countsMayChange(),
-    onError: (error, during) => console.error(`genops: ${during} failed:`, error),
-  })
+  const scheduler = new Scheduler(
+    store,
+    pool,
+    { ...config, artifactsDir: config.artifacts ? join(config.dataDir, 'artifacts') : null },
+    {
+      onChanges: (changes) => hub.jobsChanged(changes),
+      onCountsMayChange: () => hub.countsMayChange(),
+      onError: (error, during) => console.error(`genops: ${during} failed:`, error),
+    },
+  )
   const handlers: Handlers = createHandlers(store, {
     jobsChanged: (changes) => hub.jobsChanged(changes),
     countsMayChange: () => hub.countsMayChange(),

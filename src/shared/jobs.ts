@@ -100,6 +100,8 @@ export const JobDetail = JobSummary.extend({
   idempotencyKey: z.string().nullable(),
   stalledCount: z.number().int(),
   output: z.string().nullable(),
+  /** The file the output was written to, when it was. */
+  artifact: z.string().nullable(),
   events: z.array(JobEvent),
   attempts: z.array(JobAttempt),
 })

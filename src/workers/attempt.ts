@@ -7,7 +7,8 @@ import { BroadcastChannel, threadId } from 'node:worker_threads'
 import { AttemptError } from '../shared/errors'
 import { classify } from './classify'
 import { armLimits, type AttemptLimits } from './limits'
-import { checkOutput } from './output'
+import { artifactName, promptHash, writeArtifact } from './artifacts'
+import { checkOutput, outputFormat } from './output'
 import { PROGRESS_INTERVAL_MS, type AttemptOutcome, type AttemptTask, type ChannelMessage } from './protocol'
 import { providerFor } from './providers'
 import { renderPrompt } from './render'
@@ -40,6 +41,7 @@ export default async function runAttempt(task: AttemptTask): Promise<AttemptOutc
   let limits: AttemptLimits | undefined
   try {
     limits = armLimits(task.config, controller)
+    artifactName(task.id, task.config.outputName)
     const provider = providerFor(task.provider)
     const result = await provider.generate(
       { prompt: renderPrompt(task.prompt, task.config.vars), attempt: task.attempt, model: task.model, config: task.config },
@@ -59,14 +61,23 @@ export default async function runAttempt(task: AttemptTask): Promise<AttemptOutc
       },
     )
     checkOutput(result.text, task.config.output)
-    return {
-      ok: true,
-      output: result.text,
-      inputTokens: result.inputTokens,
-      outputTokens: result.outputTokens,
-      firstTokenMs,
-      durationMs: performance.now() - started,
-    }
+    const durationMs = performance.now() - started
+    // config.artifact false keeps the output in the queue only (load drills, the queue bench).
+    const artifact =
+      task.artifactsDir === null || task.config.artifact === false
+        ? null
+        : await writeArtifact(task.artifactsDir, task.batchId, artifactName(task.id, task.config.outputName), outputFormat(task.config.output), result.text, {
+            jobId: task.id,
+            attempt: task.attempt,
+            provider: task.provider,
+            model: task.model,
+            promptSha256: promptHash(task.prompt),
+            inputTokens: result.inputTokens,
+            outputTokens: result.outputTokens,
+            firstTokenMs,
+            durationMs,
+          })
+    return { ok: true, output: result.text, artifact, inputTokens: result.inputTokens, outputTokens: result.outputTokens, firstTokenMs, durationMs }
   } catch (error) {
     // The abort reason wins: our TIMEOUT or the operator's cancel, whatever the provider threw on the way out.
     const failure = classify(error, { aborted: controller.signal.aborted, reason: controller.signal.reason })

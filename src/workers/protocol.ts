@@ -12,12 +12,23 @@ export interface AttemptTask {
   model: string | null
   prompt: string
   config: Record<string, unknown>
+  batchId: number | null
+  /** Where artifacts go (<dataDir>/artifacts); null writes none. */
+  artifactsDir: string | null
   /** Name of the pool's BroadcastChannel. */
   channel: string
 }
 
 export type AttemptOutcome =
-  | { ok: true; output: string; inputTokens: number | null; outputTokens: number | null; firstTokenMs: number | null; durationMs: number }
+  | {
+      ok: true
+      output: string
+      artifact: string | null
+      inputTokens: number | null
+      outputTokens: number | null
+      firstTokenMs: number | null
+      durationMs: number
+    }
   | { ok: false; category: ErrorCategory; message: string; retryable: boolean; retryAfterMs: number | null; durationMs: number }
 
 export type ChannelMessage =

@@ -2,7 +2,7 @@
  * The engine end to end: a real SQLite file, the real piscina pool running the worker
  * entry, and the CLI as a second process on the same data directory.
  */
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Sqlite from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -69,6 +69,8 @@ describe('engine', () => {
     })
     const job = await engine.call('getJob', { id: 7 })
     expect(job.output).toMatch(/^[a-z ]+$/)
+    expect(job.artifact).toBe(join(dataDir, 'artifacts', '1', '7.txt'))
+    expect(readFileSync(job.artifact!, 'utf8')).toBe(job.output)
     await waitFor(
       () => seen.filter((e) => e.type === 'counts').at(-1),
       (e) => e?.type === 'counts' && e.data.counts.completed === 300,

@@ -42,6 +42,7 @@ it('keeps results whose commit failed and commits them on a later turn', async (
       retentionSweepMs: 60_000,
       retention: { completed: { maxCount: 1e6, maxAgeMs: 1e12 }, dead: { maxCount: 1e6, maxAgeMs: 1e12 }, cancelled: { maxCount: 1e6, maxAgeMs: 1e12 } },
       backoff: DEFAULT_BACKOFF,
+      artifactsDir: null,
     },
     { onChanges() {}, onCountsMayChange() {}, onError: (error) => errors.push(String(error)) },
   )

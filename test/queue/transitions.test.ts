@@ -69,7 +69,7 @@ describe('claim', () => {
     store = tempStore()
     const [id] = store.enqueue([job('a', { config: { latencyMs: 5 } })], 'b', T0).jobIds
     const { jobs, changes } = claim()
-    expect(jobs).toEqual([{ id, provider: 'sim', model: null, prompt: 'a', config: { latencyMs: 5 }, attempt: 1, startedAt: T0, readyAt: T0 }])
+    expect(jobs).toEqual([{ id, batchId: 1, provider: 'sim', model: null, prompt: 'a', config: { latencyMs: 5 }, attempt: 1, startedAt: T0, readyAt: T0 }])
     expect(changes).toEqual([{ id, state: 'active', attemptsMade: 1 }])
     expect(row(store, id!)).toMatchObject({ state: 'active', lease_owner: OWNER, lease_expires_at: T0 + LEASE, attempts_made: 1 })
     expect(eventsOf(store, id!)).toEqual(['queued>active'])

@@ -16,6 +16,8 @@ const task = (config: Record<string, unknown>, overrides: Partial<AttemptTask> =
   model: null,
   prompt: 'Write a haiku about queues.',
   config,
+  batchId: null,
+  artifactsDir: null,
   channel: 'genops-test-attempts',
   ...overrides,
 })

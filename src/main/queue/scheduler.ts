@@ -34,6 +34,8 @@ export interface SchedulerOptions {
   retentionSweepMs: number
   retention: RetentionPolicy
   backoff: BackoffOptions
+  /** Where attempts write their outputs as files; null for none. */
+  artifactsDir: string | null
 }
 
 export interface SchedulerHooks {
@@ -195,7 +197,8 @@ export class Scheduler {
   private dispatch(job: ClaimedJob): void {
     const entry: InFlight = { job, threadId: null, cancelTimer: null }
     this.inFlight.set(job.id, entry)
-    this.pool.run({ id: job.id, attempt: job.attempt, prompt: job.prompt, ...resolveProvider(job, this.profiles) }).then(
+    const task = { id: job.id, attempt: job.attempt, prompt: job.prompt, batchId: job.batchId, artifactsDir: this.options.artifactsDir }
+    this.pool.run({ ...task, ...resolveProvider(job, this.profiles) }).then(
       (outcome) => this.finish(entry, outcome),
       (error: unknown) => this.finish(entry, workerFailure(error)),
     )
@@ -207,7 +210,15 @@ export class Scheduler {
     const endedAt = Date.now()
     this.results.push(
       outcome.ok
-        ? { id: entry.job.id, outcome: 'ok', endedAt, output: outcome.output, inputTokens: outcome.inputTokens, outputTokens: outcome.outputTokens }
+        ? {
+            id: entry.job.id,
+            outcome: 'ok',
+            endedAt,
+            output: outcome.output,
+            artifact: outcome.artifact,
+            inputTokens: outcome.inputTokens,
+            outputTokens: outcome.outputTokens,
+          }
         : {
             id: entry.job.id,
             outcome: 'error',

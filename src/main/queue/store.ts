@@ -30,6 +30,7 @@ export interface EnqueueResult {
 /** A job the scheduler holds a lease on, with what a worker needs to run one attempt. */
 export interface ClaimedJob {
   id: number
+  batchId: number | null
   provider: string
   model: string | null
   prompt: string
@@ -48,6 +49,8 @@ export type AttemptResult =
       outcome: 'ok'
       endedAt: number
       output: string
+      /** Where the attempt wrote its output, when it wrote one. */
+      artifact?: string | null
       inputTokens: number | null
       outputTokens: number | null
     }

@@ -11,6 +11,7 @@ import { adjustCounts, isRecord, addCount, recordEvent, type CountDeltas } from 
 
 interface ClaimRow {
   id: number
+  batch_id: number | null
   provider: string
   model: string | null
   prompt: string
@@ -25,7 +26,7 @@ export const CLAIM = `UPDATE jobs SET state = 'active', lease_owner = @owner, le
     started_at = @now, updated_at = @now, attempts_made = attempts_made + 1
   WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_ready WHERE state = 'queued' AND run_at <= @now
                ORDER BY priority, run_at, id LIMIT @limit)
-  RETURNING id, provider, model, prompt, config, attempts_made, run_at`
+  RETURNING id, batch_id, provider, model, prompt, config, attempts_made, run_at`
 
 export function claimJobs(db: Database, { owner, limit, now, leaseMs }: ClaimOptions): { jobs: ClaimedJob[]; changes: JobChange[] } {
   if (limit <= 0) return { jobs: [], changes: [] }
@@ -44,6 +45,7 @@ export function claimJobs(db: Database, { owner, limit, now, leaseMs }: ClaimOpt
         }
         jobs.push({
           id: row.id,
+          batchId: row.batch_id,
           provider: row.provider,
           model: row.model,
           prompt: row.prompt,

@@ -107,6 +107,7 @@ export function getJob(db: Database, id: number, now: number): JobDetail | null 
     idempotencyKey: row.idempotency_key,
     stalledCount: row.stalled_count,
     output: row.output,
+    artifact: row.artifact,
     events,
     attempts,
   }

@@ -29,6 +29,7 @@ export interface JobRow {
   lease_owner: string | null
   last_error: string | null
   output: string | null
+  artifact: string | null
 }
 
 /** The columns a summary needs: never the whole prompt or output. */

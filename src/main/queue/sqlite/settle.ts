@@ -10,7 +10,7 @@ import { sql } from '../../db/connection'
 import type { AttemptResult } from '../store'
 import { adjustCounts, addCount, recordEvent, type CountDeltas } from './rows'
 
-const COMPLETE = `UPDATE jobs SET state = 'completed', finished_at = @at, updated_at = @at, output = @output,
+const COMPLETE = `UPDATE jobs SET state = 'completed', finished_at = @at, updated_at = @at, output = @output, artifact = @artifact,
     lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, error_category = NULL
   WHERE id = @id AND state = 'active' AND lease_owner = @owner
   RETURNING attempts_made, started_at`
@@ -35,7 +35,7 @@ export function settleAttempts(db: Database, results: AttemptResult[], owner: st
       const deltas: CountDeltas = {}
       for (const result of results) {
         if (result.outcome === 'ok') {
-          const row = sql(db, COMPLETE).get({ id: result.id, owner, at: result.endedAt, output: result.output }) as
+          const row = sql(db, COMPLETE).get({ id: result.id, owner, at: result.endedAt, output: result.output, artifact: result.artifact ?? null }) as
             { attempts_made: number; started_at: number } | undefined
           if (!row) continue
           sql(db, ATTEMPT).run(result.id, row.attempts_made, row.started_at, result.endedAt, 'ok', null, null, result.inputTokens, result.outputTokens)
