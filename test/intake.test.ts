@@ -67,6 +67,13 @@ describe('prompt files', () => {
     if (!parsed.ok) expect(parsed.errors).toHaveLength(100)
   })
 
+  it('refuses an API key in a job config: it would be stored with the job', () => {
+    expect(parsePromptFile('x.jsonl', text('{"prompt":"a","config":{"apiKey":"sk-123"}}'))).toMatchObject({
+      ok: false,
+      errors: [expect.stringMatching(/^x\.jsonl:1: config: a job config holds no API keys/)],
+    })
+  })
+
   it('refuses unknown job fields rather than dropping them silently', () => {
     expect(parsePromptFile('x.jsonl', text('{"prompt":"a","priorty":"high"}'))).toMatchObject({
       ok: false,

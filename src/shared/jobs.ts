@@ -29,11 +29,17 @@ export const MAX_ATTEMPTS = 100
 export const MAX_PROMPT_CHARS = 1_000_000
 export const MAX_DELAY_MS = 365 * 24 * 3600 * 1000
 
+/** Config keys that would carry a secret into the database. */
+const SECRET_KEY = /^(api[-_]?key|authorization|token|secret|password)$/i
+
 /**
- * A job's config: the provider parameters (temperature, maxTokens, the simulator's latencyMs...)
- * as a small JSON object. The generation issue gives each provider a schema for it.
+ * A job's config: the provider parameters (temperature, maxTokens, the simulator's
+ * latencyMs...) as a small JSON object, each provider checking its own fields. Never a
+ * key: the config is stored with the job.
  */
-export const JobConfig = z.record(z.string(), z.unknown())
+export const JobConfig = z.record(z.string(), z.unknown()).refine((config) => !Object.keys(config).some((key) => SECRET_KEY.test(key)), {
+  error: 'a job config holds no API keys or tokens (they would be stored with the job): use the environment or a profile with a key file',
+})
 
 /** One job as an operator submits it (a line of a .jsonl file, a body of the API). */
 export const JobSpec = z
