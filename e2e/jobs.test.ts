@@ -1,39 +1,16 @@
 /** The jobs screen in headless mode: jobs enqueued over the API show up, run, and complete live. */
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, test } from 'vitest'
-import { launchChromium, watchProblems } from './fixtures/browser'
-import { startServe, type Served } from './fixtures/serve'
+import { describe, expect, inject, test } from 'vitest'
+import { useServedPage } from './fixtures/session'
 import { JobsPage } from './pages/jobs-page'
 
 const chromiumPath = inject('chromiumPath')
 
 describe.skipIf(!chromiumPath)('jobs screen', () => {
-  let browser: Browser
-  let served: Served
-  let context: BrowserContext
-  let page: Page
-  let problems: string[]
-
-  beforeAll(async () => {
-    browser = await launchChromium(chromiumPath!)
-  })
-  afterAll(async () => {
-    await browser?.close()
-  })
-  beforeEach(async () => {
-    served = await startServe()
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
-    page = await context.newPage()
-    problems = watchProblems(page)
-  })
-  afterEach(async () => {
-    await context?.close()
-    await served?.stop()
-  })
+  const session = useServedPage(chromiumPath!, { viewport: { width: 1280, height: 800 } })
 
   test('shows enqueued jobs, their progress while active, and their completion', async () => {
-    const jobs = new JobsPage(page)
-    await jobs.open(served.url)
+    const jobs = new JobsPage(session.page)
+    await jobs.open(session.served.url)
     await jobs.count('all', 0).waitFor()
 
     const prompts = Array.from({ length: 20 }, (_, i) => ({
@@ -43,7 +20,7 @@ describe.skipIf(!chromiumPath)('jobs screen', () => {
     }))
     // One runs long enough that its progress is certain to be reported while the page watches.
     prompts[19] = { prompt: 'Write a long answer slowly.', config: { latencyMs: 2_500 } }
-    const { jobIds } = await served.call('enqueueJobs', { jobs: prompts })
+    const { jobIds } = await session.served.call('enqueueJobs', { jobs: prompts })
     expect(jobIds).toHaveLength(20)
 
     await jobs.row(jobIds[0]!).waitFor()
@@ -56,14 +33,14 @@ describe.skipIf(!chromiumPath)('jobs screen', () => {
     expect(await jobs.countOf('all')).toBe(20)
     expect(await jobs.rows().count()).toBe(20)
     // Finished jobs leave no progress bar behind.
-    expect(await page.locator('[role="progressbar"]').count()).toBe(0)
-    expect(problems).toEqual([])
+    expect(await session.page.locator('[role="progressbar"]').count()).toBe(0)
+    expect(session.problems).toEqual([])
   })
 
   test('filters the list by state', async () => {
-    const jobs = new JobsPage(page)
-    await jobs.open(served.url)
-    const { jobIds } = await served.call('enqueueJobs', { jobs: [{ prompt: 'first' }, { prompt: 'second' }, { prompt: 'third', delayMs: 3_600_000 }] })
+    const jobs = new JobsPage(session.page)
+    await jobs.open(session.served.url)
+    const { jobIds } = await session.served.call('enqueueJobs', { jobs: [{ prompt: 'first' }, { prompt: 'second' }, { prompt: 'third', delayMs: 3_600_000 }] })
     await jobs.waitForJobs(jobIds.slice(0, 2), 'completed')
     await jobs.row(jobIds[2]!, 'delayed').waitFor()
 
@@ -76,6 +53,6 @@ describe.skipIf(!chromiumPath)('jobs screen', () => {
 
     await jobs.filterBy('all')
     expect(await jobs.rows().count()).toBe(3)
-    expect(problems).toEqual([])
+    expect(session.problems).toEqual([])
   })
 })
