@@ -15,6 +15,7 @@ import { CHECKPOINT_THREAD_FILE, databaseFile, WORKER_FILE } from './paths'
 import { AttemptPool } from './queue/pool'
 import { Scheduler } from './queue/scheduler'
 import { SqliteQueueStore } from './queue/sqlite'
+import type { SecretBox } from './secrets'
 
 const DAY = 86_400_000
 const positive = (name: string) =>
@@ -58,6 +59,8 @@ const EngineConfig = z.object({
   artifacts: z.boolean().default(true),
   /** How often the checkpoint thread copies the WAL back into the database. Default 100 ms. */
   checkpointMs: positive('checkpointMs').default(100),
+  /** Encryption for API keys kept with profiles: the desktop app's safeStorage. Without it no key is kept. */
+  secrets: z.custom<SecretBox>((value) => typeof value === 'object' && value !== null && 'encrypt' in value && 'decrypt' in value).optional(),
   /** better-sqlite3 built for Electron's ABI, when the desktop app runs (scripts/desktop.js builds it). */
   sqliteBinding: z.string().optional(),
   events: z
@@ -107,14 +110,18 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
       onError: (error, during) => console.error(`genops: ${during} failed:`, error),
     },
   )
-  const handlers: Handlers = createHandlers(store, {
-    jobsChanged: (changes) => hub.jobsChanged(changes),
-    countsMayChange: () => hub.countsMayChange(),
-    abort: (id) => scheduler.abort(id),
-    paused: (paused) => scheduler.setPaused(paused),
-    kick: () => scheduler.kick(),
-    profilesChanged: () => scheduler.reloadProfiles(),
-  })
+  const handlers: Handlers = createHandlers(
+    store,
+    {
+      jobsChanged: (changes) => hub.jobsChanged(changes),
+      countsMayChange: () => hub.countsMayChange(),
+      abort: (id) => scheduler.abort(id),
+      paused: (paused) => scheduler.setPaused(paused),
+      kick: () => scheduler.kick(),
+      profilesChanged: () => scheduler.reloadProfiles(),
+    },
+    config.secrets,
+  )
   try {
     await scheduler.start()
   } catch (error) {

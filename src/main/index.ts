@@ -5,11 +5,12 @@
  */
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { app, BrowserWindow, dialog, ipcMain, session, type IpcMainInvokeEvent } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, type IpcMainInvokeEvent } from 'electron'
 import { EVENT_CHANNEL, operationChannel, type IpcOutcome } from '../shared/bridge'
 import { OPERATION_NAMES, OperationError, type OperationFailure } from '../shared/contract'
 import { createEngine, type Engine } from './engine'
 import { dataDir, RENDERER_DIR } from './paths'
+import type { SecretBox } from './secrets'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const PRELOAD_FILE = join(here, '../preload/index.cjs')
@@ -98,6 +99,12 @@ function lockDown(): void {
   })
 }
 
+/** API keys kept with profiles are encrypted by the OS keychain; where it has none, no key is kept. */
+function keychain(): SecretBox | undefined {
+  if (!safeStorage.isEncryptionAvailable()) return undefined
+  return { encrypt: (plain) => safeStorage.encryptString(plain), decrypt: (cipher) => safeStorage.decryptString(cipher) }
+}
+
 async function start(): Promise<void> {
   const explicit = dataDirArgument(process.argv)
   const directory = explicit || process.env.GENOPS_DATA_DIR ? dataDir(explicit) : app.getPath('userData')
@@ -116,7 +123,7 @@ async function start(): Promise<void> {
   lockDown()
   try {
     // scripts/desktop.js builds better-sqlite3 for Electron's ABI and says where.
-    engine = await createEngine({ dataDir: directory, sqliteBinding: process.env.GENOPS_SQLITE_BINDING })
+    engine = await createEngine({ dataDir: directory, sqliteBinding: process.env.GENOPS_SQLITE_BINDING, secrets: keychain() })
   } catch (error) {
     dialog.showErrorBox('GenOps could not start', `${error instanceof Error ? error.message : String(error)}\n\nData directory: ${directory}`)
     app.exit(1)

@@ -8,6 +8,7 @@ import { contract, describeZodError, OperationError, type JobChange, type Operat
 import { DEFAULT_ATTEMPTS, PRIORITY_RANK, TERMINAL_STATES, type JobDefaults, type JobSpec } from '../shared/jobs'
 import { keyFileProblem } from '../workers/key-file'
 import type { NewJob, QueueStore } from './queue/store'
+import type { SecretBox } from './secrets'
 
 type ParsedInput<K extends OperationName> = z.output<(typeof contract)[K]['input']>
 export type Handlers = { [K in OperationName]: (input: ParsedInput<K>) => Promise<OperationOutput<K>> }
@@ -46,7 +47,7 @@ export function toNewJob(spec: JobSpec, defaults: JobDefaults, now: number): New
   }
 }
 
-export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime): Handlers {
+export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, secrets?: SecretBox): Handlers {
   const now = () => Date.now()
   const found = <T>(value: T | null, id: number): T => {
     if (value === null) throw new OperationError('NOT_FOUND', `job ${id} does not exist`)
@@ -102,13 +103,25 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime):
       runtime.countsMayChange()
       return { removed }
     },
-    listProviders: async () => ({ profiles: await store.listProfiles() }),
-    saveProvider: async (profile) => {
+    listProviders: async () => {
+      const secrets = await store.profileSecrets()
+      return { profiles: (await store.listProfiles()).map((profile) => ({ ...profile, hasKey: secrets.has(profile.name) })) }
+    },
+    saveProvider: async ({ apiKey, ...profile }) => {
       const problem = profile.keyFile === undefined ? null : keyFileProblem(profile.keyFile)
       if (problem) throw new OperationError('INVALID_INPUT', problem)
+      if (apiKey !== undefined && !secrets) {
+        throw new OperationError(
+          'INVALID_INPUT',
+          'this GenOps keeps no API keys (only the desktop app can, in the OS keychain): set OPENAI_API_KEY or ANTHROPIC_API_KEY, or give the profile a key file',
+        )
+      }
+      // Encrypted before the transaction: the key never reaches the database in plain text.
+      const secret = apiKey === undefined ? undefined : secrets!.encrypt(apiKey)
       await store.saveProfile(profile, now())
+      if (secret !== undefined) await store.setProfileSecret(profile.name, secret)
       await runtime.profilesChanged()
-      return profile
+      return { ...profile, hasKey: (await store.profileSecrets()).has(profile.name) }
     },
     removeProvider: async ({ name }) => {
       const removed = await store.removeProfile(name)

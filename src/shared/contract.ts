@@ -58,8 +58,15 @@ export const contract = {
       .strict(),
     output: z.object({ removed: z.number().int() }),
   },
-  listProviders: { input: Empty, output: z.object({ profiles: z.array(ProviderProfile) }) },
-  saveProvider: { input: ProviderProfile, output: ProviderProfile },
+  listProviders: { input: Empty, output: z.object({ profiles: z.array(ProviderProfile.extend({ hasKey: z.boolean() })) }) },
+  /**
+   * `apiKey` is write-only: kept encrypted where the app can (the desktop app's keychain),
+   * never returned, and refused where it cannot (headless mode and the CLI).
+   */
+  saveProvider: {
+    input: ProviderProfile.extend({ apiKey: z.string().trim().min(1).max(1000).optional() }),
+    output: ProviderProfile.extend({ hasKey: z.boolean() }),
+  },
   removeProvider: { input: z.object({ name: z.string().min(1).max(64) }).strict(), output: z.object({ removed: z.boolean() }) },
   retryDead: {
     input: z.union([JobId.strict(), z.object({ all: z.literal(true) }).strict()]),

@@ -2,11 +2,14 @@
  * Provider profiles: kept in the database, managed from the CLI, resolved by a running
  * engine at dispatch, with the API key read from a key file only its owner can read.
  */
-import { chmodSync, writeFileSync } from 'node:fs'
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createEngine, type Engine } from '../../src/main/engine'
+import { databaseFile } from '../../src/main/paths'
 import { resolveProvider } from '../../src/main/queue/profiles'
+import type { SecretBox } from '../../src/main/secrets'
 import type { ProviderProfile } from '../../src/shared/providers'
 import { genops, genopsAsync } from '../support/cli'
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai'
@@ -36,7 +39,7 @@ describe('profiles in the store', () => {
     store.saveProfile(ollama, 1)
     store.saveProfile({ ...ollama, model: 'qwen3' }, 2)
     store.saveProfile({ name: 'claude', provider: 'anthropic', config: { maxTokens: 512 } }, 3)
-    store.db.prepare(`INSERT INTO provider_profiles VALUES ('broken', 'openai', '{not json', 4)`).run()
+    store.db.prepare(`INSERT INTO provider_profiles (name, provider, settings, updated_at) VALUES ('broken', 'openai', '{not json', 4)`).run()
     expect(store.listProfiles()).toEqual([
       { name: 'claude', provider: 'anthropic', config: { maxTokens: 512 } },
       { ...ollama, model: 'qwen3' },
@@ -154,5 +157,59 @@ describe('a running engine', () => {
     )
     expect(done).toMatchObject({ state: 'completed', output: 'Answer through a profile.', provider: 'team-gateway' })
     expect(fake.requests.at(-1)!.body.model).toBe('gpt-test')
+  })
+})
+
+/** A keychain for tests, as the desktop app's safeStorage would be: AES-256-GCM with a key held in memory. */
+function testKeychain(): SecretBox {
+  const key = randomBytes(32)
+  return {
+    encrypt(plain) {
+      const iv = randomBytes(12)
+      const cipher = createCipheriv('aes-256-gcm', key, iv)
+      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()])
+      return Buffer.concat([iv, cipher.getAuthTag(), body])
+    },
+    decrypt(sealed) {
+      const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12))
+      decipher.setAuthTag(sealed.subarray(12, 28))
+      return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8')
+    },
+  }
+}
+
+describe('API keys kept with a profile', () => {
+  const KEY = 'sk-kept-in-the-keychain-0123456789'
+
+  it('keeps the key encrypted, never returns it, and sends it to the provider', async () => {
+    fake = await startFakeOpenAI({ text: 'Keyed answer.' })
+    const dir = tempDir()
+    engine = await createEngine({ dataDir: dir, threads: 1, pollMs: 50, secrets: testKeychain() })
+    const saved = await engine.call('saveProvider', { name: 'keyed', provider: 'openai', baseUrl: fake.url, model: 'gpt-test', apiKey: KEY })
+    expect(saved).toEqual({ name: 'keyed', provider: 'openai', baseUrl: fake.url, model: 'gpt-test', hasKey: true })
+    expect(JSON.stringify(await engine.call('listProviders', {}))).not.toContain(KEY)
+    await engine.call('enqueueJobs', { jobs: [{ prompt: 'hello', provider: 'keyed' }] })
+    await waitFor(
+      () => engine!.call('getJob', { id: 1 }),
+      (j) => j.state === 'completed',
+      { what: 'the job to complete' },
+    )
+    expect(fake.requests.at(-1)!.headers.authorization).toBe(`Bearer ${KEY}`)
+    await engine.close(1000)
+    engine = undefined
+    // Nowhere in the file, nor its write-ahead log, in plain text.
+    for (const file of [databaseFile(dir), `${databaseFile(dir)}-wal`]) {
+      try {
+        expect(readFileSync(file).includes(KEY)).toBe(false)
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      }
+    }
+  })
+
+  it('refuses to keep a key where there is no keychain (headless mode, the CLI)', async () => {
+    engine = await createEngine({ dataDir: tempDir(), threads: 1 })
+    await expect(engine.call('saveProvider', { name: 'keyed', provider: 'openai', apiKey: KEY })).rejects.toThrow(/keeps no API keys/)
+    expect((await engine.call('listProviders', {})).profiles).toEqual([])
   })
 })

@@ -13,7 +13,11 @@ export interface Resolved {
   config: Record<string, unknown>
 }
 
-export function resolveProvider(job: Pick<ClaimedJob, 'provider' | 'model' | 'config'>, profiles: ReadonlyMap<string, ProviderProfile>): Resolved {
+export function resolveProvider(
+  job: Pick<ClaimedJob, 'provider' | 'model' | 'config'>,
+  profiles: ReadonlyMap<string, ProviderProfile>,
+  keys: ReadonlyMap<string, string> = new Map(),
+): Resolved {
   const profile = isProviderKind(job.provider) ? undefined : profiles.get(job.provider)
   // An unknown name goes to the worker as it is: the worker fails it, saying which names it knows.
   if (!profile) return { provider: job.provider, model: job.model, config: job.config }
@@ -25,6 +29,8 @@ export function resolveProvider(job: Pick<ClaimedJob, 'provider' | 'model' | 'co
       ...(profile.baseUrl === undefined ? {} : { baseUrl: profile.baseUrl }),
       ...(profile.keyFile === undefined ? {} : { keyFile: profile.keyFile }),
       ...job.config,
+      // Last, so no job config can stand in for it; it travels to the worker, never to the database.
+      ...(keys.has(profile.name) ? { apiKey: keys.get(profile.name) } : {}),
     },
   }
 }

@@ -17,6 +17,7 @@ import type { AttemptOutcome } from '../../workers/protocol'
 import { retryDelayMs, type BackoffOptions } from './backoff'
 import type { AttemptPool, ProgressMessage } from './pool'
 import { resolveProvider } from './profiles'
+import type { SecretBox } from '../secrets'
 import type { AttemptResult, ClaimedJob, QueueStore, RetentionPolicy } from './store'
 
 export interface SchedulerOptions {
@@ -36,6 +37,8 @@ export interface SchedulerOptions {
   backoff: BackoffOptions
   /** Where attempts write their outputs as files; null for none. */
   artifactsDir: string | null
+  /** Decrypts the keys kept with profiles (the desktop app); without it, such keys are not used. */
+  secrets?: SecretBox | undefined
 }
 
 export interface SchedulerHooks {
@@ -88,6 +91,8 @@ export class Scheduler {
   private externalVersion = -1
   private idleWaiters: (() => void)[] = []
   private profiles = new Map<string, ProviderProfile>()
+  /** Profiles' API keys, decrypted, held in memory only. */
+  private keys = new Map<string, string>()
 
   constructor(
     private readonly store: QueueStore,
@@ -120,6 +125,17 @@ export class Scheduler {
   /** After a profile was saved or removed, here or by another process. */
   async reloadProfiles(): Promise<void> {
     this.profiles = new Map((await this.store.listProfiles()).map((profile) => [profile.name, profile]))
+    const keys = new Map<string, string>()
+    if (this.options.secrets) {
+      for (const [name, secret] of await this.store.profileSecrets()) {
+        try {
+          keys.set(name, this.options.secrets.decrypt(secret))
+        } catch (error) {
+          this.hooks.onError(error, `decrypting the API key of profile "${name}"`)
+        }
+      }
+    }
+    this.keys = keys
   }
 
   isPaused(): boolean {
@@ -198,7 +214,7 @@ export class Scheduler {
     const entry: InFlight = { job, threadId: null, cancelTimer: null }
     this.inFlight.set(job.id, entry)
     const task = { id: job.id, attempt: job.attempt, prompt: job.prompt, batchId: job.batchId, artifactsDir: this.options.artifactsDir }
-    this.pool.run({ ...task, ...resolveProvider(job, this.profiles) }).then(
+    this.pool.run({ ...task, ...resolveProvider(job, this.profiles, this.keys) }).then(
       (outcome) => this.finish(entry, outcome),
       (error: unknown) => this.finish(entry, workerFailure(error)),
     )

@@ -122,6 +122,8 @@ export interface QueueStore {
   listProfiles(): Awaitable<ProviderProfile[]>
   saveProfile(profile: ProviderProfile, now: number): Awaitable<void>
   removeProfile(name: string): Awaitable<boolean>
+  setProfileSecret(name: string, secret: Buffer | null): Awaitable<boolean>
+  profileSecrets(): Awaitable<Map<string, Buffer>>
   setPaused(paused: boolean): Awaitable<void>
   isPaused(): Awaitable<boolean>
   /** A number that changes whenever another connection commits: cheap change detection. */

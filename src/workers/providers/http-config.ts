@@ -47,6 +47,8 @@ const LOCAL_PLACEHOLDER_KEY = 'no-key-needed-for-local-server'
  * AUTH failure that says which variable to set.
  */
 export function apiKey(provider: string, variable: string, url: URL, config: Record<string, unknown> = {}): string {
+  // A profile's key from the desktop app's keychain, added at dispatch (jobs cannot carry one).
+  if (typeof config.apiKey === 'string' && config.apiKey !== '') return config.apiKey
   if (config.keyFile !== undefined) {
     if (typeof config.keyFile !== 'string') throw new AttemptError('VALIDATION', `${provider}: config.keyFile must be a path`)
     return readKeyFile(config.keyFile)

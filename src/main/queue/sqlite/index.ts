@@ -11,7 +11,7 @@ import type { AttemptResult, ClaimOptions, ListOptions, NewJob, QueueStore, Reco
 import { claimJobs, extendLeases, leaseOwners, lostLeases, recoverStalled } from './claim'
 import { enqueueJobs } from './enqueue'
 import { applyRetention, cancelJob, cleanJobs, removeJob, retryAllDead, retryJob } from './manage'
-import { listProfiles, removeProfile, saveProfile } from './profiles'
+import { listProfiles, profileSecrets, removeProfile, saveProfile, setProfileSecret } from './profiles'
 import { getJob, isPaused, listJobs, queueStats, setPaused } from './read'
 import { settleAttempts } from './settle'
 
@@ -78,6 +78,12 @@ export class SqliteQueueStore implements QueueStore {
   }
   removeProfile(name: string) {
     return removeProfile(this.db, name)
+  }
+  setProfileSecret(name: string, secret: Buffer | null) {
+    return setProfileSecret(this.db, name, secret)
+  }
+  profileSecrets() {
+    return profileSecrets(this.db)
   }
   setPaused(paused: boolean) {
     setPaused(this.db, paused)

@@ -34,3 +34,14 @@ export function saveProfile(db: Database, profile: ProviderProfile, now: number)
 export function removeProfile(db: Database, name: string): boolean {
   return sql(db, 'DELETE FROM provider_profiles WHERE name = ?').run(name).changes > 0
 }
+
+/** Sets (or with null clears) a profile's encrypted key; false when there is no such profile. */
+export function setProfileSecret(db: Database, name: string, secret: Buffer | null): boolean {
+  return sql(db, 'UPDATE provider_profiles SET secret = ? WHERE name = ?').run(secret, name).changes > 0
+}
+
+/** The encrypted keys of the profiles that have one, by profile name. */
+export function profileSecrets(db: Database): Map<string, Buffer> {
+  const rows = sql(db, 'SELECT name, secret FROM provider_profiles WHERE secret IS NOT NULL').all() as { name: string; secret: Buffer }[]
+  return new Map(rows.map((row) => [row.name, row.secret]))
+}
