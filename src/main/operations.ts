@@ -5,7 +5,7 @@
  */
 import { type z } from 'zod'
 import { contract, describeZodError, OperationError, type JobChange, type OperationName, type OperationOutput } from '../shared/contract'
-import { DEFAULT_ATTEMPTS, PRIORITY_RANK, TERMINAL_STATES, type JobDefaults, type JobSpec } from '../shared/jobs'
+import { DEFAULT_ATTEMPTS, PRIORITY_RANK, type JobDefaults, type JobSpec } from '../shared/jobs'
 import { keyFileProblem } from '../workers/key-file'
 import type { NewJob, QueueStore } from './queue/store'
 import type { SecretBox } from './secrets'
@@ -152,6 +152,3 @@ export async function invoke<K extends OperationName>(handlers: Handlers, name: 
   const handler = handlers[name] as (input: unknown) => Promise<OperationOutput<K>>
   return handler(parsed.data)
 }
-
-/** Terminal states, for callers that want to know whether a job is done. */
-export const isTerminal = (state: string): boolean => (TERMINAL_STATES as readonly string[]).includes(state)
