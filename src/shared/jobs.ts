@@ -13,7 +13,6 @@ export const JOB_STATES = ['queued', 'delayed', 'active', 'completed', 'dead', '
 export const JobState = z.enum(JOB_STATES)
 export type JobState = z.infer<typeof JobState>
 
-
 export const PRIORITIES = ['high', 'normal', 'low'] as const
 export const Priority = z.enum(PRIORITIES)
 export type Priority = z.infer<typeof Priority>
