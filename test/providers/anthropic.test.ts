@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ANTHROPIC_DEFAULT_MAX_TOKENS, anthropic } from '../../src/workers/providers/anthropic'
 import { startFakeAnthropic, type AnthropicFault, type FakeAnthropic } from '../support/fake-anthropic'
 import { tokens } from '../support/fake-server'
-import { attemptFailure, generateWith, withEnv } from '../support/providers'
+import { attemptFailure, expectCancelMidStream, generateWith, withEnv } from '../support/providers'
 import { waitFor } from '../support/wait'
 
 const KEY = 'sk-ant-test-0123456789abcdef'
@@ -94,27 +94,7 @@ describe('anthropic provider', () => {
   })
 
   it('stops the HTTP call at once when cancelled mid-stream: the server sees the client leave', async () => {
-    fake.text = 'word '.repeat(200)
-    fake.chunkDelayMs = 100
-    const controller = new AbortController()
-    const { result, progress } = generate({}, { signal: controller.signal })
-    await waitFor(
-      () => progress.length,
-      (n) => n >= 2,
-      { what: 'two streamed chunks' },
-    )
-    const abortedAt = Date.now()
-    controller.abort()
-    const error = await attemptFailure(result)
-    // The stream had some 20 s to go: rejecting well inside a second means the call did not wait for it.
-    expect(Date.now() - abortedAt).toBeLessThan(1000)
-    expect(error.category).toBe('CANCELLED')
-    await waitFor(
-      () => fake.requests[0]!,
-      (request) => request.disconnected,
-      { what: 'the server to see the disconnect' },
-    )
-    expect(fake.requests[0]!.finished).toBe(false)
+    await expectCancelMidStream(fake, (signal) => generate({}, { signal }))
   })
 
   it('stops waiting for a slow first byte when cancelled', async () => {

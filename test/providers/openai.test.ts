@@ -10,7 +10,7 @@ import { openai } from '../../src/workers/providers/openai'
 import { startFakeOpenAI, type FakeOpenAI, type OpenAIFault } from '../support/fake-openai'
 import { tokens } from '../support/fake-server'
 import { tempDir } from '../support/temp'
-import { attemptFailure, generateWith, withEnv } from '../support/providers'
+import { attemptFailure, expectCancelMidStream, generateWith, withEnv } from '../support/providers'
 import { waitFor } from '../support/wait'
 
 const KEY = 'sk-test-openai-0123456789abcdef'
@@ -114,27 +114,7 @@ describe('openai provider', () => {
   })
 
   it('stops the HTTP call at once when cancelled mid-stream: the server sees the client leave', async () => {
-    fake.text = 'word '.repeat(200)
-    fake.chunkDelayMs = 100
-    const controller = new AbortController()
-    const { result, progress } = generate({}, { signal: controller.signal })
-    await waitFor(
-      () => progress.length,
-      (n) => n >= 2,
-      { what: 'two streamed chunks' },
-    )
-    const abortedAt = Date.now()
-    controller.abort()
-    const error = await attemptFailure(result)
-    // The stream had some 20 s to go: rejecting well inside a second means the call did not wait for it.
-    expect(Date.now() - abortedAt).toBeLessThan(1000)
-    expect(error.category).toBe('CANCELLED')
-    await waitFor(
-      () => fake.requests[0]!,
-      (request) => request.disconnected,
-      { what: 'the server to see the disconnect' },
-    )
-    expect(fake.requests[0]!.finished).toBe(false)
+    await expectCancelMidStream(fake, (signal) => generate({}, { signal }))
   })
 
   it('stops waiting for a slow first byte when cancelled, and reports the abort’s reason', async () => {
