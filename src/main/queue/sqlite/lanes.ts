@@ -1,0 +1,94 @@
+/**
+ * The gated claim: which queued jobs to take when something holds work back. It walks the
+ * lanes that have queued jobs (provider, model, batch) by seeking from one lane to the
+ * next in jobs_ready_by_lane, so a held lane with a hundred thousand jobs costs one seek;
+ * reads the head of each lane the gate lets through; and admits candidates in priority
+ * order across lanes until the claim is full or the budgets run out.
+ */
+import type { Database } from 'better-sqlite3'
+import { sql } from '../../db/connection'
+import type { Candidate, ClaimFacts, Lane, LaneGate } from '../store'
+import { pausedAmong } from './batch-pauses'
+
+type LaneKey = [provider: string, model: string, batch: number]
+
+// NULL model and batch are folded to '' and 0, as in the index, so the seeks compare values.
+const LANE = `SELECT provider, ifnull(model, ''), ifnull(batch_id, 0) FROM jobs INDEXED BY jobs_ready_by_lane WHERE state = 'queued' AND`
+/** The next lane after (p, m, b): the same provider and model, then the same provider, then the next provider. */
+export const NEXT_LANE = [
+  `${LANE} provider = @p AND ifnull(model, '') = @m AND ifnull(batch_id, 0) > @b ORDER BY 3 LIMIT 1`,
+  `${LANE} provider = @p AND ifnull(model, '') > @m ORDER BY 2, 3 LIMIT 1`,
+  `${LANE} provider > @p ORDER BY 1, 2, 3 LIMIT 1`,
+]
+
+export const LANE_HEAD = `SELECT id, priority, run_at, length(prompt), json_extract(config, '$.maxTokens')
+  FROM jobs INDEXED BY jobs_ready_by_lane
+  WHERE state = 'queued' AND provider = ? AND ifnull(model, '') = ? AND ifnull(batch_id, 0) = ? AND run_at <= ?
+  ORDER BY priority, run_at, id LIMIT ?`
+
+/** Most lanes looked at in one claim: beyond this many, the rest wait for the next turn. */
+const MAX_LANES = 1000
+
+export function queuedLanes(db: Database): LaneKey[] {
+  const seeks = NEXT_LANE.map((text) => sql(db, text).raw())
+  const lanes: LaneKey[] = []
+  let at = { p: '', m: '', b: -1 }
+  next: while (lanes.length < MAX_LANES) {
+    for (const seek of seeks) {
+      const lane = seek.get(at) as LaneKey | undefined
+      if (lane) {
+        lanes.push(lane)
+        at = { p: lane[0], m: lane[1], b: lane[2] }
+        continue next
+      }
+    }
+    break
+  }
+  return lanes
+}
+
+export function claimFacts(db: Database, batchIds: number[]): ClaimFacts {
+  const activeByProvider = new Map<string, number>()
+  const activeByBatch = new Map<number, number>()
+  const active = sql(db, `SELECT provider, batch_id, count(*) FROM jobs INDEXED BY jobs_by_state WHERE state = 'active' GROUP BY provider, batch_id`)
+    .raw()
+    .all() as [string, number | null, number][]
+  for (const [provider, batchId, n] of active) {
+    activeByProvider.set(provider, (activeByProvider.get(provider) ?? 0) + n)
+    if (batchId !== null) activeByBatch.set(batchId, (activeByBatch.get(batchId) ?? 0) + n)
+  }
+  const caps = sql(db, `SELECT id, max_concurrency FROM batches WHERE max_concurrency IS NOT NULL AND id IN (SELECT value FROM json_each(?))`)
+    .raw()
+    .all(JSON.stringify(batchIds)) as [number, number][]
+  return { activeByProvider, activeByBatch, batchCaps: new Map(caps), pausedBatches: pausedAmong(db, batchIds) }
+}
+
+/** The ids to claim, in priority order across lanes, as the gate admits them. */
+export function pickJobs(db: Database, gateFor: (facts: ClaimFacts) => LaneGate, limit: number, now: number): number[] {
+  const lanes = queuedLanes(db)
+  if (lanes.length === 0) return []
+  const gate = gateFor(claimFacts(db, [...new Set(lanes.map(([, , batch]) => batch).filter((batch) => batch !== 0))]))
+  const head = sql(db, LANE_HEAD).raw()
+  const candidates: Candidate[] = []
+  for (const [provider, modelKey, batchKey] of lanes) {
+    const lane: Lane = { provider, model: modelKey === '' ? null : modelKey, batchId: batchKey === 0 ? null : batchKey }
+    const allowance = Math.min(limit, gate.allowance(lane))
+    if (allowance <= 0) continue
+    for (const [id, priority, runAt, promptChars, maxTokens] of head.all(provider, modelKey, batchKey, now, allowance) as [
+      number,
+      number,
+      number,
+      number,
+      unknown,
+    ][]) {
+      candidates.push({ ...lane, id, priority, runAt, promptChars, maxTokens: typeof maxTokens === 'number' && maxTokens > 0 ? maxTokens : null })
+    }
+  }
+  candidates.sort((a, b) => a.priority - b.priority || a.runAt - b.runAt || a.id - b.id)
+  const picked: number[] = []
+  for (const candidate of candidates) {
+    if (picked.length >= limit) break
+    if (gate.admit(candidate)) picked.push(candidate.id)
+  }
+  return picked
+}

@@ -1,0 +1,48 @@
+/** The resilience commands through the real CLI, as a separate process on a temp data directory. */
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import Sqlite from 'better-sqlite3'
+import { describe, expect, it } from 'vitest'
+import { databaseFile } from '../../src/main/paths'
+import { genops } from '../support/cli'
+import { tempDir } from '../support/temp'
+
+describe('genops resilience commands', () => {
+  it('cap a batch at enqueue and lift the cap later', () => {
+    const dataDir = tempDir()
+    const file = join(dataDir, 'prompts.txt')
+    writeFileSync(file, 'one prompt')
+    const enqueued = genops(['enqueue', file, '--max-concurrency', '2', '--data-dir', dataDir])
+    expect(enqueued.stderr).toBe('')
+    const cap = () => {
+      const db = new Sqlite(databaseFile(dataDir), { readonly: true })
+      try {
+        return db.prepare('SELECT max_concurrency FROM batches WHERE id = 1').pluck().get()
+      } finally {
+        db.close()
+      }
+    }
+    expect(cap()).toBe(2)
+    expect(genops(['batches', 'limit', '1', 'none', '--data-dir', dataDir]).stdout).toMatch(/batch 1: no cap/)
+    expect(cap()).toBe(null)
+    const wrong = genops(['batches', 'limit', '1', 'zero', '--data-dir', dataDir])
+    expect(wrong.status).toBe(2)
+    expect(wrong.stderr).toMatch(/max must be a positive integer or "none"/)
+    expect(genops(['batches', 'limit', '99', '3', '--data-dir', dataDir]).stderr).toMatch(/batch 99 does not exist/)
+  })
+
+  it("keep a profile's limits, pause and resume a provider, and list breakers before any exist", () => {
+    const dataDir = tempDir()
+    expect(genops(['providers', 'add', 'metered', '--provider', 'sim', '--rpm', '60', '--max-concurrent', '4', '--data-dir', dataDir]).status).toBe(0)
+    expect(genops(['providers', 'pause', 'metered', '--reason', 'quota review', '--data-dir', dataDir]).status).toBe(0)
+    const listed = genops(['providers', 'list', '--data-dir', dataDir]).stdout
+    expect(listed).toMatch(/metered: sim, limits 60 requests\/min, 4 at once/)
+    expect(listed).toMatch(/paused: metered since .*: quota review/)
+    expect(genops(['providers', 'resume', 'metered', '--data-dir', dataDir]).stdout).toMatch(/metered: resumed/)
+    const again = genops(['providers', 'resume', 'metered', '--data-dir', dataDir])
+    expect(again.status).toBe(1)
+    expect(again.stderr).toMatch(/metered is not paused/)
+    expect(genops(['breakers', 'list', '--data-dir', dataDir]).stdout).toMatch(/no breakers yet/)
+    expect(genops(['breakers', 'reset', 'nothing/here', '--data-dir', dataDir]).stderr).toMatch(/no breaker named "nothing\/here"/)
+  })
+})
