@@ -1,0 +1,224 @@
+/**
+ * The standard health checks, one small factory each, and the two sets the processes
+ * run: the engine's, and the CLI's (no engine: only what the database file and its disk
+ * can tell).
+ */
+import { statfsSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import type { CheckResult } from '../../shared/health'
+import { sql, type Database } from '../db/connection'
+import { SqliteQueueStore } from '../queue/sqlite'
+import type { QueueStore } from '../queue/store'
+import type { BreakerStatus } from '../resilience/breakers'
+import { HealthRegistry, type HealthCheck } from './registry'
+
+/** Default floor of free disk for the data directory: 500 MiB. Below twice the floor the check warns. */
+export const DEFAULT_MIN_FREE_DISK_BYTES = 500 * 1024 * 1024
+/** Default time a standard check may take. */
+export const DEFAULT_CHECK_TIMEOUT_MS = 2_000
+
+interface Timeout {
+  timeoutMs?: number
+}
+
+const pass = (detail: string): CheckResult => ({ status: 'pass', detail })
+const warn = (detail: string): CheckResult => ({ status: 'warn', detail })
+const fail = (detail: string): CheckResult => ({ status: 'fail', detail })
+
+/**
+ * The database takes a write: an immediate transaction that writes a row and is rolled
+ * back, so the write lock, the file's permissions and the schema are all exercised and
+ * nothing stays behind.
+ */
+export function databaseWritable(db: Database, { timeoutMs = DEFAULT_CHECK_TIMEOUT_MS, busyMs = 250 }: Timeout & { busyMs?: number } = {}): HealthCheck {
+  return { name: 'database', critical: true, timeoutMs, check: () => probeWrite(db, busyMs) }
+}
+
+function probeWrite(db: Database, busyMs: number): CheckResult {
+  if (!db.open) return fail(`${db.name} is closed`)
+  const busyTimeout = db.pragma('busy_timeout', { simple: true }) as number
+  // The check runs on the main thread, which no timeout can interrupt: waiting the usual
+  // seconds for another process's write lock would freeze the window.
+  db.pragma(`busy_timeout = ${busyMs}`)
+  try {
+    db.exec('BEGIN IMMEDIATE')
+    try {
+      sql(db, `INSERT INTO queue_settings (key, value) VALUES ('health_probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(
+        String(Date.now()),
+      )
+    } finally {
+      if (db.inTransaction) db.exec('ROLLBACK')
+    }
+    return pass(`${db.name} takes writes`)
+  } catch (error) {
+    // Another process (the CLI enqueuing a large file) holding the lock is a wait, not a broken database.
+    if ((error as { code?: unknown }).code === 'SQLITE_BUSY') return warn(`another process has held the write lock for over ${busyMs} ms`)
+    return fail(`cannot write to ${db.name}: ${(error as Error).message}`)
+  } finally {
+    db.pragma(`busy_timeout = ${busyTimeout}`)
+  }
+}
+
+/** Free space on the filesystem that holds `dir`: fails below the floor, warns below twice the floor. */
+export function freeDisk(
+  dir: string,
+  { minFreeBytes = DEFAULT_MIN_FREE_DISK_BYTES, timeoutMs = DEFAULT_CHECK_TIMEOUT_MS }: Timeout & { minFreeBytes?: number } = {},
+): HealthCheck {
+  return {
+    name: 'disk',
+    critical: true,
+    timeoutMs,
+    check: () => {
+      const { bavail, bsize } = statfsSync(dir)
+      const free = bavail * bsize
+      const detail = `${formatBytes(free)} free for ${dir} (floor ${formatBytes(minFreeBytes)})`
+      if (free < minFreeBytes) return fail(detail)
+      if (free < 2 * minFreeBytes) return warn(`${detail}: getting close`)
+      return pass(detail)
+    },
+  }
+}
+
+/** What the pool check reads from the worker pool (src/main/queue/pool's AttemptPool). */
+export interface PoolView {
+  readonly threads: number
+  readonly destroyed: boolean
+  readonly utilization: number
+}
+
+export function workerPoolAlive(pool: PoolView, { timeoutMs = DEFAULT_CHECK_TIMEOUT_MS }: Timeout = {}): HealthCheck {
+  return {
+    name: 'worker-pool',
+    critical: true,
+    timeoutMs,
+    check: () => {
+      if (pool.destroyed) return fail('the worker pool was shut down: no attempt can run')
+      if (pool.threads === 0) return fail('no worker thread is running')
+      return pass(`${pool.threads} worker thread${pool.threads === 1 ? '' : 's'}, ${Math.round(pool.utilization * 100)}% busy`)
+    },
+  }
+}
+
+/** Warns while the queue is paused: nothing is broken, but no job starts until someone resumes it. */
+export function queueRunning(isPaused: () => boolean | Promise<boolean>, { timeoutMs = DEFAULT_CHECK_TIMEOUT_MS }: Timeout = {}): HealthCheck {
+  return {
+    name: 'queue',
+    critical: false,
+    timeoutMs,
+    check: async () => ((await isPaused()) ? warn('the queue is paused: no new job starts until it is resumed') : pass('running')),
+  }
+}
+
+/**
+ * How late the main thread's timers fire, at the 99th percentile since the previous
+ * check. The main thread also drives the window: lag here is a frozen UI.
+ */
+export function eventLoopLag({
+  warnMs = 100,
+  failMs = 1_000,
+  timeoutMs = DEFAULT_CHECK_TIMEOUT_MS,
+}: Timeout & { warnMs?: number; failMs?: number } = {}): HealthCheck {
+  const delays = monitorEventLoopDelay({ resolution: 10 })
+  delays.enable()
+  return {
+    name: 'event-loop',
+    critical: false,
+    timeoutMs,
+    check: () => {
+      if (delays.count === 0) return pass('no samples yet')
+      const p99 = delays.percentile(99) / 1e6
+      const max = delays.max / 1e6
+      // Node takes the first tick after a reset as the new baseline, so a stall that starts
+      // within one resolution (10 ms) of a check goes unseen: a small gap for a fresh interval.
+      delays.reset()
+      const detail = `p99 lag ${Math.round(p99)} ms, max ${Math.round(max)} ms since the last check`
+      if (p99 > failMs) return fail(`${detail} (over ${failMs} ms)`)
+      if (p99 > warnMs) return warn(`${detail} (over ${warnMs} ms)`)
+      return pass(detail)
+    },
+    dispose: () => delays.disable(),
+  }
+}
+
+export interface ListeningState {
+  listening: boolean
+  /** Where it listens, like 127.0.0.1:9464; null when it does not. */
+  address: string | null
+  /** Why it does not listen (its port is in use...), said instead of "not listening". */
+  problem?: string | null
+}
+
+/**
+ * An HTTP server answers: the metrics exporter (/metrics, /health), registered as
+ * `exporter` by the engine, or headless mode's API server, registered as `api`.
+ */
+export function exporterListening(
+  state: () => ListeningState,
+  { timeoutMs = DEFAULT_CHECK_TIMEOUT_MS, name = 'exporter' }: Timeout & { name?: string } = {},
+): HealthCheck {
+  return {
+    name,
+    critical: false,
+    timeoutMs,
+    check: () => {
+      const { listening, address, problem } = state()
+      return listening ? pass(`listening on ${address ?? 'an unknown address'}`) : fail(problem ?? 'not listening')
+    },
+  }
+}
+
+export interface EngineHealthParts {
+  db: Database
+  dataDir: string
+  pool: PoolView
+  isPaused: () => boolean | Promise<boolean>
+  minFreeDiskBytes?: number
+}
+
+/** The engine's registry; not ready until the engine calls markReady(). */
+export function engineHealth(parts: EngineHealthParts): HealthRegistry {
+  return new HealthRegistry()
+    .register(databaseWritable(parts.db))
+    .register(freeDisk(parts.dataDir, { minFreeBytes: parts.minFreeDiskBytes }))
+    .register(workerPoolAlive(parts.pool))
+    .register(queueRunning(parts.isPaused))
+    .register(eventLoopLag())
+}
+
+/** What a process with no engine (the CLI) can check: the store's database and its disk. */
+export function standaloneHealth(store: QueueStore, { minFreeDiskBytes }: { minFreeDiskBytes?: number } = {}): HealthRegistry {
+  const registry = new HealthRegistry()
+  if (store instanceof SqliteQueueStore) {
+    registry.register(databaseWritable(store.db)).register(freeDisk(dirname(store.db.name), { minFreeBytes: minFreeDiskBytes }))
+  }
+  registry.markReady()
+  return registry
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit += 1
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`
+}
+
+/** One provider's breaker: open or probing degrades the engine (other providers still run), never makes it unhealthy. */
+export function breakerCheck(name: string, status: () => BreakerStatus | undefined, { timeoutMs = DEFAULT_CHECK_TIMEOUT_MS }: Timeout = {}): HealthCheck {
+  return {
+    name: `breaker:${name}`,
+    critical: false,
+    timeoutMs,
+    check: () => {
+      const breaker = status()
+      if (!breaker || breaker.state === 'closed') return pass('closed')
+      if (breaker.state === 'open') return fail(`open until ${new Date(breaker.openUntil ?? Date.now()).toISOString()}: ${breaker.reason ?? ''}`)
+      if (breaker.state === 'half-open') return warn('half-open: one probe job is running')
+      return warn('held open by the operator')
+    },
+  }
+}
