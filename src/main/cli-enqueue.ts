@@ -1,0 +1,93 @@
+/**
+ * `genops enqueue <file...>`: prompt files into the queue, through the same intake as the
+ * window. A file is all or nothing: every good file goes in, together, as one batch named
+ * from the files (one transaction); a bad file is reported line by line and nothing from
+ * it is enqueued, and the command exits 2.
+ */
+import { isAbsolute, resolve } from 'node:path'
+import { type Command, Option } from 'commander'
+import { MAX_JOBS_PER_CALL } from '../shared/contract'
+import { MAX_ATTEMPTS, PRIORITIES, type JobDefaults, type JobSpec } from '../shared/jobs'
+import { CliError, common, duration, integer, print, printJson, withQueue, type Common } from './cli-support'
+import { batchName } from './intake/batch'
+import { SUPPORTED_EXTENSIONS } from './intake/parse'
+import type { ParsedFile } from './intake/problems'
+import { readPromptFiles } from './intake/read'
+
+interface EnqueueOptions extends Common {
+  provider?: string
+  model?: string
+  baseUrl?: string
+  priority?: JobDefaults['priority']
+  delay?: number
+  attempts?: number
+  maxConcurrency?: number
+}
+
+const jobCount = (n: number) => `${n} job${n === 1 ? '' : 's'}`
+
+const FORMATS_HELP = `
+Formats:
+  .txt, .md  the whole file is one prompt
+  .jsonl     one job per line: {"prompt": "...", "priority": "high", "tags": ["a"], "config": {...}}
+  .json      an array of such jobs
+  .csv       a prompt column; columns named provider, profile, model, priority, attempts,
+             delayMs, tags (a;b), idempotency_key, config, output or schema set those
+             fields; every other column is a variable the prompt uses as {{column}}
+A job may also give profile, vars, output ("text", "json") and schema (a JSON Schema).
+A file with any problem is refused whole, its problems listed as file:line: reason;
+the other files are still enqueued, and the command exits 2.`
+
+export function addEnqueueCommand(program: Command): void {
+  const formats = `${SUPPORTED_EXTENSIONS.slice(0, -1).join(', ')} or ${SUPPORTED_EXTENSIONS.at(-1)}`
+  common(program.command('enqueue').description(`enqueue the prompts in ${formats} files (one batch per call, named from the files)`), true)
+    .addHelpText('after', FORMATS_HELP)
+    .argument('<file...>', 'prompt files')
+    .option('--provider <name>', 'provider or profile for jobs that do not name one (default sim)')
+    .option('--model <model>', 'model for jobs that do not name one (for local: the .gguf path)')
+    .option('--base-url <url>', 'endpoint for openai or anthropic jobs, e.g. http://127.0.0.1:11434/v1')
+    .addOption(new Option('--priority <priority>', 'priority for jobs that do not set one').choices(PRIORITIES))
+    .option('--delay <duration>', 'start no sooner than this from now, like 30s or 5m', duration)
+    .option('--attempts <n>', `attempts per job (1 to ${MAX_ATTEMPTS}, default 3)`, integer('--attempts', 1, MAX_ATTEMPTS))
+    .option('--max-concurrency <n>', "most of this batch's jobs running at once, so it cannot starve other batches", integer('--max-concurrency', 1, 10_000))
+    .action(enqueueFiles)
+}
+
+async function enqueueFiles(files: string[], options: EnqueueOptions): Promise<void> {
+  const defaults: JobDefaults = {
+    provider: options.provider,
+    // A model file named on the command line is relative to where the command runs, not to the worker.
+    model: options.provider === 'local' && options.model && !isAbsolute(options.model) ? resolve(options.model) : options.model,
+    priority: options.priority,
+    delayMs: options.delay,
+    attempts: options.attempts,
+    config: options.baseUrl === undefined ? undefined : { baseUrl: options.baseUrl },
+  }
+  const parsed = await readPromptFiles(files)
+  const taken = parsed.filter((file): file is Extract<ParsedFile, { ok: true }> => file.ok)
+  const refused = parsed.filter((file): file is Extract<ParsedFile, { ok: false }> => !file.ok)
+  for (const file of refused) {
+    for (const error of file.errors) process.stderr.write(`${error}\n`)
+    if (file.moreErrors) process.stderr.write(`${file.file}: ... and ${file.moreErrors} more problems\n`)
+    process.stderr.write(`${file.file}: nothing enqueued from this file\n`)
+  }
+  if (refused.length) process.exitCode = 2
+  if (taken.length === 0) {
+    if (options.json) printJson([])
+    return
+  }
+  const jobs: JobSpec[] = taken.length === 1 ? taken[0]!.jobs : taken.flatMap((file) => file.jobs)
+  if (jobs.length > MAX_JOBS_PER_CALL)
+    throw new CliError(`the files hold ${jobs.length} jobs, over the limit of ${MAX_JOBS_PER_CALL} a call: enqueue them in several calls`, 2)
+  const name = batchName(taken.map((file) => file.file))
+  const result = await withQueue(options, (handlers) => handlers.enqueueJobs({ jobs, defaults, batchName: name, maxConcurrency: options.maxConcurrency }))
+  const fileCounts = taken.map((file) => ({ file: file.file, jobs: file.jobs.length }))
+  // A list of the batches made: one, or none when every file was refused.
+  if (options.json) {
+    printJson([{ batchName: name, files: fileCounts, ...result }])
+    return
+  }
+  if (taken.length > 1) for (const { file, jobs: count } of fileCounts) print(`${file}: ${jobCount(count)}`)
+  const known = result.duplicates ? ` (${result.duplicates} already known by idempotency key)` : ''
+  print(`${name}: enqueued ${jobCount(result.jobIds.length - result.duplicates)} as batch ${result.batchId}${known}`)
+}

@@ -1,0 +1,35 @@
+/** `.jsonl`: one job per line, as a JSON object. Blank lines are skipped; every other line is a job. */
+import type { JobSpec } from '../../shared/jobs'
+import { toJobSpec } from './job'
+import { MAX_LINE_CHARS } from './limits'
+import type { FileProblems } from './problems'
+
+export function parseJsonLines(text: string, problems: FileProblems): JobSpec[] {
+  const jobs: JobSpec[] = []
+  let lineNumber = 0
+  let start = 0
+  while (start <= text.length) {
+    lineNumber++
+    const end = text.indexOf('\n', start)
+    const line = text.slice(start, end === -1 ? text.length : end)
+    start = end === -1 ? text.length + 1 : end + 1
+    if (line.length > MAX_LINE_CHARS) {
+      problems.add(lineNumber, `the line is ${line.length} characters, over the limit of ${MAX_LINE_CHARS}`)
+      continue
+    }
+    if (line.trim() === '') continue
+    let value: unknown
+    try {
+      value = JSON.parse(line)
+    } catch (error) {
+      problems.add(lineNumber, `not valid JSON (${(error as Error).message})`)
+      continue
+    }
+    const job = toJobSpec(value)
+    if (typeof job === 'string') problems.add(lineNumber, job)
+    // Once the file is refused its jobs are not kept: only its problems are wanted.
+    else if (!problems.any) jobs.push(job)
+  }
+  if (jobs.length === 0 && !problems.any) problems.add(null, 'the file has no jobs (only blank lines)')
+  return jobs
+}

@@ -1,0 +1,154 @@
+/**
+ * The contract's drag-in operations, spread into createHandlers (operations.ts). A drop is
+ * previewed first: its files are parsed (large ones on the intake thread) and held here,
+ * and the window shows how many jobs each gives or what is wrong with it, line by line.
+ * Committing enqueues the good files' jobs as one batch named from the files, in one
+ * transaction; nothing from a refused file is ever enqueued.
+ */
+import { MAX_JOBS_PER_CALL, OperationError, type OperationHandlers } from '../../shared/contract'
+import { formatOf, MAX_INTAKE_FILES, type IntakeFile } from '../../shared/intake'
+import type { JobSpec } from '../../shared/jobs'
+import { toNewJob } from '../queue/new-job'
+import type { QueueStore } from '../queue/store'
+import { batchName } from './batch'
+import { HeldIntakes, jobsIn, type HeldIntakesOptions } from './held'
+import type { ParsedFile } from './problems'
+import { parsePromptBuffer, type IntakeOptions } from './read'
+
+export type IntakeHandlers = OperationHandlers<'previewIntake' | 'commitIntake' | 'cancelIntake'>
+
+/** Intake's metrics (EngineMetrics.intake in a running engine): jobs read by format, files refused by reason. */
+export interface IntakeRecorder {
+  jobsRead(format: string, jobs: number): void
+  fileRejected(reason: string): void
+}
+
+/** What these operations tell a running engine (the engine's Runtime has it all). */
+export interface IntakeRuntime {
+  countsMayChange(): void
+  kick(): void
+  /** Re-read batch caps, after a batch was made with one. */
+  reloadGates?(): Promise<void>
+  /** Where intake's metrics go, when the engine records them. */
+  intakeMetrics?: IntakeRecorder
+}
+
+export interface IntakeHandlerOptions extends HeldIntakesOptions, IntakeOptions {}
+
+/** Most tags a job carries (JobSpec's limit). */
+const MAX_TAGS = 50
+
+const forgotten = (id: string) =>
+  new OperationError('NOT_FOUND', `drop ${id} is no longer held (it was enqueued, cancelled, or left for more than 10 minutes): drop the files again`)
+
+/** The short, fixed word a refused file is counted under in genops_intake_rejected_files_total. */
+export function rejectionReason(file: Extract<ParsedFile, { ok: false }>): string {
+  const first = file.errors[0] ?? ''
+  if (first.includes('unknown file type')) return 'unknown-type'
+  if (/the file is \d+ bytes, over the limit/.test(first)) return 'too-large'
+  if (first.includes('the file is empty') || first.includes('has no jobs') || first.includes('no rows of prompts')) return 'empty'
+  if (/UTF-16|UTF-8|binary/.test(first)) return 'encoding'
+  if (first.includes('cannot read the file') || first.includes('could not be parsed')) return 'unreadable'
+  if (/characters, over the limit of/.test(first)) return 'line-too-long'
+  if (first.includes('the most one batch takes')) return 'too-many-jobs'
+  return 'invalid'
+}
+
+function describe(file: ParsedFile): IntakeFile {
+  return file.ok
+    ? { name: file.file, format: formatOf(file.file), ok: true, jobs: file.jobs.length, errors: [], moreErrors: 0 }
+    : { name: file.file, format: formatOf(file.file), ok: false, jobs: 0, errors: file.errors, moreErrors: file.moreErrors }
+}
+
+/** The bytes of a file sent as base64, or a refusal when the text is not base64 (Buffer.from would skip what it cannot read). */
+function decode(name: string, base64: string): Buffer {
+  const bytes = Buffer.from(base64, 'base64')
+  const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0
+  if (base64.length % 4 !== 0 || bytes.byteLength !== (base64.length / 4) * 3 - padding) {
+    throw new OperationError('INVALID_INPUT', `${name}: the content is not base64 (send the file's bytes base64-encoded)`)
+  }
+  return bytes
+}
+
+/** A drop's tags go on every job, beside the job's own. */
+function withTags(jobs: JobSpec[], tags: readonly string[] | undefined): JobSpec[] {
+  if (!tags || tags.length === 0) return jobs
+  return jobs.map((job) => {
+    const merged = [...new Set([...(job.tags ?? []), ...tags])]
+    if (merged.length > MAX_TAGS) {
+      throw new OperationError('INVALID_INPUT', `a job would carry ${merged.length} tags with the drop's, over the limit of ${MAX_TAGS}: give fewer tags`)
+    }
+    return { ...job, tags: merged }
+  })
+}
+
+export function intakeHandlers(store: QueueStore, runtime: IntakeRuntime, options: IntakeHandlerOptions = {}): IntakeHandlers {
+  const held = new HeldIntakes(options)
+  const now = options.now ?? Date.now
+
+  /** Parses one file and counts it; a file that would take the drop over one batch's jobs is refused here, not at enqueue. */
+  async function read(before: readonly ParsedFile[], name: string, base64: string): Promise<ParsedFile> {
+    let parsed = await parsePromptBuffer(name, decode(name, base64), { threadFile: options.threadFile })
+    if (parsed.ok && jobsIn(before) + parsed.jobs.length > MAX_JOBS_PER_CALL) {
+      parsed = {
+        ok: false,
+        file: parsed.file,
+        errors: [
+          `${parsed.file}: its ${parsed.jobs.length} jobs would take this drop over ${MAX_JOBS_PER_CALL} jobs, the most one batch takes: drop it on its own`,
+        ],
+        moreErrors: 0,
+      }
+    }
+    if (parsed.ok) runtime.intakeMetrics?.jobsRead(formatOf(parsed.file), parsed.jobs.length)
+    else runtime.intakeMetrics?.fileRejected(rejectionReason(parsed))
+    return parsed
+  }
+
+  return {
+    previewIntake: async ({ intakeId, files }) => {
+      const intake = intakeId === undefined ? held.create() : held.get(intakeId)
+      if (!intake) throw forgotten(intakeId!)
+      if (intake.files.length + files.length > MAX_INTAKE_FILES) {
+        throw new OperationError('INVALID_INPUT', `a drop holds at most ${MAX_INTAKE_FILES} files: enqueue these, then drop the rest`)
+      }
+      // One after another: two large files at once would only share the same cores.
+      const parsed: ParsedFile[] = []
+      for (const { name, contentBase64 } of files) parsed.push(await read([...intake.files, ...parsed], name, contentBase64))
+      // Cancelled or enqueued while its files were read: what was read goes with it.
+      if (intakeId !== undefined && !held.get(intakeId)) throw forgotten(intakeId)
+      intake.files.push(...parsed)
+      held.hold(intake)
+      return { intakeId: intake.id, files: intake.files.map(describe), totalJobs: jobsIn(intake.files), expiresAt: held.expiresAt(intake) }
+    },
+
+    commitIntake: async ({ intakeId, defaults, maxConcurrency }) => {
+      // Out of the map while it is enqueued, so a second Enqueue cannot add the same jobs again.
+      const intake = held.take(intakeId)
+      if (!intake) throw forgotten(intakeId)
+      const good = intake.files.filter((file): file is Extract<ParsedFile, { ok: true }> => file.ok)
+      const refusedFiles = intake.files.filter((file) => !file.ok).map((file) => file.file)
+      if (good.length === 0) {
+        held.hold(intake)
+        throw new OperationError('CONFLICT', 'nothing to enqueue: every file of this drop was refused (fix them and drop them again)')
+      }
+      const { tags, ...jobDefaults } = defaults
+      const at = now()
+      const name = batchName(good.map((file) => file.file))
+      let result: Awaited<ReturnType<QueueStore['enqueue']>>
+      try {
+        const jobs = good.flatMap((file) => withTags(file.jobs, tags)).map((spec) => toNewJob(spec, jobDefaults, at))
+        result = await store.enqueue(jobs, name, at, maxConcurrency ?? null)
+      } catch (error) {
+        // Nothing was enqueued (one transaction): the drop stays, to try again.
+        held.hold(intake)
+        throw error
+      }
+      if (maxConcurrency !== undefined) await runtime.reloadGates?.()
+      runtime.countsMayChange()
+      runtime.kick()
+      return { ...result, batchName: name, files: good.map((file) => ({ name: file.file, jobs: file.jobs.length })), refusedFiles }
+    },
+
+    cancelIntake: async ({ intakeId }) => ({ cancelled: held.forget(intakeId) }),
+  }
+}

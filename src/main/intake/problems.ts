@@ -1,0 +1,50 @@
+/**
+ * What intake answers for one file: every job in it, or what is wrong with it, each
+ * problem as `file:line: reason` (or `file: reason` when no line is to blame).
+ */
+import type { JobSpec } from '../../shared/jobs'
+import { MAX_REPORTED_ERRORS } from './limits'
+
+export type ParsedFile = { ok: true; file: string; jobs: JobSpec[] } | { ok: false; file: string; errors: string[]; moreErrors: number }
+
+/** A file's problems as they are found: the first MAX_REPORTED_ERRORS in words, the rest counted. */
+export class FileProblems {
+  readonly errors: string[] = []
+  more = 0
+
+  constructor(readonly file: string) {}
+
+  add(line: number | null, reason: string): void {
+    if (this.errors.length >= MAX_REPORTED_ERRORS) this.more++
+    else this.errors.push(line === null ? `${this.file}: ${reason}` : `${this.file}:${line}: ${reason}`)
+  }
+
+  get any(): boolean {
+    return this.errors.length > 0
+  }
+
+  result(): ParsedFile {
+    return { ok: false, file: this.file, errors: this.errors, moreErrors: this.more }
+  }
+}
+
+/** A file refused for one reason before it was parsed (unreadable, too large, wrong type). */
+export function refused(file: string, reason: string): ParsedFile {
+  const problems = new FileProblems(file)
+  problems.add(null, reason)
+  return problems.result()
+}
+
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: 'there is no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a folder, not a file',
+}
+
+/** Why a file could not be read, in words, with the system's code for a search. */
+export function readProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code
+  const words = code ? READ_ERRORS[code] : undefined
+  return `cannot read the file: ${words ?? (error as Error).message}${code ? ` (${code})` : ''}`
+}
