@@ -1,0 +1,51 @@
+/** The SQLite store's costs: price overrides, budgets, reports and series over the rollups its settle writes. */
+import type { Database } from 'better-sqlite3'
+import type { SeriesQuery } from '../../../shared/costs'
+import type { QueueStats } from '../../../shared/jobs'
+import { readSeries } from '../../telemetry/rollups-read'
+import { pruneRollups, sampleDepth } from '../../telemetry/rollups-write'
+import type { BudgetSetting, CostReportQuery, CostStore, PriceOverride } from '../store'
+import { anyBudgets, crossBudgets, listBudgets, removeBudget, setBudget } from './budgets'
+import { priceOverrides, removePriceOverride, setPriceOverride } from './prices'
+import { costReport } from './report'
+
+export class SqliteCostStore implements CostStore {
+  constructor(private readonly db: Database) {}
+
+  priceOverrides() {
+    return priceOverrides(this.db)
+  }
+  setPriceOverride(price: PriceOverride, now: number) {
+    return setPriceOverride(this.db, price, now)
+  }
+  removePriceOverride(provider: string, model: string) {
+    return removePriceOverride(this.db, provider, model)
+  }
+  costReport(query: CostReportQuery, now: number) {
+    return costReport(this.db, query, now)
+  }
+  series(query: SeriesQuery, now: number) {
+    return readSeries(this.db, query, now)
+  }
+  budgets(now: number) {
+    return listBudgets(this.db, now)
+  }
+  setBudget(budget: BudgetSetting, now: number) {
+    return setBudget(this.db, budget, now)
+  }
+  removeBudget(scope: BudgetSetting['scope'], batchId: number | null) {
+    return removeBudget(this.db, scope, batchId)
+  }
+  anyBudgets() {
+    return anyBudgets(this.db)
+  }
+  crossBudgets(now: number) {
+    return crossBudgets(this.db, now)
+  }
+  sampleDepth(stats: QueueStats, at: number) {
+    sampleDepth(this.db, stats, at)
+  }
+  pruneRollups(now: number) {
+    return pruneRollups(this.db, now)
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The metrics exporter: the engine's own HTTP server, on 127.0.0.1:9464 unless configured,
+ * serving /metrics (the Prometheus text format, or OpenMetrics when the scraper asks) and
+ * the health endpoints. A port already in use is said, logged and shown as a failed
+ * `exporter` health check, never worked around by moving to another port: a Prometheus
+ * configured for 9464 would scrape whatever holds it. The engine runs on either way.
+ *
+ * Guards: it listens on loopback unless configured with a token; on loopback a Host header
+ * that is not ours is refused (DNS rebinding), elsewhere the token decides (a remote
+ * Prometheus names the machine as it knows it). With a token, /metrics and /health need
+ * `Authorization: Bearer <token>`; the probes /health/live and /health/ready never do.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { exporterListening } from '../health/checks'
+import type { HealthRegistry } from '../health/registry'
+import { healthAnswer, isHealthPath } from '../api/health-endpoints'
+import { allowedHosts, bearerMatches, hostOf, isLoopback } from '../api/http-guards'
+import type { EngineMetrics } from './metrics'
+import type { ExporterOptions } from './metrics-config'
+import { CONTENT_TYPES, negotiateFormat } from './metrics-format'
+
+export interface ExporterParts {
+  /** Null when metrics are off: /metrics then answers 404, the health endpoints still answer. */
+  metrics: EngineMetrics | null
+  health: HealthRegistry
+  /** Told why the exporter could not listen, and of requests that failed. */
+  onError(message: string): void
+}
+
+export interface ExporterAddress {
+  host: string
+  port: number
+  /** Where Prometheus scrapes: http://127.0.0.1:9464/metrics. */
+  url: string
+}
+
+export interface RunningExporter {
+  /** Null when it could not listen (the health check says why). */
+  readonly address: ExporterAddress | null
+  close(): Promise<void>
+}
+
+const PROBES = new Set(['/health/live', '/health/ready'])
+const HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' }
+
+export async function startExporter(options: ExporterOptions, parts: ExporterParts): Promise<RunningExporter> {
+  const { metrics, health } = parts
+  const hosts = isLoopback(options.host) ? allowedHosts(options.host) : null
+  const token = options.token === undefined ? null : Buffer.from(options.token)
+  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      parts.onError(`a metrics exporter request failed: ${error instanceof Error ? error.message : String(error)}`)
+      if (response.headersSent) response.end()
+      else answer(response, 500, 'the exporter failed to answer: see the log\n')
+    })
+  })
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const host = hostOf(request.headers.host)
+    if (hosts && (host === null || !hosts.has(host))) return answer(response, 403, `host "${request.headers.host ?? ''}" is not allowed: use ${shownHost}\n`)
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname
+    if (token && !PROBES.has(path) && !bearerMatches(request, token)) {
+      response.setHeader('WWW-Authenticate', 'Bearer')
+      return answer(response, 401, 'missing or wrong token: send Authorization: Bearer <metrics.exporter.token>\n')
+    }
+    if (isHealthPath(path)) {
+      const { status, body } = await healthAnswer(health, request.method, path)
+      response.writeHead(status, { ...HEADERS, 'Content-Type': 'application/json; charset=utf-8' })
+      response.end(JSON.stringify(body))
+      return
+    }
+    if (path !== '/metrics') return answer(response, 404, 'not found: the exporter serves /metrics, /health, /health/live and /health/ready\n')
+    if (request.method !== 'GET' && request.method !== 'HEAD') return answer(response, 405, '/metrics takes GET\n')
+    if (!metrics) return answer(response, 404, 'metrics are off in this engine (metrics.enabled is false)\n')
+    const format = negotiateFormat(request.headers.accept)
+    const text = await metrics.text(format)
+    response.writeHead(200, { ...HEADERS, 'Content-Type': CONTENT_TYPES[format] })
+    response.end(request.method === 'HEAD' ? undefined : text)
+  }
+
+  const listening = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
+    server.once('error', resolve)
+    server.listen(options.port, options.host, () => {
+      server.off('error', resolve)
+      resolve(null)
+    })
+  })
+  if (listening) {
+    const problem = listenProblem(listening, `${shownHost}:${options.port}`)
+    parts.onError(problem)
+    health.register(exporterListening(() => ({ listening: false, address: null, problem })))
+    return { address: null, close: async () => {} }
+  }
+
+  const port = (server.address() as AddressInfo).port
+  const address = { host: options.host, port, url: `http://${shownHost}:${port}/metrics` }
+  const check = exporterListening(() => ({ listening: server.listening, address: `${shownHost}:${port}` }))
+  health.register(check)
+  return {
+    address,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (health.get(check.name) === check) health.unregister(check.name)
+        server.close(() => resolve())
+        // Prometheus keeps its scrape connection open between scrapes: a stop must not wait for it.
+        server.closeAllConnections()
+      }),
+  }
+}
+
+function answer(response: ServerResponse, status: number, text: string): void {
+  response.writeHead(status, { ...HEADERS, 'Content-Type': 'text/plain; charset=utf-8' })
+  response.end(text)
+}
+
+/** Why the exporter cannot listen, in words an operator can act on. */
+export function listenProblem(error: NodeJS.ErrnoException, where: string): string {
+  const cannot = `the metrics exporter cannot listen on ${where}`
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return `${cannot}: the port is in use; set another port or turn the exporter off`
+    case 'EACCES':
+      return `${cannot}: permission denied (ports below 1024 need privileges); set another port or turn the exporter off`
+    case 'EADDRNOTAVAIL':
+      return `${cannot}: no network interface of this machine has that address; set another host or turn the exporter off`
+    default:
+      return `${cannot}: ${error.message}`
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * `genops costs` and `genops batches pause|resume` as an operator runs them: the CLI as a
+ * separate process on a data directory whose attempts were settled by the real store.
+ */
+import { parse } from 'csv-parse/sync'
+import { describe, expect, it } from 'vitest'
+import { databaseFile } from '../../src/main/paths'
+import { SqliteQueueStore } from '../../src/main/queue/sqlite'
+import { genopsAsync } from '../support/cli'
+import { job } from '../support/queue'
+import { tempDir } from '../support/temp'
+
+/** A data directory with two batches' attempts settled a minute ago, priced as a scheduler would have. */
+function dataDirWithSpend(): { dataDir: string; batchIds: number[] } {
+  const dataDir = tempDir()
+  const store = SqliteQueueStore.open(databaseFile(dataDir))
+  const at = Date.now() - 60_000
+  const batchIds: number[] = []
+  for (const [name, tags, usd] of [
+    ['nightly, "big" run', ['a,"quoted" tag', 'plain'], 0.25],
+    ['small', null, null],
+  ] as const) {
+    const { batchId } = store.enqueue(
+      [job('p1', { runAt: at, provider: 'gateway', model: 'gpt-x', tags: tags && [...tags] }), job('p2', { runAt: at, provider: 'gateway', model: 'gpt-x' })],
+      name,
+      at,
+    )
+    batchIds.push(batchId)
+    const { jobs } = store.claim({ owner: 'o', limit: 2, now: at, leaseMs: 60_000 })
+    store.settle(
+      jobs.map((j) => ({
+        id: j.id,
+        outcome: 'ok' as const,
+        endedAt: at + 100,
+        output: 'x',
+        inputTokens: 1000,
+        outputTokens: 500,
+        cost: { providerKind: 'openai', model: 'gpt-x', usd },
+      })),
+      'o',
+    )
+  }
+  store.close()
+  return { dataDir, batchIds }
+}
+
+describe('genops costs', () => {
+  it('reports by provider, batch and tag as a table, JSON or CSV that parses back', { timeout: 120_000 }, async () => {
+    const { dataDir, batchIds } = dataDirWithSpend()
+    const cli = (...args: string[]) => genopsAsync([...args, '--data-dir', dataDir])
+    const [table, json, csv, tagCsv, both] = await Promise.all([
+      cli('costs'),
+      cli('costs', '--by', 'batch', '--json'),
+      cli('costs', '--by', 'batch', '--csv'),
+      cli('costs', '--by', 'tag', '--csv', '--since', '1h'),
+      cli('costs', '--csv', '--json'),
+    ])
+    expect(table.status).toBe(0)
+    expect(table.stdout.split('\n').slice(2, 5)).toEqual([
+      expect.stringMatching(/^PROVIDER {2}KIND {4}ATTEMPTS {2}INPUT TOKENS {2}OUTPUT TOKENS {2}COST$/),
+      'gateway   openai  4         4,000         2,000          $0.50 + 2 unpriced',
+      'TOTAL             4         4,000         2,000          $0.50 + 2 unpriced',
+    ])
+    expect(table.stdout).toMatch(/openai\/gpt-x: 2 attempts used tokens of a model with no price \(their tokens are counted, their cost left out\)/)
+
+    expect(json.status).toBe(0)
+    const report = JSON.parse(json.stdout) as { rows: { key: string; label: string; costUsd: number | null; unpricedAttempts: number }[] }
+    expect(report.rows).toEqual([
+      expect.objectContaining({ key: String(batchIds[0]), label: 'nightly, "big" run', costUsd: 0.5, unpricedAttempts: 0 }),
+      expect.objectContaining({ key: String(batchIds[1]), label: 'small', costUsd: null, unpricedAttempts: 2 }),
+    ])
+
+    expect(csv.status).toBe(0)
+    expect(parse(csv.stdout, { columns: true })).toEqual([
+      {
+        batch: String(batchIds[0]),
+        name: 'nightly, "big" run',
+        attempts: '2',
+        input_tokens: '2000',
+        output_tokens: '1000',
+        cost_usd: '0.5',
+        unpriced_attempts: '0',
+      },
+      { batch: String(batchIds[1]), name: 'small', attempts: '2', input_tokens: '2000', output_tokens: '1000', cost_usd: '', unpriced_attempts: '2' },
+    ])
+    expect(csv.stderr).toMatch(/^note: a batch's figures are its whole total/m)
+
+    expect(tagCsv.status).toBe(0)
+    const tags = parse(tagCsv.stdout, { columns: true }) as { tag: string; attempts: string; cost_usd: string }[]
+    expect(tags.map((row) => [row.tag, row.attempts, row.cost_usd])).toEqual([
+      ['(no tag)', '3', '0.25'],
+      ['a,"quoted" tag', '1', '0.25'],
+      ['plain', '1', '0.25'],
+    ])
+    expect(tagCsv.stderr).toMatch(/note: by tag counts the attempts of jobs still kept/)
+
+    expect(both.status).toBe(2)
+    expect(both.stderr).toMatch(/give --csv or --json, not both/)
+  })
+
+  it('sets prices and budgets, and pauses and resumes a batch', { timeout: 120_000 }, async () => {
+    const { dataDir, batchIds } = dataDirWithSpend()
+    const cli = (...args: string[]) => genopsAsync([...args, '--data-dir', dataDir])
+    const [price, budget, day, wrong, noBatch, pause] = await Promise.all([
+      cli('costs', 'price', 'set', 'openai', 'gpt-x', '--input', '2.5', '--output', '$10'),
+      cli('costs', 'budget', 'set', '--batch', String(batchIds[0]), '--usd', '2', '--action', 'pause'),
+      cli('costs', 'budget', 'set', '--day', '5'),
+      cli('costs', 'budget', 'set', '--day', '5', '--batch', '1'),
+      cli('costs', 'budget', 'set', '--batch', '99', '--usd', '1'),
+      cli('batches', 'pause', String(batchIds[1]), '--reason', 'waiting for the new key'),
+    ])
+    expect(price).toMatchObject({ status: 0, stdout: 'openai gpt-x: $2.5 input, $10 output per million tokens\n' })
+    expect(budget).toMatchObject({ status: 0, stdout: `batch ${batchIds[0]} budget: $2.00, pauses when crossed ($0.50 spent so far)\n` })
+    expect(day).toMatchObject({ status: 0, stdout: 'day budget: $5.00, alerts when crossed ($0.50 spent so far)\n' })
+    expect(wrong.status).toBe(2)
+    expect(wrong.stderr).toMatch(/give --day USD, or --batch ID with --usd USD/)
+    expect(noBatch.status).toBe(1)
+    expect(noBatch.stderr).toMatch(/batch 99 does not exist/)
+    expect(pause.status).toBe(0)
+
+    const [prices, budgets, resume, again] = await Promise.all([
+      cli('costs', 'price', 'list', '--json'),
+      cli('costs', 'budget', 'list'),
+      cli('batches', 'resume', String(batchIds[1])),
+      cli('batches', 'resume', String(batchIds[0])),
+    ])
+    expect((JSON.parse(prices.stdout) as { model: string; source: string }[])[0]).toMatchObject({ provider: 'openai', model: 'gpt-x', source: 'override' })
+    expect(budgets.stdout.split('\n')).toEqual([
+      expect.stringMatching(/^BUDGET {5}LIMIT {2}SPENT {2}ACTION {2}CROSSED$/),
+      'day (UTC)  $5.00  $0.50  alert   -',
+      `batch ${batchIds[0]}    $2.00  $0.50  pause   -`,
+      '',
+    ])
+    expect(resume).toMatchObject({ status: 0, stdout: `batch ${batchIds[1]}: resumed\n` })
+    expect(again.status).toBe(1)
+    expect(again.stderr).toMatch(new RegExp(`batch ${batchIds[0]} is not paused`))
+  })
+})

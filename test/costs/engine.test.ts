@@ -1,0 +1,288 @@
+/**
+ * Costs end to end: a real engine, the real pool, the simulator (priced through a profile,
+ * as a demo would) and the fake OpenAI server (priced by the list). The attempt log in
+ * SQLite is the witness the rollups, reports, series and budgets are checked against.
+ */
+import Sqlite from 'better-sqlite3'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { EngineEvent } from '../../src/shared/contract'
+import { createEngine, type Engine, type EngineConfig } from '../../src/main/engine'
+import { databaseFile } from '../../src/main/paths'
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai'
+import { tempDir } from '../support/temp'
+import { waitFor } from '../support/wait'
+
+const engines: Engine[] = []
+let fake: FakeOpenAI | null = null
+afterEach(async () => {
+  await Promise.all(engines.splice(0).map((engine) => engine.close(2000)))
+  await fake?.close()
+  fake = null
+})
+
+async function start(dataDir = tempDir(), overrides: Partial<EngineConfig> = {}): Promise<Engine> {
+  const engine = await createEngine({
+    dataDir,
+    threads: 1,
+    concurrency: 8,
+    pollMs: 50,
+    backoff: { baseMs: 10, maxMs: 50 },
+    artifacts: false,
+    rollups: { sampleMs: 50, pruneMs: 60_000 },
+    ...overrides,
+  })
+  engines.push(engine)
+  return engine
+}
+
+const finished = (engine: Engine, n: number) =>
+  waitFor(
+    () => engine.call('queueStats', {}),
+    (s) => s.counts.completed + s.counts.dead + s.counts.cancelled >= n,
+    { what: `${n} finished jobs`, timeoutMs: 60_000 },
+  )
+
+function readBack<T>(dataDir: string, read: (db: Sqlite.Database) => T): T {
+  const db = new Sqlite(databaseFile(dataDir), { readonly: true })
+  try {
+    return read(db)
+  } finally {
+    db.close()
+  }
+}
+
+/** A profile of the simulator with a price: the simulator costs nothing until an operator says otherwise. */
+async function meteredProfile(engine: Engine, name: string, perMillion: number): Promise<void> {
+  await engine.call('saveProvider', { name, provider: 'sim' })
+  await engine.call('setPrice', { provider: name, model: '*', inputPerMillion: perMillion, outputPerMillion: 2 * perMillion })
+}
+
+describe('costs in a running engine', () => {
+  it('prices each attempt as it settles; rollups, reports and series agree with the attempt log and outlive the jobs', async () => {
+    const dataDir = tempDir()
+    const engine = await start(dataDir)
+    await meteredProfile(engine, 'metered', 1000)
+    await engine.call('enqueueJobs', {
+      jobs: Array.from({ length: 30 }, (_, i) => ({ prompt: `metered job ${i}`, tags: [i % 2 ? 'odd' : 'even'], config: i < 5 ? { failAttempts: 1 } : {} })),
+      defaults: { provider: 'metered', attempts: 3 },
+      batchName: 'metered',
+    })
+    await engine.call('enqueueJobs', { jobs: Array.from({ length: 20 }, (_, i) => ({ prompt: `free job ${i}` })), batchName: 'free' })
+    await finished(engine, 50)
+    await engine.idle()
+
+    const log = readBack(dataDir, (db) => ({
+      attempts: db.prepare('SELECT provider, provider_kind, model, outcome, input_tokens, output_tokens, cost_usd, ended_at FROM job_attempts').all() as {
+        provider: string
+        provider_kind: string
+        model: string | null
+        outcome: string
+        input_tokens: number | null
+        output_tokens: number | null
+        cost_usd: number | null
+        ended_at: number
+      }[],
+      rollup: db
+        .prepare(
+          `SELECT sum(attempts) AS attempts, sum(completed) AS completed, sum(failed) + sum(dead) AS failed, sum(input_tokens) AS input,
+            sum(output_tokens) AS output, sum(cost_usd) AS cost FROM usage_rollups WHERE resolution = 86400000 AND provider <> ''`,
+        )
+        .get() as { attempts: number; completed: number; failed: number; input: number; output: number; cost: number },
+      batches: db.prepare('SELECT name, attempts, cost_usd FROM batches ORDER BY id').all(),
+    }))
+    // Every attempt carries what it ran on and its price: the profile's for the metered jobs, nothing for the simulator.
+    const metered = log.attempts.filter((a) => a.provider === 'metered')
+    expect(metered).toHaveLength(35)
+    for (const a of metered) {
+      expect(a.provider_kind).toBe('sim')
+      expect(a.cost_usd).toBeCloseTo(((a.input_tokens ?? 0) * 1000 + (a.output_tokens ?? 0) * 2000) / 1e6, 12)
+    }
+    expect(metered.filter((a) => a.outcome === 'ok').every((a) => a.cost_usd! > 0)).toBe(true)
+    expect(log.attempts.filter((a) => a.provider === 'sim').every((a) => a.cost_usd === 0 && a.output_tokens! > 0)).toBe(true)
+
+    const sum = (pick: (a: (typeof log.attempts)[number]) => number | null) => log.attempts.reduce((total, a) => total + (pick(a) ?? 0), 0)
+    const meteredCost = metered.reduce((total, a) => total + a.cost_usd!, 0)
+    expect(log.rollup).toEqual({
+      attempts: 55,
+      completed: 50,
+      failed: 5,
+      input: sum((a) => a.input_tokens),
+      output: sum((a) => a.output_tokens),
+      cost: expect.closeTo(meteredCost, 9) as number,
+    })
+    expect(log.batches).toEqual([
+      { name: 'metered', attempts: 35, cost_usd: expect.closeTo(meteredCost, 9) as number },
+      { name: 'free', attempts: 20, cost_usd: 0 },
+    ])
+
+    const byProvider = await engine.call('costReport', { by: 'provider' })
+    expect(byProvider.rows).toEqual([
+      expect.objectContaining({ key: 'metered', label: 'sim', attempts: 35, costUsd: expect.closeTo(meteredCost, 9) as number, unpricedAttempts: 0 }),
+      expect.objectContaining({ key: 'sim', label: 'sim', attempts: 20, costUsd: 0 }),
+    ])
+    const byTag = await engine.call('costReport', { by: 'tag' })
+    expect(byTag.rows.map((row) => row.key).sort()).toEqual(['(no tag)', 'even', 'odd'])
+
+    // Series of whole seconds: the rates over full buckets add back up to the counts.
+    const lastEnd = Math.max(...log.attempts.map((a) => a.ended_at))
+    await waitFor(
+      () => Date.now(),
+      (now) => now >= Math.ceil((lastEnd + 1) / 1000) * 1000,
+      { what: 'the last attempt’s second to end' },
+    )
+    const span = { resolution: '1s' as const, since: Math.min(...log.attempts.map((a) => a.ended_at)), until: Math.ceil((lastEnd + 1) / 1000) * 1000 }
+    const throughput = await engine.call('series', { metric: 'throughput', ...span })
+    expect(Math.round(throughput.points.reduce((total, p) => total + p.completedPerSecond!, 0))).toBe(50)
+    expect(Math.round(throughput.points.reduce((total, p) => total + p.failedPerSecond!, 0))).toBe(5)
+    const tokens = await engine.call('series', { metric: 'tokens', ...span, provider: 'metered' })
+    expect(Math.round(tokens.points.reduce((total, p) => total + p.outputPerSecond!, 0))).toBe(metered.reduce((total, a) => total + (a.output_tokens ?? 0), 0))
+    const latency = await engine.call('series', { metric: 'latency', ...span })
+    expect(latency.points.reduce((total, p) => total + p.completed!, 0)).toBe(50)
+    const depth = await engine.call('series', { metric: 'depth', resolution: '1s' })
+    expect(depth.points.length).toBeGreaterThan(0)
+
+    // Retention removes the jobs and their attempts; what they cost stays.
+    const { removed } = await engine.call('cleanQueue', { state: 'completed' })
+    expect(removed).toBe(50)
+    expect(readBack(dataDir, (db) => db.prepare('SELECT count(*) FROM job_attempts').pluck().get())).toBe(0)
+    expect(await engine.call('costReport', { by: 'provider' })).toEqual({
+      ...byProvider,
+      since: expect.any(Number) as number,
+      until: expect.any(Number) as number,
+    })
+    expect((await engine.call('series', { metric: 'throughput', ...span })).points).toEqual(throughput.points)
+  })
+
+  it('prices an OpenAI model by the list from the usage the server reports, and says when a model has no price', async () => {
+    fake = await startFakeOpenAI({ text: 'One two three four five.' })
+    const dataDir = tempDir()
+    const engine = await start(dataDir)
+    await engine.call('saveProvider', { name: 'gateway', provider: 'openai', baseUrl: fake.url, model: 'gpt-4o-mini' })
+    await engine.call('enqueueJobs', { jobs: [{ prompt: 'count to five' }, { prompt: 'again', model: 'gpt-test' }], defaults: { provider: 'gateway' } })
+    await finished(engine, 2)
+    await engine.idle()
+
+    const attempts = readBack(
+      dataDir,
+      (db) =>
+        db.prepare('SELECT provider, provider_kind, model, input_tokens, output_tokens, cost_usd FROM job_attempts ORDER BY job_id').all() as {
+          input_tokens: number
+          output_tokens: number
+          cost_usd: number | null
+        }[],
+    )
+    expect(attempts).toEqual([
+      { provider: 'gateway', provider_kind: 'openai', model: 'gpt-4o-mini', input_tokens: 3, output_tokens: 5, cost_usd: expect.any(Number) as number },
+      { provider: 'gateway', provider_kind: 'openai', model: 'gpt-test', input_tokens: 1, output_tokens: 5, cost_usd: null },
+    ])
+    expect(attempts[0]!.cost_usd).toBeCloseTo((3 * 0.15 + 5 * 0.6) / 1e6, 15)
+
+    const report = await engine.call('costReport', { by: 'model' })
+    expect(report.rows).toEqual([
+      expect.objectContaining({ key: 'openai/gpt-4o-mini', attempts: 1, costUsd: expect.closeTo(attempts[0]!.cost_usd!, 15) as number, unpricedAttempts: 0 }),
+      expect.objectContaining({ key: 'openai/gpt-test', attempts: 1, inputTokens: 1, outputTokens: 5, costUsd: null, unpricedAttempts: 1 }),
+    ])
+    expect(report.notes.join('\n')).toMatch(
+      /openai\/gpt-test: 1 attempt used tokens of a model with no price \(their tokens are counted, their cost left out\)/,
+    )
+    expect(report.notes.join('\n')).toMatch(/genops costs price set openai gpt-test/)
+  })
+})
+
+describe('budgets in a running engine', () => {
+  it('a batch over its budget pauses when configured: its remaining jobs show held and start no attempt; another batch runs on', async () => {
+    const dataDir = tempDir()
+    const engine = await start(dataDir)
+    const notices: string[] = []
+    engine.subscribe((event: EngineEvent) => event.type === 'notice' && notices.push(event.data.message))
+    // 5,000 and 10,000 USD per million tokens: a job of two input and four output tokens costs 0.05 USD.
+    await meteredProfile(engine, 'metered', 5000)
+    await engine.call('pauseQueue', {})
+    const budgeted = await engine.call('enqueueJobs', {
+      jobs: Array.from({ length: 40 }, (_, i) => ({ prompt: `job ${i}` })),
+      defaults: { provider: 'metered', config: { outputTokens: 4, latencyMs: 20 } },
+      batchName: 'budgeted',
+      maxConcurrency: 2,
+    })
+    const other = await engine.call('enqueueJobs', {
+      jobs: Array.from({ length: 40 }, (_, i) => ({ prompt: `other ${i}` })),
+      defaults: { provider: 'metered', config: { outputTokens: 4, latencyMs: 20 } },
+      batchName: 'other',
+      maxConcurrency: 2,
+    })
+    const budget = await engine.call('setBudget', { scope: 'batch', batchId: budgeted.batchId, limitUsd: 0.5, action: 'pause' })
+    expect(budget).toMatchObject({ scope: 'batch', batchId: budgeted.batchId, limitUsd: 0.5, action: 'pause', crossedAt: null, spentUsd: 0 })
+    await engine.call('resumeQueue', {})
+
+    await waitFor(
+      () => notices,
+      (all) => all.some((n) => n.startsWith(`batch ${budgeted.batchId} crossed its budget of $0.50`)),
+      { what: 'the budget notice' },
+    )
+    await finished(engine, 40 + 1)
+    await waitFor(
+      () => engine.call('listJobs', { batchId: budgeted.batchId, state: 'active', limit: 10 }),
+      ({ jobs }) => jobs.length === 0,
+      { what: 'the budgeted batch’s running attempts to finish' },
+    )
+    const otherDone = await waitFor(
+      () => engine.call('listJobs', { batchId: other.batchId, state: 'completed', limit: 100 }),
+      ({ jobs }) => jobs.length === 40,
+      { what: 'the other batch to finish' },
+    )
+    expect(otherDone.jobs).toHaveLength(40)
+
+    const { jobs: queued } = await engine.call('listJobs', { batchId: budgeted.batchId, state: 'queued', limit: 100 })
+    expect(queued.length).toBeGreaterThan(20)
+    for (const job of queued) expect(job.held).toBe(`held: batch ${budgeted.batchId} paused: budget of $0.50 crossed`)
+    const state = readBack(dataDir, (db) => ({
+      pausedAt: db.prepare('SELECT paused_at FROM batches WHERE id = ?').pluck().get(budgeted.batchId) as number,
+      startsAfter: db
+        .prepare(
+          'SELECT count(*) FROM job_attempts a JOIN jobs j ON j.id = a.job_id WHERE j.batch_id = ? AND a.started_at > (SELECT paused_at FROM batches WHERE id = ?)',
+        )
+        .pluck()
+        .get(budgeted.batchId, budgeted.batchId),
+      spent: db.prepare('SELECT cost_usd FROM batches WHERE id = ?').pluck().get(budgeted.batchId) as number,
+    }))
+    expect(state.pausedAt).toBeGreaterThan(0)
+    expect(state.startsAfter).toBe(0)
+    // Crossed by the attempt that took it over, plus at most the two that were running beside it.
+    expect(state.spent).toBeGreaterThanOrEqual(0.5)
+    expect(state.spent).toBeLessThan(0.5 + 3 * 0.2)
+    expect(notices.filter((n) => n.includes('crossed its budget'))).toHaveLength(1)
+    expect((await engine.call('listBudgets', {})).budgets[0]).toMatchObject({ crossedAt: expect.any(Number) as number })
+
+    expect(await engine.call('resumeBatch', { batchId: budgeted.batchId })).toEqual({ resumed: true })
+    await finished(engine, 80)
+    expect(notices.filter((n) => n.includes('crossed its budget'))).toHaveLength(1)
+  })
+
+  it('a day budget pauses the queue when crossed, once', async () => {
+    const engine = await start()
+    const notices: { level: string; message: string }[] = []
+    engine.subscribe((event: EngineEvent) => event.type === 'notice' && notices.push(event.data))
+    await meteredProfile(engine, 'metered', 5000)
+    await engine.call('setBudget', { scope: 'day', limitUsd: 0.3, action: 'pause' })
+    await engine.call('enqueueJobs', {
+      jobs: Array.from({ length: 60 }, (_, i) => ({ prompt: `job ${i}` })),
+      defaults: { provider: 'metered', config: { outputTokens: 4, latencyMs: 20 } },
+      maxConcurrency: 2,
+    })
+    const paused = await waitFor(
+      () => engine.call('queueStats', {}),
+      (stats) => stats.paused,
+      { what: 'the queue to pause' },
+    )
+    expect(paused.counts.queued).toBeGreaterThan(30)
+    expect(notices.find((n) => n.message.startsWith('daily budget of $0.30 crossed'))).toMatchObject({ level: 'critical' })
+    expect(notices.at(-1)!.message).toMatch(/the queue is paused: `genops queue resume` starts it again$/)
+    await engine.idle()
+
+    // Resumed by the operator, the queue stays running: the day's budget has had its say.
+    await engine.call('resumeQueue', {})
+    await finished(engine, 60)
+    expect(notices.filter((n) => n.message.startsWith('daily budget'))).toHaveLength(1)
+    expect((await engine.call('queueStats', {})).paused).toBe(false)
+  })
+})

@@ -1,0 +1,49 @@
+import Sqlite from 'better-sqlite3'
+import { describe, expect, it } from 'vitest'
+import { loadMigrations, migrate } from '../../src/main/db/migrate'
+import { pausedBatches } from '../../src/main/queue/sqlite/batch-pauses'
+
+describe('migration 0007_costs', () => {
+  it('upgrades a database with attempts in it: old attempts keep no cost, batches start at nothing spent, budgets check their shape', () => {
+    const all = loadMigrations()
+    const at = all.findIndex((m) => m.name === 'costs')
+    expect(all[at]!.version).toBe(7)
+    const db = new Sqlite(':memory:')
+    migrate(db, all.slice(0, at))
+    db.prepare(`INSERT INTO batches (id, name, created_at) VALUES (1, 'old', 0)`).run()
+    db.prepare(
+      `INSERT INTO jobs (id, state, priority, run_at, created_at, updated_at, batch_id, provider, model, prompt, max_attempts) VALUES (1, 'completed', 1, 0, 0, 0, 1, 'openai', 'gpt-4o', 'p', 3)`,
+    ).run()
+    db.prepare(`INSERT INTO job_attempts (job_id, number, started_at, ended_at, outcome, input_tokens, output_tokens) VALUES (1, 1, 0, 10, 'ok', 5, 6)`).run()
+
+    migrate(db, all)
+    expect(db.prepare('SELECT provider, provider_kind, model, cost_usd, input_tokens FROM job_attempts').get()).toEqual({
+      provider: null,
+      provider_kind: null,
+      model: null,
+      cost_usd: null,
+      input_tokens: 5,
+    })
+    expect(db.prepare('SELECT attempts, input_tokens, output_tokens, cost_usd, unpriced_attempts, settled_at, paused_at FROM batches').get()).toEqual({
+      attempts: 0,
+      input_tokens: 0,
+      output_tokens: 0,
+      cost_usd: 0,
+      unpriced_attempts: 0,
+      settled_at: null,
+      paused_at: null,
+    })
+    expect(pausedBatches(db)).toEqual([])
+
+    const budget = db.prepare('INSERT INTO budgets (scope, batch_id, limit_usd, action, created_at) VALUES (?, ?, ?, ?, 0)')
+    budget.run('day', null, 5, 'pause')
+    expect(() => budget.run('day', null, 6, 'alert')).toThrow(/UNIQUE/)
+    expect(() => budget.run('day', 1, 6, 'alert')).toThrow(/CHECK/)
+    expect(() => budget.run('batch', null, 6, 'alert')).toThrow(/CHECK/)
+    expect(() => budget.run('batch', 1, 0, 'alert')).toThrow(/CHECK/)
+    expect(() => budget.run('batch', 1, 1, 'shout')).toThrow(/CHECK/)
+    budget.run('batch', 1, 1, 'alert')
+    expect(() => db.prepare(`INSERT INTO price_overrides VALUES ('openai', 'x', -1, 1, 0)`).run()).toThrow(/CHECK/)
+    db.close()
+  })
+})
