@@ -1,5 +1,5 @@
 import { useEffect } from 'react'
-import { JobsScreen } from './features/jobs/JobsScreen'
+import { AppShell } from './shell/AppShell'
 import { useQueue } from './stores/use-queue'
 
 function LoadError() {
@@ -22,7 +22,7 @@ export function App() {
   useEffect(() => start(), [start])
   return (
     <div className="app" data-app-state={status}>
-      {status === 'error' ? <LoadError /> : <JobsScreen />}
+      {status === 'error' ? <LoadError /> : <AppShell />}
     </div>
   )
 }

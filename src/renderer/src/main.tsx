@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client'
 import { z } from 'zod'
 import { createClient } from './api'
 import { App } from './App'
+import { ClientProvider } from './client'
 import { createQueueStore } from './stores/queue'
 import { QueueProvider } from './stores/use-queue'
 import './styles.css'
@@ -13,12 +14,15 @@ z.config({ jitless: true })
 const root = document.getElementById('root')
 if (!root) throw new Error('index.html has no #root element')
 
-const store = createQueueStore(createClient())
+const client = createClient()
+const store = createQueueStore(client)
 
 createRoot(root).render(
   <StrictMode>
-    <QueueProvider store={store}>
-      <App />
-    </QueueProvider>
+    <ClientProvider client={client}>
+      <QueueProvider store={store}>
+        <App />
+      </QueueProvider>
+    </ClientProvider>
   </StrictMode>,
 )

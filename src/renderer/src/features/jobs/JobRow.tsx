@@ -1,11 +1,11 @@
 import { memo } from 'react'
 import type { JobSummary } from '../../../../shared/jobs'
-import { useQueue } from '../../stores/use-queue'
-import { formatCreated, formatElapsed, providerLabel } from './format'
+import { formatCreated, formatElapsed, formatMoment, providerLabel } from './format'
 import { StateBadge } from './StateBadge'
+import { useJobList } from './use-jobs'
 
 function ActiveProgress({ id }: { id: number }) {
-  const progress = useQueue((state) => state.progress[id])
+  const progress = useJobList((state) => state.progress[id])
   const fraction = progress?.fraction ?? null
   const percent = fraction === null ? undefined : Math.round(fraction * 100)
   return (
@@ -27,6 +27,14 @@ function ActiveProgress({ id }: { id: number }) {
 
 function Outcome({ job }: { job: JobSummary }) {
   if (job.state === 'active') return <ActiveProgress id={job.id} />
+  // A held job is not failing: it waits for its breaker, its provider's limits or a pause to lift.
+  if (job.held) {
+    return (
+      <span className="held-text" data-held="true" title={job.held}>
+        {job.held}
+      </span>
+    )
+  }
   if (job.lastError && (job.state === 'dead' || job.state === 'queued')) {
     return (
       <span className="error-text" title={job.lastError}>
@@ -37,30 +45,72 @@ function Outcome({ job }: { job: JobSummary }) {
   return null
 }
 
-export const JobRow = memo(function JobRow({ job }: { job: JobSummary }) {
+interface RowProps {
+  job: JobSummary
+  selected: boolean
+  open: boolean
+  /** Where the virtual list puts the row. */
+  top: number
+  onToggle(id: number, range: boolean): void
+  onOpen(id: number): void
+}
+
+export const JobRow = memo(function JobRow({ job, selected, open, top, onToggle, onOpen }: RowProps) {
   return (
-    <tr data-job-id={job.id} data-state={job.state}>
-      <td className="cell-id">{job.id}</td>
-      <td>
+    <div
+      role="row"
+      className={`job-row${selected ? ' job-row-selected' : ''}${open ? ' job-row-open' : ''}`}
+      aria-selected={selected}
+      data-job-id={job.id}
+      data-state={job.state}
+      style={{ transform: `translateY(${top}px)` }}
+      onClick={() => onOpen(job.id)}
+    >
+      <span role="gridcell" className="cell-select">
+        <input
+          type="checkbox"
+          aria-label={`Select job ${job.id}`}
+          data-select={job.id}
+          checked={selected}
+          onChange={() => {}}
+          onClick={(event) => {
+            event.stopPropagation()
+            onToggle(job.id, event.shiftKey)
+          }}
+        />
+      </span>
+      <span role="gridcell" className="cell-id">
+        <a
+          href={`#/jobs/${job.id}`}
+          onClick={(event) => {
+            event.preventDefault()
+            event.stopPropagation()
+            onOpen(job.id)
+          }}
+        >
+          {job.id}
+        </a>
+      </span>
+      <span role="gridcell">
         <StateBadge state={job.state} />
-      </td>
-      <td className="cell-provider">
+      </span>
+      <span role="gridcell" className="cell-provider">
         <span className="provider">{providerLabel(job.provider)}</span>
         <span className="model">{job.model ?? 'default model'}</span>
-      </td>
-      <td className="cell-prompt" title={job.promptPreview}>
+      </span>
+      <span role="gridcell" className="cell-prompt" title={job.promptPreview}>
         {job.promptPreview}
-      </td>
-      <td className="cell-attempts">
+      </span>
+      <span role="gridcell" className="cell-attempts">
         {job.attemptsMade}
         <span className="muted"> / {job.maxAttempts}</span>
-      </td>
-      <td className="cell-progress">
+      </span>
+      <span role="gridcell" className="cell-progress">
         <Outcome job={job} />
-      </td>
-      <td className="cell-created" title={new Date(job.createdAt).toLocaleString()}>
+      </span>
+      <span role="gridcell" className="cell-created" title={formatMoment(job.createdAt)}>
         {formatCreated(job.createdAt)}
-      </td>
-    </tr>
+      </span>
+    </div>
   )
 })

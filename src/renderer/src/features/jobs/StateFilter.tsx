@@ -2,6 +2,7 @@ import { JOB_STATES, type JobState } from '../../../../shared/jobs'
 import { totalOf } from '../../stores/queue'
 import { useQueue } from '../../stores/use-queue'
 import { formatCount, STATE_LABELS } from './format'
+import { useJobList } from './use-jobs'
 
 interface TabProps {
   state: JobState | null
@@ -22,16 +23,17 @@ function StateTab({ state, count, selected, onSelect }: TabProps) {
   )
 }
 
-/** Counts by state, which are also the filter: pick a state to list only its jobs. */
+/** Counts by state, which are also the state filter: pick a state to list only its jobs. */
 export function StateFilter() {
   const counts = useQueue((state) => state.counts)
-  const filter = useQueue((state) => state.filter)
-  const setFilter = useQueue((state) => state.setFilter)
+  const filter = useJobList((state) => state.query.state ?? null)
+  const setFilter = useJobList((state) => state.setFilter)
+  const select = (state: JobState | null) => setFilter('state', state ?? undefined)
   return (
     <nav className="states" aria-label="Filter jobs by state">
-      <StateTab state={null} count={totalOf(counts)} selected={filter === null} onSelect={setFilter} />
+      <StateTab state={null} count={totalOf(counts)} selected={filter === null} onSelect={select} />
       {JOB_STATES.map((state) => (
-        <StateTab key={state} state={state} count={counts[state]} selected={filter === state} onSelect={setFilter} />
+        <StateTab key={state} state={state} count={counts[state]} selected={filter === state} onSelect={select} />
       ))}
     </nav>
   )

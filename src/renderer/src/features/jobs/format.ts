@@ -16,11 +16,18 @@ const dayAndTime = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'nu
 
 export const formatCount = (value: number): string => numbers.format(value)
 
-/** Today's jobs by time of day; older ones with their date. */
+const fullDateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' })
+
+/** Today's jobs by time of day; older ones with their date. Formatters are made once: a list formats thousands of these. */
 export function formatCreated(at: number, now = Date.now()): string {
   const date = new Date(at)
-  return date.toDateString() === new Date(now).toDateString() ? timeOfDay.format(date) : dayAndTime.format(date)
+  const today = new Date(now)
+  const sameDay = date.getDate() === today.getDate() && date.getMonth() === today.getMonth() && date.getFullYear() === today.getFullYear()
+  return sameDay ? timeOfDay.format(date) : dayAndTime.format(date)
 }
+
+/** A moment in full, for a tooltip. */
+export const formatMoment = (at: number): string => fullDateTime.format(at)
 
 export function formatElapsed(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`

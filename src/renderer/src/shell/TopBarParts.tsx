@@ -1,5 +1,6 @@
-import type { Connection } from '../../api'
-import { useQueue } from '../../stores/use-queue'
+/** The top bar's live parts: the event feed's state and the queue's pause switch. */
+import type { Connection } from '../api'
+import { useQueue } from '../stores/use-queue'
 
 const CONNECTION_LABELS: Record<Connection, string> = {
   connecting: 'Connecting…',
@@ -8,7 +9,7 @@ const CONNECTION_LABELS: Record<Connection, string> = {
   unauthorized: 'Session expired: open the link genops serve printed',
 }
 
-function ConnectionStatus() {
+export function ConnectionStatus() {
   const connection = useQueue((state) => state.connection)
   return (
     <span className={`connection connection-${connection}`} data-connection={connection} role="status">
@@ -18,7 +19,7 @@ function ConnectionStatus() {
   )
 }
 
-function PauseButton() {
+export function PauseButton() {
   const paused = useQueue((state) => state.paused)
   const busy = useQueue((state) => state.pauseInFlight)
   const togglePaused = useQueue((state) => state.togglePaused)
@@ -36,29 +37,5 @@ function PauseButton() {
       </svg>
       {paused ? 'Resume queue' : 'Pause queue'}
     </button>
-  )
-}
-
-export function QueueHeader() {
-  const paused = useQueue((state) => state.paused)
-  return (
-    <>
-      <header className="topbar">
-        <div className="brand">
-          <span className="brand-mark" aria-hidden="true" />
-          GenOps
-        </div>
-        <h1 className="topbar-title">Jobs</h1>
-        <div className="topbar-actions">
-          <ConnectionStatus />
-          <PauseButton />
-        </div>
-      </header>
-      {paused && (
-        <div className="banner banner-paused" role="status">
-          <strong>Queue paused.</strong> Running attempts finish; queued jobs wait until you resume.
-        </div>
-      )}
-    </>
   )
 }

@@ -1,0 +1,103 @@
+/**
+ * The settings screen end to end against `genops serve`: a profile saved with limits and
+ * listed; its API key write-only, and refused in words in headless mode (no keychain); a
+ * provider paused and resumed; a breaker held open and reset; the health report and the
+ * keyboard shortcuts shown.
+ */
+import { describe, expect, inject, test } from 'vitest'
+import { saveScreenshots } from './fixtures/screenshots'
+import { useServedPage } from './fixtures/session'
+import { SettingsPage } from './pages/settings-page'
+
+const chromiumPath = inject('chromiumPath')
+
+describe.skipIf(!chromiumPath)('settings screen', () => {
+  const session = useServedPage(chromiumPath!, { viewport: { width: 1280, height: 1000 } })
+
+  test('saves a profile with limits, keeps keys write-only, and lists it', async () => {
+    const { page, served } = session
+    const settings = new SettingsPage(page)
+    await settings.open(served.url)
+    await page.locator('[data-no-profiles]').waitFor()
+
+    await page.locator('button[data-new-profile]').click()
+    await settings.form().waitFor()
+    // A wrong value is named in words before anything is sent.
+    await settings.fill({ name: 'Ollama Local', provider: 'openai', requestsPerMinute: 'sixty' })
+    await settings.save()
+    await settings.formProblem().waitFor()
+    expect(await settings.formProblem().textContent()).toBe('Requests per minute: a whole number of 1 or more, or empty for no limit')
+    await settings.fill({ requestsPerMinute: '60' })
+    await settings.save()
+    expect(await settings.formProblem().textContent()).toBe('Name: a profile name is up to 64 lower-case letters, digits, ".", "_" or "-"')
+
+    await settings.fill({ name: 'ollama', model: 'llama3.2', baseUrl: 'http://127.0.0.1:11434/v1', tokensPerMinute: '40000', maxConcurrent: '2' })
+    await settings.save()
+    await settings.profile('ollama').waitFor()
+    await settings.form().waitFor({ state: 'detached' })
+    expect(await settings.profile('ollama').locator('[data-limits]').textContent()).toBe('60 requests/min · 40,000 tokens/min · 2 at once')
+    expect(await settings.profile('ollama').locator('[data-key-source]').textContent()).toBe('OPENAI_API_KEY, if set')
+    const { profiles } = await served.call('listProviders', {})
+    expect(profiles).toEqual([
+      {
+        name: 'ollama',
+        provider: 'openai',
+        model: 'llama3.2',
+        baseUrl: 'http://127.0.0.1:11434/v1',
+        limits: { requestsPerMinute: 60, tokensPerMinute: 40_000, maxConcurrent: 2 },
+        hasKey: false,
+      },
+    ])
+
+    // Editing: the key field is a password field that starts empty; headless mode keeps no keys and says so.
+    await settings.profile('ollama').locator('button[data-edit]').click()
+    const apiKey = settings.form().locator('[name="apiKey"]')
+    expect(await apiKey.getAttribute('type')).toBe('password')
+    expect(await apiKey.inputValue()).toBe('')
+    expect(await settings.form().locator('[name="name"]').isDisabled()).toBe(true)
+    await settings.fill({ apiKey: 'sk-test-not-a-real-key', maxConcurrent: '3' })
+    await settings.save()
+    await settings.formProblem().waitFor()
+    expect(await settings.formProblem().textContent()).toBe(
+      'Not saved: this GenOps keeps no API keys (only the desktop app can, in the OS keychain): set OPENAI_API_KEY or ANTHROPIC_API_KEY, or give the profile a key file',
+    )
+    // Nothing was saved, the key least of all.
+    expect((await served.call('listProviders', {})).profiles[0]).toMatchObject({ limits: { maxConcurrent: 2 }, hasKey: false })
+    await settings.fill({ apiKey: '' })
+    await settings.save()
+    await settings.form().waitFor({ state: 'detached' })
+    await settings.profile('ollama').locator('[data-limits]', { hasText: '3 at once' }).waitFor()
+    expect(await page.locator('input[type="password"]').count()).toBe(0)
+    // The one refusal above, as the browser logs any answer of 400; nothing else.
+    expect(session.problems).toEqual(['console error: Failed to load resource: the server responded with a status of 400 (Bad Request)'])
+  })
+
+  test('pauses a provider, holds a breaker open and resets it, and shows health and shortcuts', async () => {
+    const { page, served } = session
+    const settings = new SettingsPage(page)
+    // A job run makes the simulator's breaker.
+    await served.call('enqueueJobs', { jobs: [{ prompt: 'Say hello.' }] })
+    await settings.open(served.url)
+    await settings.breaker('closed').waitFor()
+
+    await page.locator('button[data-pause="sim"]').click()
+    await page.locator('[data-provider="sim"] [data-paused-provider]').waitFor()
+    expect((await served.call('listProviderPauses', {})).pauses.map((p) => p.provider)).toEqual(['sim'])
+    await page.locator('button[data-resume="sim"]').click()
+    await page.locator('button[data-pause="sim"]').waitFor()
+    expect((await served.call('listProviderPauses', {})).pauses).toEqual([])
+
+    await settings.breaker('closed').getByRole('button', { name: 'Hold open' }).click()
+    await settings.breaker('isolated').waitFor()
+    await settings.breaker('isolated').getByRole('button', { name: 'Reset' }).click()
+    await settings.breaker('closed').waitFor()
+
+    await page.locator('[data-health-state="ready"]').waitFor()
+    await page.locator('[data-check="database"][data-check-status="pass"]').waitFor()
+    const shortcuts = page.locator('[data-shortcuts]')
+    expect(await shortcuts.locator('.fact').count()).toBe(Number(await shortcuts.getAttribute('data-shortcuts')))
+    await shortcuts.locator('.fact', { hasText: 'pause or resume the queue' }).locator('kbd', { hasText: 'p' }).waitFor()
+    await saveScreenshots(page, 'settings')
+    expect(session.problems).toEqual([])
+  })
+})

@@ -1,0 +1,79 @@
+/**
+ * The costs screen's pure parts: the ranges the since picker offers, a report as CSV
+ * (RFC 4180: quoted where needed, quotes doubled, CRLF), and the report by day as the
+ * chart's columns, with the days that had no usage filled in.
+ */
+import type { AlignedData } from 'uplot'
+import type { CostReport, CostReportBy, CostRow, CostTotals } from '../../../../shared/costs'
+
+const DAY_MS = 86_400_000
+
+export const SINCE_CHOICES = [
+  { id: '24h', label: 'Last 24 hours', ms: DAY_MS },
+  { id: '7d', label: 'Last 7 days', ms: 7 * DAY_MS },
+  { id: '30d', label: 'Last 30 days', ms: 30 * DAY_MS },
+] as const
+export type SinceId = (typeof SINCE_CHOICES)[number]['id']
+
+export const sinceMs = (id: SinceId): number => SINCE_CHOICES.find((choice) => choice.id === id)!.ms
+
+export const BY_LABELS: Record<CostReportBy, string> = { provider: 'Provider', model: 'Model', day: 'Day (UTC)', batch: 'Batch', tag: 'Tag' }
+
+export type CsvValue = string | number | null
+
+/**
+ * One field: quoted when it holds a comma, a quote, a line break or leading or trailing
+ * space. Text a spreadsheet would run as a formula (= + - @ at the start: a tag or batch
+ * name is the operator's text) is prefixed with a quote mark; numbers are left as numbers.
+ */
+export function csvField(value: CsvValue): string {
+  if (value === null) return ''
+  let text = String(value)
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`
+  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
+}
+
+export function toCsv(rows: readonly (readonly CsvValue[])[]): string {
+  return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n'
+}
+
+const totalsColumns = (totals: CostTotals): CsvValue[] => [
+  totals.attempts,
+  totals.inputTokens,
+  totals.outputTokens,
+  totals.costUsd === null ? null : Number(totals.costUsd.toFixed(6)),
+  totals.unpricedAttempts,
+]
+
+/** The report as a spreadsheet reads it: a header, one line per row, and the total last. */
+export function reportCsv(report: CostReport): string {
+  const header = [report.by, 'label', 'attempts', 'input_tokens', 'output_tokens', 'cost_usd', 'unpriced_attempts']
+  const rows = report.rows.map((row: CostRow) => [row.key, row.label, ...totalsColumns(row)])
+  return toCsv([header, ...rows, ['total', null, ...totalsColumns(report.total)]])
+}
+
+export function csvFileName(by: CostReportBy, since: SinceId, now: Date): string {
+  return `genops-costs-by-${by}-${since}-${now.toISOString().slice(0, 10)}.csv`
+}
+
+/** The UTC day a moment falls on, as the report keys days. */
+export const utcDay = (at: number): string => new Date(at).toISOString().slice(0, 10)
+
+/**
+ * A report by day as uPlot's columns: x is each UTC day's start in seconds, from `since`'s
+ * day to `until`'s, then USD and tokens (input and output). A day without usage is a zero;
+ * a day whose usage has no price at all is a gap in USD, not a zero that would read as free.
+ */
+export function dailyColumns(report: CostReport): AlignedData {
+  const byDay = new Map(report.rows.map((row) => [row.key, row]))
+  const xs: number[] = []
+  const usd: (number | null)[] = []
+  const tokens: number[] = []
+  for (let day = Date.parse(`${utcDay(report.since)}T00:00:00Z`); day <= report.until; day += DAY_MS) {
+    const row = byDay.get(utcDay(day))
+    xs.push(day / 1000)
+    usd.push(row ? row.costUsd : 0)
+    tokens.push(row ? row.inputTokens + row.outputTokens : 0)
+  }
+  return [xs, usd, tokens]
+}

@@ -1,0 +1,231 @@
+/**
+ * Drag-in: files held over the window show the overlay; dropped (or chosen with "Choose
+ * files…"), they are read and checked, and the summary dialog says how many jobs come
+ * from which files and what is wrong with the others, line by line, before anything is
+ * enqueued. The state is announced in `data-intake-state` for tests and assistive tools.
+ */
+import { useEffect } from 'react'
+import { INTAKE_EXTENSIONS } from '../../../../shared/intake'
+import { useRoute } from '../../shell/route'
+import { formatBytes, plural } from '../../words'
+import { IntakeChoices } from './IntakeChoices'
+import { IntakeFiles } from './IntakeFiles'
+import { FILE_INPUT_ID, useIntake, useIntakeStore, useWindowDrop } from './use-intake'
+import './intake.css'
+
+const ACCEPT = INTAKE_EXTENSIONS.join(',')
+
+function Progress() {
+  const progress = useIntake((state) => state.progress)
+  if (!progress) return null
+  const percent = progress.totalBytes > 0 ? Math.round((progress.doneBytes / progress.totalBytes) * 100) : 0
+  const step = progress.step === 'reading' ? 'Reading' : 'Checking'
+  return (
+    <div className="intake-progress">
+      <div className="progress" role="progressbar" aria-label="Reading the dropped files" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent}>
+        <div className="progress-fill" style={{ width: `${percent}%` }} />
+      </div>
+      <p className="muted" data-intake-step={progress.step}>
+        {step} {progress.name} ({progress.file} of {progress.files}) · {formatBytes(progress.doneBytes)} of {formatBytes(progress.totalBytes)}
+      </p>
+    </div>
+  )
+}
+
+function Summary() {
+  const files = useIntake((state) => state.files)
+  const totalJobs = useIntake((state) => state.totalJobs)
+  const good = files.filter((file) => file.ok).length
+  const refused = files.length - good
+  return (
+    <div className="intake-summary" data-total-jobs={totalJobs} data-refused-files={refused}>
+      <p>
+        <strong>{plural(totalJobs, 'job')}</strong> from {plural(good, 'file')} will be enqueued as one batch.
+      </p>
+      {refused > 0 && (
+        <p className="error-text" data-refused-note>
+          {plural(refused, 'file')} refused: nothing from {refused === 1 ? 'it' : 'them'} is enqueued. Fix {refused === 1 ? 'it' : 'them'} and drop{' '}
+          {refused === 1 ? 'it' : 'them'} again.
+        </p>
+      )}
+    </div>
+  )
+}
+
+function Done() {
+  const committed = useIntake((state) => state.committed)
+  const close = useIntake((state) => state.close)
+  const go = useRoute((state) => state.go)
+  if (!committed) return null
+  const added = committed.jobIds.length - committed.duplicates
+  return (
+    <>
+      <div className="dialog-body" data-batch-id={committed.batchId}>
+        <p>
+          Enqueued <strong>{plural(added, 'job')}</strong> as batch {committed.batchId}, “{committed.batchName}”.
+          {committed.duplicates > 0 &&
+            ` ${plural(committed.duplicates, 'job')} already known by idempotency key ${committed.duplicates === 1 ? 'was' : 'were'} not added again.`}
+        </p>
+        {committed.refusedFiles.length > 0 && <p className="muted">Nothing was enqueued from {committed.refusedFiles.join(', ')}.</p>}
+      </div>
+      <footer className="dialog-actions">
+        <button type="button" className="button" onClick={close}>
+          Close
+        </button>
+        <button
+          type="button"
+          className="button button-primary"
+          autoFocus
+          onClick={() => {
+            close()
+            go({ screen: 'jobs' })
+          }}
+        >
+          Show jobs
+        </button>
+      </footer>
+    </>
+  )
+}
+
+function Preview() {
+  const phase = useIntake((state) => state.phase)
+  const files = useIntake((state) => state.files)
+  const totalJobs = useIntake((state) => state.totalJobs)
+  const problem = useIntake((state) => state.problem)
+  const commit = useIntake((state) => state.commit)
+  const cancel = useIntake((state) => state.cancel)
+  const reading = phase === 'reading'
+  return (
+    <>
+      <div className="dialog-body">
+        {reading ? <Progress /> : <Summary />}
+        <IntakeFiles files={files} />
+        {!reading && totalJobs > 0 && <IntakeChoices />}
+        {problem && (
+          <p className="form-problem" role="alert" data-intake-problem>
+            {problem}
+          </p>
+        )}
+      </div>
+      <footer className="dialog-actions">
+        <span className="muted dialog-hint">{reading ? '' : 'Drop more files to add them to this batch.'}</span>
+        <button type="button" className="button" autoFocus={!reading && totalJobs === 0} onClick={() => void cancel()}>
+          Cancel
+        </button>
+        <button
+          type="button"
+          className="button button-primary"
+          data-intake-enqueue
+          disabled={phase !== 'preview' || totalJobs === 0}
+          autoFocus={!reading && totalJobs > 0}
+          onClick={() => void commit()}
+        >
+          {phase === 'committing' ? 'Enqueuing…' : totalJobs === 0 ? 'Nothing to enqueue' : `Enqueue ${plural(totalJobs, 'job')}`}
+        </button>
+      </footer>
+    </>
+  )
+}
+
+function Failed() {
+  const problem = useIntake((state) => state.problem)
+  const close = useIntake((state) => state.close)
+  return (
+    <>
+      <div className="dialog-body">
+        <p className="form-problem" role="alert" data-intake-problem>
+          {problem}
+        </p>
+      </div>
+      <footer className="dialog-actions">
+        <button type="button" className="button" autoFocus onClick={close}>
+          Close
+        </button>
+      </footer>
+    </>
+  )
+}
+
+const TITLES = {
+  reading: 'Reading the files…',
+  preview: 'Enqueue these prompt files?',
+  committing: 'Enqueuing…',
+  done: 'Enqueued',
+  error: 'The files could not be read',
+} as const
+
+/** Escape closes the dialog wherever the focus is: after Enqueue or an error it closes, before it the drop is discarded. */
+function useEscape(): void {
+  const store = useIntakeStore()
+  const open = useIntake((state) => state.phase !== 'idle')
+  useEffect(() => {
+    if (!open) return
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape') return
+      const { phase, close, cancel } = store.getState()
+      if (phase === 'done' || phase === 'error') close()
+      else if (phase !== 'committing') void cancel()
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [open, store])
+}
+
+function Dialog() {
+  const phase = useIntake((state) => state.phase)
+  useEscape()
+  if (phase === 'idle') return null
+  return (
+    <div className="dialog-backdrop">
+      <section className="dialog intake-dialog" role="dialog" aria-modal="true" aria-labelledby="intake-title">
+        <header className="dialog-head">
+          <h2 id="intake-title">{TITLES[phase]}</h2>
+        </header>
+        {phase === 'done' ? <Done /> : phase === 'error' ? <Failed /> : <Preview />}
+      </section>
+    </div>
+  )
+}
+
+function FileInput() {
+  const store = useIntakeStore()
+  return (
+    <input
+      id={FILE_INPUT_ID}
+      type="file"
+      multiple
+      accept={ACCEPT}
+      hidden
+      data-intake-input
+      onChange={(event) => {
+        const files = Array.from(event.target.files ?? [])
+        // Cleared so choosing the same file again is a change too.
+        event.target.value = ''
+        void store.getState().take(files)
+      }}
+    />
+  )
+}
+
+export function DropOverlay() {
+  const store = useIntakeStore()
+  useWindowDrop(store)
+  const dragging = useIntake((state) => state.dragging)
+  const phase = useIntake((state) => state.phase)
+  const adding = phase === 'preview'
+  return (
+    <div className="intake" data-intake-state={dragging ? 'dragging' : phase}>
+      <FileInput />
+      <Dialog />
+      {dragging && (
+        <div className="drop-overlay" aria-hidden="true">
+          <div className="drop-target">
+            <p className="drop-title">{adding ? 'Drop to add these files to the batch' : 'Drop prompt files to preview them'}</p>
+            <p className="muted">{INTAKE_EXTENSIONS.join(', ')} · up to 20 files, 64 MiB each · nothing is enqueued until you say so</p>
+          </div>
+        </div>
+      )}
+    </div>
+  )
+}

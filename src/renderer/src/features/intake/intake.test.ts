@@ -1,0 +1,138 @@
+import { describe, expect, test, vi } from 'vitest'
+import type { OperationInput } from '../../../../shared/contract'
+import type { IntakeFile } from '../../../../shared/intake'
+import { ApiError, type Client } from '../../api'
+import { choicesToCommit, createIntakeStore } from './intake'
+import type { ReadFile } from './read-file'
+
+const ID = '6f1c3a55-1d0e-4b7e-9d59-2a61f0a4c2b1'
+
+/** An engine that takes a file a call: a .txt is one job, a file named bad.* is refused with a line. */
+function fakeEngine() {
+  const held: IntakeFile[] = []
+  const previewIntake = vi.fn(async ({ intakeId, files }: OperationInput<'previewIntake'>) => {
+    if (intakeId !== undefined && intakeId !== ID) throw new ApiError('NOT_FOUND', 'gone')
+    for (const { name } of files) {
+      held.push(
+        name.startsWith('bad')
+          ? { name, format: 'jsonl', ok: false, jobs: 0, errors: [`${name}:3: not valid JSON`], moreErrors: 0 }
+          : { name, format: 'txt', ok: true, jobs: 1, errors: [], moreErrors: 0 },
+      )
+    }
+    return { intakeId: ID, files: [...held], totalJobs: held.filter((f) => f.ok).length, expiresAt: 0 }
+  })
+  const commitIntake = vi.fn(async (_input: OperationInput<'commitIntake'>) => ({
+    batchId: 7,
+    batchName: 'a.txt + 1 more',
+    jobIds: [1, 2],
+    duplicates: 0,
+    files: [],
+    refusedFiles: ['bad.jsonl'],
+  }))
+  const cancelIntake = vi.fn(async () => ({ cancelled: true }))
+  const listProviders = vi.fn(async () => ({ profiles: [{ name: 'ollama', provider: 'openai' as const, hasKey: false }] }))
+  const client = { previewIntake, commitIntake, cancelIntake, listProviders } as unknown as Client
+  return { client, previewIntake, commitIntake, cancelIntake }
+}
+
+const file = (name: string, size = 10) => new File([new Uint8Array(size)], name)
+const readNow: ReadFile = async (f) => btoa(String.fromCharCode(...new Uint8Array(await f.arrayBuffer())))
+
+describe('a drop', () => {
+  test('reads each file, sends it on its own to the same intake, and shows every file in the order dropped', async () => {
+    const engine = fakeEngine()
+    const store = createIntakeStore(engine.client, readNow)
+    await store.getState().take([file('a.txt'), file('movie.mp4'), file('bad.jsonl'), file('b.txt')])
+    const state = store.getState()
+    expect(state.phase).toBe('preview')
+    expect(state.files.map((f) => [f.name, f.ok])).toEqual([
+      ['a.txt', true],
+      ['movie.mp4', false],
+      ['bad.jsonl', false],
+      ['b.txt', true],
+    ])
+    // The video was refused by its name, in the engine's words, and never uploaded.
+    expect(state.files[1]!.errors).toEqual(['movie.mp4: unknown file type ".mp4": use .txt, .md, .jsonl, .json, .csv'])
+    expect(engine.previewIntake.mock.calls.map(([input]) => [input.intakeId, input.files.map((f) => f.name)])).toEqual([
+      [undefined, ['a.txt']],
+      [ID, ['bad.jsonl']],
+      [ID, ['b.txt']],
+    ])
+    expect(state.totalJobs).toBe(2)
+    expect(state.providers.map((p) => p.value)).toEqual(['sim', 'local', 'openai', 'anthropic', 'ollama'])
+  })
+
+  test('enqueues with the choices made, then says what it did', async () => {
+    const engine = fakeEngine()
+    const store = createIntakeStore(engine.client, readNow)
+    await store.getState().take([file('a.txt')])
+    store.getState().choose({ provider: 'ollama', priority: 'high', tags: ' a, b ,a,', maxConcurrency: '5' })
+    await store.getState().commit()
+    expect(engine.commitIntake).toHaveBeenCalledWith({ intakeId: ID, defaults: { provider: 'ollama', priority: 'high', tags: ['a', 'b'] }, maxConcurrency: 5 })
+    expect(store.getState()).toMatchObject({ phase: 'done', committed: { batchId: 7 }, intakeId: null })
+  })
+
+  test('keeps the dialog open with the problem when a choice is wrong or the engine refuses', async () => {
+    const engine = fakeEngine()
+    const store = createIntakeStore(engine.client, readNow)
+    await store.getState().take([file('a.txt')])
+    store.getState().choose({ maxConcurrency: 'lots' })
+    await store.getState().commit()
+    expect(store.getState()).toMatchObject({ phase: 'preview', problem: 'The batch cap is a whole number of jobs from 1 to 10,000, or empty for no cap.' })
+    expect(engine.commitIntake).not.toHaveBeenCalled()
+
+    store.getState().choose({ maxConcurrency: '' })
+    engine.commitIntake.mockRejectedValueOnce(new ApiError('INVALID_INPUT', 'a job would carry 51 tags'))
+    await store.getState().commit()
+    expect(store.getState()).toMatchObject({ phase: 'preview', problem: 'Nothing was enqueued: a job would carry 51 tags' })
+    engine.commitIntake.mockRejectedValueOnce(new ApiError('NOT_FOUND', 'drop x is no longer held'))
+    await store.getState().commit()
+    expect(store.getState()).toMatchObject({ phase: 'error', problem: 'Nothing was enqueued: drop x is no longer held' })
+  })
+
+  test('refuses more than 20 files at once, and adds a later drop to the one shown', async () => {
+    const engine = fakeEngine()
+    const store = createIntakeStore(engine.client, readNow)
+    await store.getState().take(Array.from({ length: 21 }, (_, i) => file(`${i}.txt`)))
+    expect(store.getState()).toMatchObject({ phase: 'error', problem: '21 files dropped: a drop takes at most 20 files. Drop them in smaller groups.' })
+    store.getState().close()
+    await store.getState().take([file('a.txt')])
+    await store.getState().take([file('b.txt')])
+    expect(store.getState().files.map((f) => f.name)).toEqual(['a.txt', 'b.txt'])
+    expect(engine.previewIntake.mock.calls.at(-1)![0].intakeId).toBe(ID)
+  })
+
+  test('cancelled while a file is read: nothing is sent, and the engine forgets what it holds', async () => {
+    const engine = fakeEngine()
+    let release: () => void = () => {}
+    const slowRead: ReadFile = (f, _progress, signal) =>
+      new Promise((resolve, reject) => {
+        if (f.name === 'a.txt') return resolve('')
+        signal.addEventListener('abort', () => reject(new DOMException('cancelled', 'AbortError')))
+        release = () => resolve('')
+      })
+    const store = createIntakeStore(engine.client, slowRead)
+    const taking = store.getState().take([file('a.txt'), file('big.jsonl', 1000)])
+    await vi.waitFor(() => expect(store.getState().progress).toMatchObject({ file: 2, name: 'big.jsonl', step: 'reading' }))
+    await store.getState().cancel()
+    await taking
+    release()
+    expect(engine.previewIntake).toHaveBeenCalledTimes(1)
+    expect(engine.cancelIntake).toHaveBeenCalledWith({ intakeId: ID })
+    expect(store.getState()).toMatchObject({ phase: 'idle', files: [], intakeId: null })
+  })
+})
+
+describe('the choices', () => {
+  test('leave out what is not set, and name what is wrong', () => {
+    expect(choicesToCommit({ provider: '', model: ' ', priority: '', tags: '', maxConcurrency: '' })).toEqual({ defaults: {} })
+    expect(choicesToCommit({ provider: 'sim', model: 'm', priority: 'low', tags: 'x', maxConcurrency: ' 3 ' })).toEqual({
+      defaults: { provider: 'sim', model: 'm', priority: 'low', tags: ['x'] },
+      maxConcurrency: 3,
+    })
+    expect(choicesToCommit({ provider: '', model: '', priority: '', tags: 'x'.repeat(101), maxConcurrency: '' })).toEqual({
+      problem: 'A tag is at most 100 characters.',
+    })
+    expect(choicesToCommit({ provider: '', model: '', priority: '', tags: '', maxConcurrency: '0' })).toHaveProperty('problem')
+  })
+})

@@ -1,0 +1,238 @@
+/**
+ * A drop, from the files landing on the window to the batch they became: read each file
+ * (FileReader, with progress), send it to the engine to be checked (previewIntake, a file
+ * a call so no request is larger than one file), show what each gives or what is wrong
+ * with it, then enqueue the good ones with the operator's choices (commitIntake) or
+ * discard the lot (cancelIntake). Files are refused here before upload only for what the
+ * name and size already tell (wrong type, over 64 MiB), in the engine's own words.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla'
+import { formatOf, MAX_INTAKE_FILES, refusalBeforeUpload, type IntakeCommitted, type IntakeDefaults, type IntakeFile } from '../../../../shared/intake'
+import { PRIORITIES, type Priority } from '../../../../shared/jobs'
+import { PROVIDER_KINDS, PROVIDER_LABELS, type ProviderKind } from '../../../../shared/providers'
+import { ApiError, type Client } from '../../api'
+import { sayProblem } from '../../words'
+import { readAsBase64, type ReadFile } from './read-file'
+
+/** What the window announces in `data-intake-state`; `dragging` wins while files are held over it. */
+export type IntakePhase = 'idle' | 'reading' | 'preview' | 'committing' | 'done' | 'error'
+
+export interface IntakeProgress {
+  /** 1-based: the file being read or checked. */
+  file: number
+  files: number
+  name: string
+  step: 'reading' | 'checking'
+  /** Bytes read so far across the drop, of `totalBytes`. */
+  doneBytes: number
+  totalBytes: number
+}
+
+/** The dialog's fields as typed; checked when Enqueue is pressed. */
+export interface IntakeChoices {
+  /** '' leaves each job's own provider, else the simulator. */
+  provider: string
+  model: string
+  priority: Priority | ''
+  /** Comma-separated. */
+  tags: string
+  /** '' for no cap. */
+  maxConcurrency: string
+}
+
+export interface ProviderChoice {
+  value: string
+  label: string
+}
+
+export interface IntakeState {
+  phase: IntakePhase
+  dragging: boolean
+  progress: IntakeProgress | null
+  intakeId: string | null
+  /** Every file of the drop in the order dropped, refused ones with their errors. */
+  files: IntakeFile[]
+  totalJobs: number
+  choices: IntakeChoices
+  providers: ProviderChoice[]
+  /** What went wrong: the whole drop (phase error) or the last Enqueue (phase preview). */
+  problem: string | null
+  committed: IntakeCommitted | null
+
+  setDragging(dragging: boolean): void
+  /** Reads and checks files dropped or chosen; while a drop is shown, adds to it. */
+  take(files: readonly File[]): Promise<void>
+  choose(choices: Partial<IntakeChoices>): void
+  commit(): Promise<void>
+  /** Discards the drop (nothing is enqueued) and closes the dialog. */
+  cancel(): Promise<void>
+  /** Closes the dialog after Enqueue or an error. */
+  close(): void
+}
+
+const NO_CHOICES: IntakeChoices = { provider: '', model: '', priority: '', tags: '', maxConcurrency: '' }
+
+const BUILT_IN: ProviderChoice[] = PROVIDER_KINDS.map((kind: ProviderKind) => ({ value: kind, label: `${PROVIDER_LABELS[kind]} (${kind})` }))
+
+/** The choices as the contract takes them, or what is wrong with one of them. */
+export function choicesToCommit(choices: IntakeChoices): { defaults: IntakeDefaults; maxConcurrency?: number } | { problem: string } {
+  const defaults: IntakeDefaults = {}
+  if (choices.provider) defaults.provider = choices.provider
+  if (choices.model.trim()) defaults.model = choices.model.trim()
+  if (choices.priority) {
+    if (!(PRIORITIES as readonly string[]).includes(choices.priority)) return { problem: 'Priority is high, normal or low.' }
+    defaults.priority = choices.priority
+  }
+  const tags = [...new Set(choices.tags.split(',').map((tag) => tag.trim()))].filter(Boolean)
+  if (tags.some((tag) => tag.length > 100)) return { problem: 'A tag is at most 100 characters.' }
+  if (tags.length > 50) return { problem: 'Give at most 50 tags.' }
+  if (tags.length) defaults.tags = tags
+  const cap = choices.maxConcurrency.trim()
+  if (cap === '') return { defaults }
+  const maxConcurrency = Number(cap)
+  if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 10_000) {
+    return { problem: 'The batch cap is a whole number of jobs from 1 to 10,000, or empty for no cap.' }
+  }
+  return { defaults, maxConcurrency }
+}
+
+const isAbort = (error: unknown) => error instanceof DOMException && error.name === 'AbortError'
+
+export function createIntakeStore(client: Client, readFile: ReadFile = readAsBase64): StoreApi<IntakeState> {
+  return createStore<IntakeState>()((set, get) => {
+    /** The drop being read; a new drop or a cancel aborts it. */
+    let reading: AbortController | null = null
+
+    /** Asked for at every new drop: a profile saved in Settings since is there to choose. */
+    async function loadProviders(): Promise<void> {
+      try {
+        const { profiles } = await client.listProviders({})
+        const named = profiles.map((profile) => ({ value: profile.name, label: `${profile.name} (profile: ${PROVIDER_LABELS[profile.provider]})` }))
+        set({ providers: [...BUILT_IN, ...named] })
+      } catch {
+        // The built-in providers are still there to choose.
+      }
+    }
+
+    function fail(problem: string): void {
+      const { intakeId } = get()
+      if (intakeId) void client.cancelIntake({ intakeId }).catch(() => {})
+      set({ phase: 'error', progress: null, problem, intakeId: null })
+    }
+
+    return {
+      phase: 'idle',
+      dragging: false,
+      progress: null,
+      intakeId: null,
+      files: [],
+      totalJobs: 0,
+      choices: NO_CHOICES,
+      providers: BUILT_IN,
+      problem: null,
+      committed: null,
+
+      setDragging: (dragging) => set({ dragging }),
+
+      async take(dropped) {
+        set({ dragging: false })
+        if (dropped.length === 0) return
+        const { phase } = get()
+        if (phase === 'reading' || phase === 'committing') return
+        const adding = phase === 'preview'
+        const before = adding ? get().files.length : 0
+        if (before + dropped.length > MAX_INTAKE_FILES) {
+          const problem = `${dropped.length} files ${adding ? 'added' : 'dropped'}: a drop takes at most ${MAX_INTAKE_FILES} files. Drop them in smaller groups.`
+          if (adding) set({ problem })
+          else set({ phase: 'error', problem, files: [], totalJobs: 0, intakeId: null, committed: null })
+          return
+        }
+        if (!adding) {
+          set({ files: [], totalJobs: 0, intakeId: null, committed: null, choices: NO_CHOICES })
+          void loadProviders()
+        }
+        const controller = new AbortController()
+        reading = controller
+        const totalBytes = dropped.reduce((sum, file) => sum + file.size, 0)
+        let doneBytes = 0
+        set({ phase: 'reading', problem: null })
+        for (const [index, file] of dropped.entries()) {
+          const progress = (step: IntakeProgress['step'], loaded: number): IntakeProgress => ({
+            file: index + 1,
+            files: dropped.length,
+            name: file.name,
+            step,
+            doneBytes: doneBytes + loaded,
+            totalBytes,
+          })
+          const refusal = refusalBeforeUpload(file.name, file.size)
+          if (refusal) {
+            set({ files: [...get().files, { name: file.name, format: formatOf(file.name), ok: false, jobs: 0, errors: [refusal], moreErrors: 0 }] })
+            doneBytes += file.size
+            continue
+          }
+          let contentBase64: string
+          try {
+            set({ progress: progress('reading', 0) })
+            contentBase64 = await readFile(file, (loaded) => set({ progress: progress('reading', loaded) }), controller.signal)
+          } catch (error) {
+            if (controller.signal.aborted || isAbort(error)) return
+            const unreadable = `${file.name}: cannot read the file (${sayProblem(error)})`
+            set({ files: [...get().files, { name: file.name, format: formatOf(file.name), ok: false, jobs: 0, errors: [unreadable], moreErrors: 0 }] })
+            doneBytes += file.size
+            continue
+          }
+          set({ progress: progress('checking', file.size) })
+          try {
+            const intakeId = get().intakeId
+            const preview = await client.previewIntake({ ...(intakeId ? { intakeId } : {}), files: [{ name: file.name, contentBase64 }] })
+            if (controller.signal.aborted) {
+              // Cancelled while the engine read it: the engine forgets it too.
+              if (!intakeId) void client.cancelIntake({ intakeId: preview.intakeId }).catch(() => {})
+              return
+            }
+            set({ intakeId: preview.intakeId, files: [...get().files, preview.files.at(-1)!], totalJobs: preview.totalJobs })
+          } catch (error) {
+            if (controller.signal.aborted) return
+            return fail(`${file.name} could not be checked: ${sayProblem(error)}`)
+          }
+          doneBytes += file.size
+        }
+        reading = null
+        set({ phase: 'preview', progress: null })
+      },
+
+      choose: (choices) => set({ choices: { ...get().choices, ...choices }, problem: null }),
+
+      async commit() {
+        const { intakeId, choices, phase } = get()
+        if (phase !== 'preview') return
+        if (!intakeId) return set({ problem: 'Nothing to enqueue: every file was refused.' })
+        const parsed = choicesToCommit(choices)
+        if ('problem' in parsed) return set({ problem: parsed.problem })
+        set({ phase: 'committing', problem: null })
+        try {
+          const committed = await client.commitIntake({ intakeId, ...parsed })
+          set({ phase: 'done', committed, intakeId: null })
+        } catch (error) {
+          const problem = `Nothing was enqueued: ${sayProblem(error)}`
+          // A drop the engine no longer holds cannot be enqueued again: only dropping the files again helps.
+          if (error instanceof ApiError && error.code === 'NOT_FOUND') set({ phase: 'error', problem, intakeId: null })
+          else set({ phase: 'preview', problem })
+        }
+      },
+
+      async cancel() {
+        reading?.abort()
+        reading = null
+        const { intakeId } = get()
+        set({ phase: 'idle', dragging: false, progress: null, intakeId: null, files: [], totalJobs: 0, problem: null, committed: null })
+        if (intakeId) await client.cancelIntake({ intakeId }).catch(() => {})
+      },
+
+      close() {
+        if (get().phase === 'done' || get().phase === 'error') set({ phase: 'idle', files: [], totalJobs: 0, problem: null, committed: null })
+      },
+    }
+  })
+}

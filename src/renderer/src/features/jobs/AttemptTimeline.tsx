@@ -1,0 +1,36 @@
+/** Every attempt with its outcome, error and tokens, and a bar for its timing on one axis shared by all of them. */
+import type { JobAttempt } from '../../../../shared/jobs'
+import { formatCount } from './format'
+import { formatDuration, layoutAttempts } from './timeline'
+
+const OUTCOME_LABELS: Record<JobAttempt['outcome'], string> = { ok: 'Succeeded', error: 'Failed', stalled: 'Stalled', cancelled: 'Cancelled' }
+
+const tokens = (attempt: JobAttempt): string | null =>
+  attempt.inputTokens === null && attempt.outputTokens === null
+    ? null
+    : `${formatCount(attempt.inputTokens ?? 0)} in · ${formatCount(attempt.outputTokens ?? 0)} out tokens`
+
+export function AttemptTimeline({ attempts }: { attempts: readonly JobAttempt[] }) {
+  if (attempts.length === 0) return <p className="muted">No attempt has ended yet.</p>
+  const { rows, spanMs } = layoutAttempts(attempts)
+  return (
+    <ol className="attempts" data-attempts={attempts.length}>
+      {rows.map(({ attempt, left, width, durationMs }) => (
+        <li key={`${attempt.number}-${attempt.startedAt}`} className="attempt" data-attempt={attempt.number} data-outcome={attempt.outcome}>
+          <div className="attempt-head">
+            <strong>Attempt {attempt.number}</strong>
+            <span className={`outcome outcome-${attempt.outcome}`}>{OUTCOME_LABELS[attempt.outcome]}</span>
+            {attempt.errorCategory && <span className="category">{attempt.errorCategory}</span>}
+            <span className="muted">{formatDuration(durationMs)}</span>
+            {tokens(attempt) && <span className="muted">{tokens(attempt)}</span>}
+          </div>
+          <div className="time-axis" title={`${new Date(attempt.startedAt).toLocaleTimeString()} – ${new Date(attempt.endedAt).toLocaleTimeString()}`}>
+            <div className={`time-bar outcome-bar-${attempt.outcome}`} style={{ left: `${left * 100}%`, width: `${width * 100}%` }} />
+          </div>
+          {attempt.error && <p className="error-text attempt-error">{attempt.error}</p>}
+        </li>
+      ))}
+      {rows.length > 1 && <li className="muted axis-note">Bars share one time axis: {formatDuration(spanMs)} from the first start to the last end.</li>}
+    </ol>
+  )
+}

@@ -1,0 +1,43 @@
+import { describe, expect, test } from 'vitest'
+import { draftOf, profileOf, type ProfileDraft } from './settings'
+
+const draft = (patch: Partial<ProfileDraft> = {}): ProfileDraft => ({
+  editing: null,
+  name: 'ollama',
+  provider: 'openai',
+  model: '',
+  baseUrl: '',
+  keyFile: '',
+  apiKey: '',
+  requestsPerMinute: '',
+  tokensPerMinute: '',
+  maxConcurrent: '',
+  ...patch,
+})
+
+describe('the profile form', () => {
+  test('gives the contract a profile with its limits, and the key only when one was typed', () => {
+    expect(profileOf(draft({ model: ' llama3.2 ', baseUrl: 'http://127.0.0.1:11434/v1', requestsPerMinute: '60', tokensPerMinute: '40,000' }))).toEqual({
+      profile: {
+        name: 'ollama',
+        provider: 'openai',
+        model: 'llama3.2',
+        baseUrl: 'http://127.0.0.1:11434/v1',
+        limits: { requestsPerMinute: 60, tokensPerMinute: 40_000 },
+      },
+    })
+    expect(profileOf(draft({ apiKey: ' sk-1 ' }))).toEqual({ profile: { name: 'ollama', provider: 'openai' }, apiKey: 'sk-1' })
+  })
+
+  test('names what is wrong with a field in words', () => {
+    expect(profileOf(draft({ maxConcurrent: '1.5' }))).toEqual({ problem: 'At once: a whole number of 1 or more, or empty for no limit' })
+    expect(profileOf(draft({ name: 'sim' }))).toEqual({ problem: 'Name: a profile cannot take the name of a provider (sim, local, openai, anthropic)' })
+    expect(profileOf(draft({ baseUrl: 'ftp://x' }))).toEqual({ problem: 'Base URL: baseUrl must be an http:// or https:// URL' })
+  })
+
+  test('is filled from a saved profile without its key, and keeps its config', () => {
+    const filled = draftOf({ name: 'x', provider: 'anthropic', hasKey: true, config: { temperature: 0.2 }, limits: { maxConcurrent: 2 } })
+    expect(filled).toMatchObject({ editing: 'x', apiKey: '', maxConcurrent: '2', requestsPerMinute: '' })
+    expect(profileOf(filled)).toEqual({ profile: { name: 'x', provider: 'anthropic', config: { temperature: 0.2 }, limits: { maxConcurrent: 2 } } })
+  })
+})

@@ -1,0 +1,293 @@
+/**
+ * What the settings screen shows and does: provider profiles (add, edit with limits and a
+ * write-only API key, remove), paused providers, breakers, and the health report. Loaded
+ * once; breakers and pauses refreshed (throttled) as the engine's counts and notices say
+ * something changed; health checked on demand.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla'
+import type { OperationOutput } from '../../../../shared/contract'
+import type { HealthReport } from '../../../../shared/health'
+import { ProviderProfile, type ProviderKind } from '../../../../shared/providers'
+import type { BreakerInfo, ProviderPause } from '../../../../shared/resilience'
+import type { Client } from '../../api'
+import { throttle } from '../../stores/throttle'
+import { sayProblem } from '../../words'
+
+export const REFRESH_MS = 2000
+
+export type Profile = OperationOutput<'listProviders'>['profiles'][number]
+
+/** The profile form as typed: every field a string until it is saved. */
+export interface ProfileDraft {
+  /** The profile being edited, or null for a new one (its name can then be set). */
+  editing: string | null
+  name: string
+  provider: ProviderKind
+  model: string
+  baseUrl: string
+  keyFile: string
+  /** Write-only: never filled from the engine; empty keeps the key already stored. */
+  apiKey: string
+  requestsPerMinute: string
+  tokensPerMinute: string
+  maxConcurrent: string
+  /** Kept as it was: the form does not edit job config defaults. */
+  config?: ProviderProfile['config']
+}
+
+export interface Notice {
+  tone: 'info' | 'error'
+  text: string
+}
+
+export interface SettingsState {
+  status: 'loading' | 'ready' | 'error'
+  loadProblem: string | null
+  notice: Notice | null
+  profiles: Profile[]
+  pauses: ProviderPause[]
+  breakers: BreakerInfo[]
+  health: HealthReport | null
+  healthState: 'checking' | 'ready' | 'error'
+  draft: ProfileDraft | null
+  formProblem: string | null
+  saving: boolean
+  confirmingRemove: string | null
+  busy: string | null
+
+  start(): () => void
+  checkHealth(): Promise<void>
+  newProfile(): void
+  editProfile(name: string): void
+  editDraft(patch: Partial<ProfileDraft>): void
+  cancelEdit(): void
+  saveProfile(): Promise<void>
+  askRemove(name: string): void
+  cancelRemove(): void
+  removeProfile(): Promise<void>
+  pauseProvider(provider: string): Promise<void>
+  resumeProvider(provider: string): Promise<void>
+  resetBreaker(name: string): Promise<void>
+  holdBreakerOpen(name: string): Promise<void>
+  dismissNotice(): void
+}
+
+const FIELD_LABELS: Record<string, string> = {
+  name: 'Name',
+  provider: 'Provider',
+  model: 'Model',
+  baseUrl: 'Base URL',
+  keyFile: 'Key file',
+  requestsPerMinute: 'Requests per minute',
+  tokensPerMinute: 'Tokens per minute',
+  maxConcurrent: 'At once',
+}
+
+const blankDraft = (): ProfileDraft => ({
+  editing: null,
+  name: '',
+  provider: 'openai',
+  model: '',
+  baseUrl: '',
+  keyFile: '',
+  apiKey: '',
+  requestsPerMinute: '',
+  tokensPerMinute: '',
+  maxConcurrent: '',
+})
+
+export function draftOf(profile: Profile): ProfileDraft {
+  const number = (value: number | undefined) => (value === undefined ? '' : String(value))
+  return {
+    editing: profile.name,
+    name: profile.name,
+    provider: profile.provider,
+    model: profile.model ?? '',
+    baseUrl: profile.baseUrl ?? '',
+    keyFile: profile.keyFile ?? '',
+    apiKey: '',
+    requestsPerMinute: number(profile.limits?.requestsPerMinute),
+    tokensPerMinute: number(profile.limits?.tokensPerMinute),
+    maxConcurrent: number(profile.limits?.maxConcurrent),
+    config: profile.config,
+  }
+}
+
+/** The draft as the contract takes it, checked with the contract's own schema; or what is wrong, field by field. */
+export function profileOf(draft: ProfileDraft): { profile: ProviderProfile; apiKey?: string } | { problem: string } {
+  const text = (value: string) => (value.trim() === '' ? undefined : value.trim())
+  const problems: string[] = []
+  const limit = (field: 'requestsPerMinute' | 'tokensPerMinute' | 'maxConcurrent'): number | undefined => {
+    const value = text(draft[field])
+    if (value === undefined) return undefined
+    const number = Number(value.replace(/[_,\s]/g, ''))
+    if (!Number.isInteger(number) || number < 1) problems.push(`${FIELD_LABELS[field]}: a whole number of 1 or more, or empty for no limit`)
+    return number
+  }
+  const limits = { requestsPerMinute: limit('requestsPerMinute'), tokensPerMinute: limit('tokensPerMinute'), maxConcurrent: limit('maxConcurrent') }
+  const candidate = {
+    name: draft.name.trim(),
+    provider: draft.provider,
+    model: text(draft.model),
+    baseUrl: text(draft.baseUrl),
+    keyFile: text(draft.keyFile),
+    config: draft.config,
+    limits: Object.values(limits).some((value) => value !== undefined) ? limits : undefined,
+  }
+  if (problems.length) return { problem: problems.join('. ') }
+  const parsed = ProviderProfile.safeParse(Object.fromEntries(Object.entries(candidate).filter(([, value]) => value !== undefined)))
+  if (!parsed.success) {
+    return {
+      problem: parsed.error.issues
+        .slice(0, 3)
+        .map((issue) => `${FIELD_LABELS[String(issue.path.at(-1))] ?? issue.path.join('.')}: ${issue.message}`)
+        .join('. '),
+    }
+  }
+  const apiKey = draft.apiKey.trim()
+  return apiKey ? { profile: parsed.data, apiKey } : { profile: parsed.data }
+}
+
+export function createSettingsStore(client: Client): StoreApi<SettingsState> {
+  return createStore<SettingsState>()((set, get) => {
+    async function loadProfiles(): Promise<void> {
+      const [{ profiles }, { pauses }] = await Promise.all([client.listProviders({}), client.listProviderPauses({})])
+      set({ profiles, pauses })
+    }
+
+    async function loadResilience(): Promise<void> {
+      const [{ pauses }, { breakers }] = await Promise.all([client.listProviderPauses({}), client.listBreakers({})])
+      set({ pauses, breakers })
+    }
+
+    const refresh = throttle(async () => {
+      try {
+        await loadResilience()
+      } catch (error) {
+        set({ notice: { tone: 'error', text: `Could not refresh breakers and pauses: ${sayProblem(error)}` } })
+      }
+    }, REFRESH_MS)
+
+    async function act(name: string, action: () => Promise<string>): Promise<void> {
+      if (get().busy) return
+      set({ busy: name, notice: null })
+      try {
+        set({ notice: { tone: 'info', text: await action() } })
+      } catch (error) {
+        set({ notice: { tone: 'error', text: sayProblem(error) } })
+      } finally {
+        set({ busy: null })
+      }
+    }
+
+    return {
+      status: 'loading',
+      loadProblem: null,
+      notice: null,
+      profiles: [],
+      pauses: [],
+      breakers: [],
+      health: null,
+      healthState: 'checking',
+      draft: null,
+      formProblem: null,
+      saving: false,
+      confirmingRemove: null,
+      busy: null,
+
+      start() {
+        let live = true
+        const stop = client.onEvent((event) => {
+          if (event.type === 'counts' || event.type === 'notice') refresh.request()
+        })
+        Promise.all([loadProfiles(), loadResilience()])
+          .then(() => live && set({ status: 'ready' }))
+          .catch((error: unknown) => live && set({ status: 'error', loadProblem: sayProblem(error) }))
+        void get().checkHealth()
+        return () => {
+          live = false
+          stop()
+          refresh.cancel()
+        }
+      },
+
+      async checkHealth() {
+        set({ healthState: 'checking' })
+        try {
+          set({ health: await client.healthReport({}), healthState: 'ready' })
+        } catch (error) {
+          set({ healthState: 'error', notice: { tone: 'error', text: `Could not check health: ${sayProblem(error)}` } })
+        }
+      },
+
+      newProfile: () => set({ draft: blankDraft(), formProblem: null }),
+      editProfile(name) {
+        const profile = get().profiles.find((p) => p.name === name)
+        if (profile) set({ draft: draftOf(profile), formProblem: null })
+      },
+      editDraft(patch) {
+        const { draft } = get()
+        if (draft) set({ draft: { ...draft, ...patch }, formProblem: null })
+      },
+      cancelEdit: () => set({ draft: null, formProblem: null }),
+
+      async saveProfile() {
+        const { draft, saving } = get()
+        if (!draft || saving) return
+        const checked = profileOf(draft)
+        if ('problem' in checked) return set({ formProblem: checked.problem })
+        set({ saving: true, formProblem: null })
+        try {
+          const saved = await client.saveProvider({ ...checked.profile, ...(checked.apiKey ? { apiKey: checked.apiKey } : {}) })
+          await loadProfiles()
+          set({ draft: null, notice: { tone: 'info', text: `Profile ${saved.name} saved${saved.hasKey ? ', with its key stored' : ''}.` } })
+        } catch (error) {
+          // The engine's words, plainly: "this GenOps keeps no API keys…" says what to do instead.
+          set({ formProblem: `Not saved: ${sayProblem(error)}` })
+        } finally {
+          set({ saving: false })
+        }
+      },
+
+      askRemove: (name) => set({ confirmingRemove: name }),
+      cancelRemove: () => set({ confirmingRemove: null }),
+      removeProfile: () =>
+        act('remove', async () => {
+          const name = get().confirmingRemove
+          set({ confirmingRemove: null })
+          if (!name) return 'Nothing to remove.'
+          const { removed } = await client.removeProvider({ name })
+          await loadProfiles()
+          return removed ? `Profile ${name} removed. Jobs that name it fail until a profile of that name exists again.` : `There was no profile ${name}.`
+        }),
+
+      pauseProvider: (provider) =>
+        act('pause', async () => {
+          const { pauses } = await client.pauseProvider({ provider })
+          set({ pauses })
+          return `${provider} paused: its running attempts finish, its queued jobs wait until you resume it.`
+        }),
+      resumeProvider: (provider) =>
+        act('resume', async () => {
+          await client.resumeProvider({ provider })
+          await loadResilience()
+          return `${provider} resumed.`
+        }),
+
+      resetBreaker: (name) =>
+        act('breaker', async () => {
+          await client.resetBreaker({ name })
+          await loadResilience()
+          return `Breaker ${name} closed: its jobs are claimed again.`
+        }),
+      holdBreakerOpen: (name) =>
+        act('breaker', async () => {
+          await client.openBreaker({ name })
+          await loadResilience()
+          return `Breaker ${name} held open until you reset it: its jobs wait and burn no attempts.`
+        }),
+
+      dismissNotice: () => set({ notice: null }),
+    }
+  })
+}
