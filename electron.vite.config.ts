@@ -18,9 +18,19 @@ function copyMigrations(): Plugin {
   }
 }
 
+/** The price list is read from disk (costs/pricing.ts), so an operator can see what the build ships: beside the bundle too. */
+function copyResources(): Plugin {
+  return {
+    name: 'genops-copy-resources',
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: 'resources/pricing.json', source: readFileSync(resolve(__dirname, 'resources/pricing.json'), 'utf8') })
+    },
+  }
+}
+
 export default defineConfig({
   main: {
-    plugins: [copyMigrations()],
+    plugins: [copyMigrations(), copyResources()],
     build: {
       rollupOptions: {
         input: {
@@ -28,6 +38,7 @@ export default defineConfig({
           cli: resolve(__dirname, 'src/main/cli.ts'),
           attempt: resolve(__dirname, 'src/workers/attempt.ts'),
           'checkpoint-thread': resolve(__dirname, 'src/main/db/checkpoint-thread.ts'),
+          'intake-thread': resolve(__dirname, 'src/main/intake/intake-thread.ts'),
         },
         // Every chunk beside the entries: paths.ts and migrate.ts resolve files relative to out/main.
         output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },

@@ -1,26 +1,51 @@
 /**
- * `npm run bench [-- --quick] [-- --local]`: the benchmarks, printed. --quick runs smaller N
- * as a smoke test of the bench itself; its figures are not the ones to compare. --local runs
- * only the local provider's bench (GGUF generation through the pipeline beside direct).
+ * `npm run bench [-- --quick] [-- --queue --intake --chaos --local ...]`: the benchmarks,
+ * printed. --quick runs smaller N as a smoke test of the bench itself; its figures are not
+ * the ones to compare. Name benches to run only those; with none named, every bench marked
+ * `byDefault` runs (the local model's bench is slow and runs only when named).
  */
+import { runChaosBench } from './chaos'
+import { runIntakeBench } from './intake'
+import { runJobsScreenBench } from './jobs-screen'
 import { runLocalBench } from './local'
+import { runMetricsBench } from './metrics'
 import { runQueueBench } from './queue'
+import { runSeriesBench } from './series'
+
+interface BenchOptions {
+  quick: boolean
+  command: string
+}
+
+const BENCHES: Record<string, { run: (options: BenchOptions) => Promise<void>; byDefault: boolean; what: string }> = {
+  '--queue': { run: runQueueBench, byDefault: true, what: 'enqueue and drain beside BullMQ' },
+  '--intake': { run: runIntakeBench, byDefault: true, what: 'a 100,000-line .jsonl, parsed and enqueued' },
+  '--chaos': { run: runChaosBench, byDefault: true, what: 'a provider outage with breakers on and off' },
+  '--metrics': { run: runMetricsBench, byDefault: true, what: '/metrics scrape time with a million jobs and during a drain; drain with metrics on beside off' },
+  '--series': { run: runSeriesBench, byDefault: false, what: 'dashboard series and cost reports from the rollups, with a million jobs' },
+  '--jobs-screen': { run: runJobsScreenBench, byDefault: false, what: 'the jobs screen in Chromium with 100,000 jobs: first render, filters, search' },
+  '--local': { run: runLocalBench, byDefault: false, what: 'GGUF generation through the pipeline beside direct' },
+}
 
 const args = process.argv.slice(2)
-const known = new Set(['--quick', '--local'])
-const unknown = args.filter((arg) => !known.has(arg))
+const unknown = args.filter((arg) => arg !== '--quick' && !(arg in BENCHES))
 if (unknown.length > 0) {
-  console.error(`bench: unknown option ${unknown.join(' ')} (known: ${[...known].join(' ')})`)
+  const known = Object.entries(BENCHES).map(([flag, bench]) => `  ${flag}  ${bench.what}`)
+  console.error(`bench: unknown option ${unknown.join(' ')}; known: --quick and\n${known.join('\n')}`)
   process.exit(2)
 }
 
 const command =
   process.env.npm_lifecycle_event === 'bench' ? `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}` : `tsx bench/run.ts ${args.join(' ')}`.trim()
+const named = Object.keys(BENCHES).filter((flag) => args.includes(flag))
+const chosen = named.length > 0 ? named : Object.keys(BENCHES).filter((flag) => BENCHES[flag]!.byDefault)
 
 try {
   const quick = args.includes('--quick')
-  if (args.includes('--local')) await runLocalBench({ quick, command })
-  else await runQueueBench({ quick, command })
+  for (const [i, flag] of chosen.entries()) {
+    if (i > 0) console.log('')
+    await BENCHES[flag]!.run({ quick, command })
+  }
 } catch (error) {
   console.error('bench failed:', error)
   process.exitCode = 1

@@ -2,9 +2,10 @@
 import type { JobDetail, JobSummary, QueueStats } from '../shared/jobs'
 import { JOB_STATES } from '../shared/jobs'
 
-const time = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19))
+export const time = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19))
 
-function table(rows: string[][]): string {
+/** Columns padded to their widest cell; the last column is left ragged. */
+export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)))
   return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')).join('\n')
 }

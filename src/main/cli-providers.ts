@@ -3,8 +3,9 @@ import { pathToFileURL } from 'node:url'
 import { type Command, Option } from 'commander'
 import { describeZodError } from '../shared/contract'
 import { PROVIDER_KINDS, PROVIDER_LABELS, ProviderProfile } from '../shared/providers'
+import type { ProviderLimits } from '../shared/resilience'
 import type { AttemptOutcome, AttemptTask } from '../workers/protocol'
-import { CliError, common, print, printJson, withQueue, type Common } from './cli-support'
+import { CliError, common, integer, print, printJson, withQueue, type Common } from './cli-support'
 import { WORKER_FILE } from './paths'
 import { resolveProvider } from './queue/profiles'
 
@@ -14,6 +15,9 @@ interface AddOptions extends Common {
   baseUrl?: string
   keyFile?: string
   config?: string
+  rpm?: number
+  tpm?: number
+  maxConcurrent?: number
 }
 
 function parseConfig(text: string | undefined): Record<string, unknown> | undefined {
@@ -23,6 +27,16 @@ function parseConfig(text: string | undefined): Record<string, unknown> | undefi
   } catch (error) {
     throw new CliError(`--config is not JSON (${(error as Error).message})`, 2)
   }
+}
+
+function describeLimits(limits: ProviderLimits | undefined): string | undefined {
+  if (!limits) return undefined
+  const parts = [
+    limits.requestsPerMinute && `${limits.requestsPerMinute} requests/min`,
+    limits.tokensPerMinute && `${limits.tokensPerMinute} tokens/min`,
+    limits.maxConcurrent && `${limits.maxConcurrent} at once`,
+  ].filter(Boolean)
+  return parts.length ? `limits ${parts.join(', ')}` : undefined
 }
 
 /** One attempt in this process, through the same worker entry the pool runs. */
@@ -36,19 +50,38 @@ export function addProviderCommands(program: Command): void {
 
   common(providers.command('list').description(`profiles, and the providers they build on (${PROVIDER_KINDS.join(', ')})`), true).action(
     async (options: Common) => {
-      const { profiles } = await withQueue(options, (h) => h.listProviders({}))
+      const [{ profiles }, { pauses }] = await withQueue(options, (h) => Promise.all([h.listProviders({}), h.listProviderPauses({})]))
       if (options.json) {
-        printJson(profiles)
+        printJson({ profiles, pauses })
         return
       }
       print(`providers: ${PROVIDER_KINDS.map((kind) => `${kind} (${PROVIDER_LABELS[kind]})`).join(', ')}`)
       if (profiles.length === 0) print('no profiles: add one with `genops providers add NAME --provider openai --base-url URL`')
       for (const p of profiles) {
-        const details = [p.model && `model ${p.model}`, p.baseUrl && `at ${p.baseUrl}`, p.keyFile && `key file ${p.keyFile}`].filter(Boolean).join(', ')
+        const details = [p.model && `model ${p.model}`, p.baseUrl && `at ${p.baseUrl}`, p.keyFile && `key file ${p.keyFile}`, describeLimits(p.limits)]
+          .filter(Boolean)
+          .join(', ')
         print(`${p.name}: ${p.provider}${details ? `, ${details}` : ''}`)
       }
+      for (const pause of pauses) print(`paused: ${pause.provider} since ${new Date(pause.pausedAt).toLocaleString()}: ${pause.reason}`)
     },
   )
+
+  common(providers.command('pause').description("hold a provider's (or profile's) queued jobs; running ones finish"))
+    .argument('<name>', 'profile or provider name')
+    .option('--reason <text>', 'why, for whoever looks next')
+    .action(async (name: string, options: Common & { reason?: string }) => {
+      await withQueue(options, (h) => h.pauseProvider({ provider: name, reason: options.reason }))
+      print(`${name}: paused; its jobs wait until \`genops providers resume ${name}\``)
+    })
+
+  common(providers.command('resume').description('let a paused provider run again (after an AUTH pause: once the key is fixed)'))
+    .argument('<name>', 'profile or provider name')
+    .action(async (name: string, options: Common) => {
+      const { resumed } = await withQueue(options, (h) => h.resumeProvider({ provider: name }))
+      if (!resumed) throw new CliError(`${name} is not paused`)
+      print(`${name}: resumed`)
+    })
 
   common(providers.command('add').description('add or replace a profile'))
     .argument('<name>', "profile name, used as a job's provider")
@@ -57,7 +90,11 @@ export function addProviderCommands(program: Command): void {
     .option('--base-url <url>', 'endpoint, e.g. http://127.0.0.1:11434/v1 for Ollama')
     .option('--key-file <path>', 'absolute path of a file holding the API key, mode 0600')
     .option('--config <json>', 'config defaults for its jobs, e.g. \'{"temperature":0.2}\'')
+    .option('--rpm <n>', 'most requests started in any minute', integer('--rpm', 1))
+    .option('--tpm <n>', 'most tokens (estimated, then counted) in any minute', integer('--tpm', 1))
+    .option('--max-concurrent <n>', 'most attempts running at once', integer('--max-concurrent', 1))
     .action(async (name: string, options: AddOptions) => {
+      const limits = { requestsPerMinute: options.rpm, tokensPerMinute: options.tpm, maxConcurrent: options.maxConcurrent }
       const parsed = ProviderProfile.safeParse({
         name,
         provider: options.provider,
@@ -65,6 +102,7 @@ export function addProviderCommands(program: Command): void {
         baseUrl: options.baseUrl,
         keyFile: options.keyFile,
         config: parseConfig(options.config),
+        limits: Object.values(limits).some((value) => value !== undefined) ? limits : undefined,
       })
       if (!parsed.success) throw new CliError(describeZodError(parsed.error), 2)
       await withQueue(options, (h) => h.saveProvider(parsed.data))

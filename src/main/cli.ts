@@ -4,89 +4,62 @@
  * `serve` and `run` start an engine.
  */
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { isAbsolute, resolve } from 'node:path'
 import { Command, CommanderError, Option } from 'commander'
 import { OperationError } from '../shared/contract'
-import { JOB_STATES, MAX_ATTEMPTS, PRIORITIES, type JobDefaults, type JobState } from '../shared/jobs'
+import { JOB_STATES, type JobState } from '../shared/jobs'
 import { isLoopback, startServer } from './api/server'
+import { addEnqueueCommand } from './cli-enqueue'
+import { addFailureCommands } from './cli-failures'
 import { formatJob, formatJobs, formatStats } from './cli-format'
+import { addHealthCommand } from './cli-health'
+import { addBreakerCommands } from './cli-breakers'
+import { addCostCommands } from './cli-costs'
 import { addProviderCommands } from './cli-providers'
 import { CliError, common, duration, integer, jobId, print, printJson, withQueue, type Common } from './cli-support'
 import { createEngine } from './engine'
-import { parsePromptFile } from './intake/parse'
 import { dataDir, RENDERER_DIR } from './paths'
+import { fullPage } from './queue/job-operations'
+import { DEFAULT_EXPORTER_PORT } from './telemetry/metrics-config'
+
+/** Headless mode's API and UI: beside the metrics exporter's 9464, which `serve` also opens. */
+const DEFAULT_API_PORT = 9465
+
+interface MetricsOptions {
+  /** False with --no-metrics. */
+  metrics: boolean
+  metricsPort: number
+}
+
+/** --metrics-port and --no-metrics, for the commands that run an engine. */
+function metricsOptions(command: Command): Command {
+  return command
+    .option(
+      '--metrics-port <port>',
+      'port of the Prometheus metrics exporter on 127.0.0.1 (0 picks a free one)',
+      integer('--metrics-port', 0, 65535),
+      DEFAULT_EXPORTER_PORT,
+    )
+    .option('--no-metrics', 'no metrics exporter')
+}
+
+const engineMetrics = (options: MetricsOptions) => ({ exporter: { enabled: options.metrics, port: options.metricsPort } })
 
 export function buildProgram(): Command {
   const program = new Command('genops').description('GenOps: a local-first queue and console for LLM generation jobs').showHelpAfterError()
   // Usage errors exit 2 like other Unix tools, not commander's default 1.
   program.exitOverride()
 
-  common(program.command('enqueue').description('enqueue the prompts in .txt, .md, .jsonl or .json files (one batch per file)'), true)
-    .argument('<file...>', 'prompt files')
-    .option('--provider <name>', 'provider for jobs that do not name one (default sim)')
-    .option('--model <model>', 'model for jobs that do not name one (for local: the .gguf path)')
-    .option('--base-url <url>', 'endpoint for openai or anthropic jobs, e.g. http://127.0.0.1:11434/v1')
-    .addOption(new Option('--priority <priority>', 'priority for jobs that do not set one').choices(PRIORITIES))
-    .option('--delay <duration>', 'start no sooner than this from now, like 30s or 5m', duration)
-    .option('--attempts <n>', `attempts per job (1 to ${MAX_ATTEMPTS}, default 3)`, integer('--attempts', 1, MAX_ATTEMPTS))
-    .action(
-      async (
-        files: string[],
-        options: Common & { provider?: string; model?: string; baseUrl?: string; priority?: JobDefaults['priority']; delay?: number; attempts?: number },
-      ) => {
-        const defaults: JobDefaults = {
-          provider: options.provider,
-          // A model file named on the command line is relative to where the command runs, not to the worker.
-          model: options.provider === 'local' && options.model && !isAbsolute(options.model) ? resolve(options.model) : options.model,
-          priority: options.priority,
-          delayMs: options.delay,
-          attempts: options.attempts,
-          config: options.baseUrl === undefined ? undefined : { baseUrl: options.baseUrl },
-        }
-        const parsed = files.map((file) => {
-          try {
-            return parsePromptFile(file, readFileSync(file))
-          } catch (error) {
-            return {
-              ok: false as const,
-              file,
-              errors: [`${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`],
-              moreErrors: 0,
-            }
-          }
-        })
-        const results = await withQueue(options, async (handlers) => {
-          const done = []
-          for (const file of parsed) {
-            if (file.ok) done.push({ file: file.file, ...(await handlers.enqueueJobs({ jobs: file.jobs, defaults, batchName: file.file })) })
-          }
-          return done
-        })
-        const failed = parsed.filter((file) => !file.ok)
-        for (const file of failed) {
-          for (const error of file.errors) process.stderr.write(`${error}\n`)
-          if (file.moreErrors) process.stderr.write(`${file.file}: ... and ${file.moreErrors} more problems\n`)
-          process.stderr.write(`${file.file}: nothing enqueued from this file\n`)
-        }
-        if (options.json) printJson(results)
-        else
-          for (const r of results)
-            print(
-              `${r.file}: enqueued ${r.jobIds.length - r.duplicates} jobs as batch ${r.batchId}${r.duplicates ? ` (${r.duplicates} already known by idempotency key)` : ''}`,
-            )
-        if (failed.length) process.exitCode = 2
-      },
-    )
-
+  addEnqueueCommand(program)
   addProviderCommands(program)
+  addBreakerCommands(program)
+  addHealthCommand(program)
 
   const jobs = program.command('jobs').description('list, view, retry, cancel and delete jobs')
   common(jobs.command('list').description('the newest jobs first'), true)
     .addOption(new Option('--state <state>', 'only jobs in this state').choices(JOB_STATES))
     .option('--limit <n>', 'how many', integer('--limit', 1, 500), 50)
     .action(async (options: Common & { state?: JobState; limit: number }) => {
-      const { jobs: list } = await withQueue(options, (h) => h.listJobs({ state: options.state, limit: options.limit }))
+      const { jobs: list } = await withQueue(options, (h) => fullPage(h.listJobs, { state: options.state, limit: options.limit }))
       if (options.json) printJson(list)
       else print(formatJobs(list))
     })
@@ -140,28 +113,13 @@ export function buildProgram(): Command {
       else print(`removed ${result.removed} ${options.state} jobs`)
     })
 
-  const dlq = program.command('dlq').description('the dead-letter queue: jobs out of attempts or not retryable')
-  common(dlq.command('list').description('dead jobs, newest first'), true)
-    .option('--limit <n>', 'how many', integer('--limit', 1, 500), 50)
-    .action(async (options: Common & { limit: number }) => {
-      const { jobs: list } = await withQueue(options, (h) => h.listJobs({ state: 'dead', limit: options.limit }))
-      if (options.json) printJson(list)
-      else print(formatJobs(list))
-    })
-  common(dlq.command('retry').description('send dead jobs back to the queue with fresh attempts'), true)
-    .argument('[id]', 'one dead job', jobId)
-    .option('--all', 'every dead job')
-    .action(async (id: number | undefined, options: Common & { all?: boolean }) => {
-      if ((id === undefined) === !options.all) throw new CliError('give a job ID or --all', 2)
-      const result = await withQueue(options, (h) => h.retryDead(id === undefined ? { all: true } : { id }))
-      if (options.json) printJson(result)
-      else print(`retried ${result.retried} dead jobs`)
-    })
+  addFailureCommands(program)
+  addCostCommands(program)
 
-  common(program.command('run').description('process the queue with no UI'))
+  metricsOptions(common(program.command('run').description('process the queue with no UI')))
     .option('--until-empty', 'exit once nothing is queued, delayed or running')
-    .action(async (options: Common & { untilEmpty?: boolean }) => {
-      const engine = await createEngine({ dataDir: dataDir(options.dataDir) })
+    .action(async (options: Common & MetricsOptions & { untilEmpty?: boolean }) => {
+      const engine = await createEngine({ dataDir: dataDir(options.dataDir), metrics: engineMetrics(options) })
       const stop = onSignal(() => engine.close())
       for (;;) {
         await new Promise((resolve) => setTimeout(resolve, 200))
@@ -174,17 +132,17 @@ export function buildProgram(): Command {
       print(`queue empty: ${counts.completed} completed, ${counts.dead} dead, ${counts.cancelled} cancelled`)
     })
 
-  common(program.command('serve').description('headless mode: the engine, the API and the UI over HTTP on loopback'))
-    .option('--port <port>', 'port (0 picks a free one)', integer('--port', 0, 65535), 9464)
+  metricsOptions(common(program.command('serve').description('headless mode: the engine, the API and the UI over HTTP on loopback')))
+    .option('--port <port>', 'port of the API and the UI (0 picks a free one)', integer('--port', 0, 65535), DEFAULT_API_PORT)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--token <token>', 'API token (default: GENOPS_TOKEN, else a new one each start)')
-    .action(async (options: Common & { port: number; host: string; token?: string }) => {
+    .action(async (options: Common & MetricsOptions & { port: number; host: string; token?: string }) => {
       const configured = options.token ?? process.env.GENOPS_TOKEN
       if (!isLoopback(options.host) && !configured) {
         throw new CliError(`refusing to listen on ${options.host}, which is not loopback, without a configured token: pass --token or set GENOPS_TOKEN`, 2)
       }
       if (configured !== undefined && configured.length < 16) throw new CliError('the token must be at least 16 characters', 2)
-      const engine = await createEngine({ dataDir: dataDir(options.dataDir) })
+      const engine = await createEngine({ dataDir: dataDir(options.dataDir), metrics: engineMetrics(options) })
       let server
       try {
         server = await startServer({
@@ -201,6 +159,7 @@ export function buildProgram(): Command {
         throw error
       }
       print(`GenOps listening on ${server.url}`)
+      if (engine.exporterAddress) print(`Metrics for Prometheus on ${engine.exporterAddress.url}`)
       const running = server
       onSignal(async () => {
         await running.close()

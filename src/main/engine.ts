@@ -7,14 +7,30 @@ import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
 import type { EngineEvent, OperationName, OperationOutput } from '../shared/contract'
+import { EngineCosts } from './costs/runtime'
+import { loadPriceList } from './costs/pricing'
 import { DEFAULT_BACKOFF } from './queue/backoff'
+import { DEFAULT_BREAKER } from './resilience/breakers'
 import { DEFAULT_EVENT_TIMING, EventHub } from './event-hub'
 import { createHandlers, invoke, type Handlers } from './operations'
 import { startCheckpointer } from './db/checkpointer'
+import { breakerCheck, DEFAULT_MIN_FREE_DISK_BYTES, engineHealth } from './health/checks'
+import type { HealthRegistry } from './health/registry'
 import { CHECKPOINT_THREAD_FILE, databaseFile, WORKER_FILE } from './paths'
 import { AttemptPool } from './queue/pool'
 import { Scheduler } from './queue/scheduler'
 import { SqliteQueueStore } from './queue/sqlite'
+import { countHeldJobs } from './queue/sqlite/held'
+import type { QueueStore } from './queue/store'
+import { databaseSizeBytes } from './db/size'
+import { startExporter, type ExporterAddress } from './telemetry/metrics-exporter'
+import { measuredStore } from './telemetry/measured-store'
+import { EngineMetrics } from './telemetry/metrics'
+import { MetricsConfig } from './telemetry/metrics-config'
+import { LogsConfig } from './telemetry/log'
+import { openLogsAndTraces } from './telemetry/logs-and-traces'
+import { TracesConfig } from './telemetry/traces'
+import { DEFAULT_ROLLUP_KEEPER } from './telemetry/rollups-keeper'
 import type { SecretBox } from './secrets'
 
 const DAY = 86_400_000
@@ -54,6 +70,18 @@ const EngineConfig = z.object({
     cancelled: { maxCount: 100_000, maxAgeMs: 30 * DAY },
   }),
   backoff: z.object({ baseMs: positive('backoff.baseMs'), maxMs: positive('backoff.maxMs') }).default(DEFAULT_BACKOFF),
+  /** When a provider's breaker opens and how long it stays open (see resilience/breakers.ts for the defaults). */
+  breaker: z
+    .object({
+      failureRatio: z.number().gt(0, 'breaker.failureRatio must be above 0').max(1, 'breaker.failureRatio must be at most 1'),
+      window: positive('breaker.window'),
+      minimumAttempts: positive('breaker.minimumAttempts'),
+      openMs: positive('breaker.openMs'),
+      maxOpenMs: positive('breaker.maxOpenMs'),
+    })
+    .default(DEFAULT_BREAKER),
+  /** Breakers on (default). Off only to measure what they save. */
+  breakers: z.boolean().default(true),
   workerFile: z.string().default(WORKER_FILE),
   /** Write each completed attempt's output to <dataDir>/artifacts. Default true. */
   artifacts: z.boolean().default(true),
@@ -66,6 +94,24 @@ const EngineConfig = z.object({
   events: z
     .object({ changesMs: positive('changesMs'), countsMs: positive('countsMs'), progressMs: positive('progressMs'), maxChanges: positive('maxChanges') })
     .default(DEFAULT_EVENT_TIMING),
+  health: z
+    .object({
+      /** Free disk for the data directory below which the engine is unhealthy (it warns below twice this). Default 500 MiB. */
+      minFreeDiskBytes: z
+        .number({ error: 'health.minFreeDiskBytes must be a number' })
+        .int('health.minFreeDiskBytes must be a whole number of bytes')
+        .min(0, 'health.minFreeDiskBytes must be 0 or more')
+        .default(DEFAULT_MIN_FREE_DISK_BYTES),
+    })
+    .default({ minFreeDiskBytes: DEFAULT_MIN_FREE_DISK_BYTES }),
+  /** Prometheus metrics, recorded by default, and the exporter that serves them (off unless enabled: see telemetry/metrics-config). */
+  metrics: MetricsConfig.prefault({}),
+  /** Spans of every attempt, kept in the database and exported over OTLP when configured (see telemetry/traces). */
+  traces: TracesConfig.prefault({}),
+  /** JSON lines in <dataDir>/logs, rolled by size (see telemetry/log). */
+  logs: LogsConfig.prefault({}),
+  /** The dashboard's figures: how often queue depth is sampled, and old rollup buckets pruned. Default 5 s and 1 min. */
+  rollups: z.object({ sampleMs: positive('rollups.sampleMs'), pruneMs: positive('rollups.pruneMs') }).default(DEFAULT_ROLLUP_KEEPER),
 })
 export type EngineConfig = z.input<typeof EngineConfig>
 
@@ -73,6 +119,12 @@ export interface Engine {
   readonly dataDir: string
   call<K extends OperationName>(name: K, input?: unknown): Promise<OperationOutput<K>>
   subscribe(listener: (event: EngineEvent) => void): () => void
+  /** The health checks; parts that come and go (breakers, the exporter) register theirs here. */
+  readonly health: HealthRegistry
+  /** The engine's Prometheus metrics (`text()` for a support bundle); null when metrics are off. */
+  readonly metrics: EngineMetrics | null
+  /** Where the metrics exporter listens; null when it is off or could not listen (the `exporter` health check says why). */
+  readonly exporterAddress: ExporterAddress | null
   /** Resolves once nothing is running and every result is committed. */
   idle(): Promise<void>
   /** Stops claiming, waits for running attempts up to `timeoutMs` (default 10 s), closes. */
@@ -83,13 +135,19 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
   const parsed = EngineConfig.safeParse(input)
   if (!parsed.success) throw new TypeError(`createEngine: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`)
   const config = parsed.data
+  // Before anything is opened: a damaged price list is a clear error, not a half-started engine.
+  const listPrices = loadPriceList()
 
   const store = SqliteQueueStore.open(databaseFile(config.dataDir), { nativeBinding: config.sqliteBinding })
+  const telemetry = await openLogsAndTraces(store, { dataDir: config.dataDir, logs: config.logs, traces: config.traces }).catch((error: unknown) => {
+    store.close()
+    throw error
+  })
   const checkpointer = startCheckpointer(store.db, {
     threadFile: CHECKPOINT_THREAD_FILE,
     intervalMs: config.checkpointMs,
     nativeBinding: config.sqliteBinding,
-    onError: (message) => console.error(`genops: ${message}`),
+    onError: (message) => telemetry.warn(message),
   })
   const hub = new EventHub(async () => store.stats(Date.now()), config.events)
   const pool = new AttemptPool(
@@ -100,18 +158,75 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
       hub.progressed({ id: message.id, fraction: message.fraction, outputTokens: message.outputTokens, elapsedMs: message.elapsedMs })
     },
   )
-  const scheduler = new Scheduler(
+  const report = (error: unknown, during: string) => telemetry.error(error, during)
+  const metrics: EngineMetrics | null = config.metrics.enabled
+    ? new EngineMetrics({
+        queueStats: () => store.stats(Date.now()),
+        heldJobs: (dueQueued): number => {
+          const { gates } = scheduler
+          const now = Date.now()
+          return gates.holdingAny(now) ? countHeldJobs(store.db, (lane) => gates.heldReason(lane, now) !== null, now, dueQueued) : 0
+        },
+        pool,
+        breakers: () => scheduler.gates.breakers.list(),
+        dbSizeBytes: () => databaseSizeBytes(store.db),
+      })
+    : null
+  // Claims, settles, enqueues and cancels pass through here, whoever makes them: each is timed and counted.
+  const queue: QueueStore = metrics ? measuredStore(store, metrics, report) : store
+  const costs: EngineCosts = new EngineCosts(
     store,
+    {
+      notice: (notice) => {
+        telemetry.notice(notice)
+        hub.notice(notice)
+      },
+      onError: report,
+      queuePaused: () => {
+        scheduler.setPaused(true)
+        hub.countsMayChange()
+      },
+      batchPaused: (batchId, reason) => {
+        scheduler.gates.pauseBatch(batchId, reason)
+        hub.countsMayChange()
+      },
+      reloadGates: (): Promise<void> => scheduler.reloadGates(),
+    },
+    { ...config.rollups, pollMs: config.pollMs, listPrices },
+  )
+  const scheduler = new Scheduler(
+    queue,
     pool,
-    { ...config, artifactsDir: config.artifacts ? join(config.dataDir, 'artifacts') : null },
+    { ...config, artifactsDir: config.artifacts ? join(config.dataDir, 'artifacts') : null, pricing: costs.prices },
     {
       onChanges: (changes) => hub.jobsChanged(changes),
       onCountsMayChange: () => hub.countsMayChange(),
-      onError: (error, during) => console.error(`genops: ${during} failed:`, error),
+      onError: report,
+      onNotice: (notice) => {
+        telemetry.notice(notice)
+        hub.notice(notice)
+      },
+      onBreakerChange: ({ breaker, to }) => {
+        metrics?.breakerChanged({ breaker, to })
+        if (!health.has(`breaker:${breaker}`)) health.register(breakerCheck(breaker, () => scheduler.gates.breakers.status(breaker)))
+        hub.countsMayChange()
+      },
+      onHold: metrics ? (provider, kind) => metrics.held(provider, kind) : undefined,
+      onAttemptEnded: metrics ? (attempt) => metrics.attemptEnded(attempt) : undefined,
+      beginTrace: telemetry.beginTrace,
+      onTrace: (attempt) => telemetry.attemptEnded(attempt),
+      afterSettle: () => costs.afterSettle(),
     },
   )
+  const health = engineHealth({
+    db: store.db,
+    dataDir: config.dataDir,
+    pool,
+    isPaused: () => scheduler.isPaused(),
+    minFreeDiskBytes: config.health.minFreeDiskBytes,
+  })
   const handlers: Handlers = createHandlers(
-    store,
+    queue,
     {
       jobsChanged: (changes) => hub.jobsChanged(changes),
       countsMayChange: () => hub.countsMayChange(),
@@ -119,14 +234,29 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
       paused: (paused) => scheduler.setPaused(paused),
       kick: () => scheduler.kick(),
       profilesChanged: () => scheduler.reloadProfiles(),
+      health,
+      resilience: { gates: scheduler.gates, reloadGates: () => scheduler.reloadGates() },
+      costs,
+      intakeMetrics: metrics?.intake,
     },
     config.secrets,
   )
+  // Before the scheduler starts, so readiness probes see "starting" rather than nothing.
+  const exporter = config.metrics.exporter.enabled
+    ? await startExporter(config.metrics.exporter, { metrics, health, onError: (message) => telemetry.warn(message) })
+    : null
   try {
     await scheduler.start()
+    await costs.start()
+    telemetry.start(config.retentionSweepMs)
+    health.markReady()
   } catch (error) {
+    costs.stop()
+    await exporter?.close()
+    health.close()
     await pool.destroy()
     await checkpointer.stop()
+    await telemetry.close()
     store.close()
     throw error
   }
@@ -136,13 +266,23 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     dataDir: config.dataDir,
     call: (name, callInput) => invoke(handlers, name, callInput),
     subscribe: (listener) => hub.subscribe(listener),
+    health,
+    metrics,
+    exporterAddress: exporter?.address ?? null,
     idle: () => scheduler.idle(),
     close(timeoutMs = 10_000) {
       closed ??= (async () => {
+        // Readiness probes see the engine going away before its parts do.
+        health.close()
+        costs.stop()
         await scheduler.stop(timeoutMs)
+        // Scrapes answer while attempts finish; not once the database below is closed.
+        await exporter?.close()
         hub.close()
         await pool.destroy()
         await checkpointer.stop()
+        // The last attempts' spans, written while the database is still open.
+        await telemetry.close()
         store.close()
       })()
       return closed

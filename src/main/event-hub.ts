@@ -68,6 +68,11 @@ export class EventHub {
     if (this.listeners.size > 0) this.progress.set(update.id, update)
   }
 
+  /** Notices are rare and for people: they go out at once. */
+  notice(notice: Omit<EngineEvents['notice'], 'at'>): void {
+    this.emit({ type: 'notice', data: { ...notice, at: Date.now() } })
+  }
+
   private emit(event: EngineEvent): void {
     for (const listener of this.listeners) listener(event)
   }

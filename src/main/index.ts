@@ -123,7 +123,13 @@ async function start(): Promise<void> {
   lockDown()
   try {
     // scripts/desktop.js builds better-sqlite3 for Electron's ABI and says where.
-    engine = await createEngine({ dataDir: directory, sqliteBinding: process.env.GENOPS_SQLITE_BINDING, secrets: keychain() })
+    // The metrics exporter with its defaults (127.0.0.1:9464): a port in use is a failed health check, not a failed start.
+    engine = await createEngine({
+      dataDir: directory,
+      sqliteBinding: process.env.GENOPS_SQLITE_BINDING,
+      secrets: keychain(),
+      metrics: { exporter: { enabled: true } },
+    })
   } catch (error) {
     dialog.showErrorBox('GenOps could not start', `${error instanceof Error ? error.message : String(error)}\n\nData directory: ${directory}`)
     app.exit(1)

@@ -5,10 +5,20 @@
  */
 import { type z } from 'zod'
 import { contract, describeZodError, OperationError, type JobChange, type OperationName, type OperationOutput } from '../shared/contract'
-import { DEFAULT_ATTEMPTS, PRIORITY_RANK, type JobDefaults, type JobSpec } from '../shared/jobs'
+import type { JobSummary } from '../shared/jobs'
 import { keyFileProblem } from '../workers/key-file'
-import type { NewJob, QueueStore } from './queue/store'
+import { costHandlers } from './costs/operations'
+import type { CostsRuntime } from './costs/runtime'
+import { failureHandlers } from './failures/operations'
+import { standaloneHealth } from './health/checks'
+import type { HealthRegistry } from './health/registry'
+import { intakeHandlers, type IntakeRecorder } from './intake/operations'
+import { toNewJob } from './queue/new-job'
+import { jobListHandlers } from './queue/job-operations'
+import type { QueueStore } from './queue/store'
+import { resilienceHandlers, type ResilienceRuntime } from './resilience/operations'
 import type { SecretBox } from './secrets'
+import { traceHandlers } from './telemetry/trace-operations'
 
 type ParsedInput<K extends OperationName> = z.output<(typeof contract)[K]['input']>
 export type Handlers = { [K in OperationName]: (input: ParsedInput<K>) => Promise<OperationOutput<K>> }
@@ -24,46 +34,47 @@ export interface Runtime {
   kick(): void
   /** A provider profile was saved or removed. */
   profilesChanged(): Promise<void>
+  /** The engine's health registry; without one (the CLI) the report holds only the database and disk checks. */
+  health?: HealthRegistry
+  /** The scheduler's gates; without them (the CLI) breaker commands go through the database. */
+  resilience?: ResilienceRuntime
+  /** Prices, budgets and paused batches in a running engine; without it (the CLI) they go through the database. */
+  costs?: CostsRuntime
+  /** Where drag-in intake counts the jobs it read and the files it refused (the engine's metrics), when they are recorded. */
+  intakeMetrics?: IntakeRecorder
 }
 
 const noRuntime: Runtime = { jobsChanged() {}, countsMayChange() {}, abort() {}, paused() {}, kick() {}, profilesChanged: async () => {} }
 
-export const DEFAULT_PROVIDER = 'sim'
-
-export function toNewJob(spec: JobSpec, defaults: JobDefaults, now: number): NewJob {
-  // A job's config adds to the call's defaults key by key (a --base-url stays under a job's own temperature).
-  const config = spec.config && defaults.config ? { ...defaults.config, ...spec.config } : (spec.config ?? defaults.config)
-  const tags = spec.tags ?? defaults.tags
-  return {
-    prompt: spec.prompt,
-    provider: spec.provider ?? defaults.provider ?? DEFAULT_PROVIDER,
-    model: spec.model ?? defaults.model ?? null,
-    priority: PRIORITY_RANK[spec.priority ?? defaults.priority ?? 'normal'],
-    runAt: now + (spec.delayMs ?? defaults.delayMs ?? 0),
-    maxAttempts: spec.attempts ?? defaults.attempts ?? DEFAULT_ATTEMPTS,
-    idempotencyKey: spec.idempotencyKey ?? null,
-    tags: tags && tags.length > 0 ? tags : null,
-    config: config && Object.keys(config).length > 0 ? config : null,
-  }
-}
+export { DEFAULT_PROVIDER, toNewJob } from './queue/new-job'
 
 export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, secrets?: SecretBox): Handlers {
   const now = () => Date.now()
+  // A queued job that is due but held by a gate says why; only a running engine knows.
+  const withHeld = <T extends JobSummary>(job: T): T => {
+    const held = job.state === 'queued' ? runtime.resilience?.gates.heldReason(job, now()) : null
+    return held ? { ...job, held } : job
+  }
   const found = <T>(value: T | null, id: number): T => {
     if (value === null) throw new OperationError('NOT_FOUND', `job ${id} does not exist`)
     return value
   }
   return {
     queueStats: async () => store.stats(now()),
-    listJobs: async (input) => ({ jobs: await store.list(input, now()) }),
-    getJob: async ({ id }) => found(await store.get(id, now()), id),
-    enqueueJobs: async ({ jobs, defaults = {}, batchName }) => {
+    listJobs: async (input) => {
+      const page = await store.list(input, now())
+      return { ...page, jobs: page.jobs.map(withHeld) }
+    },
+    getJob: async ({ id }) => withHeld(found(await store.get(id, now()), id)),
+    enqueueJobs: async ({ jobs, defaults = {}, batchName, maxConcurrency }) => {
       const at = now()
       const result = await store.enqueue(
         jobs.map((spec) => toNewJob(spec, defaults, at)),
         batchName ?? `enqueued ${new Date(at).toISOString()}`,
         at,
+        maxConcurrency ?? null,
       )
+      if (maxConcurrency !== undefined) await runtime.resilience?.reloadGates()
       // New jobs are not rows anyone shows yet: the counts tell screens to fetch them.
       runtime.countsMayChange()
       runtime.kick()
@@ -128,18 +139,18 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, 
       await runtime.profilesChanged()
       return { removed }
     },
-    retryDead: async (input) => {
-      if ('all' in input) {
-        const retried = await store.retryAllDead(now())
-        runtime.countsMayChange()
-        runtime.kick()
-        return { retried }
-      }
-      const { change } = await store.retry(input.id, now(), ['dead'])
-      runtime.jobsChanged([change])
-      runtime.kick()
-      return { retried: 1 }
-    },
+    ...failureHandlers(store, runtime),
+    healthReport: async () => (runtime.health ?? standaloneHealth(store)).report(),
+    ...resilienceHandlers(store, runtime.resilience, () => runtime.countsMayChange()),
+    ...traceHandlers(store),
+    ...jobListHandlers(store, runtime),
+    ...costHandlers(store, runtime.costs, () => runtime.countsMayChange()),
+    ...intakeHandlers(store, {
+      countsMayChange: () => runtime.countsMayChange(),
+      kick: () => runtime.kick(),
+      reloadGates: () => runtime.resilience?.reloadGates() ?? Promise.resolve(),
+      intakeMetrics: runtime.intakeMetrics,
+    }),
   }
 }
 

@@ -15,6 +15,9 @@ export const WORKER_FILE = fromSource ? join(here, '../workers/attempt.ts') : jo
 /** The thread that checkpoints the WAL off the main thread. */
 export const CHECKPOINT_THREAD_FILE = fromSource ? join(here, 'db/checkpoint-thread.ts') : join(here, 'checkpoint-thread.js')
 
+/** The thread that parses large prompt files off the main thread. */
+export const INTAKE_THREAD_FILE = fromSource ? join(here, 'intake/intake-thread.ts') : join(here, 'intake-thread.js')
+
 /** The built renderer that headless mode serves. */
 export const RENDERER_DIR = fromSource ? join(here, '../../out/renderer') : join(here, '../renderer')
 

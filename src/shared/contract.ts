@@ -4,8 +4,28 @@
  * an operation is declared here once, with zod schemas for what goes in and comes out.
  */
 import { z } from 'zod'
+import {
+  BatchPause,
+  BatchPauseInput,
+  Budget,
+  BudgetInput,
+  BudgetTarget,
+  CostReport,
+  CostReportInput,
+  Price,
+  PriceKey,
+  PriceSetting,
+  Series,
+  SeriesQuery,
+} from './costs'
+import { DeadFilter, DeadJob, DeadSelection, DeadStats, FailureGroup, Fingerprint, RegressionCase, RegressionRun } from './failures'
+import { HealthReport } from './health'
+import { CommitIntakeInput, IntakeCommitted, IntakeId, IntakePreview, PreviewIntakeInput } from './intake'
 import { JobDefaults, JobDetail, JobSpec, JobState, JobSummary, QueueStats } from './jobs'
+import { BulkResult, JobFilterOptions, JobFilters, JobPage, JobSort, ListPosition, MAX_BULK } from './job-list'
 import { ProviderProfile } from './providers'
+import { BreakerInfo, ProviderPause } from './resilience'
+import { JobTrace } from './traces'
 
 const JobId = z.object({ id: z.number().int().positive() })
 const Empty = z.object({}).strict()
@@ -16,17 +36,23 @@ export const MAX_PAGE = 500
 
 export const contract = {
   queueStats: { input: Empty, output: QueueStats },
+  /**
+   * A page of jobs matching the filters, in the sort's order. Keyset paging: pass the last
+   * page's `next` as `after`. A page can hold fewer than `limit` jobs and still have a
+   * `next` (a search looks at a bounded number of jobs per call): ask again until `next` is null.
+   */
   listJobs: {
-    input: z
-      .object({
-        state: JobState.optional(),
-        batchId: z.number().int().positive().optional(),
-        /** Keyset paging: jobs with an id below this one, newest first. */
-        beforeId: z.number().int().positive().optional(),
-        limit: z.number().int().min(1).max(MAX_PAGE).default(100),
-      })
-      .strict(),
-    output: z.object({ jobs: z.array(JobSummary) }),
+    input: JobFilters.extend({
+      /** Newest first when not given. */
+      sort: JobSort.optional(),
+      after: ListPosition.optional(),
+      /** Keyset paging by id alone (newest first): jobs with an id below this one. */
+      beforeId: z.number().int().positive().optional(),
+      /** Only these jobs (those of them the filters match): how a screen refreshes rows it holds. */
+      ids: z.array(z.number().int().positive()).min(1).max(MAX_PAGE).optional(),
+      limit: z.number().int().min(1).max(MAX_PAGE).default(100),
+    }).strict(),
+    output: JobPage,
   },
   getJob: { input: JobId.strict(), output: JobDetail },
   enqueueJobs: {
@@ -35,6 +61,8 @@ export const contract = {
         jobs: z.array(JobSpec).min(1, 'no jobs to enqueue').max(MAX_JOBS_PER_CALL),
         defaults: JobDefaults.optional(),
         batchName: z.string().trim().min(1).max(200).optional(),
+        /** Most of this batch's jobs running at once, so one large batch cannot starve the rest. */
+        maxConcurrency: z.number().int().positive().max(10_000).optional(),
       })
       .strict(),
     output: z.object({
@@ -68,10 +96,92 @@ export const contract = {
     output: ProviderProfile.extend({ hasKey: z.boolean() }),
   },
   removeProvider: { input: z.object({ name: z.string().min(1).max(64) }).strict(), output: z.object({ removed: z.boolean() }) },
+  /** One (`id`), some (`ids`), every one (`all: true`), or those a filter matches (category, provider, batchId), with fresh attempts. */
   retryDead: {
-    input: z.union([JobId.strict(), z.object({ all: z.literal(true) }).strict()]),
+    input: DeadSelection,
     output: z.object({ retried: z.number().int() }),
   },
+  // Health
+  healthReport: { input: Empty, output: HealthReport },
+  // Breakers, paused providers and batch caps
+  listBreakers: { input: Empty, output: z.object({ breakers: z.array(BreakerInfo) }) },
+  /** Closes a breaker now (its jobs are claimed again at once). */
+  resetBreaker: { input: z.object({ name: z.string().min(1).max(600) }).strict(), output: z.object({ breaker: BreakerInfo }) },
+  /** Holds a breaker open until it is reset: for a provider the operator knows is down. */
+  openBreaker: { input: z.object({ name: z.string().min(1).max(600) }).strict(), output: z.object({ breaker: BreakerInfo }) },
+  listProviderPauses: { input: Empty, output: z.object({ pauses: z.array(ProviderPause) }) },
+  pauseProvider: {
+    input: z.object({ provider: z.string().min(1).max(100), reason: z.string().trim().min(1).max(500).optional() }).strict(),
+    output: z.object({ pauses: z.array(ProviderPause) }),
+  },
+  resumeProvider: { input: z.object({ provider: z.string().min(1).max(100) }).strict(), output: z.object({ resumed: z.boolean() }) },
+  setBatchLimit: {
+    input: z.object({ batchId: z.number().int().positive(), maxConcurrency: z.number().int().positive().max(10_000).nullable() }).strict(),
+    output: z.object({ updated: z.boolean() }),
+  },
+  // Dead letters, failure groups and regression cases
+  listDead: {
+    input: DeadFilter.extend({
+      /** Keyset paging: dead jobs with an id below this one, newest first. */
+      beforeId: z.number().int().positive().optional(),
+      limit: z.number().int().min(1).max(MAX_PAGE).default(100),
+    }).strict(),
+    output: z.object({ jobs: z.array(DeadJob) }),
+  },
+  deadStats: { input: Empty, output: DeadStats },
+  purgeDead: { input: DeadSelection, output: z.object({ removed: z.number().int() }) },
+  listFailureGroups: {
+    input: z
+      .object({
+        limit: z.number().int().min(1).max(MAX_PAGE).default(50),
+        /** Only groups seen often enough to be flagged. */
+        flagged: z.boolean().optional(),
+      })
+      .strict(),
+    output: z.object({ groups: z.array(FailureGroup) }),
+  },
+  /** Copies the specs of a flagged group's sample jobs into the regression set. */
+  pinFailureGroup: {
+    input: z.object({ fingerprint: Fingerprint }).strict(),
+    output: z.object({ group: FailureGroup, added: z.number().int() }),
+  },
+  listRegressions: { input: z.object({ fingerprint: Fingerprint.optional() }).strict(), output: z.object({ cases: z.array(RegressionCase) }) },
+  /** Enqueues the regression cases (of one group, or all) as one batch; each case's latest result is its job's state. */
+  runRegressions: { input: z.object({ fingerprint: Fingerprint.optional() }).strict(), output: RegressionRun },
+  // Traces
+  /** The spans of a job's attempts (one trace per attempt), for the job detail's waterfall. */
+  getTrace: { input: z.object({ jobId: z.number().int().positive() }).strict(), output: JobTrace },
+  // Costs and dashboard series
+  /** Every price in use: the operator's overrides first, then the list prices (resources/pricing.json) they leave. */
+  listPrices: { input: Empty, output: z.object({ prices: z.array(Price) }) },
+  /** Prices a model (or `*`: the provider's other models) of a provider kind or profile, in USD per million tokens. */
+  setPrice: { input: PriceSetting, output: Price },
+  removePrice: { input: PriceKey, output: z.object({ removed: z.boolean() }) },
+  /** Attempts, tokens and cost by provider, model, day, batch or tag; notes say what has no price and what a source leaves out. */
+  costReport: { input: CostReportInput, output: CostReport },
+  listBudgets: { input: Empty, output: z.object({ budgets: z.array(Budget) }) },
+  /** Sets the (UTC) day's budget or a batch's: crossing it raises a notice and, with action pause, pauses the queue or the batch. */
+  setBudget: { input: BudgetInput, output: Budget },
+  removeBudget: { input: BudgetTarget, output: z.object({ removed: z.boolean() }) },
+  /** Holds a batch's queued jobs (running ones finish) until it is resumed. */
+  pauseBatch: { input: BatchPauseInput, output: z.object({ pauses: z.array(BatchPause) }) },
+  resumeBatch: { input: z.object({ batchId: z.number().int().positive() }).strict(), output: z.object({ resumed: z.boolean() }) },
+  /** A dashboard series from the rollups: throughput, queue depth, latency percentiles, tokens or cost over time. */
+  series: { input: SeriesQuery, output: Series },
+  // Intake (drag-in)
+  /** Reads dropped files (base64, at most 64 MiB each, 20 a drop) and keeps their jobs for 10 minutes; with `intakeId`, adds to that drop. */
+  previewIntake: { input: PreviewIntakeInput, output: IntakePreview },
+  /** Enqueues a previewed drop's good files as one batch named from them, in one transaction; nothing from a refused file. */
+  commitIntake: { input: CommitIntakeInput, output: IntakeCommitted },
+  /** Forgets a previewed drop without enqueueing anything. */
+  cancelIntake: { input: z.object({ intakeId: IntakeId }).strict(), output: z.object({ cancelled: z.boolean() }) },
+  // Bulk job actions
+  /** Cancels queued and running jobs (a running one's attempt is stopped); the others are skipped with why. */
+  cancelJobs: { input: z.object({ ids: z.array(z.number().int().positive()).min(1).max(MAX_BULK) }).strict(), output: BulkResult },
+  /** Sends dead and cancelled jobs back to the queue with fresh attempts; the others are skipped with why. */
+  retryJobs: { input: z.object({ ids: z.array(z.number().int().positive()).min(1).max(MAX_BULK) }).strict(), output: BulkResult },
+  /** The values the jobs screen's filters offer: providers and models in use, recent batches, tags of recent jobs. */
+  jobFilterOptions: { input: Empty, output: JobFilterOptions },
 } as const
 
 export type Contract = typeof contract
@@ -79,6 +189,9 @@ export type OperationName = keyof Contract
 export type OperationInput<K extends OperationName> = z.input<Contract[K]['input']>
 export type OperationOutput<K extends OperationName> = z.output<Contract[K]['output']>
 export const OPERATION_NAMES = Object.keys(contract) as OperationName[]
+
+/** Handlers for some operations: what each domain's module provides and the engine merges into one map. */
+export type OperationHandlers<K extends OperationName> = { [P in K]: (input: z.output<Contract[P]['input']>) => Promise<OperationOutput<P>> }
 
 /** The bridge a renderer talks to: one named async function per operation. */
 export type Api = { [K in OperationName]: (input: OperationInput<K>) => Promise<OperationOutput<K>> }
@@ -105,6 +218,8 @@ export const events = {
       }),
     ),
   }),
+  /** Something an operator should know now: a breaker opened or closed, a provider was paused. */
+  notice: z.object({ level: z.enum(['info', 'warning', 'critical']), message: z.string(), at: z.number() }),
 } as const
 export type EngineEvents = { [K in keyof typeof events]: z.infer<(typeof events)[K]> }
 export type EventName = keyof EngineEvents

@@ -73,6 +73,8 @@ export const JobSummary = z.object({
   runAt: z.number(),
   finishedAt: z.number().nullable(),
   lastError: z.string().nullable(),
+  /** Why a queued, due job is not running (a breaker open, its provider paused...), when something holds it. */
+  held: z.string().nullable().optional(),
 })
 export type JobSummary = z.infer<typeof JobSummary>
 

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod'
 import { JobConfig } from './jobs'
+import { ProviderLimits } from './resilience'
 
 export const PROVIDER_KINDS = ['sim', 'local', 'openai', 'anthropic'] as const
 export type ProviderKind = (typeof PROVIDER_KINDS)[number]
@@ -32,6 +33,8 @@ export const ProviderProfile = z
     keyFile: z.string().min(1).max(4096).optional(),
     /** Defaults for the config of jobs that use the profile (temperature, maxTokens...). */
     config: JobConfig.optional(),
+    /** Requests and tokens per minute, and attempts at once, that the scheduler keeps to. */
+    limits: ProviderLimits.optional(),
   })
   .strict()
 export type ProviderProfile = z.infer<typeof ProviderProfile>

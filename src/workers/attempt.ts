@@ -9,6 +9,7 @@ import { classify } from './classify'
 import { armLimits, type AttemptLimits } from './limits'
 import { artifactName, promptHash, writeArtifact } from './artifacts'
 import { checkOutput, outputFormat } from './output'
+import { PhaseClock } from './phases'
 import { PROGRESS_INTERVAL_MS, type AttemptOutcome, type AttemptTask, type ChannelMessage } from './protocol'
 import { providerFor } from './providers'
 import { renderPrompt } from './render'
@@ -39,19 +40,23 @@ export default async function runAttempt(task: AttemptTask): Promise<AttemptOutc
   let firstTokenMs: number | null = null
   let lastReport = started
   let limits: AttemptLimits | undefined
+  const phases = PhaseClock.for(task.traceparent)
   try {
     limits = armLimits(task.config, controller)
     artifactName(task.id, task.config.outputName)
     const provider = providerFor(task.provider)
+    const call = phases?.begin('provider call')
     const result = await provider.generate(
       { prompt: renderPrompt(task.prompt, task.config.vars), attempt: task.attempt, model: task.model, config: task.config },
       {
         signal: controller.signal,
+        traceparent: call && phases?.traceparent(call),
         onProgress(outputTokens, fraction) {
           const now = performance.now()
           if (firstTokenMs === null) {
             firstTokenMs = now - started
             limits?.firstToken()
+            if (call) phases?.firstToken(call)
           }
           if (now - lastReport < PROGRESS_INTERVAL_MS && fraction !== 1) return
           lastReport = now
@@ -60,27 +65,50 @@ export default async function runAttempt(task: AttemptTask): Promise<AttemptOutc
         },
       },
     )
+    phases?.end()
+    // A job that names no output format has nothing to validate: no span for it.
+    if (task.config.output !== undefined) phases?.begin('validation')
     checkOutput(result.text, task.config.output)
+    phases?.end()
     const durationMs = performance.now() - started
+    let artifact: string | null = null
     // config.artifact false keeps the output in the queue only (load drills, the queue bench).
-    const artifact =
-      task.artifactsDir === null || task.config.artifact === false
-        ? null
-        : await writeArtifact(task.artifactsDir, task.batchId, artifactName(task.id, task.config.outputName), outputFormat(task.config.output), result.text, {
-            jobId: task.id,
-            attempt: task.attempt,
-            provider: task.provider,
-            model: task.model,
-            promptSha256: promptHash(task.prompt),
-            inputTokens: result.inputTokens,
-            outputTokens: result.outputTokens,
-            firstTokenMs,
-            durationMs,
-          })
-    return { ok: true, output: result.text, artifact, inputTokens: result.inputTokens, outputTokens: result.outputTokens, firstTokenMs, durationMs }
+    if (task.artifactsDir !== null && task.config.artifact !== false) {
+      phases?.begin('artifact write')
+      artifact = await writeArtifact(
+        task.artifactsDir,
+        task.batchId,
+        artifactName(task.id, task.config.outputName),
+        outputFormat(task.config.output),
+        result.text,
+        {
+          jobId: task.id,
+          attempt: task.attempt,
+          provider: task.provider,
+          model: task.model,
+          promptSha256: promptHash(task.prompt),
+          inputTokens: result.inputTokens,
+          outputTokens: result.outputTokens,
+          firstTokenMs,
+          durationMs,
+        },
+      )
+      phases?.end()
+    }
+    return {
+      ok: true,
+      output: result.text,
+      artifact,
+      inputTokens: result.inputTokens,
+      outputTokens: result.outputTokens,
+      firstTokenMs,
+      durationMs,
+      ...(phases && { spans: phases.spans }),
+    }
   } catch (error) {
     // The abort reason wins: our TIMEOUT or the operator's cancel, whatever the provider threw on the way out.
     const failure = classify(error, { aborted: controller.signal.aborted, reason: controller.signal.reason })
+    phases?.end(true)
     return {
       ok: false,
       category: failure.category,
@@ -88,6 +116,7 @@ export default async function runAttempt(task: AttemptTask): Promise<AttemptOutc
       retryable: failure.retryable,
       retryAfterMs: failure.retryAfterMs ?? null,
       durationMs: performance.now() - started,
+      ...(phases && { spans: phases.spans }),
     }
   } finally {
     limits?.clear()

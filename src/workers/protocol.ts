@@ -17,6 +17,23 @@ export interface AttemptTask {
   artifactsDir: string | null
   /** Name of the pool's BroadcastChannel. */
   channel: string
+  /** The attempt's span as a W3C traceparent, when traces are on: the worker times its phases under it. */
+  traceparent?: string | undefined
+}
+
+/**
+ * A phase of the attempt timed in the worker (times in ms since the epoch, fractional), a
+ * child of the attempt's span. The main thread records it; the worker never writes one.
+ */
+export interface PhaseSpan {
+  spanId: string
+  name: 'provider call' | 'validation' | 'artifact write'
+  startMs: number
+  endMs: number
+  /** When the first token arrived (provider call only). */
+  firstTokenMs?: number
+  /** The attempt failed in this phase. */
+  failed?: boolean
 }
 
 export type AttemptOutcome =
@@ -28,8 +45,9 @@ export type AttemptOutcome =
       outputTokens: number | null
       firstTokenMs: number | null
       durationMs: number
+      spans?: PhaseSpan[]
     }
-  | { ok: false; category: ErrorCategory; message: string; retryable: boolean; retryAfterMs: number | null; durationMs: number }
+  | { ok: false; category: ErrorCategory; message: string; retryable: boolean; retryAfterMs: number | null; durationMs: number; spans?: PhaseSpan[] }
 
 export type ChannelMessage =
   { type: 'progress'; id: number; threadId: number; fraction: number | null; outputTokens: number; elapsedMs: number } | { type: 'cancel'; id: number }

@@ -144,7 +144,7 @@ describe('openai through the engine', () => {
     engine = undefined
   })
 
-  it('runs a job in a pool worker against the endpoint and keeps its output; a 401 goes to dead at once', async () => {
+  it('runs a job in a pool worker against the endpoint and keeps its output; a 401 pauses the provider and gives the attempt back', async () => {
     // The worker thread copies process.env when the pool starts: the key must be set before.
     engine = await createEngine({ dataDir: tempDir(), threads: 1, pollMs: 50 })
     await engine.call('enqueueJobs', { jobs: [{ prompt: 'hi', provider: 'openai', model: 'gpt-test', config: { baseUrl: fake.url } }] })
@@ -160,13 +160,17 @@ describe('openai through the engine', () => {
     fake.fault = { status: 401 }
     await engine.call('enqueueJobs', { jobs: [{ prompt: 'hi', provider: 'openai', model: 'gpt-test', attempts: 3, config: { baseUrl: fake.url } }] })
     await waitFor(
-      () => engine!.call('queueStats', {}),
-      (s) => s.counts.dead === 1,
-      { what: 'the job to be dead' },
+      () => engine!.call('getJob', { id: 2 }),
+      (job) => job.attempts.length === 1 && job.state === 'queued',
+      { what: 'the refused attempt to be recorded and the job back in the queue' },
     )
-    const dead = await engine.call('getJob', { id: 2 })
-    expect(dead.attempts.map((a) => a.errorCategory)).toEqual(['AUTH'])
-    expect(dead.lastError).toContain('check OPENAI_API_KEY')
-    expect(dead.lastError).not.toContain(KEY.slice(8))
+    const held = await engine.call('getJob', { id: 2 })
+    // The key's fault, not the job's: the attempt is given back and the provider waits for the operator.
+    expect(held.attemptsMade).toBe(0)
+    expect(held.attempts.map((a) => a.errorCategory)).toEqual(['AUTH'])
+    expect(held.lastError).toContain('check OPENAI_API_KEY')
+    expect(held.lastError).not.toContain(KEY.slice(8))
+    expect(held.held).toMatch(/held: provider openai is paused \(its API key was refused/)
+    expect((await engine.call('listProviderPauses', {})).pauses.map((p) => p.provider)).toEqual(['openai'])
   })
 })

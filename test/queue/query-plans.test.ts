@@ -10,7 +10,9 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLAIM, EXPIRED_LEASES } from '../../src/main/queue/sqlite/claim'
 import { FINISHED_BEFORE } from '../../src/main/queue/sqlite/manage'
-import { DELAYED_COUNT, listQuery } from '../../src/main/queue/sqlite/read'
+import { listSource, pageQuery } from '../../src/main/queue/sqlite/list'
+import { DELAYED_COUNT } from '../../src/main/queue/sqlite/read'
+import type { ListOptions } from '../../src/main/queue/store'
 import { SqliteQueueStore } from '../../src/main/queue/sqlite'
 import { job, T0 } from '../support/queue'
 
@@ -34,6 +36,13 @@ beforeAll(() => {
     'o',
   )
 })
+
+/** The newest page the list runs for these filters, before `beforeId`. */
+function listQuery({ beforeId, ...options }: ListOptions, now: number): { text: string; args: Record<string, unknown> } {
+  const source = listSource(options, now)
+  const bounds = beforeId === undefined ? {} : { from: beforeId }
+  return { text: pageQuery(source, true, bounds), args: { ...source.args, ...bounds, limit: options.limit } }
+}
 
 function plan(text: string, params: unknown): string {
   const rows = store.db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(params) as { detail: string }[]

@@ -1,6 +1,7 @@
 /** The scheduler against a real store and pool, with a fault injected at the store. */
 import { join } from 'node:path'
 import { afterEach, expect, it } from 'vitest'
+import { DEFAULT_BREAKER } from '../../src/main/resilience/breakers'
 import { DEFAULT_BACKOFF } from '../../src/main/queue/backoff'
 import { WORKER_FILE } from '../../src/main/paths'
 import { AttemptPool } from '../../src/main/queue/pool'
@@ -43,8 +44,10 @@ it('keeps results whose commit failed and commits them on a later turn', async (
       retention: { completed: { maxCount: 1e6, maxAgeMs: 1e12 }, dead: { maxCount: 1e6, maxAgeMs: 1e12 }, cancelled: { maxCount: 1e6, maxAgeMs: 1e12 } },
       backoff: DEFAULT_BACKOFF,
       artifactsDir: null,
+      breaker: DEFAULT_BREAKER,
+      breakers: true,
     },
-    { onChanges() {}, onCountsMayChange() {}, onError: (error) => errors.push(String(error)) },
+    { onChanges() {}, onCountsMayChange() {}, onError: (error) => errors.push(String(error)), onNotice() {} },
   )
   cleanup = async () => {
     await scheduler.stop(1000)

@@ -60,7 +60,7 @@ describe('claim', () => {
     store = tempStore()
     const [id] = store.enqueue([job('later', { runAt: T0 + 60_000 })], 'b', T0).jobIds
     expect(store.stats(T0).counts).toMatchObject({ queued: 0, delayed: 1 })
-    expect(store.list({ state: 'delayed', limit: 10 }, T0).map((j) => j.id)).toEqual([id])
+    expect(store.list({ state: 'delayed', limit: 10 }, T0).jobs.map((j) => j.id)).toEqual([id])
     expect(claim(T0).jobs).toEqual([])
     expect(claim(T0 + 60_000).jobs.map((j) => j.id)).toEqual([id])
   })
@@ -266,14 +266,14 @@ describe('retention', () => {
     const recent = finish(2, T0 + 10_000)
     const removed = store.applyRetention({ completed: rule(100, 5_000), dead: rule(100, 5_000), cancelled: rule(100, 5_000) }, T0 + 12_000)
     expect(removed).toBe(3)
-    expect(store.list({ limit: 10 }, T0).map((j) => j.id)).toEqual([...recent].reverse())
+    expect(store.list({ limit: 10 }, T0).jobs.map((j) => j.id)).toEqual([...recent].reverse())
   })
 
   it('keeps only the newest jobs past the count limit', () => {
     store = tempStore()
     const ids = finish(5, T0)
     expect(store.applyRetention({ completed: rule(2, 1e12), dead: rule(2, 1e12), cancelled: rule(2, 1e12) }, T0)).toBe(3)
-    expect(store.list({ state: 'completed', limit: 10 }, T0).map((j) => j.id)).toEqual(ids.slice(3).reverse())
+    expect(store.list({ state: 'completed', limit: 10 }, T0).jobs.map((j) => j.id)).toEqual(ids.slice(3).reverse())
   })
 
   it('cleans a state on request', () => {

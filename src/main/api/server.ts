@@ -4,14 +4,19 @@
  * request needs the session token; a Host header that is not ours is refused, so a web
  * page cannot reach the API through DNS rebinding.
  */
-import { timingSafeEqual } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import sirv from 'sirv'
 import { contract, OperationError, type ErrorCode, type OperationFailure, type OperationName } from '../../shared/contract'
+import { MAX_INTAKE_BODY_BYTES } from '../../shared/intake'
 import type { Engine } from '../engine'
+import { exporterListening } from '../health/checks'
+import { healthAnswer, isHealthPath } from './health-endpoints'
+import { bearerMatches, hostOf, LOOPBACK_HOSTS } from './http-guards'
+
+export { isLoopback } from './http-guards'
 
 export interface ServerOptions {
   engine: Engine
@@ -30,8 +35,8 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]'])
-export const isLoopback = (host: string): boolean => LOOPBACK_HOSTS.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host)
+/** Operations whose body may be larger than maxBodyBytes: a dropped file, base64-encoded, up to MAX_INTAKE_BODY_BYTES. */
+const LARGE_BODY_OPERATIONS: ReadonlySet<string> = new Set(['previewIntake'] satisfies OperationName[])
 
 const STATUS: Record<ErrorCode, number> = { INVALID_INPUT: 400, UNAUTHORIZED: 401, NOT_FOUND: 404, CONFLICT: 409, INTERNAL: 500 }
 
@@ -61,11 +66,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const staticFiles = existsSync(join(options.rendererDir, 'index.html')) ? sirv(options.rendererDir, { etag: true, dev: false, single: false }) : null
   const streams = new Set<ServerResponse>()
 
-  const authorized = (request: IncomingMessage): boolean => {
-    const header = request.headers.authorization ?? ''
-    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '')
-    return given.length === tokenBytes.length && timingSafeEqual(given, tokenBytes)
-  }
+  const authorized = (request: IncomingMessage): boolean => bearerMatches(request, tokenBytes)
 
   const server = createServer((request, response) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value)
@@ -78,15 +79,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       throw new HttpError(403, 'UNAUTHORIZED', `host "${request.headers.host ?? ''}" is not allowed: use ${options.host}`)
     }
     const url = new URL(request.url ?? '/', 'http://localhost')
+    // Probes (Prometheus, a supervisor) carry no token; the Host check above still applies.
+    if (isHealthPath(url.pathname)) return serveHealth(request, response, url.pathname)
     if (!url.pathname.startsWith('/api/')) return serveStatic(request, response)
     if (!authorized(request)) throw new HttpError(401, 'UNAUTHORIZED', 'missing or wrong token: use the URL GenOps printed when it started')
     const name = url.pathname.slice('/api/'.length)
     if (name === 'events') return streamEvents(request, response)
     if (!Object.hasOwn(contract, name)) throw new HttpError(404, 'NOT_FOUND', `no operation named "${name}"`)
     if (request.method !== 'POST') throw new HttpError(405, 'INVALID_INPUT', `${name} takes POST with a JSON body`)
-    const input = await readJson(request, maxBodyBytes)
+    const input = await readJson(request, LARGE_BODY_OPERATIONS.has(name) ? Math.max(maxBodyBytes, MAX_INTAKE_BODY_BYTES) : maxBodyBytes)
     const output = await engine.call(name as OperationName, input)
     sendJson(response, 200, output)
+  }
+
+  async function serveHealth(request: IncomingMessage, response: ServerResponse, path: string): Promise<void> {
+    const { status, body } = await healthAnswer(engine.health, request.method, path)
+    sendJson(response, status, body)
   }
 
   function serveStatic(request: IncomingMessage, response: ServerResponse): void {
@@ -126,25 +134,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   })
   const port = (server.address() as AddressInfo).port
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host
+  // Named apart from the engine's metrics exporter, whose check this must not replace.
+  const listening = exporterListening(() => ({ listening: server.listening, address: `${shownHost}:${port}` }), { name: 'api' })
+  engine.health.register(listening)
   return {
     url: `http://${shownHost}:${port}/?token=${encodeURIComponent(token)}`,
     port,
     close: () =>
       new Promise<void>((resolve) => {
         for (const stream of streams) stream.end()
+        // Only ours: another server may have registered its own since.
+        if (engine.health.get(listening.name) === listening) engine.health.unregister(listening.name)
         server.close(() => resolve())
         server.closeAllConnections()
       }),
-  }
-}
-
-/** The host name of a Host header, lower case, without the port; null when absent or malformed. */
-function hostOf(header: string | undefined): string | null {
-  if (!header) return null
-  try {
-    return new URL(`http://${header}`).hostname.toLowerCase()
-  } catch {
-    return null
   }
 }
 

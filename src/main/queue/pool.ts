@@ -20,6 +20,7 @@ export class AttemptPool {
   private readonly piscina: Piscina
   private readonly channel: BroadcastChannel
   readonly channelName = `genops-attempts-${randomUUID()}`
+  private isDestroyed = false
 
   constructor(options: PoolOptions, onProgress: (message: ProgressMessage) => void) {
     this.piscina = new Piscina({
@@ -69,7 +70,13 @@ export class AttemptPool {
     return this.piscina.queueSize
   }
 
+  /** True once destroy() was called: the pool runs no attempt any more (the health check reads it). */
+  get destroyed(): boolean {
+    return this.isDestroyed
+  }
+
   async destroy(): Promise<void> {
+    this.isDestroyed = true
     this.channel.close()
     await this.piscina.destroy()
   }

@@ -14,11 +14,17 @@ import type { JobChange } from '../../shared/contract'
 import { isProviderKind, type ProviderProfile } from '../../shared/providers'
 import { AttemptError } from '../../shared/errors'
 import type { AttemptOutcome } from '../../workers/protocol'
+import { BreakerBoard, type BreakerChange, type BreakerOptions } from '../resilience/breakers'
+import { Gates, type HoldKind } from '../resilience/gates'
+import type { Start } from '../resilience/minute-window'
+import { OPERATOR } from './sqlite/resilience'
 import { retryDelayMs, type BackoffOptions } from './backoff'
 import type { AttemptPool, ProgressMessage } from './pool'
-import { resolveProvider } from './profiles'
+import { resolveProvider, type Resolved } from './profiles'
 import type { SecretBox } from '../secrets'
-import type { AttemptResult, ClaimedJob, QueueStore, RetentionPolicy } from './store'
+import type { AttemptTrace, TracedAttempt } from '../telemetry/attempt-trace'
+import { PriceBook } from '../costs/pricing'
+import type { AttemptCost, AttemptResult, ClaimedJob, QueueStore, RetentionPolicy } from './store'
 
 export interface SchedulerOptions {
   /** Most attempts in flight at once. */
@@ -39,6 +45,11 @@ export interface SchedulerOptions {
   artifactsDir: string | null
   /** Decrypts the keys kept with profiles (the desktop app); without it, such keys are not used. */
   secrets?: SecretBox | undefined
+  breaker: BreakerOptions
+  /** Off only to measure what breakers save (bench/chaos). */
+  breakers: boolean
+  /** Turns attempts' tokens into USD (costs/pricing.ts). Without it only the simulator and local models have a price (zero). */
+  pricing?: PriceBook | undefined
 }
 
 export interface SchedulerHooks {
@@ -47,15 +58,56 @@ export interface SchedulerHooks {
   /** Something changed that may move the counts (including another process's writes). */
   onCountsMayChange(): void
   onError(error: unknown, during: string): void
+  /** Something the operator should know: a breaker opened, a provider was paused. */
+  onNotice(notice: { level: 'info' | 'warning' | 'critical'; message: string }): void
+  /** A breaker changed state (already recorded). */
+  onBreakerChange?(change: BreakerChange): void
+  /** A due job was left queued by a gate. */
+  onHold?(provider: string, kind: HoldKind): void
+  /** An attempt ended here, or a breaker handed it back before it ran: what the metrics count. */
+  onAttemptEnded?(attempt: AttemptEnded): void
+  /** Begins an attempt's trace at dispatch (traces on): the worker times its phases under it. */
+  beginTrace?(job: ClaimedJob, ran: Resolved): AttemptTrace
+  /** An attempt ended (or was handed back), with its trace: its spans and its log line. */
+  onTrace?(attempt: TracedAttempt): void
+  /** After each settle commits, before the next claim: a budget crossed by it pauses before more is claimed. */
+  afterSettle?(): void | Promise<void>
+}
+
+/** One attempt as the metrics see it: no prompt, no output, no key. */
+export interface AttemptEnded {
+  id: number
+  /** The job's provider name: a profile or a provider kind. */
+  provider: string
+  /** What ran: the provider kind and model the job's provider name resolved to. */
+  kind: string
+  model: string | null
+  readyAt: number
+  startedAt: number
+  endedAt: number
+  /** Null when a breaker handed the job back before the attempt started. */
+  outcome: AttemptOutcome | null
+  /** The attempt was given back (an AUTH failure, or a breaker's last-moment refusal): not the job's failure. */
+  refunded: boolean
+  /** What it cost at the configured prices, in USD; null when its model has no price. */
+  costUsd: number | null
 }
 
 interface InFlight {
   job: ClaimedJob
+  /** This attempt's place in its provider's per-minute limits, corrected with the real usage. */
+  start: Start | null
+  /** The provider kind and model the job's provider name resolved to at dispatch. */
+  ran: { provider: string; model: string | null }
+  trace: AttemptTrace | null
   /** Known once the worker reports progress: needed to stop a thread that ignores a cancel. */
   threadId: number | null
   /** Set while a cancel is being delivered. */
   cancelTimer: NodeJS.Timeout | null
 }
+
+/** Without a price list: the simulator and local models cost nothing, the rest has no price. */
+const NO_PRICES = new PriceBook([])
 
 /** A cancel is repeated this often: the first may reach the thread before the task does. */
 const CANCEL_RESEND_MS = 100
@@ -93,17 +145,25 @@ export class Scheduler {
   private profiles = new Map<string, ProviderProfile>()
   /** Profiles' API keys, decrypted, held in memory only. */
   private keys = new Map<string, string>()
+  readonly gates: Gates
+  /** The newest operator's breaker command applied, so each is applied once. */
+  private lastCommandId = 0
 
   constructor(
     private readonly store: QueueStore,
     private readonly pool: AttemptPool,
     private readonly options: SchedulerOptions,
     private readonly hooks: SchedulerHooks,
-  ) {}
+  ) {
+    const board = new BreakerBoard(options.breaker, (change) => this.breakerChanged(change))
+    this.gates = new Gates(board, (provider, kind) => hooks.onHold?.(provider, kind))
+  }
 
   async start(): Promise<void> {
     await this.reloadProfiles()
     this.paused = await this.store.isPaused()
+    await this.reloadGates()
+    this.lastCommandId = await this.store.lastBreakerEventId()
     this.externalVersion = await this.store.externalVersion()
     await this.sweepStalled()
     const every = (ms: number, task: () => Promise<unknown>, during: string) => {
@@ -136,6 +196,40 @@ export class Scheduler {
       }
     }
     this.keys = keys
+    this.gates.setProfiles(this.profiles)
+  }
+
+  /** Paused providers and batch caps, as the database has them (the CLI may have changed them). */
+  async reloadGates(): Promise<void> {
+    this.gates.setPauses(new Map((await this.store.providerPauses()).map((pause) => [pause.provider, pause.reason])))
+    this.gates.setBatchCapsExist(await this.store.batchCapsExist())
+    this.gates.setPausedBatches(new Map((await this.store.pausedBatches()).map((pause) => [pause.batchId, pause.reason])))
+    this.kick()
+  }
+
+  /** Operators' breaker commands written by another process (`genops breakers reset`). */
+  private async applyOperatorCommands(): Promise<void> {
+    for (const command of await this.store.operatorCommands(this.lastCommandId)) {
+      this.lastCommandId = command.id
+      if (command.to === 'isolated') this.gates.breakers.isolate(command.breaker, 'logged-command')
+      else if (command.to === 'closed') this.gates.breakers.reset(command.breaker, command.reason ?? undefined, 'logged-command')
+    }
+  }
+
+  private breakerChanged({ origin, ...change }: BreakerChange): void {
+    // An operator's change is recorded as a command, so the other engines on this file apply it too.
+    if (origin !== 'logged-command') {
+      const owner = origin === 'operator' ? OPERATOR : this.owner
+      // This engine reads its own command back on the next poll: applying it again changes nothing.
+      Promise.resolve()
+        .then(() => this.store.recordBreakerEvent({ ...change, owner }))
+        .catch((error: unknown) => this.hooks.onError(error, `recording breaker ${change.breaker} going ${change.to}`))
+    }
+    this.hooks.onBreakerChange?.({ origin, ...change })
+    if (change.to === 'open' && change.from === 'closed')
+      this.hooks.onNotice({ level: 'warning', message: `breaker ${change.breaker} opened: ${change.reason ?? ''}; its jobs are held` })
+    if (change.to === 'closed') this.hooks.onNotice({ level: 'info', message: `breaker ${change.breaker} closed${change.reason ? ` (${change.reason})` : ''}` })
+    this.kick()
   }
 
   isPaused(): boolean {
@@ -188,16 +282,28 @@ export class Scheduler {
     }
     if (changes.length > 0) this.hooks.onChanges(changes)
     this.hooks.onCountsMayChange()
+    await this.hooks.afterSettle?.()
+  }
+
+  /** What the attempt ran on and cost: prices apply to the provider kind and model the job's provider resolved to. */
+  private costOf({ job, ran }: InFlight, result: AttemptResult): AttemptCost {
+    const attempt = { provider: job.provider, kind: ran.provider, model: ran.model }
+    const pricing = this.options.pricing ?? NO_PRICES
+    const usd = result.outcome === 'ok' ? pricing.costOf(attempt, result.inputTokens, result.outputTokens) : pricing.costOf(attempt, null, null)
+    return { providerKind: ran.provider, model: ran.model, usd }
   }
 
   private async claimAndDispatch(): Promise<void> {
     const free = this.options.concurrency - this.inFlight.size
     if (free <= 0) return
+    const now = Date.now()
     const { jobs, changes } = await this.store.claim({
       owner: this.owner,
       limit: Math.min(free, this.options.claimBatch),
-      now: Date.now(),
+      now,
       leaseMs: this.options.leaseMs,
+      // Lane by lane only while something holds work back: otherwise one statement claims in priority order.
+      gate: this.gates.holdingAny(now) ? (facts) => this.gates.forClaim(facts, now) : undefined,
     })
     if (changes.length > 0) {
       this.hooks.onChanges(changes)
@@ -211,20 +317,86 @@ export class Scheduler {
   }
 
   private dispatch(job: ClaimedJob): void {
-    const entry: InFlight = { job, threadId: null, cancelTimer: null }
+    const resolved = resolveProvider(job, this.profiles, this.keys)
+    const maxTokens = typeof resolved.config.maxTokens === 'number' ? resolved.config.maxTokens : null
+    const start = this.gates.started({ provider: job.provider, promptChars: job.prompt.length, maxTokens }, job.startedAt)
+    const trace = this.hooks.beginTrace?.(job, resolved) ?? null
+    const entry: InFlight = { job, start, ran: { provider: resolved.provider, model: resolved.model }, trace, threadId: null, cancelTimer: null }
     this.inFlight.set(job.id, entry)
-    const task = { id: job.id, attempt: job.attempt, prompt: job.prompt, batchId: job.batchId, artifactsDir: this.options.artifactsDir }
-    this.pool.run({ ...task, ...resolveProvider(job, this.profiles, this.keys) }).then(
-      (outcome) => this.finish(entry, outcome),
+    const task = {
+      id: job.id,
+      attempt: job.attempt,
+      prompt: job.prompt,
+      batchId: job.batchId,
+      artifactsDir: this.options.artifactsDir,
+      ...resolved,
+      traceparent: trace?.traceparent,
+    }
+    const attempt = () => this.pool.run(task).catch(workerFailure)
+    const run = this.options.breakers ? this.gates.breakers.run(this.gates.breakerFor(job), attempt) : attempt()
+    run.then(
+      (outcome) => (outcome === 'held' ? this.release(entry) : this.finish(entry, outcome)),
       (error: unknown) => this.finish(entry, workerFailure(error)),
     )
   }
 
-  private finish(entry: InFlight, outcome: AttemptOutcome): void {
+  /** A job its breaker refused at the last moment goes back to the queue with its attempt given back. */
+  private release(entry: InFlight): void {
+    const at = Date.now()
+    this.settled(entry, null, {
+      id: entry.job.id,
+      outcome: 'error',
+      endedAt: at,
+      category: 'PROVIDER',
+      message: `not started: breaker ${this.gates.breakerFor(entry.job)} is open`,
+      retryable: true,
+      retryAt: at,
+      refund: true,
+    })
+  }
+
+  /** `outcome` is null when the attempt never ran (a breaker handed the job back). */
+  private settled(entry: InFlight, outcome: AttemptOutcome | null, result: AttemptResult): void {
     if (entry.cancelTimer) clearInterval(entry.cancelTimer)
     this.inFlight.delete(entry.job.id)
+    if (entry.trace) result.traceId = entry.trace.traceId
+    result.cost = this.costOf(entry, result)
+    this.attemptEnded(entry, outcome, result)
+    this.results.push(result)
+    this.kick()
+  }
+
+  /** An AUTH failure is the key's fault, not the job's: the provider is paused and the job waits with its attempt given back. */
+  private pauseForAuth(provider: string, message: string, at: number): void {
+    const reason = `its API key was refused (${message})`
+    if (this.gates.isPaused(provider)) return
+    this.gates.pause(provider, reason)
+    void Promise.resolve(this.store.pauseProvider(provider, reason, at)).catch((error: unknown) => this.hooks.onError(error, `pausing provider ${provider}`))
+    this.hooks.onNotice({
+      level: 'critical',
+      message: `provider ${provider} paused: ${reason}. Fix the key, then resume it (genops providers resume ${provider}).`,
+    })
+  }
+
+  private finish(entry: InFlight, outcome: AttemptOutcome): void {
     const endedAt = Date.now()
-    this.results.push(
+    this.gates.finished(entry.job.provider, entry.start, outcome, endedAt)
+    if (!outcome.ok && outcome.category === 'AUTH') {
+      this.pauseForAuth(entry.job.provider, outcome.message, endedAt)
+      return this.settled(entry, outcome, {
+        id: entry.job.id,
+        outcome: 'error',
+        endedAt,
+        category: outcome.category,
+        message: outcome.message,
+        retryable: true,
+        retryAt: endedAt,
+        refund: true,
+      })
+    }
+    this.settled(
+      entry,
+      outcome,
       outcome.ok
         ? {
             id: entry.job.id,
@@ -246,7 +418,29 @@ export class Scheduler {
             retryAt: endedAt + Math.max(outcome.retryAfterMs ?? 0, retryDelayMs(entry.job.attempt, this.options.backoff)),
           },
     )
-    this.kick()
+  }
+
+  private attemptEnded(entry: InFlight, outcome: AttemptOutcome | null, result: AttemptResult): void {
+    const { job, ran } = entry
+    const { endedAt } = result
+    try {
+      this.hooks.onAttemptEnded?.({
+        id: job.id,
+        provider: job.provider,
+        kind: ran.provider,
+        model: ran.model,
+        readyAt: job.readyAt,
+        startedAt: job.startedAt,
+        endedAt,
+        outcome,
+        refunded: result.outcome === 'error' && result.refund === true,
+        costUsd: result.cost?.usd ?? null,
+      })
+      this.hooks.onTrace?.({ job, trace: entry.trace, outcome, endedAt })
+    } catch (error) {
+      // A failure to count an attempt must not keep its result from being committed.
+      this.hooks.onError(error, `recording the attempt of job ${job.id}`)
+    }
   }
 
   /** Records which thread runs a job, so a cancel that is ignored can stop that thread. */
@@ -279,6 +473,8 @@ export class Scheduler {
       this.externalVersion = version
       this.paused = await this.store.isPaused()
       await this.reloadProfiles()
+      await this.reloadGates()
+      await this.applyOperatorCommands()
       this.hooks.onCountsMayChange()
       for (const id of await this.store.lostLeases(this.owner, [...this.inFlight.keys()])) this.abort(id)
     }

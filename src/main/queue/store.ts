@@ -4,8 +4,14 @@
  * the same interface, which is why every method may answer with a promise.
  */
 import type { JobChange } from '../../shared/contract'
+import type { DeadFilter, DeadJob, DeadStats, FailureGroup, RegressionCase } from '../../shared/failures'
 import type { JobDetail, JobState, JobSummary, QueueStats, StoredState } from '../../shared/jobs'
+import type { JobFilterOptions, JobPage, JobSort, ListPosition } from '../../shared/job-list'
+import type { BatchPause } from '../../shared/costs'
 import type { ProviderProfile } from '../../shared/providers'
+import type { BreakerTransition, ProviderPause } from '../../shared/resilience'
+import type { StoredSpan, TraceSpan } from '../../shared/traces'
+import type { CostStore } from '../costs/store'
 
 /** A job ready to be written: defaults applied, validated at the boundary. */
 export interface NewJob {
@@ -53,6 +59,9 @@ export type AttemptResult =
       artifact?: string | null
       inputTokens: number | null
       outputTokens: number | null
+      /** The trace the attempt ran under, when traces are on. */
+      traceId?: string | null
+      cost?: AttemptCost | undefined
     }
   | {
       id: number
@@ -63,13 +72,79 @@ export type AttemptResult =
       retryable: boolean
       /** Earliest next try, when the provider said (Retry-After) or backoff chose. */
       retryAt: number
+      /**
+       * The attempt is given back: not the job's fault (its provider refused the key, or a
+       * breaker stopped it before it ran). The job returns to the queue with its attempts
+       * as they were; the attempt is still recorded.
+       */
+      refund?: boolean
+      traceId?: string | null
+      cost?: AttemptCost | undefined
     }
+
+/** What an attempt ran on and cost, as the scheduler priced it: kept with the attempt, in the rollups and in its batch's total. */
+export interface AttemptCost {
+  /** The provider kind the job's provider name (a profile, perhaps) resolved to. */
+  providerKind: string
+  /** The model it ran: the job's, else its profile's. */
+  model: string | null
+  /** USD; null when tokens were used of a model with no price. */
+  usd: number | null
+}
+
+/** A job that an attempt's result finished, for the metrics: by provider, model and how long it took. */
+export interface FinishedJob {
+  id: number
+  provider: string
+  model: string | null
+  outcome: 'completed' | 'dead'
+  createdAt: number
+  finishedAt: number
+}
 
 export interface ClaimOptions {
   owner: string
   limit: number
   now: number
   leaseMs: number
+  /**
+   * When something holds work back (a breaker, a limit, a paused provider, a batch cap):
+   * the store then claims lane by lane, asking the gate, with facts from the database.
+   */
+  gate?: ((facts: ClaimFacts) => LaneGate) | undefined
+}
+
+/** The jobs of one provider (or profile), model and batch: what the gates hold or let through. */
+export interface Lane {
+  provider: string
+  model: string | null
+  batchId: number | null
+}
+
+/** A queued job as a gated claim weighs it. */
+export interface Candidate extends Lane {
+  id: number
+  priority: number
+  runAt: number
+  promptChars: number
+  maxTokens: number | null
+}
+
+/** What the store knows at claim time, from the database, so other processes' attempts count too. */
+export interface ClaimFacts {
+  activeByProvider: ReadonlyMap<string, number>
+  activeByBatch: ReadonlyMap<number, number>
+  batchCaps: ReadonlyMap<number, number>
+  /** Paused batches among the lanes' (over budget, or by the operator), with why. */
+  pausedBatches: ReadonlyMap<number, string>
+}
+
+/** One claim's view of the gates: budgets are taken as candidates are admitted. */
+export interface LaneGate {
+  /** At most this many of the lane's jobs can be admitted (Infinity when nothing limits it). */
+  allowance(lane: Lane): number
+  /** Admits one job, taking from every budget it shares; false leaves it queued. */
+  admit(candidate: Candidate): boolean
 }
 
 export interface RecoverOptions {
@@ -83,7 +158,18 @@ export interface RecoverOptions {
 export interface ListOptions {
   state?: JobState | undefined
   batchId?: number | undefined
+  provider?: string | undefined
+  model?: string | undefined
+  tag?: string | undefined
+  /** Text in the prompt. */
+  search?: string | undefined
+  sort?: JobSort | undefined
+  /** Keyset paging: the jobs after this position in the sort's order. */
+  after?: ListPosition | undefined
+  /** Keyset paging by id alone (newest first). */
   beforeId?: number | undefined
+  /** Only these jobs, those the filters match. */
+  ids?: number[] | undefined
   limit: number
 }
 
@@ -95,13 +181,32 @@ export interface RetentionRule {
 }
 export type RetentionPolicy = Record<'completed' | 'dead' | 'cancelled', RetentionRule>
 
+export interface DeadListOptions extends DeadFilter {
+  beforeId?: number | undefined
+  limit: number
+}
+
+/** Which dead jobs a bulk retry or purge takes: some by id, or those a filter matches (an empty filter: every dead job). */
+export type DeadSelection = { ids: number[] } | { where: DeadFilter }
+
+/** A breaker transition as kept: written by an engine (its lease owner) or by an operator's command. */
+export interface BreakerEvent extends BreakerTransition {
+  id: number
+  breaker: string
+  owner: string
+}
+
 export type Awaitable<T> = T | Promise<T>
 
 export interface QueueStore {
-  enqueue(jobs: NewJob[], batchName: string, now: number): Awaitable<EnqueueResult>
+  /** `maxConcurrency` caps how many of the batch's jobs run at once. */
+  enqueue(jobs: NewJob[], batchName: string, now: number, maxConcurrency?: number | null): Awaitable<EnqueueResult>
   claim(options: ClaimOptions): Awaitable<{ jobs: ClaimedJob[]; changes: JobChange[] }>
-  /** Records how attempts ended; results for jobs whose lease this owner lost are ignored. */
-  settle(results: AttemptResult[], owner: string): Awaitable<JobChange[]>
+  /**
+   * Records how attempts ended; results for jobs whose lease this owner lost are ignored.
+   * The jobs this finished (completed or dead) are appended to `finished` when one is given.
+   */
+  settle(results: AttemptResult[], owner: string, finished?: FinishedJob[]): Awaitable<JobChange[]>
   extendLeases(owner: string, until: number): Awaitable<number>
   /** Active jobs whose leases are held by others, for spotting crashed owners. */
   leaseOwners(): Awaitable<string[]>
@@ -110,12 +215,26 @@ export interface QueueStore {
   lostLeases(owner: string, ids: number[]): Awaitable<number[]>
 
   stats(now: number): Awaitable<QueueStats>
-  list(options: ListOptions, now: number): Awaitable<JobSummary[]>
+  /** A page of the jobs screen's list; `total` only when it is cheap to know. */
+  list(options: ListOptions, now: number): Awaitable<JobPage>
+  /** What the jobs screen's filters offer: providers and models in use, recent batches and tags. */
+  filterOptions(): Awaitable<JobFilterOptions>
   get(id: number, now: number): Awaitable<JobDetail | null>
 
   cancel(id: number, now: number): Awaitable<{ job: JobSummary; change: JobChange | null; wasActive: boolean }>
   retry(id: number, now: number, from: readonly StoredState[]): Awaitable<{ job: JobSummary; change: JobChange }>
   retryAllDead(now: number): Awaitable<number>
+  listDead(options: DeadListOptions, now: number): Awaitable<DeadJob[]>
+  deadStats(): Awaitable<DeadStats>
+  /** Sends dead jobs back with fresh attempts; returns how many went. */
+  retryDead(selection: DeadSelection, now: number): Awaitable<number>
+  /** Deletes dead jobs; returns how many. */
+  purgeDead(selection: DeadSelection): Awaitable<number>
+  listFailureGroups(options: { limit: number; flagged?: boolean | undefined }): Awaitable<FailureGroup[]>
+  /** Copies a flagged group's sample jobs' specs into the regression set; `added` counts the new cases. */
+  pinFailureGroup(fingerprint: string, now: number): Awaitable<{ group: FailureGroup; added: number }>
+  listRegressions(now: number, fingerprint?: string): Awaitable<RegressionCase[]>
+  noteRegressionRun(runs: { caseId: number; jobId: number }[], now: number): Awaitable<void>
   remove(id: number): Awaitable<boolean>
   clean(state: 'completed' | 'dead' | 'cancelled', olderThan: number): Awaitable<number>
   applyRetention(policy: RetentionPolicy, now: number): Awaitable<number>
@@ -124,8 +243,31 @@ export interface QueueStore {
   removeProfile(name: string): Awaitable<boolean>
   setProfileSecret(name: string, secret: Buffer | null): Awaitable<boolean>
   profileSecrets(): Awaitable<Map<string, Buffer>>
+  providerPauses(): Awaitable<ProviderPause[]>
+  pauseProvider(provider: string, reason: string, now: number): Awaitable<void>
+  resumeProvider(provider: string): Awaitable<boolean>
+  recordBreakerEvent(event: Omit<BreakerEvent, 'id'>): Awaitable<number>
+  /** Operators' breaker commands after this event id, oldest first. */
+  operatorCommands(afterId: number): Awaitable<BreakerEvent[]>
+  lastBreakerEventId(): Awaitable<number>
+  breakerHistory(perBreaker: number): Awaitable<Map<string, BreakerEvent[]>>
+  setBatchLimit(batchId: number, maxConcurrency: number | null): Awaitable<boolean>
+  batchCapsExist(): Awaitable<boolean>
+  pausedBatches(): Awaitable<BatchPause[]>
+  /** False when there is no such batch. */
+  pauseBatch(batchId: number, reason: string, now: number): Awaitable<boolean>
+  /** True when the batch was paused. */
+  resumeBatch(batchId: number): Awaitable<boolean>
+  /** Prices, budgets, cost reports and the dashboard's series, over the rollups this store's settle keeps. */
+  readonly costs: CostStore
   setPaused(paused: boolean): Awaitable<void>
   isPaused(): Awaitable<boolean>
+  /** Spans of ended attempts, written in one transaction. */
+  saveSpans(spans: readonly StoredSpan[]): Awaitable<void>
+  /** The spans of a job's attempts, by attempt and start; null when there is no such job. */
+  jobSpans(jobId: number): Awaitable<TraceSpan[] | null>
+  /** Deletes up to `limit` of the oldest spans that ended before `before`; returns how many. */
+  pruneSpans(before: number, limit: number): Awaitable<number>
   /** A number that changes whenever another connection commits: cheap change detection. */
   externalVersion(): Awaitable<number>
   close(): Awaitable<void>

@@ -42,7 +42,7 @@ function inputTokensOf(usage: { input_tokens?: number | null; cache_creation_inp
 
 export const anthropic: Provider = {
   label: 'Anthropic',
-  async generate({ prompt, model, config }: GenerationRequest, { signal, onProgress }: GenerationHooks): Promise<Generation> {
+  async generate({ prompt, model, config }: GenerationRequest, { signal, onProgress, traceparent }: GenerationHooks): Promise<Generation> {
     const body = anthropicRequest(prompt, model, config)
     const url = baseUrl(NAME, config, ANTHROPIC_DEFAULT_BASE_URL)
     const key = apiKey(NAME, 'ANTHROPIC_API_KEY', url, config)
@@ -58,7 +58,7 @@ export const anthropic: Provider = {
     let inputTokens: number | null = null
     let outputTokens: number | null = null
     try {
-      const stream = await client.messages.create(body, { signal })
+      const stream = await client.messages.create(body, { signal, headers: traceparent ? { traceparent } : undefined })
       for await (const event of stream) {
         switch (event.type) {
           case 'message_start':

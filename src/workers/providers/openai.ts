@@ -54,7 +54,7 @@ function reasoningOf(delta: unknown): string | undefined {
 
 export const openai: Provider = {
   label: 'OpenAI-compatible',
-  async generate({ prompt, model, config }: GenerationRequest, { signal, onProgress }: GenerationHooks): Promise<Generation> {
+  async generate({ prompt, model, config }: GenerationRequest, { signal, onProgress, traceparent }: GenerationHooks): Promise<Generation> {
     const body = openaiRequest(prompt, model, config)
     const url = baseUrl(NAME, config, OPENAI_DEFAULT_BASE_URL)
     const key = apiKey(NAME, 'OPENAI_API_KEY', url, config)
@@ -69,7 +69,7 @@ export const openai: Provider = {
     let finished = false
     let usage: { prompt_tokens: number; completion_tokens: number } | undefined
     try {
-      const stream = await client.chat.completions.create(body, { signal })
+      const stream = await client.chat.completions.create(body, { signal, headers: traceparent ? { traceparent } : undefined })
       for await (const chunk of stream) {
         if (chunk.usage) usage = chunk.usage
         // The usage chunk has no choices; some servers omit the field there altogether.

@@ -17,6 +17,8 @@ export interface GenerationHooks {
   signal: AbortSignal
   /** Called as output arrives; `fraction` when the provider knows how far along it is. */
   onProgress(outputTokens: number, fraction: number | null): void
+  /** The provider call's span as a W3C traceparent, when traces are on: HTTP providers send it as a header. */
+  traceparent?: string | undefined
 }
 
 export interface Provider {

@@ -49,6 +49,8 @@ const SimConfig = z.object({
     })
     .strict()
     .default({ rateLimit: 0, unavailable: 0, timeout: 0, reset: 0, auth: 0, invalidOutput: 0 }),
+  /** Faults are drawn only before this time (ms since the epoch): an outage that ends, for chaos drills. Default: always. */
+  faultsUntil: z.number().int().min(0).optional(),
   /** The Retry-After a simulated 429 carries. Default 1 s. */
   retryAfterMs: z.number().min(0).max(3_600_000).default(1000),
   /** Scripted failures: the first N attempts fail with failCategory (default SERVICE_UNAVAILABLE). */
@@ -120,7 +122,8 @@ export const sim: Provider = {
   async generate({ prompt, attempt, config: raw }: GenerationRequest, { signal, onProgress }: GenerationHooks): Promise<Generation> {
     const config = parseConfig(raw)
     const random = generator(hash(`${config.seed}:${prompt}:${attempt}`))
-    const fault = drawFault(config.faults, random)
+    const faulty = config.faultsUntil === undefined || Date.now() < config.faultsUntil
+    const fault = faulty ? drawFault(config.faults, random) : null
     const latencyMs = drawLatency(config.latencyMs, config.latencySpread, random)
     const outputTokens = config.outputTokens ?? 8 + (hash(prompt) % 56)
     const words = simulatedText(prompt, config.seed, outputTokens)

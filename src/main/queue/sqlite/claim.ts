@@ -7,6 +7,8 @@ import type { Database } from 'better-sqlite3'
 import type { JobChange } from '../../../shared/contract'
 import { sql } from '../../db/connection'
 import type { ClaimOptions, ClaimedJob, RecoverOptions } from '../store'
+import { recordFailure } from './failures'
+import { pickJobs } from './lanes'
 import { adjustCounts, isRecord, addCount, recordEvent, type CountDeltas } from './rows'
 
 interface ClaimRow {
@@ -28,11 +30,24 @@ export const CLAIM = `UPDATE jobs SET state = 'active', lease_owner = @owner, le
                ORDER BY priority, run_at, id LIMIT @limit)
   RETURNING id, batch_id, provider, model, prompt, config, attempts_made, run_at`
 
-export function claimJobs(db: Database, { owner, limit, now, leaseMs }: ClaimOptions): { jobs: ClaimedJob[]; changes: JobChange[] } {
+/** The gated claim's form: the ids were picked lane by lane (lanes.ts). */
+const CLAIM_PICKED = `UPDATE jobs SET state = 'active', lease_owner = @owner, lease_expires_at = @until,
+    started_at = @now, updated_at = @now, attempts_made = attempts_made + 1
+  WHERE id IN (SELECT value FROM json_each(@ids)) AND state = 'queued'
+  RETURNING id, batch_id, provider, model, prompt, config, attempts_made, run_at`
+
+export function claimJobs(db: Database, { owner, limit, now, leaseMs, gate }: ClaimOptions): { jobs: ClaimedJob[]; changes: JobChange[] } {
   if (limit <= 0) return { jobs: [], changes: [] }
   return db
     .transaction(() => {
-      const rows = sql(db, CLAIM).all({ owner, until: now + leaseMs, now, limit }) as ClaimRow[]
+      const lease = { owner, until: now + leaseMs, now }
+      let rows: ClaimRow[]
+      if (gate) {
+        const picked = pickJobs(db, gate, limit, now)
+        const order = new Map(picked.map((id, i) => [id, i]))
+        // Dispatched in the order picked: priority first, across lanes.
+        rows = (sql(db, CLAIM_PICKED).all({ ...lease, ids: JSON.stringify(picked) }) as ClaimRow[]).sort((a, b) => order.get(a.id)! - order.get(b.id)!)
+      } else rows = sql(db, CLAIM).all({ ...lease, limit }) as ClaimRow[]
       if (rows.length === 0) return { jobs: [], changes: [] }
       const jobs: ClaimedJob[] = []
       const changes: JobChange[] = []
@@ -154,6 +169,7 @@ export function recoverStalled(db: Database, { now, maxStalled, deadOwners = [] 
           `INSERT INTO job_attempts (job_id, number, started_at, ended_at, outcome, error_category, error)
         VALUES (?, ?, ?, ?, 'stalled', 'TIMEOUT', ?)`,
         ).run(row.id, row.attempts_made, row.started_at ?? now, now, reason)
+        recordFailure(db, row.id, 'TIMEOUT', reason, now)
         recordEvent(db, row.id, now, 'active', dead ? 'dead' : 'queued', detail)
         addCount(deltas, 'active', -1)
         addCount(deltas, dead ? 'dead' : 'queued', 1)

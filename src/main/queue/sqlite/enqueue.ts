@@ -32,10 +32,13 @@ function bind(params: unknown[], offset: number, job: NewJob, now: number, batch
   params[offset + 11] = job.maxAttempts
 }
 
-export function enqueueJobs(db: Database, jobs: NewJob[], batchName: string, now: number): EnqueueResult {
+/** `maxConcurrency` caps how many of the batch's jobs run at once (null: no cap). */
+export function enqueueJobs(db: Database, jobs: NewJob[], batchName: string, now: number, maxConcurrency: number | null = null): EnqueueResult {
   return db
     .transaction((): EnqueueResult => {
-      const batchId = Number(sql(db, 'INSERT INTO batches (name, created_at) VALUES (?, ?)').run(batchName, now).lastInsertRowid)
+      const batchId = Number(
+        sql(db, 'INSERT INTO batches (name, created_at, max_concurrency) VALUES (?, ?, ?)').run(batchName, now, maxConcurrency).lastInsertRowid,
+      )
       const insertOne = sql(db, INSERT_ONE)
       const insertMany = sql(db, INSERT_MANY)
       const one = new Array<unknown>(PARAMS_PER_ROW)

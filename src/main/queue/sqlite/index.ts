@@ -6,30 +6,64 @@
 import type { Database } from 'better-sqlite3'
 import type { StoredState } from '../../../shared/jobs'
 import type { ProviderProfile } from '../../../shared/providers'
+import type { StoredSpan } from '../../../shared/traces'
+import { SqliteCostStore } from '../../costs/sqlite'
 import { openDatabase, type OpenOptions } from '../../db/connection'
-import type { AttemptResult, ClaimOptions, ListOptions, NewJob, QueueStore, RecoverOptions, RetentionPolicy } from '../store'
+import type {
+  AttemptResult,
+  BreakerEvent,
+  ClaimOptions,
+  DeadListOptions,
+  DeadSelection,
+  FinishedJob,
+  ListOptions,
+  NewJob,
+  QueueStore,
+  RecoverOptions,
+  RetentionPolicy,
+} from '../store'
+import { pauseBatch, pausedBatches, resumeBatch } from './batch-pauses'
 import { claimJobs, extendLeases, leaseOwners, lostLeases, recoverStalled } from './claim'
+import { deadStats, listDead, purgeDead, retryDead } from './dead'
 import { enqueueJobs } from './enqueue'
+import { listFailureGroups, listRegressions, noteRegressionRun, pinFailureGroup } from './failures'
 import { applyRetention, cancelJob, cleanJobs, removeJob, retryAllDead, retryJob } from './manage'
 import { listProfiles, profileSecrets, removeProfile, saveProfile, setProfileSecret } from './profiles'
-import { getJob, isPaused, listJobs, queueStats, setPaused } from './read'
+import { jobFilterOptions, listJobs } from './list'
+import { getJob, isPaused, queueStats, setPaused } from './read'
+import {
+  batchCapsExist,
+  breakerHistory,
+  lastBreakerEventId,
+  operatorCommands,
+  pauseProvider,
+  providerPauses,
+  recordBreakerEvent,
+  resumeProvider,
+  setBatchLimit,
+} from './resilience'
 import { settleAttempts } from './settle'
+import { jobSpans, pruneSpans, saveSpans } from './spans'
 
 export class SqliteQueueStore implements QueueStore {
-  constructor(readonly db: Database) {}
+  readonly costs: SqliteCostStore
+
+  constructor(readonly db: Database) {
+    this.costs = new SqliteCostStore(db)
+  }
 
   static open(file: string, options: OpenOptions = {}): SqliteQueueStore {
     return new SqliteQueueStore(openDatabase(file, options))
   }
 
-  enqueue(jobs: NewJob[], batchName: string, now: number) {
-    return enqueueJobs(this.db, jobs, batchName, now)
+  enqueue(jobs: NewJob[], batchName: string, now: number, maxConcurrency: number | null = null) {
+    return enqueueJobs(this.db, jobs, batchName, now, maxConcurrency)
   }
   claim(options: ClaimOptions) {
     return claimJobs(this.db, options)
   }
-  settle(results: AttemptResult[], owner: string) {
-    return settleAttempts(this.db, results, owner)
+  settle(results: AttemptResult[], owner: string, finished?: FinishedJob[]) {
+    return settleAttempts(this.db, results, owner, finished)
   }
   extendLeases(owner: string, until: number) {
     return extendLeases(this.db, owner, until)
@@ -49,6 +83,9 @@ export class SqliteQueueStore implements QueueStore {
   list(options: ListOptions, now: number) {
     return listJobs(this.db, options, now)
   }
+  filterOptions() {
+    return jobFilterOptions(this.db)
+  }
   get(id: number, now: number) {
     return getJob(this.db, id, now)
   }
@@ -60,6 +97,30 @@ export class SqliteQueueStore implements QueueStore {
   }
   retryAllDead(now: number) {
     return retryAllDead(this.db, now)
+  }
+  listDead(options: DeadListOptions, now: number) {
+    return listDead(this.db, options, now)
+  }
+  deadStats() {
+    return deadStats(this.db)
+  }
+  retryDead(selection: DeadSelection, now: number) {
+    return retryDead(this.db, selection, now)
+  }
+  purgeDead(selection: DeadSelection) {
+    return purgeDead(this.db, selection)
+  }
+  listFailureGroups(options: { limit: number; flagged?: boolean | undefined }) {
+    return listFailureGroups(this.db, options)
+  }
+  pinFailureGroup(fingerprint: string, now: number) {
+    return pinFailureGroup(this.db, fingerprint, now)
+  }
+  listRegressions(now: number, fingerprint?: string) {
+    return listRegressions(this.db, now, fingerprint)
+  }
+  noteRegressionRun(runs: { caseId: number; jobId: number }[], now: number) {
+    noteRegressionRun(this.db, runs, now)
   }
   remove(id: number) {
     return removeJob(this.db, id)
@@ -85,11 +146,56 @@ export class SqliteQueueStore implements QueueStore {
   profileSecrets() {
     return profileSecrets(this.db)
   }
+  providerPauses() {
+    return providerPauses(this.db)
+  }
+  pauseProvider(provider: string, reason: string, now: number) {
+    pauseProvider(this.db, provider, reason, now)
+  }
+  resumeProvider(provider: string) {
+    return resumeProvider(this.db, provider)
+  }
+  recordBreakerEvent(event: Omit<BreakerEvent, 'id'>) {
+    return recordBreakerEvent(this.db, event)
+  }
+  operatorCommands(afterId: number) {
+    return operatorCommands(this.db, afterId)
+  }
+  lastBreakerEventId() {
+    return lastBreakerEventId(this.db)
+  }
+  breakerHistory(perBreaker: number) {
+    return breakerHistory(this.db, perBreaker)
+  }
+  setBatchLimit(batchId: number, maxConcurrency: number | null) {
+    return setBatchLimit(this.db, batchId, maxConcurrency)
+  }
+  batchCapsExist() {
+    return batchCapsExist(this.db)
+  }
+  pausedBatches() {
+    return pausedBatches(this.db)
+  }
+  pauseBatch(batchId: number, reason: string, now: number) {
+    return pauseBatch(this.db, batchId, reason, now)
+  }
+  resumeBatch(batchId: number) {
+    return resumeBatch(this.db, batchId)
+  }
   setPaused(paused: boolean) {
     setPaused(this.db, paused)
   }
   isPaused() {
     return isPaused(this.db)
+  }
+  saveSpans(spans: readonly StoredSpan[]) {
+    saveSpans(this.db, spans)
+  }
+  jobSpans(jobId: number) {
+    return jobSpans(this.db, jobId)
+  }
+  pruneSpans(before: number, limit: number) {
+    return pruneSpans(this.db, before, limit)
   }
   /** Changes whenever another connection commits: cheap detection of the CLI's writes. */
   externalVersion() {

@@ -1,9 +1,8 @@
-/** Reads for the screens and the CLI: counts, the newest page of jobs, one job in detail. */
+/** Reads for the screens and the CLI: counts and one job in detail (pages of jobs: list.ts). */
 import type { Database } from 'better-sqlite3'
-import type { JobDetail, JobEvent, JobAttempt, JobSummary, QueueStats, StoredState } from '../../../shared/jobs'
+import type { JobDetail, JobEvent, JobAttempt, QueueStats, StoredState } from '../../../shared/jobs'
 import { sql } from '../../db/connection'
-import type { ListOptions } from '../store'
-import { SUMMARY_COLUMNS, isRecord, isStringArray, parseJsonColumn, shownState, toSummary, type JobRow } from './rows'
+import { isRecord, isStringArray, parseJsonColumn, shownState, toSummary, type JobRow } from './rows'
 
 export const DELAYED_COUNT = `SELECT count(*) FROM jobs INDEXED BY jobs_ready WHERE state = 'queued' AND priority IN (0, 1, 2) AND run_at > ?`
 
@@ -32,33 +31,6 @@ export function isPaused(db: Database): boolean {
 
 export function setPaused(db: Database, paused: boolean): void {
   sql(db, `INSERT INTO queue_settings (key, value) VALUES ('paused', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(paused ? '1' : '0')
-}
-
-/** The newest jobs first, a page at a time (keyset paging on id). */
-export function listJobs(db: Database, options: ListOptions, now: number): JobSummary[] {
-  const { text, args } = listQuery(options, now)
-  return (sql(db, text).all(args) as JobRow[]).map((row) => toSummary(row, now))
-}
-
-export function listQuery({ state, batchId, beforeId, limit }: ListOptions, now: number): { text: string; args: Record<string, number | string> } {
-  const where: string[] = []
-  const args: Record<string, number | string> = { limit, now }
-  if (beforeId !== undefined) {
-    where.push('id < @beforeId')
-    args.beforeId = beforeId
-  }
-  if (batchId !== undefined) {
-    where.push('batch_id = @batchId')
-    args.batchId = batchId
-  }
-  if (state === 'delayed') where.push(`state = 'queued' AND run_at > @now`)
-  else if (state === 'queued') where.push(`state = 'queued' AND run_at <= @now`)
-  else if (state !== undefined) {
-    where.push('state = @state')
-    args.state = state
-  }
-  const text = `SELECT ${SUMMARY_COLUMNS} FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`
-  return { text, args }
 }
 
 export function getJob(db: Database, id: number, now: number): JobDetail | null {

@@ -7,38 +7,73 @@
 import type { Database } from 'better-sqlite3'
 import type { JobChange } from '../../../shared/contract'
 import { sql } from '../../db/connection'
-import type { AttemptResult } from '../store'
+import { recordUsage, type SettledAttempt } from '../../telemetry/rollups-write'
+import type { AttemptResult, FinishedJob } from '../store'
+import { recordFailure } from './failures'
 import { adjustCounts, addCount, recordEvent, type CountDeltas } from './rows'
 
 const COMPLETE = `UPDATE jobs SET state = 'completed', finished_at = @at, updated_at = @at, output = @output, artifact = @artifact,
     lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, error_category = NULL
   WHERE id = @id AND state = 'active' AND lease_owner = @owner
-  RETURNING attempts_made, started_at`
+  RETURNING attempts_made, started_at, provider, model, created_at, batch_id`
 
 // Failed attempts are those started minus those that stalled: stalls have their own limit.
+// A refunded attempt (@refund = 1) is taken off the count and always requeues.
 const FAIL = `UPDATE jobs SET
-    state = CASE WHEN @retryable AND attempts_made - stalled_count < max_attempts THEN 'queued' ELSE 'dead' END,
-    run_at = CASE WHEN @retryable AND attempts_made - stalled_count < max_attempts THEN @retryAt ELSE run_at END,
-    finished_at = CASE WHEN @retryable AND attempts_made - stalled_count < max_attempts THEN NULL ELSE @at END,
+    state = CASE WHEN @refund OR (@retryable AND attempts_made - stalled_count < max_attempts) THEN 'queued' ELSE 'dead' END,
+    run_at = CASE WHEN @refund OR (@retryable AND attempts_made - stalled_count < max_attempts) THEN @retryAt ELSE run_at END,
+    finished_at = CASE WHEN @refund OR (@retryable AND attempts_made - stalled_count < max_attempts) THEN NULL ELSE @at END,
+    attempts_made = attempts_made - @refund,
     updated_at = @at, lease_owner = NULL, lease_expires_at = NULL, last_error = @message, error_category = @category
   WHERE id = @id AND state = 'active' AND lease_owner = @owner
-  RETURNING state, attempts_made, started_at`
+  RETURNING state, attempts_made, started_at, provider, model, created_at, batch_id`
 
-const ATTEMPT = `INSERT INTO job_attempts (job_id, number, started_at, ended_at, outcome, error_category, error, input_tokens, output_tokens)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const ATTEMPT = `INSERT INTO job_attempts (job_id, number, started_at, ended_at, outcome, error_category, error, input_tokens, output_tokens, trace_id,
+    provider, provider_kind, model, cost_usd)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-export function settleAttempts(db: Database, results: AttemptResult[], owner: string): JobChange[] {
+/** Rows as the settling statements return them. */
+interface SettledRow {
+  attempts_made: number
+  started_at: number
+  provider: string
+  model: string | null
+  created_at: number
+  batch_id: number | null
+}
+
+/** `finished`, when given, receives the jobs this settle completed or killed (for the metrics). */
+export function settleAttempts(db: Database, results: AttemptResult[], owner: string, finished?: FinishedJob[]): JobChange[] {
   if (results.length === 0) return []
-  return db
+  const { changes, done } = db
     .transaction(() => {
+      // Handed over only once the transaction commits: a rolled-back settle finished nothing.
+      const done: FinishedJob[] | undefined = finished ? [] : undefined
       const changes: JobChange[] = []
       const deltas: CountDeltas = {}
+      // What the rollups and batch totals count, written once after the loop: a few statements, not one a job.
+      const usage: SettledAttempt[] = []
       for (const result of results) {
         if (result.outcome === 'ok') {
           const row = sql(db, COMPLETE).get({ id: result.id, owner, at: result.endedAt, output: result.output, artifact: result.artifact ?? null }) as
-            { attempts_made: number; started_at: number } | undefined
+            SettledRow | undefined
           if (!row) continue
-          sql(db, ATTEMPT).run(result.id, row.attempts_made, row.started_at, result.endedAt, 'ok', null, null, result.inputTokens, result.outputTokens)
+          done?.push(finishedJob(result.id, row, 'completed', result.endedAt))
+          const cost = costColumns(row, result)
+          sql(db, ATTEMPT).run(
+            result.id,
+            row.attempts_made,
+            row.started_at,
+            result.endedAt,
+            'ok',
+            null,
+            null,
+            result.inputTokens,
+            result.outputTokens,
+            result.traceId ?? null,
+            ...cost,
+          )
+          usage.push(settledAttempt(row, result, cost, 'completed'))
           recordEvent(db, result.id, result.endedAt, 'active', 'completed')
           addCount(deltas, 'completed', 1)
           changes.push({ id: result.id, state: 'completed', attemptsMade: row.attempts_made })
@@ -48,12 +83,31 @@ export function settleAttempts(db: Database, results: AttemptResult[], owner: st
             owner,
             at: result.endedAt,
             retryable: result.retryable ? 1 : 0,
+            refund: result.refund ? 1 : 0,
             retryAt: result.retryAt,
             message: result.message,
             category: result.category,
-          }) as { state: 'queued' | 'dead'; attempts_made: number; started_at: number } | undefined
+          }) as (SettledRow & { state: 'queued' | 'dead' }) | undefined
           if (!row) continue
-          sql(db, ATTEMPT).run(result.id, row.attempts_made, row.started_at, result.endedAt, 'error', result.category, result.message, null, null)
+          if (row.state === 'dead') done?.push(finishedJob(result.id, row, 'dead', result.endedAt))
+          // A refunded attempt was taken off attempts_made: its own number is one more.
+          const number = row.attempts_made + (result.refund ? 1 : 0)
+          const cost = costColumns(row, result)
+          sql(db, ATTEMPT).run(
+            result.id,
+            number,
+            row.started_at,
+            result.endedAt,
+            'error',
+            result.category,
+            result.message,
+            null,
+            null,
+            result.traceId ?? null,
+            ...cost,
+          )
+          usage.push(settledAttempt(row, result, cost, row.state === 'dead' ? 'dead' : 'failed'))
+          recordFailure(db, result.id, result.category, result.message, result.endedAt)
           recordEvent(db, result.id, result.endedAt, 'active', row.state, `${result.category}: ${result.message}`)
           addCount(deltas, row.state, 1)
           changes.push({
@@ -65,7 +119,46 @@ export function settleAttempts(db: Database, results: AttemptResult[], owner: st
         addCount(deltas, 'active', -1)
       }
       adjustCounts(db, deltas)
-      return changes
+      recordUsage(db, usage)
+      return { changes, done }
     })
     .immediate()
+  if (done) finished!.push(...done)
+  return changes
+}
+
+function finishedJob(id: number, row: SettledRow, outcome: FinishedJob['outcome'], finishedAt: number): FinishedJob {
+  return { id, provider: row.provider, model: row.model, outcome, createdAt: row.created_at, finishedAt }
+}
+
+/**
+ * What an attempt ran on and cost, for its job_attempts row: the scheduler's pricing, or
+ * (a result priced by no one) the job's own provider and model, with no cost when it used tokens.
+ */
+type CostColumns = [provider: string, kind: string | null, model: string | null, usd: number | null]
+
+function costColumns(row: SettledRow, result: AttemptResult): CostColumns {
+  if (result.cost) return [row.provider, result.cost.providerKind, result.cost.model, result.cost.usd]
+  const tokens = result.outcome === 'ok' ? (result.inputTokens ?? 0) + (result.outputTokens ?? 0) : 0
+  return [row.provider, null, row.model, tokens > 0 ? null : 0]
+}
+
+function settledAttempt(
+  row: SettledRow,
+  result: AttemptResult,
+  [provider, kind, model, costUsd]: CostColumns,
+  outcome: SettledAttempt['outcome'],
+): SettledAttempt {
+  return {
+    endedAt: result.endedAt,
+    provider,
+    kind: kind ?? '',
+    model,
+    batchId: row.batch_id,
+    outcome,
+    inputTokens: result.outcome === 'ok' ? result.inputTokens : null,
+    outputTokens: result.outcome === 'ok' ? result.outputTokens : null,
+    costUsd,
+    durationMs: result.endedAt - row.started_at,
+  }
 }
