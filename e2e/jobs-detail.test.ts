@@ -50,6 +50,9 @@ describe.skipIf(!chromiumPath)('job detail', () => {
       'active',
       'completed',
     ])
+    // The failed attempt's warning from the engine's log, with its line.
+    await detail.locator('[data-section="log"] [data-log-lines]').waitFor()
+    expect(await detail.locator('[data-section="log"]').textContent()).toMatch(/attempt 1 of job \d+ failed: SERVICE_UNAVAILABLE/)
     await saveScreenshots(page, 'job-detail')
     await detail.locator('[data-section="attempts"]').scrollIntoViewIfNeeded()
     await saveScreenshots(page, 'job-detail-attempts')

@@ -28,6 +28,7 @@ import { measuredStore } from './telemetry/measured-store'
 import { EngineMetrics } from './telemetry/metrics'
 import { MetricsConfig } from './telemetry/metrics-config'
 import { LogsConfig } from './telemetry/log'
+import { logsDir } from './telemetry/log'
 import { openLogsAndTraces } from './telemetry/logs-and-traces'
 import { TracesConfig } from './telemetry/traces'
 import { DEFAULT_ROLLUP_KEEPER } from './telemetry/rollups-keeper'
@@ -228,6 +229,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
   const handlers: Handlers = createHandlers(
     queue,
     {
+      logsDir: logsDir(config.dataDir),
       jobsChanged: (changes) => hub.jobsChanged(changes),
       countsMayChange: () => hub.countsMayChange(),
       abort: (id) => scheduler.abort(id),

@@ -18,6 +18,7 @@ import { jobListHandlers } from './queue/job-operations'
 import type { QueueStore } from './queue/store'
 import { resilienceHandlers, type ResilienceRuntime } from './resilience/operations'
 import type { SecretBox } from './secrets'
+import { jobLogHandlers } from './telemetry/job-logs'
 import { traceHandlers } from './telemetry/trace-operations'
 
 type ParsedInput<K extends OperationName> = z.output<(typeof contract)[K]['input']>
@@ -25,6 +26,8 @@ export type Handlers = { [K in OperationName]: (input: ParsedInput<K>) => Promis
 
 /** What operations tell a running engine, when there is one. */
 export interface Runtime {
+  /** Where the engine writes its log; without an engine here (the CLI) a job's log lines are not read. */
+  logsDir?: string
   jobsChanged(changes: JobChange[]): void
   countsMayChange(): void
   /** Stop the running attempt of a job just cancelled. */
@@ -143,6 +146,7 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, 
     healthReport: async () => (runtime.health ?? standaloneHealth(store)).report(),
     ...resilienceHandlers(store, runtime.resilience, () => runtime.countsMayChange()),
     ...traceHandlers(store),
+    ...jobLogHandlers(runtime.logsDir),
     ...jobListHandlers(store, runtime),
     ...costHandlers(store, runtime.costs, () => runtime.countsMayChange()),
     ...intakeHandlers(store, {

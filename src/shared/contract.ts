@@ -20,6 +20,7 @@ import {
 } from './costs'
 import { DeadFilter, DeadJob, DeadSelection, DeadStats, FailureGroup, Fingerprint, RegressionCase, RegressionRun } from './failures'
 import { HealthReport } from './health'
+import { JobLogs } from './logs'
 import { CommitIntakeInput, IntakeCommitted, IntakeId, IntakePreview, PreviewIntakeInput } from './intake'
 import { JobDefaults, JobDetail, JobSpec, JobState, JobSummary, QueueStats } from './jobs'
 import { BulkResult, JobFilterOptions, JobFilters, JobPage, JobSort, ListPosition, MAX_BULK } from './job-list'
@@ -182,6 +183,9 @@ export const contract = {
   retryJobs: { input: z.object({ ids: z.array(z.number().int().positive()).min(1).max(MAX_BULK) }).strict(), output: BulkResult },
   /** The values the jobs screen's filters offer: providers and models in use, recent batches, tags of recent jobs. */
   jobFilterOptions: { input: Empty, output: JobFilterOptions },
+  // Job logs
+  /** The job's lines from the engine's log, newest 200 at most. */
+  jobLogs: { input: z.object({ jobId: z.number().int().positive() }).strict(), output: JobLogs },
 } as const
 
 export type Contract = typeof contract

@@ -6,6 +6,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla'
 import type { EngineEvent } from '../../../shared/contract'
 import type { JobDetail } from '../../../shared/jobs'
+import type { JobLogLine } from '../../../shared/logs'
 import type { TraceSpan } from '../../../shared/traces'
 import type { Client } from '../api'
 import { problemOf, type JobProgress } from './queue'
@@ -24,6 +25,9 @@ export interface JobDetailState {
   /** Null until read, or when this engine keeps no traces (then `traceNote` says so). */
   spans: TraceSpan[] | null
   traceNote: string | null
+  /** The job's lines from the engine's log; null until read or when they cannot be (then `logNote` says why). */
+  logs: JobLogLine[] | null
+  logNote: string | null
   progress: JobProgress | null
   /** The action on its way, or the last one's failure. */
   action: { name: DetailAction; state: 'working' | 'failed'; message: string | null } | null
@@ -62,9 +66,9 @@ export function createJobDetailStore(client: Client, onDeleted: (id: number) => 
       if (id === null) return
       const asked = opened
       try {
-        const [job, trace] = await Promise.all([client.getJob({ id }), readTrace(id)])
+        const [job, trace, logs] = await Promise.all([client.getJob({ id }), readTrace(id), readLogs(id)])
         if (asked !== opened) return
-        set({ job, ...trace, status: 'ready', error: null, ...(job.state === 'active' ? {} : { progress: null }) })
+        set({ job, ...trace, ...logs, status: 'ready', error: null, ...(job.state === 'active' ? {} : { progress: null }) })
       } catch (error) {
         if (asked !== opened) return
         const problem = problemOf(error)
@@ -82,6 +86,15 @@ export function createJobDetailStore(client: Client, onDeleted: (id: number) => 
         // An engine without traces (an older one, or a job whose spans were pruned): the waterfall is left out.
         if (problem.code === 'NOT_FOUND' && /operation/.test(problem.message)) return { spans: null, traceNote: 'This engine keeps no traces.' }
         return { spans: null, traceNote: `The trace could not be read: ${problem.message}` }
+      }
+    }
+
+    async function readLogs(id: number): Promise<Pick<JobDetailState, 'logs' | 'logNote'>> {
+      try {
+        const { lines, note } = await client.jobLogs({ jobId: id })
+        return { logs: lines, logNote: note }
+      } catch (error) {
+        return { logs: null, logNote: `The log could not be read: ${problemOf(error).message}` }
       }
     }
 
@@ -104,6 +117,8 @@ export function createJobDetailStore(client: Client, onDeleted: (id: number) => 
       job: null,
       spans: null,
       traceNote: null,
+      logs: null,
+      logNote: null,
       progress: null,
       action: null,
       error: null,
@@ -112,7 +127,18 @@ export function createJobDetailStore(client: Client, onDeleted: (id: number) => 
         if (id === get().id) return
         opened++
         refresh.cancel()
-        set({ id, status: id === null ? 'idle' : 'loading', job: null, spans: null, traceNote: null, progress: null, action: null, error: null })
+        set({
+          id,
+          status: id === null ? 'idle' : 'loading',
+          job: null,
+          spans: null,
+          traceNote: null,
+          logs: null,
+          logNote: null,
+          progress: null,
+          action: null,
+          error: null,
+        })
         if (id !== null) void load()
       },
 

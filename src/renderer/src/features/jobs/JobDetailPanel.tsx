@@ -125,6 +125,25 @@ function Trace() {
   )
 }
 
+function Log() {
+  const lines = useJobDetail((state) => state.logs)
+  const note = useJobDetail((state) => state.logNote)
+  return (
+    <Section title="Log" name="log">
+      {lines && lines.length > 0 && (
+        <ol className="job-log" data-log-lines={lines.length}>
+          {lines.map((line, i) => (
+            <li key={i} className={`job-log-line job-log-${line.level}`}>
+              <time className="muted">{line.time.replace('T', ' ').slice(0, 23)}</time> <span className="job-log-level">{line.level}</span> {line.message}
+            </li>
+          ))}
+        </ol>
+      )}
+      {note && <p className="muted">{note}</p>}
+    </Section>
+  )
+}
+
 function Detail({ job }: { job: JobDetail }) {
   return (
     <>
@@ -158,6 +177,7 @@ function Detail({ job }: { job: JobDetail }) {
         <AttemptTimeline attempts={job.attempts} />
       </Section>
       <Trace />
+      <Log />
       <Section title="Events" name="events">
         <ol className="events">
           <li>
