@@ -11,6 +11,7 @@ import { runLocalBench } from './local'
 import { runMetricsBench } from './metrics'
 import { runQueueBench } from './queue'
 import { runSeriesBench } from './series'
+import { runTracesBench } from './traces'
 
 interface BenchOptions {
   quick: boolean
@@ -22,6 +23,7 @@ const BENCHES: Record<string, { run: (options: BenchOptions) => Promise<void>; b
   '--intake': { run: runIntakeBench, byDefault: true, what: 'a 100,000-line .jsonl, parsed and enqueued' },
   '--chaos': { run: runChaosBench, byDefault: true, what: 'a provider outage with breakers on and off' },
   '--metrics': { run: runMetricsBench, byDefault: true, what: '/metrics scrape time with a million jobs and during a drain; drain with metrics on beside off' },
+  '--traces': { run: runTracesBench, byDefault: false, what: 'a drain with traces off, on by default, and every attempt kept (with and without OTLP export)' },
   '--series': { run: runSeriesBench, byDefault: false, what: 'dashboard series and cost reports from the rollups, with a million jobs' },
   '--jobs-screen': { run: runJobsScreenBench, byDefault: false, what: 'the jobs screen in Chromium with 100,000 jobs: first render, filters, search' },
   '--local': { run: runLocalBench, byDefault: false, what: 'GGUF generation through the pipeline beside direct' },

@@ -3,7 +3,7 @@
  * files, engine defaults) with traces off, on (spans kept in SQLite), on with one attempt in
  * ten sampled, and on with OTLP export to a collector stand-in in another process. Rounds alternate the modes so a
  * machine that speeds up or slows down over the run weighs on each alike. Prints figures;
- * asserts nothing. `npx tsx bench/traces.ts [--quick]`.
+ * asserts nothing. `npm run bench -- --traces [--quick]`.
  */
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -13,10 +13,7 @@ import { createEngine, type Engine, type EngineConfig } from '../src/main/engine
 import { databaseFile } from '../src/main/paths'
 import { formatNumber, lagMonitor, machine, perSecond, sleep, table, tempDir } from './support'
 
-const quick = process.argv.includes('--quick')
-const DRAIN = quick ? 5_000 : 20_000
 const WARM_UP = 1_000
-const ROUNDS = quick ? 1 : 3
 const POLL_MS = 50
 
 /** A collector stand-in: takes OTLP/HTTP posts and throws them away, in its own process as a real collector would be. */
@@ -51,7 +48,7 @@ interface Figure {
   spans: number
 }
 
-async function drain(traces: EngineConfig['traces']): Promise<Figure> {
+async function drain(traces: EngineConfig['traces'], size: number): Promise<Figure> {
   const dir = tempDir('traces')
   let engine: Engine | undefined
   try {
@@ -60,7 +57,7 @@ async function drain(traces: EngineConfig['traces']): Promise<Figure> {
     await engine.call('enqueueJobs', { jobs: specs(WARM_UP, -WARM_UP), defaults })
     await drained(engine)
     await engine.call('pauseQueue', {})
-    await engine.call('enqueueJobs', { jobs: specs(DRAIN), defaults })
+    await engine.call('enqueueJobs', { jobs: specs(size), defaults })
     const lag = lagMonitor()
     const started = performance.now()
     await engine.call('resumeQueue', {})
@@ -72,47 +69,52 @@ async function drain(traces: EngineConfig['traces']): Promise<Figure> {
     const db = new Sqlite(databaseFile(dir.path), { readonly: true })
     const spans = db.prepare('SELECT count(*) FROM spans').pluck().get() as number
     db.close()
-    return { jobsPerSecond: perSecond(DRAIN, ms), lagP99Ms: lagged.p99Ms, spans }
+    return { jobsPerSecond: perSecond(size, ms), lagP99Ms: lagged.p99Ms, spans }
   } finally {
     await engine?.close()
     dir.remove()
   }
 }
 
-const sink = await startSink()
-const modes: [string, EngineConfig['traces']][] = [
-  ['traces off', { enabled: false }],
-  ['traces on (SQLite)', { enabled: true }],
-  ['traces on, sampleRatio 0.1', { enabled: true, sampleRatio: 0.1 }],
-  ['traces on + OTLP export', { enabled: true, otlpEndpoint: sink.url }],
-]
-const figures = new Map<string, Figure[]>(modes.map(([name]) => [name, []]))
-try {
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, traces] of round % 2 === 0 ? modes : [...modes].reverse()) figures.get(name)!.push(await drain(traces))
+export async function runTracesBench({ quick, command }: { quick: boolean; command: string }): Promise<void> {
+  const DRAIN = quick ? 5_000 : 20_000
+  const ROUNDS = quick ? 1 : 3
+  const sink = await startSink()
+  const modes: [string, EngineConfig['traces']][] = [
+    ['traces off', { enabled: false }],
+    ['traces on, defaults (at most 200 kept a second)', { enabled: true }],
+    ['traces on, every attempt kept', { enabled: true, maxPerSecond: 1_000_000 }],
+    ['traces on, every attempt kept + OTLP export', { enabled: true, maxPerSecond: 1_000_000, otlpEndpoint: sink.url }],
+  ]
+  const figures = new Map<string, Figure[]>(modes.map(([name]) => [name, []]))
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, traces] of round % 2 === 0 ? modes : [...modes].reverse()) figures.get(name)!.push(await drain(traces, DRAIN))
+    }
+  } finally {
+    sink.stop()
   }
-} finally {
-  sink.stop()
-}
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
-const off = median(figures.get('traces off')!.map((figure) => figure.jobsPerSecond))
-const { cores, cpu, node } = machine()
-console.log(`Drain of ${formatNumber(DRAIN)} no-op jobs, median of ${ROUNDS} round(s); ${cores} × ${cpu}, Node ${node}`)
-console.log(
-  table(
-    ['mode', 'jobs/s (each round)', 'median jobs/s', 'cost vs off', 'lag p99 ms', 'spans stored'],
-    modes.map(([name]) => {
-      const runs = figures.get(name)!
-      const jobsPerSecond = median(runs.map((figure) => figure.jobsPerSecond))
-      return [
-        name,
-        runs.map((figure) => formatNumber(figure.jobsPerSecond)).join(' / '),
-        formatNumber(jobsPerSecond),
-        `${formatNumber((1 - jobsPerSecond / off) * 100, 1)} %`,
-        formatNumber(median(runs.map((figure) => figure.lagP99Ms)), 1),
-        formatNumber(median(runs.map((figure) => figure.spans))),
-      ]
-    }),
-  ),
-)
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+  const off = median(figures.get('traces off')!.map((figure) => figure.jobsPerSecond))
+  const { cores, cpu, node } = machine()
+  console.log(`command: ${command}`)
+  console.log(`Drain of ${formatNumber(DRAIN)} no-op jobs, median of ${ROUNDS} round(s); ${cores} × ${cpu}, Node ${node}`)
+  console.log(
+    table(
+      ['mode', 'jobs/s (each round)', 'median jobs/s', 'cost vs off', 'lag p99 ms', 'spans stored'],
+      modes.map(([name]) => {
+        const runs = figures.get(name)!
+        const jobsPerSecond = median(runs.map((figure) => figure.jobsPerSecond))
+        return [
+          name,
+          runs.map((figure) => formatNumber(figure.jobsPerSecond)).join(' / '),
+          formatNumber(jobsPerSecond),
+          `${formatNumber((1 - jobsPerSecond / off) * 100, 1)} %`,
+          formatNumber(median(runs.map((figure) => figure.lagP99Ms)), 1),
+          formatNumber(median(runs.map((figure) => figure.spans))),
+        ]
+      }),
+    ),
+  )
+}
