@@ -48,11 +48,11 @@ interface Figure {
   spans: number
 }
 
-async function drain(traces: EngineConfig['traces'], size: number): Promise<Figure> {
+async function drain(telemetry: Pick<EngineConfig, 'traces' | 'metrics'>, size: number): Promise<Figure> {
   const dir = tempDir('traces')
   let engine: Engine | undefined
   try {
-    engine = await createEngine({ dataDir: dir.path, traces })
+    engine = await createEngine({ dataDir: dir.path, ...telemetry })
     const defaults = { config: { artifact: false } }
     await engine.call('enqueueJobs', { jobs: specs(WARM_UP, -WARM_UP), defaults })
     await drained(engine)
@@ -80,23 +80,24 @@ export async function runTracesBench({ quick, command }: { quick: boolean; comma
   const DRAIN = quick ? 5_000 : 20_000
   const ROUNDS = quick ? 1 : 3
   const sink = await startSink()
-  const modes: [string, EngineConfig['traces']][] = [
-    ['traces off', { enabled: false }],
-    ['traces on, defaults (at most 200 kept a second)', { enabled: true }],
-    ['traces on, every attempt kept', { enabled: true, maxPerSecond: 1_000_000 }],
-    ['traces on, every attempt kept + OTLP export', { enabled: true, maxPerSecond: 1_000_000, otlpEndpoint: sink.url }],
+  const modes: [string, Pick<EngineConfig, 'traces' | 'metrics'>][] = [
+    ['telemetry off (no metrics, no traces)', { traces: { enabled: false }, metrics: { enabled: false } }],
+    ['traces off', { traces: { enabled: false } }],
+    ['telemetry defaults (metrics, traces at most 200 kept a second)', {}],
+    ['traces on, every attempt kept', { traces: { enabled: true, maxPerSecond: 1_000_000 } }],
+    ['traces on, every attempt kept + OTLP export', { traces: { enabled: true, maxPerSecond: 1_000_000, otlpEndpoint: sink.url } }],
   ]
   const figures = new Map<string, Figure[]>(modes.map(([name]) => [name, []]))
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [name, traces] of round % 2 === 0 ? modes : [...modes].reverse()) figures.get(name)!.push(await drain(traces, DRAIN))
+      for (const [name, telemetry] of round % 2 === 0 ? modes : [...modes].reverse()) figures.get(name)!.push(await drain(telemetry, DRAIN))
     }
   } finally {
     sink.stop()
   }
 
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
-  const off = median(figures.get('traces off')!.map((figure) => figure.jobsPerSecond))
+  const off = median(figures.get('telemetry off (no metrics, no traces)')!.map((figure) => figure.jobsPerSecond))
   const { cores, cpu, node } = machine()
   console.log(`command: ${command}`)
   console.log(`Drain of ${formatNumber(DRAIN)} no-op jobs, median of ${ROUNDS} round(s); ${cores} × ${cpu}, Node ${node}`)
