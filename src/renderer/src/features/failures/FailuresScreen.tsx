@@ -4,6 +4,7 @@
  */
 import { useEffect, useMemo } from 'react'
 import { useClient } from '../../client'
+import { NoticeBanner, ScreenBody } from '../../components/screen'
 import { DeadLetters } from './DeadLetters'
 import { createFailuresStore } from './failures'
 import { FailureGroups } from './FailureGroups'
@@ -15,42 +16,19 @@ import './failures.css'
 function Notice() {
   const notice = useFailures((state) => state.notice)
   const dismiss = useFailures((state) => state.dismissNotice)
-  if (!notice) return null
-  return (
-    <div
-      className={`banner ${notice.tone === 'error' ? 'banner-critical' : 'banner-info'}`}
-      role={notice.tone === 'error' ? 'alert' : 'status'}
-      data-failures-notice={notice.tone}
-    >
-      <span>{notice.text}</span>
-      <button type="button" className="button button-quiet" onClick={dismiss}>
-        Dismiss
-      </button>
-    </div>
-  )
+  return <NoticeBanner notice={notice} onDismiss={dismiss} name="failures" />
 }
 
 function Body() {
   const status = useFailures((state) => state.status)
   const problem = useFailures((state) => state.loadProblem)
   return (
-    <main className="content scroll-content failures" data-screen-state={status}>
-      {status === 'loading' && <p className="empty">Loading failures…</p>}
-      {status === 'error' && (
-        <div className="empty" role="alert">
-          <p className="empty-title">The failures could not be loaded</p>
-          <p>{problem}</p>
-        </div>
-      )}
-      {status === 'ready' && (
-        <>
-          <FailureGroups />
-          <Regressions />
-          <DeadLetters />
-          <PurgeConfirm />
-        </>
-      )}
-    </main>
+    <ScreenBody status={status} problem={problem} what="failures" className="failures">
+      <FailureGroups />
+      <Regressions />
+      <DeadLetters />
+      <PurgeConfirm />
+    </ScreenBody>
   )
 }
 
