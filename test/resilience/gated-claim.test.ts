@@ -41,18 +41,21 @@ describe('the gated claim', () => {
     expectCountsAgree(store)
   })
 
-  it("lets exactly one probe through once an open breaker's wait is over", () => {
+  it("lets exactly one probe through once an open breaker's wait is over", async () => {
     const store = tempStore()
     store.enqueue(
-      Array.from({ length: 20 }, (_, i) => job(`j ${i}`, { provider: 'flaky', runAt: T0 })),
+      Array.from({ length: 20 }, (_, i) => job(`j ${i}`, { provider: 'flaky', runAt: 0 })),
       'b1',
       T0,
     )
-    store.enqueue([job('other batch', { provider: 'flaky', runAt: T0 })], 'b2', T0)
-    const { gates } = gatesWith()
-    const allowance = (gates.breakers.allowance = () => 1)
-    expect(allowance()).toBe(1)
-    // Two lanes (two batches) share the breaker: its single probe is shared too.
+    store.enqueue([job('other batch', { provider: 'flaky', runAt: 0 })], 'b2', T0)
+    // A real breaker, opened by failures.
+    const gates = new Gates(new BreakerBoard({ ...DEFAULT_BREAKER, window: 4, minimumAttempts: 4, openMs: 60_000 }, () => {}))
+    const unavailable = { ok: false, category: 'SERVICE_UNAVAILABLE', message: '503', retryable: true, retryAfterMs: null, durationMs: 1 } as const
+    for (let i = 0; i < 4; i++) await gates.breakers.run('flaky', async () => unavailable)
+    expect(gates.breakers.status('flaky')!.state).toBe('open')
+    // Before its wait is over nothing goes; at T0 (well after it) two lanes (two batches) share its single probe.
+    expect(claim(store, gates, 10, gates.breakers.status('flaky')!.since)).toHaveLength(0)
     expect(claim(store, gates, 10)).toHaveLength(1)
   })
 

@@ -3,7 +3,6 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createEngine, type Engine } from '../../src/main/engine'
-import { logsDir } from '../../src/main/telemetry/log'
 import { readJobLogs } from '../../src/main/telemetry/job-logs'
 import { tempDir } from '../support/temp'
 import { waitFor } from '../support/wait'
@@ -49,6 +48,5 @@ describe("a job's log lines", () => {
     expect(logs.lines[0]).toMatchObject({ level: 'warn', attempt: 1 })
     expect(logs.lines[0]!.message).toMatch(/attempt 1 of job 1 failed: SERVICE_UNAVAILABLE/)
     expect(logs.lines[0]!.traceId).toMatch(/^[0-9a-f]{32}$/)
-    expect(logsDir(dataDir)).toBe(join(dataDir, 'logs'))
   })
 })

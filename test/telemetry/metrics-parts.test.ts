@@ -1,6 +1,6 @@
 /** The small rules under the metrics: bounded labels, format negotiation, which enqueued jobs were new, and listen errors in words. */
 import { describe, expect, it } from 'vitest'
-import type { AttemptEnded } from '../../src/main/queue/scheduler'
+import type { AttemptEnded } from '../../src/main/queue/scheduler-hooks'
 import { EngineMetrics } from '../../src/main/telemetry/metrics'
 import { listenProblem } from '../../src/main/telemetry/metrics-exporter'
 import { BoundedLabel, MAX_LABEL_CHARS, categoryLabel, modelName } from '../../src/main/telemetry/metric-labels'

@@ -8,22 +8,21 @@
  * whose lease ran out (or whose owner process is gone); a poll notices what another
  * process (the CLI) changed in the database; retention prunes old finished jobs.
  */
-import { hostname } from 'node:os'
-import { randomUUID } from 'node:crypto'
-import type { JobChange } from '../../shared/contract'
 import { isProviderKind, type ProviderProfile } from '../../shared/providers'
-import { AttemptError } from '../../shared/errors'
 import type { AttemptOutcome } from '../../workers/protocol'
 import { BreakerBoard, type BreakerChange, type BreakerOptions } from '../resilience/breakers'
-import { Gates, type HoldKind } from '../resilience/gates'
+import { Gates } from '../resilience/gates'
 import type { Start } from '../resilience/minute-window'
 import { OPERATOR } from './sqlite/resilience'
-import { retryDelayMs, type BackoffOptions } from './backoff'
+import { handedBack, resultOf, workerFailure } from './attempt-result'
+import type { BackoffOptions } from './backoff'
+import { newLeaseOwner, ownerIsGone } from './lease-owner'
 import type { AttemptPool, ProgressMessage } from './pool'
-import { resolveProvider, type Resolved } from './profiles'
+import { resolveProvider } from './profiles'
 import type { SecretBox } from '../secrets'
-import type { AttemptTrace, TracedAttempt } from '../telemetry/attempt-trace'
+import type { AttemptTrace } from '../telemetry/attempt-trace'
 import { PriceBook } from '../costs/pricing'
+import type { SchedulerHooks } from './scheduler-hooks'
 import type { AttemptCost, AttemptResult, ClaimedJob, QueueStore, RetentionPolicy } from './store'
 
 export interface SchedulerOptions {
@@ -52,47 +51,6 @@ export interface SchedulerOptions {
   pricing?: PriceBook | undefined
 }
 
-export interface SchedulerHooks {
-  /** Jobs that changed state (claimed, settled, recovered). */
-  onChanges(changes: JobChange[]): void
-  /** Something changed that may move the counts (including another process's writes). */
-  onCountsMayChange(): void
-  onError(error: unknown, during: string): void
-  /** Something the operator should know: a breaker opened, a provider was paused. */
-  onNotice(notice: { level: 'info' | 'warning' | 'critical'; message: string }): void
-  /** A breaker changed state (already recorded). */
-  onBreakerChange?(change: BreakerChange): void
-  /** A due job was left queued by a gate. */
-  onHold?(provider: string, kind: HoldKind): void
-  /** An attempt ended here, or a breaker handed it back before it ran: what the metrics count. */
-  onAttemptEnded?(attempt: AttemptEnded): void
-  /** Begins an attempt's trace at dispatch (traces on): the worker times its phases under it. */
-  beginTrace?(job: ClaimedJob, ran: Resolved): AttemptTrace
-  /** An attempt ended (or was handed back), with its trace: its spans and its log line. */
-  onTrace?(attempt: TracedAttempt): void
-  /** After each settle commits, before the next claim: a budget crossed by it pauses before more is claimed. */
-  afterSettle?(): void | Promise<void>
-}
-
-/** One attempt as the metrics see it: no prompt, no output, no key. */
-export interface AttemptEnded {
-  id: number
-  /** The job's provider name: a profile or a provider kind. */
-  provider: string
-  /** What ran: the provider kind and model the job's provider name resolved to. */
-  kind: string
-  model: string | null
-  readyAt: number
-  startedAt: number
-  endedAt: number
-  /** Null when a breaker handed the job back before the attempt started. */
-  outcome: AttemptOutcome | null
-  /** The attempt was given back (an AUTH failure, or a breaker's last-moment refusal): not the job's failure. */
-  refunded: boolean
-  /** What it cost at the configured prices, in USD; null when its model has no price. */
-  costUsd: number | null
-}
-
 interface InFlight {
   job: ClaimedJob
   /** This attempt's place in its provider's per-minute limits, corrected with the real usage. */
@@ -111,24 +69,6 @@ const NO_PRICES = new PriceBook([])
 
 /** A cancel is repeated this often: the first may reach the thread before the task does. */
 const CANCEL_RESEND_MS = 100
-
-/** A lease owner names the host and process, so a successor can tell a crashed owner from a live one. */
-export function newLeaseOwner(): string {
-  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
-}
-
-/** True when the owner ran on this host in a process that no longer exists. */
-export function ownerIsGone(owner: string, host = hostname()): boolean {
-  const [ownerHost, pidText] = owner.split(':')
-  const pid = Number(pidText)
-  if (ownerHost !== host || !Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false
-  try {
-    process.kill(pid, 0)
-    return false
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH'
-  }
-}
 
 export class Scheduler {
   readonly owner = newLeaseOwner()
@@ -342,17 +282,7 @@ export class Scheduler {
 
   /** A job its breaker refused at the last moment goes back to the queue with its attempt given back. */
   private release(entry: InFlight): void {
-    const at = Date.now()
-    this.settled(entry, null, {
-      id: entry.job.id,
-      outcome: 'error',
-      endedAt: at,
-      category: 'PROVIDER',
-      message: `not started: breaker ${this.gates.breakerFor(entry.job)} is open`,
-      retryable: true,
-      retryAt: at,
-      refund: true,
-    })
+    this.settled(entry, null, handedBack(entry.job.id, this.gates.breakerFor(entry.job), Date.now()))
   }
 
   /** `outcome` is null when the attempt never ran (a breaker handed the job back). */
@@ -381,43 +311,8 @@ export class Scheduler {
   private finish(entry: InFlight, outcome: AttemptOutcome): void {
     const endedAt = Date.now()
     this.gates.finished(entry.job.provider, entry.start, outcome, endedAt)
-    if (!outcome.ok && outcome.category === 'AUTH') {
-      this.pauseForAuth(entry.job.provider, outcome.message, endedAt)
-      return this.settled(entry, outcome, {
-        id: entry.job.id,
-        outcome: 'error',
-        endedAt,
-        category: outcome.category,
-        message: outcome.message,
-        retryable: true,
-        retryAt: endedAt,
-        refund: true,
-      })
-    }
-    this.settled(
-      entry,
-      outcome,
-      outcome.ok
-        ? {
-            id: entry.job.id,
-            outcome: 'ok',
-            endedAt,
-            output: outcome.output,
-            artifact: outcome.artifact,
-            inputTokens: outcome.inputTokens,
-            outputTokens: outcome.outputTokens,
-          }
-        : {
-            id: entry.job.id,
-            outcome: 'error',
-            endedAt,
-            category: outcome.category,
-            message: outcome.message,
-            retryable: outcome.retryable,
-            // A provider's Retry-After wins over backoff when it asks for longer.
-            retryAt: endedAt + Math.max(outcome.retryAfterMs ?? 0, retryDelayMs(entry.job.attempt, this.options.backoff)),
-          },
-    )
+    if (!outcome.ok && outcome.category === 'AUTH') this.pauseForAuth(entry.job.provider, outcome.message, endedAt)
+    this.settled(entry, outcome, resultOf(entry.job.id, entry.job.attempt, outcome, endedAt, this.options.backoff))
   }
 
   private attemptEnded(entry: InFlight, outcome: AttemptOutcome | null, result: AttemptResult): void {
@@ -527,10 +422,4 @@ export class Scheduler {
     for (const entry of this.inFlight.values()) if (entry.cancelTimer) clearInterval(entry.cancelTimer)
     this.stopped = true
   }
-}
-
-function workerFailure(error: unknown): AttemptOutcome {
-  const failure =
-    error instanceof AttemptError ? error : new AttemptError('UNKNOWN', `the worker thread failed: ${error instanceof Error ? error.message : String(error)}`)
-  return { ok: false, category: failure.category, message: failure.message, retryable: failure.retryable, retryAfterMs: null, durationMs: 0 }
 }

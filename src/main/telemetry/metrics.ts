@@ -15,7 +15,7 @@ import { Counter, Gauge, Histogram, Registry, type RegistryContentType } from 'p
 import type { QueueStats } from '../../shared/jobs'
 import { BREAKER_STATE_VALUE, METRICS, NO_CATEGORY, RATE_LIMITS, type DbOperation, type FinishOutcome, type RateLimit } from '../../shared/metrics'
 import type { BreakerState } from '../../shared/resilience'
-import type { AttemptEnded } from '../queue/scheduler'
+import type { AttemptEnded } from '../queue/scheduler-hooks'
 import type { Awaitable } from '../queue/store'
 import { BoundedLabel, categoryLabel, modelName } from './metric-labels'
 import { processMetrics } from './process-metrics'

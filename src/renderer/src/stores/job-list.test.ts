@@ -3,7 +3,8 @@ import type { EngineEvent, OperationInput } from '../../../shared/contract'
 import { comparePositions, positionOf, type JobPage, type JobSort, type ListPosition } from '../../../shared/job-list'
 import { JOB_STATES, type JobState, type JobSummary, type Priority, type QueueCounts } from '../../../shared/jobs'
 import type { Client } from '../api'
-import { createJobListStore, FIRST_PAGE, mergeHead, placeRows, shownTotal, SEARCH_DEBOUNCE_MS } from './job-list'
+import { createJobListStore, FIRST_PAGE, SEARCH_DEBOUNCE_MS } from './job-list'
+import { mergeHead, placeRows, shownTotal } from './job-rows'
 
 function job(id: number, state: JobState = 'queued', more: Partial<JobSummary> = {}): JobSummary {
   return {

@@ -5,7 +5,7 @@
  */
 import { useEffect, useState, type ReactNode } from 'react'
 import { JOB_SORTS, type JobSort } from '../../../../shared/job-list'
-import { hasFilters } from '../../stores/job-list'
+import { hasFilters } from '../../stores/job-rows'
 import { formatCount, providerLabel } from './format'
 import { useJobList } from './use-jobs'
 

@@ -1,0 +1,42 @@
+/**
+ * How an attempt's outcome becomes what the store commits: completed; failed and due again
+ * after backoff (or the provider's Retry-After, when longer); or handed back with the
+ * attempt refunded, when the failure was not the job's (a refused key, a breaker that
+ * closed the door before the attempt ran).
+ */
+import { AttemptError } from '../../shared/errors'
+import type { AttemptOutcome } from '../../workers/protocol'
+import { retryDelayMs, type BackoffOptions } from './backoff'
+import type { AttemptResult } from './store'
+
+export function resultOf(id: number, attempt: number, outcome: AttemptOutcome, endedAt: number, backoff: BackoffOptions): AttemptResult {
+  if (outcome.ok) {
+    const { output, artifact, inputTokens, outputTokens } = outcome
+    return { id, outcome: 'ok', endedAt, output, artifact, inputTokens, outputTokens }
+  }
+  const { category, message } = outcome
+  if (category === 'AUTH') return { id, outcome: 'error', endedAt, category, message, retryable: true, retryAt: endedAt, refund: true }
+  const retryAt = endedAt + Math.max(outcome.retryAfterMs ?? 0, retryDelayMs(attempt, backoff))
+  return { id, outcome: 'error', endedAt, category, message, retryable: outcome.retryable, retryAt }
+}
+
+/** A job its breaker refused at the last moment: back to the queue at once, its attempt given back. */
+export function handedBack(id: number, breaker: string, at: number): AttemptResult {
+  return {
+    id,
+    outcome: 'error',
+    endedAt: at,
+    category: 'PROVIDER',
+    message: `not started: breaker ${breaker} is open`,
+    retryable: true,
+    retryAt: at,
+    refund: true,
+  }
+}
+
+/** A worker thread that failed (or was terminated) instead of answering. */
+export function workerFailure(error: unknown): AttemptOutcome {
+  const failure =
+    error instanceof AttemptError ? error : new AttemptError('UNKNOWN', `the worker thread failed: ${error instanceof Error ? error.message : String(error)}`)
+  return { ok: false, category: failure.category, message: failure.message, retryable: failure.retryable, retryAfterMs: null, durationMs: 0 }
+}
