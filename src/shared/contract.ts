@@ -4,6 +4,7 @@
  * an operation is declared here once, with zod schemas for what goes in and comes out.
  */
 import { z } from 'zod'
+import { AlertRule, AlertStatus, AlertTransition } from './alerts'
 import {
   BatchPause,
   BatchPauseInput,
@@ -21,6 +22,7 @@ import {
 import { DeadFilter, DeadJob, DeadSelection, DeadStats, FailureGroup, Fingerprint, RegressionCase, RegressionRun } from './failures'
 import { HealthReport } from './health'
 import { JobLogs } from './logs'
+import { DiagnosticBundle } from './diagnostics'
 import { CommitIntakeInput, IntakeCommitted, IntakeId, IntakePreview, PreviewIntakeInput } from './intake'
 import { JobDefaults, JobDetail, JobSpec, JobState, JobSummary, QueueStats } from './jobs'
 import { BulkResult, JobFilterOptions, JobFilters, JobPage, JobSort, ListPosition, MAX_BULK } from './job-list'
@@ -186,6 +188,27 @@ export const contract = {
   // Job logs
   /** The job's lines from the engine's log, newest 200 at most. */
   jobLogs: { input: z.object({ jobId: z.number().int().positive() }).strict(), output: JobLogs },
+  // Alerts
+  /** Every rule (the shipped defaults as the operator left them, then the operator's own) with where it stands now. */
+  listAlerts: { input: Empty, output: z.object({ alerts: z.array(AlertStatus) }) },
+  /** Transitions, newest first: of one rule, since a time, at most `limit`. */
+  alertHistory: {
+    input: z
+      .object({
+        name: z.string().min(1).max(100).optional(),
+        since: z.number().int().min(0).optional(),
+        limit: z.number().int().min(1).max(MAX_PAGE).default(100),
+      })
+      .strict(),
+    output: z.object({ transitions: z.array(AlertTransition) }),
+  },
+  /** Adds a rule, or changes one (a shipped default too: its change is kept over the default). */
+  saveAlertRule: { input: AlertRule, output: AlertStatus },
+  /** Removes an operator's rule; for a shipped default, forgets the operator's change (disable it to silence it). */
+  removeAlertRule: { input: z.object({ name: z.string().min(1).max(100) }).strict(), output: z.object({ removed: z.boolean() }) },
+  // Diagnostics
+  /** Writes a diagnostic bundle (a zip, secrets redacted) into <dataDir>/bundles and says where. */
+  exportBundle: { input: Empty, output: DiagnosticBundle },
 } as const
 
 export type Contract = typeof contract
@@ -224,6 +247,12 @@ export const events = {
   }),
   /** Something an operator should know now: a breaker opened or closed, a provider was paused. */
   notice: z.object({ level: z.enum(['info', 'warning', 'critical']), message: z.string(), at: z.number() }),
+  /** An alert changed state (pending, firing, resolved): one event per transition, not per evaluation. */
+  alert: AlertTransition,
+  /** The desktop shell asks the window to show a place (`#/alerts`): a notification or a tray item was clicked. */
+  show: z.object({ route: z.string().regex(/^#\/[a-z0-9/-]*$/) }),
+  /** The desktop shell was handed files (a second start, the dock): their preview, as a drop would give. */
+  filesOpened: IntakePreview,
 } as const
 export type EngineEvents = { [K in keyof typeof events]: z.infer<(typeof events)[K]> }
 export type EventName = keyof EngineEvents
