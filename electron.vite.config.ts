@@ -18,12 +18,14 @@ function copyMigrations(): Plugin {
   }
 }
 
-/** The price list is read from disk (costs/pricing.ts), so an operator can see what the build ships: beside the bundle too. */
+/** The price list and the default alert rules are read from disk (costs/pricing.ts, alerts/rules.ts), so an operator can see what the build ships: beside the bundle too. */
 function copyResources(): Plugin {
   return {
     name: 'genops-copy-resources',
     generateBundle() {
-      this.emitFile({ type: 'asset', fileName: 'resources/pricing.json', source: readFileSync(resolve(__dirname, 'resources/pricing.json'), 'utf8') })
+      for (const file of ['pricing.json', 'alerts.json']) {
+        this.emitFile({ type: 'asset', fileName: `resources/${file}`, source: readFileSync(resolve(__dirname, 'resources', file), 'utf8') })
+      }
     },
   }
 }

@@ -8,15 +8,17 @@ import { Command, CommanderError, Option } from 'commander'
 import { OperationError } from '../shared/contract'
 import { JOB_STATES, type JobState } from '../shared/jobs'
 import { isLoopback, startServer } from './api/server'
+import { addAlertCommands } from './cli-alerts'
 import { addEnqueueCommand } from './cli-enqueue'
 import { addFailureCommands } from './cli-failures'
 import { formatJob, formatJobs, formatStats } from './cli-format'
 import { addHealthCommand } from './cli-health'
+import { addBundleCommand } from './cli-bundle'
 import { addBreakerCommands } from './cli-breakers'
 import { addCostCommands } from './cli-costs'
 import { addProviderCommands } from './cli-providers'
 import { CliError, common, duration, integer, jobId, print, printJson, withQueue, type Common } from './cli-support'
-import { createEngine } from './engine'
+import { createEngine, type EngineConfig } from './engine'
 import { dataDir, RENDERER_DIR } from './paths'
 import { fullPage } from './queue/job-operations'
 import { DEFAULT_EXPORTER_PORT } from './telemetry/metrics-config'
@@ -24,14 +26,16 @@ import { DEFAULT_EXPORTER_PORT } from './telemetry/metrics-config'
 /** Headless mode's API and UI: beside the metrics exporter's 9464, which `serve` also opens. */
 const DEFAULT_API_PORT = 9465
 
-interface MetricsOptions {
+interface EngineOptions {
   /** False with --no-metrics. */
   metrics: boolean
   metricsPort: number
+  alertWebhook?: string
+  alertInterval?: number
 }
 
-/** --metrics-port and --no-metrics, for the commands that run an engine. */
-function metricsOptions(command: Command): Command {
+/** What the commands that run an engine take: the metrics exporter, and where alerts go. */
+function engineOptions(command: Command): Command {
   return command
     .option(
       '--metrics-port <port>',
@@ -40,9 +44,20 @@ function metricsOptions(command: Command): Command {
       DEFAULT_EXPORTER_PORT,
     )
     .option('--no-metrics', 'no metrics exporter')
+    .addOption(new Option('--alert-webhook <url>', 'POST alerts that fire or resolve to this URL (Slack-compatible JSON)').env('GENOPS_ALERT_WEBHOOK'))
+    .option('--alert-interval <duration>', 'how often alert rules are evaluated (default 15s)', duration)
 }
 
-const engineMetrics = (options: MetricsOptions) => ({ exporter: { enabled: options.metrics, port: options.metricsPort } })
+function engineConfig(options: Common & EngineOptions): EngineConfig {
+  return {
+    dataDir: dataDir(options.dataDir),
+    metrics: { exporter: { enabled: options.metrics, port: options.metricsPort } },
+    alerts: {
+      ...(options.alertInterval === undefined ? {} : { intervalMs: options.alertInterval }),
+      ...(options.alertWebhook === undefined ? {} : { webhook: { url: options.alertWebhook } }),
+    },
+  }
+}
 
 export function buildProgram(): Command {
   const program = new Command('genops').description('GenOps: a local-first queue and console for LLM generation jobs').showHelpAfterError()
@@ -53,6 +68,8 @@ export function buildProgram(): Command {
   addProviderCommands(program)
   addBreakerCommands(program)
   addHealthCommand(program)
+  addAlertCommands(program)
+  addBundleCommand(program)
 
   const jobs = program.command('jobs').description('list, view, retry, cancel and delete jobs')
   common(jobs.command('list').description('the newest jobs first'), true)
@@ -116,10 +133,10 @@ export function buildProgram(): Command {
   addFailureCommands(program)
   addCostCommands(program)
 
-  metricsOptions(common(program.command('run').description('process the queue with no UI')))
+  engineOptions(common(program.command('run').description('process the queue with no UI')))
     .option('--until-empty', 'exit once nothing is queued, delayed or running')
-    .action(async (options: Common & MetricsOptions & { untilEmpty?: boolean }) => {
-      const engine = await createEngine({ dataDir: dataDir(options.dataDir), metrics: engineMetrics(options) })
+    .action(async (options: Common & EngineOptions & { untilEmpty?: boolean }) => {
+      const engine = await createEngine(engineConfig(options))
       const stop = onSignal(() => engine.close())
       for (;;) {
         await new Promise((resolve) => setTimeout(resolve, 200))
@@ -132,17 +149,17 @@ export function buildProgram(): Command {
       print(`queue empty: ${counts.completed} completed, ${counts.dead} dead, ${counts.cancelled} cancelled`)
     })
 
-  metricsOptions(common(program.command('serve').description('headless mode: the engine, the API and the UI over HTTP on loopback')))
+  engineOptions(common(program.command('serve').description('headless mode: the engine, the API and the UI over HTTP on loopback')))
     .option('--port <port>', 'port of the API and the UI (0 picks a free one)', integer('--port', 0, 65535), DEFAULT_API_PORT)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--token <token>', 'API token (default: GENOPS_TOKEN, else a new one each start)')
-    .action(async (options: Common & MetricsOptions & { port: number; host: string; token?: string }) => {
+    .action(async (options: Common & EngineOptions & { port: number; host: string; token?: string }) => {
       const configured = options.token ?? process.env.GENOPS_TOKEN
       if (!isLoopback(options.host) && !configured) {
         throw new CliError(`refusing to listen on ${options.host}, which is not loopback, without a configured token: pass --token or set GENOPS_TOKEN`, 2)
       }
       if (configured !== undefined && configured.length < 16) throw new CliError('the token must be at least 16 characters', 2)
-      const engine = await createEngine({ dataDir: dataDir(options.dataDir), metrics: engineMetrics(options) })
+      const engine = await createEngine(engineConfig(options))
       let server
       try {
         server = await startServer({

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
 import type { EngineEvent, OperationName, OperationOutput } from '../shared/contract'
+import { AlertsConfig, engineAlerts } from './alerts/engine-alerts'
 import { EngineCosts } from './costs/runtime'
 import { loadPriceList } from './costs/pricing'
 import { DEFAULT_BACKOFF } from './queue/backoff'
@@ -14,7 +15,8 @@ import { DEFAULT_BREAKER } from './resilience/breakers'
 import { DEFAULT_EVENT_TIMING, EventHub } from './event-hub'
 import { createHandlers, invoke, type Handlers } from './operations'
 import { startCheckpointer } from './db/checkpointer'
-import { breakerCheck, DEFAULT_MIN_FREE_DISK_BYTES, engineHealth } from './health/checks'
+import { budgetUsedByScope } from './alerts/signals'
+import { breakerCheck, DEFAULT_MIN_FREE_DISK_BYTES, engineHealth, freeDiskBytes } from './health/checks'
 import type { HealthRegistry } from './health/registry'
 import { CHECKPOINT_THREAD_FILE, databaseFile, WORKER_FILE } from './paths'
 import { AttemptPool } from './queue/pool'
@@ -113,6 +115,8 @@ const EngineConfig = z.object({
   logs: LogsConfig.prefault({}),
   /** The dashboard's figures: how often queue depth is sampled, and old rollup buckets pruned. Default 5 s and 1 min. */
   rollups: z.object({ sampleMs: positive('rollups.sampleMs'), pruneMs: positive('rollups.pruneMs') }).default(DEFAULT_ROLLUP_KEEPER),
+  /** Alert rules evaluated on an interval, and where their notifications go besides the events and the log (see alerts/engine-alerts). */
+  alerts: AlertsConfig.prefault({}),
 })
 export type EngineConfig = z.input<typeof EngineConfig>
 
@@ -171,6 +175,8 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
         pool,
         breakers: () => scheduler.gates.breakers.list(),
         dbSizeBytes: () => databaseSizeBytes(store.db),
+        budgetsUsed: async () => budgetUsedByScope(await store.costs.budgets(Date.now())),
+        freeDiskBytes: () => freeDiskBytes(config.dataDir),
       })
     : null
   // Claims, settles, enqueues and cancels pass through here, whoever makes them: each is timed and counted.
@@ -226,6 +232,17 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     isPaused: () => scheduler.isPaused(),
     minFreeDiskBytes: config.health.minFreeDiskBytes,
   })
+  const alerts = engineAlerts(config.alerts, {
+    store: queue,
+    dataDir: config.dataDir,
+    queueStats: (now) => queue.stats(now),
+    breakers: () => scheduler.gates.breakers.list(),
+    budgets: (now) => queue.costs.budgets(now),
+    emit: (transition) => hub.alert(transition),
+    log: telemetry,
+    setFiring: metrics ? (firing) => metrics.setAlertsFiring(firing) : undefined,
+    onError: report,
+  })
   const handlers: Handlers = createHandlers(
     queue,
     {
@@ -239,7 +256,9 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
       health,
       resilience: { gates: scheduler.gates, reloadGates: () => scheduler.reloadGates() },
       costs,
+      alerts: alerts?.runner,
       intakeMetrics: metrics?.intake,
+      diagnostics: { dataDir: config.dataDir, metricsText: async () => (metrics ? metrics.text() : null), nativeBinding: config.sqliteBinding },
     },
     config.secrets,
   )
@@ -250,9 +269,11 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
   try {
     await scheduler.start()
     await costs.start()
+    await alerts?.runner.start()
     telemetry.start(config.retentionSweepMs)
     health.markReady()
   } catch (error) {
+    await alerts?.close()
     costs.stop()
     await exporter?.close()
     health.close()
@@ -277,7 +298,10 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
         // Readiness probes see the engine going away before its parts do.
         health.close()
         costs.stop()
+        // The last transitions' webhook posts go out (or give up) while the engine stops.
+        const alertsClosed = alerts?.close()
         await scheduler.stop(timeoutMs)
+        await alertsClosed
         // Scrapes answer while attempts finish; not once the database below is closed.
         await exporter?.close()
         hub.close()

@@ -73,6 +73,11 @@ export class EventHub {
     this.emit({ type: 'notice', data: { ...notice, at: Date.now() } })
   }
 
+  /** An alert's transition: rare, and the tray and the alert list want it now. */
+  alert(transition: EngineEvents['alert']): void {
+    this.emit({ type: 'alert', data: transition })
+  }
+
   private emit(event: EngineEvent): void {
     for (const listener of this.listeners) listener(event)
   }

@@ -7,7 +7,10 @@ import { type z } from 'zod'
 import { contract, describeZodError, OperationError, type JobChange, type OperationName, type OperationOutput } from '../shared/contract'
 import type { JobSummary } from '../shared/jobs'
 import { keyFileProblem } from '../workers/key-file'
+import { alertHandlers } from './alerts/operations'
+import type { AlertsRuntime } from './alerts/runner'
 import { costHandlers } from './costs/operations'
+import { bundleHandlers, type DiagnosticsRuntime } from './diagnostics/operations'
 import type { CostsRuntime } from './costs/runtime'
 import { failureHandlers } from './failures/operations'
 import { standaloneHealth } from './health/checks'
@@ -43,8 +46,12 @@ export interface Runtime {
   resilience?: ResilienceRuntime
   /** Prices, budgets and paused batches in a running engine; without it (the CLI) they go through the database. */
   costs?: CostsRuntime
+  /** The alert rules' evaluation in a running engine; without it (the CLI) rule changes wait for the engine's next evaluation. */
+  alerts?: AlertsRuntime
   /** Where drag-in intake counts the jobs it read and the files it refused (the engine's metrics), when they are recorded. */
   intakeMetrics?: IntakeRecorder
+  /** The data directory and metrics a diagnostic bundle reads; without it (the CLI's queue commands) the store's directory and no metrics. */
+  diagnostics?: DiagnosticsRuntime
 }
 
 const noRuntime: Runtime = { jobsChanged() {}, countsMayChange() {}, abort() {}, paused() {}, kick() {}, profilesChanged: async () => {} }
@@ -62,7 +69,8 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, 
     if (value === null) throw new OperationError('NOT_FOUND', `job ${id} does not exist`)
     return value
   }
-  return {
+  // exportBundle calls the other operations through the contract: this object, once made.
+  const handlers: Handlers = {
     queueStats: async () => store.stats(now()),
     listJobs: async (input) => {
       const page = await store.list(input, now())
@@ -149,13 +157,16 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, 
     ...jobLogHandlers(runtime.logsDir),
     ...jobListHandlers(store, runtime),
     ...costHandlers(store, runtime.costs, () => runtime.countsMayChange()),
+    ...alertHandlers(store, runtime.alerts),
     ...intakeHandlers(store, {
       countsMayChange: () => runtime.countsMayChange(),
       kick: () => runtime.kick(),
       reloadGates: () => runtime.resilience?.reloadGates() ?? Promise.resolve(),
       intakeMetrics: runtime.intakeMetrics,
     }),
+    ...bundleHandlers((name, input) => invoke(handlers, name, input), store, runtime.diagnostics),
   }
+  return handlers
 }
 
 /** Validates the input against the contract, runs the handler, and checks what it returns. */

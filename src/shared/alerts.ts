@@ -50,6 +50,24 @@ export const ALERT_SEVERITIES = ['warning', 'critical'] as const
 export const AlertSeverity = z.enum(ALERT_SEVERITIES)
 export type AlertSeverity = z.infer<typeof AlertSeverity>
 
+export const ALERT_OPS = ['>', '>=', '<', '<='] as const
+export const AlertOp = z.enum(ALERT_OPS)
+export type AlertOp = z.infer<typeof AlertOp>
+
+/** Whether `value op threshold` holds. */
+export function holds(op: AlertOp, value: number, threshold: number): boolean {
+  switch (op) {
+    case '>':
+      return value > threshold
+    case '>=':
+      return value >= threshold
+    case '<':
+      return value < threshold
+    case '<=':
+      return value <= threshold
+  }
+}
+
 /** Prometheus alert and label names: what export-rules writes must load in Prometheus. */
 const PROMETHEUS_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 
@@ -58,7 +76,7 @@ export const AlertRule = z
     /** The alertname, as in Prometheus: `GenOpsFailureRateHigh`. */
     name: z.string().min(1).max(100).regex(PROMETHEUS_NAME, 'name must be letters, digits and _, not starting with a digit'),
     signal: AlertSignal,
-    op: z.enum(['>', '<']),
+    op: AlertOp,
     threshold: z.number().finite(),
     /** For windowed signals: over how long. */
     window: Duration.optional(),
@@ -117,6 +135,10 @@ export const AlertTransition = z.object({
   summary: z.string(),
 })
 export type AlertTransition = z.infer<typeof AlertTransition>
+
+/** Transitions people are told about: firing, and resolved after firing. Pending, or a pending spell that cleared, is only history. */
+export const notifies = (transition: Pick<AlertTransition, 'from' | 'to'>): boolean =>
+  transition.to === 'firing' || (transition.to === 'resolved' && transition.from === 'firing')
 
 /** Words for a signal's value: `12.5%`, `1,204 jobs`, `3.2 GiB`. */
 export function formatSignalValue(signal: AlertSignal, value: number | null): string {

@@ -12,6 +12,7 @@ export const METRICS = {
   jobDuration: 'genops_job_duration_seconds',
   jobWait: 'genops_job_wait_seconds',
   queueJobs: 'genops_queue_jobs',
+  queuePaused: 'genops_queue_paused',
   attempts: 'genops_attempts_total',
   tokens: 'genops_llm_tokens_total',
   cost: 'genops_llm_cost_usd_total',
@@ -26,6 +27,8 @@ export const METRICS = {
   intakeJobs: 'genops_intake_jobs_total',
   intakeRejectedFiles: 'genops_intake_rejected_files_total',
   alertsFiring: 'genops_alerts_firing',
+  budgetUsed: 'genops_budget_used_ratio',
+  dataDirFree: 'genops_data_dir_free_bytes',
   dbSize: 'genops_db_size_bytes',
   dbTransactionDuration: 'genops_db_transaction_duration_seconds',
 } as const

@@ -85,6 +85,8 @@ describe('attempts as the metrics count them', () => {
       pool: { threads: 1, utilization: 0, queuedTasks: 0 },
       breakers: () => [],
       dbSizeBytes: () => 0,
+      budgetsUsed: () => [],
+      freeDiskBytes: () => 0,
     })
   const attempt = (overrides: Partial<AttemptEnded>): AttemptEnded => ({
     id: 1,

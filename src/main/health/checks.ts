@@ -60,6 +60,12 @@ function probeWrite(db: Database, busyMs: number): CheckResult {
   }
 }
 
+/** Free space for an unprivileged writer on the filesystem that holds `dir`, in bytes. */
+export function freeDiskBytes(dir: string): number {
+  const { bavail, bsize } = statfsSync(dir)
+  return bavail * bsize
+}
+
 /** Free space on the filesystem that holds `dir`: fails below the floor, warns below twice the floor. */
 export function freeDisk(
   dir: string,
@@ -70,8 +76,7 @@ export function freeDisk(
     critical: true,
     timeoutMs,
     check: () => {
-      const { bavail, bsize } = statfsSync(dir)
-      const free = bavail * bsize
+      const free = freeDiskBytes(dir)
       const detail = `${formatBytes(free)} free for ${dir} (floor ${formatBytes(minFreeBytes)})`
       if (free < minFreeBytes) return fail(detail)
       if (free < 2 * minFreeBytes) return warn(`${detail}: getting close`)

@@ -11,6 +11,7 @@ import type { BatchPause } from '../../shared/costs'
 import type { ProviderProfile } from '../../shared/providers'
 import type { BreakerTransition, ProviderPause } from '../../shared/resilience'
 import type { StoredSpan, TraceSpan } from '../../shared/traces'
+import type { AlertStore } from '../alerts/store'
 import type { CostStore } from '../costs/store'
 
 /** A job ready to be written: defaults applied, validated at the boundary. */
@@ -260,6 +261,8 @@ export interface QueueStore {
   resumeBatch(batchId: number): Awaitable<boolean>
   /** Prices, budgets, cost reports and the dashboard's series, over the rollups this store's settle keeps. */
   readonly costs: CostStore
+  /** Alert rules, states and history, and the usage over a window that rules read. */
+  readonly alerts: AlertStore
   setPaused(paused: boolean): Awaitable<void>
   isPaused(): Awaitable<boolean>
   /** Spans of ended attempts, written in one transaction. */

@@ -46,8 +46,15 @@ export const SECRET_PATHS = [
  * Keys this process was given in its environment, masked wherever they appear whatever
  * their shape (a local server's key need not look like one).
  */
-function environmentKeys(env: NodeJS.ProcessEnv): string[] {
+export function environmentKeys(env: NodeJS.ProcessEnv = process.env): string[] {
   return [env.OPENAI_API_KEY, env.ANTHROPIC_API_KEY].map((key) => key?.trim() ?? '').filter((key) => key.length >= 8)
+}
+
+/** A line with credentials masked by their shape (shared/redact) and the given keys masked wherever they appear. */
+export function redactWithKeys(text: string, keys: readonly string[]): string {
+  let masked = redact(text)
+  for (const key of keys) if (masked.includes(key)) masked = masked.replaceAll(key, REDACTED)
+  return masked
 }
 
 /** The logger over a destination; openLog gives it the rolling file, tests their own stream. */
@@ -60,11 +67,7 @@ export function createLogger(level: LogsConfig['level'], destination: Destinatio
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: SECRET_PATHS, censor: REDACTED },
       hooks: {
-        streamWrite(line) {
-          let masked = redact(line)
-          for (const key of keys) if (masked.includes(key)) masked = masked.replaceAll(key, REDACTED)
-          return masked
-        },
+        streamWrite: (line) => redactWithKeys(line, keys),
       },
     },
     destination,

@@ -32,6 +32,10 @@ export interface MetricSources {
   breakers(): readonly { name: string; state: BreakerState }[]
   /** The database file and its write-ahead log, in bytes. */
   dbSizeBytes(): number
+  /** The most spent of each kind of budget (day, batch) as a share of its limit; empty without budgets. */
+  budgetsUsed(): Awaitable<{ scope: string; ratio: number }[]>
+  /** Free space on the data directory's filesystem, in bytes. */
+  freeDiskBytes(): number
 }
 
 /** A job that left the queue: completed, dead or cancelled. */
@@ -124,6 +128,14 @@ export class EngineMetrics {
         for (const state of ['delayed', 'active', 'completed', 'dead', 'cancelled'] as const) this.set({ state }, counts[state])
       },
     })
+    new Gauge({
+      name: METRICS.queuePaused,
+      help: 'Whether the whole queue is paused (1) or claiming (0): a queue that waits while paused is not stuck.',
+      registers,
+      async collect() {
+        this.set((await sources.queueStats()).paused ? 1 : 0)
+      },
+    })
     this.attempts = new Counter({
       name: METRICS.attempts,
       help: `Attempts that ran, by result and failure category (${NO_CATEGORY} when it succeeded); a retry is an attempt after the first.`,
@@ -200,6 +212,24 @@ export class EngineMetrics {
       registers,
     })
     this.alertsFiring = new Gauge({ name: METRICS.alertsFiring, help: 'Alerts firing now (1 each).', labelNames: ['alertname', 'severity'], registers })
+    new Gauge({
+      name: METRICS.budgetUsed,
+      help: 'The most spent of any budget of a scope (day, batch), as a share of its limit: 1 is crossed.',
+      labelNames: ['scope'],
+      registers,
+      async collect() {
+        this.reset()
+        for (const { scope, ratio } of await sources.budgetsUsed()) this.set({ scope }, ratio)
+      },
+    })
+    new Gauge({
+      name: METRICS.dataDirFree,
+      help: "Free space on the data directory's filesystem.",
+      registers,
+      collect() {
+        this.set(sources.freeDiskBytes())
+      },
+    })
     new Gauge({
       name: METRICS.dbSize,
       help: 'The database file and its write-ahead log.',

@@ -7,6 +7,7 @@ import type { Database } from 'better-sqlite3'
 import type { StoredState } from '../../../shared/jobs'
 import type { ProviderProfile } from '../../../shared/providers'
 import type { StoredSpan } from '../../../shared/traces'
+import { SqliteAlertStore } from '../../alerts/sqlite'
 import { SqliteCostStore } from '../../costs/sqlite'
 import { openDatabase, type OpenOptions } from '../../db/connection'
 import type {
@@ -47,9 +48,11 @@ import { jobSpans, pruneSpans, saveSpans } from './spans'
 
 export class SqliteQueueStore implements QueueStore {
   readonly costs: SqliteCostStore
+  readonly alerts: SqliteAlertStore
 
   constructor(readonly db: Database) {
     this.costs = new SqliteCostStore(db)
+    this.alerts = new SqliteAlertStore(db)
   }
 
   static open(file: string, options: OpenOptions = {}): SqliteQueueStore {

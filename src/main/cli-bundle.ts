@@ -1,0 +1,62 @@
+/**
+ * `genops bundle`: a diagnostic bundle made beside the app (or with nothing running), for
+ * a bug report. The same operation the app's menu runs; the metrics come from a running
+ * engine's exporter when one answers.
+ */
+import { resolve } from 'node:path'
+import type { Command } from 'commander'
+import type { DiagnosticBundle } from '../shared/diagnostics'
+import { common, integer, print, printJson, type Common } from './cli-support'
+import { scrapeMetrics } from './diagnostics/metrics-scrape'
+import { formatBytes } from './health/checks'
+import { createHandlers, invoke } from './operations'
+import { databaseFile, dataDir } from './paths'
+import { SqliteQueueStore } from './queue/sqlite'
+import { DEFAULT_EXPORTER_PORT } from './telemetry/metrics-config'
+
+interface BundleOptions extends Common {
+  out?: string
+  metricsPort: number
+}
+
+export function addBundleCommand(program: Command): void {
+  common(program.command('bundle').description('write a diagnostic bundle (a zip, secrets redacted) to attach to a bug report'), true)
+    .option('--out <file>', 'where to write the zip (default: <data dir>/bundles/genops-bundle-<UTC time>.zip)')
+    .option('--metrics-port <port>', "port of a running engine's metrics exporter on 127.0.0.1", integer('--metrics-port', 1, 65535), DEFAULT_EXPORTER_PORT)
+    .action(async (options: BundleOptions) => {
+      const bundle = await exportBundle(options)
+      if (options.json) printJson(bundle)
+      // A bundle with gaps is still the bundle to send: the problems are printed, the exit code stays 0.
+      else print(formatBundle(bundle))
+    })
+}
+
+async function exportBundle(options: BundleOptions): Promise<DiagnosticBundle> {
+  const dir = dataDir(options.dataDir)
+  const store = SqliteQueueStore.open(databaseFile(dir))
+  try {
+    const handlers = createHandlers(store, {
+      // No engine here: nothing to tell about changes, since a bundle changes nothing.
+      jobsChanged() {},
+      countsMayChange() {},
+      abort() {},
+      paused() {},
+      kick() {},
+      profilesChanged: async () => {},
+      diagnostics: {
+        dataDir: dir,
+        metricsText: () => scrapeMetrics(options.metricsPort),
+        ...(options.out ? { outFile: resolve(options.out) } : {}),
+      },
+    })
+    return await invoke(handlers, 'exportBundle', {})
+  } finally {
+    store.close()
+  }
+}
+
+export function formatBundle(bundle: DiagnosticBundle): string {
+  const lines = [`wrote ${bundle.path}`, `${formatBytes(bundle.bytes)}, ${bundle.files} files`]
+  if (bundle.problems.length > 0) lines.push(`not collected (${bundle.problems.length}):`, ...bundle.problems.map((problem) => `  ${problem}`))
+  return lines.join('\n')
+}
