@@ -4,6 +4,7 @@
  * the ones to compare. Name benches to run only those; with none named, every bench marked
  * `byDefault` runs (the local model's bench is slow and runs only when named).
  */
+import { runAlertsBench } from './alerts'
 import { runChaosBench } from './chaos'
 import { runIntakeBench } from './intake'
 import { runJobsScreenBench } from './jobs-screen'
@@ -26,6 +27,7 @@ const BENCHES: Record<string, { run: (options: BenchOptions) => Promise<void>; b
   '--traces': { run: runTracesBench, byDefault: false, what: 'a drain with traces off, on by default, and every attempt kept (with and without OTLP export)' },
   '--series': { run: runSeriesBench, byDefault: false, what: 'dashboard series and cost reports from the rollups, with a million jobs' },
   '--jobs-screen': { run: runJobsScreenBench, byDefault: false, what: 'the jobs screen in Chromium with 100,000 jobs: first render, filters, search' },
+  '--alerts': { run: runAlertsBench, byDefault: false, what: 'alert evaluation and a diagnostic bundle with a million jobs' },
   '--local': { run: runLocalBench, byDefault: false, what: 'GGUF generation through the pipeline beside direct' },
 }
 

@@ -250,7 +250,7 @@ export const events = {
   /** An alert changed state (pending, firing, resolved): one event per transition, not per evaluation. */
   alert: AlertTransition,
   /** The desktop shell asks the window to show a place (`#/alerts`): a notification or a tray item was clicked. */
-  show: z.object({ route: z.string().regex(/^#\/[a-z0-9/-]*$/) }),
+  show: z.object({ route: z.string().regex(/^#\/[A-Za-z0-9_/-]*$/) }),
   /** The desktop shell was handed files (a second start, the dock): their preview, as a drop would give. */
   filesOpened: IntakePreview,
 } as const

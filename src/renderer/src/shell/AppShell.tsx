@@ -4,6 +4,8 @@
  * screen shares.
  */
 import type { ReactNode } from 'react'
+import { AlertsBadge } from '../features/alerts/AlertsBadge'
+import { AlertsScreen } from '../features/alerts/AlertsScreen'
 import { DashboardScreen } from '../features/dashboard/DashboardScreen'
 import { CostsScreen } from '../features/costs/CostsScreen'
 import { FailuresScreen } from '../features/failures/FailuresScreen'
@@ -13,6 +15,7 @@ import { JobsScreen } from '../features/jobs/JobsScreen'
 import { Notices } from '../features/notices/Notices'
 import { SettingsScreen } from '../features/settings/SettingsScreen'
 import { useQueue } from '../stores/use-queue'
+import { useDesktopRequests } from './desktop-requests'
 import { SCREEN_TITLES, SCREENS, useRoute, type Screen } from './route'
 import { useShortcuts } from './shortcuts'
 import { ConnectionStatus, PauseButton } from './TopBarParts'
@@ -21,6 +24,7 @@ const SCREEN_VIEWS: Record<Screen, () => ReactNode> = {
   dashboard: () => <DashboardScreen />,
   jobs: () => <JobsScreen />,
   failures: () => <FailuresScreen />,
+  alerts: () => <AlertsScreen />,
   costs: () => <CostsScreen />,
   settings: () => <SettingsScreen />,
 }
@@ -55,6 +59,7 @@ export function AppShell() {
   const paused = useQueue((state) => state.paused)
   const togglePaused = useQueue((state) => state.togglePaused)
   useShortcuts(() => void togglePaused())
+  useDesktopRequests()
   return (
     <>
       <header className="topbar">
@@ -64,6 +69,7 @@ export function AppShell() {
         </div>
         <Nav />
         <div className="topbar-actions">
+          <AlertsBadge />
           <ConnectionStatus />
           <ChooseFilesButton />
           <PauseButton />

@@ -1,17 +1,18 @@
 /**
- * Where the operator is: one screen, and a job open in detail or not. Kept in the address's
- * hash (`#/jobs/42`) so the back button, a reload and a link all land on the same place,
- * with no router library for five screens.
+ * Where the operator is: one screen, and a job or an alert rule open in detail or not. Kept
+ * in the address's hash (`#/jobs/42`, `#/alerts/GenOpsDiskLow`) so the back button, a
+ * reload and a link all land on the same place, with no router library for six screens.
  */
 import { create } from 'zustand'
 
-export const SCREENS = ['dashboard', 'jobs', 'failures', 'costs', 'settings'] as const
+export const SCREENS = ['dashboard', 'jobs', 'failures', 'alerts', 'costs', 'settings'] as const
 export type Screen = (typeof SCREENS)[number]
 
 export const SCREEN_TITLES: Record<Screen, string> = {
   dashboard: 'Dashboard',
   jobs: 'Jobs',
   failures: 'Failures',
+  alerts: 'Alerts',
   costs: 'Costs',
   settings: 'Settings',
 }
@@ -20,16 +21,27 @@ export interface Route {
   screen: Screen
   /** A job open in the detail panel (on the jobs or failures screen). */
   jobId: number | null
+  /** An alert rule open in its editor (on the alerts screen), by its name. */
+  rule: string | null
 }
+
+/** Rule names as the contract allows them (Prometheus alert names): nothing else is taken from the address. */
+const RULE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,99}$/
 
 export function parseHash(hash: string): Route {
   const [screen, id] = hash.replace(/^#\/?/, '').split('/')
   const known = (SCREENS as readonly string[]).includes(screen ?? '') ? (screen as Screen) : 'jobs'
+  if (known === 'alerts') {
+    return { screen: known, jobId: null, rule: id && RULE_NAME.test(id) ? id : null }
+  }
   const jobId = Number(id)
-  return { screen: known, jobId: Number.isInteger(jobId) && jobId > 0 ? jobId : null }
+  return { screen: known, jobId: Number.isInteger(jobId) && jobId > 0 ? jobId : null, rule: null }
 }
 
-export const hashOf = ({ screen, jobId }: Route): string => `#/${screen}${jobId ? `/${jobId}` : ''}`
+export function hashOf({ screen, jobId, rule }: Route): string {
+  if (screen === 'alerts') return `#/alerts${rule ? `/${rule}` : ''}`
+  return `#/${screen}${jobId ? `/${jobId}` : ''}`
+}
 
 interface RouteState extends Route {
   go(route: Partial<Route>): void
@@ -41,9 +53,13 @@ export const useRoute = create<RouteState>((set, get) => {
   return {
     ...parseHash(window.location.hash),
     go(route) {
-      const { screen, jobId } = get()
-      // Moving to another screen closes the detail unless the move names a job.
-      const next = { screen: route.screen ?? screen, jobId: route.jobId !== undefined ? route.jobId : route.screen ? null : jobId }
+      const { screen, jobId, rule } = get()
+      // Moving to another screen closes the detail unless the move names one.
+      const next = {
+        screen: route.screen ?? screen,
+        jobId: route.jobId !== undefined ? route.jobId : route.screen ? null : jobId,
+        rule: route.rule !== undefined ? route.rule : route.screen ? null : rule,
+      }
       window.location.hash = hashOf(next)
       set(next)
     },

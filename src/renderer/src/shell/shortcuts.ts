@@ -1,6 +1,6 @@
 /**
  * Keyboard shortcuts, for the whole window: `/` searches, `p` pauses or resumes the queue,
- * `1`–`5` switch screens, `Escape` closes a job's detail. None fires while the operator is
+ * `1`–`6` switch screens, `Escape` closes a job's detail. None fires while the operator is
  * typing in a field.
  */
 import { useEffect } from 'react'
@@ -9,7 +9,7 @@ import { SCREENS, useRoute } from './route'
 export const SHORTCUTS: { keys: string; what: string }[] = [
   { keys: '/', what: 'search jobs' },
   { keys: 'p', what: 'pause or resume the queue' },
-  { keys: '1–5', what: 'dashboard, jobs, failures, costs, settings' },
+  { keys: '1–6', what: 'dashboard, jobs, failures, alerts, costs, settings' },
   { keys: 'Esc', what: "close a job's detail" },
 ]
 
@@ -30,7 +30,7 @@ export function useShortcuts(togglePaused: () => void): void {
         // The search box appears with the jobs screen: focus it on the next frame.
         requestAnimationFrame(() => document.querySelector<HTMLInputElement>('[data-search]')?.focus())
       } else if (event.key === 'p') togglePaused()
-      else if (/^[1-5]$/.test(event.key)) go({ screen: SCREENS[Number(event.key) - 1]! })
+      else if (/^[1-9]$/.test(event.key) && Number(event.key) <= SCREENS.length) go({ screen: SCREENS[Number(event.key) - 1]! })
     }
     window.addEventListener('keydown', onKey)
     return () => window.removeEventListener('keydown', onKey)

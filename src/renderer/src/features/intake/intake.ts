@@ -7,11 +7,19 @@
  * name and size already tell (wrong type, over 64 MiB), in the engine's own words.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla'
-import { formatOf, MAX_INTAKE_FILES, refusalBeforeUpload, type IntakeCommitted, type IntakeDefaults, type IntakeFile } from '../../../../shared/intake'
+import {
+  formatOf,
+  MAX_INTAKE_FILES,
+  refusalBeforeUpload,
+  type IntakeCommitted,
+  type IntakeDefaults,
+  type IntakeFile,
+  type IntakePreview,
+} from '../../../../shared/intake'
 import { PRIORITIES, type Priority } from '../../../../shared/jobs'
 import { PROVIDER_KINDS, PROVIDER_LABELS, type ProviderKind } from '../../../../shared/providers'
 import { ApiError, type Client } from '../../api'
-import { sayProblem } from '../../words'
+import { plural, sayProblem } from '../../words'
 import { readAsBase64, type ReadFile } from './read-file'
 
 /** What the window announces in `data-intake-state`; `dragging` wins while files are held over it. */
@@ -62,6 +70,8 @@ export interface IntakeState {
   setDragging(dragging: boolean): void
   /** Reads and checks files dropped or chosen; while a drop is shown, adds to it. */
   take(files: readonly File[]): Promise<void>
+  /** Shows files the engine already checked (the desktop app was handed them) as a drop's preview. */
+  showPreview(preview: IntakePreview): void
   choose(choices: Partial<IntakeChoices>): void
   commit(): Promise<void>
   /** Discards the drop (nothing is enqueued) and closes the dialog. */
@@ -200,6 +210,32 @@ export function createIntakeStore(client: Client, readFile: ReadFile = readAsBas
         }
         reading = null
         set({ phase: 'preview', progress: null })
+      },
+
+      showPreview(preview) {
+        const { phase, files } = get()
+        if (phase === 'reading' || phase === 'preview' || phase === 'committing') {
+          // Two intakes cannot be one batch: keep the drop in hand, and let the engine forget the other.
+          void client.cancelIntake({ intakeId: preview.intakeId }).catch(() => {})
+          const opened = preview.files.map((file) => file.name).join(', ')
+          const one = preview.files.length === 1
+          set({
+            problem: `${opened} ${one ? 'was' : 'were'} opened while ${plural(files.length, 'file')} waited here: open ${one ? 'it' : 'them'} again once these are enqueued or cancelled.`,
+          })
+          return
+        }
+        set({
+          phase: 'preview',
+          dragging: false,
+          progress: null,
+          intakeId: preview.intakeId,
+          files: preview.files,
+          totalJobs: preview.totalJobs,
+          choices: NO_CHOICES,
+          problem: null,
+          committed: null,
+        })
+        void loadProviders()
       },
 
       choose: (choices) => set({ choices: { ...get().choices, ...choices }, problem: null }),

@@ -1,12 +1,14 @@
 /**
  * Settings: provider profiles (keys write-only, limits), paused providers, breakers, the
- * health report, what is set at start-up, and the keyboard shortcuts.
+ * health report, a diagnostic bundle to export, what is set at start-up, and the keyboard
+ * shortcuts.
  */
 import { useEffect, useMemo } from 'react'
 import { useClient } from '../../client'
 import { NoticeBanner, ScreenBody } from '../../components/screen'
 import { Engine, Shortcuts } from './About'
 import { Breakers } from './Breakers'
+import { Diagnostics } from './Diagnostics'
 import { Health } from './Health'
 import { ProfileForm, RemoveConfirm } from './ProfileForm'
 import { Providers } from './Providers'
@@ -28,6 +30,7 @@ function Body() {
       <Providers />
       <Breakers />
       <Health />
+      <Diagnostics />
       <div className="settings-pair">
         <Engine />
         <Shortcuts />
