@@ -41,8 +41,8 @@ function seed(store: SqliteQueueStore, jobs: number, settled: number, now: numbe
     const { jobs: claimed } = store.claim({ owner: 'bench', limit: 10, now: at, leaseMs: HOUR })
     const results: AttemptResult[] = claimed.map((job, k) =>
       (i + k) % 7 === 0
-        ? { id: job.id, outcome: 'error', endedAt: at + 400, category: 'TIMEOUT', message: 'timed out', retryable: false, retryAt: at, cost: null }
-        : { id: job.id, outcome: 'ok', endedAt: at + 200 + ((i + k) % 13) * 50, output: 'x', inputTokens: 100, outputTokens: 300, cost: null },
+        ? { id: job.id, outcome: 'error', endedAt: at + 400, category: 'TIMEOUT', message: 'timed out', retryable: false, retryAt: at }
+        : { id: job.id, outcome: 'ok', endedAt: at + 200 + ((i + k) % 13) * 50, output: 'x', inputTokens: 100, outputTokens: 300 },
     )
     store.settle(results, 'bench')
   }

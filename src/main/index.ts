@@ -1,102 +1,40 @@
 /**
- * The Electron shell: the app's lifecycle, its one window, and the IPC that joins the
- * window to the engine. The only module in src/main that imports electron; everything it
- * serves comes from the engine, through the operations the contract declares.
+ * The Electron shell's entry: the app's lifecycle. One app per data directory (a second
+ * start hands its files to the first and quits), the engine, the window, the menu, the
+ * tray and the alert notifications, and an orderly close. The parts live in src/main/shell:
+ * Electron glue there is thin, and what it decides is in modules Node tests without Electron.
  */
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, type IpcMainInvokeEvent } from 'electron'
-import { EVENT_CHANNEL, operationChannel, type IpcOutcome } from '../shared/bridge'
-import { OPERATION_NAMES, OperationError, type OperationFailure } from '../shared/contract'
+import { app, dialog, safeStorage } from 'electron'
 import { createEngine, type Engine } from './engine'
 import { dataDir, RENDERER_DIR } from './paths'
 import type { SecretBox } from './secrets'
+import { DesktopActions } from './shell/actions'
+import { electronSqliteBinding, iconsDirFor } from './shell/app-paths'
+import { dataDirArgument, promptFilesInArgv } from './shell/argv'
+import { serveOperations } from './shell/ipc'
+import { installMenu } from './shell/menu'
+import { notifyAlerts } from './shell/notifications'
+import { lockDown } from './shell/lock-down'
+import { DesktopTray } from './shell/tray'
+import { DesktopWindow } from './shell/window'
 
-const here = fileURLToPath(new URL('.', import.meta.url))
-const PRELOAD_FILE = join(here, '../preload/index.cjs')
+const OUT_MAIN_DIR = fileURLToPath(new URL('.', import.meta.url))
 const RENDERER_URL = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(join(RENDERER_DIR, 'index.html')).href
+const ICONS_DIR = iconsDirFor(OUT_MAIN_DIR)
 
 let engine: Engine | undefined
-let window: BrowserWindow | undefined
+let actions: DesktopActions | undefined
+let window: DesktopWindow | undefined
+let tray: DesktopTray | undefined
+let stopNotifying: (() => void) | undefined
+/** Files handed over before the engine was up (macOS sends 'open-file' before 'ready'). */
+const handedEarly: string[] = []
 
-/** `--data-dir DIR` or `--data-dir=DIR` among the app's arguments. */
-function dataDirArgument(argv: readonly string[]): string | undefined {
-  for (const [index, arg] of argv.entries()) {
-    if (arg === '--data-dir') return argv[index + 1]
-    if (arg.startsWith('--data-dir=')) return arg.slice('--data-dir='.length)
-  }
-  return undefined
-}
-
-/** A URL without its query and fragment, so the page is compared, not its state. */
-function pageOf(url: string): string {
-  const parsed = new URL(url)
-  parsed.search = ''
-  parsed.hash = ''
-  return parsed.href
-}
-
-/** Only our window's top frame, showing our page, may call the engine. */
-function fromOurWindow(event: IpcMainInvokeEvent): boolean {
-  const frame = event.senderFrame
-  return window !== undefined && event.sender === window.webContents && frame !== null && frame.parent === null && pageOf(frame.url) === pageOf(RENDERER_URL)
-}
-
-function failure(error: unknown): OperationFailure {
-  if (error instanceof OperationError) return { error: { code: error.code, message: error.message } }
-  console.error('genops: operation failed:', error)
-  return { error: { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) } }
-}
-
-function serveOperations(running: Engine): void {
-  for (const name of OPERATION_NAMES) {
-    ipcMain.handle(operationChannel(name), async (event, input: unknown): Promise<IpcOutcome<unknown>> => {
-      if (!fromOurWindow(event)) return { error: { code: 'UNAUTHORIZED', message: `${name}: refused a call from a frame that is not the GenOps window` } }
-      try {
-        return { value: await running.call(name, input) }
-      } catch (error) {
-        return failure(error)
-      }
-    })
-  }
-  running.subscribe((event) => {
-    if (window && !window.isDestroyed()) window.webContents.send(EVENT_CHANNEL, event)
-  })
-}
-
-function openWindow(): BrowserWindow {
-  const created = new BrowserWindow({
-    title: 'GenOps',
-    width: 1280,
-    height: 820,
-    minWidth: 860,
-    minHeight: 520,
-    show: false,
-    backgroundColor: '#f6f7f9',
-    webPreferences: {
-      preload: PRELOAD_FILE,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-    },
-  })
-  created.once('ready-to-show', () => created.show())
-  created.on('closed', () => {
-    if (window === created) window = undefined
-  })
-  void created.loadURL(RENDERER_URL)
-  return created
-}
-
-/** No navigation away from our page, no new windows, no permissions, no webviews. */
-function lockDown(): void {
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
-  app.on('web-contents-created', (_event, contents) => {
-    contents.on('will-navigate', (event) => event.preventDefault())
-    contents.on('will-attach-webview', (event) => event.preventDefault())
-    contents.setWindowOpenHandler(() => ({ action: 'deny' }))
-  })
+function openFiles(paths: readonly string[]): void {
+  if (actions) void actions.openFiles(paths)
+  else handedEarly.push(...paths)
 }
 
 /** API keys kept with profiles are encrypted by the OS keychain; where it has none, no key is kept. */
@@ -111,22 +49,28 @@ async function start(): Promise<void> {
   // One app per data directory: Chromium's single-instance lock lives in userData.
   app.setPath('userData', directory)
   if (!app.requestSingleInstanceLock()) {
+    // The first instance got our argv in its 'second-instance' event: it opens the files.
     app.quit()
     return
   }
-  app.on('second-instance', () => {
-    if (!window) return
-    if (window.isMinimized()) window.restore()
-    window.focus()
+  app.on('second-instance', (_event, argv, workingDirectory) => {
+    window?.reveal()
+    openFiles(promptFilesInArgv(argv, workingDirectory))
   })
+  // macOS hands files (dropped on the dock icon, "Open with") as events, not arguments.
+  app.on('open-file', (event, path) => {
+    event.preventDefault()
+    openFiles([path])
+  })
+  handedEarly.push(...promptFilesInArgv(process.argv, process.cwd()))
+
   await app.whenReady()
   lockDown()
   try {
-    // scripts/desktop.js builds better-sqlite3 for Electron's ABI and says where.
     // The metrics exporter with its defaults (127.0.0.1:9464): a port in use is a failed health check, not a failed start.
     engine = await createEngine({
       dataDir: directory,
-      sqliteBinding: process.env.GENOPS_SQLITE_BINDING,
+      sqliteBinding: electronSqliteBinding(app.isPackaged, process.resourcesPath, process.env),
       secrets: keychain(),
       metrics: { exporter: { enabled: true } },
     })
@@ -135,11 +79,17 @@ async function start(): Promise<void> {
     app.exit(1)
     return
   }
-  serveOperations(engine)
-  window = openWindow()
-  app.on('activate', () => {
-    window ??= openWindow()
-  })
+  window = new DesktopWindow({ dataDir: directory, url: RENDERER_URL, outMainDir: OUT_MAIN_DIR, icon: join(ICONS_DIR, '512x512.png') })
+  serveOperations(engine, window, RENDERER_URL)
+  actions = new DesktopActions(engine, window)
+  await actions.watchQueue()
+  installMenu(actions)
+  tray = new DesktopTray(engine, actions, ICONS_DIR, () => app.quit())
+  tray.start()
+  stopNotifying = notifyAlerts(engine, actions)
+  window.open()
+  app.on('activate', () => window?.reveal())
+  openFiles(handedEarly.splice(0))
 }
 
 app.on('window-all-closed', () => {
@@ -154,8 +104,8 @@ app.on('before-quit', (event) => {
   // Let running attempts finish and results commit before the process goes.
   event.preventDefault()
   const running = engine
-  closing ??= running
-    .close()
+  closing ??= Promise.all([window?.keepState(), Promise.resolve(stopNotifying?.()), Promise.resolve(tray?.stop())])
+    .then(() => running.close())
     .catch((error: unknown) => console.error('genops: closing the engine failed:', error))
     .finally(() => {
       engineClosed = true

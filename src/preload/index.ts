@@ -4,7 +4,7 @@
  * reach exactly the operations the contract declares and nothing else.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
-import { EVENT_CHANNEL, operationChannel, type Bridge, type IpcOutcome } from '../shared/bridge'
+import { EVENT_CHANNEL, LISTENING_CHANNEL, operationChannel, type Bridge, type IpcOutcome } from '../shared/bridge'
 import { OPERATION_NAMES, type Api, type EngineEvent, type OperationName } from '../shared/contract'
 
 function operation(name: OperationName) {
@@ -23,6 +23,7 @@ const bridge = {
   onEvent(listener: (event: EngineEvent) => void) {
     const forward = (_event: IpcRendererEvent, engineEvent: EngineEvent) => listener(engineEvent)
     ipcRenderer.on(EVENT_CHANNEL, forward)
+    ipcRenderer.send(LISTENING_CHANNEL)
     return () => {
       ipcRenderer.removeListener(EVENT_CHANNEL, forward)
     }

@@ -20,4 +20,7 @@ export type IpcOutcome<T> = { value: T } | OperationFailure
 
 export const EVENT_CHANNEL = 'genops:event'
 
+/** The page says it listens for events: the shell's own (files handed over before it ran) wait for this. */
+export const LISTENING_CHANNEL = 'genops:listening'
+
 export const operationChannel = (name: OperationName): `genops:${OperationName}` => `genops:${name}`

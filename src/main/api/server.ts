@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net'
 import sirv from 'sirv'
 import { contract, OperationError, type ErrorCode, type OperationFailure, type OperationName } from '../../shared/contract'
 import { MAX_INTAKE_BODY_BYTES } from '../../shared/intake'
+import { HEADLESS_CSP } from '../../shared/csp'
 import type { Engine } from '../engine'
 import { exporterListening } from '../health/checks'
 import { healthAnswer, isHealthPath } from './health-endpoints'
@@ -44,8 +45,8 @@ const SECURITY_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY',
-  'Content-Security-Policy':
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+  // The page's own policy (its meta tag says the same), plus what only a header can say.
+  'Content-Security-Policy': HEADLESS_CSP,
 }
 
 class HttpError extends Error {

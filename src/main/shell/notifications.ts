@@ -1,0 +1,33 @@
+/**
+ * Alerts on the desktop: a notification when one fires or resolves, within the limits
+ * alert-notices.ts keeps. Clicking one opens the window on the Alerts screen.
+ */
+import { Notification } from 'electron'
+import type { Engine } from '../engine'
+import type { DesktopActions } from './actions'
+import { AlertNotices, type DesktopNote } from './alert-notices'
+
+/** Starts notifying; returns the function that stops. */
+export function notifyAlerts(engine: Engine, actions: DesktopActions): () => void {
+  if (!Notification.isSupported()) return () => {}
+  // A notification nobody holds can be collected before it is clicked, and its click lost.
+  const showing = new Set<Notification>()
+  const show = (note: DesktopNote) => {
+    const notification = new Notification({ title: note.title, body: note.body })
+    showing.add(notification)
+    notification.on('click', () => {
+      showing.delete(notification)
+      actions.show('#/alerts')
+    })
+    notification.on('close', () => showing.delete(notification))
+    notification.show()
+  }
+  const notices = new AlertNotices(show)
+  const unsubscribe = engine.subscribe((event) => {
+    if (event.type === 'alert') notices.offer(event.data)
+  })
+  return () => {
+    unsubscribe()
+    notices.stop()
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The built shell (out/main/index.js) started in Node on a fake Electron
+ * (test/shell/fake-electron) with a real engine: Electron's binary cannot run everywhere the
+ * tests do, and the glue between the pure modules and Electron's API still has to hold.
+ * What Electron itself does (drawing, the OS) is e2e/electron.test.ts's, where it runs.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import type { EngineEvent } from '../../src/shared/contract'
+import type { MenuItem } from '../../src/main/shell/menu-template'
+import { tempDir } from '../support/temp'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const built = existsSync(join(ROOT, 'out/main/index.js'))
+const FAKE = join(ROOT, 'test/shell/fake-electron')
+
+type Shown = [string, ...unknown[]]
+
+function drive(dataDir: string, first: string, second: string): Promise<Shown[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', join(FAKE, 'register.mjs'), join(FAKE, 'drive.mjs'), dataDir, first, second], {
+      cwd: ROOT,
+      env: { ...process.env, GENOPS_DATA_DIR: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    child.on('error', reject)
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(stdout) as Shown[]) : reject(new Error(`drive.mjs exited ${code}: ${stderr}`))))
+  })
+}
+
+describe.skipIf(!built)('the built shell on a fake Electron', () => {
+  it('opens the locked window, menu and tray, takes handed files, and does what the menu says', async () => {
+    const dataDir = tempDir()
+    const first = join(dataDir, 'first.jsonl')
+    const second = join(dataDir, 'second.md')
+    writeFileSync(first, '{"prompt":"one"}\n{"prompt":"two"}\n')
+    writeFileSync(second, '# Write a limerick about leases')
+    const shown = await drive(dataDir, first, second)
+    const all = (kind: string) => shown.filter((entry) => entry[0] === kind)
+    const events = all('send').map((entry) => entry[2] as EngineEvent)
+
+    const [window] = all('window')
+    expect(window![1]).toMatchObject({
+      webPreferences: { contextIsolation: true, sandbox: true, nodeIntegration: false, preload: join(ROOT, 'out/preload/index.cjs') },
+    })
+    expect(all('load')[0]![1]).toBe(`file://${join(ROOT, 'out/renderer/index.html')}`)
+    expect(all('tray')[0]![1]).toBe(join(ROOT, 'resources/icons/tray-ok.png'))
+    expect(all('tooltip').at(-1)![1]).toMatch(/^GenOps: /)
+
+    // The file given at start, then the second start's: each its own preview; the missing one a notice.
+    const opened = events.filter((event) => event.type === 'filesOpened').map((event) => event.data.files.map((file) => [file.name, file.ok, file.jobs]))
+    expect(opened).toEqual([[['first.jsonl', true, 2]], [['second.md', true, 1]]])
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'notice', data: expect.objectContaining({ message: 'Could not open missing.csv: no such file' }) }),
+    )
+
+    // File › Pause queue paused it, and the menu and the tray then offered to resume.
+    const labels = (menu: MenuItem[]): string[] => menu.flatMap((item) => [item.label ?? '', ...labels(item.submenu ?? [])])
+    expect(labels(all('menu').at(-1)![1] as MenuItem[])).toContain('Resume queue')
+    expect(labels(all('tray-menu').at(-1)![1] as MenuItem[])).toContain('Resume queue')
+    // View › Alerts asked the window to show them; Export wrote a bundle and showed it.
+    expect(events).toContainEqual({ type: 'show', data: { route: '#/alerts' } })
+    expect(all('show-item')[0]![1]).toMatch(new RegExp(`^${dataDir}/bundles/.+\\.zip$`))
+    // Quitting waited for the engine to close, then quit.
+    expect(shown.map((entry) => entry[0]).filter((kind) => kind.startsWith('quit'))).toEqual(['quit', 'quit-delayed', 'quit'])
+    expect(all('error-box')).toEqual([])
+  })
+})
