@@ -50,7 +50,7 @@ describe('AlertNotices', () => {
   it('notifies a firing alert with its name, severity and summary', () => {
     const { notices, shown } = setUp()
     notices.offer(change('GenOpsBreakerOpen', 'firing'))
-    expect(shown).toEqual([{ title: 'GenOpsBreakerOpen firing (critical)', body: 'GenOpsBreakerOpen summary' }])
+    expect(shown).toEqual([{ title: 'GenOpsBreakerOpen firing (critical)', body: 'GenOpsBreakerOpen summary', alert: 'GenOpsBreakerOpen' }])
   })
 
   it('ignores pending, and the end of a spell that never fired', () => {
@@ -70,7 +70,7 @@ describe('AlertNotices', () => {
     advance(59_999)
     expect(shown).toHaveLength(1)
     advance(1)
-    expect(shown.at(-1)).toEqual({ title: 'A resolved (critical)', body: 'A summary' })
+    expect(shown.at(-1)).toEqual({ title: 'A resolved (critical)', body: 'A summary', alert: 'A' })
   })
 
   it('shows at most five a minute and gathers the rest into one "N more alerts changed"', () => {

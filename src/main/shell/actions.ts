@@ -84,7 +84,8 @@ export class DesktopActions {
     this.window.reveal()
   }
 
-  show(route: PlaceRoute): void {
+  /** A screen, or a place in one (`#/alerts/GenOpsDiskLow`). */
+  show(route: PlaceRoute | `#/${string}`): void {
     this.window.reveal()
     this.window.send({ type: 'show', data: { route } })
   }

@@ -10,6 +10,8 @@ import { notifies, type AlertTransition } from '../../shared/alerts'
 export interface DesktopNote {
   title: string
   body: string
+  /** The alert it is about; none for a summary of several. */
+  alert?: string
 }
 
 /** The parts of a transition a notification needs. */
@@ -39,7 +41,7 @@ export interface AlertNoticeLimits {
 
 export function noteFor(change: AlertChange): DesktopNote {
   const verb = change.to === 'firing' ? 'firing' : 'resolved'
-  return { title: `${change.name} ${verb} (${change.severity})`, body: change.summary }
+  return { title: `${change.name} ${verb} (${change.severity})`, body: change.summary, alert: change.name }
 }
 
 function summaryOf(held: readonly AlertChange[]): DesktopNote {

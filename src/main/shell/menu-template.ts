@@ -37,9 +37,9 @@ export const PLACES = [
   { label: 'Dashboard', route: '#/dashboard' },
   { label: 'Jobs', route: '#/jobs' },
   { label: 'Failures', route: '#/failures' },
+  { label: 'Alerts', route: '#/alerts' },
   { label: 'Costs', route: '#/costs' },
   { label: 'Settings', route: '#/settings' },
-  { label: 'Alerts', route: '#/alerts' },
 ] as const
 export type PlaceRoute = (typeof PLACES)[number]['route']
 

@@ -1,6 +1,6 @@
 /**
  * Alerts on the desktop: a notification when one fires or resolves, within the limits
- * alert-notices.ts keeps. Clicking one opens the window on the Alerts screen.
+ * alert-notices.ts keeps. Clicking one opens the window on that alert (or, for a summary, the Alerts screen).
  */
 import { Notification } from 'electron'
 import type { Engine } from '../engine'
@@ -17,7 +17,7 @@ export function notifyAlerts(engine: Engine, actions: DesktopActions): () => voi
     showing.add(notification)
     notification.on('click', () => {
       showing.delete(notification)
-      actions.show('#/alerts')
+      actions.show(note.alert ? `#/alerts/${note.alert}` : '#/alerts')
     })
     notification.on('close', () => showing.delete(notification))
     notification.show()
