@@ -120,6 +120,7 @@ describe.skipIf(!hasUnzip)('a diagnostic bundle', () => {
       jobs: expect.arrayContaining([expect.objectContaining({ promptPreview: expect.stringContaining('[REDACTED]') as unknown })]) as unknown,
     })
     expect(jsonOf<{ groups: unknown[] }>(files, 'failures.json').groups.length).toBeGreaterThanOrEqual(2)
+    expect(jsonOf<{ alerts: { rule: { name: string } }[] }>(files, 'alerts.json').alerts.map((alert) => alert.rule.name)).toContain('GenOpsFailureRateHigh')
     expect(jsonOf<{ spans: { jobId: number }[] }>(files, 'traces.json').spans.length).toBeGreaterThanOrEqual(5)
     const settings = jsonOf<{ providers: { name: string; model: string }[] }>(files, 'settings.json')
     expect(settings.providers).toEqual([expect.objectContaining({ name: 'local-server', model: 'model-for-[REDACTED]', hasKey: false })])

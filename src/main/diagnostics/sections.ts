@@ -49,8 +49,9 @@ export function bundleSections(sources: SectionSources): BundleSection[] {
       return { json: { stats, jobs }, ...upTo(SECTION_LIMITS.deadSample, stats.total, `of ${stats.total} dead jobs`) }
     }),
     one('alerts.json', async () => {
-      const { transitions } = await call('alertHistory', { limit: SECTION_LIMITS.alertTransitions })
-      return { json: { transitions }, ...upTo(SECTION_LIMITS.alertTransitions, transitions.length, 'alert transitions') }
+      // The rules as they stand (the operator's changes included) beside what they did.
+      const [{ alerts }, { transitions }] = await Promise.all([call('listAlerts'), call('alertHistory', { limit: SECTION_LIMITS.alertTransitions })])
+      return { json: { alerts, transitions }, ...upTo(SECTION_LIMITS.alertTransitions, transitions.length, 'alert transitions') }
     }),
     { name: 'integrity.txt', collect: () => integrityCheck(database) },
     one('metrics.txt', async () => ({ text: (await sources.metricsText()) ?? '# no metrics: this process runs no engine, or its metrics are off\n' })),
