@@ -93,3 +93,20 @@ export function redactValue(value: unknown, depth = 0): unknown {
   }
   return copy
 }
+
+/** Environment variables whose values are secrets however they look: OPENAI_API_KEY, GENOPS_TOKEN, a proxy's _PASSWORD. */
+const SECRET_VARIABLE = /(?:_API_KEY|_TOKEN|_SECRET|_PASSWORD)$/i
+
+/** The secret values among an environment's variables (8 characters or more: shorter would mask ordinary words). */
+export function secretValues(env: Readonly<Record<string, string | undefined>>): string[] {
+  return Object.entries(env)
+    .filter(([name, value]) => SECRET_VARIABLE.test(name) && value !== undefined && value.trim().length >= 8)
+    .map(([, value]) => value!.trim())
+}
+
+/** `redact`, then each of the given secret values masked wherever it appears, whatever its shape. */
+export function redactWith(text: string, secrets: readonly string[]): string {
+  let masked = redact(text)
+  for (const secret of secrets) if (masked.includes(secret)) masked = masked.replaceAll(secret, REDACTED)
+  return masked
+}

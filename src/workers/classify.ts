@@ -8,6 +8,7 @@
 import * as AnthropicErrors from '@anthropic-ai/sdk/core/error'
 import * as OpenAIErrors from 'openai/core/error'
 import { AttemptError, type ErrorCategory } from '../shared/errors'
+import { redactWith, secretValues } from '../shared/redact'
 
 export interface ClassifyContext {
   /** Our own signal aborted: then the attempt was stopped by us, whatever the error says. */
@@ -25,31 +26,9 @@ const MAX_MESSAGE = 500
 /** A Retry-After beyond this is taken as a misconfigured server, not a plan: the job waits at most this. */
 const MAX_RETRY_AFTER_MS = 3600_000
 
-const SECRET_PATTERNS: [RegExp, string][] = [
-  // OpenAI (sk-..., sk-proj-...) and Anthropic (sk-ant-...) keys, also as the providers echo them masked.
-  [/\b(sk|rk|pk)-[A-Za-z0-9_*.-]{6,}/g, '$1-[redacted]'],
-  // A header or field by its name, with the scheme (Authorization: Bearer ...) taken as part of the value.
-  [
-    /\b(authorization|proxy-authorization|x-api-key|api[-_]?key|access[-_]?token|secret|password)(["']?\s*[:=]\s*["']?)(?:(?:Bearer|Basic|Token)\s+)?[^\s"',;&}]+/gi,
-    '$1$2[redacted]',
-  ],
-  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=*-]{6,}/gi, '$1 [redacted]'],
-  [/([?&](?:key|token|sig)=)[^&\s"']+/gi, '$1[redacted]'],
-]
-
-/** The values of key-like variables in this process's environment: redacted wherever they show up, whatever their shape. */
-function secretValues(): string[] {
-  return Object.entries(process.env)
-    .filter(([name, value]) => /(_API_KEY|_TOKEN|_SECRET|_PASSWORD)$/i.test(name) && value !== undefined && value.length >= 8)
-    .map(([, value]) => value as string)
-}
-
-/** Removes API keys, tokens and Authorization values from text meant for people and logs. */
+/** Removes API keys, tokens and Authorization values (and the environment's secret values) from text meant for people and logs. */
 export function redactSecrets(text: string): string {
-  let out = text
-  for (const value of secretValues()) out = out.split(value).join('[redacted]')
-  for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement)
-  return out
+  return redactWith(text, secretValues(process.env))
 }
 
 function operatorMessage(text: string): string {

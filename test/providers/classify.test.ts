@@ -181,8 +181,8 @@ describe('messages an operator can read and a bug report can carry', () => {
     ]) {
       expect(message).not.toContain(secret)
     }
-    expect(message).toContain('[redacted]')
-    expect(redactSecrets('Authorization: Basic dXNlcjpwYXNz')).toBe('Authorization: [redacted]')
+    expect(message).toContain('[REDACTED]')
+    expect(redactSecrets('Authorization: Basic dXNlcjpwYXNz')).toBe('Authorization: [REDACTED]')
   })
 
   it('truncates a long body (an HTML error page from a proxy) and flattens its whitespace', () => {

@@ -1,6 +1,6 @@
 /** The value scrubber the logs, the spans and the diagnostic bundle share. */
 import { describe, expect, it } from 'vitest'
-import { REDACTED, redact, redactValue } from '../../src/shared/redact'
+import { REDACTED, redact, redactValue, redactWith, secretValues } from '../../src/shared/redact'
 
 const OPENAI = 'sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z'
 const ANTHROPIC = 'sk-ant-api03-Zy9xWv8uTs7rQp6oNm5lKj4iHg3fEd2cBa1-AAAA'
@@ -102,5 +102,22 @@ describe('redactValue', () => {
     expect(redactValue(false)).toBe(false)
     expect(redactValue(null)).toBe(null)
     expect(redactValue([1, 'x'])).toEqual([1, 'x'])
+  })
+})
+
+describe('secret values from the environment', () => {
+  it("masks a key, token, secret or password variable's value wherever it appears, whatever its shape", () => {
+    const env = {
+      GENOPS_TOKEN: 'local-api-token-123',
+      OLLAMA_API_KEY: ' plainword99 ',
+      DB_PASSWORD: 'short',
+      HOME: '/home/operator-long-path',
+      PATH: undefined,
+    }
+    const secrets = secretValues(env)
+    expect(secrets).toEqual(['local-api-token-123', 'plainword99'])
+    expect(redactWith('serve token local-api-token-123 from /home/operator-long-path, key plainword99', secrets)).toBe(
+      `serve token ${REDACTED} from /home/operator-long-path, key ${REDACTED}`,
+    )
   })
 })

@@ -1,11 +1,10 @@
 /**
  * What every file of a bundle passes through before it is zipped: the same redaction as the
- * log (shared/redact by shape and by name, then the literal values of the API keys in this
- * process's environment, which need not look like keys). A bundle is sent to other people:
+ * log (shared/redact by shape and by name, then the literal values of the keys and tokens in
+ * this process's environment, which need not look like keys). A bundle is sent to other people:
  * nothing leaves unmasked, even text that was masked once already when it was written.
  */
-import { redactValue } from '../../shared/redact'
-import { environmentKeys, redactWithKeys } from '../telemetry/log'
+import { redactValue, redactWith, secretValues } from '../../shared/redact'
 
 export interface Scrubber {
   text(text: string): string
@@ -15,8 +14,8 @@ export interface Scrubber {
 
 export function scrubber(env: NodeJS.ProcessEnv = process.env): Scrubber {
   // Read once per bundle, like the logger reads them once per log.
-  const keys = environmentKeys(env)
-  const text = (value: string) => redactWithKeys(value, keys)
+  const secrets = secretValues(env)
+  const text = (value: string) => redactWith(value, secrets)
   return {
     text,
     json: (value) => `${text(JSON.stringify(redactValue(value), null, 2))}\n`,

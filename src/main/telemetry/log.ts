@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { pino, type DestinationStream, type Logger } from 'pino'
 import roll from 'pino-roll'
 import { z } from 'zod'
-import { REDACTED, redact } from '../../shared/redact'
+import { REDACTED, redactWith, secretValues } from '../../shared/redact'
 
 export const LogsConfig = z.object({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -43,23 +43,12 @@ export const SECRET_PATHS = [
 ]
 
 /**
- * Keys this process was given in its environment, masked wherever they appear whatever
- * their shape (a local server's key need not look like one).
+ * The logger over a destination; openLog gives it the rolling file, tests their own stream.
+ * Keys and tokens this process was given in its environment are masked wherever they
+ * appear, whatever their shape (a local server's key need not look like one).
  */
-export function environmentKeys(env: NodeJS.ProcessEnv = process.env): string[] {
-  return [env.OPENAI_API_KEY, env.ANTHROPIC_API_KEY].map((key) => key?.trim() ?? '').filter((key) => key.length >= 8)
-}
-
-/** A line with credentials masked by their shape (shared/redact) and the given keys masked wherever they appear. */
-export function redactWithKeys(text: string, keys: readonly string[]): string {
-  let masked = redact(text)
-  for (const key of keys) if (masked.includes(key)) masked = masked.replaceAll(key, REDACTED)
-  return masked
-}
-
-/** The logger over a destination; openLog gives it the rolling file, tests their own stream. */
 export function createLogger(level: LogsConfig['level'], destination: DestinationStream, env: NodeJS.ProcessEnv = process.env): Logger {
-  const keys = environmentKeys(env)
+  const secrets = secretValues(env)
   return pino(
     {
       level,
@@ -67,7 +56,7 @@ export function createLogger(level: LogsConfig['level'], destination: Destinatio
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: SECRET_PATHS, censor: REDACTED },
       hooks: {
-        streamWrite: (line) => redactWithKeys(line, keys),
+        streamWrite: (line) => redactWith(line, secrets),
       },
     },
     destination,
