@@ -11,6 +11,7 @@ import { formatSignalValue, type AlertSignal, type AlertState, type AlertStatus,
 import type { EngineEvent } from '../../../../shared/contract'
 import type { Client, Connection } from '../../api'
 import type { ScreenNotice } from '../../components/screen'
+import { screenAction } from '../../stores/screen-action'
 import { throttle } from '../../stores/throttle'
 import { sayProblem } from '../../words'
 import { draftOf, newDraft, ruleOf, withSignal, type RuleDraft } from './rule-draft'
@@ -131,22 +132,7 @@ export function createAlertsStore(client: Client): StoreApi<AlertsState> {
       refresh.request()
     }
 
-    /** Runs an action on a rule, says how it went, and shows the engine's states after it. */
-    async function act(name: string, action: () => Promise<string>): Promise<boolean> {
-      if (get().busy) return false
-      set({ busy: name, notice: null })
-      let done = false
-      try {
-        set({ notice: { tone: 'info', text: await action() } })
-        done = true
-      } catch (error) {
-        set({ notice: { tone: 'error', text: sayProblem(error) } })
-      } finally {
-        set({ busy: null })
-      }
-      refresh.request()
-      return done
-    }
+    const act = screenAction(get, set, () => refresh.request())
 
     return {
       status: 'loading',

@@ -4,6 +4,8 @@
  * (throttled) while the engine's counts change, so spend and budgets follow running jobs.
  * Every change says what it did, or what went wrong, in the notice.
  */
+import type { ScreenNotice } from '../../components/screen'
+import { screenAction } from '../../stores/screen-action'
 import { createStore, type StoreApi } from 'zustand/vanilla'
 import type { EngineEvent, OperationInput } from '../../../../shared/contract'
 import type { Budget, CostReport, CostReportBy, Price } from '../../../../shared/costs'
@@ -15,11 +17,6 @@ import { csvFileName, reportCsv, sinceMs, type SinceId } from './report'
 
 export const REFRESH_MS = 3000
 
-export interface Notice {
-  tone: 'info' | 'error'
-  text: string
-}
-
 export interface CsvExport {
   name: string
   text: string
@@ -28,7 +25,7 @@ export interface CsvExport {
 export interface CostsState {
   status: 'loading' | 'ready' | 'error'
   loadProblem: string | null
-  notice: Notice | null
+  notice: ScreenNotice | null
   by: CostReportBy
   since: SinceId
   report: CostReport | null
@@ -81,22 +78,7 @@ export function createCostsStore(client: Client, now: () => number = Date.now): 
       }
     }, REFRESH_MS)
 
-    /** Runs a change, says how it went, and shows the engine's state after it. */
-    async function act(name: string, change: () => Promise<string>): Promise<boolean> {
-      if (get().busy) return false
-      set({ busy: name, notice: null })
-      let done = false
-      try {
-        set({ notice: { tone: 'info', text: await change() } })
-        done = true
-      } catch (error) {
-        set({ notice: { tone: 'error', text: sayProblem(error) } })
-      } finally {
-        set({ busy: null })
-      }
-      refresh.request()
-      return done
-    }
+    const act = screenAction(get, set, () => refresh.request())
 
     return {
       status: 'loading',

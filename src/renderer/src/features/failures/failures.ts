@@ -5,6 +5,8 @@
  * (throttled) when the engine's counts say the dead letters changed or while regression
  * cases run. Every action says what it did, or what went wrong, in the notice.
  */
+import type { ScreenNotice } from '../../components/screen'
+import { screenAction } from '../../stores/screen-action'
 import { createStore, type StoreApi } from 'zustand/vanilla'
 import type { EngineEvent, OperationInput } from '../../../../shared/contract'
 import type { DeadFilter, DeadJob, DeadStats, FailureGroup, RegressionCase } from '../../../../shared/failures'
@@ -22,15 +24,10 @@ type Selection = OperationInput<'retryDead'>
 /** Which dead jobs a retry or purge means, as the operator picked them. */
 export type Scope = { kind: 'one'; id: number } | { kind: 'selected' } | { kind: 'matching' }
 
-export interface Notice {
-  tone: 'info' | 'error'
-  text: string
-}
-
 export interface FailuresState {
   status: 'loading' | 'ready' | 'error'
   loadProblem: string | null
-  notice: Notice | null
+  notice: ScreenNotice | null
   groups: FailureGroup[]
   cases: RegressionCase[]
   dead: DeadJob[]
@@ -47,12 +44,13 @@ export interface FailuresState {
   setFilter(filter: Partial<DeadFilter>): void
   toggle(id: number): void
   toggleAll(): void
-  retry(scope: Scope): Promise<void>
+  /** Each action resolves whether it succeeded (its notice says how it went). */
+  retry(scope: Scope): Promise<boolean>
   askPurge(scope: Scope): void
   cancelPurge(): void
-  purge(): Promise<void>
-  pin(fingerprint: string): Promise<void>
-  runRegressions(): Promise<void>
+  purge(): Promise<boolean>
+  pin(fingerprint: string): Promise<boolean>
+  runRegressions(): Promise<boolean>
   dismissNotice(): void
 }
 
@@ -116,19 +114,7 @@ export function createFailuresStore(client: Client): StoreApi<FailuresState> {
       lastDead = counts.dead
     }
 
-    /** Runs an action, says how it went, and shows the engine's state after it. */
-    async function act(name: string, action: () => Promise<string>): Promise<void> {
-      if (get().busy) return
-      set({ busy: name, notice: null })
-      try {
-        set({ notice: { tone: 'info', text: await action() } })
-      } catch (error) {
-        set({ notice: { tone: 'error', text: sayProblem(error) } })
-      } finally {
-        set({ busy: null })
-      }
-      refresh.request()
-    }
+    const act = screenAction(get, set, () => refresh.request())
 
     return {
       status: 'loading',

@@ -4,6 +4,8 @@
  * once; breakers and pauses refreshed (throttled) as the engine's counts and notices say
  * something changed; health checked on demand.
  */
+import type { ScreenNotice } from '../../components/screen'
+import { screenAction } from '../../stores/screen-action'
 import { createStore, type StoreApi } from 'zustand/vanilla'
 import type { OperationOutput } from '../../../../shared/contract'
 import type { HealthReport } from '../../../../shared/health'
@@ -35,15 +37,10 @@ export interface ProfileDraft {
   config?: ProviderProfile['config']
 }
 
-export interface Notice {
-  tone: 'info' | 'error'
-  text: string
-}
-
 export interface SettingsState {
   status: 'loading' | 'ready' | 'error'
   loadProblem: string | null
-  notice: Notice | null
+  notice: ScreenNotice | null
   profiles: Profile[]
   pauses: ProviderPause[]
   breakers: BreakerInfo[]
@@ -64,11 +61,11 @@ export interface SettingsState {
   saveProfile(): Promise<void>
   askRemove(name: string): void
   cancelRemove(): void
-  removeProfile(): Promise<void>
-  pauseProvider(provider: string): Promise<void>
-  resumeProvider(provider: string): Promise<void>
-  resetBreaker(name: string): Promise<void>
-  holdBreakerOpen(name: string): Promise<void>
+  removeProfile(): Promise<boolean>
+  pauseProvider(provider: string): Promise<boolean>
+  resumeProvider(provider: string): Promise<boolean>
+  resetBreaker(name: string): Promise<boolean>
+  holdBreakerOpen(name: string): Promise<boolean>
   dismissNotice(): void
 }
 
@@ -168,17 +165,7 @@ export function createSettingsStore(client: Client): StoreApi<SettingsState> {
       }
     }, REFRESH_MS)
 
-    async function act(name: string, action: () => Promise<string>): Promise<void> {
-      if (get().busy) return
-      set({ busy: name, notice: null })
-      try {
-        set({ notice: { tone: 'info', text: await action() } })
-      } catch (error) {
-        set({ notice: { tone: 'error', text: sayProblem(error) } })
-      } finally {
-        set({ busy: null })
-      }
-    }
+    const act = screenAction(get, set)
 
     return {
       status: 'loading',
