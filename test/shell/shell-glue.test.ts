@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import type { EngineEvent } from '../../src/shared/contract'
 import type { MenuItem } from '../../src/main/shell/menu-template'
+import { databaseFile } from '../../src/main/paths'
+import { SqliteQueueStore } from '../../src/main/queue/sqlite'
 import { tempDir } from '../support/temp'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -42,6 +44,14 @@ describe.skipIf(!built)('the built shell on a fake Electron', () => {
     const second = join(dataDir, 'second.md')
     writeFileSync(first, '{"prompt":"one"}\n{"prompt":"two"}\n')
     writeFileSync(second, '# Write a limerick about leases')
+    // A rule that fires as soon as the engine first evaluates, for the tray and a notification.
+    const store = SqliteQueueStore.open(databaseFile(dataDir))
+    store.alerts.saveRule(
+      'ShellAlwaysFiring',
+      { name: 'ShellAlwaysFiring', signal: 'jobs_waiting', op: '>=', threshold: 0, severity: 'critical', summary: 'fires at once' },
+      Date.now(),
+    )
+    store.close()
     const shown = await drive(dataDir, first, second)
     const all = (kind: string) => shown.filter((entry) => entry[0] === kind)
     const events = all('send').map((entry) => entry[2] as EngineEvent)
@@ -68,6 +78,10 @@ describe.skipIf(!built)('the built shell on a fake Electron', () => {
     // View › Alerts asked the window to show them; Export wrote a bundle and showed it.
     expect(events).toContainEqual({ type: 'show', data: { route: '#/alerts' } })
     expect(all('show-item')[0]![1]).toMatch(new RegExp(`^${dataDir}/bundles/.+\\.zip$`))
+    // The alert fired: a notification naming it, the tray alerting; clicking it showed that alert.
+    expect(all('notification')[0]![1]).toEqual({ title: 'ShellAlwaysFiring firing (critical)', body: 'fires at once' })
+    expect(all('tray-image').at(-1)![1]).toBe(join(ROOT, 'resources/icons/tray-alerting.png'))
+    expect(events).toContainEqual({ type: 'show', data: { route: '#/alerts/ShellAlwaysFiring' } })
     // Quitting waited for the engine to close, then quit.
     expect(shown.map((entry) => entry[0]).filter((kind) => kind.startsWith('quit'))).toEqual(['quit', 'quit-delayed', 'quit'])
     expect(all('error-box')).toEqual([])

@@ -34,6 +34,7 @@ const HOUR = 3_600_000
 
 export class AlertsRunner implements AlertsRuntime {
   private timer: NodeJS.Timeout | undefined
+  private first: NodeJS.Timeout | undefined
   private running: Promise<void> = Promise.resolve()
   private previous = new Map<string, StoredAlertState>()
   private unreadable = new Set<string>()
@@ -47,12 +48,18 @@ export class AlertsRunner implements AlertsRuntime {
     private readonly options: AlertsRunnerOptions,
   ) {}
 
-  /** Carries on from the states a previous run left (a firing alert is not announced twice), then evaluates on the interval. */
+  /**
+   * Carries on from the states a previous run left (a firing alert is not announced twice),
+   * then evaluates on the interval. The first evaluation waits a turn of the event loop:
+   * the face that started the engine (the tray, the notifications) subscribes to its
+   * events first, since a rule that holds at start is news too.
+   */
   async start(): Promise<void> {
     this.previous = new Map((await this.store.states()).map((state) => [state.name, state]))
     this.timer = setInterval(() => void this.evaluateNow(), this.options.intervalMs)
     this.timer.unref()
-    await this.evaluateNow()
+    this.first = setTimeout(() => void this.evaluateNow(), 0)
+    this.first.unref()
   }
 
   rulesChanged(): Promise<void> {
@@ -67,6 +74,7 @@ export class AlertsRunner implements AlertsRuntime {
 
   /** Stops evaluating; resolves when the evaluation under way is done. */
   stop(): Promise<void> {
+    clearTimeout(this.first)
     clearInterval(this.timer)
     return this.running
   }

@@ -27,6 +27,10 @@ await shownWhere((entry) => entry[0] === 'menu' && item(entry[1], 'Resume queue'
 item(globalThis.applicationMenu, 'Alerts').click()
 item(globalThis.applicationMenu, 'Export diagnostic bundle').click()
 await shownWhere((entry) => entry[0] === 'show-item')
+// The test left a rule that fires at once: its notification, clicked, opens that alert.
+await shownWhere((entry) => entry[0] === 'notification')
+globalThis.lastNotification.emit('click')
+await shownWhere((entry) => sent('show')(entry) && entry[2].data.route.startsWith('#/alerts/'))
 app.quit()
 await shownWhere((entry) => entry[0] === 'quit' && shown.filter((other) => other[0] === 'quit').length === 2)
 process.stdout.write(JSON.stringify(shown))

@@ -123,6 +123,8 @@ export class Notification extends EventEmitter {
   }
   show() {
     note('notification', this.options)
+    // The driver clicks the latest, as an operator would.
+    globalThis.lastNotification = this
   }
 }
 export const dialog = {
