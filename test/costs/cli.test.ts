@@ -92,7 +92,7 @@ describe('genops costs', () => {
       ['a,"quoted" tag', '1', '0.25'],
       ['plain', '1', '0.25'],
     ])
-    expect(tagCsv.stderr).toMatch(/note: by tag counts the attempts of jobs still kept/)
+    expect(tagCsv.stderr).toMatch(/note: a job with several tags counts under each/)
 
     expect(both.status).toBe(2)
     expect(both.stderr).toMatch(/give --csv or --json, not both/)

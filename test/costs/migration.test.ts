@@ -47,3 +47,43 @@ describe('migration 0007_costs', () => {
     db.close()
   })
 })
+
+describe('migration 0011_tag_rollups', () => {
+  it("fills the tag rollups from the attempts still kept, each tag of a job counted, a job with none or a damaged value as '(no tag)'", () => {
+    const all = loadMigrations()
+    const at = all.findIndex((m) => m.name === 'tag_rollups')
+    expect(all[at]!.version).toBe(11)
+    const db = new Sqlite(':memory:')
+    migrate(db, all.slice(0, at))
+    const job = db.prepare(
+      `INSERT INTO jobs (id, state, priority, run_at, created_at, updated_at, provider, prompt, max_attempts, tags) VALUES (?, 'completed', 1, 0, 0, 0, 'sim', 'p', 3, ?)`,
+    )
+    job.run(1, '["nightly","eval"]')
+    job.run(2, null)
+    job.run(3, '{not json')
+    const attempt = db.prepare(
+      `INSERT INTO job_attempts (job_id, number, started_at, ended_at, outcome, input_tokens, output_tokens, cost_usd) VALUES (?, 1, 0, ?, ?, ?, ?, ?)`,
+    )
+    const HOUR = 3_600_000
+    attempt.run(1, HOUR + 5, 'ok', 10, 20, 0.5)
+    attempt.run(2, HOUR + 6, 'error', null, null, 0)
+    attempt.run(3, 2 * HOUR + 1, 'ok', 1, 2, null)
+
+    migrate(db, all)
+    const rows = db
+      .prepare('SELECT resolution, bucket, tag, attempts, input_tokens, cost_usd, unpriced FROM tag_rollups ORDER BY resolution, bucket, tag')
+      .raw()
+      .all()
+    expect(rows).toEqual([
+      [HOUR, HOUR, '(no tag)', 1, 0, 0, 0],
+      [HOUR, HOUR, 'eval', 1, 10, 0.5, 0],
+      [HOUR, HOUR, 'nightly', 1, 10, 0.5, 0],
+      [HOUR, 2 * HOUR, '(no tag)', 1, 1, 0, 1],
+      [24 * HOUR, 0, '(no tag)', 2, 1, 0, 1],
+      [24 * HOUR, 0, 'eval', 1, 10, 0.5, 0],
+      [24 * HOUR, 0, 'nightly', 1, 10, 0.5, 0],
+    ])
+    expect(db.prepare(`SELECT count(*) FROM sqlite_master WHERE name = 'job_attempts_by_end'`).pluck().get()).toBe(0)
+    db.close()
+  })
+})

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DAY_SPENT } from '../../src/main/costs/sqlite/budgets'
-import { BATCH_REPORT, REPORT_SQL, TAG_REPORT, TAG_TOTAL } from '../../src/main/costs/sqlite/report'
+import { BATCH_REPORT, REPORT_SQL, TAG_REPORT } from '../../src/main/costs/sqlite/report'
 import { SqliteQueueStore } from '../../src/main/queue/sqlite'
 import { DEPTH_SQL, FILTERED_SERIES_SQL, SERIES_SQL } from '../../src/main/telemetry/rollups-read'
 import { job, T0 } from '../support/queue'
@@ -85,10 +85,10 @@ describe('query plans of costs and series', () => {
     expect(plan(DAY_SPENT, [T0])).toMatch(/SEARCH usage_rollups USING PRIMARY KEY \(resolution=\? AND bucket=\? AND provider=\?\)/)
   })
 
-  it('the report by tag searches attempts by when they ended; the batch report searches batches by last settle', () => {
-    expect(plan(TAG_REPORT, { since: T0, until: T0 + 1 })).toMatch(/SEARCH a USING INDEX job_attempts_by_end \(ended_at>\? AND ended_at<\?\)/)
-    expect(plan(TAG_REPORT, { since: T0, until: T0 + 1 })).toMatch(/SEARCH j USING INTEGER PRIMARY KEY/)
-    expect(plan(TAG_TOTAL, { since: T0, until: T0 + 1 })).toMatch(/SEARCH a USING INDEX job_attempts_by_end/)
+  it('the report by tag reads a range of the tag rollups, never the attempts; the batch report searches batches by last settle', () => {
+    const byTag = plan(TAG_REPORT, { width: 3_600_000, first: T0, until: T0 + 1 })
+    expect(byTag).toMatch(/SEARCH tag_rollups USING PRIMARY KEY \(resolution=\? AND bucket>\? AND bucket<\?\)/)
+    expect(byTag).not.toMatch(/\bjobs\b|job_attempts/)
     expect(plan(BATCH_REPORT, { since: T0, until: T0 + 1 })).toMatch(/SEARCH batches USING INDEX batches_by_settled \(settled_at>\?\)/)
   })
 

@@ -7,6 +7,7 @@ import { LATENCY_BOUNDS_MS, LATENCY_BUCKETS, latencyBucket, percentile } from '.
 import type { AttemptResult, NewJob } from '../../src/main/queue/store'
 import type { SqliteQueueStore } from '../../src/main/queue/sqlite'
 import { job, T0, tempStore } from '../support/queue'
+import { NO_TAG, tagsOf } from '../../src/main/telemetry/tag-rollups'
 
 const SECOND = 1000
 const HOUR = 3_600_000
@@ -180,10 +181,7 @@ describe('rollups kept by settle', () => {
     expect(store.db.prepare('SELECT count(*) FROM job_attempts').pluck().get()).toBe(0)
     expect(store.costs.costReport(query, now)).toEqual(before)
     expect(store.costs.costReport({ ...query, by: 'day' }, now).rows).toMatchObject([{ key: new Date(MIDNIGHT).toISOString().slice(0, 10), costUsd: 1 }])
-    // Only the report by tag reads the jobs: it says so.
-    const byTag = store.costs.costReport({ ...query, by: 'tag' }, now)
-    expect(byTag.rows).toEqual([])
-    expect(byTag.notes.join('\n')).toMatch(/jobs still kept/)
+    expect(store.costs.costReport({ ...query, by: 'tag' }, now).rows).toMatchObject([{ key: 'nightly', attempts: 3, costUsd: 1 }])
   })
 
   it('prune each resolution past its keep; days stay', () => {
@@ -278,5 +276,16 @@ describe('series', () => {
     expect(late.points.every((p) => p.completedPerSecond === 0)).toBe(true)
     expect(() => store.costs.series({ metric: 'throughput', resolution: '1m', since: 0, until: now }, now)).toThrow(/at most 10000/)
     expect(store.costs.series({ metric: 'throughput', resolution: '1h', since: now, until: now }, now).points).toEqual([])
+  })
+})
+
+describe('a job’s tags, as the tag rollups count them', () => {
+  it('each tag once; none, or a value that does not parse, as "(no tag)"', () => {
+    expect(tagsOf('["a","b","a"]')).toEqual(['a', 'b'])
+    expect(tagsOf(null)).toEqual([NO_TAG])
+    expect(tagsOf('[]')).toEqual([NO_TAG])
+    expect(tagsOf('{"a":1}')).toEqual([NO_TAG])
+    expect(tagsOf('{not json')).toEqual([NO_TAG])
+    expect(tagsOf('[1, "x"]')).toEqual(['x'])
   })
 })

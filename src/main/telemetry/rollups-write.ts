@@ -10,10 +10,10 @@ import type { QueueStats } from '../../shared/jobs'
 import { RESOLUTION_KEPT_MS, RESOLUTION_MS, RESOLUTIONS } from '../../shared/costs'
 import { sql } from '../db/connection'
 import { bucketStart, keptFrom, LATENCY_BUCKETS, LATENCY_COLUMNS, latencyBucket, RESOLUTION_WIDTHS } from './rollups'
+import { recordTagUsage, type TaggedAttempt } from './tag-rollups'
 
 /** An attempt settle committed, as the rollups count it. */
-export interface SettledAttempt {
-  endedAt: number
+export interface SettledAttempt extends TaggedAttempt {
   /** The job's provider name: a profile or a provider kind. */
   provider: string
   /** The provider kind it resolved to ('' when not known). */
@@ -22,10 +22,6 @@ export interface SettledAttempt {
   batchId: number | null
   /** failed: failed and back in the queue; dead: failed for good. */
   outcome: 'completed' | 'failed' | 'dead'
-  inputTokens: number | null
-  outputTokens: number | null
-  /** Null when the model has no price. */
-  costUsd: number | null
   durationMs: number
 }
 
@@ -126,6 +122,7 @@ export function recordUsage(db: Database, attempts: readonly SettledAttempt[]): 
   for (const { key, sums } of rows.values()) upsert.run(...key, ...counts(sums))
   const batchTotals = sql(db, BATCH_TOTALS)
   for (const [id, sums] of batches) batchTotals.run(sums.attempts, sums.inputTokens, sums.outputTokens, sums.costUsd, sums.unpriced, sums.lastAt, id)
+  recordTagUsage(db, attempts)
 }
 
 const NO_LATENCY: readonly number[] = new Array<number>(LATENCY_BUCKETS).fill(0)
@@ -168,6 +165,7 @@ export function pruneRollups(db: Database, now: number): number {
         // A range of the primary key each: a minute's pass deletes a minute's worth of 1-second buckets and reads nothing else.
         removed += sql(db, 'DELETE FROM usage_rollups WHERE resolution = ? AND bucket < ?').run(width, before).changes
         removed += sql(db, 'DELETE FROM depth_samples WHERE resolution = ? AND bucket < ?').run(width, before).changes
+        removed += sql(db, 'DELETE FROM tag_rollups WHERE resolution = ? AND bucket < ?').run(width, before).changes
       }
       return removed
     })

@@ -1,11 +1,11 @@
 /**
  * Cost reports. By provider, model and day they read the rollups (hourly ones while the
  * range is within their 90 days, daily ones beyond), so they cover every attempt ever
- * settled, pruned jobs included. By batch they read each batch's running totals. By tag
- * they read the attempts of the jobs still kept: the one report retention shortens.
+ * settled, pruned jobs included; by tag, the tag rollups the same way. By batch they read
+ * each batch's running totals.
  */
 import type { Database } from 'better-sqlite3'
-import { usd, type CostReport, type CostReportBy, type CostRow, type CostTotals } from '../../../shared/costs'
+import { usd, type CostReport, type CostRow, type CostTotals } from '../../../shared/costs'
 import { sql } from '../../db/connection'
 import { bucketStart, DAY_WIDTH, keptFrom, widthOf } from '../../telemetry/rollups'
 import type { CostReportQuery } from '../store'
@@ -28,15 +28,9 @@ export const REPORT_SQL = {
 export const BATCH_REPORT = `SELECT id, name, attempts, input_tokens, output_tokens, cost_usd, unpriced_attempts FROM batches INDEXED BY batches_by_settled
   WHERE settled_at >= @since AND created_at < @until ORDER BY id`
 
-// A damaged tags value must not fail the report: it counts as untagged.
-const TAGS = `CASE WHEN json_valid(j.tags) AND json_type(j.tags) = 'array' AND json_array_length(j.tags) > 0 THEN j.tags ELSE '["(no tag)"]' END`
-const ATTEMPT_SUMS = `count(*), ifnull(sum(a.input_tokens), 0), ifnull(sum(a.output_tokens), 0), ifnull(sum(a.cost_usd), 0),
-  sum(a.cost_usd IS NULL AND ifnull(a.input_tokens, 0) + ifnull(a.output_tokens, 0) > 0)`
-const ATTEMPTS_RANGE = `a.ended_at >= @since AND a.ended_at < @until AND a.outcome IN ('ok', 'error')`
-export const TAG_REPORT = `SELECT t.value, NULL, ${ATTEMPT_SUMS}
-  FROM job_attempts a INDEXED BY job_attempts_by_end JOIN jobs j ON j.id = a.job_id, json_each(${TAGS}) t
-  WHERE ${ATTEMPTS_RANGE} GROUP BY t.value ORDER BY 6 DESC, 1`
-export const TAG_TOTAL = `SELECT ${ATTEMPT_SUMS} FROM job_attempts a INDEXED BY job_attempts_by_end WHERE ${ATTEMPTS_RANGE}`
+/** Each tag's rows of the range (a job with several tags counts under each; with none, under '(no tag)'). */
+export const TAG_REPORT = `SELECT tag, NULL, ${SUMS} FROM tag_rollups WHERE resolution = @width AND bucket >= @first AND bucket < @until
+  GROUP BY tag ORDER BY sum(cost_usd) DESC, tag`
 
 function totals([attempts, inputTokens, outputTokens, cost, unpriced]: Sums): CostTotals {
   return {
@@ -63,20 +57,11 @@ export function costReport(db: Database, { by, since, until }: CostReportQuery, 
     rows = (sql(db, BATCH_REPORT).raw().all({ since, until }) as [number, string, ...Sums][]).map(([id, name, ...sums]) => toRow([id, name, ...sums]))
     total = sumOf(rows)
     notes.push("a batch's figures are its whole total: every attempt of each batch that had one settle in the range")
-  } else if (by === 'tag') {
-    rows = (sql(db, TAG_REPORT).raw().all({ since, until }) as [string, null, ...Sums][]).map(toRow)
-    total = totals(sql(db, TAG_TOTAL).raw().get({ since, until }) as Sums)
-    notes.push(
-      'by tag counts the attempts of jobs still kept: retention removes finished jobs with their attempts (the provider, model and day reports keep them)',
-      'a job with several tags counts under each, so the rows can add up to more than the total',
-    )
   } else {
-    rows = (
-      sql(db, REPORT_SQL[by as Exclude<CostReportBy, 'batch' | 'tag'>])
-        .raw()
-        .all(range) as [string, string | null, ...Sums][]
-    ).map(toRow)
+    const report = by === 'tag' ? TAG_REPORT : REPORT_SQL[by]
+    rows = (sql(db, report).raw().all(range) as [string, string | null, ...Sums][]).map(toRow)
     total = totals(sql(db, REPORT_SQL.total).raw().get(range) as Sums)
+    if (by === 'tag') notes.push('a job with several tags counts under each, so the rows can add up to more than the total')
     if (resolution === '1d') notes.push(`from the start of ${new Date(range.first).toISOString().slice(0, 10)} (UTC): older figures are kept by the day`)
   }
   if (by === 'day') notes.push('days are UTC days')

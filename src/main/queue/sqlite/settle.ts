@@ -15,7 +15,7 @@ import { adjustCounts, addCount, recordEvent, type CountDeltas } from './rows'
 const COMPLETE = `UPDATE jobs SET state = 'completed', finished_at = @at, updated_at = @at, output = @output, artifact = @artifact,
     lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, error_category = NULL
   WHERE id = @id AND state = 'active' AND lease_owner = @owner
-  RETURNING attempts_made, started_at, provider, model, created_at, batch_id`
+  RETURNING attempts_made, started_at, provider, model, created_at, batch_id, tags`
 
 // Failed attempts are those started minus those that stalled: stalls have their own limit.
 // A refunded attempt (@refund = 1) is taken off the count and always requeues.
@@ -26,7 +26,7 @@ const FAIL = `UPDATE jobs SET
     attempts_made = attempts_made - @refund,
     updated_at = @at, lease_owner = NULL, lease_expires_at = NULL, last_error = @message, error_category = @category
   WHERE id = @id AND state = 'active' AND lease_owner = @owner
-  RETURNING state, attempts_made, started_at, provider, model, created_at, batch_id`
+  RETURNING state, attempts_made, started_at, provider, model, created_at, batch_id, tags`
 
 const ATTEMPT = `INSERT INTO job_attempts (job_id, number, started_at, ended_at, outcome, error_category, error, input_tokens, output_tokens, trace_id,
     provider, provider_kind, model, cost_usd)
@@ -40,6 +40,7 @@ interface SettledRow {
   model: string | null
   created_at: number
   batch_id: number | null
+  tags: string | null
 }
 
 /** `finished`, when given, receives the jobs this settle completed or killed (for the metrics). */
@@ -155,6 +156,7 @@ function settledAttempt(
     kind: kind ?? '',
     model,
     batchId: row.batch_id,
+    tags: row.tags,
     outcome,
     inputTokens: result.outcome === 'ok' ? result.inputTokens : null,
     outputTokens: result.outcome === 'ok' ? result.outputTokens : null,
