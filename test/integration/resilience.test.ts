@@ -201,6 +201,25 @@ describe('resilience', () => {
     const history = (await engine.call('listBreakers', {})).breakers.find((b) => b.name === 'sim')!.transitions
     expect(history.map((t) => `${t.from}>${t.to}`)).toEqual(['isolated>closed', 'closed>isolated'])
   })
+
+  it('keeps a breaker the operator held open held across a restart, until they reset it', async () => {
+    const dataDir = tempDir()
+    const first = await start(dataDir)
+    await first.call('openBreaker', { name: 'sim' })
+    await first.close(2000)
+    engines.splice(engines.indexOf(first), 1)
+
+    const engine = await start(dataDir)
+    expect((await engine.call('listBreakers', {})).breakers.find((b) => b.name === 'sim')?.state).toBe('isolated')
+    const { jobIds } = await engine.call('enqueueJobs', { jobs: [{ prompt: 'still waits' }] })
+    await waitFor(
+      () => engine.call('getJob', { id: jobIds[0]! }),
+      (job) => job.held === 'held: breaker held open by the operator',
+      { what: 'the job to be held after the restart' },
+    )
+    await engine.call('resetBreaker', { name: 'sim' })
+    await finished(engine, 1)
+  })
 })
 
 describe('rate limits', () => {

@@ -104,6 +104,7 @@ export class Scheduler {
     this.paused = await this.store.isPaused()
     await this.reloadGates()
     this.lastCommandId = await this.store.lastBreakerEventId()
+    await this.restoreHolds()
     this.externalVersion = await this.store.externalVersion()
     await this.sweepStalled()
     const every = (ms: number, task: () => Promise<unknown>, during: string) => {
@@ -145,6 +146,17 @@ export class Scheduler {
     this.gates.setBatchCapsExist(await this.store.batchCapsExist())
     this.gates.setPausedBatches(new Map((await this.store.pausedBatches()).map((pause) => [pause.batchId, pause.reason])))
     this.kick()
+  }
+
+  /**
+   * A breaker the operator held open stays held across a restart (its newest transition
+   * says so) until they reset it. One the breaker itself opened starts closed and re-learns:
+   * cockatiel cannot be started open for the rest of a wait.
+   */
+  private async restoreHolds(): Promise<void> {
+    for (const [name, [newest]] of await this.store.breakerHistory(1)) {
+      if (newest?.to === 'isolated') this.gates.breakers.isolate(name, 'logged-command')
+    }
   }
 
   /** Operators' breaker commands written by another process (`genops breakers reset`). */
