@@ -177,7 +177,7 @@ export async function runSeriesBench({ quick, command }: SeriesBenchOptions): Pr
       `\n  dashboard windows: worst p99 ${formatNumber(windows.p99Ms, 2)} ms (${windows.label}); target ${TARGET_P99_MS} ms: ${windows.p99Ms < TARGET_P99_MS ? 'met' : 'NOT met'}`,
     )
     console.log(`  largest series (up to ${formatNumber(MAX_SERIES_POINTS)} points): worst p99 ${formatNumber(largest.p99Ms, 2)} ms (${largest.label})`)
-    console.log('  the report by tag reads the attempts of the jobs still kept (here all of them: no retention ran); the others read rollups or batches')
+    console.log('  the reports read rollups (by tag: the tag rollups) or batches, never the attempts')
   } finally {
     store.close()
     dir.remove()
