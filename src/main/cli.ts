@@ -4,7 +4,7 @@
  * `serve` and `run` start an engine.
  */
 import { randomBytes } from 'node:crypto'
-import { Command, CommanderError, Option } from 'commander'
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { OperationError } from '../shared/contract'
 import { JOB_STATES, type JobState } from '../shared/jobs'
 import { isLoopback, startServer } from './api/server'
@@ -44,8 +44,19 @@ function engineOptions(command: Command): Command {
       DEFAULT_EXPORTER_PORT,
     )
     .option('--no-metrics', 'no metrics exporter')
-    .addOption(new Option('--alert-webhook <url>', 'POST alerts that fire or resolve to this URL (Slack-compatible JSON)').env('GENOPS_ALERT_WEBHOOK'))
+    .addOption(
+      new Option('--alert-webhook <url>', 'POST alerts that fire or resolve to this URL (Slack-compatible JSON)')
+        .env('GENOPS_ALERT_WEBHOOK')
+        .argParser(httpUrl('--alert-webhook')),
+    )
     .option('--alert-interval <duration>', 'how often alert rules are evaluated (default 15s)', duration)
+}
+
+function httpUrl(name: string) {
+  return (text: string): string => {
+    if (URL.canParse(text) && ['http:', 'https:'].includes(new URL(text).protocol)) return text
+    throw new InvalidArgumentError(`${name} must be an http or https URL, not "${text}"`)
+  }
 }
 
 function engineConfig(options: Common & EngineOptions): EngineConfig {
