@@ -159,6 +159,10 @@ describe('leases', () => {
     claim(T0 + LEASE + 1)
     expect(store.recoverStalled({ now: T0 + 3 * LEASE, maxStalled: 1 })).toEqual([{ id, state: 'dead', attemptsMade: 2 }])
     expect(store.get(id!, T0)!.attempts.map((a) => a.outcome)).toEqual(['stalled', 'stalled'])
+    // Each stall counts as a failed attempt in the rollups (the last one as dead), where the dashboard and the failure-rate alert read them.
+    expect(
+      store.db.prepare(`SELECT sum(attempts), sum(failed), sum(dead), sum(completed) FROM usage_rollups WHERE resolution = 1000 AND provider = ''`).raw().get(),
+    ).toEqual([2, 1, 1, 0])
   })
 
   it('does not count a stall against the attempts for failures', () => {

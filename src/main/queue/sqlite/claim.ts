@@ -6,6 +6,7 @@
 import type { Database } from 'better-sqlite3'
 import type { JobChange } from '../../../shared/contract'
 import { sql } from '../../db/connection'
+import { recordUsage, type SettledAttempt } from '../../telemetry/rollups-write'
 import type { ClaimOptions, ClaimedJob, RecoverOptions } from '../store'
 import { recordFailure } from './failures'
 import { pickJobs } from './lanes'
@@ -129,12 +130,18 @@ interface StalledRow {
   stalled_count: number
   started_at: number | null
   lease_owner: string | null
+  provider: string
+  model: string | null
+  batch_id: number | null
+  tags: string | null
 }
+
+const STALLED_COLUMNS = 'id, attempts_made, stalled_count, started_at, lease_owner, provider, model, batch_id, tags'
 
 /** Most stalled jobs handled in one transaction; the rest wait for the next sweep. */
 const RECOVER_SLICE = 500
 
-export const EXPIRED_LEASES = `SELECT id, attempts_made, stalled_count, started_at, lease_owner FROM jobs INDEXED BY jobs_by_state
+export const EXPIRED_LEASES = `SELECT ${STALLED_COLUMNS} FROM jobs INDEXED BY jobs_by_state
   WHERE state = 'active' AND lease_expires_at < ? LIMIT ?`
 
 export function recoverStalled(db: Database, { now, maxStalled, deadOwners = [] }: RecoverOptions): JobChange[] {
@@ -145,12 +152,14 @@ export function recoverStalled(db: Database, { now, maxStalled, deadOwners = [] 
         (owner) =>
           sql(
             db,
-            `SELECT id, attempts_made, stalled_count, started_at, lease_owner FROM jobs
+            `SELECT ${STALLED_COLUMNS} FROM jobs
           WHERE state = 'active' AND lease_owner = ? AND lease_expires_at >= ? LIMIT ?`,
           ).all(owner, now, RECOVER_SLICE) as StalledRow[],
       )
       const changes: JobChange[] = []
       const deltas: CountDeltas = {}
+      // A stall is a failed attempt to the rollups (the dashboard's failures, the failure-rate alert): nothing is known of its tokens.
+      const usage: SettledAttempt[] = []
       for (const row of [...expired, ...orphaned]) {
         const stalls = row.stalled_count + 1
         const reason = deadOwners.includes(row.lease_owner ?? '')
@@ -171,11 +180,25 @@ export function recoverStalled(db: Database, { now, maxStalled, deadOwners = [] 
         ).run(row.id, row.attempts_made, row.started_at ?? now, now, reason)
         recordFailure(db, row.id, 'TIMEOUT', reason, now)
         recordEvent(db, row.id, now, 'active', dead ? 'dead' : 'queued', detail)
+        usage.push({
+          endedAt: now,
+          provider: row.provider,
+          kind: '',
+          model: row.model,
+          batchId: row.batch_id,
+          tags: row.tags,
+          outcome: dead ? 'dead' : 'failed',
+          inputTokens: null,
+          outputTokens: null,
+          costUsd: 0,
+          durationMs: now - (row.started_at ?? now),
+        })
         addCount(deltas, 'active', -1)
         addCount(deltas, dead ? 'dead' : 'queued', 1)
         changes.push({ id: row.id, state: dead ? 'dead' : 'queued', attemptsMade: row.attempts_made })
       }
       adjustCounts(db, deltas)
+      recordUsage(db, usage)
       return changes
     })
     .immediate()
