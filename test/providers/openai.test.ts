@@ -110,7 +110,7 @@ describe('openai provider', () => {
   it('says what a 401 means for the operator, without the key', async () => {
     fake.fault = { status: 401 }
     const error = await attemptFailure(generate().result)
-    expect(error.message).toMatch(/^HTTP 401 not authenticated: Incorrect API key provided: sk-\[redacted\].*check OPENAI_API_KEY$/)
+    expect(error.message).toMatch(/^HTTP 401 not authenticated: Incorrect API key provided: \[REDACTED\].*check OPENAI_API_KEY$/)
   })
 
   it('stops the HTTP call at once when cancelled mid-stream: the server sees the client leave', async () => {
