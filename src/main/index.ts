@@ -15,7 +15,7 @@ import { electronSqliteBinding, iconsDirFor } from './shell/app-paths'
 import { dataDirArgument, promptFilesInArgv } from './shell/argv'
 import { serveOperations } from './shell/ipc'
 import { installMenu } from './shell/menu'
-import { notifyAlerts } from './shell/notifications'
+import { notifyAlerts, tellStillRunning } from './shell/notifications'
 import { lockDown } from './shell/lock-down'
 import { DesktopTray } from './shell/tray'
 import { DesktopWindow } from './shell/window'
@@ -92,8 +92,16 @@ async function start(): Promise<void> {
   openFiles(handedEarly.splice(0))
 }
 
+let toldStillRunning = false
 app.on('window-all-closed', () => {
-  // On macOS the app, and the queue it runs, stay up with no window, as Mac apps do.
+  // The person running a batch closes the window and the queue runs on: the tray shows it
+  // again or quits. Without a tray (it failed to start) closing quits, except on macOS,
+  // where apps stay up with no window.
+  if (tray) {
+    if (!toldStillRunning) tellStillRunning()
+    toldStillRunning = true
+    return
+  }
   if (process.platform !== 'darwin') app.quit()
 })
 

@@ -82,7 +82,9 @@ describe.skipIf(!built)('the built shell on a fake Electron', () => {
     expect(all('notification')[0]![1]).toEqual({ title: 'ShellAlwaysFiring firing (critical)', body: 'fires at once' })
     expect(all('tray-image').at(-1)![1]).toBe(join(ROOT, 'resources/icons/tray-alerting.png'))
     expect(events).toContainEqual({ type: 'show', data: { route: '#/alerts/ShellAlwaysFiring' } })
-    // Quitting waited for the engine to close, then quit.
+    // Closing the window left the app running in the tray, and said so once; the tray's Quit ended it.
+    expect(all('notification').map((entry) => (entry[1] as { title: string }).title)).toContain('GenOps is still running')
+    // Quitting waited for the engine to close, then quit (the window's closing did not).
     expect(shown.map((entry) => entry[0]).filter((kind) => kind.startsWith('quit'))).toEqual(['quit', 'quit-delayed', 'quit'])
     expect(all('error-box')).toEqual([])
   })

@@ -31,3 +31,12 @@ export function notifyAlerts(engine: Engine, actions: DesktopActions): () => voi
     notices.stop()
   }
 }
+
+/** Said once a run, when the last window closes: the queue runs on, and where the app is now. */
+export function tellStillRunning(): void {
+  if (!Notification.isSupported()) return
+  new Notification({
+    title: 'GenOps is still running',
+    body: 'The queue runs on with the window closed. The tray icon (the menu bar on macOS) opens it again, or quits.',
+  }).show()
+}
