@@ -3,7 +3,7 @@ import type { EngineEvent } from '../../../shared/contract'
 import type { JobDetail, JobState } from '../../../shared/jobs'
 import type { TraceSpan } from '../../../shared/traces'
 import { ApiError, type Client } from '../api'
-import { actionsFor, createJobDetailStore } from './job-detail'
+import { actionsFor, createJobDetailStore, lastAttemptUntraced } from './job-detail'
 
 function detail(id: number, state: JobState = 'completed'): JobDetail {
   return {
@@ -91,6 +91,23 @@ describe('job detail store', () => {
     expect(store.getState().job?.output).toBe('world')
     expect(store.getState().spans).toEqual([span])
     expect(store.getState().traceNote).toBeNull()
+    stop()
+  })
+
+  test('reads the trace again while the last attempt of a finished job has no spans yet (they are written a moment after it ends)', async () => {
+    const fake = fakeEngine()
+    const attempt = { number: 1, startedAt: 0, endedAt: 10, outcome: 'ok' as const, errorCategory: null, error: null, inputTokens: 1, outputTokens: 1 }
+    fake.jobs.set(3, { ...detail(3), attempts: [attempt] })
+    vi.mocked(fake.client.getTrace)
+      .mockResolvedValueOnce({ jobId: 3, spans: [] })
+      .mockResolvedValue({ jobId: 3, spans: [span] })
+    const store = createJobDetailStore(fake.client)
+    const stop = store.getState().start()
+    store.getState().open(3)
+    await vi.waitFor(() => expect(store.getState().status).toBe('ready'))
+    expect(store.getState().spans).toEqual([])
+    await vi.waitFor(() => expect(store.getState().spans).toEqual([span]), { timeout: 3000 })
+    expect(lastAttemptUntraced(store.getState().job!, store.getState().spans)).toBe(false)
     stop()
   })
 

@@ -17,6 +17,19 @@ export type DetailAction = 'retry' | 'cancel' | 'delete'
 /** Most one read of a busy job per this interval. */
 export const DETAIL_REFRESH_MS = 300
 
+/**
+ * An attempt's spans are written a moment after it ends (in batches, a few times a second):
+ * a detail opened just then reads again, every this long, at most TRACE_RETRIES times.
+ */
+export const TRACE_RETRY_MS = 500
+const TRACE_RETRIES = 6
+
+/** Whether the trace has no spans of the job's last attempt though that attempt has ended (its spans may not be written yet). */
+export function lastAttemptUntraced(job: JobDetail, spans: readonly TraceSpan[] | null): boolean {
+  const last = job.attempts.at(-1)
+  return job.state !== 'active' && last !== undefined && spans !== null && !spans.some((span) => span.attempt === last.number)
+}
+
 export interface JobDetailState {
   id: number | null
   /** `missing`: no such job (deleted, pruned, or a wrong link). */
@@ -60,6 +73,8 @@ export function createJobDetailStore(client: Client, onDeleted: (id: number) => 
   return createStore<JobDetailState>()((set, get) => {
     /** Bumped per job opened: answers about another job are dropped. */
     let opened = 0
+    let traceRetries = 0
+    let traceTimer: ReturnType<typeof setTimeout> | undefined
 
     async function load(): Promise<void> {
       const { id } = get()
@@ -69,6 +84,11 @@ export function createJobDetailStore(client: Client, onDeleted: (id: number) => 
         const [job, trace, logs] = await Promise.all([client.getJob({ id }), readTrace(id), readLogs(id)])
         if (asked !== opened) return
         set({ job, ...trace, ...logs, status: 'ready', error: null, ...(job.state === 'active' ? {} : { progress: null }) })
+        if (lastAttemptUntraced(job, trace.spans) && traceRetries < TRACE_RETRIES) {
+          traceRetries++
+          clearTimeout(traceTimer)
+          traceTimer = setTimeout(() => asked === opened && refresh.request(), TRACE_RETRY_MS)
+        }
       } catch (error) {
         if (asked !== opened) return
         const problem = problemOf(error)
@@ -126,6 +146,8 @@ export function createJobDetailStore(client: Client, onDeleted: (id: number) => 
       open(id) {
         if (id === get().id) return
         opened++
+        traceRetries = 0
+        clearTimeout(traceTimer)
         refresh.cancel()
         set({
           id,
@@ -166,6 +188,7 @@ export function createJobDetailStore(client: Client, onDeleted: (id: number) => 
         return () => {
           stop()
           refresh.cancel()
+          clearTimeout(traceTimer)
         }
       },
     }
