@@ -1,9 +1,8 @@
 /** `genops alerts list|history|export-rules|enable|disable|set|reset`: alert rules from the command line. */
 import { writeFileSync } from 'node:fs'
 import { type Command, Option } from 'commander'
-import { ALERT_SEVERITIES, describeRule, formatSignalValue, type AlertRule, type AlertStatus, type AlertTransition } from '../shared/alerts'
+import { ALERT_SEVERITIES, AlertRule, describeRule, formatSignalValue, type AlertStatus, type AlertTransition } from '../shared/alerts'
 import { describeZodError } from '../shared/contract'
-import { AlertRule as AlertRuleSchema } from '../shared/alerts'
 import { prometheusRules } from './alerts/promql'
 import { table, time } from './cli-format'
 import { CliError, common, duration, integer, print, printJson, withQueue, type Common } from './cli-support'
@@ -40,7 +39,7 @@ async function ruleNamed(options: Common, name: string): Promise<AlertRule> {
 
 async function save(options: Common, rule: AlertRule): Promise<AlertStatus> {
   // Checked here as well as by the operation, so the message names the option that is wrong.
-  const parsed = AlertRuleSchema.safeParse(rule)
+  const parsed = AlertRule.safeParse(rule)
   if (!parsed.success) throw new CliError(`${rule.name}: ${describeZodError(parsed.error)}`, 2)
   return withQueue(options, (h) => h.saveAlertRule(parsed.data))
 }

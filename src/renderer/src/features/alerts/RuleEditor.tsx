@@ -3,7 +3,8 @@
  * count as evidence, severity, summary, on or off. A shipped default can be restored, an
  * operator's own rule removed. Problems are said in the schema's or the engine's words.
  */
-import type { FormEvent, InputHTMLAttributes } from 'react'
+import type { InputHTMLAttributes } from 'react'
+import { FormDialog } from '../../components/FormDialog'
 import { ALERT_OPS, ALERT_SEVERITIES, ALERT_SIGNALS, WINDOWED_SIGNALS, type AlertOp, type AlertSeverity, type AlertSignal } from '../../../../shared/alerts'
 import { useRoute } from '../../shell/route'
 import { thresholdWords, type RuleDraft } from './rule-draft'
@@ -114,37 +115,16 @@ export function RuleEditor() {
     go({ rule: null })
   }
   const after = (done: Promise<boolean>) => void done.then((closed) => closed && go({ rule: null }))
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault()
-    after(save())
-  }
   return (
-    <div className="dialog-backdrop">
-      <form
-        className="dialog rule-dialog"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="rule-title"
-        data-rule-form={draft.editing ?? 'new'}
-        onSubmit={onSubmit}
-        onKeyDown={(event) => {
-          if (event.key === 'Escape') close()
-        }}
-      >
-        <header className="dialog-head">
-          <h2 id="rule-title">{draft.editing ? `Edit ${draft.editing}` : 'Add a rule'}</h2>
-        </header>
-        <div className="dialog-body">
-          <fieldset className="form-grid" disabled={saving}>
-            <Fields draft={draft} />
-          </fieldset>
-          {problem && (
-            <p className="form-problem" role="alert" data-form-problem>
-              {problem}
-            </p>
-          )}
-        </div>
-        <footer className="dialog-actions">
+    <FormDialog
+      name="rule"
+      formKey={draft.editing ?? 'new'}
+      title={draft.editing ? `Edit ${draft.editing}` : 'Add a rule'}
+      problem={problem}
+      onSubmit={() => after(save())}
+      onClose={close}
+      actions={
+        <>
           {draft.editing && (
             <button
               type="button"
@@ -163,8 +143,12 @@ export function RuleEditor() {
           <button type="submit" className="button button-primary" disabled={saving} data-save-rule>
             {saving ? 'Saving…' : 'Save rule'}
           </button>
-        </footer>
-      </form>
-    </div>
+        </>
+      }
+    >
+      <fieldset className="form-grid" disabled={saving}>
+        <Fields draft={draft} />
+      </fieldset>
+    </FormDialog>
   )
 }

@@ -2,7 +2,8 @@
  * Adding or editing a profile. The API key is write-only: a password field that is never
  * filled back; a stored key shows as "key stored", and an empty field keeps it.
  */
-import type { FormEvent, InputHTMLAttributes } from 'react'
+import type { InputHTMLAttributes } from 'react'
+import { FormDialog } from '../../components/FormDialog'
 import { PROVIDER_KINDS, PROVIDER_LABELS, type ProviderKind } from '../../../../shared/providers'
 import type { ProfileDraft } from './settings'
 import { useSettings } from './use-settings'
@@ -31,103 +32,86 @@ export function ProfileForm() {
   const cancel = useSettings((state) => state.cancelEdit)
   if (!draft) return null
   const remote = draft.provider === 'openai' || draft.provider === 'anthropic'
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault()
-    void save()
-  }
   return (
-    <div className="dialog-backdrop">
-      <form
-        className="dialog profile-dialog"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="profile-title"
-        data-profile-form={draft.editing ?? 'new'}
-        onSubmit={onSubmit}
-        onKeyDown={(event) => {
-          if (event.key === 'Escape') cancel()
-        }}
-      >
-        <header className="dialog-head">
-          <h2 id="profile-title">{draft.editing ? `Edit profile ${draft.editing}` : 'Add a profile'}</h2>
-        </header>
-        <div className="dialog-body">
-          <fieldset className="form-grid" disabled={saving}>
-            <Field
-              field="name"
-              label="Name"
-              autoFocus={!draft.editing}
-              disabled={draft.editing !== null}
-              placeholder="ollama"
-              hint={draft.editing ? 'Jobs name the profile by it: it cannot change.' : 'What jobs name: lower-case letters, digits, ".", "_" or "-".'}
-              autoComplete="off"
-            />
-            <label className="field">
-              <span className="field-label">Provider</span>
-              <select name="provider" value={draft.provider} onChange={(event) => editDraft({ provider: event.target.value as ProviderKind })}>
-                {PROVIDER_KINDS.map((kind) => (
-                  <option key={kind} value={kind}>
-                    {PROVIDER_LABELS[kind]} ({kind})
-                  </option>
-                ))}
-              </select>
-            </label>
-            <Field
-              field="model"
-              label="Model"
-              autoFocus={draft.editing !== null}
-              placeholder={draft.provider === 'local' ? '/models/llama.gguf' : draft.provider === 'anthropic' ? 'claude-sonnet-4-5' : 'gpt-4o-mini'}
-              autoComplete="off"
-            />
-            {remote && (
-              <Field
-                field="baseUrl"
-                label="Base URL"
-                placeholder="http://127.0.0.1:11434/v1"
-                hint="For Ollama, vLLM, LM Studio or a proxy; empty for the provider's own."
-              />
-            )}
-            {remote && (
-              <Field
-                field="keyFile"
-                label="Key file"
-                placeholder="/home/me/.config/genops/openai.key"
-                hint="A file holding the key, readable by you only (mode 0600)."
-              />
-            )}
-            {remote && (
-              <Field
-                field="apiKey"
-                label="API key"
-                type="password"
-                autoComplete="new-password"
-                placeholder={hasKey ? 'key stored: leave empty to keep it' : 'paste a key to store it encrypted'}
-                hint="Write-only: GenOps never shows a stored key. Only the desktop app can keep keys (in the system keychain)."
-              />
-            )}
-          </fieldset>
-          <fieldset className="form-grid" disabled={saving}>
-            <legend className="form-legend">Limits the scheduler keeps to (empty: none)</legend>
-            <Field field="requestsPerMinute" label="Requests per minute" inputMode="numeric" placeholder="no limit" />
-            <Field field="tokensPerMinute" label="Tokens per minute" inputMode="numeric" placeholder="no limit" />
-            <Field field="maxConcurrent" label="At once" inputMode="numeric" placeholder="no limit" hint="Attempts running at the same time." />
-          </fieldset>
-          {problem && (
-            <p className="form-problem" role="alert" data-form-problem>
-              {problem}
-            </p>
-          )}
-        </div>
-        <footer className="dialog-actions">
+    <FormDialog
+      name="profile"
+      formKey={draft.editing ?? 'new'}
+      title={draft.editing ? `Edit profile ${draft.editing}` : 'Add a profile'}
+      problem={problem}
+      onSubmit={() => void save()}
+      onClose={cancel}
+      actions={
+        <>
           <button type="button" className="button" onClick={cancel}>
             Cancel
           </button>
           <button type="submit" className="button button-primary" disabled={saving} data-save-profile>
             {saving ? 'Saving…' : 'Save profile'}
           </button>
-        </footer>
-      </form>
-    </div>
+        </>
+      }
+    >
+      <fieldset className="form-grid" disabled={saving}>
+        <Field
+          field="name"
+          label="Name"
+          autoFocus={!draft.editing}
+          disabled={draft.editing !== null}
+          placeholder="ollama"
+          hint={draft.editing ? 'Jobs name the profile by it: it cannot change.' : 'What jobs name: lower-case letters, digits, ".", "_" or "-".'}
+          autoComplete="off"
+        />
+        <label className="field">
+          <span className="field-label">Provider</span>
+          <select name="provider" value={draft.provider} onChange={(event) => editDraft({ provider: event.target.value as ProviderKind })}>
+            {PROVIDER_KINDS.map((kind) => (
+              <option key={kind} value={kind}>
+                {PROVIDER_LABELS[kind]} ({kind})
+              </option>
+            ))}
+          </select>
+        </label>
+        <Field
+          field="model"
+          label="Model"
+          autoFocus={draft.editing !== null}
+          placeholder={draft.provider === 'local' ? '/models/llama.gguf' : draft.provider === 'anthropic' ? 'claude-sonnet-4-5' : 'gpt-4o-mini'}
+          autoComplete="off"
+        />
+        {remote && (
+          <Field
+            field="baseUrl"
+            label="Base URL"
+            placeholder="http://127.0.0.1:11434/v1"
+            hint="For Ollama, vLLM, LM Studio or a proxy; empty for the provider's own."
+          />
+        )}
+        {remote && (
+          <Field
+            field="keyFile"
+            label="Key file"
+            placeholder="/home/me/.config/genops/openai.key"
+            hint="A file holding the key, readable by you only (mode 0600)."
+          />
+        )}
+        {remote && (
+          <Field
+            field="apiKey"
+            label="API key"
+            type="password"
+            autoComplete="new-password"
+            placeholder={hasKey ? 'key stored: leave empty to keep it' : 'paste a key to store it encrypted'}
+            hint="Write-only: GenOps never shows a stored key. Only the desktop app can keep keys (in the system keychain)."
+          />
+        )}
+      </fieldset>
+      <fieldset className="form-grid" disabled={saving}>
+        <legend className="form-legend">Limits the scheduler keeps to (empty: none)</legend>
+        <Field field="requestsPerMinute" label="Requests per minute" inputMode="numeric" placeholder="no limit" />
+        <Field field="tokensPerMinute" label="Tokens per minute" inputMode="numeric" placeholder="no limit" />
+        <Field field="maxConcurrent" label="At once" inputMode="numeric" placeholder="no limit" hint="Attempts running at the same time." />
+      </fieldset>
+    </FormDialog>
   )
 }
 
