@@ -8,6 +8,7 @@ import { isAbsolute, resolve } from 'node:path'
 import { type Command, Option } from 'commander'
 import { MAX_JOBS_PER_CALL } from '../shared/contract'
 import { MAX_ATTEMPTS, PRIORITIES, type JobDefaults, type JobSpec } from '../shared/jobs'
+import type { ProviderProfile } from '../shared/providers'
 import { CliError, common, duration, integer, print, printJson, withQueue, type Common } from './cli-support'
 import { batchName } from './intake/batch'
 import { SUPPORTED_EXTENSIONS } from './intake/parse'
@@ -23,6 +24,8 @@ interface EnqueueOptions extends Common {
   attempts?: number
   maxConcurrency?: number
 }
+
+const profileMap = ({ profiles }: { profiles: ProviderProfile[] }) => new Map(profiles.map((profile) => [profile.name, profile]))
 
 const jobCount = (n: number) => `${n} job${n === 1 ? '' : 's'}`
 
@@ -45,7 +48,7 @@ export function addEnqueueCommand(program: Command): void {
     .argument('<file...>', 'prompt files')
     .option('--provider <name>', 'provider or profile for jobs that do not name one (default sim)')
     .option('--model <model>', 'model for jobs that do not name one (for local: the .gguf path)')
-    .option('--base-url <url>', 'endpoint for openai or anthropic jobs, e.g. http://127.0.0.1:11434/v1')
+    .option('--base-url <url>', 'a server on this machine for openai or anthropic jobs, e.g. http://127.0.0.1:11434/v1 (another endpoint: a profile)')
     .addOption(new Option('--priority <priority>', 'priority for jobs that do not set one').choices(PRIORITIES))
     .option('--delay <duration>', 'start no sooner than this from now, like 30s or 5m', duration)
     .option('--attempts <n>', `attempts per job (1 to ${MAX_ATTEMPTS}, default 3)`, integer('--attempts', 1, MAX_ATTEMPTS))
@@ -63,7 +66,9 @@ async function enqueueFiles(files: string[], options: EnqueueOptions): Promise<v
     attempts: options.attempts,
     config: options.baseUrl === undefined ? undefined : { baseUrl: options.baseUrl },
   }
-  const parsed = await readPromptFiles(files)
+  // Each job is checked for what it means on the provider it will run on: a file with a job that cannot run is refused whole.
+  const profiles = await withQueue(options, (h) => h.listProviders({})).then(profileMap)
+  const parsed = await readPromptFiles(files, { context: { profiles, defaults } })
   const taken = parsed.filter((file): file is Extract<ParsedFile, { ok: true }> => file.ok)
   const refused = parsed.filter((file): file is Extract<ParsedFile, { ok: false }> => !file.ok)
   for (const file of refused) {

@@ -6,7 +6,10 @@
 import { type z } from 'zod'
 import { contract, describeZodError, OperationError, type JobChange, type OperationName, type OperationOutput } from '../shared/contract'
 import type { JobSummary } from '../shared/jobs'
+import { nestingProblem } from '../shared/json-depth'
+import { escapeControl } from '../shared/names'
 import { keyFileProblem } from '../workers/key-file'
+import { BatchCheck, profilesOf } from './intake/job-check'
 import { alertHandlers } from './alerts/operations'
 import type { AlertsRuntime } from './alerts/runner'
 import { costHandlers } from './costs/operations'
@@ -58,6 +61,9 @@ const noRuntime: Runtime = { jobsChanged() {}, countsMayChange() {}, abort() {},
 
 export { DEFAULT_PROVIDER, toNewJob } from './queue/new-job'
 
+/** Problems listed in one refusal of an enqueue; the rest are counted. */
+const MAX_LISTED_PROBLEMS = 10
+
 export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, secrets?: SecretBox): Handlers {
   const now = () => Date.now()
   // A queued job that is due but held by a gate says why; only a running engine knows.
@@ -78,10 +84,16 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, 
     },
     getJob: async ({ id }) => withHeld(found(await store.get(id, now()), id)),
     enqueueJobs: async ({ jobs, defaults = {}, batchName, maxConcurrency }) => {
+      const check = new BatchCheck({ profiles: await profilesOf(store), defaults })
+      const problems = jobs.flatMap((spec, index) => check.problems(spec, `job ${index + 1}`).map((problem) => `job ${index + 1}: ${problem}`))
+      if (problems.length > 0) {
+        const more = problems.length > MAX_LISTED_PROBLEMS ? `; and ${problems.length - MAX_LISTED_PROBLEMS} more` : ''
+        throw new OperationError('INVALID_INPUT', `nothing enqueued: ${problems.slice(0, MAX_LISTED_PROBLEMS).join('; ')}${more}`)
+      }
       const at = now()
       const result = await store.enqueue(
         jobs.map((spec) => toNewJob(spec, defaults, at)),
-        batchName ?? `enqueued ${new Date(at).toISOString()}`,
+        batchName === undefined ? `enqueued ${new Date(at).toISOString()}` : escapeControl(batchName),
         at,
         maxConcurrency ?? null,
       )
@@ -173,6 +185,9 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, 
 export async function invoke<K extends OperationName>(handlers: Handlers, name: K, input: unknown): Promise<OperationOutput<K>> {
   const operation = contract[name]
   if (!operation) throw new OperationError('NOT_FOUND', `no operation named "${String(name)}"`)
+  // Before zod walks it: an input thousands of levels deep (an HTTP body, an IPC payload) would overflow its stack.
+  const nesting = nestingProblem(input)
+  if (nesting !== null) throw new OperationError('INVALID_INPUT', `${name}: the input is ${nesting}`)
   const parsed = operation.input.safeParse(input ?? {})
   if (!parsed.success) throw new OperationError('INVALID_INPUT', `${name}: ${describeZodError(parsed.error)}`)
   const handler = handlers[name] as (input: unknown) => Promise<OperationOutput<K>>

@@ -89,14 +89,14 @@ export const contract = {
       .strict(),
     output: z.object({ removed: z.number().int() }),
   },
-  listProviders: { input: Empty, output: z.object({ profiles: z.array(ProviderProfile.extend({ hasKey: z.boolean() })) }) },
+  listProviders: { input: Empty, output: z.object({ profiles: z.array(ProviderProfile.safeExtend({ hasKey: z.boolean() })) }) },
   /**
    * `apiKey` is write-only: kept encrypted where the app can (the desktop app's keychain),
    * never returned, and refused where it cannot (headless mode and the CLI).
    */
   saveProvider: {
-    input: ProviderProfile.extend({ apiKey: z.string().trim().min(1).max(1000).optional() }),
-    output: ProviderProfile.extend({ hasKey: z.boolean() }),
+    input: ProviderProfile.safeExtend({ apiKey: z.string().trim().min(1).max(1000).optional() }),
+    output: ProviderProfile.safeExtend({ hasKey: z.boolean() }),
   },
   removeProvider: { input: z.object({ name: z.string().min(1).max(64) }).strict(), output: z.object({ removed: z.boolean() }) },
   /** One (`id`), some (`ids`), every one (`all: true`), or those a filter matches (category, provider, batchId), with fresh attempts. */
@@ -279,6 +279,10 @@ export class OperationError extends Error {
 export function describeZodError(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)
-    .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .map((issue) => {
+      const at = issue.path.join('.')
+      // A message that names its own place (a job config's problems say `config.temperature: ...`) is not prefixed twice.
+      return at === '' || issue.message.startsWith(`${at}.`) || issue.message.startsWith(`${at}:`) ? issue.message : `${at}: ${issue.message}`
+    })
     .join('; ')
 }

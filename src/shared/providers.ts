@@ -5,7 +5,8 @@
  * environment or a key file (mode 0600) whose path the profile names.
  */
 import { z } from 'zod'
-import { JobConfig } from './jobs'
+import { configProblem } from './job-config'
+import { StoredConfig } from './jobs'
 import { ProviderLimits } from './resilience'
 
 export const PROVIDER_KINDS = ['sim', 'local', 'openai', 'anthropic'] as const
@@ -31,10 +32,16 @@ export const ProviderProfile = z
     baseUrl: z.url({ protocol: /^https?$/, error: 'baseUrl must be an http:// or https:// URL' }).optional(),
     /** A file holding the API key, readable by its owner only (mode 0600). */
     keyFile: z.string().min(1).max(4096).optional(),
-    /** Defaults for the config of jobs that use the profile (temperature, maxTokens...). */
-    config: JobConfig.optional(),
+    /** Defaults for the config of jobs that use the profile (temperature, maxTokens...), checked for its provider below. */
+    config: StoredConfig.optional(),
     /** Requests and tokens per minute, and attempts at once, that the scheduler keeps to. */
     limits: ProviderLimits.optional(),
   })
   .strict()
+  .superRefine(({ provider, config }, context) => {
+    if (config === undefined) return
+    // The profile's endpoint is its baseUrl; one inside its job defaults would read as a job's own choice.
+    const problem = 'baseUrl' in config ? 'config.baseUrl: a profile names its endpoint in baseUrl, not in its job defaults' : configProblem(provider, config)
+    if (problem) context.addIssue({ code: 'custom', path: ['config'], message: problem })
+  })
 export type ProviderProfile = z.infer<typeof ProviderProfile>

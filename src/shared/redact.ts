@@ -110,3 +110,31 @@ export function redactWith(text: string, secrets: readonly string[]): string {
   for (const secret of secrets) if (masked.includes(secret)) masked = masked.replaceAll(secret, REDACTED)
   return masked
 }
+
+/**
+ * Keys this process holds beyond its environment: a profile's key from its key file or the
+ * keychain. Whatever their shape (a gateway's `gwkey.9341fa…` looks like no known key),
+ * each is masked by value wherever text leaves the process, like the environment's.
+ */
+const held = new Set<string>()
+
+/** Remembers a key to mask; each line of it counts on its own (8 characters or more, as for the environment). */
+export function holdSecret(value: string): void {
+  for (const line of value.split(/\r?\n/)) if (line.trim().length >= 8) held.add(line.trim())
+}
+
+/** Masks known credentials: by shape, by the environment's secret values, and by every key held. */
+export interface SecretMask {
+  mask(text: string): string
+}
+
+export function secretMask(env: Readonly<Record<string, string | undefined>>): SecretMask {
+  const fromEnvironment = secretValues(env)
+  return {
+    mask(text) {
+      let masked = redactWith(text, fromEnvironment)
+      for (const secret of held) if (masked.includes(secret)) masked = masked.replaceAll(secret, REDACTED)
+      return masked
+    },
+  }
+}

@@ -3,29 +3,17 @@
  * with `<name>.meta.json` beside it (provider, model, prompt hash, tokens, timings). Each
  * is written to a temporary file and renamed, so a crash mid-write never leaves a half
  * file under the final name, and a repeated attempt replaces the file rather than adding
- * one. The name is the job id, or the job's `config.outputName`, which is refused unless
- * it is a plain file name: nothing from a job becomes a path on its own.
+ * one. The name is the job id, or the job's `config.outputName`: a plain file name that is
+ * never all digits nor ends in `.meta` (shared/job-config), so nothing from a job becomes a
+ * path of its own or meets another job's file; intake refuses two jobs of a batch with one.
  * (No fsync: this guards against a process crash, not a power cut.)
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { diskFullCode } from '../shared/disk-full'
 import { AttemptError } from '../shared/errors'
 import type { OutputFormat } from './output'
-
-const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/
-
-/** The file name for a job's output; throws VALIDATION for a name that could leave its folder. */
-export function artifactName(jobId: number, outputName: unknown): string {
-  if (outputName === undefined) return String(jobId)
-  if (typeof outputName !== 'string' || !PLAIN_NAME.test(outputName) || outputName.includes('..')) {
-    throw new AttemptError(
-      'VALIDATION',
-      `config.outputName ${JSON.stringify(String(outputName).slice(0, 200))} must be a plain file name (letters, digits, ".", "_", "-"; no "..", no "/" or "\\", not absolute)`,
-    )
-  }
-  return outputName
-}
 
 export interface ArtifactMeta {
   jobId: number
@@ -41,6 +29,21 @@ export interface ArtifactMeta {
 
 export const promptHash = (prompt: string): string => createHash('sha256').update(prompt).digest('hex')
 
+/** An artifact the disk refused (full or failing): the scheduler pauses and hands the job back rather than count a failure. */
+export class ArtifactRefused extends AttemptError {
+  constructor(
+    readonly code: string,
+    error: unknown,
+  ) {
+    super('UNKNOWN', `the disk refused the artifact: ${error instanceof Error ? error.message : String(error)}`)
+  }
+}
+
+function refusedOr(error: unknown): unknown {
+  const code = diskFullCode(error)
+  return code === null ? error : new ArtifactRefused(code, error)
+}
+
 /** Folders this thread has made already: one mkdir per batch, not per job. */
 const made = new Set<string>()
 
@@ -51,7 +54,7 @@ async function replace(path: string, content: string): Promise<void> {
     await rename(temporary, path)
   } catch (error) {
     await rm(temporary, { force: true })
-    throw error
+    throw refusedOr(error)
   }
 }
 
@@ -66,7 +69,7 @@ export async function writeArtifact(
 ): Promise<string> {
   const folder = join(root, batchId === null ? 'unbatched' : String(batchId))
   if (!made.has(folder)) {
-    await mkdir(folder, { recursive: true })
+    await mkdir(folder, { recursive: true }).catch((error: unknown) => Promise.reject(refusedOr(error)))
     made.add(folder)
   }
   const path = join(folder, `${name}.${format === 'json' ? 'json' : 'txt'}`)

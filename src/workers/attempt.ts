@@ -4,14 +4,17 @@
  * outcome for the scheduler to commit.
  */
 import { BroadcastChannel, threadId } from 'node:worker_threads'
+import type { z } from 'zod'
 import { AttemptError } from '../shared/errors'
-import { classify } from './classify'
+import { type CONFIG_SCHEMAS, configProblem, type ConfigKind } from '../shared/job-config'
+import { classify, redactSecrets } from './classify'
 import { armLimits, type AttemptLimits } from './limits'
-import { artifactName, promptHash, writeArtifact } from './artifacts'
+import { ArtifactRefused, promptHash, writeArtifact } from './artifacts'
 import { checkOutput, outputFormat } from './output'
 import { PhaseClock } from './phases'
 import { PROGRESS_INTERVAL_MS, type AttemptOutcome, type AttemptTask, type ChannelMessage } from './protocol'
-import { providerFor } from './providers'
+import { providerFor, providerKind } from './providers'
+import type { Provider } from './providers/provider'
 import { renderPrompt } from './render'
 
 const running = new Map<number, AbortController>()
@@ -32,6 +35,13 @@ function channelFor(name: string): BroadcastChannel {
   return channel
 }
 
+/** The job's config as its provider's schema reads it; a config that fails the schema fails the attempt as VALIDATION. */
+function checkedConfig(kind: ConfigKind, config: Record<string, unknown>) {
+  const problem = configProblem(kind, config)
+  if (problem) throw new AttemptError('VALIDATION', `${kind}: ${problem}`)
+  return config as z.infer<(typeof CONFIG_SCHEMAS)[ConfigKind]>
+}
+
 export default async function runAttempt(task: AttemptTask): Promise<AttemptOutcome> {
   const started = performance.now()
   const channel = channelFor(task.channel)
@@ -42,12 +52,14 @@ export default async function runAttempt(task: AttemptTask): Promise<AttemptOutc
   let limits: AttemptLimits | undefined
   const phases = PhaseClock.for(task.traceparent)
   try {
-    limits = armLimits(task.config, controller)
-    artifactName(task.id, task.config.outputName)
-    const provider = providerFor(task.provider)
+    // The job's config was checked at intake; checked again here, with the same schema, whatever wrote it to the queue.
+    const kind = providerKind(task.provider)
+    const config = checkedConfig(kind, task.config)
+    limits = armLimits(config, controller)
+    const provider = providerFor(kind) as Provider<typeof config>
     const call = phases?.begin('provider call')
     const result = await provider.generate(
-      { prompt: renderPrompt(task.prompt, task.config.vars), attempt: task.attempt, model: task.model, config: task.config },
+      { prompt: renderPrompt(task.prompt, config.vars), attempt: task.attempt, model: task.model, config, endpoint: task.endpoint },
       {
         signal: controller.signal,
         traceparent: call && phases?.traceparent(call),
@@ -67,19 +79,19 @@ export default async function runAttempt(task: AttemptTask): Promise<AttemptOutc
     )
     phases?.end()
     // A job that names no output format has nothing to validate: no span for it.
-    if (task.config.output !== undefined) phases?.begin('validation')
-    checkOutput(result.text, task.config.output)
+    if (config.output !== undefined) phases?.begin('validation')
+    checkOutput(result.text, config.output)
     phases?.end()
     const durationMs = performance.now() - started
     let artifact: string | null = null
     // config.artifact false keeps the output in the queue only (load drills, the queue bench).
-    if (task.artifactsDir !== null && task.config.artifact !== false) {
+    if (task.artifactsDir !== null && config.artifact !== false) {
       phases?.begin('artifact write')
       artifact = await writeArtifact(
         task.artifactsDir,
         task.batchId,
-        artifactName(task.id, task.config.outputName),
-        outputFormat(task.config.output),
+        config.outputName ?? String(task.id),
+        outputFormat(config.output),
         result.text,
         {
           jobId: task.id,
@@ -112,11 +124,13 @@ export default async function runAttempt(task: AttemptTask): Promise<AttemptOutc
     return {
       ok: false,
       category: failure.category,
-      message: failure.message,
+      // Whatever the provider echoed: every key this thread holds is masked by value before the message leaves it.
+      message: redactSecrets(failure.message),
       retryable: failure.retryable,
       retryAfterMs: failure.retryAfterMs ?? null,
       durationMs: performance.now() - started,
       ...(phases && { spans: phases.spans }),
+      ...(failure instanceof ArtifactRefused && { diskFull: failure.code }),
     }
   } finally {
     limits?.clear()

@@ -8,7 +8,7 @@
 import * as AnthropicErrors from '@anthropic-ai/sdk/core/error'
 import * as OpenAIErrors from 'openai/core/error'
 import { AttemptError, type ErrorCategory } from '../shared/errors'
-import { redactWith, secretValues } from '../shared/redact'
+import { secretMask } from '../shared/redact'
 
 export interface ClassifyContext {
   /** Our own signal aborted: then the attempt was stopped by us, whatever the error says. */
@@ -28,7 +28,8 @@ const MAX_RETRY_AFTER_MS = 3600_000
 
 /** Removes API keys, tokens and Authorization values (and the environment's secret values) from text meant for people and logs. */
 export function redactSecrets(text: string): string {
-  return redactWith(text, secretValues(process.env))
+  // The environment's keys and every key this thread has read (a profile's key file, the keychain's), masked by value.
+  return secretMask(process.env).mask(text)
 }
 
 function operatorMessage(text: string): string {

@@ -1,21 +1,12 @@
 /**
  * Per-attempt time limits from the job's config: the whole attempt (`timeoutMs`, default
  * 10 minutes) and the wait for the first token (`firstTokenTimeoutMs`, off by default).
- * Crossing one aborts the provider call for real and fails the attempt as TIMEOUT.
+ * Crossing one aborts the provider call for real and fails the attempt as TIMEOUT. Their
+ * ranges are the config schema's (shared/job-config).
  */
 import { AttemptError } from '../shared/errors'
 
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000
-const MAX_TIMEOUT_MS = 24 * 3600_000
-
-function limit(config: Record<string, unknown>, name: string): number | undefined {
-  const value = config[name]
-  if (value === undefined) return undefined
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMEOUT_MS) {
-    throw new AttemptError('VALIDATION', `config.${name} must be a number of milliseconds from 1 to ${MAX_TIMEOUT_MS}`)
-  }
-  return value
-}
 
 export interface AttemptLimits {
   /** Call when the first token arrives: the first-token limit no longer applies. */
@@ -25,9 +16,9 @@ export interface AttemptLimits {
 }
 
 /** Arms the limits: when one is crossed, `controller` aborts with a TIMEOUT AttemptError as its reason. */
-export function armLimits(config: Record<string, unknown>, controller: AbortController): AttemptLimits {
-  const totalMs = limit(config, 'timeoutMs') ?? DEFAULT_TIMEOUT_MS
-  const firstTokenMs = limit(config, 'firstTokenTimeoutMs')
+export function armLimits(config: { timeoutMs?: number | undefined; firstTokenTimeoutMs?: number | undefined }, controller: AbortController): AttemptLimits {
+  const totalMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const firstTokenMs = config.firstTokenTimeoutMs
   const abort = (message: string) => controller.abort(new AttemptError('TIMEOUT', message))
   const total = setTimeout(() => abort(`the attempt took longer than its limit of ${totalMs} ms`), totalMs)
   let first = firstTokenMs === undefined ? undefined : setTimeout(() => abort(`no first token within ${firstTokenMs} ms`), firstTokenMs)

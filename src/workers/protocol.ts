@@ -5,13 +5,29 @@
  */
 import type { ErrorCategory } from '../shared/errors'
 
+/**
+ * Where a profile's requests go and what they carry: the profile's own, never the job's.
+ * The key travels to the worker in memory (the keychain's) or as the key file's path; it
+ * is attached to requests to the profile's endpoint only.
+ */
+export interface ProfileEndpoint {
+  profile: string
+  baseUrl?: string
+  keyFile?: string
+  apiKey?: string
+}
+
 export interface AttemptTask {
   id: number
   attempt: number
+  /** The provider kind (a profile is resolved to its provider before dispatch). */
   provider: string
   model: string | null
   prompt: string
+  /** The job's config over its profile's defaults: no credential and no profile endpoint in it. */
   config: Record<string, unknown>
+  /** The profile the job named, when it named one. */
+  endpoint?: ProfileEndpoint | undefined
   batchId: number | null
   /** Where artifacts go (<dataDir>/artifacts); null writes none. */
   artifactsDir: string | null
@@ -47,7 +63,17 @@ export type AttemptOutcome =
       durationMs: number
       spans?: PhaseSpan[]
     }
-  | { ok: false; category: ErrorCategory; message: string; retryable: boolean; retryAfterMs: number | null; durationMs: number; spans?: PhaseSpan[] }
+  | {
+      ok: false
+      category: ErrorCategory
+      message: string
+      retryable: boolean
+      retryAfterMs: number | null
+      durationMs: number
+      spans?: PhaseSpan[]
+      /** The disk refused the artifact, with this code (ENOSPC...): not the job's failure; the engine waits for room and hands the job back. */
+      diskFull?: string
+    }
 
 export type ChannelMessage =
   { type: 'progress'; id: number; threadId: number; fraction: number | null; outputTokens: number; elapsedMs: number } | { type: 'cancel'; id: number }

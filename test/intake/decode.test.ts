@@ -12,8 +12,9 @@ describe('text that is taken', () => {
       ok: true,
       file: 'x.jsonl',
       jobs: [{ prompt: 'a' }, { prompt: 'b' }],
+      lines: [1, 2],
     })
-    expect(parsePromptFile('x.md', utf8('\uFEFF# Title\r\n\r\nWrite it.\r\n'))).toEqual({ ok: true, file: 'x.md', jobs: [{ prompt: '# Title\n\nWrite it.' }] })
+    expect(parsePromptFile('x.md', utf8('\uFEFF# Title\r\n\r\nWrite it.\r\n'))).toEqual({ ok: true, file: 'x.md', jobs: [{ prompt: '# Title\n\nWrite it.' }], lines: [0] })
   })
 
   it('keeps text that is not ASCII', () => {

@@ -18,9 +18,15 @@ describe('the good fixtures', () => {
   })
 
   it.each(goodNames)('%s gives exactly its jobs', async (name) => {
-    const expected = { ok: true, file: name, jobs: GOOD_JOBS[name] }
-    expect(parsePromptFile(good(name), readFileSync(good(name)))).toEqual(expected)
+    const jobs = GOOD_JOBS[name]!
+    // Each job with the line it starts on, in order: the checks after parsing name them by it.
+    const expected = { ok: true, file: name, jobs, lines: expect.any(Array) }
+    const parsed = parsePromptFile(good(name), readFileSync(good(name)))
+    expect(parsed).toEqual(expected)
     expect(await readPromptFiles([good(name)])).toEqual([expected])
+    const lines = (parsed as { lines: number[] }).lines
+    expect(lines).toHaveLength(jobs.length)
+    expect(lines).toEqual([...lines].sort((a, b) => a - b))
   })
 })
 

@@ -94,7 +94,7 @@ describe('.jsonl', () => {
 
   it('refuses an API key in a job config: it would be stored with the job', () => {
     expect(errorsOf('x.jsonl', '{"prompt":"a","config":{"apiKey":"sk-123"}}')).toEqual([
-      expect.stringMatching(/^x\.jsonl:1: config: a job config holds no API keys/),
+      expect.stringMatching(/^x\.jsonl:1: config\.apiKey: a job holds no API keys/),
     ])
   })
 

@@ -65,7 +65,7 @@ describe('sizes', () => {
   })
 
   it('takes a line at the limit', () => {
-    const head = '{"prompt":"x","config":{"note":"'
+    const head = '{"prompt":"x","config":{"system":"'
     const line = `${head}${'x'.repeat(MAX_LINE_CHARS - head.length - 3)}"}}`
     expect(line.length).toBe(MAX_LINE_CHARS)
     expect(parsePromptFile('edge.jsonl', text(`${line}\n`)).ok).toBe(true)

@@ -81,13 +81,16 @@ describe('engine', () => {
 
   it('retries a failing job with backoff until it succeeds, and kills one out of attempts', async () => {
     const engine = await start()
+    // A profile removed after its jobs were queued: intake knew it, the worker no longer does.
+    await engine.call('saveProvider', { name: 'gone-by-now', provider: 'sim' })
     await engine.call('enqueueJobs', {
       jobs: [
         { prompt: 'flaky', attempts: 3, config: { failAttempts: 2 } },
         { prompt: 'broken', attempts: 2, config: { failAttempts: 5, failCategory: 'RATE_LIMIT' } },
-        { prompt: 'nowhere', provider: 'no-such-provider' },
+        { prompt: 'nowhere', provider: 'gone-by-now', delayMs: 300 },
       ],
     })
+    await engine.call('removeProvider', { name: 'gone-by-now' })
     await settled(engine, 3)
     const [flaky, broken, nowhere] = await Promise.all([1, 2, 3].map((id) => engine.call('getJob', { id })))
     expect(flaky!.state).toBe('completed')
@@ -97,7 +100,7 @@ describe('engine', () => {
     expect(broken!.lastError).toMatch(/simulated RATE_LIMIT/)
     expect(nowhere!.state).toBe('dead')
     expect(nowhere!.attempts).toHaveLength(1)
-    expect(nowhere!.lastError).toMatch(/unknown provider "no-such-provider"/)
+    expect(nowhere!.lastError).toMatch(/unknown provider "gone-by-now"/)
   })
 
   it('cancels a running attempt: the provider call stops and no late result lands', async () => {

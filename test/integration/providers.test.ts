@@ -54,12 +54,13 @@ describe('resolving a job’s provider', () => {
     ['ollama', { name: 'ollama', provider: 'openai', baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3', config: { temperature: 0.2, maxTokens: 50 } }],
   ])
 
-  it('puts the profile under the job: the job’s model and config win', () => {
+  it('puts the profile under the job: the job’s model and config win, and the endpoint stays the profile’s, beside the config', () => {
     const claimed = { ...job('p'), provider: 'ollama', model: null, config: { maxTokens: 10 } }
-    expect(resolveProvider(claimed, profiles)).toEqual({
+    expect(resolveProvider(claimed, profiles, new Map([['ollama', 'kept-in-the-keychain-0123']]))).toEqual({
       provider: 'openai',
       model: 'llama3',
-      config: { temperature: 0.2, maxTokens: 10, baseUrl: 'http://127.0.0.1:11434/v1' },
+      config: { temperature: 0.2, maxTokens: 10 },
+      endpoint: { profile: 'ollama', baseUrl: 'http://127.0.0.1:11434/v1', apiKey: 'kept-in-the-keychain-0123' },
     })
     expect(resolveProvider({ ...claimed, model: 'mistral' }, profiles).model).toBe('mistral')
   })

@@ -4,6 +4,8 @@
  * message_delta, every fault in its category, and a cancel the server sees.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { configProblem, type AnthropicConfig } from '../../src/shared/job-config'
+import type { ProfileEndpoint } from '../../src/workers/protocol'
 import { ANTHROPIC_DEFAULT_MAX_TOKENS, anthropic } from '../../src/workers/providers/anthropic'
 import { startFakeAnthropic, type AnthropicFault, type FakeAnthropic } from '../support/fake-anthropic'
 import { tokens } from '../support/fake-server'
@@ -21,8 +23,12 @@ afterEach(async () => {
   await fake.close()
 })
 
-function generate(config: Record<string, unknown> = {}, { model = 'claude-test' as string | null, signal = new AbortController().signal } = {}) {
-  return generateWith(anthropic, 'Say hello to the operator', model, { baseUrl: fake.url, ...config }, signal)
+/** As a job for a profile whose endpoint is the fake server (the environment's key goes with it); `endpoint: null` for a job of no profile. */
+function generate(
+  config: AnthropicConfig = {},
+  { model = 'claude-test' as string | null, signal = new AbortController().signal, endpoint = { profile: 'gateway', baseUrl: fake.url } as ProfileEndpoint | null } = {},
+) {
+  return generateWith(anthropic, 'Say hello to the operator', model, config, signal, endpoint ?? undefined)
 }
 
 describe('anthropic provider', () => {
@@ -56,19 +62,32 @@ describe('anthropic provider', () => {
 
   it('refuses a job it cannot run before sending anything, naming the field', async () => {
     expect((await attemptFailure(generate({}, { model: '  ' }).result)).message).toMatch(/names no model/)
-    const error = await attemptFailure(generate({ maxTokens: 0 }).result)
-    expect({ category: error.category, retryable: error.retryable }).toEqual({ category: 'VALIDATION', retryable: false })
-    expect(error.message).toContain('config.maxTokens')
-    expect((await attemptFailure(generate({ system: 42 }).result)).message).toContain('config.system must be a string')
-    expect((await attemptFailure(generate({ baseUrl: 'https://user:pw@api.anthropic.com' }).result)).message).toContain('must not carry a user or password')
+    // The config's own schema names the field (the worker checks it before the provider sees it).
+    expect(configProblem('anthropic', { maxTokens: 0 })).toMatch(/^config\.maxTokens: /)
+    expect(configProblem('anthropic', { maxTokens: 2_000_000 })).toMatch(/^config\.maxTokens: /)
+    expect(configProblem('anthropic', { system: 42 })).toBe('config.system: system must be a string')
+    expect(configProblem('anthropic', { baseUrl: 'http://user:pw@127.0.0.1:1' })).toContain('must not carry a user or password')
+    const remote = await attemptFailure(generate({ baseUrl: 'https://api.example.invalid' }, { endpoint: null }).result)
+    expect({ category: remote.category, retryable: remote.retryable }).toEqual({ category: 'VALIDATION', retryable: false })
     expect(fake.requests).toHaveLength(0)
   })
 
-  it('wants ANTHROPIC_API_KEY for a remote endpoint', async () => {
+  it('wants ANTHROPIC_API_KEY for a remote endpoint, and sends no key nor auth token to a server a job chose', async () => {
     delete process.env.ANTHROPIC_API_KEY
-    const error = await attemptFailure(generate({ baseUrl: 'https://api.example.invalid' }).result)
+    const error = await attemptFailure(generate({}, { endpoint: { profile: 'remote', baseUrl: 'https://api.example.invalid' } }).result)
     expect(error.category).toBe('AUTH')
     expect(error.message).toContain('set ANTHROPIC_API_KEY')
+    process.env.ANTHROPIC_API_KEY = KEY
+    // The SDK would send this as a bearer token beside any key, wherever the request goes.
+    process.env.ANTHROPIC_AUTH_TOKEN = 'sk-ant-auth-token-of-the-operator'
+    try {
+      await generate({ baseUrl: fake.url }, { endpoint: null }).result
+    } finally {
+      delete process.env.ANTHROPIC_AUTH_TOKEN
+    }
+    const sent = `${fake.requests[0]!.headers['x-api-key'] ?? ''} ${fake.requests[0]!.headers.authorization ?? ''}`
+    expect(sent).not.toContain('sk-ant')
+    expect(sent).toContain('no-key-needed-for-local-server')
   })
 
   it.each<[string, string, boolean, number | undefined, AnthropicFault]>([

@@ -9,6 +9,7 @@ import { AttemptError } from '../../src/shared/errors'
 import { createEngine, type Engine } from '../../src/main/engine'
 import { llamaThreads, local } from '../../src/workers/providers/local'
 import type { GenerationRequest } from '../../src/workers/providers/provider'
+import { configProblem, type LocalConfig } from '../../src/shared/job-config'
 import { attemptFailure } from '../support/providers'
 import { tempDir } from '../support/temp'
 import { waitFor } from '../support/wait'
@@ -16,7 +17,7 @@ import { waitFor } from '../support/wait'
 const MODEL = join(import.meta.dirname, '../../../shared/models/stories260K.gguf')
 const PROMPT = 'Once upon a time'
 
-const request = (config: Record<string, unknown>, model: string | null = MODEL): GenerationRequest => ({ prompt: PROMPT, attempt: 1, model, config })
+const request = (config: LocalConfig, model: string | null = MODEL): GenerationRequest<LocalConfig> => ({ prompt: PROMPT, attempt: 1, model, config })
 const hooks = (onProgress: (tokens: number, fraction: number | null) => void = () => {}, signal = new AbortController().signal) => ({
   signal,
   onProgress,
@@ -95,22 +96,20 @@ describe('the local provider', () => {
     }
   })
 
-  it('names the config field that is wrong', async () => {
+  it("names the config field that is wrong, by the local provider's schema (the worker checks it before the model loads)", () => {
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{ maxTokens: 0 }, /config\.maxTokens must be an integer/],
-      [{ temperature: 'hot' }, /config\.temperature must be a number/],
-      [{ topP: 2 }, /config\.topP must be a number from 0 to 1/],
-      [{ topK: 1.5 }, /config\.topK must be an integer/],
-      [{ seed: -1 }, /config\.seed must be an integer/],
-      [{ stop: [''] }, /config\.stop must be/],
-      [{ system: 3 }, /config\.system must be a string/],
-      [{ llamaThreads: 0 }, /config\.llamaThreads must be an integer/],
+      [{ maxTokens: 0 }, /^config\.maxTokens: /],
+      [{ maxTokens: 2_000_000 }, /^config\.maxTokens: /],
+      [{ temperature: 'hot' }, /^config\.temperature: /],
+      [{ topP: 2 }, /^config\.topP: /],
+      [{ topK: 1.5 }, /^config\.topK: /],
+      [{ seed: -1 }, /^config\.seed: /],
+      [{ stop: [''] }, /^config\.stop: /],
+      [{ system: 3 }, /^config\.system: system must be a string/],
+      [{ llamaThreads: 0 }, /^config\.llamaThreads: /],
+      [{ baseUrl: 'http://127.0.0.1:1' }, /^config\.baseUrl: unknown key for provider local$/],
     ]
-    for (const [config, message] of cases) {
-      const error = await attemptFailure(local.generate(request(config), hooks()))
-      expect(error.category).toBe('VALIDATION')
-      expect(error.message).toMatch(message)
-    }
+    for (const [config, message] of cases) expect(configProblem('local', config)).toMatch(message)
   })
 
   it('fails a file that is not a GGUF model as MODEL, not retryable', async () => {

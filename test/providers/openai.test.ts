@@ -6,6 +6,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { AttemptError } from '../../src/shared/errors'
 import { createEngine, type Engine } from '../../src/main/engine'
+import { configProblem, type OpenAIConfig } from '../../src/shared/job-config'
+import type { ProfileEndpoint } from '../../src/workers/protocol'
 import { openai } from '../../src/workers/providers/openai'
 import { startFakeOpenAI, type FakeOpenAI, type OpenAIFault } from '../support/fake-openai'
 import { tokens } from '../support/fake-server'
@@ -24,8 +26,12 @@ afterEach(async () => {
   await fake.close()
 })
 
-function generate(config: Record<string, unknown> = {}, { model = 'gpt-test' as string | null, signal = new AbortController().signal } = {}) {
-  return generateWith(openai, 'Say hello to the operator', model, { baseUrl: fake.url, ...config }, signal)
+/** As a job for a profile whose endpoint is the fake server (the environment's key goes with it); `endpoint: null` for a job of no profile. */
+function generate(
+  config: OpenAIConfig = {},
+  { model = 'gpt-test' as string | null, signal = new AbortController().signal, endpoint = { profile: 'gateway', baseUrl: fake.url } as ProfileEndpoint | null } = {},
+) {
+  return generateWith(openai, 'Say hello to the operator', model, config, signal, endpoint ?? undefined)
 }
 
 describe('openai provider', () => {
@@ -65,24 +71,36 @@ describe('openai provider', () => {
 
   it('refuses a job it cannot run before sending anything, naming the field', async () => {
     expect((await attemptFailure(generate({}, { model: null }).result)).message).toMatch(/names no model/)
-    const hot = await attemptFailure(generate({ temperature: 'hot' }).result)
-    expect({ category: hot.category, retryable: hot.retryable }).toEqual({ category: 'VALIDATION', retryable: false })
-    expect(hot.message).toContain('config.temperature')
-    expect((await attemptFailure(generate({ maxTokens: 1.5 }).result)).message).toContain('config.maxTokens must be an integer')
-    expect((await attemptFailure(generate({ stop: [1] }).result)).message).toContain('config.stop')
-    expect((await attemptFailure(generate({ baseUrl: 'file:///etc/passwd' }).result)).message).toContain('must be http:// or https://')
-    expect((await attemptFailure(generate({ baseUrl: 'not a url' }).result)).category).toBe('VALIDATION')
+    // The config's own schema names the field (the worker checks it before the provider sees it).
+    expect(configProblem('openai', { temperature: 'hot' })).toMatch(/^config\.temperature: /)
+    expect(configProblem('openai', { maxTokens: 1.5 })).toBe('config.maxTokens: maxTokens must be a whole number from 1 to 10000000')
+    expect(configProblem('openai', { stop: [1] })).toMatch(/^config\.stop/)
+    expect(configProblem('openai', { baseUrl: 'file:///etc/passwd' })).toContain('must be http:// or https://')
+    expect(configProblem('openai', { baseUrl: 'not a url' })).toContain('baseUrl is not a URL')
+    // Whatever reached the worker: a job's endpoint off this machine, or one that moves a profile's, sends nothing.
+    const remote = await attemptFailure(generate({ baseUrl: 'https://api.example.invalid/v1' }, { endpoint: null }).result)
+    expect({ category: remote.category, retryable: remote.retryable }).toEqual({ category: 'VALIDATION', retryable: false })
+    expect(remote.message).toContain('a job may only point at a server on this machine')
+    const redirect = await attemptFailure(generate({ baseUrl: fake.url }).result)
+    expect(redirect.message).toBe('config.baseUrl: a job cannot redirect profile "gateway"')
     expect(fake.requests).toHaveLength(0)
   })
 
-  it('wants OPENAI_API_KEY for a remote endpoint, and does without for a local one', async () => {
+  it('wants OPENAI_API_KEY for a remote endpoint, and sends no key to a server a job chose', async () => {
     delete process.env.OPENAI_API_KEY
-    const missing = await attemptFailure(generate({ baseUrl: 'https://api.example.invalid/v1' }).result)
+    const missing = await attemptFailure(generate({}, { endpoint: { profile: 'remote', baseUrl: 'https://api.example.invalid/v1' } }).result)
     expect(missing.category).toBe('AUTH')
     expect(missing.message).toContain('set OPENAI_API_KEY')
-    const local = await generate({ baseUrl: fake.url.replace('127.0.0.1', 'localhost') }).result
-    expect(local.text).toBe(fake.text)
-    expect(fake.requests[0]!.headers.authorization).not.toContain('sk-')
+    process.env.OPENAI_API_KEY = KEY
+    process.env.OPENAI_ORG_ID = 'org-of-the-operator'
+    try {
+      const local = await generate({ baseUrl: fake.url.replace('127.0.0.1', 'localhost') }, { endpoint: null }).result
+      expect(local.text).toBe(fake.text)
+    } finally {
+      delete process.env.OPENAI_ORG_ID
+    }
+    expect(fake.requests[0]!.headers.authorization).toBe('Bearer no-key-needed-for-local-server')
+    expect(fake.requests[0]!.headers['openai-organization']).toBeUndefined()
   })
 
   it.each<[string, string, boolean, number | undefined, OpenAIFault]>([

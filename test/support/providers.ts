@@ -1,6 +1,7 @@
 /** What the provider tests share: calling a provider as a worker would, and reading its failure. */
 import { afterEach, beforeEach, expect } from 'vitest'
 import { AttemptError } from '../../src/shared/errors'
+import type { ProfileEndpoint } from '../../src/workers/protocol'
 import type { Provider } from '../../src/workers/providers/provider'
 import type { RecordedRequest } from './fake-server'
 import { waitFor } from './wait'
@@ -27,17 +28,18 @@ export function withEnv(name: string, value: string): void {
   })
 }
 
-/** One generation with the progress it reported. */
-export function generateWith(
-  provider: Provider,
+/** One generation with the progress it reported; `endpoint` as a profile's job would carry it. */
+export function generateWith<Config>(
+  provider: Provider<Config>,
   prompt: string,
   model: string | null,
-  config: Record<string, unknown>,
+  config: Config,
   signal: AbortSignal = new AbortController().signal,
+  endpoint?: ProfileEndpoint,
 ) {
   const progress: [number, number | null][] = []
   const result = provider.generate(
-    { prompt, attempt: 1, model, config },
+    { prompt, attempt: 1, model, config, endpoint },
     { signal, onProgress: (outputTokens, fraction) => progress.push([outputTokens, fraction]) },
   )
   return { result, progress }

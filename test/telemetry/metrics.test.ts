@@ -20,7 +20,7 @@ import { tempDir } from '../support/temp'
 import { waitFor } from '../support/wait'
 
 const KEY = 'sk-planted-profile-key-0123456789abcdef'
-/** A key-like string in a failing job's error message (a placeholder the job has no variable for). */
+/** A key-like string in a failing job's error message (a property its output schema requires, and the output lacks). */
 const KEY_IN_MESSAGE = 'sk-planted-in-a-message-9876543210fedcba'
 const OPEN_METRICS = 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5'
 const PROMTOOL = spawnSync('promtool', ['--version']).status === 0
@@ -86,7 +86,7 @@ async function busyEngine(): Promise<Engine> {
       ...Array.from({ length: 5 }, (_, i) => ({ prompt: `keyed ${i}`, provider: 'keyed' })),
       ...Array.from({ length: 3 }, (_, i) => ({ prompt: `retried ${i}`, config: { failAttempts: 1 } })),
       ...Array.from({ length: 2 }, (_, i) => ({ prompt: `down ${i}`, attempts: 2, config: { faults: { unavailable: 1 } } })),
-      { prompt: `uses {{${KEY_IN_MESSAGE}}}` },
+      { prompt: 'misses a property', config: { output: { schema: { type: 'object', required: [KEY_IN_MESSAGE] } } } },
       { prompt: 'once', idempotencyKey: 'only-once' },
     ],
     // A few milliseconds each, so every successful attempt has a first token to time.

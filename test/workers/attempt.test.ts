@@ -150,7 +150,7 @@ describe('output checks', () => {
     expect(await runAttempt(task({ output: 'xml' }))).toMatchObject({
       ok: false,
       category: 'VALIDATION',
-      message: expect.stringContaining('config.output must be'),
+      message: 'sim: config.output: output must be "text", "json" or {"schema": {...}}',
     })
   })
 })

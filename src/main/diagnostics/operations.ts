@@ -5,6 +5,7 @@
 import { dirname } from 'node:path'
 import { OperationError, type OperationHandlers } from '../../shared/contract'
 import { SqliteQueueStore } from '../queue/sqlite'
+import { holdProfileKeys } from '../queue/profiles'
 import type { QueueStore } from '../queue/store'
 import { genopsVersion } from '../telemetry/version'
 import { bundleFile, writeBundle, type BundleLimits } from './bundle-writer'
@@ -28,6 +29,8 @@ export function bundleHandlers(call: Call, store: QueueStore, runtime: Diagnosti
   return {
     exportBundle: async () => {
       const diagnostics = runtime ?? standalone(store)
+      // The profiles' keys, masked by value in every file of the bundle (a CLI process has not read them yet).
+      holdProfileKeys(await store.listProfiles(), [])
       const now = new Date()
       const version = genopsVersion()
       return writeBundle({

@@ -4,7 +4,7 @@
  * this process's environment, which need not look like keys). A bundle is sent to other people:
  * nothing leaves unmasked, even text that was masked once already when it was written.
  */
-import { redactValue, redactWith, secretValues } from '../../shared/redact'
+import { redactValue, secretMask } from '../../shared/redact'
 
 export interface Scrubber {
   text(text: string): string
@@ -14,8 +14,8 @@ export interface Scrubber {
 
 export function scrubber(env: NodeJS.ProcessEnv = process.env): Scrubber {
   // Read once per bundle, like the logger reads them once per log.
-  const secrets = secretValues(env)
-  const text = (value: string) => redactWith(value, secrets)
+  const secrets = secretMask(env)
+  const text = (value: string) => secrets.mask(value)
   return {
     text,
     json: (value) => `${text(JSON.stringify(redactValue(value), null, 2))}\n`,

@@ -9,6 +9,7 @@ import { parse, type CsvError, type InfoRecord, type Options } from 'csv-parse/s
 import type { JobSpec } from '../../shared/jobs'
 import { toJobSpec, type FileJobField } from './job'
 import { MAX_LINE_CHARS } from './limits'
+import type { FileJobs } from './file-jobs'
 import type { FileProblems } from './problems'
 
 /** How a cell of a job-field column becomes the field's value; throws with the reason. */
@@ -62,9 +63,9 @@ interface Column {
   field: keyof typeof READERS | undefined
 }
 
-export function parseCsv(text: string, problems: FileProblems): JobSpec[] {
-  if (hasOverlongLine(text, problems)) return []
-  const jobs: JobSpec[] = []
+export function parseCsv(text: string, file: FileJobs): void {
+  const { problems } = file
+  if (hasOverlongLine(text, problems)) return
   let columns: Column[] | null = null
   let lastLine = 0
   let rows = 0
@@ -82,9 +83,7 @@ export function parseCsv(text: string, problems: FileProblems): JobSpec[] {
       problems.add(line, `the row has ${record.length} cells, the header has ${columns.length} columns`)
       return null
     }
-    const job = rowToJob(record, columns)
-    if (typeof job === 'string') problems.add(line, job)
-    else if (!problems.any) jobs.push(job)
+    file.take(rowToJob(record, columns), line)
     return null
   }
   try {
@@ -104,10 +103,9 @@ export function parseCsv(text: string, problems: FileProblems): JobSpec[] {
     // csv-parse cannot find its way after an unclosed quote: it is the one problem reported.
     if (csvError.code === 'CSV_QUOTE_NOT_CLOSED') problems.add(nextRecordLine(text, lastLine), 'a quoted cell is never closed (a " is missing)')
     else problems.add(lines, `not valid CSV (${csvError.message.replace(/ (at|on) line \d+/, '')})`)
-    return []
+    return
   }
   if (rows === 0 && !problems.any) problems.add(null, 'the file has a header row but no rows of prompts')
-  return jobs
 }
 
 function readHeader(record: string[], line: number, problems: FileProblems): Column[] {

@@ -4,15 +4,15 @@
  * when the main thread asks for it, so that the main thread never copies them all at once.
  */
 import { readFileSync } from 'node:fs'
-import { basename } from 'node:path'
 import { parentPort, workerData } from 'node:worker_threads'
+import { BatchCheck, type JobCheckContext } from './job-check'
 import { JOBS_PER_MESSAGE } from './limits'
 import { parsePromptFile } from './parse'
-import { readProblem, refused, type ParsedFile } from './problems'
+import { fileLabel, readProblem, refused, type ParsedFile } from './problems'
 import type { JobSpec } from '../../shared/jobs'
 
-/** A file to read from disk here, or bytes the caller already holds (copied in). */
-export type IntakeThreadData = { path: string } | { name: string; bytes: Uint8Array }
+/** A file to read from disk here, or bytes the caller already holds (copied in), and what to check its jobs against. */
+export type IntakeThreadData = ({ path: string } | { name: string; bytes: Uint8Array }) & { context?: JobCheckContext | undefined }
 
 /**
  * Jobs travel as JSON text, parsed on arrival: JSON.parse leaves the main thread's young
@@ -20,20 +20,21 @@ export type IntakeThreadData = { path: string } | { name: string; bytes: Uint8Ar
  * scavenges are what the main thread's lag is made of during intake (bench/intake: about
  * 30% less GC time). Jobs are JSON data through and through, so nothing is lost.
  */
-export type IntakeThreadMessage = { type: 'jobs'; json: string; last: boolean } | { type: 'refused'; result: Extract<ParsedFile, { ok: false }> }
+export type IntakeThreadMessage = { type: 'jobs'; json: string; lines: number[]; last: boolean } | { type: 'refused'; result: Extract<ParsedFile, { ok: false }> }
 
 const data = workerData as IntakeThreadData
 const port = parentPort!
 
 function parse(): ParsedFile {
-  if ('bytes' in data) return parsePromptFile(data.name, data.bytes)
+  const check = data.context && new BatchCheck(data.context)
+  if ('bytes' in data) return parsePromptFile(data.name, data.bytes, check)
   let bytes: Buffer
   try {
     bytes = readFileSync(data.path)
   } catch (error) {
-    return refused(basename(data.path), readProblem(error))
+    return refused(fileLabel(data.path), readProblem(error))
   }
-  return parsePromptFile(data.path, bytes)
+  return parsePromptFile(data.path, bytes, check)
 }
 
 const result = parse()
@@ -42,8 +43,9 @@ else {
   let next = 0
   const send = () => {
     const jobs: JobSpec[] = result.jobs.slice(next, next + JOBS_PER_MESSAGE)
+    const lines = result.lines.slice(next, next + JOBS_PER_MESSAGE)
     next += jobs.length
-    port.postMessage({ type: 'jobs', json: JSON.stringify(jobs), last: next >= result.jobs.length } satisfies IntakeThreadMessage)
+    port.postMessage({ type: 'jobs', json: JSON.stringify(jobs), lines, last: next >= result.jobs.length } satisfies IntakeThreadMessage)
   }
   port.on('message', send)
   send()

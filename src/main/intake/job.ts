@@ -10,15 +10,11 @@
 import { Ajv } from 'ajv'
 import { z } from 'zod'
 import { describeZodError } from '../../shared/contract'
+import { OutputSetting } from '../../shared/job-config'
 import { JobSpec } from '../../shared/jobs'
+import { nestingProblem } from '../../shared/json-depth'
 
 const JsonSchema = z.record(z.string(), z.unknown(), { error: 'a schema is a JSON Schema object, like {"type": "object"}' })
-
-/** `config.output` as src/workers/output.ts takes it. */
-const OutputSetting = z.union([z.enum(['text', 'json']), z.object({ schema: JsonSchema }).strict()], {
-  error: 'output must be "text", "json" or {"schema": {...}}',
-})
-type OutputSetting = z.infer<typeof OutputSetting>
 
 const FileJob = JobSpec.extend({
   profile: z.string().trim().min(1).max(100).optional(),
@@ -33,6 +29,9 @@ export type FileJobField = keyof typeof FileJob.shape
 
 /** A job ready to enqueue, or the reason (without file and line) it cannot be. */
 export function toJobSpec(value: unknown): JobSpec | string {
+  // Before anything recursive reads it: a job nested thousands deep would overflow the stack.
+  const nesting = nestingProblem(value)
+  if (nesting) return `the job is ${nesting}`
   const parsed = FileJob.safeParse(value)
   if (!parsed.success) return describeZodError(parsed.error)
   const { profile, idempotency_key, vars, output, schema, ...job } = parsed.data

@@ -1,30 +1,27 @@
 /** `.json`: an array of jobs. A problem names the line its job starts on, and the job's place in the array. */
 import { z } from 'zod'
-import type { JobSpec } from '../../shared/jobs'
 import { toJobSpec } from './job'
-import type { FileProblems } from './problems'
+import type { FileJobs } from './file-jobs'
 
-export function parseJsonArray(text: string, problems: FileProblems): JobSpec[] {
+export function parseJsonArray(text: string, file: FileJobs): void {
+  const { problems } = file
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch (error) {
     problems.add(null, `not valid JSON (${(error as Error).message})`)
-    return []
+    return
   }
   const array = z.array(z.unknown()).min(1).safeParse(value)
   if (!array.success) {
     problems.add(null, 'a .json file holds an array of jobs, like [{"prompt": "..."}]')
-    return []
+    return
   }
   const starts = elementLines(text)
-  const jobs: JobSpec[] = []
   array.data.forEach((item, index) => {
     const job = toJobSpec(item)
-    if (typeof job === 'string') problems.add(starts[index] ?? null, `job ${index + 1}: ${job}`)
-    else if (!problems.any) jobs.push(job)
+    file.take(typeof job === 'string' ? `job ${index + 1}: ${job}` : job, starts[index] ?? 0)
   })
-  return jobs
 }
 
 /** Line numbers where each top-level array element starts (JSON.parse keeps no positions). */

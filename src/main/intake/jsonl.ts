@@ -1,11 +1,10 @@
 /** `.jsonl`: one job per line, as a JSON object. Blank lines are skipped; every other line is a job. */
-import type { JobSpec } from '../../shared/jobs'
 import { toJobSpec } from './job'
 import { MAX_LINE_CHARS } from './limits'
-import type { FileProblems } from './problems'
+import type { FileJobs } from './file-jobs'
 
-export function parseJsonLines(text: string, problems: FileProblems): JobSpec[] {
-  const jobs: JobSpec[] = []
+export function parseJsonLines(text: string, file: FileJobs): void {
+  const { problems } = file
   let lineNumber = 0
   let start = 0
   while (start <= text.length) {
@@ -25,11 +24,7 @@ export function parseJsonLines(text: string, problems: FileProblems): JobSpec[] 
       problems.add(lineNumber, `not valid JSON (${(error as Error).message})`)
       continue
     }
-    const job = toJobSpec(value)
-    if (typeof job === 'string') problems.add(lineNumber, job)
-    // Once the file is refused its jobs are not kept: only its problems are wanted.
-    else if (!problems.any) jobs.push(job)
+    file.take(toJobSpec(value), lineNumber)
   }
-  if (jobs.length === 0 && !problems.any) problems.add(null, 'the file has no jobs (only blank lines)')
-  return jobs
+  if (file.jobs.length === 0 && !problems.any) problems.add(null, 'the file has no jobs (only blank lines)')
 }

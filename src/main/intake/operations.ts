@@ -11,6 +11,7 @@ import type { JobSpec } from '../../shared/jobs'
 import { toNewJob } from '../queue/new-job'
 import type { QueueStore } from '../queue/store'
 import { batchName } from './batch'
+import { checkBatch, profilesOf, type JobCheckContext } from './job-check'
 import { HeldIntakes, jobsIn, type HeldIntakesOptions } from './held'
 import type { ParsedFile } from './problems'
 import { parsePromptBuffer, type IntakeOptions } from './read'
@@ -86,9 +87,12 @@ export function intakeHandlers(store: QueueStore, runtime: IntakeRuntime, option
   const held = new HeldIntakes(options)
   const now = options.now ?? Date.now
 
-  /** Parses one file and counts it; a file that would take the drop over one batch's jobs is refused here, not at enqueue. */
-  async function read(before: readonly ParsedFile[], name: string, base64: string): Promise<ParsedFile> {
-    let parsed = await parsePromptBuffer(name, decode(name, base64), { threadFile: options.threadFile })
+  /**
+   * Parses one file and counts it; a file that would take the drop over one batch's jobs is refused here, not at enqueue.
+   * Its jobs are checked for what they mean as far as it is known before the provider is chosen (again, whole, at commit).
+   */
+  async function read(before: readonly ParsedFile[], name: string, base64: string, context: JobCheckContext): Promise<ParsedFile> {
+    let parsed = await parsePromptBuffer(name, decode(name, base64), { threadFile: options.threadFile, context })
     if (parsed.ok && jobsIn(before) + parsed.jobs.length > MAX_JOBS_PER_CALL) {
       parsed = {
         ok: false,
@@ -113,10 +117,17 @@ export function intakeHandlers(store: QueueStore, runtime: IntakeRuntime, option
       }
       // One after another: two large files at once would only share the same cores.
       const parsed: ParsedFile[] = []
-      for (const { name, contentBase64 } of files) parsed.push(await read([...intake.files, ...parsed], name, contentBase64))
+      const context: JobCheckContext = { profiles: await profilesOf(store), defaults: 'later' }
+      for (const { name, contentBase64 } of files) parsed.push(await read([...intake.files, ...parsed], name, contentBase64, context))
       // Cancelled or enqueued while its files were read: what was read goes with it.
       if (intakeId !== undefined && !held.get(intakeId)) throw forgotten(intakeId)
-      intake.files.push(...parsed)
+      // The drop's files share one artifacts folder: their artifact names meet across files.
+      const checked = checkBatch([...intake.files, ...parsed], null)
+      checked.forEach((file, index) => {
+        const before = index < intake.files.length ? intake.files[index]! : parsed[index - intake.files.length]!
+        if (before.ok && !file.ok) runtime.intakeMetrics?.fileRejected(rejectionReason(file))
+      })
+      intake.files.splice(0, intake.files.length, ...checked)
       held.hold(intake)
       return { intakeId: intake.id, files: intake.files.map(describe), totalJobs: jobsIn(intake.files), expiresAt: held.expiresAt(intake) }
     },
@@ -132,6 +143,14 @@ export function intakeHandlers(store: QueueStore, runtime: IntakeRuntime, option
         throw new OperationError('CONFLICT', 'nothing to enqueue: every file of this drop was refused (fix them and drop them again)')
       }
       const { tags, ...jobDefaults } = defaults
+      // Now that the provider is chosen: a job that cannot run on it refuses the drop, which stays to be fixed.
+      const refusals = checkBatch(good, { profiles: await profilesOf(store), defaults: jobDefaults }).flatMap((file) =>
+        file.ok ? [] : [...file.errors, ...(file.moreErrors ? [`${file.file}: ... and ${file.moreErrors} more problems`] : [])],
+      )
+      if (refusals.length > 0) {
+        held.hold(intake)
+        throw new OperationError('INVALID_INPUT', `nothing enqueued: ${refusals.slice(0, 10).join('; ')}`)
+      }
       const at = now()
       const name = batchName(good.map((file) => file.file))
       let result: Awaited<ReturnType<QueueStore['enqueue']>>

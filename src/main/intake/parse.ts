@@ -5,15 +5,16 @@
  * of jobs), .csv (a row per job). This runs where it is called; read.ts decides where
  * that is (large files go to the intake thread).
  */
-import { basename, extname } from 'node:path'
-import type { JobSpec } from '../../shared/jobs'
+import { extname } from 'node:path'
 import { parseCsv } from './csv'
 import { decodeText } from './decode'
+import { FileJobs } from './file-jobs'
 import { toJobSpec } from './job'
+import type { BatchCheck } from './job-check'
 import { parseJsonArray } from './json'
 import { parseJsonLines } from './jsonl'
 import { MAX_FILE_BYTES } from './limits'
-import { FileProblems, type ParsedFile } from './problems'
+import { FileProblems, fileLabel, type ParsedFile } from './problems'
 
 export type { ParsedFile } from './problems'
 
@@ -23,7 +24,7 @@ const FORMATS = {
   '.jsonl': parseJsonLines,
   '.json': parseJsonArray,
   '.csv': parseCsv,
-} satisfies Record<string, (text: string, problems: FileProblems) => JobSpec[]>
+} satisfies Record<string, (text: string, file: FileJobs) => void>
 
 export const SUPPORTED_EXTENSIONS = Object.keys(FORMATS) as (keyof typeof FORMATS)[]
 
@@ -37,9 +38,12 @@ export function extensionProblem(path: string): string | null {
 export const sizeProblem = (bytes: number): string | null =>
   bytes > MAX_FILE_BYTES ? `the file is ${bytes} bytes, over the limit of ${MAX_FILE_BYTES} (64 MiB): split it into smaller files` : null
 
-/** Problems are named by the file's name, not its path: the operator knows which folder they dropped. */
-export function parsePromptFile(path: string, bytes: Uint8Array): ParsedFile {
-  const file = basename(path)
+/**
+ * Problems are named by the file's name, not its path: the operator knows which folder they
+ * dropped. With `check`, each job is also checked for what it means as it is read.
+ */
+export function parsePromptFile(path: string, bytes: Uint8Array, check?: BatchCheck): ParsedFile {
+  const file = fileLabel(path)
   const problems = new FileProblems(file)
   const refusal = extensionProblem(file) ?? sizeProblem(bytes.byteLength)
   if (refusal) {
@@ -52,12 +56,11 @@ export function parsePromptFile(path: string, bytes: Uint8Array): ParsedFile {
     problems.add(null, text === '' ? 'the file is empty' : 'the file is empty (it holds only blank lines and spaces)')
     return problems.result()
   }
-  const jobs = FORMATS[extname(file).toLowerCase() as keyof typeof FORMATS](text, problems)
-  return problems.any ? problems.result() : { ok: true, file, jobs }
+  const read = new FileJobs(problems, check)
+  FORMATS[extname(file).toLowerCase() as keyof typeof FORMATS](text, read)
+  return problems.any ? problems.result() : { ok: true, file, jobs: read.jobs, lines: read.lines }
 }
 
-function wholeFile(text: string, problems: FileProblems): JobSpec[] {
-  const job = toJobSpec({ prompt: text })
-  if (typeof job === 'string') problems.add(null, job)
-  return typeof job === 'string' ? [] : [job]
+function wholeFile(text: string, file: FileJobs): void {
+  file.take(toJobSpec({ prompt: text }), 0)
 }

@@ -2,10 +2,19 @@
  * What intake answers for one file: every job in it, or what is wrong with it, each
  * problem as `file:line: reason` (or `file: reason` when no line is to blame).
  */
+import { basename } from 'node:path'
 import type { JobSpec } from '../../shared/jobs'
+import { escapeControl } from '../../shared/names'
 import { MAX_REPORTED_ERRORS } from './limits'
 
-export type ParsedFile = { ok: true; file: string; jobs: JobSpec[] } | { ok: false; file: string; errors: string[]; moreErrors: number }
+/** A good file's jobs, each with the line it starts on (`lines[i]`; 0 when the file is one prompt). */
+export type ParsedFile = { ok: true; file: string; jobs: JobSpec[]; lines: number[] } | { ok: false; file: string; errors: string[]; moreErrors: number }
+
+/**
+ * A file as intake names it in every answer and batch name: its name without the folders (the
+ * operator knows which folder they dropped), control characters shown as escapes.
+ */
+export const fileLabel = (path: string): string => escapeControl(basename(path))
 
 /** A file's problems as they are found: the first MAX_REPORTED_ERRORS in words, the rest counted. */
 export class FileProblems {
@@ -16,7 +25,7 @@ export class FileProblems {
 
   add(line: number | null, reason: string): void {
     if (this.errors.length >= MAX_REPORTED_ERRORS) this.more++
-    else this.errors.push(line === null ? `${this.file}: ${reason}` : `${this.file}:${line}: ${reason}`)
+    else this.errors.push(line === null || line === 0 ? `${this.file}: ${reason}` : `${this.file}:${line}: ${reason}`)
   }
 
   get any(): boolean {

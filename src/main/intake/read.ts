@@ -5,15 +5,15 @@
  * intake thread, whose jobs come back a message at a time.
  */
 import { readFile, stat } from 'node:fs/promises'
-import { basename } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { JobSpec } from '../../shared/jobs'
 import { INTAKE_THREAD_FILE } from '../paths'
 import type { IntakeThreadData, IntakeThreadMessage } from './intake-thread'
 import { THREAD_THRESHOLD_BYTES } from './limits'
+import { BatchCheck, checkBatch, type JobCheckContext } from './job-check'
 import { extensionProblem, parsePromptFile, sizeProblem } from './parse'
-import { readProblem, refused, type ParsedFile } from './problems'
+import { fileLabel, readProblem, refused, type ParsedFile } from './problems'
 
 /**
  * Reads and checks each file, one after another (two large files at once would only
@@ -23,16 +23,19 @@ import { readProblem, refused, type ParsedFile } from './problems'
 export async function readPromptFiles(paths: readonly string[], options: IntakeOptions = {}): Promise<ParsedFile[]> {
   const parsed: ParsedFile[] = []
   for (const path of paths) parsed.push(await readPromptFile(path, options))
-  return parsed
+  // Each file's jobs were checked as it was read; their artifact names meet across the batch's files.
+  return paths.length > 1 ? checkBatch(parsed, null) : parsed
 }
 
 export interface IntakeOptions {
   /** The intake thread's entry; INTAKE_THREAD_FILE unless a test or the bench says otherwise. */
   threadFile?: string
+  /** The profiles and defaults the jobs will run with: each job is checked for what it means as it is read. */
+  context?: JobCheckContext | undefined
 }
 
-export async function readPromptFile(path: string, { threadFile }: IntakeOptions = {}): Promise<ParsedFile> {
-  const file = basename(path)
+export async function readPromptFile(path: string, { threadFile, context }: IntakeOptions = {}): Promise<ParsedFile> {
+  const file = fileLabel(path)
   // The cheap refusals first: a wrong file dropped by mistake is never read.
   const wrongType = extensionProblem(file)
   if (wrongType) return refused(file, wrongType)
@@ -46,30 +49,30 @@ export async function readPromptFile(path: string, { threadFile }: IntakeOptions
   }
   const tooLarge = sizeProblem(size)
   if (tooLarge) return refused(file, tooLarge)
-  if (size >= THREAD_THRESHOLD_BYTES) return parseOnThread({ path }, threadFile)
+  if (size >= THREAD_THRESHOLD_BYTES) return parseOnThread({ path, context }, threadFile)
   let bytes: Buffer
   try {
     bytes = await readFile(path)
   } catch (error) {
     return refused(file, readProblem(error))
   }
-  return parsePromptFile(path, bytes)
+  return parsePromptFile(path, bytes, context && new BatchCheck(context))
 }
 
 /**
  * Bytes the caller already holds (a body of the API, a file the window read), named by
  * `name`. Large ones are copied to the intake thread: the caller's bytes stay usable.
  */
-export async function parsePromptBuffer(name: string, bytes: Uint8Array, { threadFile }: IntakeOptions = {}): Promise<ParsedFile> {
+export async function parsePromptBuffer(name: string, bytes: Uint8Array, { threadFile, context }: IntakeOptions = {}): Promise<ParsedFile> {
   const refusal = extensionProblem(name) ?? sizeProblem(bytes.byteLength)
-  if (refusal) return refused(basename(name), refusal)
-  if (bytes.byteLength >= THREAD_THRESHOLD_BYTES) return parseOnThread({ name, bytes }, threadFile)
-  return parsePromptFile(name, bytes)
+  if (refusal) return refused(fileLabel(name), refusal)
+  if (bytes.byteLength >= THREAD_THRESHOLD_BYTES) return parseOnThread({ name, bytes, context }, threadFile)
+  return parsePromptFile(name, bytes, context && new BatchCheck(context))
 }
 
 /** Parses on a new intake thread, whatever the size. Exported for the tests, which compare it with the in-thread path. */
 export function parseOnThread(data: IntakeThreadData, threadFile = INTAKE_THREAD_FILE): Promise<ParsedFile> {
-  const file = basename('path' in data ? data.path : data.name)
+  const file = fileLabel('path' in data ? data.path : data.name)
   // From source (tsx, vitest) the thread is TypeScript. Node 20 does not apply `--import tsx`
   // to a worker's entry, so a one-line JavaScript entry loads it through tsx's API.
   const url = JSON.stringify(pathToFileURL(threadFile).href)
@@ -78,6 +81,7 @@ export function parseOnThread(data: IntakeThreadData, threadFile = INTAKE_THREAD
     : new Worker(threadFile, { workerData: data })
   return new Promise<ParsedFile>((resolve) => {
     const jobs: JobSpec[] = []
+    const lines: number[] = []
     let settled = false
     const settle = (result: ParsedFile) => {
       if (settled) return
@@ -88,7 +92,8 @@ export function parseOnThread(data: IntakeThreadData, threadFile = INTAKE_THREAD
     thread.on('message', (message: IntakeThreadMessage) => {
       if (message.type === 'refused') return settle(message.result)
       for (const job of JSON.parse(message.json) as JobSpec[]) jobs.push(job)
-      if (message.last) return settle({ ok: true, file, jobs })
+      for (const line of message.lines) lines.push(line)
+      if (message.last) return settle({ ok: true, file, jobs, lines })
       // Asked for after this turn of the event loop, so the next message cannot be copied in the same turn as this one.
       setImmediate(() => thread.postMessage('more'))
     })

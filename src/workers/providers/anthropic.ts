@@ -2,17 +2,20 @@
  * Anthropic's Messages API through the official SDK, streamed, with the SDK's retries off
  * (the queue retries, with backoff, Retry-After and breakers that can see the outage).
  *
- * Job config: `baseUrl`, `system`, `maxTokens` (the API requires one: default 1024) and
- * `stop`. The key comes from ANTHROPIC_API_KEY in the worker's environment, never from the job.
+ * Job config (shared/job-config's AnthropicConfig): `baseUrl` (a server on this machine),
+ * `system`, `maxTokens` (the API requires one: default 1024) and `stop`. The key comes
+ * from the profile or ANTHROPIC_API_KEY, never from the job (see endpoint.ts).
  * `temperature`, `topP`, `topK` and `seed` are not sent: the API version this SDK speaks
  * (2026-10-21) has no sampling parameters, and jobs written for other providers may carry them.
  */
 import Anthropic from '@anthropic-ai/sdk'
 import type { MessageCreateParamsStreaming } from '@anthropic-ai/sdk/resources/messages'
 import { AttemptError } from '../../shared/errors'
+import type { AnthropicConfig } from '../../shared/job-config'
 import { classify } from '../classify'
-import { ClientCache, SDK_TIMEOUT_MS, apiKey, baseUrl, numberField, requireModel, stopField, stringField } from './http-config'
-import type { Generation, GenerationHooks, GenerationRequest, Provider } from './provider'
+import { reach } from './endpoint'
+import { ClientCache, SDK_TIMEOUT_MS, requireModel } from './http-config'
+import type { Generation, GenerationHooks, Provider } from './provider'
 
 const NAME = 'anthropic'
 export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com'
@@ -20,17 +23,15 @@ export const ANTHROPIC_DEFAULT_MAX_TOKENS = 1024
 
 const clients = new ClientCache<Anthropic>()
 
-export function anthropicRequest(prompt: string, model: string | null, config: Record<string, unknown>): MessageCreateParamsStreaming {
+export function anthropicRequest(prompt: string, model: string | null, config: AnthropicConfig): MessageCreateParamsStreaming {
   const body: MessageCreateParamsStreaming = {
     model: requireModel(NAME, model),
-    max_tokens: numberField(NAME, config, 'maxTokens', { min: 1, max: 1_000_000, integer: true }) ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
+    max_tokens: config.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
     messages: [{ role: 'user', content: prompt }],
     stream: true,
   }
-  const system = stringField(NAME, config, 'system')
-  const stop = stopField(NAME, config, 16)
-  if (system) body.system = system
-  if (stop !== undefined) body.stop_sequences = stop
+  if (config.system) body.system = config.system
+  if (config.stop !== undefined) body.stop_sequences = typeof config.stop === 'string' ? [config.stop] : config.stop
   return body
 }
 
@@ -40,17 +41,24 @@ function inputTokensOf(usage: { input_tokens?: number | null; cache_creation_inp
   return usage.input_tokens + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0)
 }
 
-export const anthropic: Provider = {
+export const anthropic: Provider<AnthropicConfig> = {
   label: 'Anthropic',
-  async generate({ prompt, model, config }: GenerationRequest, { signal, onProgress, traceparent }: GenerationHooks): Promise<Generation> {
+  async generate({ prompt, model, config, endpoint }, { signal, onProgress, traceparent }: GenerationHooks): Promise<Generation> {
     const body = anthropicRequest(prompt, model, config)
-    const url = baseUrl(NAME, config, ANTHROPIC_DEFAULT_BASE_URL)
-    const key = apiKey(NAME, 'ANTHROPIC_API_KEY', url, config)
+    const to = reach({ name: NAME, variable: 'ANTHROPIC_API_KEY', defaultUrl: ANTHROPIC_DEFAULT_BASE_URL }, config.baseUrl, endpoint)
     const client = clients.get(
-      url,
-      key,
-      // logLevel off: the SDK would print the raw chunk of a malformed stream to the console; the failure carries what matters.
-      () => new Anthropic({ apiKey: key, baseURL: url.href.replace(/\/+$/, ''), maxRetries: 0, timeout: SDK_TIMEOUT_MS, logLevel: 'off' }),
+      to,
+      () =>
+        new Anthropic({
+          apiKey: to.key,
+          // Never ANTHROPIC_AUTH_TOKEN from the environment: the SDK would send it as a bearer token beside the key, to any endpoint.
+          authToken: null,
+          baseURL: to.url.href.replace(/\/+$/, ''),
+          maxRetries: 0,
+          timeout: SDK_TIMEOUT_MS,
+          // off: the SDK would print the raw chunk of a malformed stream to the console; the failure carries what matters.
+          logLevel: 'off',
+        }),
     )
     let text = ''
     let streamed = 0

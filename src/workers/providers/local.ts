@@ -20,7 +20,7 @@ import type { Llama, LlamaContext, LlamaModel } from 'node-llama-cpp'
 import { workerData } from 'piscina'
 import { AttemptError } from '../../shared/errors'
 import { classify } from '../classify'
-import { numberField, stopField, stringField } from './http-config'
+import type { LocalConfig } from '../../shared/job-config'
 import type { Generation, GenerationHooks, GenerationRequest, Provider } from './provider'
 
 const NAME = 'local'
@@ -34,9 +34,9 @@ export const LOCAL_DEFAULT_MAX_TOKENS = 256
  * The pool passes its size as piscina's `workerData.poolThreads`; GENOPS_POOL_THREADS
  * stands in outside a pool.
  */
-export function llamaThreads(config: Record<string, unknown>, cores = availableParallelism()): number {
-  const override = numberField(NAME, config, 'llamaThreads', { min: 1, max: cores, integer: true })
-  if (override !== undefined) return override
+export function llamaThreads(config: LocalConfig, cores = availableParallelism()): number {
+  // More threads than cores is never faster, only the collapse described above.
+  if (config.llamaThreads !== undefined) return Math.min(config.llamaThreads, cores)
   const fromPool = (workerData as { poolThreads?: unknown } | undefined)?.poolThreads
   const fromEnv = Number(process.env.GENOPS_POOL_THREADS)
   const poolThreads =
@@ -73,16 +73,16 @@ interface LocalParameters {
   threads: number
 }
 
-/** Every field is checked before the model loads, so a typo fails the job with its name. */
-export function localParameters(config: Record<string, unknown>): LocalParameters {
+/** The job's config, checked by its schema before it gets here, with the local defaults. */
+export function localParameters(config: LocalConfig): LocalParameters {
   return {
-    maxTokens: numberField(NAME, config, 'maxTokens', { min: 1, max: 1_000_000, integer: true }) ?? LOCAL_DEFAULT_MAX_TOKENS,
-    temperature: numberField(NAME, config, 'temperature', { min: 0, max: 2 }),
-    topP: numberField(NAME, config, 'topP', { min: 0, max: 1 }),
-    topK: numberField(NAME, config, 'topK', { min: 0, max: 100_000, integer: true }),
-    seed: numberField(NAME, config, 'seed', { min: 0, max: 2 ** 32 - 1, integer: true }),
-    stop: stopField(NAME, config, 16),
-    system: stringField(NAME, config, 'system'),
+    maxTokens: config.maxTokens ?? LOCAL_DEFAULT_MAX_TOKENS,
+    temperature: config.temperature,
+    topP: config.topP,
+    topK: config.topK,
+    seed: config.seed,
+    stop: typeof config.stop === 'string' ? [config.stop] : config.stop,
+    system: config.system,
     threads: llamaThreads(config),
   }
 }
@@ -168,9 +168,9 @@ async function inTurn<T>(signal: AbortSignal, work: () => Promise<T>): Promise<T
   }
 }
 
-export const local: Provider = {
+export const local: Provider<LocalConfig> = {
   label: 'Local model',
-  async generate({ prompt, model, config }: GenerationRequest, { signal, onProgress }: GenerationHooks): Promise<Generation> {
+  async generate({ prompt, model, config }: GenerationRequest<LocalConfig>, { signal, onProgress }: GenerationHooks): Promise<Generation> {
     const parameters = localParameters(config)
     const path = await modelPath(model)
     const input = parameters.system ? `${parameters.system}\n\n${prompt}` : prompt

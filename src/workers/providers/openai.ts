@@ -4,25 +4,27 @@
  * retries are off: retrying is the queue's decision (backoff, Retry-After, breakers), and a
  * hidden retry inside one attempt would hide an outage from them.
  *
- * Job config: `baseUrl`, `system`, `temperature`, `maxTokens`, `stop`, `seed`, `topP`.
- * The key comes from OPENAI_API_KEY in the worker's environment, never from the job.
+ * Job config (shared/job-config's OpenAIConfig): `baseUrl` (a server on this machine),
+ * `system`, `temperature`, `maxTokens`, `stop`, `seed`, `topP`. The key comes from the
+ * profile or OPENAI_API_KEY, never from the job (see endpoint.ts).
  */
 import OpenAI from 'openai'
 import type { ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions'
 import { AttemptError } from '../../shared/errors'
+import type { OpenAIConfig } from '../../shared/job-config'
 import { classify } from '../classify'
-import { ClientCache, SDK_TIMEOUT_MS, apiKey, baseUrl, numberField, requireModel, stopField, stringField } from './http-config'
-import type { Generation, GenerationHooks, GenerationRequest, Provider } from './provider'
+import { reach } from './endpoint'
+import { ClientCache, SDK_TIMEOUT_MS, requireModel } from './http-config'
+import type { Generation, GenerationHooks, Provider } from './provider'
 
 const NAME = 'openai'
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1'
 
 const clients = new ClientCache<OpenAI>()
 
-/** The request body from the job; every field is checked so a typo fails the job with its name, not the provider's guess. */
-export function openaiRequest(prompt: string, model: string | null, config: Record<string, unknown>): ChatCompletionCreateParamsStreaming {
-  const system = stringField(NAME, config, 'system')
-  const messages: ChatCompletionMessageParam[] = system ? [{ role: 'system', content: system }] : []
+/** The request body from the job's config, checked by its schema before it gets here. */
+export function openaiRequest(prompt: string, model: string | null, config: OpenAIConfig): ChatCompletionCreateParamsStreaming {
+  const messages: ChatCompletionMessageParam[] = config.system ? [{ role: 'system', content: config.system }] : []
   messages.push({ role: 'user', content: prompt })
   const body: ChatCompletionCreateParamsStreaming = {
     model: requireModel(NAME, model),
@@ -31,16 +33,11 @@ export function openaiRequest(prompt: string, model: string | null, config: Reco
     // The last chunk then carries the real token counts; without it we only have our chunk count.
     stream_options: { include_usage: true },
   }
-  const temperature = numberField(NAME, config, 'temperature', { min: 0, max: 2 })
-  const maxTokens = numberField(NAME, config, 'maxTokens', { min: 1, max: 10_000_000, integer: true })
-  const stop = stopField(NAME, config, 16)
-  const seed = numberField(NAME, config, 'seed', { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, integer: true })
-  const topP = numberField(NAME, config, 'topP', { min: 0, max: 1 })
-  if (temperature !== undefined) body.temperature = temperature
-  if (maxTokens !== undefined) body.max_tokens = maxTokens
-  if (stop !== undefined) body.stop = stop
-  if (seed !== undefined) body.seed = seed
-  if (topP !== undefined) body.top_p = topP
+  if (config.temperature !== undefined) body.temperature = config.temperature
+  if (config.maxTokens !== undefined) body.max_tokens = config.maxTokens
+  if (config.stop !== undefined) body.stop = typeof config.stop === 'string' ? [config.stop] : config.stop
+  if (config.seed !== undefined) body.seed = config.seed
+  if (config.topP !== undefined) body.top_p = config.topP
   return body
 }
 
@@ -52,17 +49,24 @@ function reasoningOf(delta: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined
 }
 
-export const openai: Provider = {
+export const openai: Provider<OpenAIConfig> = {
   label: 'OpenAI-compatible',
-  async generate({ prompt, model, config }: GenerationRequest, { signal, onProgress, traceparent }: GenerationHooks): Promise<Generation> {
+  async generate({ prompt, model, config, endpoint }, { signal, onProgress, traceparent }: GenerationHooks): Promise<Generation> {
     const body = openaiRequest(prompt, model, config)
-    const url = baseUrl(NAME, config, OPENAI_DEFAULT_BASE_URL)
-    const key = apiKey(NAME, 'OPENAI_API_KEY', url, config)
+    const to = reach({ name: NAME, variable: 'OPENAI_API_KEY', defaultUrl: OPENAI_DEFAULT_BASE_URL }, config.baseUrl, endpoint)
     const client = clients.get(
-      url,
-      key,
-      // logLevel off: the SDK would print the raw chunk of a malformed stream to the console; the failure carries what matters.
-      () => new OpenAI({ apiKey: key, baseURL: url.href.replace(/\/+$/, ''), maxRetries: 0, timeout: SDK_TIMEOUT_MS, logLevel: 'off' }),
+      to,
+      () =>
+        new OpenAI({
+          apiKey: to.key,
+          baseURL: to.url.href.replace(/\/+$/, ''),
+          // The SDK would add OPENAI_ORG_ID and OPENAI_PROJECT_ID from the environment: not for a server a job chose.
+          ...(to.jobChosen ? { organization: null, project: null } : {}),
+          maxRetries: 0,
+          timeout: SDK_TIMEOUT_MS,
+          // off: the SDK would print the raw chunk of a malformed stream to the console; the failure carries what matters.
+          logLevel: 'off',
+        }),
     )
     let text = ''
     let streamed = 0

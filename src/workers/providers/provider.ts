@@ -1,10 +1,15 @@
 /** The one small interface every provider implements. */
-export interface GenerationRequest {
+import type { ProfileEndpoint } from '../protocol'
+
+export interface GenerationRequest<Config> {
   prompt: string
   /** Which attempt of the job this is, from 1. */
   attempt: number
   model: string | null
-  config: Record<string, unknown>
+  /** Checked against the provider's schema (shared/job-config) before the provider sees it. */
+  config: Config
+  /** The profile the job named: its endpoint and key (HTTP providers only). */
+  endpoint?: ProfileEndpoint | undefined
 }
 
 export interface Generation {
@@ -21,7 +26,7 @@ export interface GenerationHooks {
   traceparent?: string | undefined
 }
 
-export interface Provider {
+export interface Provider<Config> {
   readonly label: string
-  generate(request: GenerationRequest, hooks: GenerationHooks): Promise<Generation>
+  generate(request: GenerationRequest<Config>, hooks: GenerationHooks): Promise<Generation>
 }

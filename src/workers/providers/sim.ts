@@ -6,8 +6,8 @@
  * job fails the same way on the same attempt, and a retry may go through.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { z } from 'zod'
-import { AttemptError, ERROR_CATEGORIES, type ErrorCategory } from '../../shared/errors'
+import { AttemptError, type ErrorCategory } from '../../shared/errors'
+import type { SimConfig } from '../../shared/job-config'
 import type { Generation, GenerationHooks, GenerationRequest, Provider } from './provider'
 
 const WORDS = (
@@ -18,47 +18,44 @@ const WORDS = (
 /** Latency is spread over at most this many steps, so long latencies do not mean many timers. */
 const MAX_STEPS = 20
 
-const rate = z.number().min(0).max(1)
-
-/** The simulator's part of a job's config; other keys (temperature, output...) are not its business. */
-const SimConfig = z.object({
+/** The simulator's settings with their defaults (each is described in shared/job-config). */
+interface SimSettings {
   /** Median time of the whole call. Default 0: a no-op job. */
-  latencyMs: z.number().min(0).max(600_000).default(0),
+  latencyMs: number
   /** Spread of the latency: the sigma of a log-normal around the median. 0 (default) is a fixed latency. */
-  latencySpread: z.number().min(0).max(3).default(0),
+  latencySpread: number
   /** Time before the first token, within the latency. Default: one step of it. */
-  firstTokenMs: z.number().min(0).max(600_000).optional(),
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31)
-    .default(0),
-  outputTokens: z.number().int().min(0).max(100_000).optional(),
-  /** Output as JSON (`{"text": ...}`), as a job asking for JSON output expects. */
-  output: z.unknown().optional(),
+  firstTokenMs: number | undefined
+  seed: number
+  outputTokens: number | undefined
   /** Share of attempts that fail each way, drawn per attempt. */
-  faults: z
-    .object({
-      rateLimit: rate.default(0),
-      unavailable: rate.default(0),
-      timeout: rate.default(0),
-      reset: rate.default(0),
-      auth: rate.default(0),
-      invalidOutput: rate.default(0),
-    })
-    .strict()
-    .default({ rateLimit: 0, unavailable: 0, timeout: 0, reset: 0, auth: 0, invalidOutput: 0 }),
+  faults: Record<Fault, number>
   /** Faults are drawn only before this time (ms since the epoch): an outage that ends, for chaos drills. Default: always. */
-  faultsUntil: z.number().int().min(0).optional(),
+  faultsUntil: number | undefined
   /** The Retry-After a simulated 429 carries. Default 1 s. */
-  retryAfterMs: z.number().min(0).max(3_600_000).default(1000),
+  retryAfterMs: number
   /** Scripted failures: the first N attempts fail with failCategory (default SERVICE_UNAVAILABLE). */
-  failAttempts: z.number().int().min(0).max(1000).default(0),
-  failCategory: z.enum(Object.keys(ERROR_CATEGORIES) as [ErrorCategory, ...ErrorCategory[]]).default('SERVICE_UNAVAILABLE'),
-})
-type SimConfig = z.infer<typeof SimConfig>
-type Fault = keyof SimConfig['faults']
+  failAttempts: number
+  failCategory: ErrorCategory
+}
+type Fault = keyof NonNullable<SimConfig['faults']>
+
+const NO_FAULTS: Record<Fault, number> = { rateLimit: 0, unavailable: 0, timeout: 0, reset: 0, auth: 0, invalidOutput: 0 }
+
+function settings(config: SimConfig): SimSettings {
+  return {
+    latencyMs: config.latencyMs ?? 0,
+    latencySpread: config.latencySpread ?? 0,
+    firstTokenMs: config.firstTokenMs,
+    seed: config.seed ?? 0,
+    outputTokens: config.outputTokens,
+    faults: { ...NO_FAULTS, ...config.faults },
+    faultsUntil: config.faultsUntil,
+    retryAfterMs: config.retryAfterMs ?? 1000,
+    failAttempts: config.failAttempts ?? 0,
+    failCategory: config.failCategory ?? 'SERVICE_UNAVAILABLE',
+  }
+}
 
 /** FNV-1a: a stable 32-bit hash, so the same prompt always gives the same text. */
 function hash(text: string): number {
@@ -86,7 +83,7 @@ export function simulatedText(prompt: string, seed: number, tokens: number): str
 }
 
 /** Which fault, if any, this attempt draws: one uniform draw walked along the cumulative rates. */
-export function drawFault(faults: SimConfig['faults'], random: () => number): Fault | null {
+export function drawFault(faults: Readonly<Record<Fault, number>>, random: () => number): Fault | null {
   let draw = random()
   for (const [fault, share] of Object.entries(faults) as [Fault, number][]) {
     if (draw < share) return fault
@@ -102,13 +99,6 @@ function drawLatency(median: number, spread: number, random: () => number): numb
   return Math.min(600_000, median * Math.exp(spread * normal))
 }
 
-function parseConfig(config: Record<string, unknown>): SimConfig {
-  const parsed = SimConfig.safeParse(config)
-  if (parsed.success) return parsed.data
-  const issue = parsed.error.issues[0]!
-  throw new AttemptError('VALIDATION', `sim: config.${issue.path.join('.')}: ${issue.message}`)
-}
-
 async function wait(ms: number, signal: AbortSignal): Promise<void> {
   try {
     await sleep(ms, undefined, { signal })
@@ -117,17 +107,17 @@ async function wait(ms: number, signal: AbortSignal): Promise<void> {
   }
 }
 
-export const sim: Provider = {
+export const sim: Provider<SimConfig> = {
   label: 'Simulator',
-  async generate({ prompt, attempt, config: raw }: GenerationRequest, { signal, onProgress }: GenerationHooks): Promise<Generation> {
-    const config = parseConfig(raw)
+  async generate({ prompt, attempt, config: given }: GenerationRequest<SimConfig>, { signal, onProgress }: GenerationHooks): Promise<Generation> {
+    const config = settings(given)
     const random = generator(hash(`${config.seed}:${prompt}:${attempt}`))
     const faulty = config.faultsUntil === undefined || Date.now() < config.faultsUntil
     const fault = faulty ? drawFault(config.faults, random) : null
     const latencyMs = drawLatency(config.latencyMs, config.latencySpread, random)
     const outputTokens = config.outputTokens ?? 8 + (hash(prompt) % 56)
     const words = simulatedText(prompt, config.seed, outputTokens)
-    const json = config.output === 'json' || (typeof config.output === 'object' && config.output !== null)
+    const json = given.output === 'json' || typeof given.output === 'object'
 
     if (attempt <= config.failAttempts) {
       throw new AttemptError(config.failCategory, `simulated ${config.failCategory} on attempt ${attempt} of the first ${config.failAttempts}`)

@@ -1,0 +1,95 @@
+/**
+ * The second look at a batch's jobs, once it is known what each will run on: its provider
+ * (named by the job, else the call's default, else the simulator) or profile. What would
+ * fail every attempt is refused here, with the job's file and line, so that nothing of the
+ * file is enqueued: an unknown provider or profile, a config its provider's schema refuses
+ * (shared/job-config), a job that would move its profile's endpoint, a prompt that uses a
+ * variable it lacks, and two jobs of one batch asking for one artifact name.
+ *
+ * Parsing (parse.ts) checks what a file says; this checks what it means, which needs the
+ * profiles and the defaults of the call, so it runs where both are known.
+ */
+import { configProblem, variablesProblem } from '../../shared/job-config'
+import type { JobDefaults, JobSpec } from '../../shared/jobs'
+import { isProviderKind, PROVIDER_KINDS, type ProviderProfile } from '../../shared/providers'
+import { DEFAULT_PROVIDER } from '../queue/new-job'
+import type { QueueStore } from '../queue/store'
+import { FileProblems, type ParsedFile } from './problems'
+
+/** The profiles by name, as the checks take them. */
+export const profilesOf = async (store: Pick<QueueStore, 'listProfiles'>): Promise<Map<string, ProviderProfile>> =>
+  new Map((await store.listProfiles()).map((profile) => [profile.name, profile]))
+
+export interface JobCheckContext {
+  profiles: ReadonlyMap<string, ProviderProfile>
+  /**
+   * The call's defaults, or `later` while a drop is previewed and its provider not yet
+   * chosen: a job that names none is then checked for what holds on every provider.
+   */
+  defaults: JobDefaults | 'later'
+}
+
+/** Why this job cannot run, or null. */
+export function jobProblem(spec: JobSpec, { profiles, defaults }: JobCheckContext): string | null {
+  const given = defaults === 'later' ? undefined : defaults
+  const name = spec.provider ?? (defaults === 'later' ? undefined : (given?.provider ?? DEFAULT_PROVIDER))
+  const config = given?.config && spec.config ? { ...given.config, ...spec.config } : (spec.config ?? given?.config ?? {})
+  if (name === undefined) return configProblem(null, config) ?? variablesProblem(spec.prompt, vars(config))
+  const profile = isProviderKind(name) ? undefined : profiles.get(name)
+  if (!isProviderKind(name) && !profile) {
+    return `unknown provider or profile "${name}": name a provider (${PROVIDER_KINDS.join(', ')}) or a profile from \`genops providers list\``
+  }
+  if (profile && config.baseUrl !== undefined) return `config.baseUrl: a job cannot redirect profile "${profile.name}"`
+  const kind = profile?.provider ?? (name as ProviderProfile['provider'])
+  return configProblem(kind, config) ?? variablesProblem(spec.prompt, vars({ ...profile?.config, ...config }))
+}
+
+const vars = (config: Record<string, unknown>): Record<string, unknown> =>
+  typeof config.vars === 'object' && config.vars !== null ? (config.vars as Record<string, unknown>) : {}
+
+/** An artifact name as the file system compares it: macOS and Windows ignore case. */
+const artifactKey = (spec: JobSpec): string | null => (typeof spec.config?.outputName === 'string' ? spec.config.outputName.toLowerCase() : null)
+
+/**
+ * One batch's jobs, checked one after another: each for what it means (with a context),
+ * and its artifact name against the jobs before it (always).
+ */
+export class BatchCheck {
+  /** Artifact names taken so far, with where the job that took each is. */
+  private readonly names = new Map<string, string>()
+
+  /** Without a context only the artifact names are checked: the jobs were checked already, file by file. */
+  constructor(private readonly context: JobCheckContext | null) {}
+
+  /** The job's problems (none: an empty list); `where` names it if a later job asks for its artifact name. */
+  problems(spec: JobSpec, where: string): string[] {
+    const problems: string[] = []
+    const problem = this.context && jobProblem(spec, this.context)
+    if (problem) problems.push(problem)
+    const name = artifactKey(spec)
+    if (name !== null) {
+      const first = this.names.get(name)
+      if (first === undefined) this.names.set(name, where)
+      else problems.push(`config.outputName "${spec.config!.outputName as string}" is taken by the job at ${first}: each job of a batch writes its own file`)
+    }
+    return problems
+  }
+}
+
+/**
+ * The files of one batch, each checked whole: a good file with a bad job becomes a refused
+ * file, its problems as `file:line: reason`. Artifact names are checked across the batch
+ * (its files share one folder), in the order given; with no context, only they are.
+ */
+export function checkBatch(files: readonly ParsedFile[], context: JobCheckContext | null): ParsedFile[] {
+  const batch = new BatchCheck(context)
+  return files.map((file) => {
+    if (!file.ok) return file
+    const problems = new FileProblems(file.file)
+    file.jobs.forEach((spec, index) => {
+      const line = file.lines[index] ?? 0
+      for (const problem of batch.problems(spec, line ? `${file.file}:${line}` : file.file)) problems.add(line, problem)
+    })
+    return problems.any ? problems.result() : file
+  })
+}
