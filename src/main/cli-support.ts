@@ -1,6 +1,7 @@
 /** What every `genops` command shares: exit codes, printing, argument parsers, the queue without an engine. */
 import { type Command, InvalidArgumentError } from 'commander'
 import { parseDuration } from '../shared/duration'
+import { namedDamage } from './db/damage'
 import { createHandlers, type Handlers } from './operations'
 import { databaseFile, dataDir } from './paths'
 import { SqliteQueueStore } from './queue/sqlite'
@@ -16,6 +17,18 @@ export class CliError extends Error {
 }
 
 export const print = (text: string) => process.stdout.write(`${text}\n`)
+
+/**
+ * `genops jobs list | head -1`: once the reader has gone, end quietly, as Unix tools do.
+ * They die of SIGPIPE; Node ignores that signal, so the write fails with EPIPE instead and,
+ * unheard, would end the command with a stack on stderr.
+ */
+export function endQuietlyWhenStdoutCloses(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+    process.exit(0)
+  })
+}
 export const printJson = (value: unknown) => print(JSON.stringify(value, null, 2))
 
 export function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
@@ -43,9 +56,13 @@ export interface Common {
 
 /** Runs an action on the queue without an engine, closing the database after. */
 export async function withQueue<T>(options: Common, action: (handlers: Handlers) => Promise<T>): Promise<T> {
-  const store = SqliteQueueStore.open(databaseFile(dataDir(options.dataDir)))
+  const file = databaseFile(dataDir(options.dataDir))
+  const store = SqliteQueueStore.open(file)
   try {
     return await action(createHandlers(store))
+  } catch (error) {
+    // A read that meets a damaged page says which file, not just "database disk image is malformed".
+    throw namedDamage(error, file)
   } finally {
     store.close()
   }

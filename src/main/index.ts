@@ -37,9 +37,24 @@ function openFiles(paths: readonly string[]): void {
   else handedEarly.push(...paths)
 }
 
-/** API keys kept with profiles are encrypted by the OS keychain; where it has none, no key is kept. */
-function keychain(): SecretBox | undefined {
-  if (!safeStorage.isEncryptionAvailable()) return undefined
+/**
+ * Why this desktop keeps no API keys although safeStorage says it can encrypt: on Linux with
+ * no keyring (GNOME Keyring, KWallet) Electron falls back to `basic_text`, whose password is
+ * written in Chromium's source, so a key "encrypted" with it is as readable in genops.db as
+ * plain text. Undefined where the keychain is real.
+ */
+function keychainRefusal(): string | undefined {
+  if (process.platform !== 'linux' || safeStorage.getSelectedStorageBackend() !== 'basic_text') return undefined
+  return (
+    'GenOps keeps no API keys on this desktop: no system keyring (GNOME Keyring, KWallet) answered, and without one Electron would ' +
+    'store keys with a password anyone can read (its basic_text backend). Start a keyring and restart GenOps, or give each profile ' +
+    'a key file, or set OPENAI_API_KEY or ANTHROPIC_API_KEY.'
+  )
+}
+
+/** API keys kept with profiles are encrypted by the OS keychain; where it has none, or only basic_text, no key is kept. */
+function keychain(refusal: string | undefined): SecretBox | undefined {
+  if (refusal !== undefined || !safeStorage.isEncryptionAvailable()) return undefined
   return { encrypt: (plain) => safeStorage.encryptString(plain), decrypt: (cipher) => safeStorage.decryptString(cipher) }
 }
 
@@ -66,12 +81,15 @@ async function start(): Promise<void> {
 
   await app.whenReady()
   lockDown()
+  // Asked once the app is ready: before, Linux's safeStorage has not chosen its backend.
+  const keysRefused = keychainRefusal()
+  if (keysRefused !== undefined) console.warn(`genops: ${keysRefused}`)
   try {
     // The metrics exporter with its defaults (127.0.0.1:9464): a port in use is a failed health check, not a failed start.
     engine = await createEngine({
       dataDir: directory,
       sqliteBinding: electronSqliteBinding(app.isPackaged, process.resourcesPath, process.env),
-      secrets: keychain(),
+      secrets: keychain(keysRefused),
       metrics: { exporter: { enabled: true } },
     })
   } catch (error) {
@@ -88,6 +106,8 @@ async function start(): Promise<void> {
   tray.start()
   stopNotifying = notifyAlerts(engine, actions)
   window.open()
+  // Said in the window too, where profiles and their keys are edited: a log line alone goes unread.
+  if (keysRefused !== undefined) window.send({ type: 'notice', data: { level: 'warning', message: keysRefused, at: Date.now() } })
   app.on('activate', () => window?.reveal())
   openFiles(handedEarly.splice(0))
 }

@@ -1,9 +1,10 @@
 /** `genops serve` refuses what would expose the queue or hide a mistake, and opens the metrics exporter beside its API. */
 import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { request } from 'node:http'
 import { createServer } from 'node:net'
 import { createInterface } from 'node:readline'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { genops, genopsInBackground } from '../support/cli'
 import { tempDir } from '../support/temp'
 
@@ -17,7 +18,7 @@ afterEach(async () => {
   }
 })
 
-const READY = /^GenOps listening on (http:\/\/127\.0\.0\.1:\d+)\/\?token=/
+const READY = /^GenOps listening on (http:\/\/127\.0\.0\.1:\d+)\/\?token=([^&\s]+)/
 const METRICS_AT = /^Metrics for Prometheus on (http:\/\/127\.0\.0\.1:\d+\/metrics)$/
 
 /** `genops serve` in the background, once it printed a line for each pattern; with what it wrote to stderr meanwhile. */
@@ -35,6 +36,20 @@ async function serve(args: string[], expected: RegExp[]): Promise<{ stdout: stri
     child.once('exit', (code) => reject(new Error(`genops serve exited (${code}): ${stderr}`)))
   })
   return { stdout, stderr: () => stderr }
+}
+
+/** The status of `POST /api/queueStats` at `api` with this Host header and token. */
+function statusWithHost(api: string, host: string, token: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(api)
+    const headers = { Host: host, Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }
+    const req = request({ host: hostname, port, method: 'POST', path: '/api/queueStats', headers }, (res) => {
+      res.resume()
+      resolve(res.statusCode ?? 0)
+    })
+    req.on('error', reject)
+    req.end('{}')
+  })
 }
 
 describe('genops serve', () => {
@@ -86,5 +101,37 @@ describe('genops serve', () => {
     expect((await fetch(`${api}/health/live`)).status).toBe(200)
     expect(none.stdout.some((line) => METRICS_AT.test(line))).toBe(false)
     expect(none.stderr()).not.toContain('metrics exporter')
+  })
+
+  it('answers the host names given with --allowed-host, or else GENOPS_ALLOWED_HOSTS, and no other', async () => {
+    const started = async (args: string[]) => {
+      const { stdout } = await serve(['--no-metrics', ...args], [READY])
+      const [, api, token] = stdout.map((line) => READY.exec(line)).find(Boolean)!
+      return (host: string) => statusWithHost(api!, host, decodeURIComponent(token!))
+    }
+    vi.stubEnv('GENOPS_ALLOWED_HOSTS', 'from-env.test, other.test')
+    try {
+      const flagged = await started(['--allowed-host', 'genops.test', '--allowed-host', 'Proxy.Test'])
+      expect(await flagged('genops.test')).toBe(200)
+      expect(await flagged('proxy.test:80')).toBe(200)
+      expect(await flagged('localhost')).toBe(200)
+      // The flag replaces the variable (flag > variable).
+      expect(await flagged('from-env.test')).toBe(403)
+      expect(await flagged('evil.example')).toBe(403)
+      const fromEnvironment = await started([])
+      expect(await fromEnvironment('from-env.test')).toBe(200)
+      expect(await fromEnvironment('other.test')).toBe(200)
+      expect(await fromEnvironment('genops.test')).toBe(403)
+    } finally {
+      vi.unstubAllEnvs()
+    }
+  })
+
+  it('refuses an --allowed-host that is not a host name alone', () => {
+    const result = genops(['serve', '--allowed-host', 'https://genops.test', '--port', '0', '--no-metrics', '--data-dir', tempDir()])
+    expect(result.status).toBe(2)
+    expect(result.stderr).toContain(
+      "option '--allowed-host <name>' argument 'https://genops.test' is invalid. \"https://genops.test\" is not a host name: give the name alone, without a scheme, path or user",
+    )
   })
 })

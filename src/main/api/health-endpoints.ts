@@ -8,6 +8,14 @@ import type { HealthRegistry } from '../health/registry'
 
 export const isHealthPath = (path: string): boolean => path === '/health' || path.startsWith('/health/')
 
+/**
+ * Whether a health endpoint answers without the token. On loopback every one does (a local
+ * supervisor or Prometheus carries none); beyond loopback only liveness, which says nothing
+ * but a status: the report names the data directory and its checks' details, readiness
+ * which checks fail.
+ */
+export const healthOpenWithoutToken = (path: string, onLoopback: boolean): boolean => onLoopback || path === '/health/live'
+
 export interface HealthAnswer {
   status: number
   body: unknown

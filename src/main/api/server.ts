@@ -2,7 +2,8 @@
  * Headless mode's HTTP face: the built renderer, the contract's operations under /api/,
  * and the engine's events as server-sent events. Loopback by default; every /api/
  * request needs the session token; a Host header that is not ours is refused, so a web
- * page cannot reach the API through DNS rebinding.
+ * page cannot reach the API through DNS rebinding (http-guards.ts says what is ours).
+ * Beyond loopback the health report needs the token too.
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -14,14 +15,16 @@ import { MAX_INTAKE_BODY_BYTES } from '../../shared/intake'
 import { HEADLESS_CSP } from '../../shared/csp'
 import type { Engine } from '../engine'
 import { exporterListening } from '../health/checks'
-import { healthAnswer, isHealthPath } from './health-endpoints'
-import { bearerMatches, hostOf, LOOPBACK_HOSTS } from './http-guards'
+import { healthAnswer, healthOpenWithoutToken, isHealthPath } from './health-endpoints'
+import { bearerMatches, hostGuard, isLoopback } from './http-guards'
 
 export { isLoopback } from './http-guards'
 
 export interface ServerOptions {
   engine: Engine
   host: string
+  /** Host names requests may give beyond the machine's own addresses (--allowed-host), as allowedHostName gives them. */
+  allowedHosts?: readonly string[]
   /** 0 picks a free port. */
   port: number
   token: string
@@ -62,7 +65,8 @@ class HttpError extends Error {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { engine, token } = options
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024
-  const allowedHosts = new Set([...LOOPBACK_HOSTS, options.host.toLowerCase()])
+  const hosts = hostGuard({ host: options.host, allowedHosts: options.allowedHosts })
+  const onLoopback = isLoopback(options.host)
   const tokenBytes = Buffer.from(token)
   const staticFiles = existsSync(join(options.rendererDir, 'index.html')) ? sirv(options.rendererDir, { etag: true, dev: false, single: false }) : null
   const streams = new Set<ServerResponse>()
@@ -75,13 +79,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   })
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const hostName = hostOf(request.headers.host)
-    if (hostName === null || !allowedHosts.has(hostName)) {
-      throw new HttpError(403, 'UNAUTHORIZED', `host "${request.headers.host ?? ''}" is not allowed: use ${options.host}`)
+    if (!hosts.allows(request.headers.host)) {
+      throw new HttpError(403, 'UNAUTHORIZED', `host "${request.headers.host ?? ''}" is not allowed: ${hosts.advice}`)
     }
     const url = new URL(request.url ?? '/', 'http://localhost')
-    // Probes (Prometheus, a supervisor) carry no token; the Host check above still applies.
-    if (isHealthPath(url.pathname)) return serveHealth(request, response, url.pathname)
+    if (isHealthPath(url.pathname)) {
+      // Probes on loopback (Prometheus, a supervisor) carry no token; the Host check above still applies.
+      if (!healthOpenWithoutToken(url.pathname, onLoopback) && !authorized(request)) {
+        throw new HttpError(
+          401,
+          'UNAUTHORIZED',
+          `missing or wrong token: beyond loopback ${url.pathname} needs Authorization: Bearer <token> (/health/live does not)`,
+        )
+      }
+      return serveHealth(request, response, url.pathname)
+    }
     if (!url.pathname.startsWith('/api/')) return serveStatic(request, response)
     if (!authorized(request)) throw new HttpError(401, 'UNAUTHORIZED', 'missing or wrong token: use the URL GenOps printed when it started')
     const name = url.pathname.slice('/api/'.length)
@@ -166,6 +178,7 @@ async function readJson(request: IncomingMessage, limit: number): Promise<unknow
     throw new HttpError(415, 'INVALID_INPUT', 'send the input as application/json')
   }
   try {
+    // How deep it may nest is checked where every face's input meets the contract (operations.ts invoke).
     return JSON.parse(Buffer.concat(chunks).toString('utf8'))
   } catch (error) {
     throw new HttpError(400, 'INVALID_INPUT', `the body is not valid JSON (${(error as Error).message})`)

@@ -21,7 +21,7 @@ export const ExporterConfig = z
       .min(0, 'metrics.exporter.port must be an integer from 0 to 65535')
       .max(65535, 'metrics.exporter.port must be an integer from 0 to 65535')
       .default(DEFAULT_EXPORTER_PORT),
-    /** A bearer token /metrics and /health then require (the probes /health/live and /health/ready stay open). Off by default. */
+    /** A bearer token /metrics and /health then require (the probe /health/live stays open, /health/ready on loopback only). Off by default. */
     token: z.string().min(16, 'metrics.exporter.token must be at least 16 characters').optional(),
   })
   .refine((exporter) => !exporter.enabled || isLoopback(exporter.host) || exporter.token !== undefined, {

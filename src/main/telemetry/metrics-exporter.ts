@@ -5,17 +5,20 @@
  * `exporter` health check, never worked around by moving to another port: a Prometheus
  * configured for 9464 would scrape whatever holds it. The engine runs on either way.
  *
- * Guards: it listens on loopback unless configured with a token; on loopback a Host header
- * that is not ours is refused (DNS rebinding), elsewhere the token decides (a remote
- * Prometheus names the machine as it knows it). With a token, /metrics and /health need
- * `Authorization: Bearer <token>`; the probes /health/live and /health/ready never do.
+ * Guards (api/http-guards.ts, as the API server's): it listens on loopback unless configured
+ * with a token; on loopback a Host header that is not ours is refused (DNS rebinding).
+ * Beyond loopback the token decides, not the Host header: a remote Prometheus names the
+ * machine as it knows it, and every answer there but liveness needs the token, which a
+ * rebinding page cannot send. With a token, /metrics and /health need
+ * `Authorization: Bearer <token>`; the probe /health/live never does, /health/ready only
+ * beyond loopback (health-endpoints.ts says why).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { exporterListening } from '../health/checks'
 import type { HealthRegistry } from '../health/registry'
-import { healthAnswer, isHealthPath } from '../api/health-endpoints'
-import { allowedHosts, bearerMatches, hostOf, isLoopback } from '../api/http-guards'
+import { healthAnswer, healthOpenWithoutToken, isHealthPath } from '../api/health-endpoints'
+import { bearerMatches, hostGuard, isLoopback } from '../api/http-guards'
 import type { EngineMetrics } from './metrics'
 import type { ExporterOptions } from './metrics-config'
 import { CONTENT_TYPES, negotiateFormat } from './metrics-format'
@@ -46,7 +49,8 @@ const HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosnif
 
 export async function startExporter(options: ExporterOptions, parts: ExporterParts): Promise<RunningExporter> {
   const { metrics, health } = parts
-  const hosts = isLoopback(options.host) ? allowedHosts(options.host) : null
+  const onLoopback = isLoopback(options.host)
+  const hosts = onLoopback ? hostGuard({ host: options.host }) : null
   const token = options.token === undefined ? null : Buffer.from(options.token)
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host
 
@@ -59,10 +63,10 @@ export async function startExporter(options: ExporterOptions, parts: ExporterPar
   })
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const host = hostOf(request.headers.host)
-    if (hosts && (host === null || !hosts.has(host))) return answer(response, 403, `host "${request.headers.host ?? ''}" is not allowed: use ${shownHost}\n`)
+    if (hosts && !hosts.allows(request.headers.host)) return answer(response, 403, `host "${request.headers.host ?? ''}" is not allowed: ${hosts.advice}\n`)
     const path = new URL(request.url ?? '/', 'http://localhost').pathname
-    if (token && !PROBES.has(path) && !bearerMatches(request, token)) {
+    const probe = PROBES.has(path) && healthOpenWithoutToken(path, onLoopback)
+    if (token && !probe && !bearerMatches(request, token)) {
       response.setHeader('WWW-Authenticate', 'Bearer')
       return answer(response, 401, 'missing or wrong token: send Authorization: Bearer <metrics.exporter.token>\n')
     }

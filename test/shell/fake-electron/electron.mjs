@@ -4,6 +4,8 @@ import { EventEmitter } from 'node:events'
 
 export const shown = []
 const note = (...entry) => shown.push(entry)
+/** Every window the shell made, for a driver that calls the shell as that window's page would. */
+export const windows = []
 
 class App extends EventEmitter {
   isPackaged = false
@@ -44,9 +46,11 @@ export class BrowserWindow extends EventEmitter {
   constructor(options) {
     super()
     this.webContents = new WebContents()
+    windows.push(this)
     note('window', options)
   }
   loadURL(url) {
+    this.url = url
     note('load', url)
     this.webContents.emit('did-start-loading')
     setTimeout(() => {
@@ -54,7 +58,10 @@ export class BrowserWindow extends EventEmitter {
       this.webContents.emit('did-finish-load')
       this.emit('ready-to-show')
       // The page's React app subscribes to events a moment later, as the preload then tells the shell.
-      setTimeout(() => ipcMain.emit('genops:listening', { sender: this.webContents }), 20)
+      setTimeout(() => {
+        ipcMain.emit('genops:listening', { sender: this.webContents })
+        note('page-listening')
+      }, 20)
     }, 20)
     return Promise.resolve()
   }
@@ -132,10 +139,26 @@ export const dialog = {
   showOpenDialog: async () => ({ canceled: true, filePaths: [] }),
 }
 class IpcMain extends EventEmitter {
-  handle() {}
+  handlers = new Map()
+  handle(channel, handler) {
+    this.handlers.set(channel, handler)
+  }
 }
 export const ipcMain = new IpcMain()
-export const safeStorage = { isEncryptionAvailable: () => false }
+
+/**
+ * The keyring safeStorage would find, as FAKE_ELECTRON_KEYRING names it: unset, none at all
+ * (encryption unavailable); else a Linux backend such as gnome_libsecret, or basic_text, the
+ * fallback Electron picks when no keyring answers (and still calls encryption available).
+ * Its "encryption" only has to keep the plain key out of the database.
+ */
+const keyring = process.env.FAKE_ELECTRON_KEYRING
+export const safeStorage = {
+  isEncryptionAvailable: () => keyring !== undefined,
+  getSelectedStorageBackend: () => keyring ?? 'unknown',
+  encryptString: (plain) => Buffer.from(`sealed:${Buffer.from(plain).toString('base64')}`),
+  decryptString: (cipher) => Buffer.from(cipher.toString().slice('sealed:'.length), 'base64').toString(),
+}
 export const session = { defaultSession: { setPermissionRequestHandler: () => {} } }
 export const shell = {
   showItemInFolder: (path) => note('show-item', path),
