@@ -40,6 +40,7 @@ export default defineConfig({
           cli: resolve(__dirname, 'src/main/cli.ts'),
           attempt: resolve(__dirname, 'src/workers/attempt.ts'),
           'checkpoint-thread': resolve(__dirname, 'src/main/db/checkpoint-thread.ts'),
+          'integrity-thread': resolve(__dirname, 'src/main/db/integrity-thread.ts'),
           'intake-thread': resolve(__dirname, 'src/main/intake/intake-thread.ts'),
         },
         // Every chunk beside the entries: paths.ts and migrate.ts resolve files relative to out/main.

@@ -7,8 +7,10 @@ import { randomBytes } from 'node:crypto'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { OperationError } from '../shared/contract'
 import { JOB_STATES, type JobState } from '../shared/jobs'
+import { allowedHostName } from './api/http-guards'
 import { isLoopback, startServer } from './api/server'
 import { addAlertCommands } from './cli-alerts'
+import { addBackupCommands } from './cli-backup'
 import { addEnqueueCommand } from './cli-enqueue'
 import { addFailureCommands } from './cli-failures'
 import { formatJob, formatJobs, formatStats } from './cli-format'
@@ -17,8 +19,12 @@ import { addBundleCommand } from './cli-bundle'
 import { addBreakerCommands } from './cli-breakers'
 import { addCostCommands } from './cli-costs'
 import { addProviderCommands } from './cli-providers'
-import { CliError, common, duration, integer, jobId, print, printJson, withQueue, type Common } from './cli-support'
+import { CliError, common, duration, endQuietlyWhenStdoutCloses, integer, jobId, print, printJson, withQueue, type Common } from './cli-support'
+import { DatabaseDamagedError } from './db/damage'
+import { SchemaError } from './db/migrate'
 import { createEngine, type EngineConfig } from './engine'
+import { createEngineAwaitingSpace, fullDiskAtStart } from './engine-awaiting-space'
+import { diskFullCode } from '../shared/disk-full'
 import { dataDir, RENDERER_DIR } from './paths'
 import { fullPage } from './queue/job-operations'
 import { DEFAULT_EXPORTER_PORT } from './telemetry/metrics-config'
@@ -81,6 +87,7 @@ export function buildProgram(): Command {
   addHealthCommand(program)
   addAlertCommands(program)
   addBundleCommand(program)
+  addBackupCommands(program)
 
   const jobs = program.command('jobs').description('list, view, retry, cancel and delete jobs')
   common(jobs.command('list').description('the newest jobs first'), true)
@@ -147,12 +154,21 @@ export function buildProgram(): Command {
   engineOptions(common(program.command('run').description('process the queue with no UI')))
     .option('--until-empty', 'exit once nothing is queued, delayed or running')
     .action(async (options: Common & EngineOptions & { untilEmpty?: boolean }) => {
-      const engine = await createEngine(engineConfig(options))
+      const config = engineConfig(options)
+      // No database, nothing running: a script is better told at once, in one line, than kept waiting.
+      const engine = await createEngine(config).catch((error: unknown) => {
+        const fullDisk = fullDiskAtStart(error, config.dataDir)
+        throw fullDisk === null ? error : new CliError(fullDisk)
+      })
       const stop = onSignal(() => engine.close())
       for (;;) {
         await new Promise((resolve) => setTimeout(resolve, 200))
-        const { counts } = await engine.call('queueStats', {})
-        if (options.untilEmpty && counts.queued + counts.delayed + counts.active === 0) break
+        // A disk that fills mid-run is waited out: the engine said so once, and resumes by itself when there is room.
+        const stats = await engine.call('queueStats', {}).catch((error: unknown) => {
+          if (diskFullCode(error) === null) throw error
+          return null
+        })
+        if (options.untilEmpty && stats && stats.counts.queued + stats.counts.delayed + stats.counts.active === 0) break
       }
       stop()
       await engine.close()
@@ -162,21 +178,35 @@ export function buildProgram(): Command {
 
   engineOptions(common(program.command('serve').description('headless mode: the engine, the API and the UI over HTTP on loopback')))
     .option('--port <port>', 'port of the API and the UI (0 picks a free one)', integer('--port', 0, 65535), DEFAULT_API_PORT)
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--host <host>', "address to listen on (beyond loopback, requests may name any of this machine's addresses)", '127.0.0.1')
     .option('--token <token>', 'API token (default: GENOPS_TOKEN, else a new one each start)')
-    .action(async (options: Common & EngineOptions & { port: number; host: string; token?: string }) => {
+    .option(
+      '--allowed-host <name>',
+      "a host name requests may also give, such as the machine's DNS name (repeatable; default: GENOPS_ALLOWED_HOSTS, comma-separated)",
+      (text: string, names: string[] = []) => [...names, allowedHost(text)],
+    )
+    .action(async (options: Common & EngineOptions & { port: number; host: string; token?: string; allowedHost?: string[] }) => {
       const configured = options.token ?? process.env.GENOPS_TOKEN
       if (!isLoopback(options.host) && !configured) {
         throw new CliError(`refusing to listen on ${options.host}, which is not loopback, without a configured token: pass --token or set GENOPS_TOKEN`, 2)
       }
       if (configured !== undefined && configured.length < 16) throw new CliError('the token must be at least 16 characters', 2)
-      const engine = await createEngine(engineConfig(options))
+      const allowedHosts = options.allowedHost ?? allowedHostsFromEnvironment()
+      // On a disk too full to open the database, the server starts anyway and health says why (see engine-awaiting-space).
+      const engine = await createEngineAwaitingSpace(engineConfig(options), {
+        waiting: (message) => process.stderr.write(`genops: ${message}\n`),
+        started: (started) => {
+          process.stderr.write('genops: the disk has room again: the engine started\n')
+          if (started.exporterAddress) print(`Metrics for Prometheus on ${started.exporterAddress.url}`)
+        },
+      })
       let server
       try {
         server = await startServer({
           engine,
           host: options.host,
           port: options.port,
+          allowedHosts,
           token: configured ?? randomBytes(24).toString('base64url'),
           rendererDir: RENDERER_DIR,
         })
@@ -196,6 +226,24 @@ export function buildProgram(): Command {
     })
 
   return program
+}
+
+function allowedHost(text: string): string {
+  try {
+    return allowedHostName(text.trim())
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message)
+  }
+}
+
+/** GENOPS_ALLOWED_HOSTS, comma-separated: the flag, when given, replaces it (flag > variable). */
+function allowedHostsFromEnvironment(): string[] {
+  const names = (process.env.GENOPS_ALLOWED_HOSTS ?? '').split(',').filter((name) => name.trim() !== '')
+  try {
+    return names.map((name) => allowedHostName(name.trim()))
+  } catch (error) {
+    throw new CliError(`GENOPS_ALLOWED_HOSTS: ${(error as Error).message}`, 2)
+  }
 }
 
 /** Closes cleanly on Ctrl-C or SIGTERM, then exits; returns a function that stops listening. */
@@ -218,6 +266,7 @@ function onSignal(close: () => Promise<void>): () => void {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  endQuietlyWhenStdoutCloses()
   try {
     await buildProgram().parseAsync(argv)
   } catch (error) {
@@ -226,6 +275,10 @@ export async function main(argv: string[]): Promise<void> {
     } else if (error instanceof CliError) {
       process.stderr.write(`genops: ${error.message}\n`)
       process.exitCode = error.exitCode
+    } else if (error instanceof DatabaseDamagedError || error instanceof SchemaError) {
+      // The message names the file and what to do: a stack would only bury it.
+      process.stderr.write(`genops: ${error.message}\n`)
+      process.exitCode = 1
     } else if (error instanceof OperationError) {
       process.stderr.write(`genops: ${error.message}\n`)
       process.exitCode = error.code === 'INVALID_INPUT' ? 2 : 1

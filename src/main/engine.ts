@@ -6,8 +6,9 @@
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
-import type { EngineEvent, OperationName, OperationOutput } from '../shared/contract'
+import { OperationError, type EngineEvent, type OperationName, type OperationOutput } from '../shared/contract'
 import { AlertsConfig, engineAlerts } from './alerts/engine-alerts'
+import { sweepTemporaries } from './artifacts/sweep'
 import { EngineCosts } from './costs/runtime'
 import { loadPriceList } from './costs/pricing'
 import { DEFAULT_BACKOFF } from './queue/backoff'
@@ -15,10 +16,14 @@ import { DEFAULT_BREAKER } from './resilience/breakers'
 import { DEFAULT_EVENT_TIMING, EventHub } from './event-hub'
 import { createHandlers, invoke, type Handlers } from './operations'
 import { startCheckpointer } from './db/checkpointer'
+import { BackupsConfig, startDailyBackups } from './db/daily-backups'
+import { damageSummary, DatabaseDamagedError, isDamage, namedDamage } from './db/damage'
+import { startIntegrityCheck } from './db/integrity'
 import { budgetUsedByScope } from './alerts/signals'
 import { breakerCheck, DEFAULT_MIN_FREE_DISK_BYTES, engineHealth, freeDiskBytes } from './health/checks'
 import type { HealthRegistry } from './health/registry'
-import { CHECKPOINT_THREAD_FILE, databaseFile, WORKER_FILE } from './paths'
+import { commitProbe, DiskFull } from './health/disk-full'
+import { backupsDir, CHECKPOINT_THREAD_FILE, databaseFile, INTEGRITY_THREAD_FILE, WORKER_FILE } from './paths'
 import { AttemptPool } from './queue/pool'
 import { Scheduler } from './queue/scheduler'
 import { SqliteQueueStore } from './queue/sqlite'
@@ -117,6 +122,8 @@ const EngineConfig = z.object({
   rollups: z.object({ sampleMs: positive('rollups.sampleMs'), pruneMs: positive('rollups.pruneMs') }).default(DEFAULT_ROLLUP_KEEPER),
   /** Alert rules evaluated on an interval, and where their notifications go besides the events and the log (see alerts/engine-alerts). */
   alerts: AlertsConfig.prefault({}),
+  /** Daily backups into <dataDir>/backups, kept 7 days within a size cap (see db/daily-backups). */
+  backups: BackupsConfig.prefault({}),
 })
 export type EngineConfig = z.input<typeof EngineConfig>
 
@@ -144,7 +151,9 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
   const listPrices = loadPriceList()
 
   const store = SqliteQueueStore.open(databaseFile(config.dataDir), { nativeBinding: config.sqliteBinding })
-  const telemetry = await openLogsAndTraces(store, { dataDir: config.dataDir, logs: config.logs, traces: config.traces }).catch((error: unknown) => {
+  // Hears every write failure before it is reported: a full disk pauses the engine instead of ending it.
+  const diskFull = new DiskFull({ dataDir: config.dataDir })
+  const telemetry = await openLogsAndTraces(store, { dataDir: config.dataDir, logs: config.logs, traces: config.traces, diskFull }).catch((error: unknown) => {
     store.close()
     throw error
   })
@@ -152,7 +161,20 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     threadFile: CHECKPOINT_THREAD_FILE,
     intervalMs: config.checkpointMs,
     nativeBinding: config.sqliteBinding,
-    onError: (message) => telemetry.warn(message),
+    onError: (message, code) => {
+      if (!diskFull.noteFailure({ code }, 'copying the WAL into the database')) telemetry.warn(message)
+    },
+  })
+  // quick_check reads the whole file: on its own thread, while the rest starts; health says "checking" meanwhile.
+  const integrity = startIntegrityCheck(store.db.name, { threadFile: INTEGRITY_THREAD_FILE, nativeBinding: config.sqliteBinding })
+  let stopping = false
+  void integrity.done.then((found) => {
+    if (stopping) return
+    if (found.state === 'damaged') {
+      const notice = { level: 'critical' as const, message: new DatabaseDamagedError(store.db.name, `is damaged (${damageSummary(found.problems)})`).message }
+      telemetry.notice(notice)
+      hub.notice(notice)
+    } else if (found.state === 'unknown') telemetry.warn(`${store.db.name} could not be checked for damage: ${found.reason}`)
   })
   const hub = new EventHub(async () => store.stats(Date.now()), config.events)
   const pool = new AttemptPool(
@@ -163,7 +185,10 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
       hub.progressed({ id: message.id, fraction: message.fraction, outputTokens: message.outputTokens, elapsedMs: message.elapsedMs })
     },
   )
-  const report = (error: unknown, during: string) => telemetry.error(error, during)
+  const report = (error: unknown, during: string) => {
+    if (isDamage(error)) integrity.noteDamage((error as Error).message)
+    telemetry.error(error, during)
+  }
   const metrics: EngineMetrics | null = config.metrics.enabled
     ? new EngineMetrics({
         queueStats: () => store.stats(Date.now()),
@@ -223,6 +248,8 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
       beginTrace: telemetry.beginTrace,
       onTrace: (attempt) => telemetry.attemptEnded(attempt),
       afterSettle: () => costs.afterSettle(),
+      diskFull: () => diskFull.full,
+      onDiskFull: (code, during) => diskFull.noteRefusal(code, during),
     },
   )
   const health = engineHealth({
@@ -231,6 +258,8 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     pool,
     isPaused: () => scheduler.isPaused(),
     minFreeDiskBytes: config.health.minFreeDiskBytes,
+    writesRefused: () => diskFull.refusedBecause(),
+    integrity,
   })
   const alerts = engineAlerts(config.alerts, {
     store: queue,
@@ -266,13 +295,36 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
   const exporter = config.metrics.exporter.enabled
     ? await startExporter(config.metrics.exporter, { metrics, health, onError: (message) => telemetry.warn(message) })
     : null
+  health.register(diskFull.check())
   try {
+    // Before the first claim: on a disk already full, nothing starts.
+    diskFull.attach({
+      retry: async () => {
+        commitProbe(store.db)
+        await scheduler.flushAfterDiskFull()
+      },
+      notice: (notice) => {
+        telemetry.notice(notice)
+        hub.notice(notice)
+      },
+      resumed: () => hub.countsMayChange(),
+      droppedLogLines: () => telemetry.droppedLogLines,
+    })
     await scheduler.start()
     await costs.start()
     await alerts?.runner.start()
     telemetry.start(config.retentionSweepMs)
+    if (config.artifacts) {
+      sweepTemporaries(join(config.dataDir, 'artifacts')).then(
+        (removed) => removed > 0 && telemetry.warn(`removed ${removed} temporary artifact files left by attempts that stopped mid-write`),
+        (error: unknown) => report(error, 'sweeping temporary artifact files'),
+      )
+    }
     health.markReady()
   } catch (error) {
+    stopping = true
+    integrity.stop()
+    diskFull.close()
     await alerts?.close()
     costs.stop()
     await exporter?.close()
@@ -284,10 +336,28 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     throw error
   }
 
+  const backups = startDailyBackups(config.backups, {
+    db: store.db,
+    dir: backupsDir(config.dataDir),
+    integrity,
+    freeDiskBytes: () => freeDiskBytes(config.dataDir),
+    minFreeDiskBytes: config.health.minFreeDiskBytes,
+    threadFile: INTEGRITY_THREAD_FILE,
+    nativeBinding: config.sqliteBinding,
+    log: { info: (message) => telemetry.log.info(message), warn: (message) => telemetry.warn(message) },
+  })
+  // A read that meets a damaged page answers with the file and what to do, and turns health unhealthy.
+  const namingDamage = (error: unknown): never => {
+    const named = namedDamage(error, store.db.name)
+    if (!(named instanceof DatabaseDamagedError)) throw error
+    integrity.noteDamage((error as Error).message)
+    throw new OperationError('INTERNAL', named.message)
+  }
+
   let closed: Promise<void> | undefined
   return {
     dataDir: config.dataDir,
-    call: (name, callInput) => invoke(handlers, name, callInput),
+    call: (name, callInput) => invoke(handlers, name, callInput).catch(namingDamage),
     subscribe: (listener) => hub.subscribe(listener),
     health,
     metrics,
@@ -297,16 +367,25 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
       closed ??= (async () => {
         // Readiness probes see the engine going away before its parts do.
         health.close()
+        stopping = true
+        integrity.stop()
+        const backupsStopped = backups.stop()
         costs.stop()
         // The last transitions' webhook posts go out (or give up) while the engine stops.
         const alertsClosed = alerts?.close()
+        // No retry races the scheduler's last commit.
+        diskFull.close()
         await scheduler.stop(timeoutMs)
+        if (scheduler.uncommitted > 0 && diskFull.full) {
+          telemetry.warn(`closing with the disk full: ${scheduler.uncommitted} finished attempts could not be committed; their jobs run again once their leases expire`)
+        }
         await alertsClosed
         // Scrapes answer while attempts finish; not once the database below is closed.
         await exporter?.close()
         hub.close()
         await pool.destroy()
         await checkpointer.stop()
+        await backupsStopped
         // The last attempts' spans, written while the database is still open.
         await telemetry.close()
         store.close()

@@ -2,6 +2,7 @@
  * Where things live. The same code runs from source (tsx, vitest) and from the
  * electron-vite build, where src/main bundles into out/main beside the worker entry.
  */
+import { chmodSync, mkdirSync, readdirSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -14,6 +15,9 @@ export const WORKER_FILE = fromSource ? join(here, '../workers/attempt.ts') : jo
 
 /** The thread that checkpoints the WAL off the main thread. */
 export const CHECKPOINT_THREAD_FILE = fromSource ? join(here, 'db/checkpoint-thread.ts') : join(here, 'checkpoint-thread.js')
+
+/** The thread that runs `PRAGMA quick_check` while the engine starts (and checks a backup once written). */
+export const INTEGRITY_THREAD_FILE = fromSource ? join(here, 'db/integrity-thread.ts') : join(here, 'integrity-thread.js')
 
 /** The thread that parses large prompt files off the main thread. */
 export const INTAKE_THREAD_FILE = fromSource ? join(here, 'intake/intake-thread.ts') : join(here, 'intake-thread.js')
@@ -36,3 +40,31 @@ export function dataDir(explicit?: string, env: NodeJS.ProcessEnv = process.env,
 }
 
 export const databaseFile = (dir: string): string => join(dir, 'genops.db')
+
+/** Where `genops backup` and the engine's daily backups go. */
+export const backupsDir = (dir: string): string => join(dir, 'backups')
+
+/** Owner only: the data directory holds the queue's prompts, outputs and logs. */
+export const PRIVATE_DIR_MODE = 0o700
+export const PRIVATE_FILE_MODE = 0o600
+
+/** What GenOps keeps in a data directory: a directory holding only these is GenOps's own. */
+const OURS = /^(genops\.db.*|logs|artifacts|bundles|backups|settings\.json)$/
+
+/**
+ * Creates the data directory owner-only (0700), or tightens an existing one that is more
+ * open when it is GenOps's own (it holds nothing else). A directory the operator pointed at
+ * that also holds other things (or a shared one such as /tmp, with its sticky bit) keeps
+ * its mode: GenOps's own files in it are 0600 whatever the directory is.
+ */
+export function ensureDataDir(dir: string): void {
+  if (process.platform === 'win32') {
+    mkdirSync(dir, { recursive: true })
+    return
+  }
+  // A new directory is 0700 (a umask only takes bits away): only an older one can be more open.
+  mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE })
+  const { mode, uid } = statSync(dir)
+  if ((mode & 0o077) === 0 || (mode & 0o1000) !== 0 || uid !== process.getuid?.()) return
+  if (readdirSync(dir).every((name) => OURS.test(name))) chmodSync(dir, PRIVATE_DIR_MODE)
+}

@@ -186,12 +186,13 @@ describe('the exporter check', () => {
 })
 
 describe('the health report without an engine', () => {
-  it('holds the database and disk checks, through the contract operation', async () => {
+  it('holds the database, its integrity and disk checks, through the contract operation', async () => {
     const { db } = database()
     const report = await createHandlers(new SqliteQueueStore(db)).healthReport({})
     expect(report.status).toBe('healthy')
     expect(report.checks.map((check) => [check.name, check.critical, check.status])).toEqual([
       ['database', true, 'pass'],
+      ['database-integrity', true, 'pass'],
       ['disk', true, 'pass'],
     ])
   })

@@ -22,7 +22,8 @@ describe('genops health', () => {
     expect(lines[0]).toMatch(/^healthy \(checked \d{4}-\d\d-\d\dT/)
     expect(lines[1]).toMatch(/^CHECK\s+STATUS\s+CRITICAL\s+DETAIL$/)
     expect(lines[2]).toMatch(/^database\s+pass\s+yes\s+.*genops\.db takes writes$/)
-    expect(lines[3]).toMatch(/^disk\s+pass\s+yes\s+.* free for /)
+    expect(lines[3]).toMatch(/^database-integrity\s+pass\s+yes\s+.*genops\.db: quick_check found no damage /)
+    expect(lines[4]).toMatch(/^disk\s+pass\s+yes\s+.* free for /)
   })
 
   it('exits 1 when degraded: free disk under twice the floor', async () => {

@@ -26,7 +26,8 @@ const timer = setInterval(() => {
     const [result] = db.pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[]
     if (result && result.log > 0) parentPort?.postMessage({ walFrames: result.log, checkpointed: result.checkpointed })
   } catch (error) {
-    parentPort?.postMessage({ error: error instanceof Error ? error.message : String(error) })
+    // The code too: SQLITE_FULL is the engine's disk-full state, not a warning every interval.
+    parentPort?.postMessage({ error: error instanceof Error ? error.message : String(error), code: (error as { code?: unknown }).code })
   }
 }, intervalMs)
 

@@ -3,10 +3,9 @@
  * SQLite's automatic checkpoints off on the main connection meanwhile. If the thread
  * fails, automatic checkpoints come back on, so the WAL never grows without bound.
  */
-import { pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
 import type { Database } from 'better-sqlite3'
 import type { CheckpointThreadData } from './checkpoint-thread'
+import { startThread } from './thread'
 
 export interface Checkpointer {
   stop(): Promise<void>
@@ -21,18 +20,14 @@ export function startCheckpointer(
     threadFile: string
     intervalMs: number
     nativeBinding?: string | undefined
-    onError(message: string): void
+    /** `code` is SQLite's (SQLITE_FULL...) when a checkpoint failed. */
+    onError(message: string, code?: string): void
     /** After each checkpoint that found frames in the WAL: how many, and how many it copied. */
     onCheckpoint?(walFrames: number, checkpointed: number): void
   },
 ): Checkpointer {
   const data: CheckpointThreadData = { file: db.name, intervalMs: options.intervalMs, nativeBinding: options.nativeBinding }
-  // From source (tsx, vitest) the thread is TypeScript. Node 20 does not apply `--import tsx`
-  // to a worker's entry, so a one-line JavaScript entry loads it through tsx's API.
-  const url = JSON.stringify(pathToFileURL(options.threadFile).href)
-  const thread = options.threadFile.endsWith('.ts')
-    ? new Worker(`import('tsx/esm/api').then((tsx) => tsx.tsImport(${url}, ${url}))`, { eval: true, workerData: data })
-    : new Worker(options.threadFile, { workerData: data })
+  const thread = startThread(options.threadFile, data)
   thread.unref()
   db.pragma('wal_autocheckpoint = 0')
   let stopping = false
@@ -50,8 +45,8 @@ export function startCheckpointer(
     db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`)
     options.onError(`the checkpoint thread stopped (${reason}); SQLite checkpoints on the main thread again`)
   }
-  thread.on('message', (message: { error?: string; walFrames?: number; checkpointed?: number }) => {
-    if (message.error) options.onError(`a WAL checkpoint failed: ${message.error}`)
+  thread.on('message', (message: { error?: string; code?: string; walFrames?: number; checkpointed?: number }) => {
+    if (message.error) options.onError(`a WAL checkpoint failed: ${message.error}`, message.code)
     else options.onCheckpoint?.(message.walFrames ?? 0, message.checkpointed ?? 0)
   })
   thread.on('error', (error) => fallBack(error.message))

@@ -1,12 +1,15 @@
 /**
- * Opening the database: the pragmas every GenOps process uses, then migrations.
- * The app's engine and the CLI open the same file side by side, so WAL lets readers run
- * beside the writer and the busy timeout makes a second writer wait instead of failing.
+ * Opening the database: the file's header checked, its mode owner-only, the pragmas every
+ * GenOps process uses, then migrations. The app's engine and the CLI open the same file
+ * side by side, so WAL lets readers run beside the writer and the busy timeout makes a
+ * second writer wait instead of failing.
  */
-import { mkdirSync } from 'node:fs'
+import { chmodSync, closeSync, openSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Sqlite from 'better-sqlite3'
 import type { Database, Statement } from 'better-sqlite3'
+import { ensureDataDir, PRIVATE_FILE_MODE } from '../paths'
+import { checkDatabaseFile, namedDamage } from './damage'
 import { migrate } from './migrate'
 
 export type { Database }
@@ -18,9 +21,15 @@ export interface OpenOptions {
   nativeBinding?: string
 }
 
+/** Throws DatabaseDamagedError (see damage.ts) for a file that is not, or no longer, a sound queue. */
 export function openDatabase(file: string, options: OpenOptions = {}): Database {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
-  const db = new Sqlite(file, { timeout: options.busyTimeoutMs ?? 5000, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) })
+  if (file !== ':memory:') prepareFile(file)
+  let db: Database
+  try {
+    db = new Sqlite(file, { timeout: options.busyTimeoutMs ?? 5000, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) })
+  } catch (error) {
+    throw namedDamage(error, file)
+  }
   try {
     db.pragma('journal_mode = WAL')
     // NORMAL in WAL mode survives a process crash; only a power cut can lose the last commits.
@@ -31,7 +40,31 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
     return db
   } catch (error) {
     db.close()
-    throw error
+    throw namedDamage(error, file)
+  }
+}
+
+/**
+ * Checks the header before SQLite can take a damaged file for a new one, and makes the
+ * file 0600 before SQLite opens it: SQLite gives the -wal and -shm files it creates the
+ * database file's mode, and would create a new database 0644.
+ */
+function prepareFile(file: string): void {
+  ensureDataDir(dirname(file))
+  checkDatabaseFile(file)
+  if (process.platform === 'win32') return
+  try {
+    closeSync(openSync(file, 'wx', PRIVATE_FILE_MODE))
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+  }
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, PRIVATE_FILE_MODE)
+    } catch (error) {
+      // Another process's checkpoint may remove the WAL between the stat and the chmod; another user's file is not ours to tighten.
+      if (!['ENOENT', 'EPERM'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error
+    }
   }
 }
 

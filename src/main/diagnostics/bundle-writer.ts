@@ -121,7 +121,8 @@ function cut(content: Buffer, bytes: number): Buffer {
 const sha256 = (content: Buffer) => createHash('sha256').update(content).digest('hex')
 
 async function writeZip(file: string, entries: readonly { name: string; content: Buffer }[], mtime: Date): Promise<void> {
-  await mkdir(dirname(file), { recursive: true })
+  // Owner only: a bundle holds logs, traces and configuration, however well scrubbed.
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 })
   const partial = join(dirname(file), `.${basename(file)}.partial`)
   const zip = new ZipFile()
   // yazl deflates each buffer with zlib's asynchronous deflateRaw, in libuv's thread pool:
@@ -129,7 +130,7 @@ async function writeZip(file: string, entries: readonly { name: string; content:
   for (const entry of entries) zip.addBuffer(entry.content, entry.name, { mtime, compress: true })
   zip.end()
   try {
-    await pipeline(zip.outputStream, createWriteStream(partial))
+    await pipeline(zip.outputStream, createWriteStream(partial, { mode: 0o600 }))
     await rename(partial, file)
   } catch (error) {
     await unlink(partial).catch(() => {})

@@ -8,9 +8,12 @@ import { dirname } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { CheckResult } from '../../shared/health'
 import { sql, type Database } from '../db/connection'
+import type { IntegrityState } from '../db/integrity'
+import { INTEGRITY_THREAD_FILE } from '../paths'
 import { SqliteQueueStore } from '../queue/sqlite'
 import type { QueueStore } from '../queue/store'
 import type { BreakerStatus } from '../resilience/breakers'
+import { databaseIntegrity, databaseIntegrityOnDemand } from './integrity'
 import { HealthRegistry, type HealthCheck } from './registry'
 
 /** Default floor of free disk for the data directory: 500 MiB. Below twice the floor the check warns. */
@@ -31,12 +34,18 @@ const fail = (detail: string): CheckResult => ({ status: 'fail', detail })
  * back, so the write lock, the file's permissions and the schema are all exercised and
  * nothing stays behind.
  */
-export function databaseWritable(db: Database, { timeoutMs = DEFAULT_CHECK_TIMEOUT_MS, busyMs = 250 }: Timeout & { busyMs?: number } = {}): HealthCheck {
-  return { name: 'database', critical: true, timeoutMs, check: () => probeWrite(db, busyMs) }
+export function databaseWritable(
+  db: Database,
+  { timeoutMs = DEFAULT_CHECK_TIMEOUT_MS, busyMs = 250, refused }: Timeout & { busyMs?: number; refused?: () => string | null } = {},
+): HealthCheck {
+  return { name: 'database', critical: true, timeoutMs, check: () => probeWrite(db, busyMs, refused) }
 }
 
-function probeWrite(db: Database, busyMs: number): CheckResult {
+/** `refused` says why commits fail now (a full disk: see disk-full.ts), which a rolled-back probe never needs a page to see. */
+function probeWrite(db: Database, busyMs: number, refused?: () => string | null): CheckResult {
   if (!db.open) return fail(`${db.name} is closed`)
+  const refusal = refused?.()
+  if (refusal) return fail(`cannot commit to ${db.name}: ${refusal}`)
   const busyTimeout = db.pragma('busy_timeout', { simple: true }) as number
   // The check runs on the main thread, which no timeout can interrupt: waiting the usual
   // seconds for another process's write lock would freeze the window.
@@ -179,12 +188,17 @@ export interface EngineHealthParts {
   pool: PoolView
   isPaused: () => boolean | Promise<boolean>
   minFreeDiskBytes?: number
+  /** Why commits fail now, when they do (health/disk-full). */
+  writesRefused?: () => string | null
+  /** The quick_check the engine started at start-up (see db/integrity). */
+  integrity?: { file: string; current(): IntegrityState }
 }
 
 /** The engine's registry; not ready until the engine calls markReady(). */
 export function engineHealth(parts: EngineHealthParts): HealthRegistry {
-  return new HealthRegistry()
-    .register(databaseWritable(parts.db))
+  const registry = new HealthRegistry().register(databaseWritable(parts.db, { refused: parts.writesRefused }))
+  if (parts.integrity) registry.register(databaseIntegrity(parts.integrity))
+  return registry
     .register(freeDisk(parts.dataDir, { minFreeBytes: parts.minFreeDiskBytes }))
     .register(workerPoolAlive(parts.pool))
     .register(queueRunning(parts.isPaused))
@@ -195,7 +209,9 @@ export function engineHealth(parts: EngineHealthParts): HealthRegistry {
 export function standaloneHealth(store: QueueStore, { minFreeDiskBytes }: { minFreeDiskBytes?: number } = {}): HealthRegistry {
   const registry = new HealthRegistry()
   if (store instanceof SqliteQueueStore) {
-    registry.register(databaseWritable(store.db)).register(freeDisk(dirname(store.db.name), { minFreeBytes: minFreeDiskBytes }))
+    registry.register(databaseWritable(store.db))
+    if (!store.db.memory) registry.register(databaseIntegrityOnDemand(store.db.name, { threadFile: INTEGRITY_THREAD_FILE }))
+    registry.register(freeDisk(dirname(store.db.name), { minFreeBytes: minFreeDiskBytes }))
   }
   registry.markReady()
   return registry

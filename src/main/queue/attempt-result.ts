@@ -2,7 +2,7 @@
  * How an attempt's outcome becomes what the store commits: completed; failed and due again
  * after backoff (or the provider's Retry-After, when longer); or handed back with the
  * attempt refunded, when the failure was not the job's (a refused key, a breaker that
- * closed the door before the attempt ran).
+ * closed the door before the attempt ran, a disk too full for its artifact).
  */
 import { AttemptError } from '../../shared/errors'
 import type { AttemptOutcome } from '../../workers/protocol'
@@ -15,7 +15,7 @@ export function resultOf(id: number, attempt: number, outcome: AttemptOutcome, e
     return { id, outcome: 'ok', endedAt, output, artifact, inputTokens, outputTokens }
   }
   const { category, message } = outcome
-  if (category === 'AUTH') return { id, outcome: 'error', endedAt, category, message, retryable: true, retryAt: endedAt, refund: true }
+  if (category === 'AUTH' || outcome.diskFull) return { id, outcome: 'error', endedAt, category, message, retryable: true, retryAt: endedAt, refund: true }
   const retryAt = endedAt + Math.max(outcome.retryAfterMs ?? 0, retryDelayMs(attempt, backoff))
   return { id, outcome: 'error', endedAt, category, message, retryable: outcome.retryable, retryAt }
 }

@@ -31,6 +31,14 @@ export interface SchedulerHooks {
   onTrace?(attempt: TracedAttempt): void
   /** After each settle commits, before the next claim: a budget crossed by it pauses before more is claimed. */
   afterSettle?(): void | Promise<void>
+  /**
+   * True while the disk refuses writes (health/disk-full): the scheduler then claims and
+   * commits nothing, and keeps what finished in memory until `flushAfterDiskFull`. Asked
+   * every turn, so it answers from a field.
+   */
+  diskFull?(): boolean
+  /** An attempt could not write its artifact: the disk refused it, with this code (ENOSPC...). */
+  onDiskFull?(code: string, during: string): void
 }
 
 /** One attempt as the metrics see it: no prompt, no output, no key. */

@@ -18,7 +18,7 @@ import { handedBack, resultOf, workerFailure } from './attempt-result'
 import type { BackoffOptions } from './backoff'
 import { newLeaseOwner, ownerIsGone } from './lease-owner'
 import type { AttemptPool, ProgressMessage } from './pool'
-import { resolveProvider } from './profiles'
+import { holdProfileKeys, resolveProvider } from './profiles'
 import type { SecretBox } from '../secrets'
 import type { AttemptTrace } from '../telemetry/attempt-trace'
 import { PriceBook } from '../costs/pricing'
@@ -137,6 +137,7 @@ export class Scheduler {
       }
     }
     this.keys = keys
+    holdProfileKeys(this.profiles.values(), keys.values())
     this.gates.setProfiles(this.profiles)
   }
 
@@ -208,8 +209,11 @@ export class Scheduler {
     this.turnRunning = true
     let failed = false
     try {
-      await this.commitResults()
-      if (!this.paused && !this.closing) await this.claimAndDispatch()
+      // A full disk writes nothing: results wait in memory for flushAfterDiskFull, and nothing new starts
+      // (asked again before the claim: the disk may have filled while the settle awaited).
+      const diskFull = this.hooks.diskFull
+      if (!diskFull?.()) await this.commitResults()
+      if (!this.paused && !this.closing && !diskFull?.()) await this.claimAndDispatch()
     } catch (error) {
       failed = true
       this.hooks.onError(error, 'scheduler turn')
@@ -324,6 +328,7 @@ export class Scheduler {
     const endedAt = Date.now()
     this.gates.finished(entry.job.provider, entry.start, outcome, endedAt)
     if (!outcome.ok && outcome.category === 'AUTH') this.pauseForAuth(entry.job.provider, outcome.message, endedAt)
+    if (!outcome.ok && outcome.diskFull) this.hooks.onDiskFull?.(outcome.diskFull, `writing the artifact of job ${entry.job.id}`)
     this.settled(entry, outcome, resultOf(entry.job.id, entry.job.attempt, outcome, endedAt, this.options.backoff))
   }
 
@@ -394,6 +399,8 @@ export class Scheduler {
   }
 
   private async sweepStalled(): Promise<void> {
+    // Our own leases lapse while the disk refuses heartbeats: flushAfterDiskFull renews them before any sweep may requeue those jobs.
+    if (this.hooks.diskFull?.()) return
     const deadOwners = (await this.store.leaseOwners()).filter((owner) => owner !== this.owner && ownerIsGone(owner))
     const changes = await this.store.recoverStalled({ now: Date.now(), maxStalled: this.options.maxStalled, deadOwners })
     if (changes.length > 0) {
@@ -405,6 +412,22 @@ export class Scheduler {
 
   private async applyRetention(): Promise<void> {
     if ((await this.store.applyRetention(this.options.retention, Date.now())) > 0) this.hooks.onCountsMayChange()
+  }
+
+  /**
+   * Once the disk takes writes again: renews the leases of the jobs that ran meanwhile (a
+   * sweep would otherwise requeue them), then commits every result kept in memory. Throws
+   * while the disk still refuses; what was not committed stays for the next try.
+   */
+  async flushAfterDiskFull(): Promise<void> {
+    await this.heartbeat()
+    while (this.results.length > 0) await this.commitResults()
+    this.kick()
+  }
+
+  /** Results finished here and not yet committed (the disk refused them, say). */
+  get uncommitted(): number {
+    return this.results.length
   }
 
   /** Resolves once nothing is in flight and every result is committed. */
@@ -422,7 +445,9 @@ export class Scheduler {
     for (const timer of this.timers) clearInterval(timer)
     this.timers = []
     let timeout: NodeJS.Timeout | undefined
-    await Promise.race([this.idle(), new Promise<void>((resolve) => (timeout = setTimeout(resolve, timeoutMs)))])
+    // On a full disk nothing running could be committed anyway: no point waiting for it.
+    const settled = this.hooks.diskFull?.() ? Promise.resolve() : this.idle()
+    await Promise.race([settled, new Promise<void>((resolve) => (timeout = setTimeout(resolve, timeoutMs)))])
     clearTimeout(timeout)
     while (this.turnRunning) await new Promise((resolve) => setImmediate(resolve))
     try {

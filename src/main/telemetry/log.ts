@@ -7,12 +7,16 @@
  * Authorization, ...), and every line, once serialised, goes through the value scrubber
  * (shared/redact) before it is written, so a key inside a message, an error's stack or a
  * field of any name is masked by its shape too.
+ *
+ * The log never ends the process: a file the disk refuses (ENOSPC) is a reason to drop lines,
+ * not to crash (see GuardedFile).
  */
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pino, type DestinationStream, type Logger } from 'pino'
-import roll from 'pino-roll'
+import roll, { type RollingFile } from 'pino-roll'
 import { z } from 'zod'
-import { REDACTED, redactWith, secretValues } from '../../shared/redact'
+import { REDACTED, secretMask } from '../../shared/redact'
 
 export const LogsConfig = z.object({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -48,7 +52,7 @@ export const SECRET_PATHS = [
  * appear, whatever their shape (a local server's key need not look like one).
  */
 export function createLogger(level: LogsConfig['level'], destination: DestinationStream, env: NodeJS.ProcessEnv = process.env): Logger {
-  const secrets = secretValues(env)
+  const secrets = secretMask(env)
   return pino(
     {
       level,
@@ -56,7 +60,7 @@ export function createLogger(level: LogsConfig['level'], destination: Destinatio
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: SECRET_PATHS, censor: REDACTED },
       hooks: {
-        streamWrite: (line) => redactWith(line, secrets),
+        streamWrite: (line) => secrets.mask(line),
       },
     },
     destination,
@@ -65,28 +69,109 @@ export function createLogger(level: LogsConfig['level'], destination: Destinatio
 
 export interface EngineLog {
   readonly logger: Logger
+  /** Lines dropped because the file could not be written (a full disk), since the log was opened. */
+  readonly droppedLines: number
   /** Writes what is buffered and closes the file. */
   close(): Promise<void>
 }
 
-export async function openLog(dataDir: string, config: LogsConfig): Promise<EngineLog> {
+export interface OpenLogOptions {
+  /** The file refused a write (once per spell of failures): the engine decides what that means. */
+  onWriteError?(error: unknown): void
+  /** While the file fails, how often the line that failed is tried again. Default 1 s. */
+  retryMs?: number
+}
+
+export async function openLog(dataDir: string, config: LogsConfig, options: OpenLogOptions = {}): Promise<EngineLog> {
+  // Owner only, like the rest of the data directory: lines name prompts, files and errors.
+  await mkdir(logsDir(dataDir), { recursive: true, mode: 0o700 })
   const file = await roll({
     file: join(logsDir(dataDir), 'genops'),
+    mode: 0o600,
     extension: '.log',
     size: `${config.maxBytes}b`,
-    // pino-roll's count is of the files beside the current one. It counts the files earlier runs left too, so
-    // the directory stays bounded across restarts.
+    // pino-roll's count is of the files beside the current one. It counts the files earlier runs left too, so the
+    // directory stays bounded across restarts.
     limit: { count: config.maxFiles - 1, removeOtherLogFiles: true },
     mkdir: true,
   })
-  const logger = createLogger(config.level, file)
+  const guarded = new GuardedFile(file, {
+    retryMs: options.retryMs ?? 1_000,
+    failed: (error) => options.onWriteError?.(error),
+    // Said in the log itself, once it takes lines again: the gap in it is explained where it is.
+    resumed: (dropped) => logger.warn({ droppedLines: dropped }, `${dropped} log line${dropped === 1 ? ' was' : 's were'} dropped: the log file could not be written`),
+  })
+  const logger = createLogger(config.level, guarded)
   return {
     logger,
-    close: () =>
-      new Promise<void>((resolve) => {
-        file.once('close', () => resolve())
-        file.once('error', () => resolve())
-        file.end()
-      }),
+    get droppedLines() {
+      return guarded.dropped
+    },
+    close: () => guarded.close(),
+  }
+}
+
+/**
+ * The rolling file behind pino, guarded. sonic-boom emits a failed write as an 'error'
+ * event, which unheard ends the process, and keeps every later line in memory behind the
+ * one that failed. Here the error is heard and reported once; while the file fails, new
+ * lines are dropped and counted (memory stays bounded), and the line that failed is tried
+ * again every `retryMs`: once it goes through, lines are taken again.
+ */
+class GuardedFile implements DestinationStream {
+  dropped = 0
+  /** `dropped` when the current spell of failures began: the note on recovery counts this spell only. */
+  private droppedBefore = 0
+  private failing = false
+  private retry: NodeJS.Timeout | null = null
+  private closed = false
+
+  constructor(
+    private readonly file: RollingFile,
+    private readonly hooks: { retryMs: number; failed(error: unknown): void; resumed(dropped: number): void },
+  ) {
+    file.on('error', (error: unknown) => this.failed(error))
+  }
+
+  write(line: string): void {
+    if (this.failing || this.closed) {
+      this.dropped += 1
+      return
+    }
+    this.file.write(line)
+  }
+
+  private failed(error: unknown): void {
+    if (this.failing || this.closed) return
+    this.failing = true
+    this.droppedBefore = this.dropped
+    this.file.once('write', () => this.recovered())
+    // An empty write makes sonic-boom write what it holds again, starting with the line that failed.
+    this.retry = setInterval(() => this.file.write(''), this.hooks.retryMs)
+    this.retry.unref()
+    this.hooks.failed(error)
+  }
+
+  private recovered(): void {
+    if (this.retry) clearInterval(this.retry)
+    this.retry = null
+    this.failing = false
+    const dropped = this.dropped - this.droppedBefore
+    if (dropped > 0 && !this.closed) this.hooks.resumed(dropped)
+  }
+
+  close(): Promise<void> {
+    this.closed = true
+    if (this.retry) clearInterval(this.retry)
+    return new Promise<void>((resolve) => {
+      // What a full disk still refuses is given up: ending would wait for it for ever.
+      if (this.failing) {
+        this.file.destroy()
+        return resolve()
+      }
+      this.file.once('close', () => resolve())
+      this.file.once('error', () => resolve())
+      this.file.end()
+    })
   }
 }

@@ -2,6 +2,8 @@
  * The engine's logs and traces behind the scheduler's hooks: attempts become spans and, when
  * they fail, log lines with their job id and trace id; errors and notices go to the log and,
  * as one short line, to stderr, which is what an operator watching `genops serve` sees.
+ * A failure that says the disk is full is handed to the engine's disk-full state instead,
+ * which says so once rather than once a write.
  */
 import type { Logger } from 'pino'
 import { redact } from '../../shared/redact'
@@ -13,6 +15,8 @@ import { TraceRecorder, type TracesConfig } from './traces'
 
 export interface LogsAndTraces {
   readonly log: Logger
+  /** Log lines dropped because the log file could not be written. */
+  readonly droppedLogLines: number
   /** For the scheduler: begins an attempt's trace at dispatch; undefined when traces are off. */
   readonly beginTrace: ((job: ClaimedJob, ran: Resolved) => AttemptTrace) | undefined
   attemptEnded(attempt: TracedAttempt): void
@@ -31,21 +35,34 @@ export interface LogsAndTracesOptions {
   traces: TracesConfig
   /** One short line per error and notice on stderr (default: the process's own stderr). */
   stderr?: (line: string) => void
+  /** Hears every failure first (health/disk-full): true when it said the disk is full, and nothing more need be said. */
+  diskFull?: { noteFailure(error: unknown, during: string): boolean }
 }
 
 const NOTICE_LEVEL = { info: 'info', warning: 'warn', critical: 'error' } as const
 
 export async function openLogsAndTraces(store: QueueStore, options: LogsAndTracesOptions): Promise<LogsAndTraces> {
-  const { logger: log, close: closeLog } = await openLog(options.dataDir, options.logs)
   const stderr = options.stderr ?? ((line: string) => process.stderr.write(`${line}\n`))
+  const said = (failure: unknown, during: string): string => redact(`genops: ${during} failed: ${failure instanceof Error ? failure.message : String(failure)}`)
+  const engineLog = await openLog(options.dataDir, options.logs, {
+    // Not to the log it is about: to stderr, unless the disk-full state speaks for it.
+    onWriteError: (failure) => {
+      if (!options.diskFull?.noteFailure(failure, 'writing the log')) stderr(said(failure, 'writing the log'))
+    },
+  })
+  const { logger: log } = engineLog
   const error = (failure: unknown, during: string) => {
+    if (options.diskFull?.noteFailure(failure, during)) return
     log.error({ err: failure, during }, `${during} failed`)
-    stderr(redact(`genops: ${during} failed: ${failure instanceof Error ? failure.message : String(failure)}`))
+    stderr(said(failure, during))
   }
   const traces = options.traces.enabled ? new TraceRecorder(store, options.traces, error) : null
 
   return {
     log,
+    get droppedLogLines() {
+      return engineLog.droppedLines
+    },
     beginTrace: traces ? (job, ran) => traces.begin(job, ran) : undefined,
     attemptEnded(attempt) {
       traces?.record(attempt)
@@ -69,7 +86,7 @@ export async function openLogsAndTraces(store: QueueStore, options: LogsAndTrace
       }
       // Whatever still reports after this goes to stderr only.
       log.level = 'silent'
-      await closeLog()
+      await engineLog.close()
     },
   }
 }

@@ -8,6 +8,8 @@ declare module 'pino-roll' {
     write(line: string): boolean
     flushSync(): void
     end(): void
+    /** Closes the file at once, dropping what is buffered. */
+    destroy(): void
   }
 
   export interface PinoRollOptions {
@@ -21,6 +23,8 @@ declare module 'pino-roll' {
     /** Keep this many files; `removeOtherLogFiles` counts the files earlier processes left too. */
     limit?: { count: number; removeOtherLogFiles?: boolean }
     mkdir?: boolean
+    /** The mode each new file is created with (sonic-boom's, applied on every roll). */
+    mode?: number
     sync?: boolean
   }
 
