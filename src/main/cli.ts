@@ -282,6 +282,10 @@ export async function main(argv: string[]): Promise<void> {
     } else if (error instanceof OperationError) {
       process.stderr.write(`genops: ${error.message}\n`)
       process.exitCode = error.code === 'INVALID_INPUT' ? 2 : 1
+    } else if (diskFullCode(error) !== null) {
+      // Any command on a full disk: one line that says so, not a stack.
+      process.stderr.write(`genops: the disk of the data directory refused a write (${diskFullCode(error)}): free some space and run it again\n`)
+      process.exitCode = 1
     } else {
       process.stderr.write(`genops: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
       process.exitCode = 1

@@ -304,6 +304,17 @@ describe.runIf(whyNot === null || process.env.CI === 'true')('a disk already ful
       new RegExp(`^genops: the disk is full \\(0 B free for ${dataDir}\\): ${databaseFile(dataDir)} cannot be opened \\(SQLITE_\\w+\\); free some space\\n$`),
     )
   }, SLOW)
+
+  it('any other command ends with one line too', () => {
+    const { dataDir } = fullDiskWithJobs(5)
+    const prompts = join(tempDir(), 'more.jsonl')
+    writeFileSync(prompts, '{"prompt": "one more"}')
+    for (const args of [['enqueue', prompts], ['jobs', 'list'], ['queue', 'pause']]) {
+      const result = genops([...args, '--data-dir', dataDir])
+      expect(result.status, args.join(' ')).toBe(1)
+      expect(result.stderr.split('\n').filter(Boolean), args.join(' ')).toEqual([expect.stringMatching(/^genops: .*(disk|space)/)])
+    }
+  }, SLOW)
 })
 
 describe.runIf(whyNot === null || process.env.CI === 'true')('the log on a full disk', () => {
