@@ -1,6 +1,7 @@
 /** What every `genops` command shares: exit codes, printing, argument parsers, the queue without an engine. */
 import { type Command, InvalidArgumentError } from 'commander'
 import { parseDuration } from '../shared/duration'
+import { jsonSafe, terminalSafe } from '../shared/names'
 import { namedDamage } from './db/damage'
 import { createHandlers, type Handlers } from './operations'
 import { databaseFile, dataDir } from './paths'
@@ -16,7 +17,9 @@ export class CliError extends Error {
   }
 }
 
-export const print = (text: string) => process.stdout.write(`${text}\n`)
+/** Text for the terminal: a job's prompt or error could hold escapes that recolour it or forge a line. */
+export const print = (text: string) => process.stdout.write(`${terminalSafe(text)}\n`)
+export const printJson = (value: unknown) => process.stdout.write(`${jsonSafe(JSON.stringify(value, null, 2))}\n`)
 
 /**
  * `genops jobs list | head -1`: once the reader has gone, end quietly, as Unix tools do.
@@ -29,7 +32,6 @@ export function endQuietlyWhenStdoutCloses(): void {
     process.exit(0)
   })
 }
-export const printJson = (value: unknown) => print(JSON.stringify(value, null, 2))
 
 export function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (text: string): number => {

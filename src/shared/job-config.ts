@@ -18,6 +18,9 @@ export const MAX_TIMEOUT_MS = 24 * 3600_000
 /** A chosen artifact name: a plain file name, so nothing from a job becomes a path of its own. */
 const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/
 
+/** Names Windows keeps for devices, whatever follows the first dot: `con.txt` opens the console. */
+const WINDOWS_DEVICE = /^(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\..*)?$/i
+
 /**
  * `config.outputName`. Never all digits (another job's default name is its id) and never
  * ending in `.meta` (`27.meta` + `.json` is job 27's metadata file).
@@ -28,6 +31,8 @@ export const OutputName = z
   .refine((name) => !name.includes('..'), 'outputName must not hold ".."')
   .refine((name) => !/^\d+$/.test(name), 'outputName cannot be all digits: that is how other jobs\' outputs are named (by id)')
   .refine((name) => !/\.meta$/i.test(name), 'outputName cannot end in ".meta": that is how metadata files are named')
+  .refine((name) => !WINDOWS_DEVICE.test(name), 'outputName cannot be a Windows device name (CON, NUL, COM1...), with or without an extension')
+  .refine((name) => !name.endsWith('.'), 'outputName cannot end in "." (Windows drops it, and two names would meet)')
 
 const JsonSchemaObject = z.record(z.string(), z.unknown(), { error: 'a schema is a JSON Schema object, like {"type": "object"}' })
 

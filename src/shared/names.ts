@@ -22,3 +22,13 @@ const escapeOne = (char: string): string => {
 export function escapeControl(name: string): string {
   return name.replace(UNSAFE, escapeOne)
 }
+
+/** The same, but text of several lines keeps its line ends and tabs: for what a terminal shows of a job (its prompt, its error). */
+export function terminalSafe(text: string): string {
+  return text.replace(UNSAFE, (char) => (char === '\n' || char === '\t' ? char : escapeOne(char)))
+}
+
+/** C1 controls and bidirectional characters in JSON text, as \u escapes JSON.stringify leaves raw (it escapes C0 itself). */
+export function jsonSafe(json: string): string {
+  return json.replace(/[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}

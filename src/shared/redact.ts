@@ -126,15 +126,23 @@ export function holdSecret(value: string): void {
 /** Masks known credentials: by shape, by the environment's secret values, and by every key held. */
 export interface SecretMask {
   mask(text: string): string
+  /**
+   * Only the keys' own values: for a model's output, where text that merely looks like a
+   * credential (`token=…` in an answer about tokens) is the answer, not a leak.
+   */
+  maskValues(text: string): string
 }
 
 export function secretMask(env: Readonly<Record<string, string | undefined>>): SecretMask {
   const fromEnvironment = secretValues(env)
+  const byValue = (text: string): string => {
+    let masked = text
+    for (const secret of fromEnvironment) if (masked.includes(secret)) masked = masked.replaceAll(secret, REDACTED)
+    for (const secret of held) if (masked.includes(secret)) masked = masked.replaceAll(secret, REDACTED)
+    return masked
+  }
   return {
-    mask(text) {
-      let masked = redactWith(text, fromEnvironment)
-      for (const secret of held) if (masked.includes(secret)) masked = masked.replaceAll(secret, REDACTED)
-      return masked
-    },
+    mask: (text) => byValue(redact(text)),
+    maskValues: byValue,
   }
 }

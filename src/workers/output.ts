@@ -3,12 +3,13 @@
  * Schema (`config.output = { schema: {...} }`), checked with ajv. A failed check is a
  * VALIDATION error naming what is wrong: the job's own fault, never retried blindly.
  */
-import { Ajv, type ValidateFunction } from 'ajv'
+import type { ValidateFunction } from 'ajv'
 import { AttemptError } from '../shared/errors'
+import { schemaChecker } from './json-schema'
 
 export type OutputFormat = 'text' | 'json'
 
-const ajv = new Ajv({ allErrors: true, strict: false })
+const ajv = schemaChecker({ allErrors: true })
 /** Compiled schemas, by their JSON text: a batch shares one schema, compiled once per thread. */
 const compiled = new Map<string, ValidateFunction>()
 const MAX_COMPILED = 100

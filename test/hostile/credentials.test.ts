@@ -165,6 +165,21 @@ describe('the worker: no credential goes to an endpoint a job chose, whatever re
     expect(fake.requests.every((request) => !JSON.stringify(request.headers).includes('sk-'))).toBe(true)
     expect((await engine.call('listProviderPauses', {})).pauses).toEqual([])
   })
+
+  it("sends a keyless profile's local endpoint no environment key: whatever binds the port while Ollama is down gets nothing", async () => {
+    const dir = tempDir()
+    engine = await createEngine({ dataDir: dir, threads: 1, pollMs: 50, metrics: { exporter: { enabled: false } } })
+    // The README's Ollama profile, exactly: no key file.
+    await engine.call('saveProvider', { name: 'ollama', provider: 'openai', baseUrl: fake.url, model: 'llama3' })
+    await engine.call('enqueueJobs', { jobs: [{ prompt: 'hi', provider: 'ollama' }] })
+    await waitFor(
+      () => engine!.call('queueStats', {}),
+      (stats) => stats.counts.completed === 1,
+      { what: 'the job to complete' },
+    )
+    expect(authorizations(fake)).toEqual([PLACEHOLDER])
+    expect(fake.requests[0]!.headers['openai-organization']).toBeUndefined()
+  })
 })
 
 /** A gateway that refuses every request, echoing the key it was sent, as real ones do in their errors. */

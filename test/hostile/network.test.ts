@@ -32,6 +32,8 @@ interface Ask {
   path: string
   host: string
   token?: string
+  /** A POST's JSON body; `{}` when none is given. */
+  body?: unknown
 }
 
 /** What one request from inside the namespace got back. */
@@ -47,14 +49,14 @@ interface Answer {
 const ASK = `
 const { request } = require('node:http')
 const [port, asks] = [Number(process.argv[1]), JSON.parse(process.argv[2])]
-const ask = ({ method, path, host, token }) => new Promise((resolve, reject) => {
+const ask = ({ method, path, host, token, body }) => new Promise((resolve, reject) => {
   const headers = { Host: host, ...(token ? { Authorization: 'Bearer ' + token } : {}), ...(method === 'POST' ? { 'Content-Type': 'application/json' } : {}) }
   const req = request({ host: '${ADDRESS}', port, method, path, headers }, (res) => {
     let text = ''
     res.setEncoding('utf8').on('data', (chunk) => (text += chunk)).on('end', () => resolve({ status: res.statusCode, body: /json/.test(res.headers['content-type'] || '') ? JSON.parse(text) : text }))
   })
   req.on('error', reject)
-  req.end(method === 'POST' ? '{}' : undefined)
+  req.end(method === 'POST' ? JSON.stringify(body ?? {}) : undefined)
 })
 ;(async () => { const answers = []; for (const one of asks) answers.push(await ask(one)); process.stdout.write(JSON.stringify(answers)) })()
 `
@@ -164,6 +166,16 @@ describe.skipIf(!runnable && !inCi)('genops serve on a wildcard address, in a ne
       },
     })
     expect(withoutToken).toMatchObject({ status: 401, body: { error: { code: 'UNAUTHORIZED' } } })
+  })
+
+  it('takes a profile from another machine, but not one that names a key file: that file is read here and sent to the profile', async () => {
+    const save = (profile: Record<string, unknown>) => ({ method: 'POST' as const, path: '/api/saveProvider', host: `${ADDRESS}:${port}`, token: TOKEN, body: profile })
+    const [plain, withKeyFile] = await ask([
+      save({ name: 'remote-plain', provider: 'sim' }),
+      save({ name: 'steal', provider: 'openai', model: 'm', baseUrl: 'http://127.0.0.1:9/v1', keyFile: '/root/.npmrc' }),
+    ])
+    expect(plain).toMatchObject({ status: 200, body: { name: 'remote-plain' } })
+    expect(withKeyFile).toMatchObject({ status: 403, body: { error: { code: 'UNAUTHORIZED', message: expect.stringContaining('name it from this machine') } } })
   })
 
   it('asks for the token on /health and /health/ready there, and says only a status on /health/live', async () => {

@@ -9,8 +9,14 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { OutputName } from '../../src/shared/job-config'
 import { createEngine, type Engine } from '../../src/main/engine'
+import type { OperationName } from '../../src/shared/contract'
+import { createHandlers, invoke } from '../../src/main/operations'
+import { databaseFile } from '../../src/main/paths'
+import { SqliteQueueStore } from '../../src/main/queue/sqlite'
 import { STALE_AFTER_MS, sweepTemporaries } from '../../src/main/artifacts/sweep'
+import { failJobs } from '../failures/dying'
 import { genops } from '../support/cli'
+import { T0 } from '../support/queue'
 import { tempDir } from '../support/temp'
 import { waitFor } from '../support/wait'
 
@@ -22,7 +28,9 @@ const jobsIn = (dir: string): number => {
 
 describe('artifact names: one job, one file', () => {
   it('never takes a name another job is given by default, or a metadata name', () => {
-    for (const name of ['27', '0042', '27.meta', 'report.META']) expect(OutputName.safeParse(name).success, name).toBe(false)
+    for (const name of ['27', '0042', '27.meta', 'report.META', 'con', 'NUL', 'aux.txt', 'COM1', 'lpt9.log', 'x.']) {
+      expect(OutputName.safeParse(name).success, name).toBe(false)
+    }
     for (const name of ['report', 'r27', '27.txt', 'report.meta.json', 'a_b-c.d']) expect(OutputName.safeParse(name).success, name).toBe(true)
   })
 
@@ -138,5 +146,122 @@ describe('temporary artifact files left by a killed attempt', () => {
     expect(readdirSync(batch).sort()).toEqual(['12.txt', '13.txt.tmp-1c8f0d2b-6e3a-4f9c-8b7d-4a2e3f5c6b7d', 'notes.tmp-by-the-user'])
     expect(await sweepTemporaries(join(dir, 'artifacts'), Date.now() + STALE_AFTER_MS + 1)).toBe(1)
     expect(await sweepTemporaries(join(tempDir(), 'no-artifacts-yet'))).toBe(0)
+  })
+})
+
+describe('a regression run, which gathers cases of several batches into one', () => {
+  it('names each output by its new job, so two cases that asked for one name cannot meet', async () => {
+    const store = SqliteQueueStore.open(databaseFile(tempDir()))
+    try {
+      // One failing job asking for "report" in each of three batches: a group that can be pinned.
+      for (const batch of ['monday', 'tuesday', 'wednesday']) {
+        failJobs(store, [{ prompt: `report for ${batch}`, category: 'VALIDATION', message: 'the output does not match the schema', overrides: { config: { outputName: 'report' } } }], T0, batch)
+      }
+      const handlers = createHandlers(store)
+      const call = <K extends OperationName>(name: K, input: unknown) => invoke(handlers, name, input)
+      const [group] = (await call('listFailureGroups', {})).groups
+      await call('pinFailureGroup', { fingerprint: group!.fingerprint })
+      const { batchId } = await call('runRegressions', {})
+      const { jobs } = await call('listJobs', { batchId, limit: 10 })
+      const configs = await Promise.all(jobs.map(async (job) => (await call('getJob', { id: job.id })).config))
+      expect(configs).toHaveLength(3)
+      for (const config of configs) expect(config.outputName).toBeUndefined()
+    } finally {
+      store.close()
+    }
+  })
+})
+
+describe('an output schema written by an attacker', () => {
+  let engine: Engine | undefined
+  afterEach(async () => {
+    await engine?.close(1000)
+    engine = undefined
+  })
+
+  it('cannot hold a worker thread with a catastrophic pattern: patterns run in linear time', async () => {
+    const dir = tempDir()
+    engine = await createEngine({ dataDir: dir, threads: 1, pollMs: 50, metrics: { exporter: { enabled: false } } })
+    // On a backtracking engine this pattern takes minutes on 40 words with no "!": no timer on the thread could stop it.
+    const schema = { type: 'object', properties: { text: { type: 'string', pattern: '^(\\w+\\s?)*!$' } } }
+    await engine.call('enqueueJobs', {
+      jobs: [
+        ...Array.from({ length: 4 }, (_, i) => ({ prompt: `hostile ${i}`, attempts: 1, config: { outputTokens: 40, output: { schema } } })),
+        { prompt: 'plain', attempts: 1 },
+      ],
+    })
+    const stats = await waitFor(
+      () => engine!.call('queueStats', {}),
+      (s) => s.counts.completed + s.counts.dead === 5,
+      { what: 'every job to end', timeoutMs: 30_000 },
+    )
+    expect(stats.counts).toMatchObject({ completed: 1, dead: 4 })
+    expect((await engine.call('getJob', { id: 1 })).lastError).toMatch(/^the output does not match the schema: output\/text must match pattern/)
+  })
+
+  it('is refused at intake when its pattern is not one a linear-time engine runs (a backreference)', () => {
+    const dir = tempDir()
+    const file = join(dir, 'backref.jsonl')
+    writeFileSync(file, lines([{ prompt: 'a', schema: { type: 'string', pattern: '(a+)\\1' } }]))
+    const result = genops(['enqueue', file, '--data-dir', dir])
+    expect(result.status).toBe(2)
+    expect(result.stderr).toMatch(/^backref\.jsonl:1: the output schema is not a valid JSON Schema \(.*\)$/m)
+  })
+})
+
+describe('control characters inside a file', () => {
+  it('are shown escaped in its problems and in the jobs the CLI prints', () => {
+    const dir = tempDir()
+    const forged = '\u001b]0;PWNED\u0007\u001b[2J\nreport.jsonl:1: enqueued fine'
+    const bad = join(dir, 'esc.jsonl')
+    writeFileSync(bad, lines([{ prompt: 'x', provider: forged }]))
+    const refused = genops(['enqueue', bad, '--data-dir', dir])
+    expect(refused.stderr.split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(/^esc\.jsonl:1: unknown provider or profile "\\x1b\]0;PWNED\\x07\\x1b\[2J\\nreport\.jsonl:1: enqueued fine"/),
+      'esc.jsonl: nothing enqueued from this file',
+    ])
+    const good = join(dir, 'tags.jsonl')
+    writeFileSync(good, lines([{ prompt: `title\u001b[31m red\u009b2J`, tags: ['\u001b[5mblink'] }]))
+    expect(genops(['enqueue', good, '--data-dir', dir]).status).toBe(0)
+    for (const args of [['jobs', 'list'], ['jobs', 'view', '1'], ['jobs', 'view', '1', '--json']]) {
+      const shown = genops([...args, '--data-dir', dir]).stdout
+      // eslint-disable-next-line no-control-regex -- finding control characters is the point
+      expect(shown, args.join(' ')).not.toMatch(/[\u001b\u009b]/)
+    }
+  }, 120_000)
+})
+
+describe('an attempt whose thread no timer can reach', () => {
+  let engine: Engine | undefined
+  afterEach(async () => {
+    await engine?.close(1000)
+    engine = undefined
+  })
+
+  it('is stopped from the main thread past its time limit, its thread replaced, and ends as TIMEOUT', async () => {
+    engine = await createEngine({
+      dataDir: tempDir(),
+      threads: 1,
+      pollMs: 50,
+      leaseMs: 1500,
+      cancelGraceMs: 300,
+      workerFile: join(import.meta.dirname, 'hanging-worker.ts'),
+      metrics: { exporter: { enabled: false } },
+    })
+    await engine.call('enqueueJobs', { jobs: [{ prompt: 'hang', attempts: 1, config: { timeoutMs: 300 } }] })
+    const hung = await waitFor(
+      () => engine!.call('getJob', { id: 1 }),
+      (job) => job.state === 'dead',
+      { what: 'the hung attempt to be stopped', timeoutMs: 30_000 },
+    )
+    expect(hung.attempts.map((a) => a.errorCategory)).toEqual(['TIMEOUT'])
+    expect(hung.lastError).toMatch(/^the attempt ran past its time limit and did not stop; its worker thread was stopped/)
+    // The pool has a live thread again: the next job runs.
+    await engine.call('enqueueJobs', { jobs: [{ prompt: 'after', attempts: 1 }] })
+    await waitFor(
+      () => engine!.call('getJob', { id: 2 }),
+      (job) => job.state === 'completed',
+      { what: 'the next job to run on a new thread' },
+    )
   })
 })

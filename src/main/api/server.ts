@@ -101,6 +101,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (!Object.hasOwn(contract, name)) throw new HttpError(404, 'NOT_FOUND', `no operation named "${name}"`)
     if (request.method !== 'POST') throw new HttpError(405, 'INVALID_INPUT', `${name} takes POST with a JSON body`)
     const input = await readJson(request, LARGE_BODY_OPERATIONS.has(name) ? Math.max(maxBodyBytes, MAX_INTAKE_BODY_BYTES) : maxBodyBytes)
+    if (namesKeyFile(name, input) && !isLoopback((request.socket.remoteAddress ?? '').replace(/^::ffff:/, ''))) {
+      // A key file is read by this engine and sent to the profile's endpoint: only someone at this machine may point at one.
+      throw new HttpError(403, 'UNAUTHORIZED', 'a profile\'s key file is a file on this machine: name it from this machine (genops providers add, or the window on 127.0.0.1)')
+    }
     const output = await engine.call(name as OperationName, input)
     sendJson(response, 200, output)
   }
@@ -204,3 +208,7 @@ function fail(response: ServerResponse, error: unknown): void {
   }
   sendJson(response, status, { error: { code, message } } satisfies OperationFailure)
 }
+
+/** A request that would have the engine read a file it names, as a key. */
+const namesKeyFile = (operation: string, input: unknown): boolean =>
+  operation === 'saveProvider' && typeof input === 'object' && input !== null && (input as { keyFile?: unknown }).keyFile !== undefined

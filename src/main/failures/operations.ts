@@ -26,8 +26,15 @@ function selectionOf({ ids, all, category, provider, batchId }: SelectionInput):
   return { where: { category, provider, batchId } }
 }
 
-/** A regression case as a job to enqueue now: never with the original's idempotency key, which would name the original job. */
-const regressionJob = (spec: JobSpec, now: number): NewJob => toNewJob({ ...spec, idempotencyKey: undefined, delayMs: undefined }, {}, now)
+/**
+ * A regression case as a job to enqueue now: never with the original's idempotency key, which
+ * would name the original job, nor its artifact name: cases of several batches run in one,
+ * where two could ask for one name; each output is named by its new job's id.
+ */
+function regressionJob(spec: JobSpec, now: number): NewJob {
+  const { outputName: _named, ...config } = spec.config ?? {}
+  return toNewJob({ ...spec, idempotencyKey: undefined, delayMs: undefined, config }, {}, now)
+}
 
 export function failureHandlers(store: QueueStore, runtime: FailureRuntime): FailureHandlers {
   const now = () => Date.now()

@@ -7,12 +7,12 @@
  * variables), `output` and `schema` (what the output must be, as the worker's output.ts
  * reads `config.output`). Unknown fields are refused, never dropped silently.
  */
-import { Ajv } from 'ajv'
 import { z } from 'zod'
 import { describeZodError } from '../../shared/contract'
 import { OutputSetting } from '../../shared/job-config'
 import { JobSpec } from '../../shared/jobs'
 import { nestingProblem } from '../../shared/json-depth'
+import { schemaChecker } from '../../workers/json-schema'
 
 const JsonSchema = z.record(z.string(), z.unknown(), { error: 'a schema is a JSON Schema object, like {"type": "object"}' })
 
@@ -81,7 +81,7 @@ function outputProblem(output: unknown): string | null {
   return schemaProblem(parsed.data.schema)
 }
 
-const ajv = new Ajv({ strict: false })
+const ajv = schemaChecker()
 /** Schemas already compiled, by their JSON text: a file usually repeats one schema on every line. */
 const checkedSchemas = new Map<string, string | null>()
 const MAX_CHECKED_SCHEMAS = 100

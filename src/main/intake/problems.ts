@@ -25,7 +25,8 @@ export class FileProblems {
 
   add(line: number | null, reason: string): void {
     if (this.errors.length >= MAX_REPORTED_ERRORS) this.more++
-    else this.errors.push(line === null || line === 0 ? `${this.file}: ${reason}` : `${this.file}:${line}: ${reason}`)
+    // A reason may quote the file's own text (a key's name, a provider's): escaped, so it cannot forge another line.
+    else this.errors.push(line === null || line === 0 ? `${this.file}: ${escapeControl(reason)}` : `${this.file}:${line}: ${escapeControl(reason)}`)
   }
 
   get any(): boolean {
