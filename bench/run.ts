@@ -11,6 +11,7 @@ import { runJobsScreenBench } from './jobs-screen'
 import { runLocalBench } from './local'
 import { runMetricsBench } from './metrics'
 import { runQueueBench } from './queue'
+import { runRealWorldBench } from './real-world'
 import { runSeriesBench } from './series'
 import { runTracesBench } from './traces'
 
@@ -28,6 +29,11 @@ const BENCHES: Record<string, { run: (options: BenchOptions) => Promise<void>; b
   '--series': { run: runSeriesBench, byDefault: false, what: 'dashboard series and cost reports from the rollups, with a million jobs' },
   '--jobs-screen': { run: runJobsScreenBench, byDefault: false, what: 'the jobs screen in Chromium with 100,000 jobs: first render, filters, search' },
   '--alerts': { run: runAlertsBench, byDefault: false, what: 'alert evaluation and a diagnostic bundle with a million jobs' },
+  '--real-world': {
+    run: runRealWorldBench,
+    byDefault: false,
+    what: 'sustained faults beside a fault-free run, the quota server (429 share, quota used), an outage in the middle (issue 12)',
+  },
   '--local': { run: runLocalBench, byDefault: false, what: 'GGUF generation through the pipeline beside direct' },
 }
 

@@ -18,6 +18,7 @@ interface AddOptions extends Common {
   rpm?: number
   tpm?: number
   maxConcurrent?: number
+  fallback?: string[]
 }
 
 function parseConfig(text: string | undefined): Record<string, unknown> | undefined {
@@ -58,7 +59,13 @@ export function addProviderCommands(program: Command): void {
       print(`providers: ${PROVIDER_KINDS.map((kind) => `${kind} (${PROVIDER_LABELS[kind]})`).join(', ')}`)
       if (profiles.length === 0) print('no profiles: add one with `genops providers add NAME --provider openai --base-url URL`')
       for (const p of profiles) {
-        const details = [p.model && `model ${p.model}`, p.baseUrl && `at ${p.baseUrl}`, p.keyFile && `key file ${p.keyFile}`, describeLimits(p.limits)]
+        const details = [
+          p.model && `model ${p.model}`,
+          p.baseUrl && `at ${p.baseUrl}`,
+          p.keyFile && `key file ${p.keyFile}`,
+          describeLimits(p.limits),
+          p.fallbacks?.length && `falls back to ${p.fallbacks.join(', ')}`,
+        ]
           .filter(Boolean)
           .join(', ')
         print(`${p.name}: ${p.provider}${details ? `, ${details}` : ''}`)
@@ -93,6 +100,11 @@ export function addProviderCommands(program: Command): void {
     .option('--rpm <n>', 'most requests started in any minute', integer('--rpm', 1))
     .option('--tpm <n>', 'most tokens (estimated, then counted) in any minute', integer('--tpm', 1))
     .option('--max-concurrent <n>', 'most attempts running at once', integer('--max-concurrent', 1))
+    .option(
+      '--fallback <name>',
+      'a profile (or profile/model) its jobs run on while its breaker is open or it is paused; repeat, in order',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .action(async (name: string, options: AddOptions) => {
       const limits = { requestsPerMinute: options.rpm, tokensPerMinute: options.tpm, maxConcurrent: options.maxConcurrent }
       const parsed = ProviderProfile.safeParse({
@@ -103,6 +115,7 @@ export function addProviderCommands(program: Command): void {
         keyFile: options.keyFile,
         config: parseConfig(options.config),
         limits: Object.values(limits).some((value) => value !== undefined) ? limits : undefined,
+        fallbacks: options.fallback,
       })
       if (!parsed.success) throw new CliError(describeZodError(parsed.error), 2)
       await withQueue(options, (h) => h.saveProvider(parsed.data))

@@ -21,11 +21,33 @@ export const PROVIDER_LABELS: Record<ProviderKind, string> = {
 
 export const isProviderKind = (name: string): name is ProviderKind => (PROVIDER_KINDS as readonly string[]).includes(name)
 
+const PROFILE_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/
+
+/** Where a held profile's jobs may run instead: another profile, with its own model or the one named after a slash. */
+export interface Fallback {
+  profile: string
+  model: string | null
+}
+
+/** `backup` or `backup/gpt-4o-mini`: a model name may hold slashes of its own, so only the first one splits. */
+export function parseFallback(entry: string): Fallback {
+  const slash = entry.indexOf('/')
+  return slash < 0 ? { profile: entry, model: null } : { profile: entry.slice(0, slash), model: entry.slice(slash + 1) }
+}
+
+const FallbackEntry = z
+  .string()
+  .max(600)
+  .refine((entry) => {
+    const { profile, model } = parseFallback(entry)
+    return PROFILE_NAME.test(profile) && !isProviderKind(profile) && (model === null || (model.trim() === model && model.length > 0))
+  }, 'a fallback is a profile name, or a profile name and a model as profile/model')
+
 export const ProviderProfile = z
   .object({
     name: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a profile name is up to 64 lower-case letters, digits, ".", "_" or "-"')
+      .regex(PROFILE_NAME, 'a profile name is up to 64 lower-case letters, digits, ".", "_" or "-"')
       .refine((name) => !isProviderKind(name), 'a profile cannot take the name of a provider (sim, local, openai, anthropic)'),
     provider: z.enum(PROVIDER_KINDS),
     model: z.string().trim().min(1).max(500).optional(),
@@ -36,6 +58,11 @@ export const ProviderProfile = z
     config: StoredConfig.optional(),
     /** Requests and tokens per minute, and attempts at once, that the scheduler keeps to. */
     limits: ProviderLimits.optional(),
+    /**
+     * Profiles (or profile/model) its queued jobs run on, first healthy one first, while its
+     * breaker is open or it is paused; none (or []) keeps them held. Rate limits never fall back.
+     */
+    fallbacks: z.array(FallbackEntry).max(10).optional(),
   })
   .strict()
   .superRefine(({ provider, config }, context) => {
@@ -45,3 +72,39 @@ export const ProviderProfile = z
     if (problem) context.addIssue({ code: 'custom', path: ['config'], message: problem })
   })
 export type ProviderProfile = z.infer<typeof ProviderProfile>
+
+/**
+ * Why a profile's fallbacks cannot be saved beside the others, naming the profile; null
+ * when they can. A fallback must be a profile that exists, not the profile itself, and no
+ * chain of fallbacks may lead back to it.
+ */
+export function fallbackProblem(
+  profile: Pick<ProviderProfile, 'name' | 'fallbacks'>,
+  others: readonly Pick<ProviderProfile, 'name' | 'fallbacks'>[],
+): string | null {
+  const next = new Map(others.filter((other) => other.name !== profile.name).map((other) => [other.name, other.fallbacks ?? []]))
+  next.set(profile.name, profile.fallbacks ?? [])
+  for (const entry of profile.fallbacks ?? []) {
+    const { profile: target } = parseFallback(entry)
+    if (target === profile.name) return `profile "${profile.name}": fallback "${entry}" is the profile itself`
+    if (!next.has(target)) return `profile "${profile.name}": fallback "${entry}" names no profile (add "${target}" first)`
+  }
+  // A walk from the profile: reaching it again is a cycle, told as the path that closes it.
+  const path: string[] = [profile.name]
+  const seen = new Set<string>()
+  const walk = (name: string): string | null => {
+    for (const entry of next.get(name) ?? []) {
+      const target = parseFallback(entry).profile
+      if (target === profile.name) return [...path, target].join(' -> ')
+      if (seen.has(target) || !next.has(target)) continue
+      seen.add(target)
+      path.push(target)
+      const cycle = walk(target)
+      if (cycle) return cycle
+      path.pop()
+    }
+    return null
+  }
+  const cycle = walk(profile.name)
+  return cycle ? `profile "${profile.name}": its fallbacks make a cycle (${cycle})` : null
+}

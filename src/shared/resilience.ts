@@ -30,6 +30,8 @@ export const BreakerInfo = z.object({
   reason: z.string().nullable(),
   /** Newest first. */
   transitions: z.array(BreakerTransition),
+  /** How many of its attempts may run at once as learned now, under its ceiling; null when this engine has not run it. */
+  concurrency: z.object({ limit: z.number().int(), ceiling: z.number().int() }).nullable().optional(),
 })
 export type BreakerInfo = z.infer<typeof BreakerInfo>
 

@@ -5,8 +5,10 @@
  */
 import { BroadcastChannel, threadId } from 'node:worker_threads'
 import type { z } from 'zod'
-import { AttemptError } from '../shared/errors'
+import { AttemptError, errorStack } from '../shared/errors'
+import type { QuotaReading } from '../shared/ratelimit-headers'
 import { type CONFIG_SCHEMAS, configProblem, type ConfigKind } from '../shared/job-config'
+import { secretMask } from '../shared/redact'
 import { classify, redactSecrets } from './classify'
 import { armLimits, type AttemptLimits } from './limits'
 import { ArtifactRefused, promptHash, writeArtifact } from './artifacts'
@@ -35,6 +37,9 @@ function channelFor(name: string): BroadcastChannel {
   return channel
 }
 
+/** The environment's keys as this thread started with them, and every key it has read since. */
+const outputMask = secretMask(process.env)
+
 /** The job's config as its provider's schema reads it; a config that fails the schema fails the attempt as VALIDATION. */
 function checkedConfig(kind: ConfigKind, config: Record<string, unknown>) {
   const problem = configProblem(kind, config)
@@ -50,6 +55,7 @@ export default async function runAttempt(task: AttemptTask): Promise<AttemptOutc
   let firstTokenMs: number | null = null
   let lastReport = started
   let limits: AttemptLimits | undefined
+  let quota: QuotaReading | undefined
   const phases = PhaseClock.for(task.traceparent)
   try {
     // The job's config was checked at intake; checked again here, with the same schema, whatever wrote it to the queue.
@@ -63,6 +69,7 @@ export default async function runAttempt(task: AttemptTask): Promise<AttemptOutc
       {
         signal: controller.signal,
         traceparent: call && phases?.traceparent(call),
+        onQuota: (reading) => (quota = reading),
         onProgress(outputTokens, fraction) {
           const now = performance.now()
           if (firstTokenMs === null) {
@@ -78,9 +85,11 @@ export default async function runAttempt(task: AttemptTask): Promise<AttemptOutc
       },
     )
     phases?.end()
+    // A provider that echoes a key it was sent gets it masked here, before the output is stored or written.
+    const text = outputMask.maskValues(result.text)
     // A job that names no output format has nothing to validate: no span for it.
     if (config.output !== undefined) phases?.begin('validation')
-    checkOutput(result.text, config.output)
+    checkOutput(text, config.output)
     phases?.end()
     const durationMs = performance.now() - started
     let artifact: string | null = null
@@ -92,7 +101,7 @@ export default async function runAttempt(task: AttemptTask): Promise<AttemptOutc
         task.batchId,
         config.outputName ?? String(task.id),
         outputFormat(config.output),
-        result.text,
+        text,
         {
           jobId: task.id,
           attempt: task.attempt,
@@ -109,13 +118,14 @@ export default async function runAttempt(task: AttemptTask): Promise<AttemptOutc
     }
     return {
       ok: true,
-      output: result.text,
+      output: text,
       artifact,
       inputTokens: result.inputTokens,
       outputTokens: result.outputTokens,
       firstTokenMs,
       durationMs,
       ...(phases && { spans: phases.spans }),
+      ...(quota && { quota }),
     }
   } catch (error) {
     // The abort reason wins: our TIMEOUT or the operator's cancel, whatever the provider threw on the way out.
@@ -131,6 +141,9 @@ export default async function runAttempt(task: AttemptTask): Promise<AttemptOutc
       durationMs: performance.now() - started,
       ...(phases && { spans: phases.spans }),
       ...(failure instanceof ArtifactRefused && { diskFull: failure.code }),
+      // What nothing classified is what an operator needs to find: where it was thrown.
+      ...(failure.category === 'UNKNOWN' && { stack: errorStack(error, redactSecrets) ?? undefined }),
+      ...(quota && { quota }),
     }
   } finally {
     limits?.clear()

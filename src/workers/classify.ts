@@ -17,6 +17,11 @@ export interface ClassifyContext {
   reason?: unknown
   /** Added to an AUTH message, to tell the operator where the key comes from. */
   authHint?: string
+  /**
+   * The job chose the endpoint (a loopback config.baseUrl), and GenOps sent it no key: a
+   * refusal there is the job's settings, VALIDATION, never a provider's key to fix.
+   */
+  jobChosenEndpoint?: boolean
   /** For a Retry-After given as an HTTP date. */
   now?: number
 }
@@ -154,6 +159,12 @@ function byStatus(error: SdkApiError, context: ClassifyContext): AttemptError {
     const category = match?.[1] ?? 'PROVIDER'
     return new AttemptError(category, operatorMessage(`the provider reported an error mid-stream${codes ? ` (${codes})` : ''}: ${words}`), {
       retryAfterMs: wait,
+    })
+  }
+  if ((status === 401 || status === 402 || status === 403) && context.jobChosenEndpoint) {
+    return make('VALIDATION', 'refused', {
+      retryable: false,
+      hint: "the server named by the job's config.baseUrl wants credentials, and GenOps sends none to a server a job names: make a profile for it with a key file",
     })
   }
   if (status === 401 || status === 403) return make('AUTH', status === 401 ? 'not authenticated' : 'forbidden', { hint: context.authHint })

@@ -4,6 +4,7 @@
  * MessagePort per task would halve the pool's throughput (measured: 40k → 19k tasks/s).
  */
 import type { ErrorCategory } from '../shared/errors'
+import type { QuotaReading } from '../shared/ratelimit-headers'
 
 /**
  * Where a profile's requests go and what they carry: the profile's own, never the job's.
@@ -62,6 +63,8 @@ export type AttemptOutcome =
       firstTokenMs: number | null
       durationMs: number
       spans?: PhaseSpan[]
+      /** What the provider's rate-limit headers said remains (resilience/provider-quota spends it). */
+      quota?: QuotaReading
     }
   | {
       ok: false
@@ -73,6 +76,10 @@ export type AttemptOutcome =
       spans?: PhaseSpan[]
       /** The disk refused the artifact, with this code (ENOSPC...): not the job's failure; the engine waits for room and hands the job back. */
       diskFull?: string
+      /** UNKNOWN failures only: the error's stack, redacted and trimmed (shared/errors errorStack), kept with the attempt for triage. */
+      stack?: string
+      /** What the provider's rate-limit headers said remains, a 429's included. */
+      quota?: QuotaReading
     }
 
 export type ChannelMessage =

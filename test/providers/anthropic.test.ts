@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { configProblem, type AnthropicConfig } from '../../src/shared/job-config'
+import type { QuotaReading } from '../../src/shared/ratelimit-headers'
 import type { ProfileEndpoint } from '../../src/workers/protocol'
 import { ANTHROPIC_DEFAULT_MAX_TOKENS, anthropic } from '../../src/workers/providers/anthropic'
 import { startFakeAnthropic, type AnthropicFault, type FakeAnthropic } from '../support/fake-anthropic'
@@ -23,10 +24,10 @@ afterEach(async () => {
   await fake.close()
 })
 
-/** As a job for a profile whose endpoint is the fake server (the environment's key goes with it); `endpoint: null` for a job of no profile. */
+/** As a job for a profile whose endpoint is the fake server, with its key; `endpoint: null` for a job of no profile. */
 function generate(
   config: AnthropicConfig = {},
-  { model = 'claude-test' as string | null, signal = new AbortController().signal, endpoint = { profile: 'gateway', baseUrl: fake.url } as ProfileEndpoint | null } = {},
+  { model = 'claude-test' as string | null, signal = new AbortController().signal, endpoint = { profile: 'gateway', baseUrl: fake.url, apiKey: KEY } as ProfileEndpoint | null } = {},
 ) {
   return generateWith(anthropic, 'Say hello to the operator', model, config, signal, endpoint ?? undefined)
 }
@@ -74,7 +75,7 @@ describe('anthropic provider', () => {
 
   it('wants ANTHROPIC_API_KEY for a remote endpoint, and sends no key nor auth token to a server a job chose', async () => {
     delete process.env.ANTHROPIC_API_KEY
-    const error = await attemptFailure(generate({}, { endpoint: { profile: 'remote', baseUrl: 'https://api.example.invalid' } }).result)
+    const error = await attemptFailure(generate({}, { endpoint: null }).result)
     expect(error.category).toBe('AUTH')
     expect(error.message).toContain('set ANTHROPIC_API_KEY')
     process.env.ANTHROPIC_API_KEY = KEY
@@ -132,5 +133,42 @@ describe('anthropic provider', () => {
       (request) => request.disconnected,
       { what: 'the server to see the disconnect' },
     )
+  })
+})
+
+describe('anthropic rate-limit headers', () => {
+  const limits = (remaining: number) => ({
+    'anthropic-ratelimit-requests-limit': '50',
+    'anthropic-ratelimit-requests-remaining': String(remaining),
+    'anthropic-ratelimit-requests-reset': '2030-01-01T00:00:30Z',
+    'anthropic-ratelimit-tokens-limit': '80000',
+    'anthropic-ratelimit-tokens-remaining': '79000',
+    'anthropic-ratelimit-tokens-reset': '2030-01-01T00:00:05Z',
+  })
+  const withQuota = (readings: QuotaReading[]) =>
+    anthropic.generate(
+      { prompt: 'hello', attempt: 1, model: 'claude-test', config: {}, endpoint: { profile: 'gateway', baseUrl: fake.url } },
+      { signal: new AbortController().signal, onProgress: () => {}, onQuota: (reading) => readings.push(reading) },
+    )
+
+  it('reports what remains from a streamed answer and from a 429', async () => {
+    const readings: QuotaReading[] = []
+    fake.headers = limits(49)
+    await withQuota(readings)
+    fake.fault = { status: 429, headers: { ...limits(0), 'retry-after': '30' } }
+    expect((await attemptFailure(withQuota(readings))).category).toBe('RATE_LIMIT')
+    expect(readings.map((r) => [r.requests, r.tokens])).toEqual(
+      [49, 0].map((remaining) => [
+        { limit: 50, remaining, resetAt: Date.parse('2030-01-01T00:00:30Z') },
+        { limit: 80_000, remaining: 79_000, resetAt: Date.parse('2030-01-01T00:00:05Z') },
+      ]),
+    )
+    expect(readings.every((r) => r.sentAt <= r.at)).toBe(true)
+  })
+
+  it('reports nothing when the answer carries no such headers', async () => {
+    const readings: QuotaReading[] = []
+    await withQuota(readings)
+    expect(readings).toEqual([])
   })
 })

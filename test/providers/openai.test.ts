@@ -7,9 +7,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { AttemptError } from '../../src/shared/errors'
 import { createEngine, type Engine } from '../../src/main/engine'
 import { configProblem, type OpenAIConfig } from '../../src/shared/job-config'
+import type { QuotaReading } from '../../src/shared/ratelimit-headers'
 import type { ProfileEndpoint } from '../../src/workers/protocol'
 import { openai } from '../../src/workers/providers/openai'
 import { startFakeOpenAI, type FakeOpenAI, type OpenAIFault } from '../support/fake-openai'
+import { startFakeQuotaOpenAI } from '../support/fake-quota-openai'
 import { tokens } from '../support/fake-server'
 import { tempDir } from '../support/temp'
 import { attemptFailure, expectCancelMidStream, generateWith, withEnv } from '../support/providers'
@@ -26,10 +28,10 @@ afterEach(async () => {
   await fake.close()
 })
 
-/** As a job for a profile whose endpoint is the fake server (the environment's key goes with it); `endpoint: null` for a job of no profile. */
+/** As a job for a profile whose endpoint is the fake server, with its key; `endpoint: null` for a job of no profile. */
 function generate(
   config: OpenAIConfig = {},
-  { model = 'gpt-test' as string | null, signal = new AbortController().signal, endpoint = { profile: 'gateway', baseUrl: fake.url } as ProfileEndpoint | null } = {},
+  { model = 'gpt-test' as string | null, signal = new AbortController().signal, endpoint = { profile: 'gateway', baseUrl: fake.url, apiKey: KEY } as ProfileEndpoint | null } = {},
 ) {
   return generateWith(openai, 'Say hello to the operator', model, config, signal, endpoint ?? undefined)
 }
@@ -86,12 +88,15 @@ describe('openai provider', () => {
     expect(fake.requests).toHaveLength(0)
   })
 
-  it('wants OPENAI_API_KEY for a remote endpoint, and sends no key to a server a job chose', async () => {
+  it('wants OPENAI_API_KEY for OpenAI itself and a key file for a remote profile, and sends no key to a server a job chose', async () => {
     delete process.env.OPENAI_API_KEY
-    const missing = await attemptFailure(generate({}, { endpoint: { profile: 'remote', baseUrl: 'https://api.example.invalid/v1' } }).result)
+    const missing = await attemptFailure(generate({}, { endpoint: null }).result)
     expect(missing.category).toBe('AUTH')
     expect(missing.message).toContain('set OPENAI_API_KEY')
     process.env.OPENAI_API_KEY = KEY
+    // The environment's key is OpenAI's: a profile's other endpoint never gets it.
+    const keyless = await attemptFailure(generate({}, { endpoint: { profile: 'remote', baseUrl: 'https://api.example.invalid/v1' } }).result)
+    expect(keyless.message).toBe('openai: profile "remote" has no key for https://api.example.invalid: give it a key file (genops providers add remote --key-file FILE)')
     process.env.OPENAI_ORG_ID = 'org-of-the-operator'
     try {
       const local = await generate({ baseUrl: fake.url.replace('127.0.0.1', 'localhost') }, { endpoint: null }).result
@@ -128,7 +133,7 @@ describe('openai provider', () => {
   it('says what a 401 means for the operator, without the key', async () => {
     fake.fault = { status: 401 }
     const error = await attemptFailure(generate().result)
-    expect(error.message).toMatch(/^HTTP 401 not authenticated: Incorrect API key provided: \[REDACTED\].*check OPENAI_API_KEY$/)
+    expect(error.message).toMatch(/^HTTP 401 not authenticated: Incorrect API key provided: \[REDACTED\].*the key sent was the key saved with profile "gateway" \(in the OS keychain\)$/)
   })
 
   it('stops the HTTP call at once when cancelled mid-stream: the server sees the client leave', async () => {
@@ -176,7 +181,9 @@ describe('openai through the engine', () => {
     expect(job.attempts).toMatchObject([{ outcome: 'ok', inputTokens: 1, outputTokens: tokens(fake.text).length }])
 
     fake.fault = { status: 401 }
-    await engine.call('enqueueJobs', { jobs: [{ prompt: 'hi', provider: 'openai', model: 'gpt-test', attempts: 3, config: { baseUrl: fake.url } }] })
+    // A profile's endpoint is the profile's: its 401 is the profile's key to fix, here a missing one. (A job's own baseUrl gets none: its 401 is the job's, test/resilience/auth.test.ts.)
+    await engine.call('saveProvider', { name: 'gateway', provider: 'openai', baseUrl: fake.url })
+    await engine.call('enqueueJobs', { jobs: [{ prompt: 'hi', provider: 'gateway', model: 'gpt-test', attempts: 3 }] })
     await waitFor(
       () => engine!.call('getJob', { id: 2 }),
       (job) => job.attempts.length === 1 && job.state === 'queued',
@@ -186,9 +193,50 @@ describe('openai through the engine', () => {
     // The key's fault, not the job's: the attempt is given back and the provider waits for the operator.
     expect(held.attemptsMade).toBe(0)
     expect(held.attempts.map((a) => a.errorCategory)).toEqual(['AUTH'])
-    expect(held.lastError).toContain('check OPENAI_API_KEY')
+    expect(held.lastError).toContain('no key was sent: profile "gateway" has none (give it a key file)')
     expect(held.lastError).not.toContain(KEY.slice(8))
-    expect(held.held).toMatch(/held: provider openai is paused \(its API key was refused/)
-    expect((await engine.call('listProviderPauses', {})).pauses.map((p) => p.provider)).toEqual(['openai'])
+    expect(held.held).toMatch(/held: provider gateway is paused \(its API key was refused/)
+    expect((await engine.call('listProviderPauses', {})).pauses.map((p) => p.provider)).toEqual(['gateway'])
+  })
+})
+
+describe('openai rate-limit headers', () => {
+  it('reports what the quota server says remains, on its 200s and on its 429', async () => {
+    const quota = await startFakeQuotaOpenAI({ requestsPerWindow: 2, tokensPerWindow: 1000, windowMs: 60_000 })
+    try {
+      const readings: QuotaReading[] = []
+      const call = () =>
+        openai.generate(
+          { prompt: 'hello', attempt: 1, model: 'gpt-test', config: { maxTokens: 10 }, endpoint: { profile: 'gateway', baseUrl: quota.url } },
+          { signal: new AbortController().signal, onProgress: () => {}, onQuota: (reading) => readings.push(reading) },
+        )
+      await call()
+      await call()
+      expect((await attemptFailure(call())).category).toBe('RATE_LIMIT')
+      // "hello" is 2 tokens by the server's estimate, plus max_tokens 10.
+      expect(readings.map((r) => [r.requests!.remaining, r.tokens!.remaining])).toEqual([
+        [1, 988],
+        [0, 976],
+        [0, 976],
+      ])
+      for (const r of readings) {
+        expect(r.requests!.limit).toBe(2)
+        expect(r.tokens!.limit).toBe(1000)
+        // The window's end, read as a duration from when the headers came: within the minute, never before the headers.
+        expect(r.requests!.resetAt).toBeGreaterThan(r.at)
+        expect(r.requests!.resetAt).toBeLessThanOrEqual(r.at + 60_000)
+      }
+    } finally {
+      await quota.close()
+    }
+  })
+
+  it('reports nothing from a server that sends no such headers', async () => {
+    const readings: QuotaReading[] = []
+    await openai.generate(
+      { prompt: 'hello', attempt: 1, model: 'gpt-test', config: {}, endpoint: { profile: 'gateway', baseUrl: fake.url } },
+      { signal: new AbortController().signal, onProgress: () => {}, onQuota: (reading) => readings.push(reading) },
+    )
+    expect(readings).toEqual([])
   })
 })

@@ -95,7 +95,20 @@ describe('settle', () => {
     expect(store.settle([ok], OWNER)).toEqual([])
     expect(row(store, id!)).toMatchObject({ state: 'completed', output: 'text', finished_at: T0 + 50, lease_owner: null })
     expect(store.get(id!, T0)!.attempts).toEqual([
-      { number: 1, startedAt: T0, endedAt: T0 + 50, outcome: 'ok', errorCategory: null, error: null, inputTokens: 1, outputTokens: 2 },
+      {
+        number: 1,
+        startedAt: T0,
+        endedAt: T0 + 50,
+        outcome: 'ok',
+        errorCategory: null,
+        error: null,
+        inputTokens: 1,
+        outputTokens: 2,
+        ranOn: null,
+        model: null,
+        severity: null,
+        stack: null,
+      },
     ])
     expect(eventsOf(store, id!)).toEqual(['queued>active', 'active>completed'])
   })

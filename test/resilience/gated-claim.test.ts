@@ -59,12 +59,18 @@ describe('the gated claim', () => {
     expect(claim(store, gates, 10)).toHaveLength(1)
   })
 
-  it('holds a paused provider, and a provider cooling down after a Retry-After', () => {
+  it('holds a paused provider, and a provider cooling down after a cluster of Retry-Afters', () => {
     const store = tempStore()
     store.enqueue([job('a', { provider: 'p', runAt: T0 }), job('b', { provider: 'q', runAt: T0 })], 'b', T0)
     const { gates } = gatesWith()
     gates.setPauses(new Map([['p', 'paused by the operator']]))
-    gates.finished('q', null, { ok: false, category: 'RATE_LIMIT', message: '429', retryable: true, retryAfterMs: 5000, durationMs: 1 }, T0)
+    const tooMany = { ok: false, category: 'RATE_LIMIT', message: '429', retryable: true, retryAfterMs: 5000, durationMs: 1 } as const
+    // One 429 delays its own job only; three within 3 s cool the whole provider down.
+    gates.finished('q', null, tooMany, T0 - 4000)
+    gates.finished('q', null, tooMany, T0 - 2000)
+    gates.finished('q', null, tooMany, T0 - 1000)
+    expect(gates.heldReason({ provider: 'q', model: null }, T0 - 1000)).toBeNull()
+    gates.finished('q', null, tooMany, T0)
     expect(claim(store, gates, 10)).toEqual([])
     expect(gates.heldReason({ provider: 'p', model: null }, T0)).toMatch(/provider p is paused \(paused by the operator\)/)
     expect(gates.heldReason({ provider: 'q', model: null }, T0)).toMatch(/asked to wait \(Retry-After\)/)

@@ -21,6 +21,8 @@ export interface FakeAnthropic extends FakeServer {
   chunkDelayMs: number
   /** Applies to every request until set back to null. */
   fault: AnthropicFault | null
+  /** Extra headers on every successful response (anthropic-ratelimit-*, say). */
+  headers: Record<string, string>
 }
 
 const ERROR_TYPES: Record<number, [string, string]> = {
@@ -39,12 +41,13 @@ function errorBody(status: number): unknown {
   return { type: 'error', error: { type, message }, request_id: 'req_fake' }
 }
 
-export async function startFakeAnthropic(options: Partial<Pick<FakeAnthropic, 'text' | 'chunkDelayMs' | 'fault'>> = {}): Promise<FakeAnthropic> {
+export async function startFakeAnthropic(options: Partial<Pick<FakeAnthropic, 'text' | 'chunkDelayMs' | 'fault' | 'headers'>> = {}): Promise<FakeAnthropic> {
   const fake: FakeAnthropic = Object.assign(await startFakeServer((exchange) => answer(fake, exchange)), {
     url: '',
     text: 'Hello from the fake Anthropic server.',
     chunkDelayMs: 0,
     fault: null,
+    headers: {},
     ...options,
   })
   fake.url = fake.origin
@@ -62,7 +65,7 @@ async function answer(fake: FakeAnthropic, { req, res, record, pause, write, dis
   const messages = record.body.messages as { content: string }[]
   const inputTokens = messages.reduce((sum, message) => sum + tokens(message.content).length, 0) + tokens(String(record.body.system ?? '')).length
 
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_fake${fake.requests.length}` })
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_fake${fake.requests.length}`, ...fake.headers })
   write(
     event('message_start', {
       message: {

@@ -49,7 +49,16 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   }
 }
 
-export async function startFakeServer(handle: (exchange: Exchange) => Promise<void>): Promise<FakeServer> {
+export interface FakeServerOptions {
+  /**
+   * How long an idle kept-alive connection stays open. Node's default (5 s) is close to the
+   * client's own (undici: 4 s): a server that keeps its clients idle for seconds (a quota
+   * held) then closes sockets the client is just reusing. Hosted providers keep them longer.
+   */
+  keepAliveTimeoutMs?: number
+}
+
+export async function startFakeServer(handle: (exchange: Exchange) => Promise<void>, options: FakeServerOptions = {}): Promise<FakeServer> {
   const requests: RecordedRequest[] = []
   const server = createServer((req, res) => {
     void (async () => {
@@ -94,6 +103,7 @@ export async function startFakeServer(handle: (exchange: Exchange) => Promise<vo
       }
     })()
   })
+  if (options.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = options.keepAliveTimeoutMs
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return {

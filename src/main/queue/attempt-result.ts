@@ -4,10 +4,18 @@
  * attempt refunded, when the failure was not the job's (a refused key, a breaker that
  * closed the door before the attempt ran, a disk too full for its artifact).
  */
-import { AttemptError } from '../../shared/errors'
+import { AttemptError, errorStack } from '../../shared/errors'
+import { secretMask } from '../../shared/redact'
 import type { AttemptOutcome } from '../../workers/protocol'
 import { retryDelayMs, type BackoffOptions } from './backoff'
 import type { AttemptResult } from './store'
+
+/**
+ * AUTH failures given back to one job before the next kills it as AUTH: a key fixed after a
+ * pause lets the job run; a job that is refused again after every resume is the job's own
+ * problem (a model its key may not use, say), and must not pause its provider forever.
+ */
+export const MAX_AUTH_REFUNDS = 2
 
 export function resultOf(id: number, attempt: number, outcome: AttemptOutcome, endedAt: number, backoff: BackoffOptions): AttemptResult {
   if (outcome.ok) {
@@ -17,7 +25,7 @@ export function resultOf(id: number, attempt: number, outcome: AttemptOutcome, e
   const { category, message } = outcome
   if (category === 'AUTH' || outcome.diskFull) return { id, outcome: 'error', endedAt, category, message, retryable: true, retryAt: endedAt, refund: true }
   const retryAt = endedAt + Math.max(outcome.retryAfterMs ?? 0, retryDelayMs(attempt, backoff))
-  return { id, outcome: 'error', endedAt, category, message, retryable: outcome.retryable, retryAt }
+  return { id, outcome: 'error', endedAt, category, message, retryable: outcome.retryable, retryAt, ...(outcome.stack && { stack: outcome.stack }) }
 }
 
 /** A job its breaker refused at the last moment: back to the queue at once, its attempt given back. */
@@ -38,5 +46,15 @@ export function handedBack(id: number, breaker: string, at: number): AttemptResu
 export function workerFailure(error: unknown): AttemptOutcome {
   const failure =
     error instanceof AttemptError ? error : new AttemptError('UNKNOWN', `the worker thread failed: ${error instanceof Error ? error.message : String(error)}`)
-  return { ok: false, category: failure.category, message: failure.message, retryable: failure.retryable, retryAfterMs: null, durationMs: 0 }
+  const mask = secretMask(process.env)
+  const stack = failure.category === 'UNKNOWN' ? errorStack(error, (text) => mask.mask(text)) : null
+  return {
+    ok: false,
+    category: failure.category,
+    message: mask.mask(failure.message),
+    retryable: failure.retryable,
+    retryAfterMs: null,
+    durationMs: 0,
+    ...(stack && { stack }),
+  }
 }

@@ -6,6 +6,7 @@
 import type { JobChange } from '../../shared/contract'
 import type { AttemptOutcome } from '../../workers/protocol'
 import type { BreakerChange } from '../resilience/breakers'
+import type { LimitDecrease } from '../resilience/concurrency-limit'
 import type { HoldKind } from '../resilience/gates'
 import type { AttemptTrace, TracedAttempt } from '../telemetry/attempt-trace'
 import type { Resolved } from './profiles'
@@ -23,6 +24,8 @@ export interface SchedulerHooks {
   onBreakerChange?(change: BreakerChange): void
   /** A due job was left queued by a gate. */
   onHold?(provider: string, kind: HoldKind): void
+  /** An overload signal lowered a provider's concurrency limit. */
+  onConcurrencyDecrease?(decrease: LimitDecrease): void
   /** An attempt ended here, or a breaker handed it back before it ran: what the metrics count. */
   onAttemptEnded?(attempt: AttemptEnded): void
   /** Begins an attempt's trace at dispatch (traces on): the worker times its phases under it. */
@@ -44,7 +47,7 @@ export interface SchedulerHooks {
 /** One attempt as the metrics see it: no prompt, no output, no key. */
 export interface AttemptEnded {
   id: number
-  /** The job's provider name: a profile or a provider kind. */
+  /** The profile or provider kind the attempt ran on: the job's own, or the fallback it was sent to. */
   provider: string
   /** What ran: the provider kind and model the job's provider name resolved to. */
   kind: string

@@ -9,9 +9,12 @@
  * process (the CLI) changed in the database; retention prunes old finished jobs.
  */
 import { isProviderKind, type ProviderProfile } from '../../shared/providers'
+import { DEFAULT_TIMEOUT_MS } from '../../workers/limits'
 import type { AttemptOutcome } from '../../workers/protocol'
 import { BreakerBoard, type BreakerChange, type BreakerOptions } from '../resilience/breakers'
-import { Gates } from '../resilience/gates'
+import { countFallbacksRunning, describeRoute, withFallbacks } from '../resilience/fallbacks'
+import type { ConcurrencyOptions } from '../resilience/concurrency-limit'
+import { DEFAULT_GATES, Gates } from '../resilience/gates'
 import type { Start } from '../resilience/minute-window'
 import { OPERATOR } from './sqlite/resilience'
 import { handedBack, resultOf, workerFailure } from './attempt-result'
@@ -23,7 +26,7 @@ import type { SecretBox } from '../secrets'
 import type { AttemptTrace } from '../telemetry/attempt-trace'
 import { PriceBook } from '../costs/pricing'
 import type { SchedulerHooks } from './scheduler-hooks'
-import type { AttemptCost, AttemptResult, ClaimedJob, QueueStore, RetentionPolicy } from './store'
+import type { AttemptCost, AttemptResult, ClaimedJob, ClaimFacts, QueueStore, RetentionPolicy, Route } from './store'
 
 export interface SchedulerOptions {
   /** Most attempts in flight at once. */
@@ -47,6 +50,10 @@ export interface SchedulerOptions {
   breaker: BreakerOptions
   /** Off only to measure what breakers save (bench/chaos). */
   breakers: boolean
+  /** Rate windows' length and when 429s cool a whole provider down (resilience/gates.ts for the defaults). */
+  rateLimits?: { windowMs: number; cooldownAfter: number; cooldownWithinMs: number } | undefined
+  /** The concurrency limit learned per provider and model (resilience/concurrency-limit.ts). */
+  adaptiveConcurrency?: ConcurrencyOptions | undefined
   /** Turns attempts' tokens into USD (costs/pricing.ts). Without it only the simulator and local models have a price (zero). */
   pricing?: PriceBook | undefined
 }
@@ -57,12 +64,27 @@ interface InFlight {
   start: Start | null
   /** The provider kind and model the job's provider name resolved to at dispatch. */
   ran: { provider: string; model: string | null }
+  /** The profile (or provider) and model whose gates the attempt counts against: the job's own, or the fallback the claim chose. */
+  lane: Route
+  /** The fallback it runs on ("backup/model"), recorded on the attempt; null on its own provider. */
+  ranOn: string | null
   trace: AttemptTrace | null
   /** Known once the worker reports progress: needed to stop a thread that ignores a cancel. */
   threadId: number | null
   /** Set while a cancel is being delivered. */
   cancelTimer: NodeJS.Timeout | null
+  /**
+   * When the attempt must be over: its time limit and the cancel grace after it. The worker's
+   * own timer ends an attempt at its limit; one still running here past this has a thread that
+   * no timer on it can reach (a native call that hangs, a regular expression that never ends).
+   */
+  deadline: number
+  /** Stopped here for running past its deadline: its end is a TIMEOUT, whatever the dying thread said. */
+  overdue: boolean
 }
+
+/** An attempt's time limit, as the worker arms it (workers/limits). */
+const timeLimitOf = (config: Record<string, unknown>): number => (typeof config.timeoutMs === 'number' ? config.timeoutMs : DEFAULT_TIMEOUT_MS)
 
 /** Without a price list: the simulator and local models cost nothing, the rest has no price. */
 const NO_PRICES = new PriceBook([])
@@ -96,7 +118,15 @@ export class Scheduler {
     private readonly hooks: SchedulerHooks,
   ) {
     const board = new BreakerBoard(options.breaker, (change) => this.breakerChanged(change))
-    this.gates = new Gates(board, (provider, kind) => hooks.onHold?.(provider, kind))
+    const { rateLimits, adaptiveConcurrency } = options
+    this.gates = new Gates(board, (provider, kind) => hooks.onHold?.(provider, kind), {
+      concurrency: options.concurrency,
+      rateWindowMs: rateLimits?.windowMs ?? DEFAULT_GATES.rateWindowMs,
+      cooldownAfter: rateLimits?.cooldownAfter ?? DEFAULT_GATES.cooldownAfter,
+      cooldownWithinMs: rateLimits?.cooldownWithinMs ?? DEFAULT_GATES.cooldownWithinMs,
+      adaptive: adaptiveConcurrency ?? DEFAULT_GATES.adaptive,
+      onDecrease: (decrease) => hooks.onConcurrencyDecrease?.(decrease),
+    })
   }
 
   async start(): Promise<void> {
@@ -242,8 +272,8 @@ export class Scheduler {
   }
 
   /** What the attempt ran on and cost: prices apply to the provider kind and model the job's provider resolved to. */
-  private costOf({ job, ran }: InFlight, result: AttemptResult): AttemptCost {
-    const attempt = { provider: job.provider, kind: ran.provider, model: ran.model }
+  private costOf({ lane, ran }: InFlight, result: AttemptResult): AttemptCost {
+    const attempt = { provider: lane.provider, kind: ran.provider, model: ran.model }
     const pricing = this.options.pricing ?? NO_PRICES
     const usd = result.outcome === 'ok' ? pricing.costOf(attempt, result.inputTokens, result.outputTokens) : pricing.costOf(attempt, null, null)
     return { providerKind: ran.provider, model: ran.model, usd }
@@ -259,7 +289,9 @@ export class Scheduler {
       now,
       leaseMs: this.options.leaseMs,
       // Lane by lane only while something holds work back: otherwise one statement claims in priority order.
-      gate: this.gates.holdingAny(now) ? (facts) => this.gates.forClaim(facts, now) : undefined,
+      gate: this.gates.holdingAny(now)
+        ? (facts) => withFallbacks(this.gates.forClaim(this.withFallbacksRunning(facts), now), this.gates, this.profiles)
+        : undefined,
     })
     if (changes.length > 0) {
       this.hooks.onChanges(changes)
@@ -272,12 +304,31 @@ export class Scheduler {
     if (jobs.length === this.options.claimBatch) this.kick()
   }
 
+  /** The claim's facts with the jobs this engine runs on fallbacks counted where they run. */
+  private withFallbacksRunning(facts: ClaimFacts): ClaimFacts {
+    const moved = [...this.inFlight.values()].filter((entry) => entry.job.fallback).map((entry) => ({ from: entry.job.provider, to: entry.lane.provider }))
+    return countFallbacksRunning(facts, moved)
+  }
+
   private dispatch(job: ClaimedJob): void {
-    const resolved = resolveProvider(job, this.profiles, this.keys)
+    const lane: Route = job.fallback ?? { provider: job.provider, model: job.model }
+    // On a fallback the job takes that profile's provider, model, settings and key; its own config still applies over them.
+    const resolved = resolveProvider({ ...lane, config: job.config }, this.profiles, this.keys)
     const maxTokens = typeof resolved.config.maxTokens === 'number' ? resolved.config.maxTokens : null
-    const start = this.gates.started({ provider: job.provider, promptChars: job.prompt.length, maxTokens }, job.startedAt)
+    const start = this.gates.started({ provider: lane.provider, promptChars: job.prompt.length, maxTokens }, job.startedAt)
     const trace = this.hooks.beginTrace?.(job, resolved) ?? null
-    const entry: InFlight = { job, start, ran: { provider: resolved.provider, model: resolved.model }, trace, threadId: null, cancelTimer: null }
+    const entry: InFlight = {
+      job,
+      start,
+      ran: { provider: resolved.provider, model: resolved.model },
+      lane,
+      ranOn: job.fallback ? describeRoute(job.fallback) : null,
+      trace,
+      threadId: null,
+      cancelTimer: null,
+      deadline: job.startedAt + timeLimitOf(resolved.config) + this.options.cancelGraceMs,
+      overdue: false,
+    }
     this.inFlight.set(job.id, entry)
     const task = {
       id: job.id,
@@ -289,7 +340,7 @@ export class Scheduler {
       traceparent: trace?.traceparent,
     }
     const attempt = () => this.pool.run(task).catch(workerFailure)
-    const run = this.options.breakers ? this.gates.breakers.run(this.gates.breakerFor(job), attempt) : attempt()
+    const run = this.gates.run(lane, attempt, this.options.breakers)
     run.then(
       (outcome) => (outcome === 'held' ? this.release(entry) : this.finish(entry, outcome)),
       (error: unknown) => this.finish(entry, workerFailure(error)),
@@ -298,7 +349,7 @@ export class Scheduler {
 
   /** A job its breaker refused at the last moment goes back to the queue with its attempt given back. */
   private release(entry: InFlight): void {
-    this.settled(entry, null, handedBack(entry.job.id, this.gates.breakerFor(entry.job), Date.now()))
+    this.settled(entry, null, handedBack(entry.job.id, this.gates.breakerFor(entry.lane), Date.now()))
   }
 
   /** `outcome` is null when the attempt never ran (a breaker handed the job back). */
@@ -306,6 +357,7 @@ export class Scheduler {
     if (entry.cancelTimer) clearInterval(entry.cancelTimer)
     this.inFlight.delete(entry.job.id)
     if (entry.trace) result.traceId = entry.trace.traceId
+    if (entry.ranOn) result.ranOn = entry.ranOn
     result.cost = this.costOf(entry, result)
     this.attemptEnded(entry, outcome, result)
     this.results.push(result)
@@ -324,21 +376,26 @@ export class Scheduler {
     })
   }
 
-  private finish(entry: InFlight, outcome: AttemptOutcome): void {
+  private finish(entry: InFlight, given: AttemptOutcome): void {
     const endedAt = Date.now()
-    this.gates.finished(entry.job.provider, entry.start, outcome, endedAt)
-    if (!outcome.ok && outcome.category === 'AUTH') this.pauseForAuth(entry.job.provider, outcome.message, endedAt)
+    const outcome: AttemptOutcome =
+      entry.overdue && !given.ok
+        ? { ...given, category: 'TIMEOUT', retryable: true, message: `the attempt ran past its time limit and did not stop; its worker thread was stopped (${given.message})` }
+        : given
+    this.gates.finished(entry.lane.provider, entry.start, outcome, endedAt)
+    // The key that failed is the one of the provider the attempt ran on: a fallback's own, when it ran on one.
+    if (!outcome.ok && outcome.category === 'AUTH') this.pauseForAuth(entry.lane.provider, outcome.message, endedAt)
     if (!outcome.ok && outcome.diskFull) this.hooks.onDiskFull?.(outcome.diskFull, `writing the artifact of job ${entry.job.id}`)
     this.settled(entry, outcome, resultOf(entry.job.id, entry.job.attempt, outcome, endedAt, this.options.backoff))
   }
 
   private attemptEnded(entry: InFlight, outcome: AttemptOutcome | null, result: AttemptResult): void {
-    const { job, ran } = entry
+    const { job, ran, lane } = entry
     const { endedAt } = result
     try {
       this.hooks.onAttemptEnded?.({
         id: job.id,
-        provider: job.provider,
+        provider: lane.provider,
         kind: ran.provider,
         model: ran.model,
         readyAt: job.readyAt,
@@ -372,9 +429,11 @@ export class Scheduler {
     this.pool.cancel(id)
     entry.cancelTimer = setInterval(() => {
       if (Date.now() < giveUpAt) return this.pool.cancel(id)
+      // Past the grace period the thread is stopped (piscina fails the task and starts a new thread), once it is
+      // known: a thread says which it is with its first progress, and one still starting has not said yet.
+      if (this.inFlight.has(id) && entry.threadId === null) return
       clearInterval(entry.cancelTimer!)
-      // Past the grace period the thread is stopped; piscina fails the task and starts a new thread.
-      if (this.inFlight.has(id) && entry.threadId !== null) this.pool.terminateThread(entry.threadId)
+      if (this.inFlight.has(id)) this.pool.terminateThread(entry.threadId!)
     }, CANCEL_RESEND_MS)
     entry.cancelTimer.unref()
   }
@@ -395,7 +454,19 @@ export class Scheduler {
   }
 
   private async heartbeat(): Promise<void> {
-    if (this.inFlight.size > 0) await this.store.extendLeases(this.owner, Date.now() + this.options.leaseMs)
+    if (this.inFlight.size === 0) return
+    this.stopOverdue(Date.now())
+    await this.store.extendLeases(this.owner, Date.now() + this.options.leaseMs)
+  }
+
+  /** Attempts past their deadline are stopped as a cancel is: asked, then their thread terminated. */
+  private stopOverdue(now: number): void {
+    for (const [id, entry] of this.inFlight) {
+      if (entry.overdue || now < entry.deadline) continue
+      entry.overdue = true
+      this.hooks.onError(new Error(`job ${id}: attempt ${entry.job.attempt} ran past its time limit; stopping its worker thread`), 'attempt watchdog')
+      this.abort(id)
+    }
   }
 
   private async sweepStalled(): Promise<void> {

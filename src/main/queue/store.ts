@@ -47,6 +47,8 @@ export interface ClaimedJob {
   startedAt: number
   /** When the job became due: the queue wait ends at startedAt. */
   readyAt: number
+  /** Set when the claim sent the job to a fallback of its held profile: the attempt runs there. */
+  fallback?: Route | undefined
 }
 
 /** How one attempt ended, as the scheduler reports it to the store. */
@@ -63,6 +65,8 @@ export type AttemptResult =
       /** The trace the attempt ran under, when traces are on. */
       traceId?: string | null
       cost?: AttemptCost | undefined
+      /** The fallback it ran on ("backup" or "backup/model"), when it did. */
+      ranOn?: string | null
     }
   | {
       id: number
@@ -81,6 +85,9 @@ export type AttemptResult =
       refund?: boolean
       traceId?: string | null
       cost?: AttemptCost | undefined
+      ranOn?: string | null
+      /** UNKNOWN failures: the error's stack, redacted and trimmed, kept with the attempt. */
+      stack?: string | null
     }
 
 /** What an attempt ran on and cost, as the scheduler priced it: kept with the attempt, in the rollups and in its batch's total. */
@@ -144,8 +151,17 @@ export interface ClaimFacts {
 export interface LaneGate {
   /** At most this many of the lane's jobs can be admitted (Infinity when nothing limits it). */
   allowance(lane: Lane): number
-  /** Admits one job, taking from every budget it shares; false leaves it queued. */
-  admit(candidate: Candidate): boolean
+  /**
+   * Admits one job, taking from every budget it shares; false leaves it queued. A route
+   * admits it to run there instead: a fallback of its held profile, whose budgets it took.
+   */
+  admit(candidate: Candidate): boolean | Route
+}
+
+/** Where a job runs instead of its own lane: a fallback profile, with the model named for it (null: the profile's own). */
+export interface Route {
+  provider: string
+  model: string | null
 }
 
 export interface RecoverOptions {
@@ -265,6 +281,10 @@ export interface QueueStore {
   readonly alerts: AlertStore
   setPaused(paused: boolean): Awaitable<void>
   isPaused(): Awaitable<boolean>
+  /** Settings every process on this queue shares (src/main/settings), by key; values unvalidated. */
+  sharedSettings(): Awaitable<Map<string, unknown>>
+  /** Sets one, or (undefined) removes it so its default applies. */
+  setSharedSetting(key: string, value: unknown): Awaitable<void>
   /** Spans of ended attempts, written in one transaction. */
   saveSpans(spans: readonly StoredSpan[]): Awaitable<void>
   /** The spans of a job's attempts, by attempt and start; null when there is no such job. */

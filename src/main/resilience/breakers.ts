@@ -1,36 +1,43 @@
 /**
- * One circuit breaker per provider and model, built on cockatiel. The scheduler asks a
- * breaker before it claims (`allowance`): while open, none of its jobs are claimed, so
- * they wait in the queue and burn no attempts; once the wait is over it lets exactly one
- * probe through (cockatiel's half-open), whose success closes the breaker and whose
- * failure opens it again for longer (exponential, capped).
+ * One circuit breaker per provider and model. The scheduler asks a breaker before it
+ * claims (`allowance`): while open, none of its jobs are claimed, so they wait in the queue
+ * and burn no attempts; once the wait is over it lets exactly one probe through (half-open),
+ * whose success closes the breaker and whose failure opens it again for longer
+ * (exponential, capped by `maxOpenMs`: low in drills, minutes for a long outage).
  *
- * cockatiel keeps the state machine; this module adds what a queue needs around it: when
- * an open breaker will take a probe (cockatiel does not expose it, so the wait it draws is
- * noted as it is drawn), transitions as events, and the operator's reset and force-open.
+ * It judges the present. Every transition starts a new generation, and each attempt is
+ * tagged with the generation it started in: the outcome of an attempt started before the
+ * last transition decides nothing (a request in flight when the breaker opened, failing
+ * after the probe closed it, does not reopen it). Once closed, it reopens only on attempts
+ * started since, and the work it lets through ramps up: the gates' concurrency limit
+ * restarts at one slot (slow start, resilience/concurrency-limit.ts), so a probe that
+ * succeeds does not release the whole concurrency onto a provider just back.
+ *
+ * Why the window (defaults: the last 100 attempts since the last transition, opening on
+ * more than 50% failed once at least 50 are in): a sustained failure rate of half the
+ * threshold (25%) must not open it. With 25% true failures, the chance that 50 to 100
+ * attempts after a transition hold more than half failures is 7.9e-5; once the window is
+ * full, one window of 100 holds 51 or more with probability 2.1e-8, and over 10,000 attempts
+ * (each a new, overlapping window) at most 2.1e-4. A window of 20 (the old default) holds
+ * 11 or more failures at 25% with probability 0.4%: in simulation it opened within 1,000
+ * attempts six times in ten, within 10,000 always. The
+ * price is speed: a provider that fails every call opens its breaker after 51 attempts (a
+ * single round at 128 slots).
+ *
+ * cockatiel keeps what it does well: the exponential wait before a probe and the count
+ * window. Its policy object cannot tell a stale outcome from a present one (it judges every
+ * outcome against the state at its end), so the state machine is written here.
  */
-import {
-  BrokenCircuitError,
-  CircuitState,
-  CountBreaker,
-  ExponentialBackoff,
-  IsolatedCircuitError,
-  circuitBreaker,
-  handleWhenResult,
-  noJitterGenerator,
-  type CircuitBreakerPolicy,
-  type IBackoff,
-  type IBackoffFactory,
-} from 'cockatiel'
+import { CircuitState, CountBreaker, ExponentialBackoff, noJitterGenerator, type IBackoff } from 'cockatiel'
 import { BREAKER_CATEGORIES, type BreakerState } from '../../shared/resilience'
 import type { AttemptOutcome } from '../../workers/protocol'
 
 export interface BreakerOptions {
-  /** Share of the last `window` attempts that must fail to open the breaker. Default 0.5. */
+  /** Share of the last `window` attempts that must fail (strictly more than) to open the breaker. Default 0.5. */
   failureRatio: number
-  /** How many recent attempts the ratio is taken over. Default 20. */
+  /** How many recent attempts, started since the last transition, the ratio is taken over. Default 100. */
   window: number
-  /** Fewer attempts than this in the window never open the breaker. Default 10. */
+  /** Fewer attempts than this in the window never open the breaker. Default 50. */
   minimumAttempts: number
   /** First wait before a probe; each failed probe doubles it. Default 10 s. */
   openMs: number
@@ -38,7 +45,7 @@ export interface BreakerOptions {
   maxOpenMs: number
 }
 
-export const DEFAULT_BREAKER: BreakerOptions = { failureRatio: 0.5, window: 20, minimumAttempts: 10, openMs: 10_000, maxOpenMs: 300_000 }
+export const DEFAULT_BREAKER: BreakerOptions = { failureRatio: 0.5, window: 100, minimumAttempts: 50, openMs: 10_000, maxOpenMs: 300_000 }
 
 /**
  * Who made a change: the breaker itself, the operator here, or an operator's command read
@@ -64,96 +71,110 @@ export interface BreakerStatus {
   reason: string | null
 }
 
-const STATES: Record<CircuitState, BreakerState> = {
-  [CircuitState.Closed]: 'closed',
-  [CircuitState.Open]: 'open',
-  [CircuitState.HalfOpen]: 'half-open',
-  [CircuitState.Isolated]: 'isolated',
-}
-
 /** True for an attempt that says the provider is in trouble. */
-const countsAgainstProvider = (outcome: unknown) => {
-  const result = outcome as AttemptOutcome
-  return !result.ok && BREAKER_CATEGORIES.has(result.category)
-}
+const countsAgainstProvider = (outcome: AttemptOutcome) => !outcome.ok && BREAKER_CATEGORIES.has(outcome.category)
 
 class Breaker {
-  readonly policy: CircuitBreakerPolicy
   status: BreakerStatus
-  /** The operator's force-open, released by a reset. */
-  isolation: { dispose(): void } | null = null
-  /** Set while the operator's reset passes through cockatiel's isolate-and-release, so it reads as one transition. */
-  resetting = false
-  /** Who is changing the breaker from outside (an isolate), for the transition it causes. */
-  origin: ChangeOrigin = 'breaker'
-  private drawnWaitMs = 0
+  /** Bumped by every transition; an attempt's outcome counts only in the generation it started in. */
+  generation = 0
+  window: CountBreaker
+  /** The wait drawn when the breaker last opened; the next failed probe draws the one after it. */
+  wait: IBackoff<unknown> | null = null
 
-  constructor(name: string, options: BreakerOptions, onChange: (breaker: Breaker, to: BreakerState) => void) {
+  constructor(
+    name: string,
+    private readonly options: BreakerOptions,
+  ) {
     this.status = { name, state: 'closed', openUntil: null, since: Date.now(), reason: null }
-    this.policy = circuitBreaker(handleWhenResult(countsAgainstProvider), {
-      breaker: new CountBreaker({ threshold: options.failureRatio, size: options.window, minimumNumberOfCalls: options.minimumAttempts }),
-      halfOpenAfter: this.notedBackoff(options),
-    })
-    this.policy.onStateChange((state) => onChange(this, STATES[state]))
+    this.window = this.newWindow()
   }
 
-  /** When the breaker opened last, the wait cockatiel drew for it: so the scheduler knows when a probe may go. */
-  get lastWaitMs(): number {
-    return this.drawnWaitMs
-  }
-
-  private notedBackoff(options: BreakerOptions): IBackoffFactory<unknown> {
-    const note = (backoff: IBackoff<unknown>): IBackoff<unknown> => {
-      this.drawnWaitMs = backoff.duration
-      return { duration: backoff.duration, next: (context) => note(backoff.next(context)) }
-    }
-    const exponential = new ExponentialBackoff({ generator: noJitterGenerator, initialDelay: options.openMs, maxDelay: options.maxOpenMs, exponent: 2 })
-    return { next: () => note(exponential.next()) }
+  newWindow(): CountBreaker {
+    const { failureRatio, window, minimumAttempts } = this.options
+    // CountBreaker takes a ratio below 1: "more than all of them" never happens, so 1 means the same as just below it.
+    return new CountBreaker({ threshold: Math.min(failureRatio, 0.999_999), size: window, minimumNumberOfCalls: Math.min(minimumAttempts, window) })
   }
 }
 
 export class BreakerBoard {
   private readonly breakers = new Map<string, Breaker>()
+  private readonly listeners: ((change: BreakerChange) => void)[] = []
+  /** The first wait of an opening; each failed probe takes the next from the wait before it. */
+  private readonly waits: { next(): IBackoff<unknown> }
 
   constructor(
     private readonly options: BreakerOptions,
     private readonly onChange: (change: BreakerChange) => void,
-  ) {}
+  ) {
+    this.waits = new ExponentialBackoff({ generator: noJitterGenerator, initialDelay: options.openMs, maxDelay: options.maxOpenMs, exponent: 2 })
+  }
+
+  /** Hears every transition after the board's own `onChange` (the gates restart their limit when a breaker closes). */
+  listen(listener: (change: BreakerChange) => void): void {
+    this.listeners.push(listener)
+  }
 
   private get(name: string): Breaker {
     let breaker = this.breakers.get(name)
-    if (!breaker) {
-      breaker = new Breaker(name, this.options, (b, to) => this.changed(b, to))
-      this.breakers.set(name, breaker)
-    }
+    if (!breaker) this.breakers.set(name, (breaker = new Breaker(name, this.options)))
     return breaker
   }
 
-  private changed(breaker: Breaker, to: BreakerState): void {
-    if (breaker.resetting) return
+  private transition(breaker: Breaker, to: BreakerState, origin: ChangeOrigin, reason: string | null): void {
     const at = Date.now()
     const from = breaker.status.state
-    const openUntil = to === 'open' ? at + breaker.lastWaitMs : null
-    const reason = to === 'open' ? describeFailure(breaker.policy.lastFailure, from) : to === 'isolated' ? 'held open by the operator' : null
+    breaker.generation++
+    breaker.window = breaker.newWindow()
+    let openUntil: number | null = null
+    if (to === 'open') {
+      // A failed probe waits longer than the wait before it; an opening from closed starts again at `openMs`.
+      const wait = from === 'half-open' && breaker.wait ? breaker.wait.next(undefined) : this.waits.next()
+      breaker.wait = wait
+      openUntil = at + wait.duration
+    } else if (to === 'closed') breaker.wait = null
     breaker.status = { name: breaker.status.name, state: to, openUntil, since: at, reason }
-    this.onChange({ origin: breaker.origin, breaker: breaker.status.name, at, from, to, openUntil, reason })
+    const change = { origin, breaker: breaker.status.name, at, from, to, openUntil, reason }
+    this.onChange(change)
+    for (const listener of this.listeners) listener(change)
   }
 
   /**
-   * Runs an attempt through its breaker, which counts the outcome. Resolves with
-   * `held` when the breaker refused it (the scheduler claims so that this is rare: a
-   * job claimed just as another process's command opened the breaker).
+   * Runs an attempt through its breaker, which counts the outcome if nothing changed since
+   * it started. Resolves with `held` when the breaker refused it (the scheduler claims so
+   * that this is rare: a job claimed just as another process's command opened the breaker).
    */
   async run(name: string, attempt: () => Promise<AttemptOutcome>): Promise<AttemptOutcome | 'held'> {
+    const breaker = this.get(name)
+    const { state, openUntil } = breaker.status
+    if (state === 'isolated' || state === 'half-open' || (state === 'open' && Date.now() < (openUntil ?? 0))) return 'held'
+    if (state === 'open') this.transition(breaker, 'half-open', 'breaker', null)
+    const generation = breaker.generation
+    let outcome: AttemptOutcome
     try {
-      return await this.get(name).policy.execute(attempt)
+      outcome = await attempt()
     } catch (error) {
-      if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) return 'held'
+      // A probe that could not even run proves nothing: wait again before the next.
+      if (breaker.generation === generation && breaker.status.state === 'half-open') this.transition(breaker, 'open', 'breaker', 'the probe could not run')
       throw error
+    }
+    if (breaker.generation === generation) this.judge(breaker, outcome)
+    return outcome
+  }
+
+  private judge(breaker: Breaker, outcome: AttemptOutcome): void {
+    const failed = countsAgainstProvider(outcome)
+    if (breaker.status.state === 'half-open') {
+      if (failed) this.transition(breaker, 'open', 'breaker', `the probe failed (${describe(outcome)})`)
+      else this.transition(breaker, 'closed', 'breaker', null)
+    } else if (breaker.status.state === 'closed') {
+      if (!failed) breaker.window.success(CircuitState.Closed)
+      else if (breaker.window.failure(CircuitState.Closed))
+        this.transition(breaker, 'open', 'breaker', `too many recent attempts failed; the last: ${describe(outcome)}`)
     }
   }
 
-  /** How many attempts may start now: all while closed, none while open or probing, one probe once the wait is over. */
+  /** How many attempts may start now: all while closed (the gates' concurrency limit then decides), none while open or probing, one probe once the wait is over. */
   allowance(name: string, now: number): number {
     const status = this.breakers.get(name)?.status
     if (!status || status.state === 'closed') return Infinity
@@ -177,37 +198,16 @@ export class BreakerBoard {
   /** Closes the breaker, whatever its state; its failure count starts again. */
   reset(name: string, reason = 'reset by the operator', origin: ChangeOrigin = 'operator'): void {
     const breaker = this.get(name)
-    const from = breaker.status.state
-    if (from === 'closed') return
-    breaker.resetting = true
-    try {
-      breaker.isolation?.dispose()
-      breaker.isolation = null
-      // cockatiel has no reset: isolating and releasing is its way back to closed from any state.
-      if (breaker.policy.state !== CircuitState.Closed) breaker.policy.isolate().dispose()
-    } finally {
-      breaker.resetting = false
-    }
-    const at = Date.now()
-    breaker.status = { name, state: 'closed', openUntil: null, since: at, reason }
-    this.onChange({ origin, breaker: name, at, from, to: 'closed', openUntil: null, reason })
+    if (breaker.status.state !== 'closed') this.transition(breaker, 'closed', origin, reason)
   }
 
   /** Holds the breaker open until a reset: for a provider the operator knows is down. */
   isolate(name: string, origin: ChangeOrigin = 'operator'): void {
     const breaker = this.get(name)
-    if (breaker.isolation) return
-    breaker.origin = origin
-    try {
-      breaker.isolation = breaker.policy.isolate()
-    } finally {
-      breaker.origin = 'breaker'
-    }
+    if (breaker.status.state !== 'isolated') this.transition(breaker, 'isolated', origin, 'held open by the operator')
   }
 }
 
-function describeFailure(failure: CircuitBreakerPolicy['lastFailure'], from: BreakerState): string {
-  const outcome = failure && 'value' in failure ? (failure.value as AttemptOutcome) : undefined
-  const last = outcome && !outcome.ok ? `${outcome.category}: ${outcome.message}` : failure && 'error' in failure ? failure.error.message : 'unknown'
-  return from === 'half-open' ? `the probe failed (${last})` : `too many recent attempts failed; the last: ${last}`
+function describe(outcome: AttemptOutcome): string {
+  return outcome.ok ? 'ok' : `${outcome.category}: ${outcome.message}`
 }

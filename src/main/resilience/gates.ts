@@ -12,7 +12,9 @@ import { breakerName, type ProviderLimits } from '../../shared/resilience'
 import type { AttemptOutcome } from '../../workers/protocol'
 import type { Candidate, ClaimFacts, Lane, LaneGate } from '../queue/store'
 import type { BreakerBoard } from './breakers'
-import { MinuteWindow, type Start } from './minute-window'
+import { ConcurrencyLimits, DEFAULT_CONCURRENCY, type ConcurrencyOptions, type LimitDecrease } from './concurrency-limit'
+import { MinuteWindow, WINDOW_MS, type Start } from './minute-window'
+import { ProviderQuotas } from './provider-quota'
 
 export type HoldKind = 'paused' | 'batch-paused' | 'cooldown' | 'breaker' | 'rpm' | 'tpm' | 'concurrency' | 'batch'
 
@@ -31,6 +33,30 @@ export function estimateTokens(promptChars: number, maxTokens: number | null): n
   return Math.ceil(promptChars / 4) + (maxTokens ?? DEFAULT_OUTPUT_ESTIMATE)
 }
 
+export interface GateOptions {
+  /** Most attempts in flight at once in this engine: the ceiling of every provider's concurrency limit. Default 128. */
+  concurrency: number
+  /** The length of the requests- and tokens-per-minute windows. Default 60 s; drills compress it. */
+  rateWindowMs: number
+  /**
+   * A single 429 delays its own job by its Retry-After; the whole provider cools down only
+   * when `cooldownAfter` 429s (default 3) arrive within `cooldownWithinMs` (default 3 s).
+   */
+  cooldownAfter: number
+  cooldownWithinMs: number
+  /** The adaptive concurrency limit per provider and model (concurrency-limit.ts). */
+  adaptive: ConcurrencyOptions
+  onDecrease?: ((decrease: LimitDecrease) => void) | undefined
+}
+
+export const DEFAULT_GATES: GateOptions = {
+  concurrency: 128,
+  rateWindowMs: WINDOW_MS,
+  cooldownAfter: 3,
+  cooldownWithinMs: 3_000,
+  adaptive: DEFAULT_CONCURRENCY,
+}
+
 export class Gates {
   private pauses = new Map<string, string>()
   private readonly cooldowns = new Map<string, number>()
@@ -40,11 +66,23 @@ export class Gates {
   private batchCapsExist = false
   /** Paused batches (over budget, or by the operator) and why: their jobs wait. */
   private pausedBatches = new Map<number, string>()
+  /** What providers' own rate-limit headers say remains (provider-quota.ts). */
+  readonly quotas = new ProviderQuotas()
 
   constructor(
     readonly breakers: BreakerBoard,
     private readonly onHold: (provider: string, kind: HoldKind) => void = () => {},
-  ) {}
+    private readonly options: GateOptions = DEFAULT_GATES,
+  ) {
+    this.concurrency = new ConcurrencyLimits(options.adaptive, options.onDecrease)
+    // The breaker's slow start: once its probe closed it, the limit starts again from one slot.
+    breakers.listen((change) => change.to === 'closed' && this.concurrency.slowStart(change.breaker))
+  }
+
+  /** How many attempts may run at once, per provider and model: one limit, lowered by overload and raised by successes. */
+  readonly concurrency: ConcurrencyLimits
+  /** When each provider's recent 429s came: a cluster of them cools the whole provider down. */
+  private readonly rateLimited = new Map<string, number[]>()
 
   setProfiles(profiles: ReadonlyMap<string, ProviderProfile>): void {
     this.profiles = profiles
@@ -86,17 +124,25 @@ export class Gates {
     return isProviderKind(provider) ? undefined : this.profiles.get(provider)?.limits
   }
 
+  /** Providers whose answers carry rate-limit headers: OpenAI-compatible and Anthropic, by kind or by profile (provider-quota hook). */
+  private speaksQuota(provider: string): boolean {
+    const kind = isProviderKind(provider) ? provider : this.profiles.get(provider)?.provider
+    return kind === 'openai' || kind === 'anthropic'
+  }
+
   private window(provider: string): MinuteWindow {
     let window = this.windows.get(provider)
-    if (!window) this.windows.set(provider, (window = new MinuteWindow()))
+    if (!window) this.windows.set(provider, (window = new MinuteWindow(this.options.rateWindowMs)))
     return window
   }
 
   /** False when every lane is open: the scheduler then takes the plain claim, in one statement. */
   holdingAny(now: number): boolean {
     if (this.pauses.size > 0 || this.batchCapsExist || this.pausedBatches.size > 0 || this.breakers.anyHolding()) return true
+    if (this.concurrency.anyReduced()) return true
     for (const until of this.cooldowns.values()) if (until > now) return true
     for (const profile of this.profiles.values()) if (profile.limits) return true
+    if (this.quotas.known()) return true
     return false
   }
 
@@ -117,13 +163,25 @@ export class Gates {
           tokenLimit: limits?.tokensPerMinute ?? Infinity,
           concurrent: limits?.maxConcurrent === undefined ? Infinity : limits.maxConcurrent - (facts.activeByProvider.get(provider) ?? 0),
         }
+        // --- provider-quota hook: what the provider says remains narrows the profile's own ceilings.
+        const quota = this.quotas.room(provider, now)
+        if (quota) {
+          room.requests = Math.min(room.requests, quota.requests)
+          room.tokens = Math.min(room.tokens, quota.tokens)
+          room.tokenLimit = Math.min(room.tokenLimit, quota.tokenLimit)
+        }
+        // --- end provider-quota hook
         providerRooms.set(provider, room)
       }
       return room
     }
     const breakerOf = (lane: Lane) => {
       const name = this.breakerFor(lane)
-      if (!breakerRooms.has(name)) breakerRooms.set(name, this.breakers.allowance(name, now))
+      if (!breakerRooms.has(name)) {
+        // A closed breaker lets the concurrency limit decide how many start: one mechanism, not two.
+        const allowance = this.breakers.allowance(name, now)
+        breakerRooms.set(name, allowance === Infinity ? this.concurrencyRoom(name, lane) : allowance)
+      }
       return name
     }
     const batchRoom = (batchId: number | null) => {
@@ -136,7 +194,7 @@ export class Gates {
       if (this.pauses.has(lane.provider)) return 'paused'
       if (lane.batchId !== null && facts.pausedBatches.has(lane.batchId)) return 'batch-paused'
       if ((this.cooldowns.get(lane.provider) ?? 0) > now) return 'cooldown'
-      if (breakerRooms.get(breakerOf(lane))! <= 0) return 'breaker'
+      if (breakerRooms.get(breakerOf(lane))! <= 0) return (this.breakers.status(breakerOf(lane))?.state ?? 'closed') === 'closed' ? 'concurrency' : 'breaker'
       const room = providerRoom(lane.provider)
       if (room.requests <= 0) return 'rpm'
       if (room.concurrent <= 0) return 'concurrency'
@@ -178,17 +236,69 @@ export class Gates {
   /** Counts an attempt against its provider's minute; the returned start is corrected with the real usage later. */
   started(candidate: Pick<Candidate, 'provider' | 'promptChars' | 'maxTokens'>, now: number): Start | null {
     const limits = this.limits(candidate.provider)
-    if (!limits?.requestsPerMinute && !limits?.tokensPerMinute) return null
-    return this.window(candidate.provider).record(now, estimateTokens(candidate.promptChars, candidate.maxTokens))
+    const counted = Boolean(limits?.requestsPerMinute || limits?.tokensPerMinute)
+    const tokens = estimateTokens(candidate.promptChars, candidate.maxTokens)
+    // --- provider-quota hook: a provider that sends rate-limit headers counts this start until an answer's reading includes it.
+    if (this.speaksQuota(candidate.provider)) {
+      const start = counted ? this.window(candidate.provider).record(now, tokens) : { at: now, tokens }
+      this.quotas.started(candidate.provider, start)
+      return start
+    }
+    // --- end provider-quota hook
+    if (!counted) return null
+    return this.window(candidate.provider).record(now, tokens)
   }
 
   /** After an attempt: real token usage replaces the estimate; a Retry-After cools the whole provider down. */
   finished(provider: string, start: Start | null, outcome: AttemptOutcome, now: number): void {
+    if (start) this.quotas.finished(provider, start, outcome.quota, now) // provider-quota hook
     if (start && outcome.ok && outcome.inputTokens !== null && outcome.outputTokens !== null) start.tokens = outcome.inputTokens + outcome.outputTokens
-    if (!outcome.ok && outcome.retryAfterMs) {
-      const until = now + outcome.retryAfterMs
-      if (until > (this.cooldowns.get(provider) ?? 0)) this.cooldowns.set(provider, until)
+    if (!outcome.ok && outcome.retryAfterMs) this.askedToWait(provider, outcome.retryAfterMs, now)
+  }
+
+  /**
+   * A Retry-After delays its own job (attempt-result.ts); the whole provider waits only when
+   * such answers cluster: `cooldownAfter` of them within `cooldownWithinMs`.
+   */
+  private askedToWait(provider: string, retryAfterMs: number, now: number): void {
+    const recent = (this.rateLimited.get(provider) ?? []).filter((at) => at > now - this.options.cooldownWithinMs)
+    recent.push(now)
+    this.rateLimited.set(provider, recent)
+    if (recent.length < this.options.cooldownAfter) return
+    const until = now + retryAfterMs
+    if (until > (this.cooldowns.get(provider) ?? 0)) this.cooldowns.set(provider, until)
+  }
+
+  /** The most attempts of a provider and model at once, before learning: the profile's own cap, or the engine's concurrency. */
+  private ceiling(provider: string): number {
+    return Math.min(this.options.concurrency, this.limits(provider)?.maxConcurrent ?? Infinity)
+  }
+
+  private concurrencyRoom(name: string, lane: Pick<Lane, 'provider' | 'model'>): number {
+    return this.concurrency.room(name, lane.provider, this.modelOf(lane), this.ceiling(lane.provider))
+  }
+
+  private modelOf(lane: Pick<Lane, 'provider' | 'model'>): string | null {
+    return lane.model ?? (isProviderKind(lane.provider) ? null : (this.profiles.get(lane.provider)?.model ?? null))
+  }
+
+  /**
+   * Runs one attempt of a lane: it holds a slot of the concurrency limit while it runs, goes
+   * through its breaker (unless breakers are off), and what it answers teaches both.
+   */
+  async run(lane: Pick<Lane, 'provider' | 'model'>, attempt: () => Promise<AttemptOutcome>, breakers = true): Promise<AttemptOutcome | 'held'> {
+    const name = this.breakerFor(lane)
+    const ticket = this.concurrency.started(name, lane.provider, this.modelOf(lane), this.ceiling(lane.provider))
+    let outcome: AttemptOutcome | 'held'
+    try {
+      outcome = breakers ? await this.breakers.run(name, attempt) : await attempt()
+    } catch (error) {
+      this.concurrency.released(ticket)
+      throw error
     }
+    if (outcome === 'held') this.concurrency.released(ticket)
+    else this.concurrency.ended(ticket, outcome)
+    return outcome
   }
 
   /** Why a queued, due job of this lane is not running, in the operator's words; null when nothing holds it. */
@@ -203,6 +313,8 @@ export class Gates {
     if (breaker?.state === 'open') return `held: breaker open until ${clock(breaker.openUntil ?? now)}`
     if (breaker?.state === 'half-open') return 'held: breaker half-open, waiting for its probe'
     if (breaker?.state === 'isolated') return 'held: breaker held open by the operator'
+    const quotaHold = this.quotas.heldReason(lane.provider, now) // provider-quota hook
+    if (quotaHold) return quotaHold
     const limits = this.limits(lane.provider)
     const window = this.windows.get(lane.provider)
     if (limits?.requestsPerMinute && window && window.requests(now) >= limits.requestsPerMinute)

@@ -17,9 +17,12 @@ export class MinuteWindow {
   private starts: Start[] = []
   private head = 0
 
+  /** `windowMs`: a minute, unless the engine is configured otherwise (drills compress it). */
+  constructor(private readonly windowMs = WINDOW_MS) {}
+
   /** Drops what left the window; the array is compacted now and then, not on every call. */
   private prune(now: number): void {
-    while (this.head < this.starts.length && this.starts[this.head]!.at <= now - WINDOW_MS) this.head++
+    while (this.head < this.starts.length && this.starts[this.head]!.at <= now - this.windowMs) this.head++
     if (this.head > 1024 && this.head * 2 > this.starts.length) {
       this.starts = this.starts.slice(this.head)
       this.head = 0
@@ -48,6 +51,6 @@ export class MinuteWindow {
   nextFreeAt(now: number): number {
     this.prune(now)
     const oldest = this.starts[this.head]
-    return oldest ? oldest.at + WINDOW_MS : now
+    return oldest ? oldest.at + this.windowMs : now
   }
 }

@@ -26,6 +26,7 @@ export function resilienceHandlers(store: QueueStore, runtime: ResilienceRuntime
   const breakers = async (): Promise<BreakerInfo[]> => {
     const history = await store.breakerHistory(HISTORY)
     const live = new Map((runtime?.gates.breakers.list() ?? []).map((status) => [status.name, status]))
+    const limits = new Map((runtime?.gates.concurrency.list() ?? []).map(({ name, limit, ceiling }) => [name, { limit, ceiling }]))
     const names = [...new Set([...live.keys(), ...history.keys()])].sort()
     return names.map((name) => {
       const events = history.get(name) ?? []
@@ -43,6 +44,7 @@ export function resilienceHandlers(store: QueueStore, runtime: ResilienceRuntime
         since: status.since,
         reason: status.reason,
         transitions: events.map(({ at, from, to, openUntil, reason }) => ({ at, from, to, openUntil, reason })),
+        concurrency: limits.get(name) ?? null,
       }
     })
   }

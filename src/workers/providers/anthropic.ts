@@ -11,9 +11,10 @@
 import Anthropic from '@anthropic-ai/sdk'
 import type { MessageCreateParamsStreaming } from '@anthropic-ai/sdk/resources/messages'
 import { AttemptError } from '../../shared/errors'
+import { readAnthropicQuota } from '../../shared/ratelimit-headers'
 import type { AnthropicConfig } from '../../shared/job-config'
 import { classify } from '../classify'
-import { reach } from './endpoint'
+import { authContext, reach } from './endpoint'
 import { ClientCache, SDK_TIMEOUT_MS, requireModel } from './http-config'
 import type { Generation, GenerationHooks, Provider } from './provider'
 
@@ -41,9 +42,15 @@ function inputTokensOf(usage: { input_tokens?: number | null; cache_creation_inp
   return usage.input_tokens + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0)
 }
 
+/** The rate-limit headers of a response (a 200's or an error's), when it carried any. */
+function reportQuota(headers: Headers | undefined, sentAt: number, onQuota: GenerationHooks['onQuota']): void {
+  const reading = headers && onQuota ? readAnthropicQuota(headers, Date.now(), sentAt) : undefined
+  if (reading) onQuota!(reading)
+}
+
 export const anthropic: Provider<AnthropicConfig> = {
   label: 'Anthropic',
-  async generate({ prompt, model, config, endpoint }, { signal, onProgress, traceparent }: GenerationHooks): Promise<Generation> {
+  async generate({ prompt, model, config, endpoint }, { signal, onProgress, traceparent, onQuota }: GenerationHooks): Promise<Generation> {
     const body = anthropicRequest(prompt, model, config)
     const to = reach({ name: NAME, variable: 'ANTHROPIC_API_KEY', defaultUrl: ANTHROPIC_DEFAULT_BASE_URL }, config.baseUrl, endpoint)
     const client = clients.get(
@@ -65,8 +72,10 @@ export const anthropic: Provider<AnthropicConfig> = {
     let finished = false
     let inputTokens: number | null = null
     let outputTokens: number | null = null
+    const sentAt = Date.now()
     try {
-      const stream = await client.messages.create(body, { signal, headers: traceparent ? { traceparent } : undefined })
+      const { data: stream, response } = await client.messages.create(body, { signal, headers: traceparent ? { traceparent } : undefined }).withResponse()
+      reportQuota(response.headers, sentAt, onQuota)
       for await (const event of stream) {
         switch (event.type) {
           case 'message_start':
@@ -93,7 +102,8 @@ export const anthropic: Provider<AnthropicConfig> = {
       // undici ends a body quietly when the server drops the connection mid-stream: only the missing message_stop tells.
       if (!finished) throw new AttemptError('NETWORK', `${NAME}: the connection closed before the model finished (no message_stop in the stream)`)
     } catch (error) {
-      throw classify(error, { aborted: signal.aborted, reason: signal.reason, authHint: 'check ANTHROPIC_API_KEY' })
+      if (error instanceof Anthropic.APIError) reportQuota(error.headers, sentAt, onQuota)
+      throw classify(error, { aborted: signal.aborted, reason: signal.reason, ...authContext(to) })
     }
     const total = outputTokens ?? streamed
     onProgress(total, 1)

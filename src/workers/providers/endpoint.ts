@@ -4,9 +4,11 @@
  *
  * - a job may point at a server on this machine (`config.baseUrl`, loopback only), and such
  *   a request carries no credential of any kind: no profile key, no environment key;
- * - a profile's endpoint gets the profile's key (the keychain's, else its key file), else
- *   the environment's; a job for a profile cannot move it elsewhere;
- * - with neither, the provider's own endpoint gets the environment's key.
+ * - a profile's endpoint gets the profile's key (the keychain's, else its key file); a job
+ *   for a profile cannot move it elsewhere;
+ * - the environment's key (OPENAI_API_KEY, ANTHROPIC_API_KEY) goes to the provider's own
+ *   endpoint only: never to a profile's other URL, where whatever listens on a local port
+ *   while Ollama is down would receive the operator's cloud key.
  */
 import { isLoopbackUrl } from '../../shared/job-config'
 import { AttemptError } from '../../shared/errors'
@@ -22,6 +24,12 @@ export interface Reach {
   key: string
   /** True when the job chose the URL: the SDK must add nothing of its own (organization, auth token) from the environment. */
   jobChosen: boolean
+  /**
+   * Where the key came from, in the operator's words, for an AUTH failure to say which key to
+   * fix: the profile's key (by profile, never the file's path) or the environment variable;
+   * with the placeholder key, why none was sent.
+   */
+  keySource: string
 }
 
 interface ProviderDefaults {
@@ -46,26 +54,42 @@ export function reach({ name, variable, defaultUrl }: ProviderDefaults, jobBaseU
     if (!isLoopbackUrl(url)) {
       throw new AttemptError('VALIDATION', `config.baseUrl: a job may only point at a server on this machine, not ${url.host}: name a profile for another endpoint`)
     }
-    return { url, key: LOCAL_PLACEHOLDER_KEY, jobChosen: true }
+    return { url, key: LOCAL_PLACEHOLDER_KEY, jobChosen: true, keySource: 'GenOps sends none to a server a job names' }
   }
   const url = endpoint?.baseUrl === undefined ? new URL(defaultUrl) : parseUrl(name, endpoint.baseUrl, `profile "${endpoint.profile}"'s`)
-  return { url, key: keyFor(name, variable, url, endpoint), jobChosen: false }
+  return { url, ...keyFor(name, variable, url, new URL(defaultUrl).origin, endpoint), jobChosen: false }
 }
 
-function keyFor(name: string, variable: string, url: URL, endpoint: ProfileEndpoint | undefined): string {
+function keyFor(name: string, variable: string, url: URL, providerOrigin: string, endpoint: ProfileEndpoint | undefined): Pick<Reach, 'key' | 'keySource'> {
   if (endpoint?.apiKey) {
     holdSecret(endpoint.apiKey)
-    return endpoint.apiKey
+    return { key: endpoint.apiKey, keySource: `the key saved with profile "${endpoint.profile}" (in the OS keychain)` }
   }
   if (endpoint?.keyFile !== undefined) {
+    const subject = `the key file of profile "${endpoint.profile}"`
     try {
-      return readKeyFile(endpoint.keyFile, `the key file of profile "${endpoint.profile}"`)
+      return { key: readKeyFile(endpoint.keyFile, subject), keySource: subject }
     } catch (error) {
       throw new AttemptError('AUTH', `${name}: ${(error as Error).message}`)
     }
   }
-  const key = process.env[variable]?.trim()
-  if (key) return key
-  if (isLoopbackUrl(url)) return LOCAL_PLACEHOLDER_KEY
-  throw new AttemptError('AUTH', `${name}: no API key for ${url.origin}: set ${variable} in the environment GenOps runs in, or give the profile a key file`)
+  if (url.origin === providerOrigin) {
+    const key = process.env[variable]?.trim()
+    if (key) return { key, keySource: `${variable} in the environment GenOps runs in` }
+    throw new AttemptError('AUTH', `${name}: no API key for ${url.origin}: set ${variable} in the environment GenOps runs in, or give the profile a key file`)
+  }
+  const profile = endpoint!.profile
+  if (isLoopbackUrl(url)) return { key: LOCAL_PLACEHOLDER_KEY, keySource: `profile "${profile}" has none (give it a key file)` }
+  throw new AttemptError('AUTH', `${name}: profile "${profile}" has no key for ${url.origin}: give it a key file (genops providers add ${profile} --key-file FILE)`)
+}
+
+/**
+ * What classify needs to tell a refused key: which key to fix, and whether the endpoint was
+ * the job's own choice. A server a job named gets no key from GenOps, so its 401 is the
+ * job's settings at fault (VALIDATION), not a key to fix: it must not pause the provider
+ * for every other job.
+ */
+export function authContext(to: Reach): { authHint: string; jobChosenEndpoint: boolean } {
+  const hint = to.key === LOCAL_PLACEHOLDER_KEY ? `no key was sent: ${to.keySource}` : `the key sent was ${to.keySource}`
+  return { authHint: hint, jobChosenEndpoint: to.jobChosen }
 }

@@ -11,9 +11,10 @@
 import OpenAI from 'openai'
 import type { ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions'
 import { AttemptError } from '../../shared/errors'
+import { readOpenAIQuota } from '../../shared/ratelimit-headers'
 import type { OpenAIConfig } from '../../shared/job-config'
 import { classify } from '../classify'
-import { reach } from './endpoint'
+import { authContext, reach } from './endpoint'
 import { ClientCache, SDK_TIMEOUT_MS, requireModel } from './http-config'
 import type { Generation, GenerationHooks, Provider } from './provider'
 
@@ -49,9 +50,15 @@ function reasoningOf(delta: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined
 }
 
+/** The rate-limit headers of a response (a 200's or an error's), when it carried any. */
+function reportQuota(headers: Headers | undefined, sentAt: number, onQuota: GenerationHooks['onQuota']): void {
+  const reading = headers && onQuota ? readOpenAIQuota(headers, Date.now(), sentAt) : undefined
+  if (reading) onQuota!(reading)
+}
+
 export const openai: Provider<OpenAIConfig> = {
   label: 'OpenAI-compatible',
-  async generate({ prompt, model, config, endpoint }, { signal, onProgress, traceparent }: GenerationHooks): Promise<Generation> {
+  async generate({ prompt, model, config, endpoint }, { signal, onProgress, traceparent, onQuota }: GenerationHooks): Promise<Generation> {
     const body = openaiRequest(prompt, model, config)
     const to = reach({ name: NAME, variable: 'OPENAI_API_KEY', defaultUrl: OPENAI_DEFAULT_BASE_URL }, config.baseUrl, endpoint)
     const client = clients.get(
@@ -72,8 +79,12 @@ export const openai: Provider<OpenAIConfig> = {
     let streamed = 0
     let finished = false
     let usage: { prompt_tokens: number; completion_tokens: number } | undefined
+    const sentAt = Date.now()
     try {
-      const stream = await client.chat.completions.create(body, { signal, headers: traceparent ? { traceparent } : undefined })
+      const { data: stream, response } = await client.chat.completions
+        .create(body, { signal, headers: traceparent ? { traceparent } : undefined })
+        .withResponse()
+      reportQuota(response.headers, sentAt, onQuota)
       for await (const chunk of stream) {
         if (chunk.usage) usage = chunk.usage
         // The usage chunk has no choices; some servers omit the field there altogether.
@@ -90,7 +101,8 @@ export const openai: Provider<OpenAIConfig> = {
       // undici ends a body quietly when the server drops the connection mid-stream: only the missing finish tells.
       if (!finished) throw new AttemptError('NETWORK', `${NAME}: the connection closed before the model finished (no finish_reason in the stream)`)
     } catch (error) {
-      throw classify(error, { aborted: signal.aborted, reason: signal.reason, authHint: 'check OPENAI_API_KEY' })
+      if (error instanceof OpenAI.APIError) reportQuota(error.headers, sentAt, onQuota)
+      throw classify(error, { aborted: signal.aborted, reason: signal.reason, ...authContext(to) })
     }
     const outputTokens = usage?.completion_tokens ?? streamed
     onProgress(outputTokens, 1)

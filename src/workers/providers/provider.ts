@@ -1,4 +1,5 @@
 /** The one small interface every provider implements. */
+import type { QuotaReading } from '../../shared/ratelimit-headers'
 import type { ProfileEndpoint } from '../protocol'
 
 export interface GenerationRequest<Config> {
@@ -24,6 +25,8 @@ export interface GenerationHooks {
   onProgress(outputTokens: number, fraction: number | null): void
   /** The provider call's span as a W3C traceparent, when traces are on: HTTP providers send it as a header. */
   traceparent?: string | undefined
+  /** What the provider's rate-limit headers say remains, from any response that carried them (a 429's too). */
+  onQuota?(reading: QuotaReading): void
 }
 
 export interface Provider<Config> {

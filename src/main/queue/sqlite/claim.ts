@@ -5,9 +5,10 @@
  */
 import type { Database } from 'better-sqlite3'
 import type { JobChange } from '../../../shared/contract'
+import { ERROR_CATEGORIES } from '../../../shared/errors'
 import { sql } from '../../db/connection'
 import { recordUsage, type SettledAttempt } from '../../telemetry/rollups-write'
-import type { ClaimOptions, ClaimedJob, RecoverOptions } from '../store'
+import type { ClaimOptions, ClaimedJob, RecoverOptions, Route } from '../store'
 import { recordFailure } from './failures'
 import { pickJobs } from './lanes'
 import { adjustCounts, isRecord, addCount, recordEvent, type CountDeltas } from './rows'
@@ -43,11 +44,14 @@ export function claimJobs(db: Database, { owner, limit, now, leaseMs, gate }: Cl
     .transaction(() => {
       const lease = { owner, until: now + leaseMs, now }
       let rows: ClaimRow[]
+      let routes = new Map<number, Route | null>()
       if (gate) {
-        const picked = pickJobs(db, gate, limit, now)
-        const order = new Map(picked.map((id, i) => [id, i]))
+        routes = pickJobs(db, gate, limit, now)
+        const order = new Map([...routes.keys()].map((id, i) => [id, i]))
         // Dispatched in the order picked: priority first, across lanes.
-        rows = (sql(db, CLAIM_PICKED).all({ ...lease, ids: JSON.stringify(picked) }) as ClaimRow[]).sort((a, b) => order.get(a.id)! - order.get(b.id)!)
+        rows = (sql(db, CLAIM_PICKED).all({ ...lease, ids: JSON.stringify([...routes.keys()]) }) as ClaimRow[]).sort(
+          (a, b) => order.get(a.id)! - order.get(b.id)!,
+        )
       } else rows = sql(db, CLAIM).all({ ...lease, limit }) as ClaimRow[]
       if (rows.length === 0) return { jobs: [], changes: [] }
       const jobs: ClaimedJob[] = []
@@ -69,6 +73,7 @@ export function claimJobs(db: Database, { owner, limit, now, leaseMs, gate }: Cl
           attempt: row.attempts_made,
           startedAt: now,
           readyAt: row.run_at,
+          ...(routes.get(row.id) && { fallback: routes.get(row.id)! }),
         })
         changes.push({ id: row.id, state: 'active', attemptsMade: row.attempts_made })
       }
@@ -175,8 +180,8 @@ export function recoverStalled(db: Database, { now, maxStalled, deadOwners = [] 
         ).run(dead ? 'dead' : 'queued', stalls, dead ? 1 : 0, now, dead ? 1 : 0, now, now, detail, row.id)
         sql(
           db,
-          `INSERT INTO job_attempts (job_id, number, started_at, ended_at, outcome, error_category, error)
-        VALUES (?, ?, ?, ?, 'stalled', 'TIMEOUT', ?)`,
+          `INSERT INTO job_attempts (job_id, number, started_at, ended_at, outcome, error_category, error, error_severity)
+        VALUES (?, ?, ?, ?, 'stalled', 'TIMEOUT', ?, '${ERROR_CATEGORIES.TIMEOUT.severity}')`,
         ).run(row.id, row.attempts_made, row.started_at ?? now, now, reason)
         recordFailure(db, row.id, 'TIMEOUT', reason, now)
         recordEvent(db, row.id, now, 'active', dead ? 'dead' : 'queued', detail)

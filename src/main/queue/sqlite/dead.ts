@@ -52,15 +52,24 @@ export function deadListQuery({ beforeId, limit, ...filter }: DeadListOptions): 
     source += ' AND id < @beforeId'
     args.beforeId = beforeId
   }
-  return { text: `SELECT ${SUMMARY_COLUMNS}, error_category FROM ${source} ORDER BY id DESC LIMIT @limit`, args }
+  return { text: `SELECT ${SUMMARY_COLUMNS}, error_category, ${LAST_ATTEMPT} FROM ${source} ORDER BY id DESC LIMIT @limit`, args }
 }
+
+/** What the job's last attempt stored: its severity and the model it ran (one index search a listed job, through job_attempts_by_job). */
+const LAST_ATTEMPT = ['error_severity', 'model']
+  .map((column) => `(SELECT ${column} FROM job_attempts a WHERE a.job_id = jobs.id ORDER BY a.id DESC LIMIT 1) AS last_${column}`)
+  .join(', ')
 
 export function listDead(db: Database, options: DeadListOptions, now: number): DeadJob[] {
   const { text, args } = deadListQuery(options)
-  return (sql(db, text).all(args) as (JobRow & { error_category: string | null })[]).map((row) => ({
-    ...toSummary(row, now),
-    errorCategory: row.error_category,
-  }))
+  return (sql(db, text).all(args) as (JobRow & { error_category: string | null; last_error_severity: DeadJob['severity']; last_model: string | null })[]).map(
+    (row) => ({
+      ...toSummary(row, now),
+      errorCategory: row.error_category,
+      severity: row.last_error_severity,
+      ranModel: row.last_model,
+    }),
+  )
 }
 
 // Pinned: left to itself SQLite counts through jobs_by_state and groups in a temp B-tree.
@@ -126,7 +135,7 @@ export function retryDead(db: Database, selection: DeadSelection, now: number): 
   return inSlices(db, selection, (ids, n) => {
     sql(
       db,
-      `UPDATE jobs SET state = 'queued', run_at = @now, updated_at = @now, finished_at = NULL, attempts_made = 0, stalled_count = 0,
+      `UPDATE jobs SET state = 'queued', run_at = @now, updated_at = @now, finished_at = NULL, attempts_made = 0, stalled_count = 0, auth_refunds = 0,
       last_error = NULL, error_category = NULL, output = NULL WHERE id IN (SELECT value FROM json_each(@ids))`,
     ).run({ now, ids })
     sql(db, `INSERT INTO job_events (job_id, at, from_state, to_state, detail) SELECT value, ?, 'dead', 'queued', ? FROM json_each(?)`).run(now, detail, ids)

@@ -44,6 +44,7 @@ import {
   setBatchLimit,
 } from './resilience'
 import { settleAttempts } from './settle'
+import { setSharedSetting, sharedSettings } from './shared-settings'
 import { jobSpans, pruneSpans, saveSpans } from './spans'
 
 export class SqliteQueueStore implements QueueStore {
@@ -190,6 +191,12 @@ export class SqliteQueueStore implements QueueStore {
   }
   isPaused() {
     return isPaused(this.db)
+  }
+  sharedSettings() {
+    return sharedSettings(this.db)
+  }
+  setSharedSetting(key: string, value: unknown) {
+    setSharedSetting(this.db, key, value)
   }
   saveSpans(spans: readonly StoredSpan[]) {
     saveSpans(this.db, spans)

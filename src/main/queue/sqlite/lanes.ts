@@ -7,7 +7,7 @@
  */
 import type { Database } from 'better-sqlite3'
 import { sql } from '../../db/connection'
-import type { Candidate, ClaimFacts, Lane, LaneGate } from '../store'
+import type { Candidate, ClaimFacts, Lane, LaneGate, Route } from '../store'
 import { pausedAmong } from './batch-pauses'
 
 type LaneKey = [provider: string, model: string, batch: number]
@@ -63,10 +63,11 @@ export function claimFacts(db: Database, batchIds: number[]): ClaimFacts {
   return { activeByProvider, activeByBatch, batchCaps: new Map(caps), pausedBatches: pausedAmong(db, batchIds) }
 }
 
-/** The ids to claim, in priority order across lanes, as the gate admits them. */
-export function pickJobs(db: Database, gateFor: (facts: ClaimFacts) => LaneGate, limit: number, now: number): number[] {
+/** The ids to claim, in priority order across lanes, as the gate admits them, with the fallback each was sent to (null: its own lane). */
+export function pickJobs(db: Database, gateFor: (facts: ClaimFacts) => LaneGate, limit: number, now: number): Map<number, Route | null> {
+  const picked = new Map<number, Route | null>()
   const lanes = queuedLanes(db)
-  if (lanes.length === 0) return []
+  if (lanes.length === 0) return picked
   const gate = gateFor(claimFacts(db, [...new Set(lanes.map(([, , batch]) => batch).filter((batch) => batch !== 0))]))
   const head = sql(db, LANE_HEAD).raw()
   const candidates: Candidate[] = []
@@ -85,10 +86,10 @@ export function pickJobs(db: Database, gateFor: (facts: ClaimFacts) => LaneGate,
     }
   }
   candidates.sort((a, b) => a.priority - b.priority || a.runAt - b.runAt || a.id - b.id)
-  const picked: number[] = []
   for (const candidate of candidates) {
-    if (picked.length >= limit) break
-    if (gate.admit(candidate)) picked.push(candidate.id)
+    if (picked.size >= limit) break
+    const admitted = gate.admit(candidate)
+    if (admitted !== false) picked.set(candidate.id, admitted === true ? null : admitted)
   }
   return picked
 }

@@ -5,6 +5,7 @@
  */
 import type { Database } from 'better-sqlite3'
 import { OperationError, type JobChange } from '../../../shared/contract'
+import { ERROR_CATEGORIES } from '../../../shared/errors'
 import type { JobSummary, StoredState } from '../../../shared/jobs'
 import { sql } from '../../db/connection'
 import type { RetentionPolicy } from '../store'
@@ -38,8 +39,8 @@ export function cancelJob(db: Database, id: number, now: number): { job: JobSumm
       if (row.state === 'active') {
         sql(
           db,
-          `INSERT INTO job_attempts (job_id, number, started_at, ended_at, outcome, error_category, error)
-        VALUES (?, ?, ?, ?, 'cancelled', 'CANCELLED', 'cancelled by the operator')`,
+          `INSERT INTO job_attempts (job_id, number, started_at, ended_at, outcome, error_category, error, error_severity)
+        VALUES (?, ?, ?, ?, 'cancelled', 'CANCELLED', 'cancelled by the operator', '${ERROR_CATEGORIES.CANCELLED.severity}')`,
         ).run(id, row.attempts_made, row.started_at ?? now, now)
       }
       recordEvent(db, id, now, shownState(row.state, row.run_at, now), 'cancelled', 'cancelled by the operator')
@@ -69,7 +70,7 @@ function requeue(db: Database, id: number, now: number): void {
   sql(
     db,
     `UPDATE jobs SET state = 'queued', run_at = ?, updated_at = ?, finished_at = NULL, attempts_made = 0,
-    stalled_count = 0, last_error = NULL, error_category = NULL, output = NULL WHERE id = ?`,
+    stalled_count = 0, auth_refunds = 0, last_error = NULL, error_category = NULL, output = NULL WHERE id = ?`,
   ).run(now, now, id)
 }
 

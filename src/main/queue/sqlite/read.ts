@@ -47,7 +47,7 @@ export function getJob(db: Database, id: number, now: number): JobDetail | null 
   const attempts = (
     sql(
       db,
-      `SELECT number, started_at, ended_at, outcome, error_category, error, input_tokens, output_tokens
+      `SELECT number, started_at, ended_at, outcome, error_category, error, input_tokens, output_tokens, ran_on, model, error_severity, error_stack
       FROM job_attempts WHERE job_id = ? ORDER BY id`,
     ).all(id) as {
       number: number
@@ -58,6 +58,10 @@ export function getJob(db: Database, id: number, now: number): JobDetail | null 
       error: string | null
       input_tokens: number | null
       output_tokens: number | null
+      ran_on: string | null
+      model: string | null
+      error_severity: JobAttempt['severity']
+      error_stack: string | null
     }[]
   ).map((a): JobAttempt => ({
     number: a.number,
@@ -68,6 +72,10 @@ export function getJob(db: Database, id: number, now: number): JobDetail | null 
     error: a.error,
     inputTokens: a.input_tokens,
     outputTokens: a.output_tokens,
+    ranOn: a.ran_on,
+    model: a.model,
+    severity: a.error_severity,
+    stack: a.error_stack,
   }))
   return {
     ...toSummary(row, now),

@@ -6,8 +6,11 @@
  */
 import type { Database } from 'better-sqlite3'
 import type { JobChange } from '../../../shared/contract'
+import { severityOf } from '../../../shared/errors'
 import { sql } from '../../db/connection'
 import { recordUsage, type SettledAttempt } from '../../telemetry/rollups-write'
+import { parseFallback } from '../../../shared/providers'
+import { MAX_AUTH_REFUNDS } from '../attempt-result'
 import type { AttemptResult, FinishedJob } from '../store'
 import { recordFailure } from './failures'
 import { adjustCounts, addCount, recordEvent, type CountDeltas } from './rows'
@@ -18,19 +21,22 @@ const COMPLETE = `UPDATE jobs SET state = 'completed', finished_at = @at, update
   RETURNING attempts_made, started_at, provider, model, created_at, batch_id, tags`
 
 // Failed attempts are those started minus those that stalled: stalls have their own limit.
-// A refunded attempt (@refund = 1) is taken off the count and always requeues.
+// A refunded attempt (@refund = 1) is taken off the count and always requeues; an AUTH one is counted, for the cap.
 const FAIL = `UPDATE jobs SET
     state = CASE WHEN @refund OR (@retryable AND attempts_made - stalled_count < max_attempts) THEN 'queued' ELSE 'dead' END,
     run_at = CASE WHEN @refund OR (@retryable AND attempts_made - stalled_count < max_attempts) THEN @retryAt ELSE run_at END,
     finished_at = CASE WHEN @refund OR (@retryable AND attempts_made - stalled_count < max_attempts) THEN NULL ELSE @at END,
-    attempts_made = attempts_made - @refund,
+    attempts_made = attempts_made - @refund, auth_refunds = auth_refunds + (@refund AND @category = 'AUTH'),
     updated_at = @at, lease_owner = NULL, lease_expires_at = NULL, last_error = @message, error_category = @category
   WHERE id = @id AND state = 'active' AND lease_owner = @owner
   RETURNING state, attempts_made, started_at, provider, model, created_at, batch_id, tags`
 
 const ATTEMPT = `INSERT INTO job_attempts (job_id, number, started_at, ended_at, outcome, error_category, error, input_tokens, output_tokens, trace_id,
-    provider, provider_kind, model, cost_usd)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+    provider, provider_kind, model, cost_usd, ran_on, error_severity, error_stack)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+/** The AUTH failures already given back to an active job of this owner. */
+const AUTH_REFUNDS = `SELECT auth_refunds FROM jobs WHERE id = ? AND state = 'active' AND lease_owner = ?`
 
 /** Rows as the settling statements return them. */
 interface SettledRow {
@@ -54,7 +60,7 @@ export function settleAttempts(db: Database, results: AttemptResult[], owner: st
       const deltas: CountDeltas = {}
       // What the rollups and batch totals count, written once after the loop: a few statements, not one a job.
       const usage: SettledAttempt[] = []
-      for (const result of results) {
+      for (let result of results) {
         if (result.outcome === 'ok') {
           const row = sql(db, COMPLETE).get({ id: result.id, owner, at: result.endedAt, output: result.output, artifact: result.artifact ?? null }) as
             SettledRow | undefined
@@ -73,12 +79,25 @@ export function settleAttempts(db: Database, results: AttemptResult[], owner: st
             result.outputTokens,
             result.traceId ?? null,
             ...cost,
+            result.ranOn ?? null,
+            null,
+            null,
           )
           usage.push(settledAttempt(row, result, cost, 'completed'))
           recordEvent(db, result.id, result.endedAt, 'active', 'completed')
           addCount(deltas, 'completed', 1)
           changes.push({ id: result.id, state: 'completed', attemptsMade: row.attempts_made })
         } else {
+          const authCapped = result.refund === true && result.category === 'AUTH' && authRefundsOf(db, result.id, owner) >= MAX_AUTH_REFUNDS
+          if (authCapped) {
+            // Refused after every resume: the job dies as AUTH instead of pausing its provider once more.
+            result = {
+              ...result,
+              refund: false,
+              retryable: false,
+              message: `${result.message}; refused ${MAX_AUTH_REFUNDS + 1} times, each given back: the job stops here`,
+            }
+          }
           const row = sql(db, FAIL).get({
             id: result.id,
             owner,
@@ -106,6 +125,9 @@ export function settleAttempts(db: Database, results: AttemptResult[], owner: st
             null,
             result.traceId ?? null,
             ...cost,
+            result.ranOn ?? null,
+            severityOf(result.category),
+            result.stack ?? null,
           )
           usage.push(settledAttempt(row, result, cost, row.state === 'dead' ? 'dead' : 'failed'))
           recordFailure(db, result.id, result.category, result.message, result.endedAt)
@@ -138,10 +160,16 @@ function finishedJob(id: number, row: SettledRow, outcome: FinishedJob['outcome'
  */
 type CostColumns = [provider: string, kind: string | null, model: string | null, usd: number | null]
 
+function authRefundsOf(db: Database, id: number, owner: string): number {
+  return (sql(db, AUTH_REFUNDS).pluck().get(id, owner) as number | undefined) ?? 0
+}
+
 function costColumns(row: SettledRow, result: AttemptResult): CostColumns {
-  if (result.cost) return [row.provider, result.cost.providerKind, result.cost.model, result.cost.usd]
+  // An attempt on a fallback is that profile's: its cost and its tokens count there.
+  const provider = result.ranOn ? parseFallback(result.ranOn).profile : row.provider
+  if (result.cost) return [provider, result.cost.providerKind, result.cost.model, result.cost.usd]
   const tokens = result.outcome === 'ok' ? (result.inputTokens ?? 0) + (result.outputTokens ?? 0) : 0
-  return [row.provider, null, row.model, tokens > 0 ? null : 0]
+  return [provider, null, row.model, tokens > 0 ? null : 0]
 }
 
 function settledAttempt(

@@ -43,6 +43,8 @@ function Health() {
 function Breakers() {
   const breakers = useDashboard((state) => state.breakers)
   const troubled = breakers.filter((breaker) => breaker.state !== 'closed')
+  // A closed breaker whose learned concurrency is below its ceiling: the provider is slowed by 429s, server failures or a slow start.
+  const slowed = breakers.filter((breaker) => breaker.state === 'closed' && breaker.concurrency && breaker.concurrency.limit < breaker.concurrency.ceiling)
   return (
     <div className="glance-block" data-breakers-open={troubled.length}>
       <p className="glance-line">
@@ -57,6 +59,18 @@ function Breakers() {
               <span className="cell-mono">{breaker.name}</span> since {formatCreated(breaker.since)}
               {breaker.reason && <span className="muted">: {breaker.reason}</span>}
               {breaker.state === 'open' && breaker.openUntil && <span className="muted"> · next probe {formatCreated(breaker.openUntil)}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+      {slowed.length > 0 && (
+        <ul className="glance-list">
+          {slowed.map((breaker) => (
+            <li key={breaker.name} data-concurrency-limit={breaker.concurrency!.limit}>
+              <span className="badge badge-warn">slowed</span> <span className="cell-mono">{breaker.name}</span>{' '}
+              <span className="muted">
+                runs {breaker.concurrency!.limit} of {breaker.concurrency!.ceiling} at once
+              </span>
             </li>
           ))}
         </ul>
