@@ -63,6 +63,33 @@ describe.skipIf(!chromiumPath)('job detail', () => {
     expect(session.problems).toEqual([])
   })
 
+  test('shows the model each attempt ran, the severity of a failure and where an unknown error was thrown', async () => {
+    const { page, served } = session
+    const jobs = new JobsPage(page)
+    await jobs.open(served.url)
+    await served.call('saveProvider', { name: 'mini', provider: 'sim', model: 'sim-mini' })
+    // The job names no model: its profile's default runs.
+    const { jobIds } = await served.call('enqueueJobs', {
+      jobs: [{ prompt: 'Fail oddly once.', provider: 'mini', config: { failAttempts: 1, failCategory: 'UNKNOWN' } }],
+    })
+    const id = jobIds[0]!
+    await jobs.waitForJobs([id], 'completed')
+
+    const detail = await jobs.openJob(id)
+    await jobs.detail(id, 'completed').waitFor()
+    expect(await detail.locator('.job-facts > div', { hasText: 'Model' }).locator('dd').textContent()).toBe('sim-mini (the profile’s default)')
+    const first = detail.locator('[data-attempt="1"]')
+    expect(await first.locator('[data-severity]').getAttribute('data-severity')).toBe('warning')
+    expect(await first.locator('[data-attempt-model]').textContent()).toBe('sim-mini')
+    await first.locator('[data-stack] summary').click()
+    expect(await first.locator('[data-stack] pre').textContent()).toMatch(/^AttemptError: simulated UNKNOWN on attempt 1[\s\S]*\n\s+at /)
+    const second = detail.locator('[data-attempt="2"]')
+    expect(await second.locator('[data-attempt-model]').textContent()).toBe('sim-mini')
+    expect(await second.locator('[data-severity], [data-stack]').count()).toBe(0)
+    await saveScreenshots(page, 'job-detail-triage')
+    expect(session.problems).toEqual([])
+  })
+
   test('cancels a running job from its detail', async () => {
     const { page, served } = session
     const jobs = new JobsPage(page)

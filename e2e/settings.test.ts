@@ -1,8 +1,8 @@
 /**
  * The settings screen end to end against `genops serve`: a profile saved with limits and
  * listed; its API key write-only, and refused in words in headless mode (no keychain); a
- * provider paused and resumed; a breaker held open and reset; the health report and the
- * keyboard shortcuts shown.
+ * provider paused and resumed; a breaker held open and reset; the health report, the
+ * engine's settings and the keyboard shortcuts shown.
  */
 import { describe, expect, inject, test } from 'vitest'
 import { saveScreenshots } from './fixtures/screenshots'
@@ -94,6 +94,14 @@ describe.skipIf(!chromiumPath)('settings screen', () => {
 
     await page.locator('[data-health-state="ready"]').waitFor()
     await page.locator('[data-check="database"][data-check-status="pass"]').waitFor()
+    // The engine's settings as it runs with them: the flag's exporter port, the store's default retention.
+    await page.locator('[data-engine-settings-state="ready"]').waitFor()
+    const port = page.locator('[data-setting="metrics.exporter.port"]')
+    expect(await port.locator('td').nth(1).textContent()).toBe('0')
+    expect(await port.locator('td').nth(3).textContent()).toBe('at next start')
+    const retention = page.locator('[data-setting="retention.dead.maxAgeMs"][data-setting-source="default"]')
+    expect(await retention.locator('td').nth(1).textContent()).toBe('90 d')
+    expect(await retention.locator('td').nth(3).textContent()).toBe('within 5s')
     const shortcuts = page.locator('[data-shortcuts]')
     expect(await shortcuts.locator('.fact').count()).toBe(Number(await shortcuts.getAttribute('data-shortcuts')))
     await shortcuts.locator('.fact', { hasText: 'pause or resume the queue' }).locator('kbd', { hasText: 'p' }).waitFor()

@@ -1,7 +1,17 @@
-/** `genops alerts list|history|export-rules|enable|disable|set|reset`: alert rules from the command line. */
+/** `genops alerts list|history|export-rules|add|enable|disable|set|reset`: alert rules from the command line. */
 import { writeFileSync } from 'node:fs'
-import { type Command, Option } from 'commander'
-import { ALERT_SEVERITIES, AlertRule, describeRule, formatSignalValue, type AlertStatus, type AlertTransition } from '../shared/alerts'
+import { type Command, InvalidArgumentError, Option } from 'commander'
+import {
+  ALERT_OPS,
+  ALERT_SEVERITIES,
+  ALERT_SIGNALS,
+  AlertRule,
+  describeRule,
+  formatSignalValue,
+  type AlertRuleInput,
+  type AlertStatus,
+  type AlertTransition,
+} from '../shared/alerts'
 import { describeZodError } from '../shared/contract'
 import { prometheusRules } from './alerts/promql'
 import { table, time } from './cli-format'
@@ -37,11 +47,36 @@ async function ruleNamed(options: Common, name: string): Promise<AlertRule> {
   return found.rule
 }
 
-async function save(options: Common, rule: AlertRule): Promise<AlertStatus> {
-  // Checked here as well as by the operation, so the message names the option that is wrong.
+/** Checks the rule against the one rule schema first, so the message names the option that is wrong and nothing is opened for a bad rule. */
+function checked(rule: AlertRuleInput): AlertRule {
   const parsed = AlertRule.safeParse(rule)
   if (!parsed.success) throw new CliError(`${rule.name}: ${describeZodError(parsed.error)}`, 2)
-  return withQueue(options, (h) => h.saveAlertRule(parsed.data))
+  return parsed.data
+}
+
+async function save(options: Common, rule: AlertRuleInput): Promise<AlertStatus> {
+  const valid = checked(rule)
+  return withQueue(options, (h) => h.saveAlertRule(valid))
+}
+
+/** `--label team=ml`, repeatable, into the rule's labels. */
+function label(text: string, labels: Record<string, string> = {}): Record<string, string> {
+  const at = text.indexOf('=')
+  if (at <= 0) throw new InvalidArgumentError(`--label must be name=value, not "${text}"`)
+  return { ...labels, [text.slice(0, at)]: text.slice(at + 1) }
+}
+
+interface AddOptions extends Common {
+  signal: AlertRule['signal']
+  op: AlertRule['op']
+  threshold: string
+  window?: string
+  minAttempts?: number
+  for: string
+  severity: AlertRule['severity']
+  summary: string
+  label?: Record<string, string>
+  disabled?: boolean
 }
 
 interface SetOptions extends Common {
@@ -84,6 +119,44 @@ export function addAlertCommands(program: Command): void {
       }
       writeFileSync(options.out, text)
       print(`wrote ${list.filter(({ rule }) => rule.enabled).length} rules to ${options.out}`)
+    })
+
+  common(alerts.command('add').description('add a rule of your own, checked by the same rule schema as the Alerts screen'))
+    .argument('<alert>', 'its name: letters, digits and _, like TooManyTimeouts')
+    .addOption(new Option('--signal <signal>', 'what it watches').choices(Object.keys(ALERT_SIGNALS)).makeOptionMandatory())
+    .addOption(new Option('--op <op>', 'how the signal is compared with the threshold').choices(ALERT_OPS).default('>'))
+    .requiredOption('--threshold <number>', 'the value the signal is compared with')
+    .option('--window <duration>', 'failure_rate, no_progress and p95_job_seconds: measured over this long, like 5m')
+    .option('--min-attempts <n>', 'failure_rate: fewer attempts than this is no evidence', integer('--min-attempts', 1))
+    .option('--for <duration>', 'how long the condition must hold before it fires, like 5m (0s: at once)', '0s')
+    .addOption(new Option('--severity <severity>', 'warning or critical').choices(ALERT_SEVERITIES).default('warning'))
+    .requiredOption('--summary <text>', 'what a person reads when it fires')
+    .option('--label <name=value>', 'a label for Prometheus and the webhook (repeatable)', label)
+    .option('--disabled', 'add it switched off')
+    .action(async (name: string, options: AddOptions) => {
+      const threshold = Number(options.threshold)
+      if (options.threshold.trim() === '' || !Number.isFinite(threshold)) throw new CliError(`--threshold must be a number, not "${options.threshold}"`, 2)
+      const rule = checked({
+        name,
+        signal: options.signal,
+        op: options.op,
+        threshold,
+        window: options.window,
+        minAttempts: options.minAttempts,
+        for: options.for,
+        severity: options.severity,
+        labels: options.label ?? {},
+        summary: options.summary,
+        enabled: !options.disabled,
+      })
+      const status = await withQueue(options, async (h) => {
+        // A name taken (a shipped rule or one added before) is changed with `set`, not replaced by surprise.
+        const { alerts: list } = await h.listAlerts({})
+        if (list.some((alert) => alert.rule.name === name))
+          throw new CliError(`there is already a rule named ${name}: change it with \`genops alerts set ${name}\``)
+        return h.saveAlertRule(rule)
+      })
+      print(`${name}: added, ${describeRule(status.rule)}${status.rule.enabled ? '' : ' (disabled)'}`)
     })
 
   for (const enabled of [true, false]) {

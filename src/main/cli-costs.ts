@@ -5,10 +5,10 @@
  */
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import { COST_REPORT_BY, usd, type Budget, type CostReport, type CostReportBy, type CostTotals, type Price } from '../shared/costs'
+import { roundUsd, toCsv } from '../shared/csv'
 import { parseDuration } from '../shared/duration'
 import { table, time } from './cli-format'
 import { CliError, common, integer, print, printJson, withQueue, type Common } from './cli-support'
-import { toCsv } from './costs/csv'
 
 /** `7d` (that long ago) or a date or time (`2026-11-01`, `2026-11-01T12:00Z`). */
 export function pointInTime(name: string, now = Date.now()) {
@@ -85,7 +85,7 @@ export function costReportCsv(report: CostReport): string {
       row.attempts,
       row.inputTokens,
       row.outputTokens,
-      row.costUsd,
+      row.costUsd === null ? null : roundUsd(row.costUsd),
       row.unpricedAttempts,
     ]),
   ])

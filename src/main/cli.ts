@@ -19,15 +19,17 @@ import { addBundleCommand } from './cli-bundle'
 import { addBreakerCommands } from './cli-breakers'
 import { addCostCommands } from './cli-costs'
 import { addProviderCommands } from './cli-providers'
+import { addProcessSettingFlags, addSettingsCommands, processSettingsConfig } from './cli-settings'
 import { CliError, common, duration, endQuietlyWhenStdoutCloses, integer, jobId, print, printJson, withQueue, type Common } from './cli-support'
 import { DatabaseDamagedError } from './db/damage'
 import { SchemaError } from './db/migrate'
 import { createEngine, type EngineConfig } from './engine'
 import { createEngineAwaitingSpace, fullDiskAtStart } from './engine-awaiting-space'
+import { announceEngine, discoveryFile, withdrawEngine } from './engine-discovery'
 import { diskFullCode } from '../shared/disk-full'
+import { terminalSafe } from '../shared/names'
 import { dataDir, RENDERER_DIR } from './paths'
 import { fullPage } from './queue/job-operations'
-import { DEFAULT_EXPORTER_PORT } from './telemetry/metrics-config'
 
 /** Headless mode's API and UI: beside the metrics exporter's 9464, which `serve` also opens. */
 const DEFAULT_API_PORT = 9465
@@ -35,20 +37,13 @@ const DEFAULT_API_PORT = 9465
 interface EngineOptions {
   /** False with --no-metrics. */
   metrics: boolean
-  metricsPort: number
   alertWebhook?: string
   alertInterval?: number
 }
 
-/** What the commands that run an engine take: the metrics exporter, and where alerts go. */
+/** What the commands that run an engine take: this process's settings (see cli-settings), the metrics exporter, and where alerts go. */
 function engineOptions(command: Command): Command {
-  return command
-    .option(
-      '--metrics-port <port>',
-      'port of the Prometheus metrics exporter on 127.0.0.1 (0 picks a free one)',
-      integer('--metrics-port', 0, 65535),
-      DEFAULT_EXPORTER_PORT,
-    )
+  return addProcessSettingFlags(command)
     .option('--no-metrics', 'no metrics exporter')
     .addOption(
       new Option('--alert-webhook <url>', 'POST alerts that fire or resolve to this URL (Slack-compatible JSON)')
@@ -66,9 +61,13 @@ function httpUrl(name: string) {
 }
 
 function engineConfig(options: Common & EngineOptions): EngineConfig {
+  const dir = dataDir(options.dataDir)
+  // settings.json, GENOPS_* variables and the flags: flag > variable > file > default.
+  const settings: Partial<EngineConfig> = processSettingsConfig(dir, { ...options })
   return {
-    dataDir: dataDir(options.dataDir),
-    metrics: { exporter: { enabled: options.metrics, port: options.metricsPort } },
+    ...settings,
+    dataDir: dir,
+    metrics: { ...settings.metrics, exporter: { ...settings.metrics?.exporter, enabled: options.metrics } },
     alerts: {
       ...(options.alertInterval === undefined ? {} : { intervalMs: options.alertInterval }),
       ...(options.alertWebhook === undefined ? {} : { webhook: { url: options.alertWebhook } }),
@@ -88,6 +87,7 @@ export function buildProgram(): Command {
   addAlertCommands(program)
   addBundleCommand(program)
   addBackupCommands(program)
+  addSettingsCommands(program)
 
   const jobs = program.command('jobs').description('list, view, retry, cancel and delete jobs')
   common(jobs.command('list').description('the newest jobs first'), true)
@@ -193,33 +193,41 @@ export function buildProgram(): Command {
       if (configured !== undefined && configured.length < 16) throw new CliError('the token must be at least 16 characters', 2)
       const allowedHosts = options.allowedHost ?? allowedHostsFromEnvironment()
       // On a disk too full to open the database, the server starts anyway and health says why (see engine-awaiting-space).
+      // `genops health` beside it asks this server, with the token (engine-discovery). On a full disk the file waits for room.
+      let api: { url: string; token: string } | null = null
+      const announce = (dir: string) => {
+        if (api === null) return
+        try {
+          announceEngine(dir, { api })
+        } catch (error) {
+          process.stderr.write(`genops: could not write ${discoveryFile(dir)} (${(error as Error).message}): \`genops health\` cannot find this engine\n`)
+        }
+      }
       const engine = await createEngineAwaitingSpace(engineConfig(options), {
         waiting: (message) => process.stderr.write(`genops: ${message}\n`),
         started: (started) => {
           process.stderr.write('genops: the disk has room again: the engine started\n')
+          announce(started.dataDir)
           if (started.exporterAddress) print(`Metrics for Prometheus on ${started.exporterAddress.url}`)
         },
       })
       let server
+      const token = configured ?? randomBytes(24).toString('base64url')
       try {
-        server = await startServer({
-          engine,
-          host: options.host,
-          port: options.port,
-          allowedHosts,
-          token: configured ?? randomBytes(24).toString('base64url'),
-          rendererDir: RENDERER_DIR,
-        })
+        server = await startServer({ engine, host: options.host, port: options.port, allowedHosts, token, rendererDir: RENDERER_DIR })
       } catch (error) {
         await engine.close()
         const code = (error as NodeJS.ErrnoException).code
         if (code === 'EADDRINUSE') throw new CliError(`port ${options.port} on ${options.host} is already in use: choose another with --port`)
         throw error
       }
+      api = { url: new URL(server.url).origin, token }
+      announce(engine.dataDir)
       print(`GenOps listening on ${server.url}`)
       if (engine.exporterAddress) print(`Metrics for Prometheus on ${engine.exporterAddress.url}`)
       const running = server
       onSignal(async () => {
+        withdrawEngine(engine.dataDir)
         await running.close()
         await engine.close()
       })
@@ -273,14 +281,14 @@ export async function main(argv: string[]): Promise<void> {
     if (error instanceof CommanderError) {
       process.exitCode = error.exitCode === 0 ? 0 : 2
     } else if (error instanceof CliError) {
-      process.stderr.write(`genops: ${error.message}\n`)
+      process.stderr.write(`genops: ${terminalSafe(error.message)}\n`)
       process.exitCode = error.exitCode
     } else if (error instanceof DatabaseDamagedError || error instanceof SchemaError) {
       // The message names the file and what to do: a stack would only bury it.
-      process.stderr.write(`genops: ${error.message}\n`)
+      process.stderr.write(`genops: ${terminalSafe(error.message)}\n`)
       process.exitCode = 1
     } else if (error instanceof OperationError) {
-      process.stderr.write(`genops: ${error.message}\n`)
+      process.stderr.write(`genops: ${terminalSafe(error.message)}\n`)
       process.exitCode = error.code === 'INVALID_INPUT' ? 2 : 1
     } else if (diskFullCode(error) !== null) {
       // Any command on a full disk: one line that says so, not a stack.

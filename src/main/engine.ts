@@ -12,12 +12,17 @@ import { sweepTemporaries } from './artifacts/sweep'
 import { EngineCosts } from './costs/runtime'
 import { loadPriceList } from './costs/pricing'
 import { DEFAULT_BACKOFF } from './queue/backoff'
-import { DEFAULT_BREAKER } from './resilience/breakers'
+import { DEFAULT_BREAKER, type BreakerStatus } from './resilience/breakers'
+import { DEFAULT_CONCURRENCY, type ConcurrencyLimitInfo } from './resilience/concurrency-limit'
+import { DEFAULT_GATES } from './resilience/gates'
 import { DEFAULT_EVENT_TIMING, EventHub } from './event-hub'
 import { createHandlers, invoke, type Handlers } from './operations'
 import { startCheckpointer } from './db/checkpointer'
 import { BackupsConfig, startDailyBackups } from './db/daily-backups'
 import { damageSummary, DatabaseDamagedError, isDamage, namedDamage } from './db/damage'
+import { announceEngine, withdrawEngine } from './engine-discovery'
+import { engineSettingRows } from './settings/rows'
+import { followSharedSettings } from './settings/shared'
 import { startIntegrityCheck } from './db/integrity'
 import { budgetUsedByScope } from './alerts/signals'
 import { breakerCheck, DEFAULT_MIN_FREE_DISK_BYTES, engineHealth, freeDiskBytes } from './health/checks'
@@ -49,7 +54,7 @@ const positive = (name: string) =>
     .positive(`${name} must be a positive integer`)
 const retentionRule = z.object({ maxCount: z.number().int().min(0), maxAgeMs: z.number().int().min(0) })
 
-const EngineConfig = z.object({
+export const EngineConfig = z.object({
   /** Where genops.db lives (see paths.dataDir). */
   dataDir: z.string().min(1, 'dataDir is required'),
   /** Worker threads. Default: one fewer than the cores, at least one (the main thread needs a core too). */
@@ -90,6 +95,22 @@ const EngineConfig = z.object({
     .default(DEFAULT_BREAKER),
   /** Breakers on (default). Off only to measure what they save. */
   breakers: z.boolean().default(true),
+  /** The length of the rate windows (60 s), and how many Retry-After answers within how long cool a whole provider down (3 within 3 s). */
+  rateLimits: z
+    .object({
+      windowMs: positive('rateLimits.windowMs'),
+      cooldownAfter: positive('rateLimits.cooldownAfter'),
+      cooldownWithinMs: positive('rateLimits.cooldownWithinMs'),
+    })
+    .default({ windowMs: DEFAULT_GATES.rateWindowMs, cooldownAfter: DEFAULT_GATES.cooldownAfter, cooldownWithinMs: DEFAULT_GATES.cooldownWithinMs }),
+  /** The concurrency limit learned per provider and model from 429s and surges of 5xx (see resilience/concurrency-limit.ts). */
+  adaptiveConcurrency: z
+    .object({
+      enabled: z.boolean(),
+      window: positive('adaptiveConcurrency.window'),
+      backoffRatio: z.number().gt(0, 'adaptiveConcurrency.backoffRatio must be above 0').lt(1, 'adaptiveConcurrency.backoffRatio must be below 1'),
+    })
+    .default(DEFAULT_CONCURRENCY),
   workerFile: z.string().default(WORKER_FILE),
   /** Write each completed attempt's output to <dataDir>/artifacts. Default true. */
   artifacts: z.boolean().default(true),
@@ -157,6 +178,21 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     store.close()
     throw error
   })
+  // Retention, backoff and breaker thresholds as the store holds them for every process on the queue.
+  const settingDefaults = EngineConfig.parse({ dataDir: config.dataDir })
+  const sharedSettings = await followSharedSettings({
+    store,
+    schema: EngineConfig,
+    config,
+    explicit: input,
+    defaults: settingDefaults,
+    onError: (error, during) => telemetry.error(error, during),
+    warn: (message) => telemetry.warn(message),
+  }).catch(async (error: unknown) => {
+    await telemetry.close()
+    store.close()
+    throw error
+  })
   const checkpointer = startCheckpointer(store.db, {
     threadFile: CHECKPOINT_THREAD_FILE,
     intervalMs: config.checkpointMs,
@@ -198,7 +234,8 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
           return gates.holdingAny(now) ? countHeldJobs(store.db, (lane) => gates.heldReason(lane, now) !== null, now, dueQueued) : 0
         },
         pool,
-        breakers: () => scheduler.gates.breakers.list(),
+        breakers: (): BreakerStatus[] => scheduler.gates.breakers.list(),
+        concurrencyLimits: (): ConcurrencyLimitInfo[] => scheduler.gates.concurrency.list(),
         dbSizeBytes: () => databaseSizeBytes(store.db),
         budgetsUsed: async () => budgetUsedByScope(await store.costs.budgets(Date.now())),
         freeDiskBytes: () => freeDiskBytes(config.dataDir),
@@ -244,6 +281,11 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
         hub.countsMayChange()
       },
       onHold: metrics ? (provider, kind) => metrics.held(provider, kind) : undefined,
+      onConcurrencyDecrease: (decrease) => {
+        metrics?.concurrencyDecreased(decrease)
+        const why = decrease.signal === 'rate_limit' ? 'a 429' : 'server failures well above their usual share'
+        telemetry.log.info(`concurrency of ${decrease.name} lowered from ${decrease.from} to ${decrease.to} (${why})`)
+      },
       onAttemptEnded: metrics ? (attempt) => metrics.attemptEnded(attempt) : undefined,
       beginTrace: telemetry.beginTrace,
       onTrace: (attempt) => telemetry.attemptEnded(attempt),
@@ -257,6 +299,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     dataDir: config.dataDir,
     pool,
     isPaused: () => scheduler.isPaused(),
+    providerPauses: () => queue.providerPauses(),
     minFreeDiskBytes: config.health.minFreeDiskBytes,
     writesRefused: () => diskFull.refusedBecause(),
     integrity,
@@ -288,6 +331,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
       alerts: alerts?.runner,
       intakeMetrics: metrics?.intake,
       diagnostics: { dataDir: config.dataDir, metricsText: async () => (metrics ? metrics.text() : null), nativeBinding: config.sqliteBinding },
+      settings: () => engineSettingRows({ dataDir: config.dataDir, config, defaults: settingDefaults, store, schema: EngineConfig }),
     },
     config.secrets,
   )
@@ -321,9 +365,17 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
       )
     }
     health.markReady()
+    // `genops health` beside this engine asks it (serve adds its API once it listens); a write refused is only a warning.
+    try {
+      const { token } = config.metrics.exporter
+      announceEngine(config.dataDir, { metrics: exporter?.address ? { url: new URL(exporter.address.url).origin, ...(token ? { token } : {}) } : null })
+    } catch (error) {
+      telemetry.warn(`could not write the discovery file in ${config.dataDir}: ${(error as Error).message}`)
+    }
   } catch (error) {
     stopping = true
     integrity.stop()
+    sharedSettings.stop()
     diskFull.close()
     await alerts?.close()
     costs.stop()
@@ -365,10 +417,12 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     idle: () => scheduler.idle(),
     close(timeoutMs = 10_000) {
       closed ??= (async () => {
-        // Readiness probes see the engine going away before its parts do.
+        // Readiness probes, and `genops health`, see the engine going away before its parts do.
+        withdrawEngine(config.dataDir)
         health.close()
         stopping = true
         integrity.stop()
+        sharedSettings.stop()
         const backupsStopped = backups.stop()
         costs.stop()
         // The last transitions' webhook posts go out (or give up) while the engine stops.

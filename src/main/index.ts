@@ -7,9 +7,10 @@
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { app, dialog, safeStorage } from 'electron'
-import { createEngine, type Engine } from './engine'
+import { createEngine, EngineConfig, type Engine } from './engine'
 import { dataDir, RENDERER_DIR } from './paths'
 import type { SecretBox } from './secrets'
+import { processSettings } from './settings/process'
 import { DesktopActions } from './shell/actions'
 import { electronSqliteBinding, iconsDirFor } from './shell/app-paths'
 import { dataDirArgument, promptFilesInArgv } from './shell/argv'
@@ -85,12 +86,15 @@ async function start(): Promise<void> {
   const keysRefused = keychainRefusal()
   if (keysRefused !== undefined) console.warn(`genops: ${keysRefused}`)
   try {
+    // settings.json and GENOPS_* variables (a file that cannot be used is named in the dialog below).
+    const settings: Partial<EngineConfig> = processSettings(directory, EngineConfig)
     // The metrics exporter with its defaults (127.0.0.1:9464): a port in use is a failed health check, not a failed start.
     engine = await createEngine({
+      ...settings,
       dataDir: directory,
       sqliteBinding: electronSqliteBinding(app.isPackaged, process.resourcesPath, process.env),
       secrets: keychain(keysRefused),
-      metrics: { exporter: { enabled: true } },
+      metrics: { ...settings.metrics, exporter: { ...settings.metrics?.exporter, enabled: true } },
     })
   } catch (error) {
     dialog.showErrorBox('GenOps could not start', `${error instanceof Error ? error.message : String(error)}\n\nData directory: ${directory}`)

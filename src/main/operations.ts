@@ -6,8 +6,10 @@
 import { type z } from 'zod'
 import { contract, describeZodError, OperationError, type JobChange, type OperationName, type OperationOutput } from '../shared/contract'
 import type { JobSummary } from '../shared/jobs'
+import type { SettingRow } from '../shared/settings'
 import { nestingProblem } from '../shared/json-depth'
 import { escapeControl } from '../shared/names'
+import { fallbackProblem, parseFallback } from '../shared/providers'
 import { keyFileProblem } from '../workers/key-file'
 import { BatchCheck, profilesOf } from './intake/job-check'
 import { alertHandlers } from './alerts/operations'
@@ -55,6 +57,8 @@ export interface Runtime {
   intakeMetrics?: IntakeRecorder
   /** The data directory and metrics a diagnostic bundle reads; without it (the CLI's queue commands) the store's directory and no metrics. */
   diagnostics?: DiagnosticsRuntime
+  /** The engine's settings as it runs with them; without an engine, `genops settings list` reads them itself. */
+  settings?: () => Promise<SettingRow[]>
 }
 
 const noRuntime: Runtime = { jobsChanged() {}, countsMayChange() {}, abort() {}, paused() {}, kick() {}, profilesChanged: async () => {} }
@@ -144,6 +148,8 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, 
     saveProvider: async ({ apiKey, ...profile }) => {
       const problem = profile.keyFile === undefined ? null : keyFileProblem(profile.keyFile)
       if (problem) throw new OperationError('INVALID_INPUT', problem)
+      const fallbacks = profile.fallbacks?.length ? fallbackProblem(profile, await store.listProfiles()) : null
+      if (fallbacks) throw new OperationError('INVALID_INPUT', fallbacks)
       if (apiKey !== undefined && !secrets) {
         throw new OperationError(
           'INVALID_INPUT',
@@ -158,12 +164,20 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, 
       return { ...profile, hasKey: (await store.profileSecrets()).has(profile.name) }
     },
     removeProvider: async ({ name }) => {
+      // A fallback that vanished would leave another profile's jobs held where its operator expects them to run.
+      const dependent = (await store.listProfiles()).find((other) => other.fallbacks?.some((entry) => parseFallback(entry).profile === name))
+      if (dependent)
+        throw new OperationError('INVALID_INPUT', `profile "${name}" is a fallback of profile "${dependent.name}": remove it from those fallbacks first`)
       const removed = await store.removeProfile(name)
       await runtime.profilesChanged()
       return { removed }
     },
     ...failureHandlers(store, runtime),
     healthReport: async () => (runtime.health ?? standaloneHealth(store)).report(),
+    listSettings: async () => {
+      if (!runtime.settings) throw new OperationError('NOT_FOUND', 'settings are listed by a running engine: use `genops settings list`')
+      return { settings: await runtime.settings() }
+    },
     ...resilienceHandlers(store, runtime.resilience, () => runtime.countsMayChange()),
     ...traceHandlers(store),
     ...jobLogHandlers(runtime.logsDir),

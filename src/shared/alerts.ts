@@ -20,8 +20,11 @@ export const ALERT_SIGNALS = {
   no_progress: 'jobs waiting and none finished',
   /** Breakers open now. */
   breakers_open: 'breakers open',
-  /** The 95th percentile of completed attempts' duration over `window`, in seconds. */
-  p95_job_seconds: 'p95 job time (s)',
+  /**
+   * The 95th percentile of completed attempts' duration (claim to result: the wait in the
+   * queue left out) over `window`, in seconds. Prometheus: genops_attempt_duration_seconds.
+   */
+  p95_job_seconds: 'p95 attempt time (s)',
   /** The most spent of any budget, as a share of its limit (1 = crossed). */
   budget_used_ratio: 'budget used',
   /** Free disk for the data directory, in bytes. */
@@ -119,7 +122,11 @@ export const AlertStatus = z.object({
 })
 export type AlertStatus = z.infer<typeof AlertStatus>
 
-/** A transition, as kept in the history: `resolved` ends a pending or firing spell. */
+/**
+ * A transition, as kept in the history. The history keeps what fired: `firing`, and the
+ * `resolved` that ends it. A pending spell is a state, not history: it reaches the event
+ * feed (the screens and the tray show it) and leaves no row.
+ */
 export const ALERT_TRANSITIONS = ['pending', 'firing', 'resolved'] as const
 export const AlertTransitionKind = z.enum(ALERT_TRANSITIONS)
 
@@ -136,9 +143,13 @@ export const AlertTransition = z.object({
 })
 export type AlertTransition = z.infer<typeof AlertTransition>
 
-/** Transitions people are told about: firing, and resolved after firing. Pending, or a pending spell that cleared, is only history. */
+/** Transitions people are told about and the history keeps: firing, and resolved after firing. A pending spell is neither. */
 export const notifies = (transition: Pick<AlertTransition, 'from' | 'to'>): boolean =>
   transition.to === 'firing' || (transition.to === 'resolved' && transition.from === 'firing')
+
+/** A transition as the event feed tells it: `id` is its history row, null for a pending spell's (not kept). */
+export const AlertEvent = AlertTransition.extend({ id: z.number().int().nullable() })
+export type AlertEvent = z.infer<typeof AlertEvent>
 
 /** Words for a signal's value: `12.5%`, `1,204 jobs`, `3.2 GiB`. */
 export function formatSignalValue(signal: AlertSignal, value: number | null): string {

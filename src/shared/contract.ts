@@ -4,7 +4,7 @@
  * an operation is declared here once, with zod schemas for what goes in and comes out.
  */
 import { z } from 'zod'
-import { AlertRule, AlertStatus, AlertTransition } from './alerts'
+import { AlertEvent, AlertRule, AlertStatus, AlertTransition } from './alerts'
 import {
   BatchPause,
   BatchPauseInput,
@@ -28,6 +28,7 @@ import { JobDefaults, JobDetail, JobSpec, JobState, JobSummary, QueueStats } fro
 import { BulkResult, JobFilterOptions, JobFilters, JobPage, JobSort, ListPosition, MAX_BULK } from './job-list'
 import { ProviderProfile } from './providers'
 import { BreakerInfo, ProviderPause } from './resilience'
+import { SettingRow } from './settings'
 import { JobTrace } from './traces'
 
 const JobId = z.object({ id: z.number().int().positive() })
@@ -106,6 +107,8 @@ export const contract = {
   },
   // Health
   healthReport: { input: Empty, output: HealthReport },
+  /** The engine's settings, both kinds, with the values it runs with (read-only: `genops settings set` changes them). */
+  listSettings: { input: Empty, output: z.object({ settings: z.array(SettingRow) }) },
   // Breakers, paused providers and batch caps
   listBreakers: { input: Empty, output: z.object({ breakers: z.array(BreakerInfo) }) },
   /** Closes a breaker now (its jobs are claimed again at once). */
@@ -247,8 +250,8 @@ export const events = {
   }),
   /** Something an operator should know now: a breaker opened or closed, a provider was paused. */
   notice: z.object({ level: z.enum(['info', 'warning', 'critical']), message: z.string(), at: z.number() }),
-  /** An alert changed state (pending, firing, resolved): one event per transition, not per evaluation. */
-  alert: AlertTransition,
+  /** An alert changed state (pending, firing, resolved): one event per transition, not per evaluation; only fired spells have a history id. */
+  alert: AlertEvent,
   /** The desktop shell asks the window to show a place (`#/alerts`): a notification or a tray item was clicked. */
   show: z.object({ route: z.string().regex(/^#\/[A-Za-z0-9_/-]*$/) }),
   /** The desktop shell was handed files (a second start, the dock): their preview, as a drop would give. */

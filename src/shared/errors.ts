@@ -36,3 +36,34 @@ export class AttemptError extends Error {
 export function isErrorCategory(value: unknown): value is ErrorCategory {
   return typeof value === 'string' && Object.hasOwn(ERROR_CATEGORIES, value)
 }
+
+export const ERROR_SEVERITIES = ['info', 'warning', 'critical'] as const
+export type ErrorSeverity = (typeof ERROR_SEVERITIES)[number]
+
+/** The declared severity of a category, as each failed attempt stores it; null for a category this build does not know. */
+export function severityOf(category: string | null): ErrorSeverity | null {
+  return isErrorCategory(category) ? ERROR_CATEGORIES[category].severity : null
+}
+
+/** How much of an UNKNOWN failure's stack is kept with its attempt: enough to find where it came from. */
+export const MAX_STACK_CHARS = 4096
+
+/**
+ * The stack of an error and of its causes (as far as six deep), masked by `mask` (the
+ * process's secret mask: a key in a message shows in the stack's first line too) and then
+ * cut to MAX_STACK_CHARS, so a cut never leaves half a key unmasked. Null when there is none.
+ */
+export function errorStack(error: unknown, mask: (text: string) => string): string | null {
+  const stacks: string[] = []
+  const seen = new Set<unknown>()
+  let current = error
+  while (typeof current === 'object' && current !== null && stacks.length < 6 && !seen.has(current)) {
+    seen.add(current)
+    const stack = (current as { stack?: unknown }).stack
+    if (typeof stack === 'string' && stack !== '') stacks.push(stack)
+    current = (current as { cause?: unknown }).cause
+  }
+  if (stacks.length === 0) return null
+  const masked = mask(stacks.join('\nCaused by: '))
+  return masked.length > MAX_STACK_CHARS ? `${masked.slice(0, MAX_STACK_CHARS - 1)}…` : masked
+}

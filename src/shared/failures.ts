@@ -4,7 +4,7 @@
  * pinned from them. Pure TypeScript and zod.
  */
 import { z } from 'zod'
-import { ERROR_CATEGORIES, type ErrorCategory } from './errors'
+import { ERROR_CATEGORIES, ERROR_SEVERITIES, type ErrorCategory } from './errors'
 import { JobSpec, JobState, JobSummary } from './jobs'
 
 /** A group seen this many times is flagged: no longer a one-off, and it may be pinned as a regression case. */
@@ -48,7 +48,13 @@ export const DeadSelection = DeadFilter.extend({
 export type DeadSelection = z.infer<typeof DeadSelection>
 
 /** A dead job as the dead-letter queue lists it: the summary with the category it died of. */
-export const DeadJob = JobSummary.extend({ errorCategory: z.string().nullable() })
+export const DeadJob = JobSummary.extend({
+  errorCategory: z.string().nullable(),
+  /** The severity its last attempt's category declared (src/shared/errors.ts); null when not kept (a job that died before 0013). */
+  severity: z.enum(ERROR_SEVERITIES).nullable(),
+  /** The model its last attempt ran: the job's, or its profile's default when the job named none. */
+  ranModel: z.string().nullable(),
+})
 export type DeadJob = z.infer<typeof DeadJob>
 
 export const DeadStats = z.object({

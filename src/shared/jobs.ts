@@ -3,6 +3,7 @@
  * operator may submit, and what the engine reports back. Pure TypeScript and zod.
  */
 import { z } from 'zod'
+import { ERROR_SEVERITIES } from './errors'
 import { configProblem } from './job-config'
 
 /** States as stored. "delayed" is not stored: it is a queued job whose run_at is ahead. */
@@ -99,6 +100,14 @@ export const JobAttempt = z.object({
   error: z.string().nullable(),
   inputTokens: z.number().int().nullable(),
   outputTokens: z.number().int().nullable(),
+  /** The fallback the attempt ran on ("backup" or "backup/model") while the job's own profile was held; null on its own. */
+  ranOn: z.string().nullable(),
+  /** The model the attempt ran: the job's, else its profile's default; null when not recorded (older attempts, a stall). */
+  model: z.string().nullable(),
+  /** The severity its error category declared when it failed (src/shared/errors.ts); null when it succeeded. */
+  severity: z.enum(ERROR_SEVERITIES).nullable(),
+  /** UNKNOWN failures: where the error was thrown (redacted, a few KB at most). */
+  stack: z.string().nullable(),
 })
 export type JobAttempt = z.infer<typeof JobAttempt>
 

@@ -4,7 +4,7 @@ import { genops } from '../support/cli'
 import { tempDir } from '../support/temp'
 
 describe('genops alerts', () => {
-  it('sets, disables, enables and resets a shipped rule, and says what is wrong with a bad value', () => {
+  it('sets, disables, enables and resets a shipped rule, and says what is wrong with a bad value', { timeout: 240_000 }, () => {
     const dir = tempDir()
     const run = (...args: string[]) => genops(['alerts', ...args, '--data-dir', dir])
 
@@ -29,6 +29,35 @@ describe('genops alerts', () => {
 
     expect(run('reset', 'GenOpsFailureRateHigh').stdout).toMatch(/back to its default/)
     expect(run('list').stdout).toMatch(/GenOpsFailureRateHigh\s+inactive\s+warning\s+-\s+-\s+failure_rate\[5m\] > 0\.1/)
+  })
+
+  // Each step is a CLI process of its own: seconds each on a busy machine.
+  it('adds a rule of its own, checked by the rule schema, that list and export-rules then show', { timeout: 240_000 }, () => {
+    const dir = tempDir()
+    const run = (...args: string[]) => genops(['alerts', ...args, '--data-dir', dir])
+    const timeouts = ['TimeoutsHigh', '--signal', 'failure_rate', '--window', '10m', '--min-attempts', '5', '--threshold', '0.05', '--for', '2m']
+
+    const added = run('add', ...timeouts, '--severity', 'critical', '--summary', 'Timeouts climb', '--label', 'team=ml')
+    expect(added.stderr).toBe('')
+    expect(added.stdout).toBe('TimeoutsHigh: added, failure_rate[10m] > 0.05 (at least 5 attempts) for 2m\n')
+    const listed = JSON.parse(run('list', '--json').stdout) as { rule: { name: string; labels: object; severity: string }; builtin: boolean }[]
+    expect(listed.find((a) => a.rule.name === 'TimeoutsHigh')).toMatchObject({ builtin: false, rule: { labels: { team: 'ml' }, severity: 'critical' } })
+    expect(run('export-rules').stdout).toContain('alert: TimeoutsHigh')
+
+    // The same schema as the screen's: each problem named, nothing saved.
+    const noWindow = run('add', 'Slow', '--signal', 'p95_job_seconds', '--threshold', '30', '--summary', 'slow')
+    expect(noWindow.status).toBe(2)
+    expect(noWindow.stderr).toBe('genops: Slow: window: p95_job_seconds needs a window, like 5m\n')
+    const notNumber = run('add', 'Waiting', '--signal', 'jobs_waiting', '--threshold', 'lots', '--summary', 'x')
+    expect(notNumber.status).toBe(2)
+    expect(notNumber.stderr).toBe('genops: --threshold must be a number, not "lots"\n')
+
+    // A name in use is changed with set, not replaced.
+    const taken = run('add', 'GenOpsSlowJobs', '--signal', 'jobs_waiting', '--threshold', '1', '--summary', 'x')
+    expect(taken.status).toBe(1)
+    expect(taken.stderr).toBe('genops: there is already a rule named GenOpsSlowJobs: change it with `genops alerts set GenOpsSlowJobs`\n')
+    expect(run('reset', 'TimeoutsHigh').stdout).toMatch(/removed, if it was yours/)
+    expect(run('list').stdout).not.toContain('TimeoutsHigh')
   })
 
   it('refuses a webhook that is not an http(s) URL before starting anything', () => {

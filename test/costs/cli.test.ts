@@ -98,6 +98,49 @@ describe('genops costs', () => {
     expect(both.stderr).toMatch(/give --csv or --json, not both/)
   })
 
+  it('writes CSV a spreadsheet opens safely: tags that look like formulas defused, costs to a millionth of a dollar', { timeout: 120_000 }, async () => {
+    const dataDir = tempDir()
+    const store = SqliteQueueStore.open(databaseFile(dataDir))
+    const at = Date.now() - 60_000
+    const tags = ['=HYPERLINK("http://evil.example")', '-2+3']
+    store.enqueue(
+      [job('p1', { runAt: at, provider: 'gateway', model: 'gpt-x', tags }), job('p2', { runAt: at, provider: 'gateway', model: 'gpt-x', tags })],
+      'b',
+      at,
+    )
+    const { jobs } = store.claim({ owner: 'o', limit: 2, now: at, leaseMs: 60_000 })
+    // 0.1 + 0.2 is 0.30000000000000004 in floating point.
+    store.settle(
+      jobs.map((j, i) => ({
+        id: j.id,
+        outcome: 'ok' as const,
+        endedAt: at + 100,
+        output: 'x',
+        inputTokens: 1000,
+        outputTokens: 500,
+        cost: { providerKind: 'openai', model: 'gpt-x', usd: [0.1, 0.2][i]! },
+      })),
+      'o',
+    )
+    store.close()
+    const [byTag, byProvider] = await Promise.all([
+      genopsAsync(['costs', '--by', 'tag', '--csv', '--since', '1h', '--data-dir', dataDir]),
+      genopsAsync(['costs', '--csv', '--data-dir', dataDir]),
+    ])
+    expect(byTag.status).toBe(0)
+    expect(byTag.stdout).not.toContain('0.30000000000000004')
+    const rows = parse(byTag.stdout, { columns: true }) as { tag: string; cost_usd: string }[]
+    expect(rows.map((row) => [row.tag, row.cost_usd]).sort()).toEqual([
+      ["'-2+3", '0.3'],
+      ['\'=HYPERLINK("http://evil.example")', '0.3'],
+    ])
+    expect(byProvider.stdout.split('\r\n')).toEqual([
+      'provider,kind,attempts,input_tokens,output_tokens,cost_usd,unpriced_attempts',
+      'gateway,openai,2,2000,1000,0.3,0',
+      '',
+    ])
+  })
+
   it('sets prices and budgets, and pauses and resumes a batch', { timeout: 120_000 }, async () => {
     const { dataDir, batchIds } = dataDirWithSpend()
     const cli = (...args: string[]) => genopsAsync([...args, '--data-dir', dataDir])

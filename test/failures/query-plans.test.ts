@@ -47,6 +47,9 @@ describe('dead-letter query plans', () => {
     const { text, args } = deadListQuery({ category: 'TIMEOUT', beforeId: 1000, limit: 50 })
     expect(plan(text, args)).toMatch(/SEARCH jobs USING INDEX jobs_dead_by_category \(error_category=\? AND id<\?\)/)
     expect(plan(text, args)).not.toMatch(/TEMP B-TREE/)
+    // Each listed job's last attempt (its severity, the model it ran): one search of the attempts-by-job index, never a scan.
+    expect(plan(text, args)).toMatch(/SEARCH a USING (COVERING )?INDEX job_attempts_by_job \(job_id=\?\)/)
+    expect(plan(text, args)).not.toMatch(/SCAN a\b/)
   })
 
   it('a category and a provider together still search by category', () => {

@@ -186,7 +186,7 @@ describe('the exporter check', () => {
 })
 
 describe('the health report without an engine', () => {
-  it('holds the database, its integrity and disk checks, through the contract operation', async () => {
+  it('holds the database, its integrity and disk checks, and what the store records, through the contract operation', async () => {
     const { db } = database()
     const report = await createHandlers(new SqliteQueueStore(db)).healthReport({})
     expect(report.status).toBe('healthy')
@@ -194,7 +194,21 @@ describe('the health report without an engine', () => {
       ['database', true, 'pass'],
       ['database-integrity', true, 'pass'],
       ['disk', true, 'pass'],
+      ['queue', false, 'pass'],
+      ['providers', false, 'pass'],
+      ['breakers', false, 'pass'],
     ])
+  })
+
+  it('is degraded by a paused provider and a breaker the operator held open, as the store records them', async () => {
+    const { db } = database()
+    const store = new SqliteQueueStore(db)
+    store.pauseProvider('work', 'its API key was refused', Date.now())
+    store.recordBreakerEvent({ breaker: 'work/gpt-4o', from: 'closed', to: 'isolated', at: Date.now(), openUntil: null, reason: 'by the operator', owner: 'cli' })
+    const report = await standaloneHealth(store).report()
+    expect(report.status).toBe('degraded')
+    expect(report.checks.find((check) => check.name === 'providers')).toMatchObject({ status: 'warn', detail: expect.stringContaining('work (its API key was refused)') })
+    expect(report.checks.find((check) => check.name === 'breakers')).toMatchObject({ status: 'warn', detail: 'held open by the operator: work/gpt-4o' })
   })
 
   it('is unhealthy when the disk is under the floor', async () => {

@@ -150,6 +150,10 @@ describe('the metrics exporter', () => {
       }
       expect(total(all, METRICS.attempts)).toBe(attempts.reduce((sum, row) => sum + row.n, 0))
       expect(total(all, `${METRICS.jobWait}_count`)).toBe(total(all, METRICS.attempts))
+      // Attempt time, as the rollups and the GenOpsSlowJobs rule take it: every completed attempt, from claim to result.
+      expect(total(all, `${METRICS.attemptDuration}_count`)).toBe(total(all, METRICS.attempts, { result: 'ok' }))
+      const seconds = db.prepare(`SELECT sum(ended_at - started_at) / 1000.0 FROM job_attempts WHERE outcome = 'ok'`).pluck().get() as number
+      expect(total(all, `${METRICS.attemptDuration}_sum`)).toBeCloseTo(seconds, 3)
       const tokens = db.prepare(`SELECT sum(input_tokens) AS input, sum(output_tokens) AS output FROM job_attempts`).get() as { input: number; output: number }
       expect(total(all, METRICS.tokens, { direction: 'input' })).toBe(tokens.input)
       expect(total(all, METRICS.tokens, { direction: 'output' })).toBe(tokens.output)

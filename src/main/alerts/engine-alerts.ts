@@ -6,7 +6,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises'
 import { z } from 'zod'
-import { notifies, type AlertTransition } from '../../shared/alerts'
+import { notifies, type AlertEvent } from '../../shared/alerts'
 import type { QueueStore } from '../queue/store'
 import { defaultRules } from './rules'
 import { AlertsRunner } from './runner'
@@ -38,7 +38,7 @@ export type AlertsConfig = z.output<typeof AlertsConfig>
 export interface EngineAlertsParts extends Omit<SignalSources, 'alerts'> {
   store: QueueStore
   /** The event feed. */
-  emit(transition: AlertTransition): void
+  emit(transition: AlertEvent): void
   log: { notice(notice: { level: 'info' | 'warning' | 'critical'; message: string }): void; warn(message: string): void }
   /** The genops_alerts_firing gauge, when metrics are recorded. */
   setFiring?(firing: readonly { alertname: string; severity: string }[]): void

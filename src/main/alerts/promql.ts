@@ -15,10 +15,12 @@ const SIGNAL_PROMQL: Record<AlertSignal, (w: string) => string> = {
   failure_rate: (w) => `sum(increase(${METRICS.attempts}{result="error"}[${w}])) / sum(increase(${METRICS.attempts}[${w}]))`,
   jobs_waiting: () => WAITING,
   // 1 when jobs wait, none finished over the window and the queue is not paused; else 0.
+  // Progress is a job completed or dead, as the rollups count it: cancelling jobs is not the queue moving.
   no_progress: (w) =>
-    `(${WAITING} > bool 0) * on() ((sum(increase(${METRICS.jobsFinished}[${w}])) or on() vector(0)) == bool 0) * on() (max(${METRICS.queuePaused}) == bool 0)`,
+    `(${WAITING} > bool 0) * on() ((sum(increase(${METRICS.jobsFinished}{outcome=~"completed|dead"}[${w}])) or on() vector(0)) == bool 0) * on() (max(${METRICS.queuePaused}) == bool 0)`,
   breakers_open: () => `count(${METRICS.breakerState} == 2) or on() vector(0)`,
-  p95_job_seconds: (w) => `histogram_quantile(0.95, sum by (le) (rate(${METRICS.jobDuration}_bucket{outcome="completed"}[${w}])))`,
+  // Attempt time (claim to result) of completed attempts, as the rollups keep it: not enqueue to finish, which counts a backlog's wait.
+  p95_job_seconds: (w) => `histogram_quantile(0.95, sum by (le) (rate(${METRICS.attemptDuration}_bucket[${w}])))`,
   budget_used_ratio: () => `max(${METRICS.budgetUsed})`,
   free_disk_bytes: () => `max(${METRICS.dataDirFree})`,
 }

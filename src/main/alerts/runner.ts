@@ -3,7 +3,7 @@
  * process may have changed them), their signals measured, and the transitions recorded
  * and handed to the notifiers. Evaluations never overlap; a rule change evaluates at once.
  */
-import type { AlertRule, AlertTransition } from '../../shared/alerts'
+import { notifies, type AlertEvent, type AlertRule } from '../../shared/alerts'
 import { rulesInForce } from './rules'
 import { readSignals, type SignalSources } from './signals'
 import { evaluateRules } from './evaluate'
@@ -16,8 +16,8 @@ export interface AlertsRuntime {
 }
 
 export interface AlertsHooks {
-  /** Every transition, in order: the event feed, the log, the webhook. */
-  onTransition(transition: AlertTransition, rule: AlertRule): void
+  /** Every transition, in order: the event feed, the log, the webhook (a pending spell's has no history id). */
+  onTransition(transition: AlertEvent, rule: AlertRule): void
   /** The alerts firing after an evaluation: the genops_alerts_firing gauge. */
   onFiring(firing: readonly { alertname: string; severity: string }[]): void
   warn(message: string): void
@@ -85,10 +85,15 @@ export class AlertsRunner implements AlertsRuntime {
     const inForce = rules.map(({ rule }) => rule)
     const values = await readSignals(inForce, this.sources, now)
     const { states, transitions } = evaluateRules(inForce, this.previous, values, now)
-    const kept = await this.store.record(states, transitions)
+    // The history keeps what fired (and its resolution); a pending spell that cleared was never an alert.
+    const kept = await this.store.record(states, transitions.filter(notifies))
     this.previous = new Map(states.map((state) => [state.name, state]))
     const byName = new Map(inForce.map((rule) => [rule.name, rule]))
-    for (const transition of kept) this.hooks.onTransition(transition, byName.get(transition.name)!)
+    let next = 0
+    for (const transition of transitions) {
+      const told: AlertEvent = notifies(transition) ? kept[next++]! : { ...transition, id: null }
+      this.hooks.onTransition(told, byName.get(transition.name)!)
+    }
     this.hooks.onFiring(
       inForce.filter((rule) => this.previous.get(rule.name)?.state === 'firing').map((rule) => ({ alertname: rule.name, severity: rule.severity })),
     )

@@ -33,7 +33,7 @@ class DeliveryError extends Error {
 }
 
 /** The body: Slack shows `text`; other receivers read `alert`. */
-export function webhookBody(transition: AlertTransition, rule: AlertRule) {
+export function webhookBody(transition: Omit<AlertTransition, 'id'>, rule: AlertRule) {
   const state = transition.to === 'firing' ? 'firing' : 'resolved'
   const value = ` (${formatSignalValue(rule.signal, transition.value)})`
   const mark = state === 'firing' ? (transition.severity === 'critical' ? ':rotating_light:' : ':warning:') : ':white_check_mark:'
@@ -67,7 +67,7 @@ export class AlertWebhook {
   }
 
   /** Queues the POST; a delivery that fails for good is reported, never thrown. */
-  send(transition: AlertTransition, rule: AlertRule): void {
+  send(transition: Omit<AlertTransition, 'id'>, rule: AlertRule): void {
     const body = JSON.stringify(webhookBody(transition, rule))
     this.queue = this.queue
       .then(() => this.policy.execute(() => this.post(body)))

@@ -13,6 +13,7 @@ import { INTEGRITY_THREAD_FILE } from '../paths'
 import { SqliteQueueStore } from '../queue/sqlite'
 import type { QueueStore } from '../queue/store'
 import type { BreakerStatus } from '../resilience/breakers'
+import type { ProviderPause } from '../../shared/resilience'
 import { databaseIntegrity, databaseIntegrityOnDemand } from './integrity'
 import { HealthRegistry, type HealthCheck } from './registry'
 
@@ -155,6 +156,43 @@ export function eventLoopLag({
   }
 }
 
+/**
+ * Warns while any provider is paused (by the operator, or after an AUTH failure): its jobs
+ * wait, the others run. Read from the store, where every process's pauses are recorded.
+ */
+export function providersRunning(
+  pauses: () => readonly ProviderPause[] | Promise<readonly ProviderPause[]>,
+  { timeoutMs = DEFAULT_CHECK_TIMEOUT_MS }: Timeout = {},
+): HealthCheck {
+  return {
+    name: 'providers',
+    critical: false,
+    timeoutMs,
+    check: async () => {
+      const paused = await pauses()
+      if (paused.length === 0) return pass('no provider is paused')
+      const which = paused.map((pause) => `${pause.provider} (${pause.reason})`).join(', ')
+      return warn(`paused: ${which}; their jobs wait until \`genops providers resume <name>\``)
+    },
+  }
+}
+
+/** Breakers the operator held open (`genops breakers isolate`), as the store records them: for a process with no engine. */
+export function breakersHeld(
+  held: () => readonly string[] | Promise<readonly string[]>,
+  { timeoutMs = DEFAULT_CHECK_TIMEOUT_MS }: Timeout = {},
+): HealthCheck {
+  return {
+    name: 'breakers',
+    critical: false,
+    timeoutMs,
+    check: async () => {
+      const names = await held()
+      return names.length === 0 ? pass('none held open by the operator') : warn(`held open by the operator: ${names.join(', ')}`)
+    },
+  }
+}
+
 export interface ListeningState {
   listening: boolean
   /** Where it listens, like 127.0.0.1:9464; null when it does not. */
@@ -187,6 +225,8 @@ export interface EngineHealthParts {
   dataDir: string
   pool: PoolView
   isPaused: () => boolean | Promise<boolean>
+  /** Paused providers, with why. */
+  providerPauses: () => readonly ProviderPause[] | Promise<readonly ProviderPause[]>
   minFreeDiskBytes?: number
   /** Why commits fail now, when they do (health/disk-full). */
   writesRefused?: () => string | null
@@ -202,10 +242,18 @@ export function engineHealth(parts: EngineHealthParts): HealthRegistry {
     .register(freeDisk(parts.dataDir, { minFreeBytes: parts.minFreeDiskBytes }))
     .register(workerPoolAlive(parts.pool))
     .register(queueRunning(parts.isPaused))
+    .register(providersRunning(parts.providerPauses))
     .register(eventLoopLag())
 }
 
-/** What a process with no engine (the CLI) can check: the store's database and its disk. */
+/** What only a running engine can check: a process without one names them instead of passing them. */
+export const ENGINE_ONLY_CHECKS = ['worker-pool', 'event-loop'] as const
+
+/**
+ * What a process with no engine (the CLI) can check: the store's database and its disk,
+ * and what the store records (the queue paused, providers paused, breakers held by the
+ * operator). The worker pool and the event loop are an engine's (ENGINE_ONLY_CHECKS).
+ */
 export function standaloneHealth(store: QueueStore, { minFreeDiskBytes }: { minFreeDiskBytes?: number } = {}): HealthRegistry {
   const registry = new HealthRegistry()
   if (store instanceof SqliteQueueStore) {
@@ -213,6 +261,10 @@ export function standaloneHealth(store: QueueStore, { minFreeDiskBytes }: { minF
     if (!store.db.memory) registry.register(databaseIntegrityOnDemand(store.db.name, { threadFile: INTEGRITY_THREAD_FILE }))
     registry.register(freeDisk(dirname(store.db.name), { minFreeBytes: minFreeDiskBytes }))
   }
+  registry
+    .register(queueRunning(() => store.isPaused()))
+    .register(providersRunning(() => store.providerPauses()))
+    .register(breakersHeld(async () => [...(await store.breakerHistory(1))].filter(([, [newest]]) => newest?.to === 'isolated').map(([name]) => name)))
   registry.markReady()
   return registry
 }

@@ -19,6 +19,7 @@ import type { AttemptEnded } from '../queue/scheduler-hooks'
 import type { Awaitable } from '../queue/store'
 import { BoundedLabel, categoryLabel, modelName } from './metric-labels'
 import { processMetrics } from './process-metrics'
+import { LATENCY_BOUNDS_MS } from './rollups'
 import { renderMetrics, type MetricsFormat } from './metrics-format'
 import { genopsVersion } from './version'
 
@@ -30,6 +31,8 @@ export interface MetricSources {
   heldJobs(dueQueued: number): number
   pool: { readonly threads: number; readonly utilization: number; readonly queuedTasks: number }
   breakers(): readonly { name: string; state: BreakerState }[]
+  /** Each provider and model's concurrency limit as learned now (resilience/concurrency-limit). */
+  concurrencyLimits?(): readonly { provider: string; model: string | null; limit: number }[]
   /** The database file and its write-ahead log, in bytes. */
   dbSizeBytes(): number
   /** The most spent of each kind of budget (day, batch) as a share of its limit; empty without budgets. */
@@ -55,6 +58,12 @@ const WAIT_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 3
 /** A provider call: sub-second for small prompts, minutes for long generations. */
 const REQUEST_SECONDS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600]
 const FIRST_TOKEN_SECONDS = [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10, 30, 60]
+/**
+ * The rollups' own latency bounds from 10 ms to 1,000 s (telemetry/rollups.ts, five a
+ * decade, to three figures): the p95 Prometheus reads from this histogram comes from the
+ * same buckets as the p95 the engine's GenOpsSlowJobs rule reads from the rollups.
+ */
+export const ATTEMPT_SECONDS = LATENCY_BOUNDS_MS.filter((ms) => ms >= 10).map((ms) => Number((ms / MS_PER_SECOND).toPrecision(3)))
 /** A claim or settle of a few hundred jobs takes milliseconds; past a second the queue stalls. */
 const TRANSACTION_SECONDS = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
 
@@ -73,6 +82,7 @@ export class EngineMetrics {
   private readonly finished: Counter<'provider' | 'model' | 'outcome'>
   private readonly jobDuration: Histogram<'provider' | 'model' | 'outcome'>
   private readonly jobWait: Histogram<'provider'>
+  private readonly attemptDuration: Histogram<'provider' | 'model'>
   private readonly attempts: Counter<'provider' | 'model' | 'result' | 'category'>
   private readonly tokens: Counter<'provider' | 'model' | 'direction'>
   private readonly cost: Counter<'provider' | 'model'>
@@ -80,6 +90,7 @@ export class EngineMetrics {
   private readonly firstToken: Histogram<'provider' | 'model'>
   private readonly breakerTransitions: Counter<'breaker' | 'to'>
   private readonly holds: Counter<'provider' | 'limit'>
+  private readonly concurrencyDecreases: Counter<'provider' | 'model' | 'signal'>
   private readonly intakeJobs: Counter<'format'>
   private readonly intakeRejected: Counter<'reason'>
   private readonly alertsFiring: Gauge<'alertname' | 'severity'>
@@ -113,6 +124,13 @@ export class EngineMetrics {
       help: 'From when an attempt was due to when it was claimed: time in the queue.',
       labelNames: ['provider'],
       buckets: WAIT_SECONDS,
+      registers,
+    })
+    this.attemptDuration = new Histogram({
+      name: METRICS.attemptDuration,
+      help: 'Completed attempts, from claim to result (the time in the queue before it left out): what GenOpsSlowJobs takes the p95 of.',
+      labelNames: ['provider', 'model'],
+      buckets: ATTEMPT_SECONDS,
       registers,
     })
     new Gauge({
@@ -191,6 +209,24 @@ export class EngineMetrics {
       labelNames: ['provider', 'limit'],
       registers,
     })
+    const { providers, models } = this
+    new Gauge({
+      name: METRICS.providerConcurrencyLimit,
+      help: 'Attempts a provider and model may run at once, as learned from 429s and surges of server failures (its ceiling when healthy).',
+      labelNames: ['provider', 'model'],
+      registers,
+      collect() {
+        this.reset()
+        for (const limit of sources.concurrencyLimits?.() ?? [])
+          this.set({ provider: providers.of(limit.provider), model: models.of(modelName(limit.model)) }, limit.limit)
+      },
+    })
+    this.concurrencyDecreases = new Counter({
+      name: METRICS.providerConcurrencyDecreases,
+      help: 'Times an overload signal lowered a concurrency limit: a 429 (rate_limit) or server failures well above their usual share (errors).',
+      labelNames: ['provider', 'model', 'signal'],
+      registers,
+    })
     new Gauge({ name: METRICS.poolThreads, help: 'Worker threads running attempts.', registers, collect: poolGauge(() => sources.pool.threads) })
     new Gauge({
       name: METRICS.poolUtilization,
@@ -262,6 +298,8 @@ export class EngineMetrics {
     // Priced at zero (local and simulator models) still makes the series: "costs nothing" is a figure too.
     if (attempt.costUsd !== null && Number.isFinite(attempt.costUsd) && attempt.costUsd >= 0) this.cost.inc({ provider, model }, attempt.costUsd)
     if (!outcome.ok) return
+    // As the rollups time an attempt (settle: ended minus started), so the app's p95 and Prometheus's agree.
+    this.attemptDuration.observe({ provider, model }, Math.max(0, attempt.endedAt - attempt.startedAt) / MS_PER_SECOND)
     if (outcome.inputTokens) this.tokens.inc({ provider, model, direction: 'input' }, outcome.inputTokens)
     if (outcome.outputTokens) this.tokens.inc({ provider, model, direction: 'output' }, outcome.outputTokens)
     if (outcome.firstTokenMs !== null) this.firstToken.observe({ provider, model }, Math.max(0, outcome.firstTokenMs) / MS_PER_SECOND)
@@ -291,6 +329,11 @@ export class EngineMetrics {
 
   breakerChanged(change: { breaker: string; to: BreakerState }): void {
     this.breakerTransitions.inc({ breaker: this.breakerNames.of(change.breaker), to: change.to })
+  }
+
+  /** The gates' hook: an overload signal lowered a provider's concurrency limit. */
+  concurrencyDecreased(decrease: { provider: string; model: string | null; signal: string }): void {
+    this.concurrencyDecreases.inc({ provider: this.providers.of(decrease.provider), model: this.models.of(modelName(decrease.model)), signal: decrease.signal })
   }
 
   /** The gates' hook: a claim left a provider's due jobs queued; only its limits count as rate limiting. */

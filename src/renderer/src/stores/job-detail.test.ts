@@ -96,7 +96,20 @@ describe('job detail store', () => {
 
   test('reads the trace again while the last attempt of a finished job has no spans yet (they are written a moment after it ends)', async () => {
     const fake = fakeEngine()
-    const attempt = { number: 1, startedAt: 0, endedAt: 10, outcome: 'ok' as const, errorCategory: null, error: null, inputTokens: 1, outputTokens: 1 }
+    const attempt = {
+      number: 1,
+      startedAt: 0,
+      endedAt: 10,
+      outcome: 'ok' as const,
+      errorCategory: null,
+      error: null,
+      inputTokens: 1,
+      outputTokens: 1,
+      ranOn: null,
+      model: null,
+      severity: null,
+      stack: null,
+    }
     fake.jobs.set(3, { ...detail(3), attempts: [attempt] })
     vi.mocked(fake.client.getTrace)
       .mockResolvedValueOnce({ jobId: 3, spans: [] })

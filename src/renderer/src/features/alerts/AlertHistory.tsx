@@ -1,4 +1,4 @@
-/** Transitions, newest first: when a rule went pending, fired or resolved, and its value then. */
+/** Transitions, newest first: when a rule fired or resolved after firing, and its value then (a pending spell is not kept). */
 import { useMemo } from 'react'
 import type { AlertSignal } from '../../../../shared/alerts'
 import { formatCreated, formatMoment } from '../jobs/format'
@@ -24,7 +24,7 @@ export function AlertHistory() {
       ) : history.length === 0 ? (
         <div className="empty">
           <p className="empty-title">No changes yet</p>
-          <p>Every time a rule goes pending, fires or resolves, it is kept here.</p>
+          <p>Every time a rule fires, and when it resolves, it is kept here.</p>
         </div>
       ) : (
         <table className="data-table">

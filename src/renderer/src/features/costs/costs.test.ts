@@ -3,38 +3,11 @@ import type { EngineEvent } from '../../../../shared/contract'
 import type { CostReport } from '../../../../shared/costs'
 import type { Client } from '../../api'
 import { createCostsStore } from './costs'
-import { csvField, csvFileName, dailyColumns, reportCsv, toCsv } from './report'
+import { csvFileName, dailyColumns, reportCsv } from './report'
 
 const totals = { attempts: 0, inputTokens: 0, outputTokens: 0, costUsd: null, unpricedAttempts: 0 }
 
 describe('CSV', () => {
-  test('quotes a field with a comma, a quote, a line break or edge spaces, and doubles quotes', () => {
-    expect(csvField('plain')).toBe('plain')
-    expect(csvField('a,b')).toBe('"a,b"')
-    expect(csvField('say "hi"')).toBe('"say ""hi"""')
-    expect(csvField('two\nlines')).toBe('"two\nlines"')
-    expect(csvField('crlf\r\n')).toBe('"crlf\r\n"')
-    expect(csvField(' padded')).toBe('" padded"')
-    expect(csvField(null)).toBe('')
-    expect(csvField(0)).toBe('0')
-    expect(csvField(-1.5)).toBe('-1.5')
-  })
-
-  test('text a spreadsheet would run as a formula is defused; numbers are not', () => {
-    expect(csvField('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`)
-    expect(csvField('+1')).toBe("'+1")
-    expect(csvField('@tag')).toBe("'@tag")
-  })
-
-  test('rows end in CRLF, the last one too', () => {
-    expect(
-      toCsv([
-        ['a', 1],
-        ['b,c', null],
-      ]),
-    ).toBe('a,1\r\n"b,c",\r\n')
-  })
-
   test('a report: header, one line a row with its label, and the total', () => {
     const report: CostReport = {
       by: 'batch',

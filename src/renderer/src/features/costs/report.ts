@@ -1,10 +1,11 @@
 /**
  * The costs screen's pure parts: the ranges the since picker offers, a report as CSV
- * (RFC 4180: quoted where needed, quotes doubled, CRLF), and the report by day as the
+ * (through the one CSV writer, src/shared/csv.ts), and the report by day as the
  * chart's columns, with the days that had no usage filled in.
  */
 import type { AlignedData } from 'uplot'
 import type { CostReport, CostReportBy, CostRow, CostTotals } from '../../../../shared/costs'
+import { roundUsd, toCsv, type CsvValue } from '../../../../shared/csv'
 
 const DAY_MS = 86_400_000
 
@@ -19,29 +20,11 @@ export const sinceMs = (id: SinceId): number => SINCE_CHOICES.find((choice) => c
 
 export const BY_LABELS: Record<CostReportBy, string> = { provider: 'Provider', model: 'Model', day: 'Day (UTC)', batch: 'Batch', tag: 'Tag' }
 
-export type CsvValue = string | number | null
-
-/**
- * One field: quoted when it holds a comma, a quote, a line break or leading or trailing
- * space. Text a spreadsheet would run as a formula (= + - @ at the start: a tag or batch
- * name is the operator's text) is prefixed with a quote mark; numbers are left as numbers.
- */
-export function csvField(value: CsvValue): string {
-  if (value === null) return ''
-  let text = String(value)
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`
-  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
-}
-
-export function toCsv(rows: readonly (readonly CsvValue[])[]): string {
-  return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n'
-}
-
 const totalsColumns = (totals: CostTotals): CsvValue[] => [
   totals.attempts,
   totals.inputTokens,
   totals.outputTokens,
-  totals.costUsd === null ? null : Number(totals.costUsd.toFixed(6)),
+  totals.costUsd === null ? null : roundUsd(totals.costUsd),
   totals.unpricedAttempts,
 ]
 

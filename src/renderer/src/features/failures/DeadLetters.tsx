@@ -6,6 +6,7 @@
 import { ERROR_CATEGORIES, type ErrorCategory } from '../../../../shared/errors'
 import type { DeadJob } from '../../../../shared/failures'
 import { formatCount, formatCreated, providerLabel } from '../jobs/format'
+import { ErrorSeverityBadge } from '../jobs/SeverityBadge'
 import { plural } from '../../words'
 import { DEAD_PAGE } from './failures'
 import { useFailures } from './use-failures'
@@ -138,10 +139,13 @@ function Row({ job }: { job: DeadJob }) {
           #{job.id}
         </a>
       </td>
-      <td>{job.errorCategory ? <span className="badge badge-dead">{job.errorCategory}</span> : <span className="muted">uncategorised</span>}</td>
+      <td>
+        {job.errorCategory ? <span className="badge badge-dead">{job.errorCategory}</span> : <span className="muted">uncategorised</span>}
+        {job.severity && <ErrorSeverityBadge severity={job.severity} />}
+      </td>
       <td>
         <span className="provider">{providerLabel(job.provider)}</span>
-        <span className="model">{job.model ?? 'default model'}</span>
+        <span className="model">{job.model ?? job.ranModel ?? 'default model'}</span>
       </td>
       <td>{job.batchId ?? '—'}</td>
       <td>

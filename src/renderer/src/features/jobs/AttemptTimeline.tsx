@@ -1,6 +1,7 @@
-/** Every attempt with its outcome, error and tokens, and a bar for its timing on one axis shared by all of them. */
+/** Every attempt with its outcome, error (severity, and the stack of an UNKNOWN one), model and tokens, and a bar for its timing on one axis shared by all of them. */
 import type { JobAttempt } from '../../../../shared/jobs'
 import { formatCount } from './format'
+import { ErrorSeverityBadge } from './SeverityBadge'
 import { formatDuration, layoutAttempts } from './timeline'
 
 const OUTCOME_LABELS: Record<JobAttempt['outcome'], string> = { ok: 'Succeeded', error: 'Failed', stalled: 'Stalled', cancelled: 'Cancelled' }
@@ -21,6 +22,21 @@ export function AttemptTimeline({ attempts }: { attempts: readonly JobAttempt[] 
             <strong>Attempt {attempt.number}</strong>
             <span className={`outcome outcome-${attempt.outcome}`}>{OUTCOME_LABELS[attempt.outcome]}</span>
             {attempt.errorCategory && <span className="category">{attempt.errorCategory}</span>}
+            {attempt.severity && <ErrorSeverityBadge severity={attempt.severity} />}
+            {attempt.model && (
+              <span className="muted attempt-model" data-attempt-model={attempt.model} title="the model this attempt ran">
+                {attempt.model}
+              </span>
+            )}
+            {attempt.ranOn && (
+              <span
+                className="ran-on"
+                data-ran-on={attempt.ranOn}
+                title="its own profile was held (paused, or its breaker open): this attempt ran on a fallback"
+              >
+                on fallback {attempt.ranOn}
+              </span>
+            )}
             <span className="muted">{formatDuration(durationMs)}</span>
             {tokens(attempt) && <span className="muted">{tokens(attempt)}</span>}
           </div>
@@ -28,6 +44,12 @@ export function AttemptTimeline({ attempts }: { attempts: readonly JobAttempt[] 
             <div className={`time-bar outcome-bar-${attempt.outcome}`} style={{ left: `${left * 100}%`, width: `${width * 100}%` }} />
           </div>
           {attempt.error && <p className="error-text attempt-error">{attempt.error}</p>}
+          {attempt.stack && (
+            <details className="attempt-stack" data-stack>
+              <summary>Where it was thrown (an error no category fits)</summary>
+              <pre className="output">{attempt.stack}</pre>
+            </details>
+          )}
         </li>
       ))}
       {rows.length > 1 && <li className="muted axis-note">Bars share one time axis: {formatDuration(spanMs)} from the first start to the last end.</li>}

@@ -8,7 +8,7 @@ import type { JobDetail } from '../../../../shared/jobs'
 import { useRoute } from '../../shell/route'
 import { actionsFor, type DetailAction } from '../../stores/job-detail'
 import { AttemptTimeline } from './AttemptTimeline'
-import { formatCreated, formatElapsed, formatMoment, providerLabel, STATE_LABELS } from './format'
+import { formatCreated, formatElapsed, formatMoment, modelOf, providerLabel, STATE_LABELS } from './format'
 import { OutputView } from './OutputView'
 import { StateBadge } from './StateBadge'
 import { TraceWaterfall } from './TraceWaterfall'
@@ -92,7 +92,7 @@ function LiveProgress() {
 function Facts({ job }: { job: JobDetail }) {
   const facts: [string, ReactNode][] = [
     ['Provider', providerLabel(job.provider)],
-    ['Model', job.model ?? 'default model'],
+    ['Model', modelOf(job)],
     ['Priority', job.priority],
     ['Batch', job.batchId ?? '—'],
     ['Attempts', `${job.attemptsMade} of ${job.maxAttempts}${job.stalledCount ? ` (stalled ${job.stalledCount}×)` : ''}`],

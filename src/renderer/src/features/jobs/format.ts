@@ -1,5 +1,5 @@
 /** How jobs read on screen: state names, times and numbers in the operator's words. */
-import type { JobState } from '../../../../shared/jobs'
+import type { JobDetail, JobState } from '../../../../shared/jobs'
 
 export const STATE_LABELS: Record<JobState, string> = {
   queued: 'Queued',
@@ -37,3 +37,10 @@ export function formatElapsed(ms: number): string {
 
 /** The built-in simulator is labelled as such wherever it shows. */
 export const providerLabel = (provider: string): string => (provider === 'sim' ? 'Simulator' : provider)
+
+/** The job's model, or (it named none) the one its attempts ran: the profile's default, as the attempt recorded it. */
+export function modelOf(job: Pick<JobDetail, 'model' | 'attempts'>): string {
+  if (job.model) return job.model
+  const ran = [...job.attempts].reverse().find((attempt) => attempt.model)?.model
+  return ran ? `${ran} (the profile’s default)` : 'the profile’s default'
+}

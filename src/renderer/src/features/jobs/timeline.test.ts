@@ -2,10 +2,24 @@ import { describe, expect, test } from 'vitest'
 import type { JobAttempt } from '../../../../shared/jobs'
 import type { TraceSpan } from '../../../../shared/traces'
 import { viewOutput, foldedLabel } from './output'
+import { modelOf } from './format'
 import { formatDuration, layoutAttempts, layoutTrace } from './timeline'
 
 function attempt(number: number, startedAt: number, endedAt: number, outcome: JobAttempt['outcome'] = 'ok'): JobAttempt {
-  return { number, startedAt, endedAt, outcome, errorCategory: null, error: null, inputTokens: null, outputTokens: null }
+  return {
+    number,
+    startedAt,
+    endedAt,
+    outcome,
+    errorCategory: null,
+    error: null,
+    inputTokens: null,
+    outputTokens: null,
+    ranOn: null,
+    model: null,
+    severity: null,
+    stack: null,
+  }
 }
 
 function span(spanId: string, parentSpanId: string | null, startMs: number, endMs: number, more: Partial<TraceSpan> = {}): TraceSpan {
@@ -99,5 +113,14 @@ describe('output', () => {
 
   test('reads durations as a person would', () => {
     expect([0.42, 12.4, 1340, 125_000].map(formatDuration)).toEqual(['0.4 ms', '12 ms', '1.3 s', '2 min 5 s'])
+  })
+})
+
+describe('the model a job ran', () => {
+  test('is the job’s own, else the one its attempts recorded: the profile’s default', () => {
+    const ran = (model: string | null): JobAttempt => ({ ...attempt(1, 0, 1), model })
+    expect(modelOf({ model: 'gpt-4o', attempts: [ran('gpt-4o')] })).toBe('gpt-4o')
+    expect(modelOf({ model: null, attempts: [ran('gpt-4o-mini'), ran(null)] })).toBe('gpt-4o-mini (the profile’s default)')
+    expect(modelOf({ model: null, attempts: [] })).toBe('the profile’s default')
   })
 })

@@ -19,8 +19,8 @@ export function Engine() {
         <div className="fact">
           <dt>Retention</dt>
           <dd>
-            Completed, dead and cancelled jobs are pruned by count and age, as configured when GenOps starts; a pruned job leaves its counts and costs in the
-            reports.
+            Completed, dead and cancelled jobs are pruned by count and age (Engine settings above: <code>retention.*</code>); a pruned job leaves its counts and
+            costs in the reports.
           </dd>
         </div>
       </dl>

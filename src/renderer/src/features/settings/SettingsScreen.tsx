@@ -1,7 +1,7 @@
 /**
  * Settings: provider profiles (keys write-only, limits), paused providers, breakers, the
- * health report, a diagnostic bundle to export, what is set at start-up, and the keyboard
- * shortcuts.
+ * health report, the engine's settings, a diagnostic bundle to export, what is set at
+ * start-up, and the keyboard shortcuts.
  */
 import { useEffect, useMemo } from 'react'
 import { useClient } from '../../client'
@@ -9,6 +9,7 @@ import { NoticeBanner, ScreenBody } from '../../components/screen'
 import { Engine, Shortcuts } from './About'
 import { Breakers } from './Breakers'
 import { Diagnostics } from './Diagnostics'
+import { EngineSettings } from './EngineSettings'
 import { Health } from './Health'
 import { ProfileForm, RemoveConfirm } from './ProfileForm'
 import { Providers } from './Providers'
@@ -30,6 +31,7 @@ function Body() {
       <Providers />
       <Breakers />
       <Health />
+      <EngineSettings />
       <Diagnostics />
       <div className="settings-pair">
         <Engine />

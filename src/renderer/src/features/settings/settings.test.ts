@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { draftOf, profileOf, type ProfileDraft } from './settings'
+import { draftOf, formatSettingValue, profileOf, type ProfileDraft } from './settings'
 
 const draft = (patch: Partial<ProfileDraft> = {}): ProfileDraft => ({
   editing: null,
@@ -39,5 +39,17 @@ describe('the profile form', () => {
     const filled = draftOf({ name: 'x', provider: 'anthropic', hasKey: true, config: { temperature: 0.2 }, limits: { maxConcurrent: 2 } })
     expect(filled).toMatchObject({ editing: 'x', apiKey: '', maxConcurrent: '2', requestsPerMinute: '' })
     expect(profileOf(filled)).toEqual({ profile: { name: 'x', provider: 'anthropic', config: { temperature: 0.2 }, limits: { maxConcurrent: 2 } } })
+  })
+})
+
+describe('engine settings', () => {
+  test('show durations, sizes and absent values in words', () => {
+    expect(formatSettingValue('traces.retentionMs', 7 * 86_400_000)).toBe('7 d')
+    expect(formatSettingValue('backoff.baseMs', 1500)).toBe('1500 ms')
+    expect(formatSettingValue('breaker.openMs', 30_000)).toBe('30 s')
+    expect(formatSettingValue('logs.maxBytes', 10 * 1024 * 1024)).toBe('10 MiB')
+    expect(formatSettingValue('metrics.exporter.token', undefined)).toBe('—')
+    expect(formatSettingValue('logs.level', 'info')).toBe('info')
+    expect(formatSettingValue('breaker.failureRatio', 0.5)).toBe('0.5')
   })
 })

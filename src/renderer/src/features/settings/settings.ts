@@ -11,6 +11,7 @@ import type { OperationOutput } from '../../../../shared/contract'
 import type { HealthReport } from '../../../../shared/health'
 import { ProviderProfile, type ProviderKind } from '../../../../shared/providers'
 import type { BreakerInfo, ProviderPause } from '../../../../shared/resilience'
+import type { SettingRow } from '../../../../shared/settings'
 import type { Client } from '../../api'
 import { throttle } from '../../stores/throttle'
 import { sayProblem } from '../../words'
@@ -46,6 +47,9 @@ export interface SettingsState {
   breakers: BreakerInfo[]
   health: HealthReport | null
   healthState: 'checking' | 'ready' | 'error'
+  /** The engine's settings as it runs with them: shown, changed with `genops settings set`. */
+  engineSettings: SettingRow[] | null
+  engineSettingsState: 'loading' | 'ready' | 'error'
   draft: ProfileDraft | null
   formProblem: string | null
   saving: boolean
@@ -67,6 +71,26 @@ export interface SettingsState {
   resetBreaker(name: string): Promise<boolean>
   holdBreakerOpen(name: string): Promise<boolean>
   dismissNotice(): void
+}
+
+const DURATION_UNITS: [number, string][] = [
+  [86_400_000, 'd'],
+  [3_600_000, 'h'],
+  [60_000, 'min'],
+  [1000, 's'],
+]
+
+/** A setting's value in words: durations for keys in ms, sizes for bytes, "—" for none. */
+export function formatSettingValue(key: string, value: unknown): string {
+  if (value === undefined || value === null) return '—'
+  if (typeof value === 'number' && key.endsWith('Ms')) {
+    const unit = DURATION_UNITS.find(([ms]) => value >= ms && value % ms === 0)
+    return unit ? `${value / unit[0]} ${unit[1]}` : `${value} ms`
+  }
+  if (typeof value === 'number' && key.endsWith('Bytes')) {
+    return value >= 1024 * 1024 && value % (1024 * 1024) === 0 ? `${value / (1024 * 1024)} MiB` : `${value} bytes`
+  }
+  return typeof value === 'string' ? value : JSON.stringify(value)
 }
 
 const FIELD_LABELS: Record<string, string> = {
@@ -176,6 +200,8 @@ export function createSettingsStore(client: Client): StoreApi<SettingsState> {
       breakers: [],
       health: null,
       healthState: 'checking',
+      engineSettings: null,
+      engineSettingsState: 'loading',
       draft: null,
       formProblem: null,
       saving: false,
@@ -191,6 +217,10 @@ export function createSettingsStore(client: Client): StoreApi<SettingsState> {
           .then(() => live && set({ status: 'ready' }))
           .catch((error: unknown) => live && set({ status: 'error', loadProblem: sayProblem(error) }))
         void get().checkHealth()
+        client.listSettings({}).then(
+          ({ settings }) => live && set({ engineSettings: settings, engineSettingsState: 'ready' }),
+          (error: unknown) => live && set({ engineSettingsState: 'error', notice: { tone: 'error', text: `Could not read the settings: ${sayProblem(error)}` } }),
+        )
         return () => {
           live = false
           stop()

@@ -1,0 +1,174 @@
+/**
+ * `genops settings list|get|set`: both kinds of settings (src/main/settings), each with its
+ * description, default, current value, where it comes from and where it lives. And the
+ * flags of `serve` and `run` that set this process's settings over settings.json and the
+ * `GENOPS_*` variables.
+ */
+import { type Command, InvalidArgumentError, Option } from 'commander'
+import type { SettingRow } from '../shared/settings'
+import { CliError, common, print, printJson, type Common } from './cli-support'
+import { EngineConfig } from './engine'
+import { databaseFile, dataDir, ensureDataDir } from './paths'
+import { SqliteQueueStore } from './queue/sqlite'
+import { fromText, getPath, settingSpec, SETTINGS, SETTINGS_FILE, SettingsError, SHARED_SETTINGS_POLL_MS, shown, type SettingSpec } from './settings/catalogue'
+import { processSettings, resolveProcessSettings, settingsFile, writeSetting } from './settings/process'
+import { appliesText } from './settings/rows'
+import { readSharedSettings, writeSharedSetting } from './settings/shared'
+
+const engineDefaults = (dir: string): unknown => EngineConfig.parse({ dataDir: dir })
+
+/** Attribute names commander gives the flags: --log-max-bytes is logMaxBytes. */
+const attribute = (flag: string): string => flag.replace(/^--/, '').replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase())
+
+/** The flags of every process setting, for `serve` and `run`. */
+export function addProcessSettingFlags(command: Command): Command {
+  for (const spec of SETTINGS) {
+    if (spec.flag === undefined) continue
+    command.addOption(
+      new Option(`${spec.flag} <value>`, `${spec.description} (default: ${spec.env}, else ${SETTINGS_FILE}, else the engine's)`).argParser((text: string) => {
+        try {
+          return fromText(spec, text, spec.flag!)
+        } catch (error) {
+          throw new InvalidArgumentError((error as Error).message)
+        }
+      }),
+    )
+  }
+  return command
+}
+
+/**
+ * The engine config's part this process's settings make (flag > variable > file >
+ * default), from a command's options. A settings file that cannot be used is refused,
+ * naming the file, the key and why.
+ */
+export function processSettingsConfig(dir: string, options: Record<string, unknown>): Record<string, unknown> {
+  const flags: Record<string, unknown> = {}
+  for (const spec of SETTINGS) if (spec.flag !== undefined && options[attribute(spec.flag)] !== undefined) flags[spec.key] = options[attribute(spec.flag)]
+  try {
+    return processSettings(dir, EngineConfig, flags)
+  } catch (error) {
+    if (error instanceof SettingsError) throw new CliError(error.message, 2)
+    throw error
+  }
+}
+
+async function settingRows(dir: string): Promise<SettingRow[]> {
+  const defaults = engineDefaults(dir)
+  const rows: SettingRow[] = []
+  const processSettings = resolveProcessSettings(dir, { schema: EngineConfig, defaults })
+  for (const { spec, value, source } of processSettings) {
+    rows.push({
+      key: spec.key,
+      description: spec.description,
+      lives: settingsFile(dir),
+      default: shown(spec, getPath(defaults, spec.key)),
+      value: shown(spec, value),
+      source,
+      flag: spec.flag,
+      env: spec.env,
+      applies: appliesText(spec),
+    })
+  }
+  const store = SqliteQueueStore.open(databaseFile(dir))
+  try {
+    for (const { spec, stored } of await readSharedSettings(store, EngineConfig)) {
+      const fallback = getPath(defaults, spec.key)
+      rows.push({
+        key: spec.key,
+        description: spec.description,
+        lives: 'store',
+        default: fallback,
+        value: stored ?? fallback,
+        source: stored === undefined ? 'default' : 'store',
+        applies: appliesText(spec),
+      })
+    }
+  } finally {
+    store.close()
+  }
+  return rows
+}
+
+const text = (value: unknown): string => (value === undefined ? '-' : typeof value === 'string' ? value : JSON.stringify(value))
+
+function formatRows(rows: SettingRow[]): string {
+  const table = [
+    ['KEY', 'VALUE', 'SOURCE', 'DEFAULT', 'LIVES IN', 'APPLIES'],
+    ...rows.map((row) => [row.key, text(row.value), row.source, text(row.default), row.lives === 'store' ? 'store' : SETTINGS_FILE, row.applies]),
+  ]
+  const widths = table[0]!.map((_, column) => Math.max(...table.map((row) => row[column]!.length)))
+  return table.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')).join('\n')
+}
+
+function formatRow(row: SettingRow): string {
+  return [
+    `${row.key} = ${text(row.value)} (${row.source})`,
+    `  ${row.description}`,
+    `  default: ${text(row.default)}`,
+    `  lives in: ${row.lives}${row.flag ? ` (also ${row.flag}, ${row.env})` : ''}`,
+    `  a change applies ${row.applies}`,
+  ].join('\n')
+}
+
+export function addSettingsCommands(program: Command): void {
+  const settings = program
+    .command('settings')
+    .description(`settings of this machine's engine (${SETTINGS_FILE}) and of every process on the queue (the store)`)
+
+  common(settings.command('list').description('every setting: value, where it comes from, default, where it lives'), true).action(async (options: Common) => {
+    const rows = await settingRows(dataDir(options.dataDir)).catch(usage)
+    if (options.json) printJson(rows)
+    else print(formatRows(rows))
+  })
+
+  common(settings.command('get').description('one setting, described'), true)
+    .argument('<key>', 'like logs.level or retention.dead.maxAgeMs')
+    .action(async (key: string, options: Common) => {
+      const spec = known(key)
+      const row = (await settingRows(dataDir(options.dataDir)).catch(usage)).find((candidate) => candidate.key === spec.key)!
+      if (options.json) printJson(row)
+      else print(formatRow(row))
+    })
+
+  common(settings.command('set').description(`change a setting: in ${SETTINGS_FILE} (at next start) or in the store (every process on the queue)`))
+    .argument('<key>', 'like logs.level or retention.dead.maxAgeMs')
+    .argument('<value>', 'the new value ("default" removes it, so the default applies)')
+    .action(async (key: string, value: string, options: Common) => {
+      const spec = known(key)
+      const dir = dataDir(options.dataDir)
+      try {
+        const parsed = value === 'default' ? undefined : fromText(spec, value, spec.key)
+        if (spec.home === SETTINGS_FILE) {
+          ensureDataDir(dir)
+          writeSetting(dir, EngineConfig, spec.key, parsed)
+          print(`${spec.key}: ${parsed === undefined ? 'default' : text(shown(spec, parsed))} in ${settingsFile(dir)}; applies at next start`)
+          return
+        }
+        const store = SqliteQueueStore.open(databaseFile(dir))
+        try {
+          await writeSharedSetting(store, EngineConfig, spec.key, parsed)
+        } finally {
+          store.close()
+        }
+        const applies = spec.live ? `a running engine applies it within ${SHARED_SETTINGS_POLL_MS / 1000}s` : 'applies at next start'
+        print(`${spec.key}: ${parsed === undefined ? 'default' : text(parsed)} in the store, for every process on the queue; ${applies}`)
+      } catch (error) {
+        usage(error)
+      }
+    })
+}
+
+function known(key: string): SettingSpec {
+  try {
+    return settingSpec(key)
+  } catch (error) {
+    return usage(error)
+  }
+}
+
+/** A settings problem is the user's to fix: exit 2 with the message, which names the file and the key. */
+function usage(error: unknown): never {
+  if (error instanceof SettingsError) throw new CliError(error.message, 2)
+  throw error
+}
