@@ -9,7 +9,7 @@
  * Parsing (parse.ts) checks what a file says; this checks what it means, which needs the
  * profiles and the defaults of the call, so it runs where both are known.
  */
-import { configProblem, variablesProblem } from '../../shared/job-config'
+import { configProblem, variablesProblem, type ConfigKind } from '../../shared/job-config'
 import type { JobDefaults, JobSpec } from '../../shared/jobs'
 import { isProviderKind, PROVIDER_KINDS, type ProviderProfile } from '../../shared/providers'
 import { DEFAULT_PROVIDER } from '../queue/new-job'
@@ -29,20 +29,26 @@ export interface JobCheckContext {
   defaults: JobDefaults | 'later'
 }
 
+/** A config's problems for a provider kind (null: any); BatchCheck answers once per config object. */
+type ConfigCheck = (kind: ConfigKind | null, config: Record<string, unknown>) => string | null
+
 /** Why this job cannot run, or null. */
-export function jobProblem(spec: JobSpec, { profiles, defaults }: JobCheckContext): string | null {
+export function jobProblem(spec: JobSpec, { profiles, defaults }: JobCheckContext, checkConfig: ConfigCheck = configProblem): string | null {
   const given = defaults === 'later' ? undefined : defaults
   const name = spec.provider ?? (defaults === 'later' ? undefined : (given?.provider ?? DEFAULT_PROVIDER))
-  const config = given?.config && spec.config ? { ...given.config, ...spec.config } : (spec.config ?? given?.config ?? {})
-  if (name === undefined) return configProblem(null, config) ?? variablesProblem(spec.prompt, vars(config))
+  const config = given?.config && spec.config ? { ...given.config, ...spec.config } : (spec.config ?? given?.config ?? EMPTY)
+  const templated = spec.prompt.includes('{{')
+  if (name === undefined) return checkConfig(null, config) ?? (templated ? variablesProblem(spec.prompt, vars(config)) : null)
   const profile = isProviderKind(name) ? undefined : profiles.get(name)
   if (!isProviderKind(name) && !profile) {
     return `unknown provider or profile "${name}": name a provider (${PROVIDER_KINDS.join(', ')}) or a profile from \`genops providers list\``
   }
   if (profile && config.baseUrl !== undefined) return `config.baseUrl: a job cannot redirect profile "${profile.name}"`
   const kind = profile?.provider ?? (name as ProviderProfile['provider'])
-  return configProblem(kind, config) ?? variablesProblem(spec.prompt, vars({ ...profile?.config, ...config }))
+  return checkConfig(kind, config) ?? (templated ? variablesProblem(spec.prompt, vars({ ...profile?.config, ...config })) : null)
 }
+
+const EMPTY: Record<string, unknown> = Object.freeze({})
 
 const vars = (config: Record<string, unknown>): Record<string, unknown> =>
   typeof config.vars === 'object' && config.vars !== null ? (config.vars as Record<string, unknown>) : {}
@@ -58,13 +64,27 @@ export class BatchCheck {
   /** Artifact names taken so far, with where the job that took each is. */
   private readonly names = new Map<string, string>()
 
+  /**
+   * What each config object was found to be, by provider kind: the jobs of a call share the
+   * call's default config object, so most checks of a large batch are answered once.
+   */
+  private readonly checked = new WeakMap<object, Map<ConfigKind | null, string | null>>()
+
   /** Without a context only the artifact names are checked: the jobs were checked already, file by file. */
   constructor(private readonly context: JobCheckContext | null) {}
+
+  private readonly checkConfig: ConfigCheck = (kind, config) => {
+    let byKind = this.checked.get(config)
+    if (!byKind) this.checked.set(config, (byKind = new Map()))
+    let problem = byKind.get(kind)
+    if (problem === undefined) byKind.set(kind, (problem = configProblem(kind, config)))
+    return problem
+  }
 
   /** The job's problems (none: an empty list); `where` names it if a later job asks for its artifact name. */
   problems(spec: JobSpec, where: string): string[] {
     const problems: string[] = []
-    const problem = this.context && jobProblem(spec, this.context)
+    const problem = this.context && jobProblem(spec, this.context, this.checkConfig)
     if (problem) problems.push(problem)
     const name = artifactKey(spec)
     if (name !== null) {
