@@ -43,6 +43,8 @@ export default function setup(project: TestProject): void {
     if (!existsSync(file)) throw new Error(`e2e: ${file} is missing: run \`npm run build\` first`)
   }
   const chromiumPath = findChromium()
+  // .ci/run installs Chromium: in CI its absence is a broken install, which a skip would hide.
+  if (!chromiumPath && process.env.CI === 'true') throw new Error('e2e: no Chromium found under CI=true: .ci/run installs it (apt-get install chromium)')
   if (!chromiumPath) console.log('e2e: no Chromium found (set CHROMIUM_PATH or apt-get install chromium); skipping the browser tests')
   const electronPath = findElectron()
   if (!electronPath) console.log('e2e: no Electron binary installed (node_modules/electron has none); skipping the desktop app test')
