@@ -9,18 +9,18 @@
  * process (the CLI) changed in the database; retention prunes old finished jobs.
  */
 import { isProviderKind, type ProviderProfile } from '../../shared/providers'
-import { DEFAULT_TIMEOUT_MS } from '../../workers/limits'
 import type { AttemptOutcome } from '../../workers/protocol'
-import { BreakerBoard, type BreakerChange, type BreakerOptions } from '../resilience/breakers'
+import { BreakerBoard, type BreakerOptions } from '../resilience/breakers'
 import { countFallbacksRunning, describeRoute, withFallbacks } from '../resilience/fallbacks'
 import type { ConcurrencyOptions } from '../resilience/concurrency-limit'
 import { DEFAULT_GATES, Gates } from '../resilience/gates'
 import type { Start } from '../resilience/minute-window'
-import { OPERATOR } from './sqlite/resilience'
 import { handedBack, resultOf, workerFailure } from './attempt-result'
 import type { BackoffOptions } from './backoff'
 import { newLeaseOwner, ownerIsGone } from './lease-owner'
 import type { AttemptPool, ProgressMessage } from './pool'
+import { AttemptStops } from './attempt-stops'
+import { BreakerLog } from './breaker-log'
 import { holdProfileKeys, resolveProvider } from './profiles'
 import type { SecretBox } from '../secrets'
 import type { AttemptTrace } from '../telemetry/attempt-trace'
@@ -69,31 +69,17 @@ interface InFlight {
   /** The fallback it runs on ("backup/model"), recorded on the attempt; null on its own provider. */
   ranOn: string | null
   trace: AttemptTrace | null
-  /** Known once the worker reports progress: needed to stop a thread that ignores a cancel. */
-  threadId: number | null
-  /** Set while a cancel is being delivered. */
-  cancelTimer: NodeJS.Timeout | null
-  /**
-   * When the attempt must be over: its time limit and the cancel grace after it. The worker's
-   * own timer ends an attempt at its limit; one still running here past this has a thread that
-   * no timer on it can reach (a native call that hangs, a regular expression that never ends).
-   */
-  deadline: number
-  /** Stopped here for running past its deadline: its end is a TIMEOUT, whatever the dying thread said. */
-  overdue: boolean
 }
-
-/** An attempt's time limit, as the worker arms it (workers/limits). */
-const timeLimitOf = (config: Record<string, unknown>): number => (typeof config.timeoutMs === 'number' ? config.timeoutMs : DEFAULT_TIMEOUT_MS)
 
 /** Without a price list: the simulator and local models cost nothing, the rest has no price. */
 const NO_PRICES = new PriceBook([])
 
-/** A cancel is repeated this often: the first may reach the thread before the task does. */
-const CANCEL_RESEND_MS = 100
-
 export class Scheduler {
   readonly owner = newLeaseOwner()
+  /** The breakers' changes, shared with every engine on the store (breaker-log.ts). */
+  private readonly breakerLog: BreakerLog
+  /** Cancels and runaway attempts, stopped (attempt-stops.ts). */
+  private readonly stops: AttemptStops
   private readonly inFlight = new Map<number, InFlight>()
   private results: AttemptResult[] = []
   private turnScheduled = false
@@ -108,8 +94,6 @@ export class Scheduler {
   /** Profiles' API keys, decrypted, held in memory only. */
   private keys = new Map<string, string>()
   readonly gates: Gates
-  /** The newest operator's breaker command applied, so each is applied once. */
-  private lastCommandId = 0
 
   constructor(
     private readonly store: QueueStore,
@@ -117,7 +101,12 @@ export class Scheduler {
     private readonly options: SchedulerOptions,
     private readonly hooks: SchedulerHooks,
   ) {
-    const board = new BreakerBoard(options.breaker, (change) => this.breakerChanged(change))
+    this.stops = new AttemptStops(pool, options.cancelGraceMs)
+    this.breakerLog = new BreakerLog(store, this.owner, hooks)
+    const board = new BreakerBoard(options.breaker, (change) => {
+      this.breakerLog.changed(change)
+      this.kick()
+    })
     const { rateLimits, adaptiveConcurrency } = options
     this.gates = new Gates(board, (provider, kind) => hooks.onHold?.(provider, kind), {
       concurrency: options.concurrency,
@@ -133,8 +122,7 @@ export class Scheduler {
     await this.reloadProfiles()
     this.paused = await this.store.isPaused()
     await this.reloadGates()
-    this.lastCommandId = await this.store.lastBreakerEventId()
-    await this.restoreHolds()
+    await this.breakerLog.restore(this.gates.breakers)
     this.externalVersion = await this.store.externalVersion()
     await this.sweepStalled()
     const every = (ms: number, task: () => Promise<unknown>, during: string) => {
@@ -176,42 +164,6 @@ export class Scheduler {
     this.gates.setPauses(new Map((await this.store.providerPauses()).map((pause) => [pause.provider, pause.reason])))
     this.gates.setBatchCapsExist(await this.store.batchCapsExist())
     this.gates.setPausedBatches(new Map((await this.store.pausedBatches()).map((pause) => [pause.batchId, pause.reason])))
-    this.kick()
-  }
-
-  /**
-   * A breaker the operator held open stays held across a restart (its newest transition
-   * says so) until they reset it. One the breaker itself opened starts closed and re-learns:
-   * cockatiel cannot be started open for the rest of a wait.
-   */
-  private async restoreHolds(): Promise<void> {
-    for (const [name, [newest]] of await this.store.breakerHistory(1)) {
-      if (newest?.to === 'isolated') this.gates.breakers.isolate(name, 'logged-command')
-    }
-  }
-
-  /** Operators' breaker commands written by another process (`genops breakers reset`). */
-  private async applyOperatorCommands(): Promise<void> {
-    for (const command of await this.store.operatorCommands(this.lastCommandId)) {
-      this.lastCommandId = command.id
-      if (command.to === 'isolated') this.gates.breakers.isolate(command.breaker, 'logged-command')
-      else if (command.to === 'closed') this.gates.breakers.reset(command.breaker, command.reason ?? undefined, 'logged-command')
-    }
-  }
-
-  private breakerChanged({ origin, ...change }: BreakerChange): void {
-    // An operator's change is recorded as a command, so the other engines on this file apply it too.
-    if (origin !== 'logged-command') {
-      const owner = origin === 'operator' ? OPERATOR : this.owner
-      // This engine reads its own command back on the next poll: applying it again changes nothing.
-      Promise.resolve()
-        .then(() => this.store.recordBreakerEvent({ ...change, owner }))
-        .catch((error: unknown) => this.hooks.onError(error, `recording breaker ${change.breaker} going ${change.to}`))
-    }
-    this.hooks.onBreakerChange?.({ origin, ...change })
-    if (change.to === 'open' && change.from === 'closed')
-      this.hooks.onNotice({ level: 'warning', message: `breaker ${change.breaker} opened: ${change.reason ?? ''}; its jobs are held` })
-    if (change.to === 'closed') this.hooks.onNotice({ level: 'info', message: `breaker ${change.breaker} closed${change.reason ? ` (${change.reason})` : ''}` })
     this.kick()
   }
 
@@ -324,12 +276,9 @@ export class Scheduler {
       lane,
       ranOn: job.fallback ? describeRoute(job.fallback) : null,
       trace,
-      threadId: null,
-      cancelTimer: null,
-      deadline: job.startedAt + timeLimitOf(resolved.config) + this.options.cancelGraceMs,
-      overdue: false,
     }
     this.inFlight.set(job.id, entry)
+    this.stops.started(job.id, job.startedAt, resolved.config)
     const task = {
       id: job.id,
       attempt: job.attempt,
@@ -354,7 +303,7 @@ export class Scheduler {
 
   /** `outcome` is null when the attempt never ran (a breaker handed the job back). */
   private settled(entry: InFlight, outcome: AttemptOutcome | null, result: AttemptResult): void {
-    if (entry.cancelTimer) clearInterval(entry.cancelTimer)
+    this.stops.ended(entry.job.id)
     this.inFlight.delete(entry.job.id)
     if (entry.trace) result.traceId = entry.trace.traceId
     if (entry.ranOn) result.ranOn = entry.ranOn
@@ -379,7 +328,7 @@ export class Scheduler {
   private finish(entry: InFlight, given: AttemptOutcome): void {
     const endedAt = Date.now()
     const outcome: AttemptOutcome =
-      entry.overdue && !given.ok
+      this.stops.wasOverdue(entry.job.id) && !given.ok
         ? { ...given, category: 'TIMEOUT', retryable: true, message: `the attempt ran past its time limit and did not stop; its worker thread was stopped (${given.message})` }
         : given
     this.gates.finished(entry.lane.provider, entry.start, outcome, endedAt)
@@ -414,8 +363,7 @@ export class Scheduler {
 
   /** Records which thread runs a job, so a cancel that is ignored can stop that thread. */
   noteProgress(message: ProgressMessage): void {
-    const entry = this.inFlight.get(message.id)
-    if (entry) entry.threadId = message.threadId
+    this.stops.ranOn(message.id, message.threadId)
   }
 
   /**
@@ -423,19 +371,7 @@ export class Scheduler {
    * here or from another process). Its result, if it comes, is ignored by the store.
    */
   abort(id: number): void {
-    const entry = this.inFlight.get(id)
-    if (!entry || entry.cancelTimer) return
-    const giveUpAt = Date.now() + this.options.cancelGraceMs
-    this.pool.cancel(id)
-    entry.cancelTimer = setInterval(() => {
-      if (Date.now() < giveUpAt) return this.pool.cancel(id)
-      // Past the grace period the thread is stopped (piscina fails the task and starts a new thread), once it is
-      // known: a thread says which it is with its first progress, and one still starting has not said yet.
-      if (this.inFlight.has(id) && entry.threadId === null) return
-      clearInterval(entry.cancelTimer!)
-      if (this.inFlight.has(id)) this.pool.terminateThread(entry.threadId!)
-    }, CANCEL_RESEND_MS)
-    entry.cancelTimer.unref()
+    this.stops.stop(id)
   }
 
   private async poll(): Promise<void> {
@@ -445,7 +381,7 @@ export class Scheduler {
       this.paused = await this.store.isPaused()
       await this.reloadProfiles()
       await this.reloadGates()
-      await this.applyOperatorCommands()
+      await this.breakerLog.applyCommands(this.gates.breakers)
       this.hooks.onCountsMayChange()
       for (const id of await this.store.lostLeases(this.owner, [...this.inFlight.keys()])) this.abort(id)
     }
@@ -455,18 +391,11 @@ export class Scheduler {
 
   private async heartbeat(): Promise<void> {
     if (this.inFlight.size === 0) return
-    this.stopOverdue(Date.now())
+    // Attempts past their time limit are stopped as a cancel is: asked, then their thread terminated.
+    this.stops.stopOverdue(Date.now(), (id) =>
+      this.hooks.onError(new Error(`job ${id}: its attempt ran past its time limit; stopping its worker thread`), 'attempt watchdog'),
+    )
     await this.store.extendLeases(this.owner, Date.now() + this.options.leaseMs)
-  }
-
-  /** Attempts past their deadline are stopped as a cancel is: asked, then their thread terminated. */
-  private stopOverdue(now: number): void {
-    for (const [id, entry] of this.inFlight) {
-      if (entry.overdue || now < entry.deadline) continue
-      entry.overdue = true
-      this.hooks.onError(new Error(`job ${id}: attempt ${entry.job.attempt} ran past its time limit; stopping its worker thread`), 'attempt watchdog')
-      this.abort(id)
-    }
   }
 
   private async sweepStalled(): Promise<void> {
@@ -527,7 +456,7 @@ export class Scheduler {
       // What cannot be committed now is not lost: stall recovery runs those jobs again.
       this.hooks.onError(error, 'committing results at close')
     }
-    for (const entry of this.inFlight.values()) if (entry.cancelTimer) clearInterval(entry.cancelTimer)
+    this.stops.close()
     this.stopped = true
   }
 }
