@@ -22,7 +22,7 @@ const goodJobs = goodFiles.reduce((sum, name) => sum + GOOD_JOBS[name]!.length, 
 const scratch = mkdtempSync(join(tmpdir(), 'genops-e2e-intake-'))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
-describe.skipIf(!chromiumPath)('drag-in', () => {
+describe.skipIf(!chromiumPath && process.env.CI !== 'true')('drag-in', () => {
   const session = useServedPage(chromiumPath!, { viewport: { width: 1280, height: 900 } })
 
   test('shows the bad files with their lines, enqueues only the good ones, and they complete', async () => {
