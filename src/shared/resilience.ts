@@ -35,6 +35,9 @@ export const BreakerInfo = z.object({
 })
 export type BreakerInfo = z.infer<typeof BreakerInfo>
 
+/** The length of the requests- and tokens-per-minute windows unless the engine is configured otherwise (drills compress it). */
+export const RATE_WINDOW_MS = 60_000
+
 /** Per provider profile: what the scheduler may start. Each is optional: no limit when absent. */
 export const ProviderLimits = z
   .object({

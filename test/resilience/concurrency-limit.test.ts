@@ -168,7 +168,7 @@ describe('the gates with a learned limit', () => {
     await Promise.all(second.map((j) => gates.run(j, async () => ok)))
     expect(claim()).toHaveLength(4)
     // A single 429 answered now delays only its own job: the provider is not cooling down.
-    gates.finished('p', null, failing('RATE_LIMIT', 60_000), Date.now())
+    gates.finished('p', failing('RATE_LIMIT', 60_000), Date.now())
     expect(gates.heldReason({ provider: 'p', model: null }, Date.now())).toBeNull()
   })
 })

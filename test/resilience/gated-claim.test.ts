@@ -18,9 +18,7 @@ function gatesWith(profiles: ProviderProfile[] = []) {
 }
 
 function claim(store: ReturnType<typeof tempStore>, gates: Gates, limit: number, now = T0): ClaimedJob[] {
-  const { jobs } = store.claim({ owner: 'me', limit, now, leaseMs: 60_000, gate: (facts) => gates.forClaim(facts, now) })
-  for (const claimed of jobs) gates.started({ provider: claimed.provider, promptChars: claimed.prompt.length, maxTokens: null }, now)
-  return jobs
+  return store.claim({ owner: 'me', limit, now, leaseMs: 60_000, gate: (facts) => gates.forClaim(facts, now), starts: gates.counting }).jobs
 }
 
 describe('the gated claim', () => {
@@ -66,11 +64,11 @@ describe('the gated claim', () => {
     gates.setPauses(new Map([['p', 'paused by the operator']]))
     const tooMany = { ok: false, category: 'RATE_LIMIT', message: '429', retryable: true, retryAfterMs: 5000, durationMs: 1 } as const
     // One 429 delays its own job only; three within 3 s cool the whole provider down.
-    gates.finished('q', null, tooMany, T0 - 4000)
-    gates.finished('q', null, tooMany, T0 - 2000)
-    gates.finished('q', null, tooMany, T0 - 1000)
+    gates.finished('q', tooMany, T0 - 4000)
+    gates.finished('q', tooMany, T0 - 2000)
+    gates.finished('q', tooMany, T0 - 1000)
     expect(gates.heldReason({ provider: 'q', model: null }, T0 - 1000)).toBeNull()
-    gates.finished('q', null, tooMany, T0)
+    gates.finished('q', tooMany, T0)
     expect(claim(store, gates, 10)).toEqual([])
     expect(gates.heldReason({ provider: 'p', model: null }, T0)).toMatch(/provider p is paused \(paused by the operator\)/)
     expect(gates.heldReason({ provider: 'q', model: null }, T0)).toMatch(/asked to wait \(Retry-After\)/)

@@ -10,6 +10,8 @@ import { createEngine, type Engine } from '../../src/main/engine'
 import { databaseFile } from '../../src/main/paths'
 import { BreakerBoard, DEFAULT_BREAKER } from '../../src/main/resilience/breakers'
 import { Gates } from '../../src/main/resilience/gates'
+import type { ClaimedJob } from '../../src/main/queue/store'
+import type { QuotaReading } from '../../src/shared/ratelimit-headers'
 import { job, T0, tempStore } from '../support/queue'
 import { startFakeQuotaOpenAI, type FakeQuotaOpenAI } from '../support/fake-quota-openai'
 import { tempDir } from '../support/temp'
@@ -81,17 +83,16 @@ describe('the gates and a provider that says what remains', () => {
     )
     const gates = new Gates(new BreakerBoard(DEFAULT_BREAKER, () => {}))
     gates.setProfiles(new Map([['gw', { name: 'gw', provider: 'openai', model: 'gpt-test' }]]))
-    const claim = (now: number) => {
-      const { jobs } = store.claim({
+    const claim = (now: number) =>
+      store.claim({
         owner: 'me',
         limit: 10,
         now,
         leaseMs: 60_000,
         gate: gates.holdingAny(now) ? (facts) => gates.forClaim(facts, now) : undefined,
-      })
-      return jobs.map((claimed) => gates.started({ provider: claimed.provider, promptChars: claimed.prompt.length, maxTokens: null }, now)!)
-    }
-    // Nothing learned yet: the plain claim, bounded only by its limit.
+        starts: gates.counting,
+      }).jobs
+    // Nothing learned yet: the plain claim, bounded only by its limit, still counts every start.
     expect(gates.holdingAny(T0)).toBe(false)
     const [first, second] = claim(T0)
     store.enqueue(
@@ -101,13 +102,17 @@ describe('the gates and a provider that says what remains', () => {
     )
     const budget = (remaining: number) => ({ limit: 12, remaining, resetAt: T0 + 60_000 })
     const ok = { ok: true, output: 'x', artifact: null, inputTokens: 1, outputTokens: 1, firstTokenMs: 1, durationMs: 1 } as const
+    const answer = (claimed: ClaimedJob, reading: QuotaReading, at: number) => {
+      gates.finished('gw', { ...ok, quota: reading }, at)
+      store.settle([{ id: claimed.id, outcome: 'ok', endedAt: at, output: 'x', inputTokens: 1, outputTokens: 1, start: { id: claimed.startId!, answeredAt: at, tokens: 2, reading } }], 'me')
+    }
     // The first answer says 5 of 12 remain; the other 9 of the first claim may not be in it.
-    gates.finished('gw', first!, { ...ok, quota: { at: T0 + 10, sentAt: T0 + 5, requests: budget(5) } }, T0 + 20)
+    answer(first!, { at: T0 + 10, sentAt: T0 + 5, requests: budget(5) }, T0 + 20)
     expect(gates.holdingAny(T0 + 20)).toBe(true)
     expect(claim(T0 + 20)).toHaveLength(0)
     expect(gates.heldReason({ provider: 'gw', model: null }, T0 + 20)).toMatch(/^held: gw says its requests are used up \(limit 12\)/)
     // A later answer, whose request went after the others were answered, says 2 remain.
-    gates.finished('gw', second!, { ...ok, quota: { at: T0 + 40, sentAt: T0 + 30, requests: budget(2) } }, T0 + 40)
+    answer(second!, { at: T0 + 40, sentAt: T0 + 30, requests: budget(2) }, T0 + 40)
     expect(claim(T0 + 41)).toHaveLength(0)
     // (8 still run.) Once the window resets the whole 12 is back, less what still runs.
     expect(claim(T0 + 60_000)).toHaveLength(12 - 8)

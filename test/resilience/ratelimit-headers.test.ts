@@ -1,6 +1,5 @@
-/** Reading what a provider says remains of its rate limits, in both vendors' formats, and spending it. */
+/** Reading what a provider says remains of its rate limits, in both vendors' formats (spending it: shared-rate-state.test.ts). */
 import { describe, expect, it } from 'vitest'
-import { ProviderQuotas, UNANSWERED_EXPIRY_MS } from '../../src/main/resilience/provider-quota'
 import { parseDuration, readAnthropicQuota, readOpenAIQuota } from '../../src/shared/ratelimit-headers'
 import { goDuration } from '../support/fake-quota-openai'
 
@@ -83,67 +82,5 @@ describe("Anthropic's anthropic-ratelimit headers", () => {
       'anthropic-ratelimit-requests-reset': 'in a minute',
     })
     expect(readAnthropicQuota(headers, NOW)).toBeUndefined()
-  })
-})
-
-describe('spending what the provider says remains', () => {
-  // Each reading's request went out 50 ms before its headers were read.
-  const reading = (at: number, remaining: number, resetAt: number, tokens = { limit: 10_000, remaining: 10_000 }) => ({
-    at,
-    sentAt: at - 50,
-    requests: { limit: 10, remaining, resetAt },
-    tokens: { ...tokens, resetAt },
-  })
-  const start = (at: number, tokens = 100) => ({ at, tokens })
-
-  it("counts attempts still running or answered after the reading's request went, and the whole limit after its reset", () => {
-    const quotas = new ProviderQuotas()
-    expect(quotas.room('p', NOW)).toBeUndefined()
-    expect(quotas.known()).toBe(false)
-    const [a, b, c, d] = [start(NOW - 100), start(NOW - 90), start(NOW - 80), start(NOW - 70)]
-    for (const s of [a, b, c, d]) quotas.started('p', s)
-    // a's answer says 5 remain; b was answered before a's request went (so it is in the 5), c after, d still runs.
-    quotas.finished('p', b, undefined, NOW - 60)
-    quotas.finished('p', a, reading(NOW, 5, NOW + 2000), NOW + 5)
-    quotas.finished('p', c, reading(NOW - 1, 6, NOW + 2000), NOW + 6)
-    expect(quotas.known()).toBe(true)
-    expect(quotas.room('p', NOW + 10)).toEqual({ requests: 5 - 2, tokens: 10_000 - 200, tokenLimit: 10_000 })
-    for (let i = 0; i < 3; i++) quotas.started('p', start(NOW + 20 + i))
-    expect(quotas.room('p', NOW + 30)!.requests).toBe(0)
-    expect(quotas.heldReason('p', NOW + 30)).toMatch(/^held: p says its requests are used up \(limit 10\) until/)
-    // At the reset the whole limit is back, less what may fall in the new window: what still runs.
-    expect(quotas.room('p', NOW + 2000)).toEqual({ requests: 10 - 4, tokens: 10_000 - 400, tokenLimit: 10_000 })
-    expect(quotas.heldReason('p', NOW + 2000)).toBeNull()
-  })
-
-  it('keeps the newest reading when answers come back out of order', () => {
-    const quotas = new ProviderQuotas()
-    const [a, b, c] = [start(NOW - 300), start(NOW - 200), start(NOW - 100)]
-    for (const s of [a, b, c]) quotas.started('p', s)
-    quotas.finished('p', a, reading(NOW, 4, NOW + 5000), NOW)
-    quotas.finished('p', b, reading(NOW - 100, 9, NOW + 5000), NOW)
-    expect(quotas.room('p', NOW)!.requests).toBe(4 - 1)
-    quotas.finished('p', c, reading(NOW + 100, 2, NOW + 5000), NOW + 100)
-    expect(quotas.room('p', NOW + 100)!.requests).toBe(2)
-  })
-
-  it('holds on tokens when they run out first', () => {
-    const quotas = new ProviderQuotas()
-    const first = start(NOW - 10, 20)
-    quotas.started('p', first)
-    quotas.finished('p', first, reading(NOW, 9, NOW + 2000, { limit: 1000, remaining: 150 }), NOW)
-    quotas.started('p', start(NOW + 1, 200))
-    expect(quotas.room('p', NOW + 2)).toEqual({ requests: 8, tokens: -50, tokenLimit: 1000 })
-    expect(quotas.heldReason('p', NOW + 2)).toMatch(/its tokens are used up \(limit 1000\)/)
-  })
-
-  it('stops counting an attempt that never reports back', () => {
-    const quotas = new ProviderQuotas()
-    const first = start(NOW - 10)
-    quotas.started('p', first)
-    quotas.finished('p', first, reading(NOW, 5, NOW + 10 * UNANSWERED_EXPIRY_MS), NOW)
-    quotas.started('p', start(NOW + 1))
-    expect(quotas.room('p', NOW + 2)!.requests).toBe(4)
-    expect(quotas.room('p', NOW + 2 + UNANSWERED_EXPIRY_MS)!.requests).toBe(5)
   })
 })

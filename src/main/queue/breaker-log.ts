@@ -1,9 +1,11 @@
 /**
  * The breakers' changes as every engine on one store shares them: each change this engine
  * makes is recorded, and an operator's command (`genops breakers reset|open`, written by
- * another process) is applied here from the record. A breaker the operator held open stays
- * held across a restart (its newest transition says so) until they reset it; one the
- * breaker itself opened starts closed and re-learns.
+ * another process) is applied here from the record. Another engine's opening opens the
+ * same breaker here until the time it named, so the CLI's `run` beside `serve` does not
+ * keep sending to a provider the other found down; each then probes for itself. A breaker
+ * the operator held open stays held across a restart until they reset it, and one that was
+ * open when the engine stopped stays open until its wait is over.
  */
 import type { BreakerBoard, BreakerChange } from '../resilience/breakers'
 import type { SchedulerHooks } from './scheduler-hooks'
@@ -24,17 +26,23 @@ export class BreakerLog {
   /** At start: commands written before now are history, and holds of the operator's are restored. */
   async restore(breakers: BreakerBoard): Promise<void> {
     this.lastCommandId = await this.store.lastBreakerEventId()
+    const now = Date.now()
     for (const [name, [newest]] of await this.store.breakerHistory(1)) {
       if (newest?.to === 'isolated') breakers.isolate(name, 'logged-command')
+      else if (newest?.to === 'open' && (newest.openUntil ?? 0) > now) breakers.openedElsewhere(name, newest.openUntil!, newest.reason)
     }
   }
 
-  /** Operators' breaker commands written by another process since the last look. */
+  /** Operators' breaker commands and other engines' openings, written by other processes since the last look. */
   async applyCommands(breakers: BreakerBoard): Promise<void> {
-    for (const command of await this.store.operatorCommands(this.lastCommandId)) {
-      this.lastCommandId = command.id
-      if (command.to === 'isolated') breakers.isolate(command.breaker, 'logged-command')
-      else if (command.to === 'closed') breakers.reset(command.breaker, command.reason ?? undefined, 'logged-command')
+    for (const event of await this.store.breakerEventsAfter(this.lastCommandId)) {
+      this.lastCommandId = event.id
+      if (event.owner === OPERATOR) {
+        if (event.to === 'isolated') breakers.isolate(event.breaker, 'logged-command')
+        else if (event.to === 'closed') breakers.reset(event.breaker, event.reason ?? undefined, 'logged-command')
+      } else if (event.owner !== this.owner && event.to === 'open' && (event.openUntil ?? 0) > Date.now()) {
+        breakers.openedElsewhere(event.breaker, event.openUntil!, event.reason)
+      }
     }
   }
 

@@ -13,8 +13,7 @@ import type { AttemptOutcome } from '../../workers/protocol'
 import { BreakerBoard, type BreakerOptions } from '../resilience/breakers'
 import { countFallbacksRunning, describeRoute, withFallbacks } from '../resilience/fallbacks'
 import type { ConcurrencyOptions } from '../resilience/concurrency-limit'
-import { DEFAULT_GATES, Gates } from '../resilience/gates'
-import type { Start } from '../resilience/minute-window'
+import { DEFAULT_GATES, Gates, promptTokens } from '../resilience/gates'
 import { handedBack, resultOf, workerFailure } from './attempt-result'
 import type { BackoffOptions } from './backoff'
 import { newLeaseOwner, ownerIsGone } from './lease-owner'
@@ -60,8 +59,6 @@ export interface SchedulerOptions {
 
 interface InFlight {
   job: ClaimedJob
-  /** This attempt's place in its provider's per-minute limits, corrected with the real usage. */
-  start: Start | null
   /** The provider kind and model the job's provider name resolved to at dispatch. */
   ran: { provider: string; model: string | null }
   /** The profile (or provider) and model whose gates the attempt counts against: the job's own, or the fallback the claim chose. */
@@ -69,6 +66,12 @@ interface InFlight {
   /** The fallback it runs on ("backup/model"), recorded on the attempt; null on its own provider. */
   ranOn: string | null
   trace: AttemptTrace | null
+}
+
+/** The tokens an attempt used, for the rate windows, when its answer said: a missing side is the estimate's prompt, or no output. */
+function usedTokens(job: ClaimedJob, outcome: AttemptOutcome): number | null {
+  if (!outcome.ok || (outcome.inputTokens === null && outcome.outputTokens === null)) return null
+  return (outcome.inputTokens ?? promptTokens(job.prompt.length)) + (outcome.outputTokens ?? 0)
 }
 
 /** Without a price list: the simulator and local models cost nothing, the rest has no price. */
@@ -115,6 +118,10 @@ export class Scheduler {
       cooldownWithinMs: rateLimits?.cooldownWithinMs ?? DEFAULT_GATES.cooldownWithinMs,
       adaptive: adaptiveConcurrency ?? DEFAULT_GATES.adaptive,
       onDecrease: (decrease) => hooks.onConcurrencyDecrease?.(decrease),
+      onCooldown: (provider, until) =>
+        void Promise.resolve()
+          .then(() => store.coolDown(provider, until))
+          .catch((error: unknown) => hooks.onError(error, `cooling provider ${provider} down`)),
     })
   }
 
@@ -164,6 +171,7 @@ export class Scheduler {
     this.gates.setPauses(new Map((await this.store.providerPauses()).map((pause) => [pause.provider, pause.reason])))
     this.gates.setBatchCapsExist(await this.store.batchCapsExist())
     this.gates.setPausedBatches(new Map((await this.store.pausedBatches()).map((pause) => [pause.batchId, pause.reason])))
+    this.gates.setSharedRateState(new Map(), await this.store.quotaReadingsExist())
     this.kick()
   }
 
@@ -244,6 +252,7 @@ export class Scheduler {
       gate: this.gates.holdingAny(now)
         ? (facts) => withFallbacks(this.gates.forClaim(this.withFallbacksRunning(facts), now), this.gates, this.profiles)
         : undefined,
+      starts: this.gates.counting,
     })
     if (changes.length > 0) {
       this.hooks.onChanges(changes)
@@ -266,12 +275,9 @@ export class Scheduler {
     const lane: Route = job.fallback ?? { provider: job.provider, model: job.model }
     // On a fallback the job takes that profile's provider, model, settings and key; its own config still applies over them.
     const resolved = resolveProvider({ ...lane, config: job.config }, this.profiles, this.keys)
-    const maxTokens = typeof resolved.config.maxTokens === 'number' ? resolved.config.maxTokens : null
-    const start = this.gates.started({ provider: lane.provider, promptChars: job.prompt.length, maxTokens }, job.startedAt)
     const trace = this.hooks.beginTrace?.(job, resolved) ?? null
     const entry: InFlight = {
       job,
-      start,
       ran: { provider: resolved.provider, model: resolved.model },
       lane,
       ranOn: job.fallback ? describeRoute(job.fallback) : null,
@@ -298,7 +304,10 @@ export class Scheduler {
 
   /** A job its breaker refused at the last moment goes back to the queue with its attempt given back. */
   private release(entry: InFlight): void {
-    this.settled(entry, null, handedBack(entry.job.id, this.gates.breakerFor(entry.lane), Date.now()))
+    const result = handedBack(entry.job.id, this.gates.breakerFor(entry.lane), Date.now())
+    // It never reached the provider: its place in the rate windows and quota is freed.
+    if (entry.job.startId !== undefined) result.start = { id: entry.job.startId, freed: true }
+    this.settled(entry, null, result)
   }
 
   /** `outcome` is null when the attempt never ran (a breaker handed the job back). */
@@ -331,11 +340,13 @@ export class Scheduler {
       this.stops.wasOverdue(entry.job.id) && !given.ok
         ? { ...given, category: 'TIMEOUT', retryable: true, message: `the attempt ran past its time limit and did not stop; its worker thread was stopped (${given.message})` }
         : given
-    this.gates.finished(entry.lane.provider, entry.start, outcome, endedAt)
+    this.gates.finished(entry.lane.provider, outcome, endedAt)
     // The key that failed is the one of the provider the attempt ran on: a fallback's own, when it ran on one.
     if (!outcome.ok && outcome.category === 'AUTH') this.pauseForAuth(entry.lane.provider, outcome.message, endedAt)
     if (!outcome.ok && outcome.diskFull) this.hooks.onDiskFull?.(outcome.diskFull, `writing the artifact of job ${entry.job.id}`)
-    this.settled(entry, outcome, resultOf(entry.job.id, entry.job.attempt, outcome, endedAt, this.options.backoff))
+    const result = resultOf(entry.job.id, entry.job.attempt, outcome, endedAt, this.options.backoff)
+    if (entry.job.startId !== undefined) result.start = { id: entry.job.startId, answeredAt: endedAt, tokens: usedTokens(entry.job, outcome), reading: outcome.quota }
+    this.settled(entry, outcome, result)
   }
 
   private attemptEnded(entry: InFlight, outcome: AttemptOutcome | null, result: AttemptResult): void {

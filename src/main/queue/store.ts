@@ -9,6 +9,8 @@ import type { JobDetail, JobState, JobSummary, QueueStats, StoredState } from '.
 import type { JobFilterOptions, JobPage, JobSort, ListPosition } from '../../shared/job-list'
 import type { BatchPause } from '../../shared/costs'
 import type { ProviderProfile } from '../../shared/providers'
+import type { QuotaReading } from '../../shared/ratelimit-headers'
+import type { QuotaRoom } from '../resilience/provider-quota'
 import type { BreakerTransition, ProviderPause } from '../../shared/resilience'
 import type { StoredSpan, TraceSpan } from '../../shared/traces'
 import type { AlertStore } from '../alerts/store'
@@ -49,7 +51,25 @@ export interface ClaimedJob {
   readyAt: number
   /** Set when the claim sent the job to a fallback of its held profile: the attempt runs there. */
   fallback?: Route | undefined
+  /** Its place in its provider's shared log of starts (rate windows, quota), when the provider counts them. */
+  startId?: number | undefined
 }
+
+/**
+ * What became of an attempt's place in the log of starts: answered (with the usage and
+ * rate-limit reading its answer carried), or freed, when a breaker handed the claim back
+ * before it ran.
+ */
+export type StartReport =
+  | { id: number; freed: true }
+  | {
+      id: number
+      freed?: false
+      answeredAt: number
+      /** Tokens it really used, when it reported any; the estimate stays otherwise. */
+      tokens: number | null
+      reading?: QuotaReading | undefined
+    }
 
 /** How one attempt ended, as the scheduler reports it to the store. */
 export type AttemptResult =
@@ -67,6 +87,7 @@ export type AttemptResult =
       cost?: AttemptCost | undefined
       /** The fallback it ran on ("backup" or "backup/model"), when it did. */
       ranOn?: string | null
+      start?: StartReport | undefined
     }
   | {
       id: number
@@ -88,6 +109,7 @@ export type AttemptResult =
       ranOn?: string | null
       /** UNKNOWN failures: the error's stack, redacted and trimmed, kept with the attempt. */
       stack?: string | null
+      start?: StartReport | undefined
     }
 
 /** What an attempt ran on and cost, as the scheduler priced it: kept with the attempt, in the rollups and in its batch's total. */
@@ -120,6 +142,24 @@ export interface ClaimOptions {
    * the store then claims lane by lane, asking the gate, with facts from the database.
    */
   gate?: ((facts: ClaimFacts) => LaneGate) | undefined
+  /** Which claimed attempts take a place in their provider's shared log of starts, and the length of its rate window. */
+  starts?: StartCounting | undefined
+}
+
+export interface StartCounting {
+  /** The rate windows' length (60 s unless configured; drills compress it). */
+  windowMs: number
+  /** The tokens an attempt on this route is estimated at, when its provider counts starts; null when it does not. */
+  estimate(route: Route, promptChars: number, maxTokens: number | null): number | null
+}
+
+/** One provider's starts in its current rate window, and the room its own rate-limit reading leaves. */
+export interface ProviderRate {
+  requests: number
+  tokens: number
+  /** The oldest start in the window: when it leaves, a place frees. */
+  oldestAt: number | null
+  quota?: { reading: QuotaReading; room: QuotaRoom } | undefined
 }
 
 /** The jobs of one provider (or profile), model and batch: what the gates hold or let through. */
@@ -145,6 +185,10 @@ export interface ClaimFacts {
   batchCaps: ReadonlyMap<number, number>
   /** Paused batches among the lanes' (over budget, or by the operator), with why. */
   pausedBatches: ReadonlyMap<number, string>
+  /** Every provider's shared rate window and quota room. */
+  rates: ReadonlyMap<string, ProviderRate>
+  /** Providers cooling down after a cluster of 429s, until when. */
+  cooldowns: ReadonlyMap<string, number>
 }
 
 /** One claim's view of the gates: budgets are taken as candidates are admitted. */
@@ -263,9 +307,13 @@ export interface QueueStore {
   providerPauses(): Awaitable<ProviderPause[]>
   pauseProvider(provider: string, reason: string, now: number): Awaitable<void>
   resumeProvider(provider: string): Awaitable<boolean>
+  /** Cools a provider down for every process on the queue (a cluster of 429s with Retry-After). */
+  coolDown(provider: string, until: number): Awaitable<void>
+  /** True once some provider sent a rate-limit reading: claims then go lane by lane. */
+  quotaReadingsExist(): Awaitable<boolean>
   recordBreakerEvent(event: Omit<BreakerEvent, 'id'>): Awaitable<number>
-  /** Operators' breaker commands after this event id, oldest first. */
-  operatorCommands(afterId: number): Awaitable<BreakerEvent[]>
+  /** Breaker transitions after this event id, oldest first: operators' commands and every engine's own. */
+  breakerEventsAfter(afterId: number): Awaitable<BreakerEvent[]>
   lastBreakerEventId(): Awaitable<number>
   breakerHistory(perBreaker: number): Awaitable<Map<string, BreakerEvent[]>>
   setBatchLimit(batchId: number, maxConcurrency: number | null): Awaitable<boolean>

@@ -8,13 +8,12 @@
  * attempts; `heldReason` says why, for the screens.
  */
 import { isProviderKind, type ProviderProfile } from '../../shared/providers'
-import { breakerName, type ProviderLimits } from '../../shared/resilience'
+import { breakerName, RATE_WINDOW_MS, type ProviderLimits } from '../../shared/resilience'
 import type { AttemptOutcome } from '../../workers/protocol'
-import type { Candidate, ClaimFacts, Lane, LaneGate } from '../queue/store'
+import type { ClaimFacts, Lane, LaneGate, ProviderRate, Route, StartCounting } from '../queue/store'
 import type { BreakerBoard } from './breakers'
 import { ConcurrencyLimits, DEFAULT_CONCURRENCY, type ConcurrencyOptions, type LimitDecrease } from './concurrency-limit'
-import { MinuteWindow, WINDOW_MS, type Start } from './minute-window'
-import { ProviderQuotas } from './provider-quota'
+import { quotaHeldReason } from './provider-quota'
 
 export type HoldKind = 'paused' | 'batch-paused' | 'cooldown' | 'breaker' | 'rpm' | 'tpm' | 'concurrency' | 'batch'
 
@@ -30,8 +29,11 @@ interface Room {
 const DEFAULT_OUTPUT_ESTIMATE = 512
 
 export function estimateTokens(promptChars: number, maxTokens: number | null): number {
-  return Math.ceil(promptChars / 4) + (maxTokens ?? DEFAULT_OUTPUT_ESTIMATE)
+  return promptTokens(promptChars) + (maxTokens ?? DEFAULT_OUTPUT_ESTIMATE)
 }
+
+/** About four characters a token: the estimate of a prompt's tokens before the provider counts them. */
+export const promptTokens = (promptChars: number) => Math.ceil(promptChars / 4)
 
 export interface GateOptions {
   /** Most attempts in flight at once in this engine: the ceiling of every provider's concurrency limit. Default 128. */
@@ -47,11 +49,13 @@ export interface GateOptions {
   /** The adaptive concurrency limit per provider and model (concurrency-limit.ts). */
   adaptive: ConcurrencyOptions
   onDecrease?: ((decrease: LimitDecrease) => void) | undefined
+  /** A cluster of 429s cooled a provider down: kept in the store, so every process on the queue waits too. */
+  onCooldown?: ((provider: string, until: number) => void) | undefined
 }
 
 export const DEFAULT_GATES: GateOptions = {
   concurrency: 128,
-  rateWindowMs: WINDOW_MS,
+  rateWindowMs: RATE_WINDOW_MS,
   cooldownAfter: 3,
   cooldownWithinMs: 3_000,
   adaptive: DEFAULT_CONCURRENCY,
@@ -59,15 +63,17 @@ export const DEFAULT_GATES: GateOptions = {
 
 export class Gates {
   private pauses = new Map<string, string>()
-  private readonly cooldowns = new Map<string, number>()
-  private readonly windows = new Map<string, MinuteWindow>()
+  /** Cooldowns as last read from the store, with this process's own since. */
+  private cooldowns = new Map<string, number>()
+  /** The shared rate windows and quota rooms as the last gated claim read them, for the screens' held reasons. */
+  private rates: { at: number; of: ReadonlyMap<string, ProviderRate> } = { at: 0, of: new Map() }
+  /** Set once some provider sent a rate-limit reading (here, or as the store says): claims then go lane by lane. */
+  private quotaKnown = false
   private profiles: ReadonlyMap<string, ProviderProfile> = new Map()
   /** Set when some batch has a cap: then claims must count active jobs per batch. */
   private batchCapsExist = false
   /** Paused batches (over budget, or by the operator) and why: their jobs wait. */
   private pausedBatches = new Map<number, string>()
-  /** What providers' own rate-limit headers say remains (provider-quota.ts). */
-  readonly quotas = new ProviderQuotas()
 
   constructor(
     readonly breakers: BreakerBoard,
@@ -101,6 +107,12 @@ export class Gates {
     this.pauses.set(provider, reason)
   }
 
+  /** Cooldowns another process wrote, and whether any provider has sent a reading, as the store has them. */
+  setSharedRateState(cooldowns: ReadonlyMap<string, number>, quotaKnown: boolean): void {
+    for (const [provider, until] of cooldowns) if (until > (this.cooldowns.get(provider) ?? 0)) this.cooldowns.set(provider, until)
+    this.quotaKnown ||= quotaKnown
+  }
+
   setBatchCapsExist(exist: boolean): void {
     this.batchCapsExist = exist
   }
@@ -130,10 +142,21 @@ export class Gates {
     return kind === 'openai' || kind === 'anthropic'
   }
 
-  private window(provider: string): MinuteWindow {
-    let window = this.windows.get(provider)
-    if (!window) this.windows.set(provider, (window = new MinuteWindow(this.options.rateWindowMs)))
-    return window
+  /** Which attempts take a place in their provider's shared log of starts: those of a provider with per-minute limits or rate-limit headers. */
+  get counting(): StartCounting {
+    return {
+      windowMs: this.options.rateWindowMs,
+      estimate: (route: Route, promptChars: number, maxTokens: number | null) => {
+        const limits = this.limits(route.provider)
+        const counted = Boolean(limits?.requestsPerMinute || limits?.tokensPerMinute) || this.speaksQuota(route.provider)
+        return counted ? estimateTokens(promptChars, maxTokens ?? this.profileMaxTokens(route.provider)) : null
+      },
+    }
+  }
+
+  private profileMaxTokens(provider: string): number | null {
+    const maxTokens = isProviderKind(provider) ? undefined : this.profiles.get(provider)?.config?.maxTokens
+    return typeof maxTokens === 'number' ? maxTokens : null
   }
 
   /** False when every lane is open: the scheduler then takes the plain claim, in one statement. */
@@ -142,11 +165,25 @@ export class Gates {
     if (this.concurrency.anyReduced()) return true
     for (const until of this.cooldowns.values()) if (until > now) return true
     for (const profile of this.profiles.values()) if (profile.limits) return true
-    if (this.quotas.known()) return true
-    return false
+    return this.quotaKnown
   }
 
   forClaim(facts: ClaimFacts, now: number): LaneGate {
+    // The held reasons read the shared state as this claim leaves it: its own admissions counted.
+    const rates = new Map(facts.rates)
+    this.rates = { at: now, of: rates }
+    const counted = (provider: string, tokens: number) => {
+      let rate = rates.get(provider)
+      if (!rate) rates.set(provider, (rate = { requests: 0, tokens: 0, oldestAt: null }))
+      rate.requests++
+      rate.tokens += tokens
+      rate.oldestAt ??= now
+      if (rate.quota) {
+        rate.quota.room.requests--
+        rate.quota.room.tokens -= tokens
+      }
+    }
+    this.setSharedRateState(facts.cooldowns, facts.rates.size > 0 && [...facts.rates.values()].some((rate) => rate.quota))
     // Budgets shared by lanes, taken from as this claim admits jobs.
     const breakerRooms = new Map<string, number>()
     const providerRooms = new Map<string, Room>()
@@ -156,21 +193,21 @@ export class Gates {
       let room = providerRooms.get(provider)
       if (!room) {
         const limits = this.limits(provider)
-        const window = this.window(provider)
+        // The window every process on the queue shares, from the store's log of starts.
+        const window = facts.rates.get(provider)
         room = {
-          requests: limits?.requestsPerMinute === undefined ? Infinity : limits.requestsPerMinute - window.requests(now),
-          tokens: limits?.tokensPerMinute === undefined ? Infinity : limits.tokensPerMinute - window.tokens(now),
+          requests: limits?.requestsPerMinute === undefined ? Infinity : limits.requestsPerMinute - (window?.requests ?? 0),
+          tokens: limits?.tokensPerMinute === undefined ? Infinity : limits.tokensPerMinute - (window?.tokens ?? 0),
           tokenLimit: limits?.tokensPerMinute ?? Infinity,
           concurrent: limits?.maxConcurrent === undefined ? Infinity : limits.maxConcurrent - (facts.activeByProvider.get(provider) ?? 0),
         }
-        // --- provider-quota hook: what the provider says remains narrows the profile's own ceilings.
-        const quota = this.quotas.room(provider, now)
+        // What the provider says remains narrows the profile's own ceilings.
+        const quota = window?.quota?.room
         if (quota) {
           room.requests = Math.min(room.requests, quota.requests)
           room.tokens = Math.min(room.tokens, quota.tokens)
           room.tokenLimit = Math.min(room.tokenLimit, quota.tokenLimit)
         }
-        // --- end provider-quota hook
         providerRooms.set(provider, room)
       }
       return room
@@ -225,6 +262,7 @@ export class Gates {
         room.requests--
         room.concurrent--
         room.tokens -= tokens
+        counted(candidate.provider, tokens)
         const breaker = breakerOf(candidate)
         breakerRooms.set(breaker, breakerRooms.get(breaker)! - 1)
         if (candidate.batchId !== null && batchRooms.has(candidate.batchId)) batchRooms.set(candidate.batchId, batchRooms.get(candidate.batchId)! - 1)
@@ -233,26 +271,9 @@ export class Gates {
     }
   }
 
-  /** Counts an attempt against its provider's minute; the returned start is corrected with the real usage later. */
-  started(candidate: Pick<Candidate, 'provider' | 'promptChars' | 'maxTokens'>, now: number): Start | null {
-    const limits = this.limits(candidate.provider)
-    const counted = Boolean(limits?.requestsPerMinute || limits?.tokensPerMinute)
-    const tokens = estimateTokens(candidate.promptChars, candidate.maxTokens)
-    // --- provider-quota hook: a provider that sends rate-limit headers counts this start until an answer's reading includes it.
-    if (this.speaksQuota(candidate.provider)) {
-      const start = counted ? this.window(candidate.provider).record(now, tokens) : { at: now, tokens }
-      this.quotas.started(candidate.provider, start)
-      return start
-    }
-    // --- end provider-quota hook
-    if (!counted) return null
-    return this.window(candidate.provider).record(now, tokens)
-  }
-
-  /** After an attempt: real token usage replaces the estimate; a Retry-After cools the whole provider down. */
-  finished(provider: string, start: Start | null, outcome: AttemptOutcome, now: number): void {
-    if (start) this.quotas.finished(provider, start, outcome.quota, now) // provider-quota hook
-    if (start && outcome.ok && outcome.inputTokens !== null && outcome.outputTokens !== null) start.tokens = outcome.inputTokens + outcome.outputTokens
+  /** After an attempt: a Retry-After cools the whole provider down when such answers cluster; a reading says claims must weigh quotas. */
+  finished(provider: string, outcome: AttemptOutcome, now: number): void {
+    if (outcome.quota) this.quotaKnown = true
     if (!outcome.ok && outcome.retryAfterMs) this.askedToWait(provider, outcome.retryAfterMs, now)
   }
 
@@ -266,7 +287,9 @@ export class Gates {
     this.rateLimited.set(provider, recent)
     if (recent.length < this.options.cooldownAfter) return
     const until = now + retryAfterMs
-    if (until > (this.cooldowns.get(provider) ?? 0)) this.cooldowns.set(provider, until)
+    if (until <= (this.cooldowns.get(provider) ?? 0)) return
+    this.cooldowns.set(provider, until)
+    this.options.onCooldown?.(provider, until)
   }
 
   /** The most attempts of a provider and model at once, before learning: the profile's own cap, or the engine's concurrency. */
@@ -313,14 +336,16 @@ export class Gates {
     if (breaker?.state === 'open') return `held: breaker open until ${clock(breaker.openUntil ?? now)}`
     if (breaker?.state === 'half-open') return 'held: breaker half-open, waiting for its probe'
     if (breaker?.state === 'isolated') return 'held: breaker held open by the operator'
-    const quotaHold = this.quotas.heldReason(lane.provider, now) // provider-quota hook
-    if (quotaHold) return quotaHold
+    // The shared windows as the last gated claim saw them; a reading that old says nothing of now.
+    const rate = now - this.rates.at < this.options.rateWindowMs ? this.rates.of.get(lane.provider) : undefined
+    const quota = rate?.quota && quotaHeldReason(lane.provider, rate.quota.reading, rate.quota.room)
+    if (quota) return quota
     const limits = this.limits(lane.provider)
-    const window = this.windows.get(lane.provider)
-    if (limits?.requestsPerMinute && window && window.requests(now) >= limits.requestsPerMinute)
-      return `held: ${lane.provider} is at its limit of ${limits.requestsPerMinute} requests a minute until ${clock(window.nextFreeAt(now))}`
-    if (limits?.tokensPerMinute && window && window.tokens(now) >= limits.tokensPerMinute)
-      return `held: ${lane.provider} is at its limit of ${limits.tokensPerMinute} tokens a minute until ${clock(window.nextFreeAt(now))}`
+    const freeAt = clock((rate?.oldestAt ?? now) + this.options.rateWindowMs)
+    if (limits?.requestsPerMinute && rate && rate.requests >= limits.requestsPerMinute)
+      return `held: ${lane.provider} is at its limit of ${limits.requestsPerMinute} requests a minute until ${freeAt}`
+    if (limits?.tokensPerMinute && rate && rate.tokens >= limits.tokensPerMinute)
+      return `held: ${lane.provider} is at its limit of ${limits.tokensPerMinute} tokens a minute until ${freeAt}`
     return null
   }
 }

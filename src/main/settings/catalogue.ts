@@ -90,6 +90,10 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'breaker.minimumAttempts', home: 'store', text: 'integer', description: 'attempts seen before a breaker may open' },
   { key: 'breaker.openMs', home: 'store', text: 'duration', description: 'how long a breaker first stays open (ms, or 30s)' },
   { key: 'breaker.maxOpenMs', home: 'store', text: 'duration', description: 'longest a breaker stays open as it keeps failing (ms, or 10m)' },
+  // Every process on the queue counts one shared log of starts: they must agree on how long a window is.
+  { key: 'rateLimits.windowMs', home: 'store', text: 'duration', description: "length of a profile's requests- and tokens-per-minute window (ms, or 60s)" },
+  { key: 'rateLimits.cooldownAfter', home: 'store', text: 'integer', description: 'Retry-After answers within the next setting that cool a whole provider down' },
+  { key: 'rateLimits.cooldownWithinMs', home: 'store', text: 'duration', description: 'how close together those answers must come (ms, or 3s)' },
 ]
 
 export class SettingsError extends Error {

@@ -8,9 +8,11 @@ import type { JobChange } from '../../../shared/contract'
 import { ERROR_CATEGORIES } from '../../../shared/errors'
 import { sql } from '../../db/connection'
 import { recordUsage, type SettledAttempt } from '../../telemetry/rollups-write'
+import { RATE_WINDOW_MS } from '../../../shared/resilience'
 import type { ClaimOptions, ClaimedJob, RecoverOptions, Route } from '../store'
 import { recordFailure } from './failures'
 import { pickJobs } from './lanes'
+import { recordStart } from './rate-state'
 import { adjustCounts, isRecord, addCount, recordEvent, type CountDeltas } from './rows'
 
 interface ClaimRow {
@@ -38,7 +40,7 @@ const CLAIM_PICKED = `UPDATE jobs SET state = 'active', lease_owner = @owner, le
   WHERE id IN (SELECT value FROM json_each(@ids)) AND state = 'queued'
   RETURNING id, batch_id, provider, model, prompt, config, attempts_made, run_at`
 
-export function claimJobs(db: Database, { owner, limit, now, leaseMs, gate }: ClaimOptions): { jobs: ClaimedJob[]; changes: JobChange[] } {
+export function claimJobs(db: Database, { owner, limit, now, leaseMs, gate, starts }: ClaimOptions): { jobs: ClaimedJob[]; changes: JobChange[] } {
   if (limit <= 0) return { jobs: [], changes: [] }
   return db
     .transaction(() => {
@@ -46,7 +48,7 @@ export function claimJobs(db: Database, { owner, limit, now, leaseMs, gate }: Cl
       let rows: ClaimRow[]
       let routes = new Map<number, Route | null>()
       if (gate) {
-        routes = pickJobs(db, gate, limit, now)
+        routes = pickJobs(db, gate, limit, now, starts?.windowMs ?? RATE_WINDOW_MS)
         const order = new Map([...routes.keys()].map((id, i) => [id, i]))
         // Dispatched in the order picked: priority first, across lanes.
         rows = (sql(db, CLAIM_PICKED).all({ ...lease, ids: JSON.stringify([...routes.keys()]) }) as ClaimRow[]).sort(
@@ -63,6 +65,9 @@ export function claimJobs(db: Database, { owner, limit, now, leaseMs, gate }: Cl
           quarantined.push(row.id)
           continue
         }
+        const route = routes.get(row.id) ?? { provider: row.provider, model: row.model }
+        // Counted in the claim's own transaction, so two processes cannot both take a window's last place.
+        const estimate = starts?.estimate(route, row.prompt.length, typeof config.maxTokens === 'number' ? config.maxTokens : null) ?? null
         jobs.push({
           id: row.id,
           batchId: row.batch_id,
@@ -74,6 +79,7 @@ export function claimJobs(db: Database, { owner, limit, now, leaseMs, gate }: Cl
           startedAt: now,
           readyAt: row.run_at,
           ...(routes.get(row.id) && { fallback: routes.get(row.id)! }),
+          ...(estimate !== null && { startId: recordStart(db, route.provider, row.id, now, estimate) }),
         })
         changes.push({ id: row.id, state: 'active', attemptsMade: row.attempts_made })
       }

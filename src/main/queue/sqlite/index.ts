@@ -36,7 +36,7 @@ import {
   batchCapsExist,
   breakerHistory,
   lastBreakerEventId,
-  operatorCommands,
+  breakerEventsAfter,
   pauseProvider,
   providerPauses,
   recordBreakerEvent,
@@ -44,6 +44,7 @@ import {
   setBatchLimit,
 } from './resilience'
 import { settleAttempts } from './settle'
+import { coolDown, quotaReadingsExist } from './rate-state'
 import { setSharedSetting, sharedSettings } from './shared-settings'
 import { jobSpans, pruneSpans, saveSpans } from './spans'
 
@@ -150,6 +151,12 @@ export class SqliteQueueStore implements QueueStore {
   profileSecrets() {
     return profileSecrets(this.db)
   }
+  coolDown(provider: string, until: number) {
+    coolDown(this.db, provider, until)
+  }
+  quotaReadingsExist() {
+    return quotaReadingsExist(this.db)
+  }
   providerPauses() {
     return providerPauses(this.db)
   }
@@ -162,8 +169,8 @@ export class SqliteQueueStore implements QueueStore {
   recordBreakerEvent(event: Omit<BreakerEvent, 'id'>) {
     return recordBreakerEvent(this.db, event)
   }
-  operatorCommands(afterId: number) {
-    return operatorCommands(this.db, afterId)
+  breakerEventsAfter(afterId: number) {
+    return breakerEventsAfter(this.db, afterId)
   }
   lastBreakerEventId() {
     return lastBreakerEventId(this.db)

@@ -46,11 +46,9 @@ type EventRow = [number, string, number, string, BreakerState, number | null, st
 const EVENT_COLUMNS = 'id, breaker, at, from_state, to_state, open_until, reason, owner'
 const toEvent = ([id, breaker, at, from, to, openUntil, reason, owner]: EventRow): BreakerEvent => ({ id, breaker, at, from, to, openUntil, reason, owner })
 
-/** Operators' commands written after `afterId`, oldest first: what a running engine must apply. */
-export function operatorCommands(db: Database, afterId: number): BreakerEvent[] {
-  return (sql(db, `SELECT ${EVENT_COLUMNS} FROM breaker_events WHERE id > ? AND owner = '${OPERATOR}' ORDER BY id`).raw().all(afterId) as EventRow[]).map(
-    toEvent,
-  )
+/** Breaker transitions written after `afterId`, oldest first, by every owner: operators' commands, and other engines' openings. */
+export function breakerEventsAfter(db: Database, afterId: number): BreakerEvent[] {
+  return (sql(db, `SELECT ${EVENT_COLUMNS} FROM breaker_events WHERE id > ? ORDER BY id`).raw().all(afterId) as EventRow[]).map(toEvent)
 }
 
 export function lastBreakerEventId(db: Database): number {

@@ -13,6 +13,7 @@ import { parseFallback } from '../../../shared/providers'
 import { MAX_AUTH_REFUNDS } from '../attempt-result'
 import type { AttemptResult, FinishedJob } from '../store'
 import { recordFailure } from './failures'
+import { reportStart } from './rate-state'
 import { adjustCounts, addCount, recordEvent, type CountDeltas } from './rows'
 
 const COMPLETE = `UPDATE jobs SET state = 'completed', finished_at = @at, updated_at = @at, output = @output, artifact = @artifact,
@@ -61,6 +62,8 @@ export function settleAttempts(db: Database, results: AttemptResult[], owner: st
       // What the rollups and batch totals count, written once after the loop: a few statements, not one a job.
       const usage: SettledAttempt[] = []
       for (let result of results) {
+        // The attempt's place in the shared rate state, whether or not its lease still holds: it was sent all the same.
+        if (result.start) reportStart(db, result.start)
         if (result.outcome === 'ok') {
           const row = sql(db, COMPLETE).get({ id: result.id, owner, at: result.endedAt, output: result.output, artifact: result.artifact ?? null }) as
             SettledRow | undefined
