@@ -1,13 +1,14 @@
 /**
- * The rate state every process on one queue shares (queue/sqlite/rate-state.ts): the log of
- * starts that rate windows and provider quotas count, the newest rate-limit reading and
- * cooldowns. On real SQLite files, with two connections standing for two processes, and
+ * The resilience state every process on one queue shares (queue/sqlite/rate-state.ts,
+ * queue/breaker-log.ts): the log of starts that rate windows and provider quotas count, the
+ * newest rate-limit reading, cooldowns and breaker openings. On real SQLite files, with two connections standing for two processes, and
  * with the real CLI's `run` beside an engine: one limit, whoever claims.
  */
 import Sqlite from 'better-sqlite3'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createEngine, type Engine } from '../../src/main/engine'
 import { databaseFile } from '../../src/main/paths'
+import { BreakerLog } from '../../src/main/queue/breaker-log'
 import { SqliteQueueStore } from '../../src/main/queue/sqlite'
 import { providerRates, recordStart, reportStart } from '../../src/main/queue/sqlite/rate-state'
 import type { ClaimedJob } from '../../src/main/queue/store'
@@ -104,7 +105,16 @@ describe('one rate window for every process on the queue', () => {
       expect(b.heldReason({ provider: 'metered', model: null }, T0 + 1)).toMatch(/at its limit of 7 requests a minute/)
       // A claim handed back before it ran (its breaker closed the door) frees its place for the other.
       const [back] = mine
-      const handedBack = { id: back!.id, outcome: 'error', endedAt: T0 + 2, category: 'PROVIDER', message: 'not started', retryable: true, retryAt: T0 + 2, refund: true } as const
+      const handedBack = {
+        id: back!.id,
+        outcome: 'error',
+        endedAt: T0 + 2,
+        category: 'PROVIDER',
+        message: 'not started',
+        retryable: true,
+        retryAt: T0 + 2,
+        refund: true,
+      } as const
       second.settle([{ ...handedBack, start: { id: back!.startId!, freed: true } }], `o${T0}`)
       expect(claim(second, b, T0 + 3)).toHaveLength(1)
       // A minute after the first starts, their places are free again.
@@ -128,7 +138,15 @@ describe('one rate window for every process on the queue', () => {
     expect(four).toHaveLength(4)
     // They used 30 tokens each: the window has room for more once that is known.
     store.settle(
-      four.map((j) => ({ id: j.id, outcome: 'ok' as const, endedAt: T0 + 5, output: 'x', inputTokens: 20, outputTokens: 10, start: { id: j.startId!, answeredAt: T0 + 5, tokens: 30 } })),
+      four.map((j) => ({
+        id: j.id,
+        outcome: 'ok' as const,
+        endedAt: T0 + 5,
+        output: 'x',
+        inputTokens: 20,
+        outputTokens: 10,
+        start: { id: j.startId!, answeredAt: T0 + 5, tokens: 30 },
+      })),
       `o${T0}`,
     )
     expect(claim(store, gates, T0 + 6)).toHaveLength(4)
@@ -154,7 +172,11 @@ describe('one rate window for every process on the queue', () => {
         defaults: { provider: 'metered', config: { latencyMs: 500 } },
       })
       const cli = genopsAsync(['run', '--until-empty', '--threads', '1', '--data-dir', dataDir])
-      await waitFor(() => engine!.call('queueStats', {}), ({ counts }) => counts.completed === 36, { what: 'both processes to drain the batch', timeoutMs: 60_000 })
+      await waitFor(
+        () => engine!.call('queueStats', {}),
+        ({ counts }) => counts.completed === 36,
+        { what: 'both processes to drain the batch', timeoutMs: 60_000 },
+      )
       expect((await cli).status).toBe(0)
       // Both took part: this engine ran some of the attempts, the CLI's process the rest.
       const ranHere = total(parseSamples(await engine.metrics!.text()), METRICS.attempts)
@@ -171,4 +193,40 @@ describe('one rate window for every process on the queue', () => {
     const busiest = Math.max(...starts.map((at) => starts.filter((other) => other > at - windowMs && other <= at).length))
     expect(busiest).toBeLessThanOrEqual(limit)
   }, 90_000)
+})
+
+describe('breakers shared by the engines on one queue', () => {
+  const unavailable = { ok: false, category: 'SERVICE_UNAVAILABLE', message: '503', retryable: true, retryAfterMs: null, durationMs: 1 } as const
+  const hooks = {
+    onError: (error: unknown) => {
+      throw error
+    },
+    onNotice: () => {},
+  }
+  function engineOn(store: SqliteQueueStore, owner: string) {
+    const log = new BreakerLog(store, owner, hooks)
+    const board = new BreakerBoard({ ...DEFAULT_BREAKER, window: 4, minimumAttempts: 4 }, (change) => log.changed(change))
+    return { log, board }
+  }
+
+  it("opens another engine's breaker until the time the first named, and keeps it open across a restart", async () => {
+    const store = tempStore()
+    const a = engineOn(store, 'engine-a')
+    const b = engineOn(store, 'engine-b')
+    await b.log.restore(b.board)
+    for (let i = 0; i < 4; i++) await a.board.run('flaky', async () => unavailable)
+    const opened = a.board.status('flaky')!
+    expect(opened.state).toBe('open')
+    await new Promise((resolve) => setImmediate(resolve))
+    // B polls the record: the provider A found down is held here too, until the same time.
+    await b.log.applyCommands(b.board)
+    expect(b.board.status('flaky')).toMatchObject({ state: 'open', openUntil: opened.openUntil })
+    expect(b.board.allowance('flaky', Date.now())).toBe(0)
+    // A restarted engine reads the record: still open until then, not closed and re-learning.
+    const restarted = engineOn(store, 'engine-a2')
+    await restarted.log.restore(restarted.board)
+    expect(restarted.board.status('flaky')).toMatchObject({ state: 'open', openUntil: opened.openUntil })
+    // Once the wait is over each lets its own probe through.
+    expect(b.board.allowance('flaky', opened.openUntil!)).toBe(1)
+  })
 })
