@@ -12,6 +12,7 @@ const draft = (patch: Partial<ProfileDraft> = {}): ProfileDraft => ({
   requestsPerMinute: '',
   tokensPerMinute: '',
   maxConcurrent: '',
+  fallbacks: '',
   ...patch,
 })
 
@@ -39,6 +40,22 @@ describe('the profile form', () => {
     const filled = draftOf({ name: 'x', provider: 'anthropic', hasKey: true, config: { temperature: 0.2 }, limits: { maxConcurrent: 2 } })
     expect(filled).toMatchObject({ editing: 'x', apiKey: '', maxConcurrent: '2', requestsPerMinute: '' })
     expect(profileOf(filled)).toEqual({ profile: { name: 'x', provider: 'anthropic', config: { temperature: 0.2 }, limits: { maxConcurrent: 2 } } })
+  })
+
+  test('keeps and edits its fallbacks, in order', () => {
+    const others = [{ name: 'backup' }, { name: 'other', fallbacks: ['backup'] }]
+    const filled = draftOf({ name: 'main', provider: 'openai', hasKey: false, fallbacks: ['backup', 'other/gpt-4o-mini'] })
+    expect(filled.fallbacks).toBe('backup, other/gpt-4o-mini')
+    expect(profileOf(filled, others)).toEqual({ profile: { name: 'main', provider: 'openai', fallbacks: ['backup', 'other/gpt-4o-mini'] } })
+    expect(profileOf({ ...filled, fallbacks: ' other/gpt-4o-mini ,, backup ' }, others)).toMatchObject({
+      profile: { fallbacks: ['other/gpt-4o-mini', 'backup'] },
+    })
+    expect(profileOf({ ...filled, fallbacks: 'main' }, others)).toEqual({ problem: 'Fallbacks: profile "main": fallback "main" is the profile itself' })
+    expect(profileOf({ ...filled, fallbacks: 'nobody' }, others)).toEqual({
+      problem: 'Fallbacks: profile "main": fallback "nobody" names no profile (add "nobody" first)',
+    })
+    const cycle = [...others, { name: 'backup', fallbacks: ['main'] }].slice(1)
+    expect(profileOf({ ...filled, fallbacks: 'backup' }, cycle)).toEqual({ problem: expect.stringMatching(/cycle \(main -> backup -> main\)/) })
   })
 })
 

@@ -9,7 +9,7 @@ import { screenAction } from '../../stores/screen-action'
 import { createStore, type StoreApi } from 'zustand/vanilla'
 import type { OperationOutput } from '../../../../shared/contract'
 import type { HealthReport } from '../../../../shared/health'
-import { ProviderProfile, type ProviderKind } from '../../../../shared/providers'
+import { fallbackProblem, ProviderProfile, type ProviderKind } from '../../../../shared/providers'
 import type { BreakerInfo, ProviderPause } from '../../../../shared/resilience'
 import type { SettingRow } from '../../../../shared/settings'
 import type { Client } from '../../api'
@@ -34,6 +34,8 @@ export interface ProfileDraft {
   requestsPerMinute: string
   tokensPerMinute: string
   maxConcurrent: string
+  /** Fallback profiles (or profile/model), in order, comma-separated: where its jobs run while it is paused or its breaker open. */
+  fallbacks: string
   /** Kept as it was: the form does not edit job config defaults. */
   config?: ProviderProfile['config']
 }
@@ -102,6 +104,7 @@ const FIELD_LABELS: Record<string, string> = {
   requestsPerMinute: 'Requests per minute',
   tokensPerMinute: 'Tokens per minute',
   maxConcurrent: 'At once',
+  fallbacks: 'Fallbacks',
 }
 
 const blankDraft = (): ProfileDraft => ({
@@ -115,6 +118,7 @@ const blankDraft = (): ProfileDraft => ({
   requestsPerMinute: '',
   tokensPerMinute: '',
   maxConcurrent: '',
+  fallbacks: '',
 })
 
 export function draftOf(profile: Profile): ProfileDraft {
@@ -130,12 +134,19 @@ export function draftOf(profile: Profile): ProfileDraft {
     requestsPerMinute: number(profile.limits?.requestsPerMinute),
     tokensPerMinute: number(profile.limits?.tokensPerMinute),
     maxConcurrent: number(profile.limits?.maxConcurrent),
+    fallbacks: (profile.fallbacks ?? []).join(', '),
     config: profile.config,
   }
 }
 
-/** The draft as the contract takes it, checked with the contract's own schema; or what is wrong, field by field. */
-export function profileOf(draft: ProfileDraft): { profile: ProviderProfile; apiKey?: string } | { problem: string } {
+/**
+ * The draft as the contract takes it, checked with the contract's own schema, and its
+ * fallbacks against the profiles there are (`others`); or what is wrong, field by field.
+ */
+export function profileOf(
+  draft: ProfileDraft,
+  others: readonly Pick<ProviderProfile, 'name' | 'fallbacks'>[] = [],
+): { profile: ProviderProfile; apiKey?: string } | { problem: string } {
   const text = (value: string) => (value.trim() === '' ? undefined : value.trim())
   const problems: string[] = []
   const limit = (field: 'requestsPerMinute' | 'tokensPerMinute' | 'maxConcurrent'): number | undefined => {
@@ -154,6 +165,7 @@ export function profileOf(draft: ProfileDraft): { profile: ProviderProfile; apiK
     keyFile: text(draft.keyFile),
     config: draft.config,
     limits: Object.values(limits).some((value) => value !== undefined) ? limits : undefined,
+    fallbacks: fallbackList(draft.fallbacks),
   }
   if (problems.length) return { problem: problems.join('. ') }
   const parsed = ProviderProfile.safeParse(Object.fromEntries(Object.entries(candidate).filter(([, value]) => value !== undefined)))
@@ -165,8 +177,19 @@ export function profileOf(draft: ProfileDraft): { profile: ProviderProfile; apiK
         .join('. '),
     }
   }
+  const fallbacks = parsed.data.fallbacks ? fallbackProblem(parsed.data, others) : null
+  if (fallbacks) return { problem: `${FIELD_LABELS.fallbacks}: ${fallbacks}` }
   const apiKey = draft.apiKey.trim()
   return apiKey ? { profile: parsed.data, apiKey } : { profile: parsed.data }
+}
+
+/** "backup, other/gpt-4o-mini" as the list the contract takes; empty when none is named. */
+function fallbackList(text: string): string[] | undefined {
+  const names = text
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '')
+  return names.length > 0 ? names : undefined
 }
 
 export function createSettingsStore(client: Client): StoreApi<SettingsState> {
@@ -219,7 +242,8 @@ export function createSettingsStore(client: Client): StoreApi<SettingsState> {
         void get().checkHealth()
         client.listSettings({}).then(
           ({ settings }) => live && set({ engineSettings: settings, engineSettingsState: 'ready' }),
-          (error: unknown) => live && set({ engineSettingsState: 'error', notice: { tone: 'error', text: `Could not read the settings: ${sayProblem(error)}` } }),
+          (error: unknown) =>
+            live && set({ engineSettingsState: 'error', notice: { tone: 'error', text: `Could not read the settings: ${sayProblem(error)}` } }),
         )
         return () => {
           live = false
@@ -251,7 +275,7 @@ export function createSettingsStore(client: Client): StoreApi<SettingsState> {
       async saveProfile() {
         const { draft, saving } = get()
         if (!draft || saving) return
-        const checked = profileOf(draft)
+        const checked = profileOf(draft, get().profiles)
         if ('problem' in checked) return set({ formProblem: checked.problem })
         set({ saving: true, formProblem: null })
         try {
