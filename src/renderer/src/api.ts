@@ -25,6 +25,8 @@ export interface Client extends Api {
   onEvent(listener: (event: EngineEvent) => void): () => void
   /** The event feed's health: the header shows it and the stores refetch after a gap. */
   onConnection(listener: (connection: Connection) => void): () => void
+  /** An export the engine wrote (exportBatch), fetched to be saved; null where there is no HTTP (the desktop app shows its path instead). */
+  fetchExport(file: string): Promise<Blob | null>
 }
 
 /** A failed call, with the contract's code (or NETWORK when the engine could not be reached). */
@@ -127,6 +129,14 @@ function httpClient(): Client {
   const operations = Object.fromEntries(OPERATION_NAMES.map((name) => [name, (input: unknown) => call(name, input)])) as Api
   return {
     ...operations,
+    async fetchExport(file) {
+      const response = await fetch(`/api/exports/${encodeURIComponent(file)}`, { headers: headers(), cache: 'no-store' }).catch((error: unknown) => {
+        throw new ApiError('NETWORK', `the GenOps server did not answer (${error instanceof Error ? error.message : String(error)})`)
+      })
+      if (!response.ok)
+        throw new ApiError(STATUS_CODES[response.status] ?? 'INTERNAL', `${file}: the server answered ${response.status} ${response.statusText}`)
+      return response.blob()
+    },
     onEvent: (listener) => listen(listeners, listener),
     onConnection(watcher) {
       const unlisten = listen(watchers, watcher)
@@ -152,6 +162,7 @@ function desktopClient(bridge: Bridge): Client {
   const operations = Object.fromEntries(OPERATION_NAMES.map((name) => [name, call(name)])) as Api
   return {
     ...operations,
+    fetchExport: async () => null,
     onEvent: (listener) => bridge.onEvent(listener),
     onConnection(watcher) {
       // IPC does not drop: the desktop feed is live for as long as the window is.

@@ -9,18 +9,18 @@ export const THEME_VARIABLES = ['text', 'text-muted', 'border', 'accent', 'queue
 export type ThemeColour = (typeof THEME_VARIABLES)[number]
 export type ChartTheme = Readonly<Record<ThemeColour, string>>
 
-/** Used where the stylesheet has not loaded (a test without a DOM): the light scheme's values. */
+/** Used where the stylesheet has not loaded (a test without a DOM): the light scheme's values (styles/tokens.css). */
 const FALLBACK: ChartTheme = {
   text: '#1d2330',
-  'text-muted': '#697386',
+  'text-muted': '#586274',
   border: '#e1e4e9',
-  accent: '#3b5bdb',
-  queued: '#5c6b80',
-  delayed: '#9a6700',
-  active: '#2f54c9',
-  completed: '#2b7a4b',
-  dead: '#b42f3a',
-  cancelled: '#7b8190',
+  accent: '#3451c6',
+  queued: '#4f5d72',
+  delayed: '#805500',
+  active: '#2a4cb8',
+  completed: '#24693f',
+  dead: '#a82a35',
+  cancelled: '#5f6573',
 }
 
 export function readTheme(): ChartTheme {

@@ -1,8 +1,10 @@
 /**
  * What screens with a store of their own share: the line that reports an action's outcome,
- * and the body that says it is loading, could not load, or shows the screen.
+ * and the body that says it is loading, could not load, or shows the screen, under the
+ * screen's one h1 (its name in the navigation, so a screen added later has one too).
  */
 import type { ReactNode } from 'react'
+import { SCREEN_TITLES, useRoute } from '../shell/route'
 
 /** An action's outcome in words, for the operator to read and dismiss. */
 export interface ScreenNotice {
@@ -30,16 +32,21 @@ export function ScreenBody({
   problem,
   what,
   className,
+  title,
   children,
 }: {
   status: 'loading' | 'ready' | 'error'
   problem: string | null
   what: string
   className: string
+  /** The h1; the screen's name in the navigation when not given. */
+  title?: string
   children: ReactNode
 }) {
+  const screen = useRoute((state) => state.screen)
   return (
-    <main className={`content scroll-content ${className}`} data-screen-state={status}>
+    <main className={`content scroll-content ${className}`} data-screen-state={status} tabIndex={-1}>
+      <h1 className="screen-title">{title ?? SCREEN_TITLES[screen]}</h1>
       {status === 'loading' && <p className="empty">Loading {what}…</p>}
       {status === 'error' && (
         <div className="empty" role="alert">

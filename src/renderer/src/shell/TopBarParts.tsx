@@ -19,6 +19,7 @@ export function ConnectionStatus() {
   )
 }
 
+/** Its words say what it does next (Pause, Resume); a pressed state on top would say it twice, and the other way round. */
 export function PauseButton() {
   const paused = useQueue((state) => state.paused)
   const busy = useQueue((state) => state.pauseInFlight)
@@ -28,7 +29,6 @@ export function PauseButton() {
       type="button"
       className={paused ? 'button button-primary' : 'button'}
       data-paused={String(paused)}
-      aria-pressed={paused}
       disabled={busy}
       onClick={() => void togglePaused()}
     >

@@ -5,12 +5,13 @@
  */
 import { create } from 'zustand'
 
-export const SCREENS = ['dashboard', 'jobs', 'failures', 'alerts', 'costs', 'settings'] as const
+export const SCREENS = ['dashboard', 'jobs', 'batches', 'failures', 'alerts', 'costs', 'settings'] as const
 export type Screen = (typeof SCREENS)[number]
 
 export const SCREEN_TITLES: Record<Screen, string> = {
   dashboard: 'Dashboard',
   jobs: 'Jobs',
+  batches: 'Batches',
   failures: 'Failures',
   alerts: 'Alerts',
   costs: 'Costs',
@@ -23,6 +24,8 @@ export interface Route {
   jobId: number | null
   /** An alert rule open in its editor (on the alerts screen), by its name. */
   rule: string | null
+  /** A batch open in detail (on the batches screen). */
+  batchId?: number | null
 }
 
 /** Rule names as the contract allows them (Prometheus alert names): nothing else is taken from the address. */
@@ -35,11 +38,14 @@ export function parseHash(hash: string): Route {
     return { screen: known, jobId: null, rule: id && RULE_NAME.test(id) ? id : null }
   }
   const jobId = Number(id)
-  return { screen: known, jobId: Number.isInteger(jobId) && jobId > 0 ? jobId : null, rule: null }
+  const numbered = Number.isInteger(jobId) && jobId > 0 ? jobId : null
+  if (known === 'batches') return { screen: known, jobId: null, rule: null, batchId: numbered }
+  return { screen: known, jobId: numbered, rule: null }
 }
 
-export function hashOf({ screen, jobId, rule }: Route): string {
+export function hashOf({ screen, jobId, rule, batchId }: Route): string {
   if (screen === 'alerts') return `#/alerts${rule ? `/${rule}` : ''}`
+  if (screen === 'batches') return `#/batches${batchId ? `/${batchId}` : ''}`
   return `#/${screen}${jobId ? `/${jobId}` : ''}`
 }
 
@@ -53,12 +59,13 @@ export const useRoute = create<RouteState>((set, get) => {
   return {
     ...parseHash(window.location.hash),
     go(route) {
-      const { screen, jobId, rule } = get()
+      const { screen, jobId, rule, batchId } = get()
       // Moving to another screen closes the detail unless the move names one.
       const next = {
         screen: route.screen ?? screen,
         jobId: route.jobId !== undefined ? route.jobId : route.screen ? null : jobId,
         rule: route.rule !== undefined ? route.rule : route.screen ? null : rule,
+        batchId: route.batchId !== undefined ? route.batchId : route.screen ? null : (batchId ?? null),
       }
       window.location.hash = hashOf(next)
       set(next)

@@ -5,6 +5,7 @@ import { formatCreated, formatMoment } from '../jobs/format'
 import { activeAlerts } from './alerts'
 import { SeverityBadge, StateBadge } from './badges'
 import { useAlerts } from './use-alerts'
+import { TableScroll } from '../../components/TableScroll'
 
 export function ActiveAlerts() {
   const alerts = useAlerts((state) => state.alerts)
@@ -31,47 +32,49 @@ export function ActiveAlerts() {
           </p>
         </div>
       ) : (
-        <table className="data-table">
-          <thead>
-            <tr>
-              <th scope="col">Alert</th>
-              <th scope="col">State</th>
-              <th scope="col">Severity</th>
-              <th scope="col">Summary</th>
-              <th scope="col">Since</th>
-              <th scope="col">Value</th>
-            </tr>
-          </thead>
-          <tbody>
-            {active.map((alert) => (
-              <tr key={alert.rule.name} data-active-alert={alert.rule.name} data-alert-state={alert.state}>
-                <td>
-                  <a
-                    className="inline-link"
-                    href={`#/alerts/${alert.rule.name}`}
-                    onClick={(event) => {
-                      event.preventDefault()
-                      go({ rule: alert.rule.name })
-                    }}
-                  >
-                    {alert.rule.name}
-                  </a>
-                </td>
-                <td>
-                  <StateBadge state={alert.state} />
-                </td>
-                <td>
-                  <SeverityBadge severity={alert.rule.severity} />
-                </td>
-                <td>{alert.rule.summary}</td>
-                <td className="cell-time" title={alert.since === null ? undefined : formatMoment(alert.since)}>
-                  {alert.since === null ? '' : formatCreated(alert.since)}
-                </td>
-                <td className="cell-value">{formatSignalValue(alert.rule.signal, alert.value)}</td>
+        <TableScroll label="Alerts firing and pending">
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th scope="col">Alert</th>
+                <th scope="col">State</th>
+                <th scope="col">Severity</th>
+                <th scope="col">Summary</th>
+                <th scope="col">Since</th>
+                <th scope="col">Value</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {active.map((alert) => (
+                <tr key={alert.rule.name} data-active-alert={alert.rule.name} data-alert-state={alert.state}>
+                  <td>
+                    <a
+                      className="inline-link"
+                      href={`#/alerts/${alert.rule.name}`}
+                      onClick={(event) => {
+                        event.preventDefault()
+                        go({ rule: alert.rule.name })
+                      }}
+                    >
+                      {alert.rule.name}
+                    </a>
+                  </td>
+                  <td>
+                    <StateBadge state={alert.state} />
+                  </td>
+                  <td>
+                    <SeverityBadge severity={alert.rule.severity} />
+                  </td>
+                  <td>{alert.rule.summary}</td>
+                  <td className="cell-time" title={alert.since === null ? undefined : formatMoment(alert.since)}>
+                    {alert.since === null ? '' : formatCreated(alert.since)}
+                  </td>
+                  <td className="cell-value">{formatSignalValue(alert.rule.signal, alert.value)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
       )}
     </section>
   )

@@ -5,6 +5,7 @@ import { formatCreated, formatMoment } from '../jobs/format'
 import { HISTORY_LIMIT, transitionValue } from './alerts'
 import { StateBadge } from './badges'
 import { useAlerts } from './use-alerts'
+import { TableScroll } from '../../components/TableScroll'
 
 export function AlertHistory() {
   const history = useAlerts((state) => state.history)
@@ -27,30 +28,32 @@ export function AlertHistory() {
           <p>Every time a rule fires, and when it resolves, it is kept here.</p>
         </div>
       ) : (
-        <table className="data-table">
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Alert</th>
-              <th scope="col">Change</th>
-              <th scope="col">Value</th>
-            </tr>
-          </thead>
-          <tbody>
-            {history.map((transition) => (
-              <tr key={transition.id} data-transition={transition.id} data-transition-to={transition.to}>
-                <td className="cell-time" title={formatMoment(transition.at)}>
-                  {formatCreated(transition.at)}
-                </td>
-                <td>{transition.name}</td>
-                <td className="cell-time">
-                  <StateBadge state={transition.from} /> → <StateBadge state={transition.to} />
-                </td>
-                <td className="cell-value">{transitionValue(transition, signals)}</td>
+        <TableScroll label="Alert history">
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th scope="col">Time</th>
+                <th scope="col">Alert</th>
+                <th scope="col">Change</th>
+                <th scope="col">Value</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {history.map((transition) => (
+                <tr key={transition.id} data-transition={transition.id} data-transition-to={transition.to}>
+                  <td className="cell-time" title={formatMoment(transition.at)}>
+                    {formatCreated(transition.at)}
+                  </td>
+                  <td>{transition.name}</td>
+                  <td className="cell-time">
+                    <StateBadge state={transition.from} /> → <StateBadge state={transition.to} />
+                  </td>
+                  <td className="cell-value">{transitionValue(transition, signals)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
       )}
     </section>
   )

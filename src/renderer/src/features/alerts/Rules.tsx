@@ -3,6 +3,7 @@ import { describeRule, formatSignalValue, type AlertStatus } from '../../../../s
 import { useRoute } from '../../shell/route'
 import { SeverityBadge, StateBadge } from './badges'
 import { useAlerts } from './use-alerts'
+import { TableScroll } from '../../components/TableScroll'
 
 function EnabledSwitch({ alert }: { alert: AlertStatus }) {
   const setEnabled = useAlerts((state) => state.setEnabled)
@@ -83,22 +84,24 @@ export function Rules() {
           <p>Add a rule to be told when a signal crosses a threshold.</p>
         </div>
       ) : (
-        <table className="data-table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Rule</th>
-              <th scope="col">Severity</th>
-              <th scope="col">State</th>
-              <th scope="col">Enabled</th>
-            </tr>
-          </thead>
-          <tbody>
-            {alerts.map((alert) => (
-              <Row key={alert.rule.name} alert={alert} />
-            ))}
-          </tbody>
-        </table>
+        <TableScroll label="Alert rules">
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Rule</th>
+                <th scope="col">Severity</th>
+                <th scope="col">State</th>
+                <th scope="col">Enabled</th>
+              </tr>
+            </thead>
+            <tbody>
+              {alerts.map((alert) => (
+                <Row key={alert.rule.name} alert={alert} />
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
       )}
     </section>
   )

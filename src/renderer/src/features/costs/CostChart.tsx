@@ -1,6 +1,10 @@
-/** Cost per day as bars, tokens per day as a line on its own axis (local and simulator models cost nothing but still count tokens). */
+/**
+ * Cost per day as bars, tokens per day as a line on its own axis (local and simulator models
+ * cost nothing but still count tokens), and the same figures as text below.
+ */
 import { useMemo } from 'react'
 import uPlot, { type Options } from 'uplot'
+import { ChartFigures } from '../../charts/ChartFigures'
 import { Plot } from '../../charts/Plot'
 import { useChartTheme, type ChartTheme } from '../../charts/theme'
 import { usd } from '../../../../shared/costs'
@@ -13,6 +17,10 @@ const MAX_LABELS = 10
 const utcDate = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' })
 const dayLabel = (seconds: number) => utcDate.format(new Date(seconds * 1000))
 const compact = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2, notation: 'compact' })
+const FIGURE_LINES = [
+  { label: 'Cost', format: (value: number) => usd(value) },
+  { label: 'Tokens', format: (value: number) => compact.format(value) },
+]
 
 function costChartOptions(theme: ChartTheme): Omit<Options, 'width' | 'height'> {
   const axis = { stroke: theme['text-muted'], grid: { stroke: theme.border, width: 1 }, ticks: { stroke: theme.border, width: 1 } }
@@ -76,6 +84,7 @@ export function CostChart() {
     <figure className="chart cost-chart" data-chart="cost-per-day">
       <figcaption className="chart-title">Cost and tokens per day (UTC)</figcaption>
       <Plot options={options} data={data} height={200} label="Cost per day" />
+      <ChartFigures data={data} lines={FIGURE_LINES} formatAt={dayLabel} title="Cost and tokens per day" />
     </figure>
   )
 }

@@ -83,7 +83,7 @@ function Body() {
   // Ready once the report on screen is the one the pickers name.
   const state = status === 'ready' && shown !== by ? 'loading' : status
   return (
-    <main className="content scroll-content costs" data-screen-state={state} data-by={by} data-since={since}>
+    <main className="content scroll-content costs" data-screen-state={state} data-by={by} data-since={since} tabIndex={-1}>
       <Pickers />
       {status === 'loading' && <p className="empty">Loading costs…</p>}
       {status === 'error' && (

@@ -6,6 +6,7 @@
 import { useState, type FormEvent } from 'react'
 import { usd, type Price } from '../../../../shared/costs'
 import { useCosts } from './use-costs'
+import { TableScroll } from '../../components/TableScroll'
 
 function PriceRow({ price }: { price: Price }) {
   const remove = useCosts((state) => state.removePrice)
@@ -99,26 +100,28 @@ export function Prices() {
         <span className="muted">USD per million tokens; list prices change, so each says when it was taken</span>
       </header>
       <PriceForm />
-      <table className="data-table">
-        <thead>
-          <tr>
-            <th scope="col">Provider</th>
-            <th scope="col">Model</th>
-            <th scope="col">Input</th>
-            <th scope="col">Output</th>
-            <th scope="col">As of</th>
-            <th scope="col">Source</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {[...overrides, ...list].map((price) => (
-            <PriceRow key={`${price.source}:${price.provider}/${price.model}`} price={price} />
-          ))}
-        </tbody>
-      </table>
+      <TableScroll label="Prices">
+        <table className="data-table">
+          <thead>
+            <tr>
+              <th scope="col">Provider</th>
+              <th scope="col">Model</th>
+              <th scope="col">Input</th>
+              <th scope="col">Output</th>
+              <th scope="col">As of</th>
+              <th scope="col">Source</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {[...overrides, ...list].map((price) => (
+              <PriceRow key={`${price.source}:${price.provider}/${price.model}`} price={price} />
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
     </section>
   )
 }

@@ -4,6 +4,7 @@ import { plural } from '../../words'
 import { formatCount } from '../jobs/format'
 import { BY_LABELS } from './report'
 import { useCosts } from './use-costs'
+import { TableScroll } from '../../components/TableScroll'
 
 function Totals({ total }: { total: CostTotals }) {
   return (
@@ -88,22 +89,24 @@ export function Report() {
       {report.rows.length === 0 ? (
         <p className="empty">No attempts in this range yet: jobs show here once an attempt has run, with their tokens and cost.</p>
       ) : (
-        <table className="data-table">
-          <thead>
-            <tr>
-              <th scope="col">{BY_LABELS[by]}</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">Input tokens</th>
-              <th scope="col">Output tokens</th>
-              <th scope="col">Cost</th>
-            </tr>
-          </thead>
-          <tbody>
-            {report.rows.map((row) => (
-              <Row key={row.key} row={row} />
-            ))}
-          </tbody>
-        </table>
+        <TableScroll label="Cost report">
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th scope="col">{BY_LABELS[by]}</th>
+                <th scope="col">Attempts</th>
+                <th scope="col">Input tokens</th>
+                <th scope="col">Output tokens</th>
+                <th scope="col">Cost</th>
+              </tr>
+            </thead>
+            <tbody>
+              {report.rows.map((row) => (
+                <Row key={row.key} row={row} />
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
       )}
     </section>
   )

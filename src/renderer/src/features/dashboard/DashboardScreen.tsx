@@ -8,6 +8,7 @@ import { useChartTheme } from '../../charts/theme'
 import { useClient } from '../../client'
 import { totalOf } from '../../stores/queue'
 import { useQueue } from '../../stores/use-queue'
+import { RunningBatches } from '../batches/RunningBatches'
 import { AtAGlance } from './AtAGlance'
 import { createDashboardStore } from './dashboard'
 import { SeriesChart } from './SeriesChart'
@@ -89,7 +90,7 @@ function Body() {
   const loadProblem = useDashboard((state) => state.loadProblem)
   const refreshProblem = useDashboard((state) => state.refreshProblem)
   return (
-    <main className="content scroll-content dashboard" data-screen-state={status}>
+    <main className="content scroll-content dashboard" data-screen-state={status} tabIndex={-1}>
       <div className="dashboard-head">
         <h1 className="dashboard-title">Dashboard</h1>
         <RangePicker />
@@ -107,6 +108,7 @@ function Body() {
         </div>
       )}
       <AtAGlance />
+      <RunningBatches />
       {status === 'ready' && <Charts />}
     </main>
   )

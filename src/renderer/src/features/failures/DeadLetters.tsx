@@ -10,6 +10,7 @@ import { ErrorSeverityBadge } from '../jobs/SeverityBadge'
 import { plural } from '../../words'
 import { DEAD_PAGE } from './failures'
 import { useFailures } from './use-failures'
+import { TableScroll } from '../../components/TableScroll'
 
 const CATEGORIES = Object.keys(ERROR_CATEGORIES) as ErrorCategory[]
 
@@ -195,30 +196,32 @@ function Table() {
   }
   return (
     <>
-      <table className="data-table dead-table">
-        <thead>
-          <tr>
-            <th scope="col" className="cell-check">
-              <input type="checkbox" aria-label="Select every dead job shown" checked={allTicked} onChange={toggleAll} />
-            </th>
-            <th scope="col">Job</th>
-            <th scope="col">Category</th>
-            <th scope="col">Provider / model</th>
-            <th scope="col">Batch</th>
-            <th scope="col">Attempts</th>
-            <th scope="col">Died</th>
-            <th scope="col">Last error</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {dead.map((job) => (
-            <Row key={job.id} job={job} />
-          ))}
-        </tbody>
-      </table>
+      <TableScroll label="Dead jobs">
+        <table className="data-table dead-table">
+          <thead>
+            <tr>
+              <th scope="col" className="cell-check">
+                <input type="checkbox" aria-label="Select every dead job shown" checked={allTicked} onChange={toggleAll} />
+              </th>
+              <th scope="col">Job</th>
+              <th scope="col">Category</th>
+              <th scope="col">Provider / model</th>
+              <th scope="col">Batch</th>
+              <th scope="col">Attempts</th>
+              <th scope="col">Died</th>
+              <th scope="col">Last error</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {dead.map((job) => (
+              <Row key={job.id} job={job} />
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
       {dead.length >= DEAD_PAGE && (
         <footer className="list-footer">The newest {formatCount(DEAD_PAGE)} shown: filter to see others, or act on all matching.</footer>
       )}

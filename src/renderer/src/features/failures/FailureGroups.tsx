@@ -2,6 +2,7 @@
 import { FLAG_AT, type FailureGroup } from '../../../../shared/failures'
 import { formatCount, formatCreated } from '../jobs/format'
 import { useFailures } from './use-failures'
+import { TableScroll } from '../../components/TableScroll'
 
 function Samples({ ids }: { ids: number[] }) {
   if (ids.length === 0) return <span className="muted">none kept</span>
@@ -82,26 +83,28 @@ export function FailureGroups() {
           <p>To see one, enqueue a simulator job with the config {'{"failAttempts": 3}'}.</p>
         </div>
       ) : (
-        <table className="data-table">
-          <thead>
-            <tr>
-              <th scope="col">Category</th>
-              <th scope="col">Pattern</th>
-              <th scope="col">Count</th>
-              <th scope="col">First seen</th>
-              <th scope="col">Last seen</th>
-              <th scope="col">Sample jobs</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {groups.map((group) => (
-              <Row key={group.fingerprint} group={group} />
-            ))}
-          </tbody>
-        </table>
+        <TableScroll label="Failure groups">
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th scope="col">Category</th>
+                <th scope="col">Pattern</th>
+                <th scope="col">Count</th>
+                <th scope="col">First seen</th>
+                <th scope="col">Last seen</th>
+                <th scope="col">Sample jobs</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {groups.map((group) => (
+                <Row key={group.fingerprint} group={group} />
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
       )}
     </section>
   )

@@ -2,6 +2,7 @@
 import type { RegressionCase, RegressionOutcome } from '../../../../shared/failures'
 import { formatCreated } from '../jobs/format'
 import { useFailures } from './use-failures'
+import { TableScroll } from '../../components/TableScroll'
 
 const OUTCOME: Record<RegressionOutcome, { label: string; tone: string }> = {
   running: { label: 'running', tone: 'badge-active' },
@@ -55,31 +56,33 @@ export function Regressions() {
           <p>Pin a flagged failure group to keep its jobs as cases, then run them again after a fix to see which pass.</p>
         </div>
       ) : (
-        <table className="data-table">
-          <thead>
-            <tr>
-              <th scope="col">Case</th>
-              <th scope="col">Group</th>
-              <th scope="col">Prompt</th>
-              <th scope="col">Last run</th>
-            </tr>
-          </thead>
-          <tbody>
-            {cases.map((c) => (
-              <tr key={c.id} data-case-id={c.id} data-outcome={c.lastRun?.outcome ?? 'none'}>
-                <td className="cell-id">{c.id}</td>
-                <td>
-                  {c.category ? <span className="badge badge-dead">{c.category}</span> : <span className="muted">group gone</span>}
-                  {c.pattern && <div className="cell-mono muted">{c.pattern}</div>}
-                </td>
-                <td className="cell-prompt-wrap">{c.spec ? c.spec.prompt.slice(0, 200) : <span className="error-text">{c.problem}</span>}</td>
-                <td>
-                  <LastRun run={c.lastRun} />
-                </td>
+        <TableScroll label="Regression cases">
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th scope="col">Case</th>
+                <th scope="col">Group</th>
+                <th scope="col">Prompt</th>
+                <th scope="col">Last run</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {cases.map((c) => (
+                <tr key={c.id} data-case-id={c.id} data-outcome={c.lastRun?.outcome ?? 'none'}>
+                  <td className="cell-id">{c.id}</td>
+                  <td>
+                    {c.category ? <span className="badge badge-dead">{c.category}</span> : <span className="muted">group gone</span>}
+                    {c.pattern && <div className="cell-mono muted">{c.pattern}</div>}
+                  </td>
+                  <td className="cell-prompt-wrap">{c.spec ? c.spec.prompt.slice(0, 200) : <span className="error-text">{c.problem}</span>}</td>
+                  <td>
+                    <LastRun run={c.lastRun} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
       )}
     </section>
   )

@@ -4,8 +4,9 @@
  * from which files and what is wrong with the others, line by line, before anything is
  * enqueued. The state is announced in `data-intake-state` for tests and assistive tools.
  */
-import { useEffect } from 'react'
+import { useEffect, useRef } from 'react'
 import { INTAKE_EXTENSIONS } from '../../../../shared/intake'
+import { useDialogFocus } from '../../components/use-dialog-focus'
 import { useRoute } from '../../shell/route'
 import { formatBytes, plural } from '../../words'
 import { IntakeChoices } from './IntakeChoices'
@@ -68,7 +69,7 @@ function Done() {
         </p>
         {committed.refusedFiles.length > 0 && <p className="muted">Nothing was enqueued from {committed.refusedFiles.join(', ')}.</p>}
       </div>
-      <footer className="dialog-actions">
+      <div className="dialog-actions">
         <button type="button" className="button" onClick={close}>
           Close
         </button>
@@ -83,7 +84,7 @@ function Done() {
         >
           Show jobs
         </button>
-      </footer>
+      </div>
     </>
   )
 }
@@ -96,6 +97,12 @@ function Preview() {
   const commit = useIntake((state) => state.commit)
   const cancel = useIntake((state) => state.cancel)
   const reading = phase === 'reading'
+  const enqueue = useRef<HTMLButtonElement>(null)
+  const cancelButton = useRef<HTMLButtonElement>(null)
+  // The buttons were there while the files were read: once checked, the focus goes to what comes next.
+  useEffect(() => {
+    if (phase === 'preview') (totalJobs > 0 ? enqueue : cancelButton).current?.focus()
+  }, [phase, totalJobs])
   return (
     <>
       <div className="dialog-body">
@@ -108,22 +115,22 @@ function Preview() {
           </p>
         )}
       </div>
-      <footer className="dialog-actions">
+      <div className="dialog-actions">
         <span className="muted dialog-hint">{reading ? '' : 'Drop more files to add them to this batch.'}</span>
-        <button type="button" className="button" autoFocus={!reading && totalJobs === 0} onClick={() => void cancel()}>
+        <button ref={cancelButton} type="button" className="button" onClick={() => void cancel()}>
           Cancel
         </button>
         <button
+          ref={enqueue}
           type="button"
           className="button button-primary"
           data-intake-enqueue
           disabled={phase !== 'preview' || totalJobs === 0}
-          autoFocus={!reading && totalJobs > 0}
           onClick={() => void commit()}
         >
           {phase === 'committing' ? 'Enqueuing…' : totalJobs === 0 ? 'Nothing to enqueue' : `Enqueue ${plural(totalJobs, 'job')}`}
         </button>
-      </footer>
+      </div>
     </>
   )
 }
@@ -138,11 +145,11 @@ function Failed() {
           {problem}
         </p>
       </div>
-      <footer className="dialog-actions">
+      <div className="dialog-actions">
         <button type="button" className="button" autoFocus onClick={close}>
           Close
         </button>
-      </footer>
+      </div>
     </>
   )
 }
@@ -173,15 +180,30 @@ function useEscape(): void {
 }
 
 function Dialog() {
-  const phase = useIntake((state) => state.phase)
+  const open = useIntake((state) => state.phase !== 'idle')
   useEscape()
+  return open ? <DialogBox /> : null
+}
+
+/** Mounted only while open, so the focus goes in when it opens and back when it closes. */
+function DialogBox() {
+  const ref = useRef<HTMLElement>(null)
+  useDialogFocus(ref)
+  const phase = useIntake((state) => state.phase)
   if (phase === 'idle') return null
   return (
     <div className="dialog-backdrop">
-      <section className="dialog intake-dialog" role="dialog" aria-modal="true" aria-labelledby="intake-title">
-        <header className="dialog-head">
+      <section
+        ref={ref}
+        className="dialog intake-dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="intake-title"
+        aria-busy={phase === 'reading' || phase === 'committing'}
+      >
+        <div className="dialog-head">
           <h2 id="intake-title">{TITLES[phase]}</h2>
-        </header>
+        </div>
         {phase === 'done' ? <Done /> : phase === 'error' ? <Failed /> : <Preview />}
       </section>
     </div>

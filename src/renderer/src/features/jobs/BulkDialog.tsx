@@ -1,5 +1,6 @@
 /** Confirms a bulk cancel or retry, shows its progress, then what was done and what was skipped, and why. */
 import { useEffect, useRef } from 'react'
+import { useDialogFocus } from '../../components/use-dialog-focus'
 import { formatCount } from './format'
 import { useBulk } from './use-jobs'
 
@@ -12,6 +13,14 @@ const WORDS = {
 const LISTED = 20
 
 export function BulkDialog() {
+  const open = useBulk((state) => state.phase !== 'idle' && state.action !== null)
+  return open ? <BulkBox /> : null
+}
+
+/** Mounted only while open, so the focus goes in when it opens and back when it closes. */
+function BulkBox() {
+  const box = useRef<HTMLDivElement>(null)
+  useDialogFocus(box)
   const phase = useBulk((state) => state.phase)
   const action = useBulk((state) => state.action)
   const total = useBulk((state) => state.ids.length)
@@ -34,6 +43,7 @@ export function BulkDialog() {
   return (
     <div className="dialog-backdrop">
       <div
+        ref={box}
         className="dialog bulk-dialog"
         role="dialog"
         aria-modal="true"

@@ -3,7 +3,7 @@
  * came back (output, artifact), how it went (attempts, trace, events), and what can be
  * done now (retry, cancel, delete). `data-detail-state` announces it.
  */
-import { useState, type ReactNode } from 'react'
+import { useEffect, useRef, useState, type ReactNode } from 'react'
 import type { JobDetail } from '../../../../shared/jobs'
 import { useRoute } from '../../shell/route'
 import { actionsFor, type DetailAction } from '../../stores/job-detail'
@@ -13,6 +13,7 @@ import { OutputView } from './OutputView'
 import { StateBadge } from './StateBadge'
 import { TraceWaterfall } from './TraceWaterfall'
 import { useJobDetail } from './use-jobs'
+import './job-detail.css'
 
 const ACTION_LABELS: Record<DetailAction, { idle: string; working: string }> = {
   retry: { idle: 'Retry', working: 'Retrying…' },
@@ -202,10 +203,17 @@ export function JobDetailPanel() {
   const job = useJobDetail((state) => state.job)
   const error = useJobDetail((state) => state.error)
   const go = useRoute((state) => state.go)
+  const heading = useRef<HTMLHeadingElement>(null)
+  // Opened from the list (a click, Enter on a row): the focus follows to the detail, which may have taken the list's place.
+  useEffect(() => {
+    if (document.activeElement?.closest('.list')) heading.current?.focus()
+  }, [id])
   return (
     <aside className="detail" aria-label={`Job ${id ?? ''}`} data-detail-state={status} data-detail-job={id ?? undefined} data-job-state={job?.state}>
       <header className="detail-header">
-        <h2>Job {id}</h2>
+        <h2 ref={heading} tabIndex={-1}>
+          Job {id}
+        </h2>
         {job && <StateBadge state={job.state} />}
         <button type="button" className="button button-quiet detail-close" aria-label="Close the job’s detail (Esc)" onClick={() => go({ jobId: null })}>
           ✕
@@ -217,7 +225,8 @@ export function JobDetailPanel() {
           {error}
         </p>
       )}
-      <div className="detail-body">
+      {/* It scrolls: a stop of its own, so the keyboard can scroll it where it holds no control. */}
+      <div className="detail-body" tabIndex={0} role="region" aria-label={`Details of job ${id ?? ''}`}>
         {status === 'loading' && <p className="muted">Loading job {id}…</p>}
         {status === 'missing' && <p className="muted">Job {id} does not exist: it was deleted, or removed by retention.</p>}
         {job && <Detail job={job} />}

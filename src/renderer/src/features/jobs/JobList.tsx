@@ -1,7 +1,8 @@
 /**
  * The list of jobs, virtualised: only the rows in view (and a margin) are in the page, so
  * it scrolls the same with fifty jobs or a hundred thousand. Pages come in as the operator
- * nears the end of what is loaded.
+ * nears the end of what is loaded. From the keyboard it is a grid with one Tab stop
+ * (use-grid-keys.ts).
  */
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { useCallback, useEffect, useRef } from 'react'
@@ -13,6 +14,7 @@ import { formatCount, STATE_LABELS } from './format'
 import { JobRow } from './JobRow'
 import { useTrySimulator } from './sample-jobs'
 import { SelectionBar } from './SelectionBar'
+import { useGridKeys } from './use-grid-keys'
 import { useJobList } from './use-jobs'
 
 export const ROW_HEIGHT = 44
@@ -106,7 +108,7 @@ function SelectAll() {
 
 function Header() {
   return (
-    <div role="row" className="job-row job-header">
+    <div role="row" className="job-row job-header" aria-rowindex={1}>
       <span role="columnheader" className="cell-select">
         <SelectAll />
       </span>
@@ -128,9 +130,13 @@ function Rows() {
   const query = useJobList((state) => state.query)
   const loadMore = useJobList((state) => state.loadMore)
   const toggle = useJobList((state) => state.toggle)
+  const toggleAll = useJobList((state) => state.toggleAll)
+  const anchor = useJobList((state) => state.anchor)
   const openId = useRoute((state) => state.jobId)
   const go = useRoute((state) => state.go)
   const scrollRef = useRef<HTMLDivElement>(null)
+  const open = useCallback((id: number) => go({ jobId: id }), [go])
+  const keys = useGridKeys({ rows, selected, anchor, scrollRef, rowHeight: ROW_HEIGHT, openId, toggle, toggleAll, open })
   // The virtualiser keeps its state outside React and re-renders this component itself; no compiler memoises it here.
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
@@ -139,9 +145,14 @@ function Rows() {
     estimateSize: () => ROW_HEIGHT,
     overscan: OVERSCAN,
     getItemKey: (index) => rows[index]?.id ?? index,
+    rangeExtractor: keys.rangeExtractor,
   })
+  useEffect(() => keys.bind(virtualizer))
   const items = virtualizer.getVirtualItems()
-  const lastShown = items.at(-1)?.index ?? -1
+  // The current row is kept in the page even far from the view: paging follows the view and its margin, not it.
+  const inView = virtualizer.range
+  const lastShown = inView ? Math.min(rows.length - 1, inView.endIndex + OVERSCAN) : -1
+  const firstShown = inView?.startIndex ?? 0
   useEffect(() => {
     if (next !== null && lastShown >= rows.length - PAGE_AHEAD) loadMore()
   }, [next, lastShown, rows.length, loadMore])
@@ -150,13 +161,25 @@ function Rows() {
     // A block, not an arrow's value: newer browsers answer scrollTo with a promise, which React would take for a cleanup.
     scrollRef.current?.scrollTo({ top: 0 })
   }, [query])
-  const open = useCallback((id: number) => go({ jobId: id }), [go])
   return (
-    <div className="list-scroll" ref={scrollRef} role="rowgroup">
+    <div className="list-scroll" ref={scrollRef} role="rowgroup" onKeyDown={keys.onKeyDown}>
       <div className="list-rows" style={{ height: `${virtualizer.getTotalSize()}px` }}>
         {items.map((item) => {
           const job = rows[item.index]!
-          return <JobRow key={job.id} job={job} top={item.start} selected={selected.has(job.id)} open={openId === job.id} onToggle={toggle} onOpen={open} />
+          return (
+            <JobRow
+              key={job.id}
+              job={job}
+              index={item.index}
+              top={item.start}
+              tabStop={keys.tabStop(item.index, firstShown)}
+              selected={selected.has(job.id)}
+              open={openId === job.id}
+              onToggle={toggle}
+              onOpen={open}
+              onFocus={keys.onRowFocus}
+            />
+          )
         })}
       </div>
     </div>
@@ -171,7 +194,7 @@ export function JobList() {
   return (
     <section className="list" aria-label="Jobs" data-list-state={listState} data-query={queryKey(query)} data-loaded={loaded} data-more={String(more)}>
       <SelectionBar />
-      <div className="list-grid" role="grid" aria-rowcount={loaded + 1}>
+      <div className="list-grid" role="grid" aria-label="Jobs" aria-multiselectable="true" aria-rowcount={loaded + 1}>
         <Header />
         {loaded === 0 ? <EmptyList /> : <Rows />}
       </div>

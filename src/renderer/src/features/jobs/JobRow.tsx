@@ -47,28 +47,38 @@ function Outcome({ job }: { job: JobSummary }) {
 
 interface RowProps {
   job: JobSummary
+  /** Its place in the whole list (the page holds only some rows). */
+  index: number
   selected: boolean
   open: boolean
+  /** The list's one Tab stop: the current row. */
+  tabStop: boolean
   /** Where the virtual list puts the row. */
   top: number
   onToggle(id: number, range: boolean): void
   onOpen(id: number): void
+  onFocus(id: number): void
 }
 
-export const JobRow = memo(function JobRow({ job, selected, open, top, onToggle, onOpen }: RowProps) {
+export const JobRow = memo(function JobRow({ job, index, selected, open, tabStop, top, onToggle, onOpen, onFocus }: RowProps) {
   return (
     <div
       role="row"
       className={`job-row${selected ? ' job-row-selected' : ''}${open ? ' job-row-open' : ''}`}
       aria-selected={selected}
+      aria-rowindex={index + 2}
+      tabIndex={tabStop ? 0 : -1}
       data-job-id={job.id}
       data-state={job.state}
       style={{ transform: `translateY(${top}px)` }}
       onClick={() => onOpen(job.id)}
+      onFocus={() => onFocus(job.id)}
     >
       <span role="gridcell" className="cell-select">
+        {/* The row is the grid's Tab stop (Space ticks it): its controls stay out of the Tab order. */}
         <input
           type="checkbox"
+          tabIndex={-1}
           aria-label={`Select job ${job.id}`}
           data-select={job.id}
           checked={selected}
@@ -82,6 +92,7 @@ export const JobRow = memo(function JobRow({ job, selected, open, top, onToggle,
       <span role="gridcell" className="cell-id">
         <a
           href={`#/jobs/${job.id}`}
+          tabIndex={-1}
           onClick={(event) => {
             event.preventDefault()
             event.stopPropagation()

@@ -41,7 +41,9 @@ export function JobsScreen() {
     <>
       <Notice message={queueNotice} onDismiss={dismissQueueNotice} />
       <Notice message={listError} onDismiss={() => list.getState().dismissError()} />
-      <main className="content jobs-screen" data-screen-state={listState}>
+      <main className="content jobs-screen" data-screen-state={listState} tabIndex={-1}>
+        {/* The list needs the height more than a title does: the navigation already says where this is. */}
+        <h1 className="visually-hidden">Jobs</h1>
         <StateFilter />
         <JobFilters />
         <div className={jobId ? 'jobs-body jobs-body-detail' : 'jobs-body'}>

@@ -3,7 +3,7 @@ import { useStore } from 'zustand'
 import { useClient } from '../../client'
 import { createNoticesStore } from './notices'
 
-/** The engine's notices as dismissible banners under the top bar, newest last. */
+/** The engine's notices as dismissible banners under the top bar, newest last. Screen readers hear them through the Announcer, once. */
 export function Notices() {
   const client = useClient()
   const store = useMemo(() => createNoticesStore(client), [client])
@@ -12,15 +12,15 @@ export function Notices() {
   const dismiss = useStore(store, (state) => state.dismiss)
   if (notices.length === 0) return null
   return (
-    <div className="notices" aria-live="polite">
+    <section className="notices" aria-label="Engine notices">
       {notices.map((notice) => (
-        <div key={notice.id} className={`banner banner-${notice.level}`} role={notice.level === 'critical' ? 'alert' : 'status'} data-notice={notice.level}>
+        <div key={notice.id} className={`banner banner-${notice.level}`} data-notice={notice.level}>
           <span>{notice.message}</span>
           <button type="button" className="button button-quiet" onClick={() => dismiss(notice.id)}>
             Dismiss
           </button>
         </div>
       ))}
-    </div>
+    </section>
   )
 }

@@ -6,33 +6,36 @@
 import type { SettingRow } from '../../../../shared/settings'
 import { formatSettingValue } from './settings'
 import { useSettings } from './use-settings'
+import { TableScroll } from '../../components/TableScroll'
 
 function SettingsTable({ rows, caption }: { rows: SettingRow[]; caption: string }) {
   return (
-    <table className="data-table">
-      <caption>{caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Setting</th>
-          <th scope="col">Value</th>
-          <th scope="col">Default</th>
-          <th scope="col">A change applies</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((row) => (
-          <tr key={row.key} data-setting={row.key} data-setting-source={row.source}>
-            <td>
-              <code>{row.key}</code>
-              <div className="muted">{row.description}</div>
-            </td>
-            <td>{formatSettingValue(row.key, row.value)}</td>
-            <td>{formatSettingValue(row.key, row.default)}</td>
-            <td>{row.applies}</td>
+    <TableScroll label={caption}>
+      <table className="data-table">
+        <caption>{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Setting</th>
+            <th scope="col">Value</th>
+            <th scope="col">Default</th>
+            <th scope="col">A change applies</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={row.key} data-setting={row.key} data-setting-source={row.source}>
+              <td>
+                <code>{row.key}</code>
+                <div className="muted">{row.description}</div>
+              </td>
+              <td>{formatSettingValue(row.key, row.value)}</td>
+              <td>{formatSettingValue(row.key, row.default)}</td>
+              <td>{row.applies}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableScroll>
   )
 }
 

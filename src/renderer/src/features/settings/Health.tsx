@@ -2,6 +2,7 @@
 import type { CheckStatus, HealthStatus } from '../../../../shared/health'
 import { formatCreated } from '../jobs/format'
 import { useSettings } from './use-settings'
+import { TableScroll } from '../../components/TableScroll'
 
 const OVERALL: Record<HealthStatus, string> = { healthy: 'badge-pass', degraded: 'badge-warn', unhealthy: 'badge-fail' }
 const CHECK: Record<CheckStatus, string> = { pass: 'badge-pass', warn: 'badge-warn', fail: 'badge-fail' }
@@ -25,29 +26,31 @@ export function Health() {
         </div>
       </header>
       {health && (
-        <table className="data-table">
-          <thead>
-            <tr>
-              <th scope="col">Check</th>
-              <th scope="col">Status</th>
-              <th scope="col">Detail</th>
-            </tr>
-          </thead>
-          <tbody>
-            {health.checks.map((c) => (
-              <tr key={c.name} data-check={c.name} data-check-status={c.status}>
-                <td>
-                  {c.name}
-                  {c.critical && <span className="muted"> · critical</span>}
-                </td>
-                <td>
-                  <span className={`badge ${CHECK[c.status]}`}>{c.status}</span>
-                </td>
-                <td>{c.detail}</td>
+        <TableScroll label="Health checks">
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th scope="col">Check</th>
+                <th scope="col">Status</th>
+                <th scope="col">Detail</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {health.checks.map((c) => (
+                <tr key={c.name} data-check={c.name} data-check-status={c.status}>
+                  <td>
+                    {c.name}
+                    {c.critical && <span className="muted"> · critical</span>}
+                  </td>
+                  <td>
+                    <span className={`badge ${CHECK[c.status]}`}>{c.status}</span>
+                  </td>
+                  <td>{c.detail}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
       )}
     </section>
   )

@@ -2,8 +2,9 @@
  * Adding or editing a profile. The API key is write-only: a password field that is never
  * filled back; a stored key shows as "key stored", and an empty field keeps it.
  */
-import type { InputHTMLAttributes } from 'react'
+import { useRef, type InputHTMLAttributes } from 'react'
 import { FormDialog } from '../../components/FormDialog'
+import { useDialogFocus } from '../../components/use-dialog-focus'
 import { PROVIDER_KINDS, PROVIDER_LABELS, type ProviderKind } from '../../../../shared/providers'
 import type { ProfileDraft } from './settings'
 import { useSettings } from './use-settings'
@@ -14,7 +15,7 @@ function Field({ field, label, hint, ...input }: { field: TextField; label: stri
   const value = useSettings((state) => state.draft?.[field] ?? '')
   const editDraft = useSettings((state) => state.editDraft)
   return (
-    <label className={input.type === 'password' || field === 'baseUrl' || field === 'keyFile' ? 'field field-wide' : 'field'}>
+    <label className={input.type === 'password' || field === 'baseUrl' || field === 'keyFile' || field === 'fallbacks' ? 'field field-wide' : 'field'}>
       <span className="field-label">{label}</span>
       <input name={field} value={value} onChange={(event) => editDraft({ [field]: event.target.value })} {...input} />
       {hint && <span className="field-hint">{hint}</span>}
@@ -111,32 +112,57 @@ export function ProfileForm() {
         <Field field="tokensPerMinute" label="Tokens per minute" inputMode="numeric" placeholder="no limit" />
         <Field field="maxConcurrent" label="At once" inputMode="numeric" placeholder="no limit" hint="Attempts running at the same time." />
       </fieldset>
+      <fieldset className="form-grid" disabled={saving}>
+        <legend className="form-legend">Fallbacks</legend>
+        <Field
+          field="fallbacks"
+          label="Run on, in order"
+          placeholder="none: its jobs wait"
+          hint="Profiles (or profile/model), comma-separated: while this one is paused or its breaker is open, its jobs run on the first that is healthy."
+        />
+      </fieldset>
     </FormDialog>
   )
 }
 
 export function RemoveConfirm() {
   const name = useSettings((state) => state.confirmingRemove)
+  return name ? <RemoveDialog name={name} /> : null
+}
+
+/** Mounted only while asking, so the focus goes in when it opens and back when it closes. */
+function RemoveDialog({ name }: { name: string }) {
+  const ref = useRef<HTMLElement>(null)
+  useDialogFocus(ref)
   const remove = useSettings((state) => state.removeProfile)
   const cancel = useSettings((state) => state.cancelRemove)
-  if (!name) return null
   return (
     <div className="dialog-backdrop">
-      <section className="dialog confirm-dialog" role="alertdialog" aria-modal="true" aria-labelledby="remove-title" data-confirm="remove-profile">
-        <header className="dialog-head">
+      <section
+        ref={ref}
+        className="dialog confirm-dialog"
+        role="alertdialog"
+        aria-modal="true"
+        aria-labelledby="remove-title"
+        data-confirm="remove-profile"
+        onKeyDown={(event) => {
+          if (event.key === 'Escape') cancel()
+        }}
+      >
+        <div className="dialog-head">
           <h2 id="remove-title">Remove profile {name}?</h2>
-        </header>
+        </div>
         <div className="dialog-body">
           <p>Queued jobs that name it will fail until a profile of that name exists again. Its stored key is removed with it.</p>
         </div>
-        <footer className="dialog-actions">
+        <div className="dialog-actions">
           <button type="button" className="button" autoFocus onClick={cancel}>
             Keep it
           </button>
           <button type="button" className="button button-danger button-primary" onClick={() => void remove()}>
             Remove
           </button>
-        </footer>
+        </div>
       </section>
     </div>
   )

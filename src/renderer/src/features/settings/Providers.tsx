@@ -7,6 +7,7 @@ import type { ProviderPause } from '../../../../shared/resilience'
 import { formatCount, formatCreated } from '../jobs/format'
 import type { Profile } from './settings'
 import { useSettings } from './use-settings'
+import { TableScroll } from '../../components/TableScroll'
 
 function PauseCell({ provider, pause }: { provider: string; pause: ProviderPause | undefined }) {
   const pauseProvider = useSettings((state) => state.pauseProvider)
@@ -96,39 +97,41 @@ export function Providers() {
           </button>
         </div>
       </header>
-      <table className="data-table">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Provider</th>
-            <th scope="col">Model / endpoint</th>
-            <th scope="col">API key</th>
-            <th scope="col">Limits</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {PROVIDER_KINDS.map((kind) => (
-            <tr key={kind} data-provider={kind}>
-              <td>
-                <strong>{kind}</strong> <PausedNote pause={pauseOf(kind)} />
-              </td>
-              <td>{PROVIDER_LABELS[kind]}</td>
-              <td className="muted">built in: jobs name the model</td>
-              <td className="muted">{kind === 'openai' ? 'OPENAI_API_KEY' : kind === 'anthropic' ? 'ANTHROPIC_API_KEY' : 'no key needed'}</td>
-              <td className="muted">no limits</td>
-              <td className="cell-actions">
-                <PauseCell provider={kind} pause={pauseOf(kind)} />
-              </td>
+      <TableScroll label="Providers and profiles">
+        <table className="data-table">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Provider</th>
+              <th scope="col">Model / endpoint</th>
+              <th scope="col">API key</th>
+              <th scope="col">Limits</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
             </tr>
-          ))}
-          {profiles.map((profile) => (
-            <ProfileRow key={profile.name} profile={profile} pause={pauseOf(profile.name)} />
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {PROVIDER_KINDS.map((kind) => (
+              <tr key={kind} data-provider={kind}>
+                <td>
+                  <strong>{kind}</strong> <PausedNote pause={pauseOf(kind)} />
+                </td>
+                <td>{PROVIDER_LABELS[kind]}</td>
+                <td className="muted">built in: jobs name the model</td>
+                <td className="muted">{kind === 'openai' ? 'OPENAI_API_KEY' : kind === 'anthropic' ? 'ANTHROPIC_API_KEY' : 'no key needed'}</td>
+                <td className="muted">no limits</td>
+                <td className="cell-actions">
+                  <PauseCell provider={kind} pause={pauseOf(kind)} />
+                </td>
+              </tr>
+            ))}
+            {profiles.map((profile) => (
+              <ProfileRow key={profile.name} profile={profile} pause={pauseOf(profile.name)} />
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
       {profiles.length === 0 && (
         <p className="panel-body muted" data-no-profiles>
           No profiles yet. Add one to give a local server (Ollama, vLLM, LM Studio) or a hosted model a name, a key and rate limits; until then jobs run on the

@@ -1,0 +1,47 @@
+/**
+ * Driving the page as someone without a mouse does: Tab and Shift+Tab until the focus is
+ * where they want it, then keys. Every wait is on where the focus is, never on a timer.
+ */
+import type { Page } from 'playwright-core'
+
+/** The focused element in words, for a failure message: tag, classes, data attributes, text. */
+export function describeFocus(page: Page): Promise<string> {
+  return page.evaluate(`(() => {
+    const el = document.activeElement
+    if (!el || el === document.body) return 'nothing (the page)'
+    const data = Array.from(el.attributes).filter((a) => a.name.startsWith('data-') || a.name === 'role').map((a) => a.name + '=' + a.value).join(' ')
+    return el.tagName.toLowerCase() + '.' + String(el.className).split(' ').join('.') + ' [' + data + '] "' + (el.textContent || '').trim().slice(0, 40) + '"'
+  })()`) as Promise<string>
+}
+
+export function hasFocus(page: Page, selector: string): Promise<boolean> {
+  return page.evaluate(`document.activeElement?.matches(${JSON.stringify(selector)}) ?? false`) as Promise<boolean>
+}
+
+/** Waits (on animation frames, which a render follows) until the focus is on `selector`. */
+export async function focusIsOn(page: Page, selector: string): Promise<void> {
+  await page.waitForFunction(`document.activeElement?.matches(${JSON.stringify(selector)})`, undefined, { polling: 'raf' }).catch(async () => {
+    throw new Error(`the focus should be on ${selector}, and is on ${await describeFocus(page)}`)
+  })
+}
+
+/** Presses Tab (Shift+Tab with `back`) until the focus is on `selector`; fails after `max` presses, saying where it went. */
+export async function tabTo(page: Page, selector: string, { back = false, max = 60 } = {}): Promise<void> {
+  const visited: string[] = []
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab')
+    if (await hasFocus(page, selector)) return
+    visited.push(await describeFocus(page))
+  }
+  throw new Error(`${max} presses of ${back ? 'Shift+Tab' : 'Tab'} never reached ${selector}; they went to:\n${visited.join('\n')}`)
+}
+
+/** Whether the focused element is drawn on the screen (in the viewport, not hidden): focus a user cannot see is no focus. */
+export function focusIsVisible(page: Page): Promise<boolean> {
+  return page.evaluate(`(() => {
+    const el = document.activeElement
+    if (!el || el === document.body) return false
+    const box = el.getBoundingClientRect()
+    return box.width > 0 && box.height > 0 && box.bottom > 0 && box.right > 0 && box.top < innerHeight && box.left < innerWidth
+  })()`) as Promise<boolean>
+}
