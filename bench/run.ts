@@ -6,6 +6,7 @@
  */
 import { runAlertsBench } from './alerts'
 import { runChaosBench } from './chaos'
+import { runExportBench } from './export'
 import { runIntakeBench } from './intake'
 import { runJobsScreenBench } from './jobs-screen'
 import { runLocalBench } from './local'
@@ -33,6 +34,11 @@ const BENCHES: Record<string, { run: (options: BenchOptions) => Promise<void>; b
     run: runRealWorldBench,
     byDefault: false,
     what: 'sustained faults beside a fault-free run, the quota server (429 share, quota used), an outage in the middle (issue 12)',
+  },
+  '--export': {
+    run: runExportBench,
+    byDefault: false,
+    what: 'a 1,000,000-job batch exported as CSV, JSON lines and Parquet (rows/s, peak RSS); the batches screen with 1,000 batches',
   },
   '--local': { run: runLocalBench, byDefault: false, what: 'GGUF generation through the pipeline beside direct' },
 }

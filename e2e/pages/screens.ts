@@ -1,7 +1,7 @@
 /** Opening the app on one screen, and waiting for that screen to announce it has loaded. */
 import type { Page } from 'playwright-core'
 
-export type ScreenName = 'dashboard' | 'jobs' | 'failures' | 'alerts' | 'costs' | 'settings'
+export type ScreenName = 'dashboard' | 'jobs' | 'batches' | 'failures' | 'alerts' | 'costs' | 'settings'
 
 /** `url` is the one `genops serve` printed (it carries the token); the screen goes in the hash. */
 export async function openScreen(page: Page, url: string, screen: ScreenName): Promise<void> {

@@ -14,6 +14,7 @@ import { batchName } from './intake/batch'
 import { SUPPORTED_EXTENSIONS } from './intake/parse'
 import type { ParsedFile } from './intake/problems'
 import { readPromptFiles } from './intake/read'
+import { sourcesOf } from './intake/sources'
 
 interface EnqueueOptions extends Common {
   provider?: string
@@ -85,7 +86,9 @@ async function enqueueFiles(files: string[], options: EnqueueOptions): Promise<v
   if (jobs.length > MAX_JOBS_PER_CALL)
     throw new CliError(`the files hold ${jobs.length} jobs, over the limit of ${MAX_JOBS_PER_CALL} a call: enqueue them in several calls`, 2)
   const name = batchName(taken.map((file) => file.file))
-  const result = await withQueue(options, (handlers) => handlers.enqueueJobs({ jobs, defaults, batchName: name, maxConcurrency: options.maxConcurrency }))
+  const result = await withQueue(options, (handlers) =>
+    handlers.enqueueJobs({ jobs, defaults, batchName: name, maxConcurrency: options.maxConcurrency, ...sourcesOf(taken) }),
+  )
   const fileCounts = taken.map((file) => ({ file: file.file, jobs: file.jobs.length }))
   // A list of the batches made: one, or none when every file was refused.
   if (options.json) {

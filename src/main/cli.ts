@@ -11,6 +11,7 @@ import { allowedHostName } from './api/http-guards'
 import { isLoopback, startServer } from './api/server'
 import { addAlertCommands } from './cli-alerts'
 import { addBackupCommands } from './cli-backup'
+import { addBatchCommands } from './cli-batches'
 import { addEnqueueCommand } from './cli-enqueue'
 import { addFailureCommands } from './cli-failures'
 import { formatJob, formatJobs, formatStats } from './cli-format'
@@ -83,6 +84,7 @@ export function buildProgram(): Command {
   addEnqueueCommand(program)
   addProviderCommands(program)
   addBreakerCommands(program)
+  addBatchCommands(program)
   addHealthCommand(program)
   addAlertCommands(program)
   addBundleCommand(program)

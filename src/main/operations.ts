@@ -13,6 +13,8 @@ import { fallbackProblem, parseFallback } from '../shared/providers'
 import { keyFileProblem } from '../workers/key-file'
 import { BatchCheck, profilesOf } from './intake/job-check'
 import { alertHandlers } from './alerts/operations'
+import { batchHandlers } from './batches/operations'
+import { jobOrigin } from './intake/sources'
 import type { AlertsRuntime } from './alerts/runner'
 import { costHandlers } from './costs/operations'
 import { bundleHandlers, type DiagnosticsRuntime } from './diagnostics/operations'
@@ -87,7 +89,7 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, 
       return { ...page, jobs: page.jobs.map(withHeld) }
     },
     getJob: async ({ id }) => withHeld(found(await store.get(id, now()), id)),
-    enqueueJobs: async ({ jobs, defaults = {}, batchName, maxConcurrency }) => {
+    enqueueJobs: async ({ jobs, defaults = {}, batchName, maxConcurrency, sources, origins }) => {
       const check = new BatchCheck({ profiles: await profilesOf(store), defaults })
       const problems = jobs.flatMap((spec, index) => check.problems(spec, `job ${index + 1}`).map((problem) => `job ${index + 1}: ${problem}`))
       if (problems.length > 0) {
@@ -96,10 +98,11 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, 
       }
       const at = now()
       const result = await store.enqueue(
-        jobs.map((spec) => toNewJob(spec, defaults, at)),
+        jobs.map((spec, index) => ({ ...toNewJob(spec, defaults, at), origin: origins && jobOrigin(origins[index]!) })),
         batchName === undefined ? `enqueued ${new Date(at).toISOString()}` : escapeControl(batchName),
         at,
         maxConcurrency ?? null,
+        { sources },
       )
       if (maxConcurrency !== undefined) await runtime.resilience?.reloadGates()
       // New jobs are not rows anyone shows yet: the counts tell screens to fetch them.
@@ -191,6 +194,15 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, 
       intakeMetrics: runtime.intakeMetrics,
     }),
     ...bundleHandlers((name, input) => invoke(handlers, name, input), store, runtime.diagnostics),
+    ...batchHandlers(
+      store,
+      {
+        dataDir: runtime.diagnostics?.dataDir,
+        countsMayChange: () => runtime.countsMayChange(),
+        kick: () => runtime.kick(),
+      },
+      (name, input) => invoke(handlers, name, input),
+    ),
   }
   return handlers
 }

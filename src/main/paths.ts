@@ -49,7 +49,7 @@ export const PRIVATE_DIR_MODE = 0o700
 export const PRIVATE_FILE_MODE = 0o600
 
 /** What GenOps keeps in a data directory: a directory holding only these is GenOps's own. */
-const OURS = /^(genops\.db.*|logs|artifacts|bundles|backups|settings\.json)$/
+const OURS = /^(genops\.db.*|logs|artifacts|bundles|backups|exports|settings\.json)$/
 
 /**
  * Creates the data directory owner-only (0700), or tightens an existing one that is more

@@ -6,6 +6,19 @@
 import { z } from 'zod'
 import { AlertEvent, AlertRule, AlertStatus, AlertTransition } from './alerts'
 import {
+  BatchComparison,
+  BatchDetail,
+  BatchExport,
+  BatchSource,
+  BatchSummary,
+  CompareBatchesInput,
+  ExportBatchInput,
+  JobOrigin,
+  ListBatchesInput,
+  RerunBatchInput,
+  RerunResult,
+} from './batches'
+import {
   BatchPause,
   BatchPauseInput,
   Budget,
@@ -67,8 +80,20 @@ export const contract = {
         batchName: z.string().trim().min(1).max(200).optional(),
         /** Most of this batch's jobs running at once, so one large batch cannot starve the rest. */
         maxConcurrency: z.number().int().positive().max(10_000).optional(),
+        /** The files the jobs came from (a batch may hold several), for exports beside the input and comparisons. */
+        sources: z.array(BatchSource).max(100).optional(),
+        /** Where each job came from, one per job in order (its file in `sources`, its line or row, its input's fields). */
+        origins: z.array(JobOrigin).max(MAX_JOBS_PER_CALL).optional(),
       })
-      .strict(),
+      .strict()
+      .refine((input) => input.origins === undefined || input.origins.length === input.jobs.length, {
+        error: 'origins: give one per job, in the order of the jobs',
+        path: ['origins'],
+      })
+      .refine((input) => input.origins === undefined || input.origins.every((origin) => origin.file < (input.sources?.length ?? 0)), {
+        error: 'origins: each names a file of sources by its place',
+        path: ['origins'],
+      }),
     output: z.object({
       batchId: z.number().int(),
       jobIds: z.array(z.number().int()),
@@ -209,6 +234,19 @@ export const contract = {
   saveAlertRule: { input: AlertRule, output: AlertStatus },
   /** Removes an operator's rule; for a shipped default, forgets the operator's change (disable it to silence it). */
   removeAlertRule: { input: z.object({ name: z.string().min(1).max(100) }).strict(), output: z.object({ removed: z.boolean() }) },
+  // Batches
+  /** Batches newest first, with their sources, counts by state, rate, ETA and spend. */
+  listBatches: { input: ListBatchesInput, output: z.object({ batches: z.array(BatchSummary) }) },
+  /** One batch with its latency, failures by category and re-runs. */
+  getBatch: { input: z.object({ batchId: z.number().int().positive() }).strict(), output: BatchDetail },
+  /** Writes the batch's finished jobs beside their inputs (CSV, JSON lines or Parquet) into <dataDir>/exports; says how many jobs had not finished. */
+  exportBatch: { input: ExportBatchInput, output: BatchExport },
+  /** Two runs of one input side by side, matched by input row (or order), with their totals. */
+  compareBatches: { input: CompareBatchesInput, output: BatchComparison },
+  /** Runs a batch again with another provider, model or config as a new batch linked to it; `estimateOnly` enqueues nothing. */
+  rerunBatch: { input: RerunBatchInput, output: RerunResult },
+  /** Cancels every queued and running job of a batch. */
+  cancelBatch: { input: z.object({ batchId: z.number().int().positive() }).strict(), output: z.object({ cancelled: z.number().int() }) },
   // Diagnostics
   /** Writes a diagnostic bundle (a zip, secrets redacted) into <dataDir>/bundles and says where. */
   exportBundle: { input: Empty, output: DiagnosticBundle },

@@ -13,8 +13,17 @@ describe('text that is taken', () => {
       file: 'x.jsonl',
       jobs: [{ prompt: 'a' }, { prompt: 'b' }],
       lines: [1, 2],
+      inputs: [{ prompt: 'a' }, { prompt: 'b' }],
+      columns: ['prompt'],
     })
-    expect(parsePromptFile('x.md', utf8('\uFEFF# Title\r\n\r\nWrite it.\r\n'))).toEqual({ ok: true, file: 'x.md', jobs: [{ prompt: '# Title\n\nWrite it.' }], lines: [0] })
+    expect(parsePromptFile('x.md', utf8('\uFEFF# Title\r\n\r\nWrite it.\r\n'))).toEqual({
+      ok: true,
+      file: 'x.md',
+      jobs: [{ prompt: '# Title\n\nWrite it.' }],
+      lines: [0],
+      inputs: [null],
+      columns: [],
+    })
   })
 
   it('keeps text that is not ASCII', () => {

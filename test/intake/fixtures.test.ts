@@ -20,13 +20,15 @@ describe('the good fixtures', () => {
   it.each(goodNames)('%s gives exactly its jobs', async (name) => {
     const jobs = GOOD_JOBS[name]!
     // Each job with the line it starts on, in order: the checks after parsing name them by it.
-    const expected = { ok: true, file: name, jobs, lines: expect.any(Array) }
+    // And what the file wrote for each, kept for exports beside the input.
+    const expected = { ok: true, file: name, jobs, lines: expect.any(Array), inputs: expect.any(Array), columns: expect.any(Array) }
     const parsed = parsePromptFile(good(name), readFileSync(good(name)))
     expect(parsed).toEqual(expected)
     expect(await readPromptFiles([good(name)])).toEqual([expected])
     const lines = (parsed as { lines: number[] }).lines
     expect(lines).toHaveLength(jobs.length)
     expect(lines).toEqual([...lines].sort((a, b) => a - b))
+    expect((parsed as { inputs: unknown[] }).inputs).toHaveLength(jobs.length)
   })
 })
 

@@ -48,21 +48,22 @@ describe('menuTemplate', () => {
     expect(byLabel(template, 'Pause queue')).toBeUndefined()
   })
 
-  it("shows the six screens from View, numbered as the window's own keys 1-6 are", () => {
+  it("shows the seven screens from View, numbered as the window's own keys 1-7 are", () => {
     const done = actions()
     const view = menuTemplate({ platform: 'win32', packaged: true, paused: false }, done).find((item) => item.label === 'View')!
     const places = view.submenu!.filter((item) => item.accelerator?.startsWith('CmdOrCtrl+'))
     expect(places.map((item) => [item.label, item.accelerator])).toEqual([
       ['Dashboard', 'CmdOrCtrl+1'],
       ['Jobs', 'CmdOrCtrl+2'],
-      ['Failures', 'CmdOrCtrl+3'],
-      ['Alerts', 'CmdOrCtrl+4'],
-      ['Costs', 'CmdOrCtrl+5'],
-      ['Settings', 'CmdOrCtrl+6'],
+      ['Batches', 'CmdOrCtrl+3'],
+      ['Failures', 'CmdOrCtrl+4'],
+      ['Alerts', 'CmdOrCtrl+5'],
+      ['Costs', 'CmdOrCtrl+6'],
+      ['Settings', 'CmdOrCtrl+7'],
     ])
-    places[3]!.click!()
+    places[4]!.click!()
     expect(done.show).toHaveBeenCalledWith('#/alerts')
-    expect(PLACES.map((place) => place.route)).toEqual(['#/dashboard', '#/jobs', '#/failures', '#/alerts', '#/costs', '#/settings'])
+    expect(PLACES.map((place) => place.route)).toEqual(['#/dashboard', '#/jobs', '#/batches', '#/failures', '#/alerts', '#/costs', '#/settings'])
   })
 
   it('has reload and developer tools in development only', () => {

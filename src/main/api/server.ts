@@ -5,14 +5,17 @@
  * page cannot reach the API through DNS rebinding (http-guards.ts says what is ours).
  * Beyond loopback the health report needs the token too.
  */
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { createReadStream, existsSync } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import { extname, join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import sirv from 'sirv'
 import { contract, OperationError, type ErrorCode, type OperationFailure, type OperationName } from '../../shared/contract'
 import { MAX_INTAKE_BODY_BYTES } from '../../shared/intake'
 import { HEADLESS_CSP } from '../../shared/csp'
+import { EXPORT_FILE_NAME, exportsDir } from '../batches/operations'
 import type { Engine } from '../engine'
 import { exporterListening } from '../health/checks'
 import { healthAnswer, healthOpenWithoutToken, isHealthPath } from './health-endpoints'
@@ -51,6 +54,8 @@ const SECURITY_HEADERS = {
   // The page's own policy (its meta tag says the same), plus what only a header can say.
   'Content-Security-Policy': HEADLESS_CSP,
 }
+
+const EXPORT_TYPES: Record<string, string> = { '.csv': 'text/csv; charset=utf-8', '.jsonl': 'application/jsonl', '.parquet': 'application/vnd.apache.parquet' }
 
 class HttpError extends Error {
   constructor(
@@ -98,15 +103,39 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (!authorized(request)) throw new HttpError(401, 'UNAUTHORIZED', 'missing or wrong token: use the URL GenOps printed when it started')
     const name = url.pathname.slice('/api/'.length)
     if (name === 'events') return streamEvents(request, response)
+    if (name.startsWith('exports/') && request.method === 'GET') return serveExport(response, name.slice('exports/'.length))
     if (!Object.hasOwn(contract, name)) throw new HttpError(404, 'NOT_FOUND', `no operation named "${name}"`)
     if (request.method !== 'POST') throw new HttpError(405, 'INVALID_INPUT', `${name} takes POST with a JSON body`)
     const input = await readJson(request, LARGE_BODY_OPERATIONS.has(name) ? Math.max(maxBodyBytes, MAX_INTAKE_BODY_BYTES) : maxBodyBytes)
     if (namesKeyFile(name, input) && !isLoopback((request.socket.remoteAddress ?? '').replace(/^::ffff:/, ''))) {
       // A key file is read by this engine and sent to the profile's endpoint: only someone at this machine may point at one.
-      throw new HttpError(403, 'UNAUTHORIZED', 'a profile\'s key file is a file on this machine: name it from this machine (genops providers add, or the window on 127.0.0.1)')
+      throw new HttpError(
+        403,
+        'UNAUTHORIZED',
+        "a profile's key file is a file on this machine: name it from this machine (genops providers add, or the window on 127.0.0.1)",
+      )
     }
     const output = await engine.call(name as OperationName, input)
     sendJson(response, 200, output)
+  }
+
+  /** A batch export the window asked for (exportBatch), by its file name in <dataDir>/exports: nothing outside that folder. */
+  async function serveExport(response: ServerResponse, file: string): Promise<void> {
+    // Export names need no escapes (EXPORT_FILE_NAME): one that has any is no export of ours.
+    if (!EXPORT_FILE_NAME.test(file)) throw new HttpError(404, 'NOT_FOUND', 'no such export')
+    const path = join(exportsDir(engine.dataDir), file)
+    const size = await stat(path).then(
+      (info) => (info.isFile() ? info.size : null),
+      () => null,
+    )
+    if (size === null) throw new HttpError(404, 'NOT_FOUND', `no export named ${file}`)
+    response.writeHead(200, {
+      'Content-Type': EXPORT_TYPES[extname(file)] ?? 'application/octet-stream',
+      'Content-Length': size,
+      'Content-Disposition': `attachment; filename="${file}"`,
+      'Cache-Control': 'no-store',
+    })
+    await pipeline(createReadStream(path), response)
   }
 
   async function serveHealth(request: IncomingMessage, response: ServerResponse, path: string): Promise<void> {

@@ -75,6 +75,7 @@ export function parseCsv(text: string, file: FileJobs): void {
     lastLine = context.lines
     if (columns === null) {
       columns = readHeader(record, line, problems)
+      file.setColumns(columns.map((column) => column.name))
       return null
     }
     rows++
@@ -83,7 +84,7 @@ export function parseCsv(text: string, file: FileJobs): void {
       problems.add(line, `the row has ${record.length} cells, the header has ${columns.length} columns`)
       return null
     }
-    file.take(rowToJob(record, columns), line)
+    file.take(rowToJob(record, columns), line, rowInput(record, columns))
     return null
   }
   try {
@@ -126,6 +127,13 @@ function readHeader(record: string[], line: number, problems: FileProblems): Col
     problems.add(line, `the file has no "prompt" column (its columns: ${names.join(', ')})${hint}`)
   }
   return problems.any ? [] : columns
+}
+
+/** The row's cells by column name, as the file wrote them: what an export puts back beside the output. */
+function rowInput(record: string[], columns: Column[]): Record<string, string> {
+  const input: Record<string, string> = {}
+  for (let i = 0; i < columns.length; i++) input[columns[i]!.name] = record[i]!
+  return input
 }
 
 function rowToJob(record: string[], columns: Column[]): JobSpec | string {

@@ -7,20 +7,39 @@
  */
 import type { JobSpec } from '../../shared/jobs'
 import type { BatchCheck } from './job-check'
-import type { FileProblems } from './problems'
+import type { FileProblems, JobInput } from './problems'
+
+/** Most input fields a source records: a file with more is taken, the rest of its field names are not listed. */
+const MAX_COLUMNS = 500
 
 export class FileJobs {
   readonly jobs: JobSpec[] = []
   /** `lines[i]` is where `jobs[i]` starts; 0 when the file is one prompt. */
   readonly lines: number[] = []
+  /** `inputs[i]` is the input's own fields of `jobs[i]`, for exports beside the input. */
+  readonly inputs: JobInput[] = []
+  /** The fields the inputs use, in the order the file first gives them (a CSV's header). */
+  readonly columns: string[] = []
+  private readonly seen = new Set<string>()
 
   constructor(
     readonly problems: FileProblems,
     private readonly check?: BatchCheck,
   ) {}
 
-  /** A job read at `line` (0: the whole file), or the reason it could not be read as one. */
-  take(job: JobSpec | string, line: number): void {
+  /** Names the input's fields up front (a CSV's header), in the file's order. */
+  setColumns(names: readonly string[]): void {
+    for (const name of names) this.addColumn(name)
+  }
+
+  private addColumn(name: string): void {
+    if (this.seen.has(name) || this.columns.length >= MAX_COLUMNS) return
+    this.seen.add(name)
+    this.columns.push(name)
+  }
+
+  /** A job read at `line` (0: the whole file), or the reason it could not be read as one; `input` is what the file wrote for it. */
+  take(job: JobSpec | string, line: number, input: JobInput = null): void {
     if (typeof job === 'string') {
       this.problems.add(line, job)
       return
@@ -33,5 +52,7 @@ export class FileJobs {
     if (this.problems.any) return
     this.jobs.push(job)
     this.lines.push(line)
+    this.inputs.push(input)
+    if (input) for (const name of Object.keys(input)) this.addColumn(name)
   }
 }

@@ -20,7 +20,9 @@ export type IntakeThreadData = ({ path: string } | { name: string; bytes: Uint8A
  * scavenges are what the main thread's lag is made of during intake (bench/intake: about
  * 30% less GC time). Jobs are JSON data through and through, so nothing is lost.
  */
-export type IntakeThreadMessage = { type: 'jobs'; json: string; lines: number[]; last: boolean } | { type: 'refused'; result: Extract<ParsedFile, { ok: false }> }
+export type IntakeThreadMessage =
+  | { type: 'jobs'; json: string; lines: number[]; inputs: string; columns: string[]; last: boolean }
+  | { type: 'refused'; result: Extract<ParsedFile, { ok: false }> }
 
 const data = workerData as IntakeThreadData
 const port = parentPort!
@@ -44,8 +46,18 @@ else {
   const send = () => {
     const jobs: JobSpec[] = result.jobs.slice(next, next + JOBS_PER_MESSAGE)
     const lines = result.lines.slice(next, next + JOBS_PER_MESSAGE)
+    const inputs = JSON.stringify((result.inputs ?? []).slice(next, next + JOBS_PER_MESSAGE))
     next += jobs.length
-    port.postMessage({ type: 'jobs', json: JSON.stringify(jobs), lines, last: next >= result.jobs.length } satisfies IntakeThreadMessage)
+    const last = next >= result.jobs.length
+    // The columns are known once the whole file is read: sent with the last message.
+    port.postMessage({
+      type: 'jobs',
+      json: JSON.stringify(jobs),
+      lines,
+      inputs,
+      columns: last ? (result.columns ?? []) : [],
+      last,
+    } satisfies IntakeThreadMessage)
   }
   port.on('message', send)
   send()

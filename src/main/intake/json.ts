@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import { toJobSpec } from './job'
 import type { FileJobs } from './file-jobs'
+import { isObject } from './jsonl'
 
 export function parseJsonArray(text: string, file: FileJobs): void {
   const { problems } = file
@@ -20,7 +21,7 @@ export function parseJsonArray(text: string, file: FileJobs): void {
   const starts = elementLines(text)
   array.data.forEach((item, index) => {
     const job = toJobSpec(item)
-    file.take(typeof job === 'string' ? `job ${index + 1}: ${job}` : job, starts[index] ?? 0)
+    file.take(typeof job === 'string' ? `job ${index + 1}: ${job}` : job, starts[index] ?? 0, isObject(item) ? item : null)
   })
 }
 

@@ -3,6 +3,8 @@ import { toJobSpec } from './job'
 import { MAX_LINE_CHARS } from './limits'
 import type { FileJobs } from './file-jobs'
 
+export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
+
 export function parseJsonLines(text: string, file: FileJobs): void {
   const { problems } = file
   let lineNumber = 0
@@ -24,7 +26,7 @@ export function parseJsonLines(text: string, file: FileJobs): void {
       problems.add(lineNumber, `not valid JSON (${(error as Error).message})`)
       continue
     }
-    file.take(toJobSpec(value), lineNumber)
+    file.take(toJobSpec(value), lineNumber, isObject(value) ? value : null)
   }
   if (file.jobs.length === 0 && !problems.any) problems.add(null, 'the file has no jobs (only blank lines)')
 }

@@ -15,12 +15,15 @@ import { checkBatch, profilesOf, type JobCheckContext } from './job-check'
 import { HeldIntakes, jobsIn, type HeldIntakesOptions } from './held'
 import type { ParsedFile } from './problems'
 import { parsePromptBuffer, type IntakeOptions } from './read'
+import { jobOrigin, sourcesOf } from './sources'
 
 export type IntakeHandlers = OperationHandlers<'previewIntake' | 'commitIntake' | 'cancelIntake'>
 
-/** Intake's metrics (EngineMetrics.intake in a running engine): jobs read by format, files refused by reason. */
+/**
+ * Intake's per-process metric (EngineMetrics.intake in a running engine): files refused, by
+ * reason. Jobs read are counted by the store when they are enqueued (genops_intake_jobs_total).
+ */
 export interface IntakeRecorder {
-  jobsRead(format: string, jobs: number): void
   fileRejected(reason: string): void
 }
 
@@ -103,8 +106,7 @@ export function intakeHandlers(store: QueueStore, runtime: IntakeRuntime, option
         moreErrors: 0,
       }
     }
-    if (parsed.ok) runtime.intakeMetrics?.jobsRead(formatOf(parsed.file), parsed.jobs.length)
-    else runtime.intakeMetrics?.fileRejected(rejectionReason(parsed))
+    if (!parsed.ok) runtime.intakeMetrics?.fileRejected(rejectionReason(parsed))
     return parsed
   }
 
@@ -155,8 +157,12 @@ export function intakeHandlers(store: QueueStore, runtime: IntakeRuntime, option
       const name = batchName(good.map((file) => file.file))
       let result: Awaited<ReturnType<QueueStore['enqueue']>>
       try {
-        const jobs = good.flatMap((file) => withTags(file.jobs, tags)).map((spec) => toNewJob(spec, jobDefaults, at))
-        result = await store.enqueue(jobs, name, at, maxConcurrency ?? null)
+        // Where each job came from, kept beside it: exports write it back, comparisons match by it.
+        const { sources, origins } = sourcesOf(good)
+        const jobs = good
+          .flatMap((file) => withTags(file.jobs, tags))
+          .map((spec, index) => ({ ...toNewJob(spec, jobDefaults, at), origin: jobOrigin(origins[index]!) }))
+        result = await store.enqueue(jobs, name, at, maxConcurrency ?? null, { sources })
       } catch (error) {
         // Nothing was enqueued (one transaction): the drop stays, to try again.
         held.hold(intake)

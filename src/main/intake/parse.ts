@@ -58,7 +58,7 @@ export function parsePromptFile(path: string, bytes: Uint8Array, check?: BatchCh
   }
   const read = new FileJobs(problems, check)
   FORMATS[extname(file).toLowerCase() as keyof typeof FORMATS](text, read)
-  return problems.any ? problems.result() : { ok: true, file, jobs: read.jobs, lines: read.lines }
+  return problems.any ? problems.result() : { ok: true, file, jobs: read.jobs, lines: read.lines, inputs: read.inputs, columns: read.columns }
 }
 
 function wholeFile(text: string, file: FileJobs): void {

@@ -7,8 +7,18 @@ import type { JobSpec } from '../../shared/jobs'
 import { escapeControl } from '../../shared/names'
 import { MAX_REPORTED_ERRORS } from './limits'
 
-/** A good file's jobs, each with the line it starts on (`lines[i]`; 0 when the file is one prompt). */
-export type ParsedFile = { ok: true; file: string; jobs: JobSpec[]; lines: number[] } | { ok: false; file: string; errors: string[]; moreErrors: number }
+/**
+ * A good file's jobs, each with the line it starts on (`lines[i]`; 0 when the file is one
+ * prompt) and the input's own fields as the file wrote them (`inputs[i]`: a CSV row's cells by
+ * column, a JSONL line's object; null for a whole-file prompt); `columns` names those fields in
+ * the file's order. Kept so a batch's results can be exported beside its inputs.
+ */
+export type ParsedFile =
+  | { ok: true; file: string; jobs: JobSpec[]; lines: number[]; inputs?: JobInput[]; columns?: string[] }
+  | { ok: false; file: string; errors: string[]; moreErrors: number }
+
+/** The input's own fields for one job, or null when the job is a whole file. */
+export type JobInput = Record<string, unknown> | null
 
 /**
  * A file as intake names it in every answer and batch name: its name without the folders (the

@@ -13,7 +13,7 @@ import type { IntakeThreadData, IntakeThreadMessage } from './intake-thread'
 import { THREAD_THRESHOLD_BYTES } from './limits'
 import { BatchCheck, checkBatch, type JobCheckContext } from './job-check'
 import { extensionProblem, parsePromptFile, sizeProblem } from './parse'
-import { fileLabel, readProblem, refused, type ParsedFile } from './problems'
+import { fileLabel, readProblem, refused, type JobInput, type ParsedFile } from './problems'
 
 /**
  * Reads and checks each file, one after another (two large files at once would only
@@ -82,6 +82,7 @@ export function parseOnThread(data: IntakeThreadData, threadFile = INTAKE_THREAD
   return new Promise<ParsedFile>((resolve) => {
     const jobs: JobSpec[] = []
     const lines: number[] = []
+    const inputs: JobInput[] = []
     let settled = false
     const settle = (result: ParsedFile) => {
       if (settled) return
@@ -93,7 +94,8 @@ export function parseOnThread(data: IntakeThreadData, threadFile = INTAKE_THREAD
       if (message.type === 'refused') return settle(message.result)
       for (const job of JSON.parse(message.json) as JobSpec[]) jobs.push(job)
       for (const line of message.lines) lines.push(line)
-      if (message.last) return settle({ ok: true, file, jobs, lines })
+      for (const input of JSON.parse(message.inputs) as JobInput[]) inputs.push(input)
+      if (message.last) return settle({ ok: true, file, jobs, lines, inputs, columns: message.columns })
       // Asked for after this turn of the event loop, so the next message cannot be copied in the same turn as this one.
       setImmediate(() => thread.postMessage('more'))
     })

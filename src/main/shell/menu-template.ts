@@ -36,6 +36,7 @@ export interface MenuItem {
 export const PLACES = [
   { label: 'Dashboard', route: '#/dashboard' },
   { label: 'Jobs', route: '#/jobs' },
+  { label: 'Batches', route: '#/batches' },
   { label: 'Failures', route: '#/failures' },
   { label: 'Alerts', route: '#/alerts' },
   { label: 'Costs', route: '#/costs' },

@@ -1,0 +1,105 @@
+/**
+ * A batch's results written beside its inputs: its finished jobs in the input's order, a page
+ * at a time, to a temporary file beside the one asked for, renamed over it once whole. A
+ * failure (a full disk, a folder that went away) removes the temporary file: nothing partial
+ * is ever left under the final name. Jobs still queued or running are counted, not written.
+ */
+import { randomBytes } from 'node:crypto'
+import { rename, rm, stat } from 'node:fs/promises'
+import { basename, dirname, extname, join } from 'node:path'
+import type { ExportFormat } from '../../../shared/batches'
+import { OperationError } from '../../../shared/contract'
+import type { BatchStore } from '../store'
+import { MAX_OUTPUT_KEYS, planExport } from './columns'
+import { openSink, type ExportSink } from './sinks'
+
+/** Jobs read per statement: a few milliseconds of the connection each. */
+export const EXPORT_PAGE_ROWS = 1000
+
+export interface ExportRequest {
+  batchId: number
+  format: ExportFormat
+  /** The file to write: replaced whole when it exists. */
+  path: string
+}
+
+export interface ExportWritten {
+  rows: number
+  notFinished: number
+  bytes: number
+}
+
+const FINISHED: ReadonlySet<string> = new Set(['completed', 'dead', 'cancelled'])
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+/** `products.results.csv` for a batch made from products.csv; `batch-7.results.csv` for one with no file. */
+export function defaultExportName(batchId: number, sourceNames: readonly string[], format: ExportFormat): string {
+  const first = sourceNames[0]
+  const base = first
+    ? basename(first, extname(first))
+        .replace(/[^\w.-]+/g, '_')
+        .slice(0, 100)
+    : ''
+  return `${base || `batch-${batchId}`}.results.${format}`
+}
+
+/** Why a file cannot be written there, in words, naming it. */
+function writeProblem(path: string, error: unknown): OperationError {
+  const code = (error as NodeJS.ErrnoException).code
+  const folder = dirname(path)
+  const reason =
+    code === 'ENOENT'
+      ? `the folder ${folder} does not exist`
+      : code === 'ENOTDIR'
+        ? `${folder} is not a folder`
+        : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+          ? `the folder ${folder} cannot be written (${code})`
+          : code === 'EISDIR'
+            ? 'it is a folder'
+            : (error as Error).message
+  return new OperationError('INVALID_INPUT', `cannot write ${path}: ${reason}`)
+}
+
+export async function writeBatchExport(store: BatchStore, { batchId, format, path }: ExportRequest): Promise<ExportWritten> {
+  const sources = await store.sources(batchId)
+  if (sources === null) throw new OperationError('NOT_FOUND', `batch ${batchId} does not exist`)
+  try {
+    if ((await stat(path)).isDirectory()) throw writeProblem(path, Object.assign(new Error('is a folder'), { code: 'EISDIR' }))
+  } catch (error) {
+    if (error instanceof OperationError) throw error
+  }
+  const keys = format === 'jsonl' ? [] : await store.outputKeys(batchId, MAX_OUTPUT_KEYS)
+  const plan = planExport(sources, keys)
+  // Beside the final file, so the rename stays on one file system; dotted, so a listing does not show it as an export.
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.part`)
+  let sink: ExportSink
+  try {
+    sink = await openSink(format, temporary, plan)
+  } catch (error) {
+    throw writeProblem(path, error)
+  }
+  let rows = 0
+  let notFinished = 0
+  try {
+    let after = 0
+    for (;;) {
+      const page = await store.exportPage(batchId, after, EXPORT_PAGE_ROWS)
+      if (page.length === 0) break
+      after = page.at(-1)!.id
+      const finished = page.filter((row) => FINISHED.has(row.state))
+      notFinished += page.length - finished.length
+      await sink.write(finished)
+      rows += finished.length
+      // A turn of the event loop between pages: the engine's main thread answers the window meanwhile.
+      await nextTurn()
+    }
+    await sink.finish()
+    await rename(temporary, path)
+  } catch (error) {
+    sink.abort()
+    await rm(temporary, { force: true })
+    throw error instanceof OperationError ? error : writeProblem(path, error)
+  }
+  return { rows, notFinished, bytes: (await stat(path)).size }
+}
