@@ -4,7 +4,8 @@ import type { AttemptEnded } from '../../src/main/queue/scheduler-hooks'
 import { EngineMetrics } from '../../src/main/telemetry/metrics'
 import { listenProblem } from '../../src/main/telemetry/metrics-exporter'
 import { BoundedLabel, MAX_LABEL_CHARS, categoryLabel, modelName } from '../../src/main/telemetry/metric-labels'
-import { addedJobs } from '../../src/main/telemetry/measured-store'
+import type { StoreTotals } from '../../src/main/telemetry/metric-store'
+import { addedJobs } from '../../src/main/telemetry/metric-totals'
 import { negotiateFormat } from '../../src/main/telemetry/metrics-format'
 import { METRICS } from '../../src/shared/metrics'
 import { parseSamples, total } from '../support/prometheus-text'
@@ -56,12 +57,12 @@ describe('the jobs an enqueue added', () => {
 
   it('are all of them when no idempotency key was known', () => {
     const given = jobs(3)
-    expect(addedJobs(given, { batchId: 1, jobIds: [7, 8, 9], duplicates: 0 })).toBe(given)
+    expect(addedJobs(given, { jobIds: [7, 8, 9], duplicates: 0 })).toBe(given)
   })
 
   it('leave out those that named an older job or repeated one of the same call', () => {
     // p0 new (10), p1 an older job (4), p2 new (11), p3 repeats p0's key (10), p4 the same older job (4).
-    const added = addedJobs(jobs(5), { batchId: 2, jobIds: [10, 4, 11, 10, 4], duplicates: 3 })
+    const added = addedJobs(jobs(5), { jobIds: [10, 4, 11, 10, 4], duplicates: 3 })
     expect(added.map((job) => job.provider)).toEqual(['p0', 'p2'])
   })
 })
@@ -78,8 +79,9 @@ describe('listen problems', () => {
 })
 
 describe('attempts as the metrics count them', () => {
-  const metrics = () =>
+  const metrics = (totals: StoreTotals = { usage: [], counts: [] }) =>
     new EngineMetrics({
+      store: { totals: () => totals, takeExporterLease: () => true, releaseExporterLease: () => {} },
       queueStats: () => ({ counts: { queued: 0, delayed: 0, active: 0, completed: 0, dead: 0, cancelled: 0 }, paused: false }),
       heldJobs: () => 0,
       pool: { threads: 1, utilization: 0, queuedTasks: 0 },
@@ -102,25 +104,52 @@ describe('attempts as the metrics count them', () => {
     ...overrides,
   })
 
-  it('add up cost, tokens and times by provider and the model that ran; a price of zero still shows', async () => {
+  it('time what this process ran, by provider and the model that ran', async () => {
     const m = metrics()
     m.attemptEnded(attempt({}))
     m.attemptEnded(attempt({ costUsd: null }))
-    m.attemptEnded(attempt({ provider: 'sim', kind: 'sim', model: null, costUsd: 0 }))
     const all = parseSamples(await m.text())
-    expect(total(all, METRICS.cost, { provider: 'work', model: 'gpt-test' })).toBe(0.25)
-    expect(all.filter((sample) => sample.name === METRICS.cost && sample.labels.provider === 'sim')).toHaveLength(1)
-    expect(total(all, METRICS.tokens, { provider: 'work', direction: 'output' })).toBe(60)
     expect(total(all, `${METRICS.jobWait}_sum`, { provider: 'work' })).toBe(0.5)
     expect(total(all, `${METRICS.requestDuration}_sum`, { provider: 'work' })).toBe(4)
     expect(total(all, `${METRICS.timeToFirstToken}_sum`, { provider: 'work' })).toBe(0.8)
+    // Counting is the store's: what one process saw is not the truth when the CLI or another engine also writes.
+    expect(total(all, METRICS.cost)).toBe(0)
+    expect(total(all, METRICS.attempts)).toBe(0)
+  })
+
+  it("count cost, tokens, attempts and jobs from the store's totals; a price of zero still shows; a model path reads as its file", async () => {
+    const m = metrics({
+      usage: [
+        { provider: 'work', model: 'gpt-test', inputTokens: 20, outputTokens: 60, costUsd: 0.25 },
+        { provider: 'sim', model: '', inputTokens: 1, outputTokens: 2, costUsd: 0 },
+        { provider: 'local', model: '/home/alice/models/tiny.gguf', inputTokens: 0, outputTokens: 0, costUsd: 0 },
+      ],
+      counts: [
+        { metric: 'jobs_enqueued', provider: 'work', model: '', detail: '', n: 7 },
+        { metric: 'jobs_finished', provider: 'work', model: '', detail: 'cancelled', n: 2 },
+        { metric: 'attempts', provider: 'work', model: 'gpt-test', detail: 'none', n: 4 },
+        { metric: 'attempts', provider: 'work', model: 'gpt-test', detail: 'RATE_LIMIT', n: 3 },
+        { metric: 'intake_jobs', provider: '', model: '', detail: 'csv', n: 5 },
+      ],
+    })
+    const all = parseSamples(await m.text())
+    expect(total(all, METRICS.cost, { provider: 'work', model: 'gpt-test' })).toBe(0.25)
+    expect(all.filter((sample) => sample.name === METRICS.cost && sample.labels.provider === 'sim')).toHaveLength(1)
+    expect(total(all, METRICS.cost, { provider: 'local', model: 'tiny.gguf' })).toBe(0)
+    expect(total(all, METRICS.tokens, { provider: 'work', direction: 'output' })).toBe(60)
+    expect(total(all, METRICS.jobsEnqueued, { provider: 'work', model: '' })).toBe(7)
+    expect(total(all, METRICS.jobsFinished, { outcome: 'cancelled' })).toBe(2)
+    expect(total(all, METRICS.attempts, { result: 'ok', category: 'none' })).toBe(4)
+    expect(total(all, METRICS.attempts, { result: 'error', category: 'RATE_LIMIT' })).toBe(3)
+    expect(total(all, METRICS.intakeJobs, { format: 'csv' })).toBe(5)
+    // Without an exporter nothing is labelled by engine: the lease and the label come with serving.
+    expect(all.some((sample) => 'engine' in sample.labels)).toBe(false)
   })
 
   it('count nothing for a job a breaker handed back before it ran', async () => {
     const m = metrics()
     m.attemptEnded(attempt({ outcome: null, refunded: true, costUsd: null }))
     const all = parseSamples(await m.text())
-    expect(total(all, METRICS.attempts)).toBe(0)
     expect(total(all, `${METRICS.jobWait}_count`)).toBe(0)
   })
 })

@@ -181,7 +181,9 @@ describe('the metrics exporter', () => {
     const values = labelValues(parseSamples(text))
     // `to` appears only when the failing jobs happened to open a breaker: whether they do depends on the machine's timing.
     const labels = [...values.keys()].filter((label) => label !== 'to').sort()
-    expect(labels).toEqual(['breaker', 'category', 'direction', 'model', 'operation', 'outcome', 'provider', 'result', 'state', 'version'])
+    expect(labels).toEqual(['breaker', 'category', 'direction', 'engine', 'model', 'operation', 'outcome', 'provider', 'result', 'state', 'version'])
+    // One engine, one value: its lease owner id (host:pid:random), never anything of the jobs.
+    expect([...values.get('engine')!]).toEqual([expect.stringMatching(/^[^:]+:\d+:[0-9a-f]{8}$/)])
     for (const to of values.get('to') ?? []) expect(['closed', 'open', 'half-open', 'isolated']).toContain(to)
     expect(values.get('provider')).toEqual(new Set(['sim', 'keyed']))
     expect(values.get('model')).toEqual(new Set(['', 'sim-large']))
@@ -211,7 +213,6 @@ describe('the metrics exporter', () => {
     const engine = await busyEngine()
     // Every family with samples, so the lint sees them all.
     await engine.call('openBreaker', { name: 'sim' })
-    engine.metrics!.intake.jobsRead('.jsonl', 3)
     engine.metrics!.intake.fileRejected('too-large')
     engine.metrics!.setAlertsFiring([{ alertname: 'QueueStalled', severity: 'critical' }])
     const text = await (await scrape(engine)).text()

@@ -2,47 +2,26 @@
  * A real Prometheus (Debian's `prometheus` package) scrapes the engine's exporter every
  * second on loopback, and what it stored, read back through its HTTP query API, matches
  * what the engine finished. Prometheus asks for OpenMetrics, so this also proves that
- * format against a real parser. Skipped, saying so, where the binary is not installed.
+ * format against a real parser. Skipped, saying so, where the binary is not installed
+ * (never under CI=true: test/support/prometheus.ts).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEngine, type Engine } from '../../src/main/engine'
 import { METRICS } from '../../src/shared/metrics'
 import { dashboardQueries } from '../support/dashboard'
+import { SKIP_WITHOUT_PROMETHEUS, startPrometheus, type RunningPrometheus } from '../support/prometheus'
 import { waitFor } from '../support/wait'
-
-const PROMETHEUS = spawnSync('prometheus', ['--version']).status === 0
-if (!PROMETHEUS) console.warn('prometheus is not installed (apt-get install prometheus): skipping the test against a real Prometheus')
 
 // Made here, not with tempDir(): that one is removed after each test, and these live for the file.
 const dir = mkdtempSync(join(tmpdir(), 'genops-prometheus-'))
 let engine: Engine | undefined
-let prometheus: ChildProcess | undefined
-let prometheusUrl = ''
-let output = ''
+let prometheus: RunningPrometheus | undefined
+const query = (promql: string) => prometheus!.query(promql)
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
-/** One PromQL query: each series' labels and value. */
-async function query(promql: string): Promise<{ metric: Record<string, string>; value: number }[]> {
-  const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(promql)}`)
-  const body = (await response.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } }
-  if (body.status !== 'success') throw new Error(`query ${promql}: ${JSON.stringify(body)}`)
-  return body.data.result.map((series) => ({ metric: series.metric, value: Number(series.value[1]) }))
-}
-
-describe.skipIf(!PROMETHEUS)('a real Prometheus scraping the exporter', () => {
+describe.skipIf(SKIP_WITHOUT_PROMETHEUS)('a real Prometheus scraping the exporter', () => {
   beforeAll(async () => {
     engine = await createEngine({
       dataDir: join(dir, 'data'),
@@ -51,39 +30,11 @@ describe.skipIf(!PROMETHEUS)('a real Prometheus scraping the exporter', () => {
       backoff: { baseMs: 10, maxMs: 20 },
       metrics: { exporter: { enabled: true, port: 0 } },
     })
-    const target = `127.0.0.1:${engine.exporterAddress!.port}`
-    const config = join(dir, 'prometheus.yml')
-    writeFileSync(
-      config,
-      ['global:', '  scrape_interval: 1s', 'scrape_configs:', '  - job_name: genops', '    static_configs:', `      - targets: ['${target}']`, ''].join('\n'),
-    )
-    const listen = `127.0.0.1:${await freePort()}`
-    prometheusUrl = `http://${listen}`
-    prometheus = spawn(
-      'prometheus',
-      [`--config.file=${config}`, `--web.listen-address=${listen}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, '--log.level=warn'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    )
-    prometheus.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    prometheus.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    await waitFor(
-      () =>
-        fetch(`${prometheusUrl}/-/ready`).then(
-          (response) => response.status,
-          () => 0,
-        ),
-      (status) => status === 200 || prometheus!.exitCode !== null,
-      { what: 'Prometheus to be ready' },
-    )
-    if (prometheus.exitCode !== null) throw new Error(`prometheus exited (${prometheus.exitCode}): ${output}`)
+    prometheus = await startPrometheus(dir, [`127.0.0.1:${engine.exporterAddress!.port}`])
   }, 60_000)
 
   afterAll(async () => {
-    if (prometheus && prometheus.exitCode === null) {
-      const exited = once(prometheus, 'exit')
-      prometheus.kill('SIGTERM')
-      await exited
-    }
+    await prometheus?.stop()
     await engine?.close(1000)
     rmSync(dir, { recursive: true, force: true })
   })

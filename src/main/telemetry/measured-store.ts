@@ -1,13 +1,14 @@
 /**
  * The queue store as a measured engine uses it: the transactions the queue waits for
- * (claim, settle, enqueue) are timed, and every job that enters the queue or leaves it
- * (completed, dead, cancelled) is counted, here, at the one place all of them pass:
- * whichever operation or part of the scheduler made the call. Every other method is the
- * store's own.
+ * (claim, settle, enqueue) are timed, and every job this engine sees leave the queue
+ * (completed, dead, cancelled) has its time from enqueue to finish observed, here, at the
+ * one place all of them pass: whichever operation or part of the scheduler made the call.
+ * How many jobs entered and left is the store's to count (telemetry/metric-totals.ts),
+ * whoever made the change. Every other method is the store's own.
  */
 import { performance } from 'node:perf_hooks'
 import type { DbOperation } from '../../shared/metrics'
-import type { Awaitable, EnqueueResult, FinishedJob, NewJob, QueueStore } from '../queue/store'
+import type { Awaitable, FinishedJob, QueueStore } from '../queue/store'
 import type { EngineMetrics } from './metrics'
 
 export function measuredStore(store: QueueStore, metrics: EngineMetrics, onError: (error: unknown, during: string) => void): QueueStore {
@@ -35,11 +36,11 @@ export function measuredStore(store: QueueStore, metrics: EngineMetrics, onError
   }
 
   const measured: Partial<QueueStore> = {
-    enqueue: (jobs, batchName, now, maxConcurrency) =>
+    enqueue: (jobs, batchName, now, maxConcurrency, options) =>
       timed(
         'enqueue',
-        () => store.enqueue(jobs, batchName, now, maxConcurrency),
-        (result) => metrics.jobsEnqueued(addedJobs(jobs, result)),
+        () => store.enqueue(jobs, batchName, now, maxConcurrency, options),
+        () => {},
       ),
     claim: (options) =>
       timed(
@@ -91,25 +92,5 @@ export function measuredStore(store: QueueStore, metrics: EngineMetrics, onError
       if (!bound.has(key)) bound.set(key, (value as (...args: unknown[]) => unknown).bind(target))
       return bound.get(key)
     },
-  })
-}
-
-/**
- * The jobs an enqueue added: all of them, less those whose idempotency key was known.
- * Such a job's id is an older job's, or repeats one given earlier in the same call; new
- * rows take ids above every existing one (SQLite's rowid), so the older jobs are the
- * lowest ids seen.
- */
-export function addedJobs<T extends Pick<NewJob, 'provider' | 'model'>>(jobs: readonly T[], result: EnqueueResult): readonly T[] {
-  if (result.duplicates === 0) return jobs
-  const firstIndex = new Map<number, number>()
-  result.jobIds.forEach((id, i) => {
-    if (!firstIndex.has(id)) firstIndex.set(id, i)
-  })
-  const olderCount = firstIndex.size - (jobs.length - result.duplicates)
-  const older = new Set([...firstIndex.keys()].sort((a, b) => a - b).slice(0, olderCount))
-  return jobs.filter((_, i) => {
-    const id = result.jobIds[i]!
-    return firstIndex.get(id) === i && !older.has(id)
   })
 }

@@ -12,6 +12,9 @@
  * rebinding page cannot send. With a token, /metrics and /health need
  * `Authorization: Bearer <token>`; the probe /health/live never does, /health/ready only
  * beyond loopback (health-endpoints.ts says why).
+ *
+ * An exporter that listens takes part in the exporter lease (exporter-lease.ts): of the
+ * engines on one store, only the holder serves the store-wide series.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -19,6 +22,7 @@ import { exporterListening } from '../health/checks'
 import type { HealthRegistry } from '../health/registry'
 import { healthAnswer, healthOpenWithoutToken, isHealthPath } from '../api/health-endpoints'
 import { bearerMatches, hostGuard, isLoopback } from '../api/http-guards'
+import { DEFAULT_EXPORTER_LEASE, type ExporterLease, type ExporterLeaseOptions } from './exporter-lease'
 import type { EngineMetrics } from './metrics'
 import type { ExporterOptions } from './metrics-config'
 import { CONTENT_TYPES, negotiateFormat } from './metrics-format'
@@ -29,6 +33,10 @@ export interface ExporterParts {
   health: HealthRegistry
   /** Told why the exporter could not listen, and of requests that failed. */
   onError(message: string): void
+  /** The engine's lease owner id: the exporter lease's owner and the per-process series' `engine` label. */
+  owner?: string
+  /** Default: renewed every 10 s, lasting 30 s. */
+  lease?: ExporterLeaseOptions
 }
 
 export interface ExporterAddress {
@@ -103,16 +111,28 @@ export async function startExporter(options: ExporterOptions, parts: ExporterPar
   const address = { host: options.host, port, url: `http://${shownHost}:${port}/metrics` }
   const check = exporterListening(() => ({ listening: server.listening, address: `${shownHost}:${port}` }))
   health.register(check)
+  const lease = metrics && parts.owner !== undefined ? await takeLease(metrics, parts) : null
   return {
     address,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      // Given up first: a standby engine's next scrape takes the store-wide series over.
+      await lease?.release()
+      await new Promise<void>((resolve) => {
         if (health.get(check.name) === check) health.unregister(check.name)
         server.close(() => resolve())
         // Prometheus keeps its scrape connection open between scrapes: a stop must not wait for it.
         server.closeAllConnections()
-      }),
+      })
+    },
   }
+}
+
+async function takeLease(metrics: EngineMetrics, parts: ExporterParts): Promise<ExporterLease> {
+  const onError = (error: unknown, during: string) => parts.onError(`${during}: ${error instanceof Error ? error.message : String(error)}`)
+  const lease = metrics.exportAs(parts.owner!, parts.lease ?? DEFAULT_EXPORTER_LEASE, onError)
+  // At once, so the first scrape of the first engine already finds it held.
+  await lease.holds()
+  return lease
 }
 
 function answer(response: ServerResponse, status: number, text: string): void {

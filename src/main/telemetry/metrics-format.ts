@@ -5,6 +5,10 @@
  * genops_jobs_finished for good), which would break the next Prometheus-format scrape and
  * every other registry sharing the process metrics. So renders run one at a time in the
  * process, and each puts the names back as they were.
+ *
+ * Several registries render one after the other into one answer (an engine's own series
+ * carry a default `engine` label, its store-wide ones none: a registry's default labels
+ * apply to all it holds); OpenMetrics ends only the whole answer with `# EOF`.
  */
 import { Registry, type RegistryContentType } from 'prom-client'
 
@@ -17,19 +21,28 @@ export const CONTENT_TYPES: Record<MetricsFormat, RegistryContentType> = {
 
 let previous: Promise<unknown> = Promise.resolve()
 
-export function renderMetrics(registry: Registry<RegistryContentType>, format: MetricsFormat = 'prometheus'): Promise<string> {
+const EOF = '# EOF\n'
+
+export function renderMetrics(registries: readonly Registry<RegistryContentType>[], format: MetricsFormat = 'prometheus'): Promise<string> {
   const render = previous.then(async () => {
-    const names = registry.getMetricsAsArray().map((metric) => [metric, metric.name] as const)
-    registry.setContentType(CONTENT_TYPES[format])
-    try {
-      return await registry.metrics()
-    } finally {
-      registry.setContentType(Registry.PROMETHEUS_CONTENT_TYPE)
-      for (const [metric, name] of names) metric.name = name
-    }
+    const texts: string[] = []
+    for (const registry of registries) texts.push(await renderOne(registry, format))
+    if (format !== 'openmetrics') return texts.join('')
+    return `${texts.map((text) => (text.endsWith(EOF) ? text.slice(0, -EOF.length) : text)).join('')}${EOF}`
   })
   previous = render.catch(() => undefined)
   return render
+}
+
+async function renderOne(registry: Registry<RegistryContentType>, format: MetricsFormat): Promise<string> {
+  const names = registry.getMetricsAsArray().map((metric) => [metric, metric.name] as const)
+  registry.setContentType(CONTENT_TYPES[format])
+  try {
+    return await registry.metrics()
+  } finally {
+    registry.setContentType(Registry.PROMETHEUS_CONTENT_TYPE)
+    for (const [metric, name] of names) metric.name = name
+  }
 }
 
 /**

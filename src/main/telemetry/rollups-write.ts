@@ -9,6 +9,7 @@ import type { Database } from 'better-sqlite3'
 import type { QueueStats } from '../../shared/jobs'
 import { RESOLUTION_KEPT_MS, RESOLUTION_MS, RESOLUTIONS } from '../../shared/costs'
 import { sql } from '../db/connection'
+import { countAttempts } from './metric-totals'
 import { bucketStart, keptFrom, LATENCY_BUCKETS, LATENCY_COLUMNS, latencyBucket, RESOLUTION_WIDTHS } from './rollups'
 import { recordTagUsage, type TaggedAttempt } from './tag-rollups'
 
@@ -22,6 +23,8 @@ export interface SettledAttempt extends TaggedAttempt {
   batchId: number | null
   /** failed: failed and back in the queue; dead: failed for good. */
   outcome: 'completed' | 'failed' | 'dead'
+  /** A failure's category (a stall is TIMEOUT), for genops_attempts_total; none for a completed attempt. */
+  category?: string | undefined
   durationMs: number
 }
 
@@ -123,6 +126,8 @@ export function recordUsage(db: Database, attempts: readonly SettledAttempt[]): 
   const batchTotals = sql(db, BATCH_TOTALS)
   for (const [id, sums] of batches) batchTotals.run(sums.attempts, sums.inputTokens, sums.outputTokens, sums.costUsd, sums.unpriced, sums.lastAt, id)
   recordTagUsage(db, attempts)
+  // By failure category, which the rollups do not keep: what genops_attempts_total reads.
+  countAttempts(db, attempts)
 }
 
 const NO_LATENCY: readonly number[] = new Array<number>(LATENCY_BUCKETS).fill(0)

@@ -1,0 +1,82 @@
+/**
+ * The store's own totals of what the rollups do not keep (migration 0021): jobs enqueued,
+ * attempts by failure category, jobs enqueued from prompt files by format, each added
+ * here inside the transaction that does the thing, whichever process runs it; and jobs
+ * finished by outcome, added by the migration's trigger on every change of a job's state
+ * (settle, cancel from any path, a stall past its limit, a job dead at claim). The
+ * counters the exporter reads are the store's truth, not one engine's view. Writes here
+ * are grouped: an enqueue of a hundred thousand jobs adds a row per provider and model.
+ */
+import type { Database } from 'better-sqlite3'
+import { NO_CATEGORY } from '../../shared/metrics'
+import { sql } from '../db/connection'
+import { categoryLabel } from './metric-labels'
+
+export type TotalMetric = 'jobs_enqueued' | 'jobs_finished' | 'attempts' | 'intake_jobs'
+
+const ADD = `INSERT INTO metric_totals (metric, provider, model, detail, n) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (metric, provider, model, detail) DO UPDATE SET n = n + excluded.n`
+
+/** Counts by key, added with one upsert a key. */
+class Tally {
+  private readonly counts = new Map<string, { key: [string, string, string]; n: number }>()
+
+  add(provider: string, model: string | null, detail: string, n = 1): void {
+    const key: [string, string, string] = [provider, model ?? '', detail]
+    const id = key.join('\u0000')
+    const entry = this.counts.get(id)
+    if (entry) entry.n += n
+    else this.counts.set(id, { key, n })
+  }
+
+  write(db: Database, metric: TotalMetric): void {
+    if (this.counts.size === 0) return
+    const add = sql(db, ADD)
+    for (const { key, n } of this.counts.values()) if (n > 0) add.run(metric, ...key, n)
+  }
+}
+
+/**
+ * The jobs an enqueue added: all of them, less those whose idempotency key was known.
+ * Such a job's id is an older job's, or repeats one given earlier in the same call; new
+ * rows take ids above every existing one (SQLite's rowid), so the older jobs are the
+ * lowest ids seen.
+ */
+export function addedJobs<T>(jobs: readonly T[], result: { jobIds: readonly number[]; duplicates: number }): readonly T[] {
+  if (result.duplicates === 0) return jobs
+  const firstIndex = new Map<number, number>()
+  result.jobIds.forEach((id, i) => {
+    if (!firstIndex.has(id)) firstIndex.set(id, i)
+  })
+  const olderCount = firstIndex.size - (jobs.length - result.duplicates)
+  const older = new Set([...firstIndex.keys()].sort((a, b) => a - b).slice(0, olderCount))
+  return jobs.filter((_, i) => {
+    const id = result.jobIds[i]!
+    return firstIndex.get(id) === i && !older.has(id)
+  })
+}
+
+/** An enqueue's added jobs (those whose idempotency key was new) and the prompt files they came from; call inside its transaction. */
+export function countEnqueued(
+  db: Database,
+  added: readonly { provider: string; model: string | null }[],
+  sources: readonly { format: string; jobs: number }[] | undefined,
+): void {
+  const jobs = new Tally()
+  for (const job of added) jobs.add(job.provider, job.model, '')
+  jobs.write(db, 'jobs_enqueued')
+  const files = new Tally()
+  for (const file of sources ?? []) files.add('', null, file.format.replace(/^\./, '').toLowerCase(), file.jobs)
+  files.write(db, 'intake_jobs')
+}
+
+/** Attempts settled (or found stalled), by provider, model and failure category; called by recordUsage inside the settle. */
+export function countAttempts(
+  db: Database,
+  attempts: readonly { provider: string; model: string | null; outcome: string; category?: string | undefined }[],
+): void {
+  const tally = new Tally()
+  for (const attempt of attempts)
+    tally.add(attempt.provider, attempt.model, attempt.outcome === 'completed' ? NO_CATEGORY : categoryLabel(attempt.category ?? 'UNKNOWN'))
+  tally.write(db, 'attempts')
+}
