@@ -76,14 +76,20 @@ describe.skipIf(!chromiumPath && process.env.CI !== 'true')('dashboard and costs
     expect(lines.at(-2)).toMatch(new RegExp(`^total,,${JOBS},`))
     expect(lines.at(-1)).toBe('')
 
-    // A daily budget that pauses the queue when crossed, and a price override.
-    await costs.setBudget({ scope: 'day', limitUsd: '5', action: 'pause' })
+    // A day budget that holds attempts before they cross it, a profile's token budget, and a price override.
+    await costs.setBudget({ scope: 'day', limit: '5', action: 'pause' })
     await costs.budget('day').waitFor()
-    expect(await costs.noticeText('info')).toBe('Saved the daily budget: $5.00; crossing it pauses the queue.')
-    expect(await costs.budget('day').textContent()).toContain('alert and pause the queue')
+    expect(await costs.noticeText('info')).toBe('Saved the day budget: $5.00; attempts that could take it past its limit are held.')
+    expect(await costs.budget('day').textContent()).toContain('alert, and hold attempts that could cross it')
+    await costs.setBudget({ scope: 'profile', target: 'local-work', unit: 'tokens', limit: '100,000', action: 'alert' })
+    await costs.budget('profile-local-work-tokens').waitFor()
+    expect(await costs.budget('profile-local-work-tokens').textContent()).toContain('100,000 tokens')
     await costs.setPrice({ provider: 'sim', model: '*', inputPerMillion: '1', outputPerMillion: '2' })
     await costs.price('sim', '*').and(page.locator('[data-source="override"]')).waitFor()
-    expect((await served.call('listBudgets', {})).budgets).toMatchObject([{ scope: 'day', limitUsd: 5, action: 'pause' }])
+    expect((await served.call('listBudgets', {})).budgets).toMatchObject([
+      { scope: 'day', unit: 'usd', limit: 5, action: 'pause' },
+      { scope: 'profile', target: 'local-work', unit: 'tokens', limit: 100_000, action: 'alert' },
+    ])
     await saveScreenshots(page, 'costs')
     expect(session.problems).toEqual([])
   })

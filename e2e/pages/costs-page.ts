@@ -29,16 +29,26 @@ export class CostsPage {
     return download
   }
 
-  async setBudget(fields: { scope: 'day' | 'batch'; batchId?: number; limitUsd: string; action: 'alert' | 'pause' }): Promise<void> {
+  async setBudget(fields: {
+    scope: 'day' | 'batch' | 'provider' | 'profile'
+    batchId?: number
+    target?: string
+    unit?: 'usd' | 'tokens'
+    limit: string
+    action: 'alert' | 'pause'
+  }): Promise<void> {
     const form = this.page.locator('form[data-budget-form]')
     await form.locator('[name="scope"]').selectOption(fields.scope)
     if (fields.batchId !== undefined) await form.locator('[name="batchId"]').fill(String(fields.batchId))
-    await form.locator('[name="limitUsd"]').fill(fields.limitUsd)
+    if (fields.target !== undefined) await form.locator('[name="target"]').fill(fields.target)
+    await form.locator('[name="unit"]').selectOption(fields.unit ?? 'usd')
+    await form.locator('[name="limit"]').fill(fields.limit)
     await form.locator('[name="action"]').selectOption(fields.action)
     await form.locator('button[type="submit"]').click()
   }
 
-  budget(key: 'day' | `batch-${number}`): Locator {
+  /** A budget's row by its key (costs.ts budgetKey): "day", "batch-3", "profile-work-tokens". */
+  budget(key: string): Locator {
     return this.page.locator(`[data-budget="${key}"]`)
   }
 

@@ -13,6 +13,7 @@ export interface ProfileFields {
   requestsPerMinute?: string
   tokensPerMinute?: string
   maxConcurrent?: string
+  fallbacks?: string
 }
 
 export class SettingsPage {

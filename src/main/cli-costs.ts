@@ -1,14 +1,15 @@
 /**
  * `genops costs`: what the queue's attempts cost, by provider, model, day, batch or tag
- * (as a table, JSON or CSV); the prices behind it (`costs price`); and budgets per day or
- * batch that alert or pause when crossed (`costs budget`).
+ * (as a table, JSON or CSV); the prices behind it (`costs price`); and budgets (`costs budget`,
+ * cli-budgets.ts).
  */
 import { type Command, InvalidArgumentError, Option } from 'commander'
-import { COST_REPORT_BY, usd, type Budget, type CostReport, type CostReportBy, type CostTotals, type Price } from '../shared/costs'
+import { COST_REPORT_BY, usd, type CostReport, type CostReportBy, type CostTotals, type Price } from '../shared/costs'
 import { roundUsd, toCsv } from '../shared/csv'
 import { parseDuration } from '../shared/duration'
+import { addBudgetCommands } from './cli-budgets'
 import { table, time } from './cli-format'
-import { CliError, common, integer, print, printJson, withQueue, type Common } from './cli-support'
+import { CliError, common, money, print, printJson, withQueue, type Common } from './cli-support'
 
 /** `7d` (that long ago) or a date or time (`2026-11-01`, `2026-11-01T12:00Z`). */
 export function pointInTime(name: string, now = Date.now()) {
@@ -23,14 +24,6 @@ export function pointInTime(name: string, now = Date.now()) {
     } catch (error) {
       throw new InvalidArgumentError(`${name}: ${(error as Error).message}, or a date like 2026-11-01`)
     }
-  }
-}
-
-function money(name: string) {
-  return (text: string): number => {
-    const value = Number(text.replace(/^\$/, ''))
-    if (!Number.isFinite(value) || value < 0) throw new InvalidArgumentError(`${name} must be an amount in USD, like 2.50`)
-    return value
   }
 }
 
@@ -99,20 +92,6 @@ export function formatPrices(prices: Price[]): string {
   ])
 }
 
-export function formatBudgets(budgets: Budget[]): string {
-  if (budgets.length === 0) return 'no budgets: set one with `genops costs budget set --day USD` or `--batch ID --usd USD`'
-  return table([
-    ['BUDGET', 'LIMIT', 'SPENT', 'ACTION', 'CROSSED'],
-    ...budgets.map((b) => [
-      b.scope === 'day' ? 'day (UTC)' : `batch ${b.batchId}`,
-      usd(b.limitUsd),
-      usd(b.spentUsd),
-      b.action,
-      b.crossedAt === null ? '-' : time(b.crossedAt),
-    ]),
-  ])
-}
-
 interface ReportOptions extends Common {
   since?: number
   until?: number
@@ -166,47 +145,5 @@ export function addCostCommands(program: Command): void {
       print(`${provider} ${model}: override removed`)
     })
 
-  const budget = costs
-    .command('budget')
-    .description('budgets per UTC day or per batch: a notice when crossed, and with --action pause the queue or batch stops')
-  common(budget.command('list').description('budgets, what has been spent against them, and whether they were crossed'), true).action(
-    async (options: Common) => {
-      const { budgets } = await withQueue(options, (h) => h.listBudgets({}))
-      if (options.json) printJson(budgets)
-      else print(formatBudgets(budgets))
-    },
-  )
-  common(budget.command('set').description('set the day budget (--day USD) or a batch budget (--batch ID --usd USD)'))
-    .option('--day <usd>', 'the budget for each UTC day, in USD', money('--day'))
-    .option('--batch <id>', 'the batch this budget is for', integer('--batch', 1))
-    .option('--usd <usd>', "the batch's budget, in USD", money('--usd'))
-    .addOption(
-      new Option('--action <action>', 'alert: a notice; pause: a notice and the queue (day) or batch stops').choices(['alert', 'pause']).default('alert'),
-    )
-    .action(async (options: Common & { day?: number; batch?: number; usd?: number; action: 'alert' | 'pause' }) => {
-      if ((options.day === undefined) === (options.batch === undefined)) throw new CliError('give --day USD, or --batch ID with --usd USD', 2)
-      if (options.batch !== undefined && options.usd === undefined) throw new CliError('a batch budget needs --usd', 2)
-      if (options.day !== undefined && options.usd !== undefined) throw new CliError('the day budget is --day USD; --usd goes with --batch', 2)
-      const limitUsd = options.day ?? options.usd!
-      const saved = await withQueue(options, (h) =>
-        h.setBudget(
-          options.day !== undefined
-            ? { scope: 'day', limitUsd, action: options.action }
-            : { scope: 'batch', batchId: options.batch, limitUsd, action: options.action },
-        ),
-      )
-      const what = saved.scope === 'day' ? 'day budget' : `batch ${saved.batchId} budget`
-      print(
-        `${what}: ${usd(saved.limitUsd)}, ${saved.action === 'pause' ? 'pauses when crossed' : 'alerts when crossed'} (${usd(saved.spentUsd)} spent so far)`,
-      )
-    })
-  common(budget.command('remove').description('remove the day budget (--day) or a batch budget (--batch ID)'))
-    .option('--day', 'the day budget')
-    .option('--batch <id>', 'the batch budget of this batch', integer('--batch', 1))
-    .action(async (options: Common & { day?: boolean; batch?: number }) => {
-      if (Boolean(options.day) === (options.batch !== undefined)) throw new CliError('give --day or --batch ID', 2)
-      const { removed } = await withQueue(options, (h) => h.removeBudget(options.day ? { scope: 'day' } : { scope: 'batch', batchId: options.batch }))
-      if (!removed) throw new CliError(options.day ? 'no day budget' : `no budget for batch ${options.batch}`)
-      print(options.day ? 'day budget removed' : `batch ${options.batch} budget removed`)
-    })
+  addBudgetCommands(costs)
 }

@@ -33,6 +33,15 @@ export function endQuietlyWhenStdoutCloses(): void {
   })
 }
 
+/** An amount in USD, as an option takes it: 2.50 or $2.50. */
+export function money(name: string) {
+  return (text: string): number => {
+    const value = Number(text.replace(/^\$/, ''))
+    if (!Number.isFinite(value) || value < 0) throw new InvalidArgumentError(`${name} must be an amount in USD, like 2.50`)
+    return value
+  }
+}
+
 export function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (text: string): number => {
     const value = Number(text)
@@ -58,10 +67,15 @@ export interface Common {
 
 /** Runs an action on the queue without an engine, closing the database after. */
 export async function withQueue<T>(options: Common, action: (handlers: Handlers) => Promise<T>): Promise<T> {
+  return withStore(options, (store) => action(createHandlers(store)))
+}
+
+/** The same with the store itself, for a command that reads more than the contract answers at once (an export's pages). */
+export async function withStore<T>(options: Common, action: (store: SqliteQueueStore) => Promise<T>): Promise<T> {
   const file = databaseFile(dataDir(options.dataDir))
   const store = SqliteQueueStore.open(file)
   try {
-    return await action(createHandlers(store))
+    return await action(store)
   } catch (error) {
     // A read that meets a damaged page says which file, not just "database disk image is malformed".
     throw namedDamage(error, file)

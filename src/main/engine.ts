@@ -227,6 +227,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
   }
   const metrics: EngineMetrics | null = config.metrics.enabled
     ? new EngineMetrics({
+        store: store.metrics,
         queueStats: () => store.stats(Date.now()),
         heldJobs: (dueQueued): number => {
           const { gates } = scheduler
@@ -241,7 +242,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
         freeDiskBytes: () => freeDiskBytes(config.dataDir),
       })
     : null
-  // Claims, settles, enqueues and cancels pass through here, whoever makes them: each is timed and counted.
+  // Claims, settles, enqueues and cancels pass through here, whoever makes them: each is timed, finished jobs' durations observed.
   const queue: QueueStore = metrics ? measuredStore(store, metrics, report) : store
   const costs: EngineCosts = new EngineCosts(
     store,
@@ -251,14 +252,6 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
         hub.notice(notice)
       },
       onError: report,
-      queuePaused: () => {
-        scheduler.setPaused(true)
-        hub.countsMayChange()
-      },
-      batchPaused: (batchId, reason) => {
-        scheduler.gates.pauseBatch(batchId, reason)
-        hub.countsMayChange()
-      },
       reloadGates: (): Promise<void> => scheduler.reloadGates(),
     },
     { ...config.rollups, pollMs: config.pollMs, listPrices },
@@ -266,7 +259,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
   const scheduler = new Scheduler(
     queue,
     pool,
-    { ...config, artifactsDir: config.artifacts ? join(config.dataDir, 'artifacts') : null, pricing: costs.prices },
+    { ...config, artifactsDir: config.artifacts ? join(config.dataDir, 'artifacts') : null, pricing: costs.prices, budgets: costs.budgets },
     {
       onChanges: (changes) => hub.jobsChanged(changes),
       onCountsMayChange: () => hub.countsMayChange(),
@@ -337,7 +330,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
   )
   // Before the scheduler starts, so readiness probes see "starting" rather than nothing.
   const exporter = config.metrics.exporter.enabled
-    ? await startExporter(config.metrics.exporter, { metrics, health, onError: (message) => telemetry.warn(message) })
+    ? await startExporter(config.metrics.exporter, { metrics, health, owner: scheduler.owner, onError: (message) => telemetry.warn(message) })
     : null
   health.register(diskFull.check())
   try {

@@ -59,20 +59,29 @@ export const CostReport = z.object({
 })
 export type CostReport = z.infer<typeof CostReport>
 
-export const BUDGET_SCOPES = ['day', 'batch'] as const
+/** day: everything, per UTC day; batch: one batch, its whole run; provider (a kind) and profile: per UTC day. */
+export const BUDGET_SCOPES = ['day', 'batch', 'provider', 'profile'] as const
 export const BUDGET_ACTIONS = ['alert', 'pause'] as const
+/** USD at the configured prices, or tokens (input plus output), which caps local models too. */
+export const BUDGET_UNITS = ['usd', 'tokens'] as const
+export type BudgetUnit = (typeof BUDGET_UNITS)[number]
 
 export const Budget = z.object({
   scope: z.enum(BUDGET_SCOPES),
-  /** The batch a batch budget watches; null for the day budget. */
+  /** The batch a batch budget watches; null otherwise. */
   batchId: z.number().int().positive().nullable(),
-  limitUsd: z.number().positive(),
-  /** alert: a notice; pause: a notice, and the queue (day) or the batch stops starting jobs. */
+  /** The provider kind (scope provider) or profile name (scope profile) it watches; null otherwise. */
+  target: z.string().nullable(),
+  unit: z.enum(BUDGET_UNITS),
+  limit: z.number().positive(),
+  /** alert: notices at 50, 80 and 100 %; pause: the same, and no attempt starts that could take it past its limit. */
   action: z.enum(BUDGET_ACTIONS),
-  /** When it was crossed (for a day budget: last crossed; it can cross again the next UTC day). */
+  /** When it was reached in its current period (spent at its limit, or jobs held so it is not crossed); null while not. */
   crossedAt: z.number().nullable(),
-  /** Spent so far: today (UTC) for a day budget, the batch's total for a batch budget. */
-  spentUsd: z.number(),
+  /** Spent so far in its unit: today (UTC) for a day, provider or profile budget, the batch's total for a batch budget. */
+  spent: z.number(),
+  /** Reserved by attempts running now: their estimated cost, replaced by the real one when they end. */
+  reserved: z.number(),
 })
 export type Budget = z.infer<typeof Budget>
 
@@ -94,25 +103,35 @@ export const CostReportInput = z
   })
   .strict()
 
-const budgetScope = <T extends { scope: string; batchId?: number | undefined }>(budget: T, ctx: z.RefinementCtx) => {
+const budgetScope = <T extends { scope: string; batchId?: number | undefined; target?: string | undefined }>(budget: T, ctx: z.RefinementCtx) => {
   if (budget.scope === 'batch' && budget.batchId === undefined) ctx.addIssue({ code: 'custom', path: ['batchId'], message: 'a batch budget names its batch' })
-  if (budget.scope === 'day' && budget.batchId !== undefined) ctx.addIssue({ code: 'custom', path: ['batchId'], message: 'the day budget takes no batch' })
+  if (budget.scope !== 'batch' && budget.batchId !== undefined) ctx.addIssue({ code: 'custom', path: ['batchId'], message: `a ${budget.scope} budget takes no batch` })
+  const targeted = budget.scope === 'provider' || budget.scope === 'profile'
+  if (targeted && budget.target === undefined) ctx.addIssue({ code: 'custom', path: ['target'], message: `a ${budget.scope} budget names its ${budget.scope}` })
+  if (!targeted && budget.target !== undefined) ctx.addIssue({ code: 'custom', path: ['target'], message: `a ${budget.scope} budget names no provider or profile` })
 }
 
-export const BudgetTarget = z
-  .object({ scope: z.enum(BUDGET_SCOPES), batchId: z.number().int().positive().optional() })
-  .strict()
-  .superRefine(budgetScope)
+const budgetKey = {
+  scope: z.enum(BUDGET_SCOPES),
+  batchId: z.number().int().positive().optional(),
+  target: z.string().trim().min(1).max(200).optional(),
+  unit: z.enum(BUDGET_UNITS).default('usd'),
+}
+
+export const BudgetTarget = z.object(budgetKey).strict().superRefine(budgetScope)
 
 export const BudgetInput = z
   .object({
-    scope: z.enum(BUDGET_SCOPES),
-    batchId: z.number().int().positive().optional(),
-    limitUsd: z.number().positive('limitUsd must be above 0').max(10_000_000),
+    ...budgetKey,
+    limit: z.number().positive('limit must be above 0').max(1e12, 'limit must be at most 1e12'),
     action: z.enum(BUDGET_ACTIONS).default('alert'),
   })
   .strict()
   .superRefine(budgetScope)
+  .superRefine((budget, ctx) => {
+    if (budget.unit === 'usd' && budget.limit > 10_000_000) ctx.addIssue({ code: 'custom', path: ['limit'], message: 'a USD budget is at most 10,000,000' })
+    if (budget.unit === 'tokens' && !Number.isInteger(budget.limit)) ctx.addIssue({ code: 'custom', path: ['limit'], message: 'a token budget is a whole number' })
+  })
 
 export const BatchPauseInput = z.object({ batchId: z.number().int().positive(), reason: z.string().trim().min(1).max(500).optional() }).strict()
 
@@ -173,6 +192,19 @@ export const SeriesQuery = z
 export type SeriesQuery = z.infer<typeof SeriesQuery>
 
 /** `$1.23`, with more digits for small amounts so a cent's fraction still shows. */
+/** A budget's amount in its unit, in words: "$0.30", "12,000 tokens". */
+export function budgetAmount(unit: BudgetUnit, amount: number): string {
+  return unit === 'usd' ? usd(amount) : `${Math.round(amount).toLocaleString('en-US')} tokens`
+}
+
+/** What a budget watches, in words: "the day budget", "batch 3's budget", "profile work's day budget". */
+export function budgetName(budget: Pick<Budget, 'scope' | 'batchId' | 'target' | 'unit'>): string {
+  const unit = budget.unit === 'tokens' ? ' token' : ''
+  if (budget.scope === 'day') return `the day${unit} budget`
+  if (budget.scope === 'batch') return `batch ${budget.batchId}'s${unit} budget`
+  return `${budget.scope} ${budget.target}'s day${unit} budget`
+}
+
 export function usd(amount: number | null): string {
   if (amount === null) return 'no price'
   if (amount !== 0 && Math.abs(amount) < 0.01) return `$${amount.toPrecision(2)}`

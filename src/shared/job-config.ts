@@ -116,6 +116,8 @@ const SIM = {
   firstTokenMs: between('firstTokenMs', 0, 600_000),
   seed: whole('seed', 0, 2 ** 31),
   outputTokens: whole('outputTokens', 0, 100_000),
+  /** As a real provider's max_tokens: the answer is cut at this many tokens (and budgets estimate with it). */
+  maxTokens: whole('maxTokens', 1, 100_000),
   faults: z.strictObject(Object.fromEntries(FAULTS.map((fault) => [fault, rate.optional()])) as Record<(typeof FAULTS)[number], z.ZodOptional<typeof rate>>),
   faultsUntil: whole('faultsUntil', 0, Number.MAX_SAFE_INTEGER),
   retryAfterMs: between('retryAfterMs', 0, 3_600_000),

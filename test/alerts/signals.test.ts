@@ -67,7 +67,7 @@ describe('alert signals', () => {
   it('budgets used, breakers open and free disk', async () => {
     const { store, read } = setup(() => [{ state: 'open' }, { state: 'closed' }, { state: 'isolated' }])
     expect(await read({ signal: 'budget_used_ratio' })).toBeNull()
-    store.costs.setBudget({ scope: 'day', batchId: null, limitUsd: 10, action: 'alert' }, T0)
+    store.costs.setBudget({ scope: 'day', batchId: null, target: null, unit: 'usd', limit: 10, action: 'alert' }, T0)
     expect(await read({ signal: 'budget_used_ratio' })).toBe(0)
     expect(await read({ signal: 'breakers_open' })).toBe(2)
     expect(await read({ signal: 'free_disk_bytes' })).toBeGreaterThan(0)

@@ -144,19 +144,24 @@ describe('genops costs', () => {
   it('sets prices and budgets, and pauses and resumes a batch', { timeout: 120_000 }, async () => {
     const { dataDir, batchIds } = dataDirWithSpend()
     const cli = (...args: string[]) => genopsAsync([...args, '--data-dir', dataDir])
-    const [price, budget, day, wrong, noBatch, pause] = await Promise.all([
+    const [price, budget, day, tokens, wrong, noAmount, noBatch, pause] = await Promise.all([
       cli('costs', 'price', 'set', 'openai', 'gpt-x', '--input', '2.5', '--output', '$10'),
       cli('costs', 'budget', 'set', '--batch', String(batchIds[0]), '--usd', '2', '--action', 'pause'),
       cli('costs', 'budget', 'set', '--day', '5'),
+      cli('costs', 'budget', 'set', '--provider', 'local', '--tokens', '100000', '--action', 'pause'),
       cli('costs', 'budget', 'set', '--day', '5', '--batch', '1'),
+      cli('costs', 'budget', 'set', '--profile', 'work'),
       cli('costs', 'budget', 'set', '--batch', '99', '--usd', '1'),
       cli('batches', 'pause', String(batchIds[1]), '--reason', 'waiting for the new key'),
     ])
     expect(price).toMatchObject({ status: 0, stdout: 'openai gpt-x: $2.5 input, $10 output per million tokens\n' })
-    expect(budget).toMatchObject({ status: 0, stdout: `batch ${batchIds[0]} budget: $2.00, pauses when crossed ($0.50 spent so far)\n` })
-    expect(day).toMatchObject({ status: 0, stdout: 'day budget: $5.00, alerts when crossed ($0.50 spent so far)\n' })
+    expect(budget).toMatchObject({ status: 0, stdout: `batch ${batchIds[0]}'s budget: $2.00, holds attempts that could cross it ($0.50 spent so far)\n` })
+    expect(day).toMatchObject({ status: 0, stdout: 'the day budget: $5.00, tells at 50, 80 and 100 % ($0.50 spent so far)\n' })
+    expect(tokens).toMatchObject({ status: 0, stdout: "provider local's day token budget: 100,000 tokens, holds attempts that could cross it (0 tokens spent so far)\n" })
     expect(wrong.status).toBe(2)
-    expect(wrong.stderr).toMatch(/give --day USD, or --batch ID with --usd USD/)
+    expect(wrong.stderr).toMatch(/name one budget: --day, --batch ID, --provider KIND or --profile NAME/)
+    expect(noAmount.status).toBe(2)
+    expect(noAmount.stderr).toMatch(/give the limit once: --usd USD or --tokens N/)
     expect(noBatch.status).toBe(1)
     expect(noBatch.stderr).toMatch(/batch 99 does not exist/)
     expect(pause.status).toBe(0)
@@ -169,9 +174,10 @@ describe('genops costs', () => {
     ])
     expect((JSON.parse(prices.stdout) as { model: string; source: string }[])[0]).toMatchObject({ provider: 'openai', model: 'gpt-x', source: 'override' })
     expect(budgets.stdout.split('\n')).toEqual([
-      expect.stringMatching(/^BUDGET {5}LIMIT {2}SPENT {2}ACTION {2}CROSSED$/),
-      'day (UTC)  $5.00  $0.50  alert   -',
-      `batch ${batchIds[0]}    $2.00  $0.50  pause   -`,
+      expect.stringMatching(/^BUDGET +LIMIT +SPENT +RESERVED +ACTION +REACHED$/),
+      expect.stringMatching(new RegExp(`^batch ${batchIds[0]}'s budget +\\$2\\.00 +\\$0\\.50 +\\$0\\.00 +pause +-$`)),
+      expect.stringMatching(/^the day budget +\$5\.00 +\$0\.50 +\$0\.00 +alert +-$/),
+      expect.stringMatching(/^provider local's day token budget +100,000 tokens +0 tokens +0 tokens +pause +-$/),
       '',
     ])
     expect(resume).toMatchObject({ status: 0, stdout: `batch ${batchIds[1]}: resumed\n` })

@@ -16,7 +16,10 @@ describe('migration 0007_costs', () => {
     ).run()
     db.prepare(`INSERT INTO job_attempts (job_id, number, started_at, ended_at, outcome, input_tokens, output_tokens) VALUES (1, 1, 0, 10, 'ok', 5, 6)`).run()
 
-    migrate(db, all)
+    migrate(
+      db,
+      all.filter((m) => m.version < 20),
+    )
     expect(db.prepare('SELECT provider, provider_kind, model, cost_usd, input_tokens FROM job_attempts').get()).toEqual({
       provider: null,
       provider_kind: null,
@@ -44,6 +47,20 @@ describe('migration 0007_costs', () => {
     expect(() => budget.run('batch', 1, 1, 'shout')).toThrow(/CHECK/)
     budget.run('batch', 1, 1, 'alert')
     expect(() => db.prepare(`INSERT INTO price_overrides VALUES ('openai', 'x', -1, 1, 0)`).run()).toThrow(/CHECK/)
+
+    // 0020 keeps them as USD budgets, and takes tokens, providers and profiles.
+    migrate(db, all)
+    expect(db.prepare('SELECT scope, batch_id, target, unit, limit_value, action, notified_pct FROM budgets ORDER BY id').all()).toEqual([
+      { scope: 'day', batch_id: null, target: '', unit: 'usd', limit_value: 5, action: 'pause', notified_pct: 0 },
+      { scope: 'batch', batch_id: 1, target: '', unit: 'usd', limit_value: 1, action: 'alert', notified_pct: 0 },
+    ])
+    const next = db.prepare('INSERT INTO budgets (scope, batch_id, target, unit, limit_value, action, created_at) VALUES (?, ?, ?, ?, ?, ?, 0)')
+    next.run('day', null, '', 'tokens', 1000, 'pause')
+    next.run('profile', null, 'work', 'usd', 2, 'alert')
+    expect(() => next.run('profile', null, '', 'usd', 2, 'alert')).toThrow(/CHECK/)
+    expect(() => next.run('day', null, 'work', 'usd', 2, 'alert')).toThrow(/CHECK/)
+    expect(() => next.run('provider', null, 'openai', 'credits', 2, 'alert')).toThrow(/CHECK/)
+    expect(() => next.run('profile', null, 'work', 'usd', 3, 'pause')).toThrow(/UNIQUE/)
     db.close()
   })
 })

@@ -98,10 +98,11 @@ describe('fallbacks', () => {
       const opened = await genopsAsync(['breakers', 'open', breaker, '--data-dir', dataDir])
       expect(opened.stderr).toBe('')
     }
-    // The CLI writes operator commands; the engine applies them on its poll.
+    // The CLI writes operator commands; the engine applies them on its poll (listBreakers shows the record before that: a breaker
+    // this engine has not seen yet has no state of its own), and then its health has a check for each.
     await waitFor(
-      () => engine.call('listBreakers', {}),
-      ({ breakers }) => breakers.filter((breaker) => breaker.state === 'isolated').length === 2,
+      () => ['primary/model-a', 'alone/model-a'].every((name) => engine.health.has(`breaker:${name}`)),
+      (applied) => applied,
       { what: 'both breakers held open in the engine' },
     )
     const [lonely] = await enqueue(engine, 'alone', 1)

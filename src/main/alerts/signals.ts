@@ -58,7 +58,7 @@ export async function readSignals(rules: readonly AlertRule[], sources: SignalSo
     },
     budget_used_ratio: async () => {
       const all = await budgets()
-      return all.length === 0 ? null : Math.max(...all.map((budget) => budget.spentUsd / budget.limitUsd))
+      return all.length === 0 ? null : Math.max(...all.map((budget) => budget.spent / budget.limit))
     },
     free_disk_bytes: async () => freeDiskBytes(sources.dataDir),
   }
@@ -71,7 +71,7 @@ export async function readSignals(rules: readonly AlertRule[], sources: SignalSo
 /** The most used budget of each scope, as a share of its limit: what genops_budget_used_ratio shows. */
 export function budgetUsedByScope(budgets: readonly Budget[]): { scope: string; ratio: number }[] {
   const most = new Map<string, number>()
-  for (const budget of budgets) most.set(budget.scope, Math.max(most.get(budget.scope) ?? 0, budget.spentUsd / budget.limitUsd))
+  for (const budget of budgets) most.set(budget.scope, Math.max(most.get(budget.scope) ?? 0, budget.spent / budget.limit))
   return [...most].map(([scope, ratio]) => ({ scope, ratio }))
 }
 

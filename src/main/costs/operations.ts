@@ -35,13 +35,13 @@ export function costHandlers(store: QueueStore, runtime: CostsRuntime | undefine
       return store.costs.costReport({ by, since: since ?? at - DEFAULT_REPORT_MS, until: until ?? at }, at)
     },
     listBudgets: async () => ({ budgets: await store.costs.budgets(now()) }),
-    setBudget: async ({ scope, batchId, limitUsd, action }) => {
-      const budget = await store.costs.setBudget({ scope, batchId: batchId ?? null, limitUsd, action }, now())
+    setBudget: async ({ scope, batchId, target, unit, limit, action }) => {
+      const budget = await store.costs.setBudget({ scope, batchId: batchId ?? null, target: target ?? null, unit, limit, action }, now())
       await runtime?.budgetsChanged()
       return budget
     },
-    removeBudget: async ({ scope, batchId }) => {
-      const removed = await store.costs.removeBudget(scope, batchId ?? null)
+    removeBudget: async ({ scope, batchId, target, unit }) => {
+      const removed = await store.costs.removeBudget({ scope, batchId: batchId ?? null, target: target ?? null, unit })
       if (removed) await runtime?.budgetsChanged()
       return { removed }
     },

@@ -1,6 +1,6 @@
 /**
  * Costs in a running engine: the price book the scheduler prices attempts with, the budget
- * watch it runs after each settle, and the rollup keeper. Another process (the CLI) may
+ * watch it runs after each settle (and whose budgets its claims weigh), and the rollup keeper. Another process (the CLI) may
  * change prices, budgets or paused batches: a poll of the database's change counter
  * picks those up, as the scheduler's poll does for its own settings.
  */
@@ -14,7 +14,7 @@ import { PriceBook } from './pricing'
 export interface CostsRuntime {
   /** Price overrides were set or removed: attempts from now on are priced with them. */
   pricesChanged(): Promise<void>
-  /** A budget was set or removed: re-read, and act at once if one is already crossed. */
+  /** A budget was set or removed: re-read, and tell at once what is already reached. */
   budgetsChanged(): Promise<void>
   /** A batch was paused or resumed: the gates hold or release its jobs. */
   batchPausesChanged(): Promise<void>
@@ -31,17 +31,14 @@ export interface EngineCostsOptions extends RollupKeeperOptions {
 export interface EngineCostsHooks {
   notice(notice: { level: 'info' | 'warning' | 'critical'; message: string }): void
   onError(error: unknown, during: string): void
-  /** The scheduler stops claiming (the store is already paused). */
-  queuePaused(): void
-  /** The gates hold the batch (the store already has it paused). */
-  batchPaused(batchId: number, reason: string): void
   /** The gates re-read paused batches from the store. */
   reloadGates(): Promise<void>
 }
 
 export class EngineCosts implements CostsRuntime {
   readonly prices: PriceBook
-  private readonly budgets: BudgetWatch
+  /** Budgets told after each settle; the scheduler's claims ask it whether to reserve and tell it what they held. */
+  readonly budgets: BudgetWatch
   private timers: NodeJS.Timeout[] = []
   private keeper: { stop(): void } | null = null
   private version = -1
@@ -52,18 +49,7 @@ export class EngineCosts implements CostsRuntime {
     private readonly options: EngineCostsOptions,
   ) {
     this.prices = new PriceBook(options.listPrices)
-    this.budgets = new BudgetWatch(store.costs, {
-      notice: hooks.notice,
-      onError: hooks.onError,
-      pauseQueue: async () => {
-        await store.setPaused(true)
-        hooks.queuePaused()
-      },
-      pauseBatch: async (batchId, reason) => {
-        await store.pauseBatch(batchId, reason, Date.now())
-        hooks.batchPaused(batchId, reason)
-      },
-    })
+    this.budgets = new BudgetWatch(store.costs, { notice: hooks.notice, onError: hooks.onError })
   }
 
   async start(): Promise<void> {

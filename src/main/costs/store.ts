@@ -3,7 +3,7 @@
  * one (`store.costs`): the rollups it reads are written by that store's own settle, in the
  * same transaction as the attempts, so a second store (PostgreSQL) brings its own.
  */
-import type { Budget, BUDGET_ACTIONS, BUDGET_SCOPES, CostReport, CostReportBy, Price, Series, SeriesQuery } from '../../shared/costs'
+import type { Budget, BUDGET_ACTIONS, BUDGET_SCOPES, BudgetUnit, CostReport, CostReportBy, Price, Series, SeriesQuery } from '../../shared/costs'
 import type { QueueStats } from '../../shared/jobs'
 
 type Awaitable<T> = T | Promise<T>
@@ -15,16 +15,30 @@ export interface PriceOverride {
   outputPerMillion: number
 }
 
-export interface BudgetSetting {
+/** Which budget: its scope, batch (scope batch) or provider kind / profile name (scopes provider, profile), and unit. */
+export interface BudgetKey {
   scope: (typeof BUDGET_SCOPES)[number]
   batchId: number | null
-  limitUsd: number
+  target: string | null
+  unit: BudgetUnit
+}
+
+export interface BudgetSetting extends BudgetKey {
+  limit: number
   action: (typeof BUDGET_ACTIONS)[number]
 }
 
-/** A budget found crossed (and marked so: each crossing is handed out once). */
-export interface CrossedBudget extends BudgetSetting {
-  spentUsd: number
+/** A budget that pauses, with what is left of it now (its limit less what was spent and is reserved): what a claim weighs. */
+export interface BudgetRoom extends BudgetKey {
+  id: number
+  limit: number
+  left: number
+}
+
+/** A share of a budget newly reached (and marked so: each is told once a period), or the budget reached by holding jobs. */
+export interface BudgetNotice {
+  budget: Budget
+  percent: 50 | 80 | 100
 }
 
 export interface CostReportQuery {
@@ -40,12 +54,16 @@ export interface CostStore {
   costReport(query: CostReportQuery, now: number): Awaitable<CostReport>
   series(query: SeriesQuery, now: number): Awaitable<Series>
   budgets(now: number): Awaitable<Budget[]>
-  /** Sets or replaces the day's budget or a batch's; a new limit or action can be crossed again. */
+  /** Sets or replaces a budget; a new limit or action is told again from 50 %. */
   setBudget(budget: BudgetSetting, now: number): Awaitable<Budget>
-  removeBudget(scope: BudgetSetting['scope'], batchId: number | null): Awaitable<boolean>
+  removeBudget(key: BudgetKey): Awaitable<boolean>
   anyBudgets(): Awaitable<boolean>
-  /** Budgets crossed since they were last looked at, marked crossed as they are returned. */
-  crossBudgets(now: number): Awaitable<CrossedBudget[]>
+  /**
+   * Shares of budgets (50, 80, 100 %) reached since they were last told in their period,
+   * marked told as they are returned; `held` names budgets (by id) a claim held jobs for,
+   * which are reached whatever was spent.
+   */
+  budgetNotices(now: number, held: readonly number[]): Awaitable<BudgetNotice[]>
   sampleDepth(stats: QueueStats, at: number): Awaitable<void>
   /** Removes rollup buckets older than their resolution keeps; returns how many rows went. */
   pruneRollups(now: number): Awaitable<number>

@@ -10,52 +10,21 @@
  */
 import { isProviderKind, type ProviderProfile } from '../../shared/providers'
 import type { AttemptOutcome } from '../../workers/protocol'
-import { BreakerBoard, type BreakerOptions } from '../resilience/breakers'
-import { countFallbacksRunning, describeRoute, withFallbacks } from '../resilience/fallbacks'
-import type { ConcurrencyOptions } from '../resilience/concurrency-limit'
+import { BreakerBoard } from '../resilience/breakers'
+import { describeRoute } from '../resilience/fallbacks'
 import { DEFAULT_GATES, Gates, promptTokens } from '../resilience/gates'
 import { handedBack, resultOf, workerFailure } from './attempt-result'
-import type { BackoffOptions } from './backoff'
 import { newLeaseOwner, ownerIsGone } from './lease-owner'
 import type { AttemptPool, ProgressMessage } from './pool'
 import { AttemptStops } from './attempt-stops'
 import { BreakerLog } from './breaker-log'
 import { holdProfileKeys, resolveProvider } from './profiles'
-import type { SecretBox } from '../secrets'
 import type { AttemptTrace } from '../telemetry/attempt-trace'
 import { PriceBook } from '../costs/pricing'
+import { claimGate, reserving } from './claim-gate'
 import type { SchedulerHooks } from './scheduler-hooks'
-import type { AttemptCost, AttemptResult, ClaimedJob, ClaimFacts, QueueStore, RetentionPolicy, Route } from './store'
-
-export interface SchedulerOptions {
-  /** Most attempts in flight at once. */
-  concurrency: number
-  /** Most jobs claimed in one transaction. */
-  claimBatch: number
-  /** Most results committed in one transaction. */
-  settleBatch: number
-  leaseMs: number
-  pollMs: number
-  stallSweepMs: number
-  maxStalled: number
-  cancelGraceMs: number
-  retentionSweepMs: number
-  retention: RetentionPolicy
-  backoff: BackoffOptions
-  /** Where attempts write their outputs as files; null for none. */
-  artifactsDir: string | null
-  /** Decrypts the keys kept with profiles (the desktop app); without it, such keys are not used. */
-  secrets?: SecretBox | undefined
-  breaker: BreakerOptions
-  /** Off only to measure what breakers save (bench/chaos). */
-  breakers: boolean
-  /** Rate windows' length and when 429s cool a whole provider down (resilience/gates.ts for the defaults). */
-  rateLimits?: { windowMs: number; cooldownAfter: number; cooldownWithinMs: number } | undefined
-  /** The concurrency limit learned per provider and model (resilience/concurrency-limit.ts). */
-  adaptiveConcurrency?: ConcurrencyOptions | undefined
-  /** Turns attempts' tokens into USD (costs/pricing.ts). Without it only the simulator and local models have a price (zero). */
-  pricing?: PriceBook | undefined
-}
+import type { SchedulerOptions } from './scheduler-options'
+import type { AttemptCost, AttemptResult, ClaimedJob, QueueStore, Route } from './store'
 
 interface InFlight {
   job: ClaimedJob
@@ -243,16 +212,19 @@ export class Scheduler {
     const free = this.options.concurrency - this.inFlight.size
     if (free <= 0) return
     const now = Date.now()
+    const reserve = reserving(this.options.budgets, this.profiles, this.options.pricing ?? NO_PRICES)
     const { jobs, changes } = await this.store.claim({
       owner: this.owner,
       limit: Math.min(free, this.options.claimBatch),
       now,
       leaseMs: this.options.leaseMs,
-      // Lane by lane only while something holds work back: otherwise one statement claims in priority order.
-      gate: this.gates.holdingAny(now)
-        ? (facts) => withFallbacks(this.gates.forClaim(this.withFallbacksRunning(facts), now), this.gates, this.profiles)
-        : undefined,
+      // Lane by lane only while something holds work back (or budgets are weighed): otherwise one statement claims in priority order.
+      gate:
+        this.gates.holdingAny(now) || reserve
+          ? (facts) => claimGate({ gates: this.gates, profiles: this.profiles, running: this.inFlight.values(), budgets: this.options.budgets, reserve }, facts, now)
+          : undefined,
       starts: this.gates.counting,
+      reserve,
     })
     if (changes.length > 0) {
       this.hooks.onChanges(changes)
@@ -263,12 +235,6 @@ export class Scheduler {
     for (const job of jobs) this.dispatch(job)
     // A full claim means more may be due: keep going on the next turn.
     if (jobs.length === this.options.claimBatch) this.kick()
-  }
-
-  /** The claim's facts with the jobs this engine runs on fallbacks counted where they run. */
-  private withFallbacksRunning(facts: ClaimFacts): ClaimFacts {
-    const moved = [...this.inFlight.values()].filter((entry) => entry.job.fallback).map((entry) => ({ from: entry.job.provider, to: entry.lane.provider }))
-    return countFallbacksRunning(facts, moved)
   }
 
   private dispatch(job: ClaimedJob): void {

@@ -8,13 +8,17 @@ import type { DeadFilter, DeadJob, DeadStats, FailureGroup, RegressionCase } fro
 import type { JobDetail, JobState, JobSummary, QueueStats, StoredState } from '../../shared/jobs'
 import type { JobFilterOptions, JobPage, JobSort, ListPosition } from '../../shared/job-list'
 import type { BatchPause } from '../../shared/costs'
+import type { BatchSource } from '../../shared/batches'
+import type { BatchStore } from '../batches/store'
 import type { ProviderProfile } from '../../shared/providers'
 import type { QuotaReading } from '../../shared/ratelimit-headers'
 import type { QuotaRoom } from '../resilience/provider-quota'
 import type { BreakerTransition, ProviderPause } from '../../shared/resilience'
 import type { StoredSpan, TraceSpan } from '../../shared/traces'
 import type { AlertStore } from '../alerts/store'
-import type { CostStore } from '../costs/store'
+import type { MetricStore } from '../telemetry/metric-store'
+import type { BudgetRoom, CostStore } from '../costs/store'
+import type { Reservation } from '../costs/sqlite/reservations'
 
 /** A job ready to be written: defaults applied, validated at the boundary. */
 export interface NewJob {
@@ -27,6 +31,17 @@ export interface NewJob {
   idempotencyKey: string | null
   tags: string[] | null
   config: Record<string, unknown> | null
+  /** Where the job came from: its file in the batch's sources, its line or row, and the input's own fields as JSON text. */
+  origin?: { file: number; row: number; input: string | null } | undefined
+}
+
+/** What a batch records beside its jobs: the files it was made from, and the batch it re-runs. */
+export interface EnqueueOptions {
+  sources?: readonly BatchSource[] | undefined
+  rerunOf?: number | undefined
+  rerunChanges?: Record<string, unknown> | undefined
+  /** Who set the batch's cap, in words; default "its enqueue". */
+  cappedBy?: string | undefined
 }
 
 export interface EnqueueResult {
@@ -144,6 +159,8 @@ export interface ClaimOptions {
   gate?: ((facts: ClaimFacts) => LaneGate) | undefined
   /** Which claimed attempts take a place in their provider's shared log of starts, and the length of its rate window. */
   starts?: StartCounting | undefined
+  /** Set while some budget exists: each claimed attempt reserves this estimate, and the gate's facts carry the budgets that pause. */
+  reserve?: ((route: Route, batchId: number | null, promptChars: number, maxTokens: number | null) => Reservation) | undefined
 }
 
 export interface StartCounting {
@@ -189,6 +206,8 @@ export interface ClaimFacts {
   rates: ReadonlyMap<string, ProviderRate>
   /** Providers cooling down after a cluster of 429s, until when. */
   cooldowns: ReadonlyMap<string, number>
+  /** Budgets that pause, with what is left of each (only while the claim reserves). */
+  budgets: readonly BudgetRoom[]
 }
 
 /** One claim's view of the gates: budgets are taken as candidates are admitted. */
@@ -260,8 +279,8 @@ export interface BreakerEvent extends BreakerTransition {
 export type Awaitable<T> = T | Promise<T>
 
 export interface QueueStore {
-  /** `maxConcurrency` caps how many of the batch's jobs run at once. */
-  enqueue(jobs: NewJob[], batchName: string, now: number, maxConcurrency?: number | null): Awaitable<EnqueueResult>
+  /** `maxConcurrency` caps how many of the batch's jobs run at once; `options` say where the jobs came from. */
+  enqueue(jobs: NewJob[], batchName: string, now: number, maxConcurrency?: number | null, options?: EnqueueOptions): Awaitable<EnqueueResult>
   claim(options: ClaimOptions): Awaitable<{ jobs: ClaimedJob[]; changes: JobChange[] }>
   /**
    * Records how attempts ended; results for jobs whose lease this owner lost are ignored.
@@ -327,6 +346,10 @@ export interface QueueStore {
   readonly costs: CostStore
   /** Alert rules, states and history, and the usage over a window that rules read. */
   readonly alerts: AlertStore
+  /** Batches' progress, sources, exports' rows and comparisons. */
+  readonly batches: BatchStore
+  /** The totals the store-wide metrics read, and the exporter lease (telemetry/metric-store). */
+  readonly metrics: MetricStore
   setPaused(paused: boolean): Awaitable<void>
   isPaused(): Awaitable<boolean>
   /** Settings every process on this queue shares (src/main/settings), by key; values unvalidated. */

@@ -7,15 +7,17 @@
  * its batch runs as many jobs as its cap allows. Held jobs stay queued and burn no
  * attempts; `heldReason` says why, for the screens.
  */
+import { budgetAmount, budgetName } from '../../shared/costs'
 import { isProviderKind, type ProviderProfile } from '../../shared/providers'
 import { breakerName, RATE_WINDOW_MS, type ProviderLimits } from '../../shared/resilience'
 import type { AttemptOutcome } from '../../workers/protocol'
 import type { ClaimFacts, Lane, LaneGate, ProviderRate, Route, StartCounting } from '../queue/store'
+import type { BudgetKey } from '../costs/store'
 import type { BreakerBoard } from './breakers'
 import { ConcurrencyLimits, DEFAULT_CONCURRENCY, type ConcurrencyOptions, type LimitDecrease } from './concurrency-limit'
 import { quotaHeldReason } from './provider-quota'
 
-export type HoldKind = 'paused' | 'batch-paused' | 'cooldown' | 'breaker' | 'rpm' | 'tpm' | 'concurrency' | 'batch'
+export type HoldKind = 'paused' | 'batch-paused' | 'cooldown' | 'breaker' | 'rpm' | 'tpm' | 'concurrency' | 'batch' | 'budget'
 
 /** What a provider may still start within one claim. */
 interface Room {
@@ -24,6 +26,9 @@ interface Room {
   tokenLimit: number
   concurrent: number
 }
+
+/** How long a budget hold a claim found is said of its lane (claims come every poll, 250 ms by default). */
+const BUDGET_HOLD_FRESH_MS = 5_000
 
 /** A job with no maxTokens of its own is assumed to ask for this many output tokens. */
 const DEFAULT_OUTPUT_ESTIMATE = 512
@@ -67,6 +72,8 @@ export class Gates {
   private cooldowns = new Map<string, number>()
   /** The shared rate windows and quota rooms as the last gated claim read them, for the screens' held reasons. */
   private rates: { at: number; of: ReadonlyMap<string, ProviderRate> } = { at: 0, of: new Map() }
+  /** Why the last claims held lanes for a budget (costs/budget-gate.ts), by provider and batch, with when. */
+  private budgetHolds = new Map<string, { reason: string; at: number }>()
   /** Set once some provider sent a rate-limit reading (here, or as the store says): claims then go lane by lane. */
   private quotaKnown = false
   private profiles: ReadonlyMap<string, ProviderProfile> = new Map()
@@ -324,6 +331,13 @@ export class Gates {
     return outcome
   }
 
+  /** A claim held a job of this lane so as not to cross a budget that pauses: said in the lane's held reason, and counted as a hold. */
+  heldForBudget(lane: Pick<Lane, 'provider' | 'batchId'>, budget: BudgetKey & { limit: number }, now: number): void {
+    const reason = `held: ${budgetName(budget)} of ${budgetAmount(budget.unit, budget.limit)} is reached (spent and reserved by running attempts)`
+    this.budgetHolds.set(`${lane.provider}\0${lane.batchId ?? ''}`, { reason, at: now })
+    this.onHold(lane.provider, 'budget')
+  }
+
   /** Why a queued, due job of this lane is not running, in the operator's words; null when nothing holds it. */
   heldReason(lane: Pick<Lane, 'provider' | 'model'> & { batchId?: number | null }, now: number): string | null {
     const pause = this.pauses.get(lane.provider)
@@ -332,6 +346,9 @@ export class Gates {
     if (batchPause !== undefined) return `held: batch ${lane.batchId} paused: ${batchPause}`
     const cooldown = this.cooldowns.get(lane.provider) ?? 0
     if (cooldown > now) return `held: ${lane.provider} asked to wait (Retry-After) until ${clock(cooldown)}`
+    // Told by the claims: a hold older than a few polls says nothing of now.
+    const budget = this.budgetHolds.get(`${lane.provider}\0${lane.batchId ?? ''}`)
+    if (budget && now - budget.at < BUDGET_HOLD_FRESH_MS) return budget.reason
     const breaker = this.breakers.status(this.breakerFor(lane))
     if (breaker?.state === 'open') return `held: breaker open until ${clock(breaker.openUntil ?? now)}`
     if (breaker?.state === 'half-open') return 'held: breaker half-open, waiting for its probe'

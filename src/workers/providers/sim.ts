@@ -115,7 +115,8 @@ export const sim: Provider<SimConfig> = {
     const faulty = config.faultsUntil === undefined || Date.now() < config.faultsUntil
     const fault = faulty ? drawFault(config.faults, random) : null
     const latencyMs = drawLatency(config.latencyMs, config.latencySpread, random)
-    const outputTokens = config.outputTokens ?? 8 + (hash(prompt) % 56)
+    // Cut at maxTokens, as a real provider cuts its answer.
+    const outputTokens = Math.min(config.outputTokens ?? 8 + (hash(prompt) % 56), given.maxTokens ?? Infinity)
     const words = simulatedText(prompt, config.seed, outputTokens)
     const json = given.output === 'json' || typeof given.output === 'object'
 

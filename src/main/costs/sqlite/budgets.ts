@@ -1,95 +1,138 @@
 /**
- * Budgets on disk: one for the UTC day, one per batch at most. What has been spent comes
- * from what settle already keeps (the day's rollup, the batch's running total), so the
- * check after every settle is two small reads. A crossing is marked in the same statement
- * that finds it is new, so it is handed out once, even with two engines on one file.
+ * Budgets on disk (migration 0020): per UTC day, batch, provider kind or profile, in USD or
+ * tokens. What was spent comes from what settle already keeps (the day rollups, the batch's
+ * running total); what running attempts may still spend, from their reservations
+ * (reservations.ts). Each share told (50, 80, 100 %) is marked in the statement that finds it
+ * new, so it is told once a period, even with two engines on one file.
  */
 import type { Database } from 'better-sqlite3'
 import { OperationError } from '../../../shared/contract'
 import type { Budget } from '../../../shared/costs'
 import { sql } from '../../db/connection'
 import { bucketStart, DAY_WIDTH } from '../../telemetry/rollups'
-import type { BudgetSetting, CrossedBudget } from '../store'
+import type { BudgetKey, BudgetNotice, BudgetRoom, BudgetSetting } from '../store'
+import { reservedAgainst } from './reservations'
 
-/** Today's (UTC) spend: the day rollup's row for all providers together. */
+/** Today's (UTC) spend of everything: the day rollup's row for all providers together. */
 export const DAY_SPENT = `SELECT ifnull(sum(cost_usd), 0) FROM usage_rollups WHERE resolution = ${DAY_WIDTH} AND bucket = ? AND provider = ''`
 
-type Row = [scope: Budget['scope'], batchId: number | null, limitUsd: number, action: Budget['action'], crossedAt: number | null, batchSpent: number | null]
+type Row = {
+  id: number
+  scope: Budget['scope']
+  batch_id: number | null
+  target: string
+  unit: Budget['unit']
+  limit_value: number
+  action: Budget['action']
+  crossed_at: number | null
+  notified_pct: number
+  notified_period: number
+}
+
+const COLUMNS = 'id, scope, batch_id, target, unit, limit_value, action, crossed_at, notified_pct, notified_period'
+
+/** The period a budget counts in: the UTC day, or (a batch budget) the batch's whole run. */
+const periodOf = (scope: Budget['scope'], now: number) => (scope === 'batch' ? 0 : bucketStart(now, DAY_WIDTH))
+
+/** What a budget's scope spent in its period, in its unit. */
+function spentOn(db: Database, row: Pick<Row, 'scope' | 'batch_id' | 'target' | 'unit'>, now: number): number {
+  const amount = row.unit === 'usd' ? 'cost_usd' : 'input_tokens + output_tokens'
+  if (row.scope === 'batch') return (sql(db, `SELECT ${amount} FROM batches WHERE id = ?`).pluck().get(row.batch_id) as number | undefined) ?? 0
+  const day = bucketStart(now, DAY_WIDTH)
+  const where = { day: `provider = ''`, provider: `provider_kind = @target AND provider <> ''`, profile: 'provider = @target' }[row.scope]
+  return sql(db, `SELECT ifnull(sum(${amount}), 0) FROM usage_rollups WHERE resolution = ${DAY_WIDTH} AND bucket = @day AND ${where}`)
+    .pluck()
+    .get({ day, target: row.target }) as number
+}
+
+function toBudget(db: Database, row: Row, now: number): Budget {
+  const current = row.notified_period === periodOf(row.scope, now)
+  return {
+    scope: row.scope,
+    batchId: row.batch_id,
+    target: row.target === '' ? null : row.target,
+    unit: row.unit,
+    limit: row.limit_value,
+    action: row.action,
+    // Reached on an earlier day is not reached today.
+    crossedAt: current ? row.crossed_at : null,
+    spent: spentOn(db, row, now),
+    reserved: reservedAgainst(db, row),
+  }
+}
 
 export function listBudgets(db: Database, now: number): Budget[] {
-  const today = sql(db, DAY_SPENT).pluck().get(bucketStart(now, DAY_WIDTH)) as number
-  const rows = sql(
-    db,
-    `SELECT b.scope, b.batch_id, b.limit_usd, b.action, b.crossed_at, ba.cost_usd FROM budgets b LEFT JOIN batches ba ON ba.id = b.batch_id
-    ORDER BY b.scope DESC, b.batch_id`,
-  )
-    .raw()
-    .all() as Row[]
-  return rows.map(([scope, batchId, limitUsd, action, crossedAt, batchSpent]) => ({
-    scope,
-    batchId,
-    limitUsd,
-    action,
-    // A day budget crossed on an earlier day is not crossed today.
-    crossedAt: scope === 'day' && crossedAt !== null && crossedAt < bucketStart(now, DAY_WIDTH) ? null : crossedAt,
-    spentUsd: scope === 'day' ? today : (batchSpent ?? 0),
-  }))
+  const rows = sql(db, `SELECT ${COLUMNS} FROM budgets ORDER BY scope, batch_id, target, unit`).all() as Row[]
+  return rows.map((row) => toBudget(db, row, now))
 }
+
+const KEY = 'scope = @scope AND ifnull(batch_id, 0) = ifnull(@batchId, 0) AND target = @target AND unit = @unit'
+const keyOf = (key: BudgetKey) => ({ scope: key.scope, batchId: key.batchId, target: key.target ?? '', unit: key.unit })
 
 export function setBudget(db: Database, budget: BudgetSetting, now: number): Budget {
   return db
     .transaction(() => {
-      if (budget.scope === 'batch') {
-        const exists = sql(db, 'SELECT 1 FROM batches WHERE id = ?').get(budget.batchId)
-        if (!exists) throw new OperationError('NOT_FOUND', `batch ${budget.batchId} does not exist`)
-      }
-      const batchKey = budget.scope === 'day' ? null : budget.batchId
-      const id = sql(db, 'SELECT id FROM budgets WHERE scope = ? AND ifnull(batch_id, 0) = ifnull(?, 0)').pluck().get(budget.scope, batchKey) as
-        number | undefined
-      // A changed limit or action starts over: the new budget can be crossed (and act) again.
+      if (budget.scope === 'batch' && !sql(db, 'SELECT 1 FROM batches WHERE id = ?').get(budget.batchId))
+        throw new OperationError('NOT_FOUND', `batch ${budget.batchId} does not exist`)
+      const key = keyOf(budget)
+      const id = sql(db, `SELECT id FROM budgets WHERE ${KEY}`).pluck().get(key) as number | undefined
+      // A changed limit or action starts over: it is told again from 50 %.
       if (id === undefined) {
-        sql(db, 'INSERT INTO budgets (scope, batch_id, limit_usd, action, created_at) VALUES (?, ?, ?, ?, ?)').run(
-          budget.scope,
-          batchKey,
-          budget.limitUsd,
+        sql(
+          db,
+          `INSERT INTO budgets (scope, batch_id, target, unit, limit_value, action, created_at) VALUES (@scope, @batchId, @target, @unit, @limit, @action, @now)`,
+        ).run({ ...key, limit: budget.limit, action: budget.action, now })
+      } else
+        sql(db, 'UPDATE budgets SET limit_value = ?, action = ?, crossed_at = NULL, notified_pct = 0, notified_period = 0 WHERE id = ?').run(
+          budget.limit,
           budget.action,
-          now,
+          id,
         )
-      } else sql(db, 'UPDATE budgets SET limit_usd = ?, action = ?, crossed_at = NULL WHERE id = ?').run(budget.limitUsd, budget.action, id)
-      return listBudgets(db, now).find((b) => b.scope === budget.scope && b.batchId === batchKey)!
+      return toBudget(db, sql(db, `SELECT ${COLUMNS} FROM budgets WHERE ${KEY}`).get(key) as Row, now)
     })
     .immediate()
 }
 
-export function removeBudget(db: Database, scope: BudgetSetting['scope'], batchId: number | null): boolean {
-  return sql(db, 'DELETE FROM budgets WHERE scope = ? AND ifnull(batch_id, 0) = ifnull(?, 0)').run(scope, scope === 'day' ? null : batchId).changes > 0
+export function removeBudget(db: Database, key: BudgetKey): boolean {
+  return sql(db, `DELETE FROM budgets WHERE ${KEY}`).run(keyOf(key)).changes > 0
 }
 
 export function anyBudgets(db: Database): boolean {
   return sql(db, 'SELECT EXISTS (SELECT 1 FROM budgets)').pluck().get() === 1
 }
 
-/** Budgets newly crossed at `now`, marked crossed: the day's once a UTC day, a batch's once. */
-export function crossBudgets(db: Database, now: number): CrossedBudget[] {
-  const day = bucketStart(now, DAY_WIDTH)
-  const crossed: CrossedBudget[] = []
-  const dayBudget = sql(db, `SELECT id, limit_usd, action FROM budgets WHERE scope = 'day' AND (crossed_at IS NULL OR crossed_at < ?)`).get(day) as
-    { id: number; limit_usd: number; action: Budget['action'] } | undefined
-  if (dayBudget) {
-    const spent = sql(db, DAY_SPENT).pluck().get(day) as number
-    const mark = sql(db, 'UPDATE budgets SET crossed_at = ? WHERE id = ? AND (crossed_at IS NULL OR crossed_at < ?)')
-    if (spent >= dayBudget.limit_usd && mark.run(now, dayBudget.id, day).changes > 0)
-      crossed.push({ scope: 'day', batchId: null, limitUsd: dayBudget.limit_usd, action: dayBudget.action, spentUsd: spent })
-  }
-  const batches = sql(
+export function budgetRooms(db: Database, now: number): BudgetRoom[] {
+  const rows = sql(db, `SELECT ${COLUMNS} FROM budgets WHERE action = 'pause'`).all() as Row[]
+  return rows.map((row) => ({
+    id: row.id,
+    scope: row.scope,
+    batchId: row.batch_id,
+    target: row.target === '' ? null : row.target,
+    unit: row.unit,
+    limit: row.limit_value,
+    left: row.limit_value - spentOn(db, row, now) - reservedAgainst(db, row),
+  }))
+}
+
+const THRESHOLDS = [50, 80, 100] as const
+
+/** Shares newly reached, each marked told in the statement that finds it new (see CostStore.budgetNotices). */
+export function budgetNotices(db: Database, now: number, held: readonly number[]): BudgetNotice[] {
+  const notices: BudgetNotice[] = []
+  const mark = sql(
     db,
-    `SELECT b.id, b.batch_id, b.limit_usd, b.action, ba.cost_usd FROM budgets b JOIN batches ba ON ba.id = b.batch_id
-    WHERE b.scope = 'batch' AND b.crossed_at IS NULL AND ba.cost_usd >= b.limit_usd`,
-  ).all() as { id: number; batch_id: number; limit_usd: number; action: Budget['action']; cost_usd: number }[]
-  const mark = sql(db, 'UPDATE budgets SET crossed_at = ? WHERE id = ? AND crossed_at IS NULL')
-  for (const budget of batches) {
-    if (mark.run(now, budget.id).changes > 0)
-      crossed.push({ scope: 'batch', batchId: budget.batch_id, limitUsd: budget.limit_usd, action: budget.action, spentUsd: budget.cost_usd })
+    `UPDATE budgets SET notified_pct = @pct, notified_period = @period, crossed_at = CASE WHEN @pct >= 100 THEN @now ELSE crossed_at END
+    WHERE id = @id AND (notified_period <> @period OR notified_pct < @pct)`,
+  )
+  for (const row of sql(db, `SELECT ${COLUMNS} FROM budgets`).all() as Row[]) {
+    const period = periodOf(row.scope, now)
+    const spent = spentOn(db, row, now)
+    const reached = held.includes(row.id) ? 100 : [...THRESHOLDS].reverse().find((pct) => spent >= (row.limit_value * pct) / 100)
+    if (reached === undefined) continue
+    if (mark.run({ id: row.id, pct: reached, period, now }).changes > 0) {
+      const budget = toBudget(db, { ...row, notified_pct: reached, notified_period: period, crossed_at: reached >= 100 ? now : row.crossed_at }, now)
+      notices.push({ budget, percent: reached })
+    }
   }
-  return crossed
+  return notices
 }

@@ -4,8 +4,8 @@ import type { SeriesQuery } from '../../../shared/costs'
 import type { QueueStats } from '../../../shared/jobs'
 import { readSeries } from '../../telemetry/rollups-read'
 import { pruneRollups, sampleDepth } from '../../telemetry/rollups-write'
-import type { BudgetSetting, CostReportQuery, CostStore, PriceOverride } from '../store'
-import { anyBudgets, crossBudgets, listBudgets, removeBudget, setBudget } from './budgets'
+import type { BudgetKey, BudgetSetting, CostReportQuery, CostStore, PriceOverride } from '../store'
+import { anyBudgets, budgetNotices, listBudgets, removeBudget, setBudget } from './budgets'
 import { priceOverrides, removePriceOverride, setPriceOverride } from './prices'
 import { costReport } from './report'
 
@@ -33,14 +33,14 @@ export class SqliteCostStore implements CostStore {
   setBudget(budget: BudgetSetting, now: number) {
     return setBudget(this.db, budget, now)
   }
-  removeBudget(scope: BudgetSetting['scope'], batchId: number | null) {
-    return removeBudget(this.db, scope, batchId)
+  removeBudget(key: BudgetKey) {
+    return removeBudget(this.db, key)
   }
   anyBudgets() {
     return anyBudgets(this.db)
   }
-  crossBudgets(now: number) {
-    return crossBudgets(this.db, now)
+  budgetNotices(now: number, held: readonly number[]) {
+    return budgetNotices(this.db, now, held)
   }
   sampleDepth(stats: QueueStats, at: number) {
     sampleDepth(this.db, stats, at)

@@ -13,6 +13,7 @@ import type { ClaimOptions, ClaimedJob, RecoverOptions, Route } from '../store'
 import { recordFailure } from './failures'
 import { pickJobs } from './lanes'
 import { recordStart } from './rate-state'
+import { release, reserve as reserveCost } from '../../costs/sqlite/reservations'
 import { adjustCounts, isRecord, addCount, recordEvent, type CountDeltas } from './rows'
 
 interface ClaimRow {
@@ -40,7 +41,7 @@ const CLAIM_PICKED = `UPDATE jobs SET state = 'active', lease_owner = @owner, le
   WHERE id IN (SELECT value FROM json_each(@ids)) AND state = 'queued'
   RETURNING id, batch_id, provider, model, prompt, config, attempts_made, run_at`
 
-export function claimJobs(db: Database, { owner, limit, now, leaseMs, gate, starts }: ClaimOptions): { jobs: ClaimedJob[]; changes: JobChange[] } {
+export function claimJobs(db: Database, { owner, limit, now, leaseMs, gate, starts, reserve }: ClaimOptions): { jobs: ClaimedJob[]; changes: JobChange[] } {
   if (limit <= 0) return { jobs: [], changes: [] }
   return db
     .transaction(() => {
@@ -48,7 +49,7 @@ export function claimJobs(db: Database, { owner, limit, now, leaseMs, gate, star
       let rows: ClaimRow[]
       let routes = new Map<number, Route | null>()
       if (gate) {
-        routes = pickJobs(db, gate, limit, now, starts?.windowMs ?? RATE_WINDOW_MS)
+        routes = pickJobs(db, gate, limit, now, { windowMs: starts?.windowMs ?? RATE_WINDOW_MS, budgets: reserve !== undefined })
         const order = new Map([...routes.keys()].map((id, i) => [id, i]))
         // Dispatched in the order picked: priority first, across lanes.
         rows = (sql(db, CLAIM_PICKED).all({ ...lease, ids: JSON.stringify([...routes.keys()]) }) as ClaimRow[]).sort(
@@ -67,7 +68,10 @@ export function claimJobs(db: Database, { owner, limit, now, leaseMs, gate, star
         }
         const route = routes.get(row.id) ?? { provider: row.provider, model: row.model }
         // Counted in the claim's own transaction, so two processes cannot both take a window's last place.
-        const estimate = starts?.estimate(route, row.prompt.length, typeof config.maxTokens === 'number' ? config.maxTokens : null) ?? null
+        const maxTokens = typeof config.maxTokens === 'number' ? config.maxTokens : null
+        const estimate = starts?.estimate(route, row.prompt.length, maxTokens) ?? null
+        // Reserved against the budgets in the same transaction, so another process's claim weighs it too.
+        if (reserve) reserveCost(db, row.id, now, reserve(route, row.batch_id, row.prompt.length, maxTokens))
         jobs.push({
           id: row.id,
           batchId: row.batch_id,
@@ -199,6 +203,7 @@ export function recoverStalled(db: Database, { now, maxStalled, deadOwners = [] 
           batchId: row.batch_id,
           tags: row.tags,
           outcome: dead ? 'dead' : 'failed',
+          category: 'TIMEOUT',
           inputTokens: null,
           outputTokens: null,
           costUsd: 0,
@@ -210,6 +215,7 @@ export function recoverStalled(db: Database, { now, maxStalled, deadOwners = [] 
       }
       adjustCounts(db, deltas)
       recordUsage(db, usage)
+      release(db, changes.map((change) => change.id))
       return changes
     })
     .immediate()

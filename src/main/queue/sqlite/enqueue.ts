@@ -1,13 +1,14 @@
 /** Enqueue: one batch row and every job of the call in one transaction, all or nothing. */
 import type { Database } from 'better-sqlite3'
 import { sql } from '../../db/connection'
-import type { EnqueueResult, NewJob } from '../store'
+import type { EnqueueOptions, EnqueueResult, NewJob } from '../store'
+import { addedJobs, countEnqueued } from '../../telemetry/metric-totals'
 import { adjustCounts } from './rows'
 
 const COLUMNS = `INSERT INTO jobs (state, priority, run_at, created_at, updated_at, batch_id, provider, model,
-  prompt, config, tags, idempotency_key, max_attempts) VALUES `
-const ROW = `('queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-const PARAMS_PER_ROW = 12
+  prompt, config, tags, idempotency_key, max_attempts, source_file, source_row, input) VALUES `
+const ROW = `('queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const PARAMS_PER_ROW = 15
 
 /**
  * Jobs without an idempotency key go in this many to a statement: binding one statement
@@ -30,15 +31,34 @@ function bind(params: unknown[], offset: number, job: NewJob, now: number, batch
   params[offset + 9] = job.tags === null ? null : JSON.stringify(job.tags)
   params[offset + 10] = job.idempotencyKey
   params[offset + 11] = job.maxAttempts
+  params[offset + 12] = job.origin?.file ?? null
+  params[offset + 13] = job.origin?.row ?? null
+  params[offset + 14] = job.origin?.input ?? null
 }
 
-/** `maxConcurrency` caps how many of the batch's jobs run at once (null: no cap). */
-export function enqueueJobs(db: Database, jobs: NewJob[], batchName: string, now: number, maxConcurrency: number | null = null): EnqueueResult {
+/** `maxConcurrency` caps how many of the batch's jobs run at once (null: no cap); `options` say where the jobs came from. */
+export function enqueueJobs(
+  db: Database,
+  jobs: NewJob[],
+  batchName: string,
+  now: number,
+  maxConcurrency: number | null = null,
+  options: EnqueueOptions = {},
+): EnqueueResult {
   return db
     .transaction((): EnqueueResult => {
       const batchId = Number(
-        sql(db, 'INSERT INTO batches (name, created_at, max_concurrency) VALUES (?, ?, ?)').run(batchName, now, maxConcurrency).lastInsertRowid,
+        sql(db, 'INSERT INTO batches (name, created_at, max_concurrency, capped_by, rerun_of, rerun_changes) VALUES (?, ?, ?, ?, ?, ?)').run(
+          batchName,
+          now,
+          maxConcurrency,
+          maxConcurrency === null ? null : (options.cappedBy ?? 'its enqueue'),
+          options.rerunOf ?? null,
+          options.rerunChanges ? JSON.stringify(options.rerunChanges) : null,
+        ).lastInsertRowid,
       )
+      const source = sql(db, 'INSERT INTO batch_sources (batch_id, file_index, name, format, jobs, columns) VALUES (?, ?, ?, ?, ?, ?)')
+      options.sources?.forEach((file, index) => source.run(batchId, index, file.name, file.format, file.jobs, JSON.stringify(file.columns)))
       const insertOne = sql(db, INSERT_ONE)
       const insertMany = sql(db, INSERT_MANY)
       const one = new Array<unknown>(PARAMS_PER_ROW)
@@ -70,7 +90,11 @@ export function enqueueJobs(db: Database, jobs: NewJob[], batchName: string, now
       }
       const added = jobs.length - duplicates
       sql(db, 'UPDATE batches SET job_count = ? WHERE id = ?').run(added, batchId)
+      // Later changes of state are counted by the triggers of migration 0015; the jobs' arrival here, in one statement.
+      if (added > 0) sql(db, `INSERT INTO batch_counts (batch_id, state, n) VALUES (?, 'queued', ?)`).run(batchId, added)
       adjustCounts(db, { queued: added })
+      // The store's totals the metrics read, whoever enqueues (telemetry/metric-totals).
+      countEnqueued(db, addedJobs(jobs, { jobIds, duplicates }), options.sources)
       return { batchId, jobIds, duplicates }
     })
     .immediate()

@@ -8,13 +8,16 @@ import type { StoredState } from '../../../shared/jobs'
 import type { ProviderProfile } from '../../../shared/providers'
 import type { StoredSpan } from '../../../shared/traces'
 import { SqliteAlertStore } from '../../alerts/sqlite'
+import { SqliteBatchStore } from '../../batches/sqlite'
 import { SqliteCostStore } from '../../costs/sqlite'
 import { openDatabase, type OpenOptions } from '../../db/connection'
+import { SqliteMetricStore } from '../../telemetry/sqlite-metric-store'
 import type {
   AttemptResult,
   BreakerEvent,
   ClaimOptions,
   DeadListOptions,
+  EnqueueOptions,
   DeadSelection,
   FinishedJob,
   ListOptions,
@@ -51,18 +54,22 @@ import { jobSpans, pruneSpans, saveSpans } from './spans'
 export class SqliteQueueStore implements QueueStore {
   readonly costs: SqliteCostStore
   readonly alerts: SqliteAlertStore
+  readonly batches: SqliteBatchStore
+  readonly metrics: SqliteMetricStore
 
   constructor(readonly db: Database) {
     this.costs = new SqliteCostStore(db)
     this.alerts = new SqliteAlertStore(db)
+    this.batches = new SqliteBatchStore(db)
+    this.metrics = new SqliteMetricStore(db)
   }
 
   static open(file: string, options: OpenOptions = {}): SqliteQueueStore {
     return new SqliteQueueStore(openDatabase(file, options))
   }
 
-  enqueue(jobs: NewJob[], batchName: string, now: number, maxConcurrency: number | null = null) {
-    return enqueueJobs(this.db, jobs, batchName, now, maxConcurrency)
+  enqueue(jobs: NewJob[], batchName: string, now: number, maxConcurrency: number | null = null, options?: EnqueueOptions) {
+    return enqueueJobs(this.db, jobs, batchName, now, maxConcurrency, options)
   }
   claim(options: ClaimOptions) {
     return claimJobs(this.db, options)

@@ -9,6 +9,7 @@ import type { Database } from 'better-sqlite3'
 import { sql } from '../../db/connection'
 import type { Candidate, ClaimFacts, Lane, LaneGate, Route } from '../store'
 import { pausedAmong } from './batch-pauses'
+import { budgetRooms } from '../../costs/sqlite/budgets'
 import { cooldowns, providerRates } from './rate-state'
 
 type LaneKey = [provider: string, model: string, batch: number]
@@ -48,7 +49,7 @@ export function queuedLanes(db: Database): LaneKey[] {
   return lanes
 }
 
-export function claimFacts(db: Database, batchIds: number[], now: number, windowMs: number): ClaimFacts {
+export function claimFacts(db: Database, batchIds: number[], now: number, windowMs: number, budgets: boolean): ClaimFacts {
   const activeByProvider = new Map<string, number>()
   const activeByBatch = new Map<number, number>()
   const active = sql(db, `SELECT provider, batch_id, count(*) FROM jobs INDEXED BY jobs_by_state WHERE state = 'active' GROUP BY provider, batch_id`)
@@ -68,15 +69,22 @@ export function claimFacts(db: Database, batchIds: number[], now: number, window
     pausedBatches: pausedAmong(db, batchIds),
     rates: providerRates(db, now, windowMs),
     cooldowns: cooldowns(db, now),
+    budgets: budgets ? budgetRooms(db, now) : [],
   }
 }
 
 /** The ids to claim, in priority order across lanes, as the gate admits them, with the fallback each was sent to (null: its own lane). */
-export function pickJobs(db: Database, gateFor: (facts: ClaimFacts) => LaneGate, limit: number, now: number, windowMs: number): Map<number, Route | null> {
+export function pickJobs(
+  db: Database,
+  gateFor: (facts: ClaimFacts) => LaneGate,
+  limit: number,
+  now: number,
+  { windowMs, budgets }: { windowMs: number; budgets: boolean },
+): Map<number, Route | null> {
   const picked = new Map<number, Route | null>()
   const lanes = queuedLanes(db)
   if (lanes.length === 0) return picked
-  const gate = gateFor(claimFacts(db, [...new Set(lanes.map(([, , batch]) => batch).filter((batch) => batch !== 0))], now, windowMs))
+  const gate = gateFor(claimFacts(db, [...new Set(lanes.map(([, , batch]) => batch).filter((batch) => batch !== 0))], now, windowMs, budgets))
   const head = sql(db, LANE_HEAD).raw()
   const candidates: Candidate[] = []
   for (const [provider, modelKey, batchKey] of lanes) {

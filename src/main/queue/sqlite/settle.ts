@@ -14,6 +14,7 @@ import { MAX_AUTH_REFUNDS } from '../attempt-result'
 import type { AttemptResult, FinishedJob } from '../store'
 import { recordFailure } from './failures'
 import { reportStart } from './rate-state'
+import { release } from '../../costs/sqlite/reservations'
 import { adjustCounts, addCount, recordEvent, type CountDeltas } from './rows'
 
 const COMPLETE = `UPDATE jobs SET state = 'completed', finished_at = @at, updated_at = @at, output = @output, artifact = @artifact,
@@ -146,6 +147,8 @@ export function settleAttempts(db: Database, results: AttemptResult[], owner: st
       }
       adjustCounts(db, deltas)
       recordUsage(db, usage)
+      // What the attempts cost is booked now: their reservations against the budgets go in the same transaction.
+      release(db, results.map((result) => result.id))
       return { changes, done }
     })
     .immediate()
@@ -189,6 +192,7 @@ function settledAttempt(
     batchId: row.batch_id,
     tags: row.tags,
     outcome,
+    category: result.outcome === 'ok' ? undefined : result.category,
     inputTokens: result.outcome === 'ok' ? result.inputTokens : null,
     outputTokens: result.outcome === 'ok' ? result.outputTokens : null,
     costUsd,

@@ -68,7 +68,7 @@ describe('the costs store', () => {
       costReport: vi.fn(async ({ by }: { by: string }) => report(by)),
       listBudgets: vi.fn(async () => ({ budgets: [] })),
       listPrices: vi.fn(async () => ({ prices: [] })),
-      setBudget: vi.fn(async () => ({ scope: 'day', batchId: null, limitUsd: 5, action: 'pause', crossedAt: null, spentUsd: 0 })),
+      setBudget: vi.fn(async () => ({ scope: 'day', batchId: null, target: null, unit: 'usd', limit: 5, action: 'pause', crossedAt: null, spent: 0, reserved: 0 })),
       onEvent: (listener: (event: EngineEvent) => void) => (listeners.add(listener), () => listeners.delete(listener)),
     }
     const now = Date.parse('2025-08-07T12:00:00Z')
@@ -81,9 +81,9 @@ describe('the costs store', () => {
       name: 'genops-costs-by-provider-7d-2025-08-07.csv',
       text: 'provider,label,attempts,input_tokens,output_tokens,cost_usd,unpriced_attempts\r\nsim,sim,4,8,16,0,0\r\ntotal,,4,0,0,0,0\r\n',
     })
-    expect(await store.getState().saveBudget({ scope: 'day', limitUsd: 5, action: 'pause' })).toBe(true)
-    expect(client.setBudget).toHaveBeenCalledWith({ scope: 'day', limitUsd: 5, action: 'pause' })
-    expect(store.getState().notice).toEqual({ tone: 'info', text: 'Saved the daily budget: $5.00; crossing it pauses the queue.' })
+    expect(await store.getState().saveBudget({ scope: 'day', unit: 'usd', limit: 5, action: 'pause' })).toBe(true)
+    expect(client.setBudget).toHaveBeenCalledWith({ scope: 'day', unit: 'usd', limit: 5, action: 'pause' })
+    expect(store.getState().notice).toEqual({ tone: 'info', text: 'Saved the day budget: $5.00; attempts that could take it past its limit are held.' })
     stop()
     expect(listeners.size).toBe(0)
   })

@@ -8,8 +8,7 @@ import type { ScreenNotice } from '../../components/screen'
 import { screenAction } from '../../stores/screen-action'
 import { createStore, type StoreApi } from 'zustand/vanilla'
 import type { EngineEvent, OperationInput } from '../../../../shared/contract'
-import type { Budget, CostReport, CostReportBy, Price } from '../../../../shared/costs'
-import { usd } from '../../../../shared/costs'
+import { budgetAmount, budgetName, usd, type Budget, type CostReport, type CostReportBy, type Price } from '../../../../shared/costs'
 import type { Client } from '../../api'
 import { throttle } from '../../stores/throttle'
 import { sayProblem } from '../../words'
@@ -48,8 +47,9 @@ export interface CostsState {
   dismissNotice(): void
 }
 
-export const budgetName = (budget: { scope: 'day' | 'batch'; batchId?: number | null | undefined }): string =>
-  budget.scope === 'day' ? 'the daily budget' : `the budget of batch ${budget.batchId}`
+/** A budget's row key and the e2e's handle: "day", "batch-3", "profile-work", with "-tokens" for a token budget. */
+export const budgetKey = (budget: Pick<Budget, 'scope' | 'batchId' | 'target' | 'unit'>): string =>
+  `${budget.scope === 'day' ? 'day' : `${budget.scope}-${budget.batchId ?? budget.target}`}${budget.unit === 'tokens' ? '-tokens' : ''}`
 
 export function createCostsStore(client: Client, now: () => number = Date.now): StoreApi<CostsState> {
   return createStore<CostsState>()((set, get) => {
@@ -125,13 +125,13 @@ export function createCostsStore(client: Client, now: () => number = Date.now): 
       saveBudget: (input) =>
         act('budget', async () => {
           const budget = await client.setBudget(input)
-          const action = budget.action === 'pause' ? (budget.scope === 'day' ? 'pauses the queue' : 'pauses the batch') : 'raises an alert'
-          return `Saved ${budgetName(budget)}: ${usd(budget.limitUsd)}; crossing it ${action}.`
+          const does = budget.action === 'pause' ? 'attempts that could take it past its limit are held' : 'told at 50, 80 and 100 %'
+          return `Saved ${budgetName(budget)}: ${budgetAmount(budget.unit, budget.limit)}; ${does}.`
         }),
 
       removeBudget: async (budget) => {
         await act('budget', async () => {
-          const target = budget.scope === 'day' ? { scope: 'day' as const } : { scope: 'batch' as const, batchId: budget.batchId ?? undefined }
+          const target = { scope: budget.scope, batchId: budget.batchId ?? undefined, target: budget.target ?? undefined, unit: budget.unit }
           const { removed } = await client.removeBudget(target)
           return removed ? `Removed ${budgetName(budget)}.` : `There was no ${budgetName(budget).replace(/^the /, '')} to remove.`
         })

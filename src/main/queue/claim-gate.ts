@@ -1,0 +1,45 @@
+/**
+ * One claim's gate, as the scheduler composes it: the gates' holds (pauses, breakers, rate
+ * windows, quotas, caps), fallbacks for a held profile's jobs, and, while any budget is set,
+ * the budgets that pause (each candidate weighed, each claimed attempt reserved).
+ */
+import type { ProviderProfile } from '../../shared/providers'
+import { estimateReservation, withBudgets, type Reservation } from '../costs/budget-gate'
+import type { BudgetWatch } from '../costs/budget-watch'
+import type { PriceBook } from '../costs/pricing'
+import { countFallbacksRunning, withFallbacks } from '../resilience/fallbacks'
+import type { Gates } from '../resilience/gates'
+import type { ClaimFacts, ClaimOptions, LaneGate, Route } from './store'
+
+type Budgets = Pick<BudgetWatch, 'anyBudgets' | 'heldFor'>
+
+/** What each claimed attempt reserves, while some budget is set; undefined otherwise (nothing is weighed or written). */
+export function reserving(budgets: Budgets | undefined, profiles: ReadonlyMap<string, ProviderProfile>, prices: PriceBook): ClaimOptions['reserve'] {
+  if (!budgets?.anyBudgets) return undefined
+  return (route: Route, batchId: number | null, promptChars: number, maxTokens: number | null): Reservation =>
+    estimateReservation(route, batchId, promptChars, maxTokens, profiles, prices)
+}
+
+export interface ClaimGateParts {
+  gates: Gates
+  profiles: ReadonlyMap<string, ProviderProfile>
+  /** This engine's attempts in flight: those on a fallback count where they run. */
+  running: Iterable<{ job: { provider: string; fallback?: Route | undefined }; lane: Route }>
+  budgets: Budgets | undefined
+  reserve: ClaimOptions['reserve']
+}
+
+export function claimGate({ gates, profiles, running, budgets, reserve }: ClaimGateParts, facts: ClaimFacts, now: number): LaneGate {
+  const moved = [...running].filter((entry) => entry.job.fallback).map((entry) => ({ from: entry.job.provider, to: entry.lane.provider }))
+  const gate = withFallbacks(gates.forClaim(countFallbacksRunning(facts, moved), now), gates, profiles)
+  if (!reserve || !budgets) return gate
+  return withBudgets(
+    gate,
+    facts.budgets,
+    (candidate) => reserve(candidate, candidate.batchId, candidate.promptChars, candidate.maxTokens),
+    (room, candidate) => {
+      budgets.heldFor(room.id)
+      gates.heldForBudget(candidate, room, now)
+    },
+  )
+}
