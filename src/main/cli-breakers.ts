@@ -13,8 +13,15 @@ function describeState(breaker: BreakerInfo, now = Date.now()): string {
 export function formatBreakers(breakers: BreakerInfo[]): string {
   if (breakers.length === 0) return 'no breakers yet: one appears for each provider and model once its jobs run'
   return table([
-    ['BREAKER', 'STATE', 'SINCE', 'REASON'],
-    ...breakers.map((breaker) => [breaker.name, describeState(breaker), time(breaker.since), breaker.reason ?? '']),
+    ['BREAKER', 'STATE', 'SINCE', 'OK 5M', 'FAILED 5M', 'REASON'],
+    ...breakers.map((breaker) => [
+      breaker.name,
+      describeState(breaker),
+      time(breaker.since),
+      String(breaker.recent?.ok ?? 0),
+      String(breaker.recent?.failed ?? 0),
+      breaker.reason ?? '',
+    ]),
   ])
 }
 

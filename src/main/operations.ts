@@ -77,6 +77,12 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, 
     const held = job.state === 'queued' ? runtime.resilience?.gates.heldReason(job, now()) : null
     return held ? { ...job, held } : job
   }
+  // A job that names no model runs its profile's: the screens say which, not "default".
+  const withModels = async <T extends JobSummary>(jobs: T[]): Promise<T[]> => {
+    if (jobs.every((job) => job.model !== null)) return jobs
+    const models = new Map((await store.listProfiles()).map((profile) => [profile.name, profile.model ?? null]))
+    return jobs.map((job) => (job.model === null && models.get(job.provider) ? { ...job, profileModel: models.get(job.provider)! } : job))
+  }
   const found = <T>(value: T | null, id: number): T => {
     if (value === null) throw new OperationError('NOT_FOUND', `job ${id} does not exist`)
     return value
@@ -86,9 +92,9 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, 
     queueStats: async () => store.stats(now()),
     listJobs: async (input) => {
       const page = await store.list(input, now())
-      return { ...page, jobs: page.jobs.map(withHeld) }
+      return { ...page, jobs: (await withModels(page.jobs)).map(withHeld) }
     },
-    getJob: async ({ id }) => withHeld(found(await store.get(id, now()), id)),
+    getJob: async ({ id }) => withHeld((await withModels([found(await store.get(id, now()), id)]))[0]!),
     enqueueJobs: async ({ jobs, defaults = {}, batchName, maxConcurrency, sources, origins }) => {
       const check = new BatchCheck({ profiles: await profilesOf(store), defaults })
       const problems = jobs.flatMap((spec, index) => check.problems(spec, `job ${index + 1}`).map((problem) => `job ${index + 1}: ${problem}`))

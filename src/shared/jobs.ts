@@ -79,6 +79,8 @@ export const JobSummary = z.object({
   lastError: z.string().nullable(),
   /** Why a queued, due job is not running (a breaker open, its provider paused...), when something holds it. */
   held: z.string().nullable().optional(),
+  /** For a job that names no model: the one its profile runs (null when the profile names none, or the provider is a kind). */
+  profileModel: z.string().nullable().optional(),
 })
 export type JobSummary = z.infer<typeof JobSummary>
 

@@ -20,6 +20,9 @@ export const BreakerTransition = z.object({
 })
 export type BreakerTransition = z.infer<typeof BreakerTransition>
 
+/** How far back a breaker's recent counts go. */
+export const RECENT_BREAKER_MS = 5 * 60_000
+
 export const BreakerInfo = z.object({
   /** `provider/model`, or the provider alone when jobs name no model. */
   name: z.string(),
@@ -32,6 +35,8 @@ export const BreakerInfo = z.object({
   transitions: z.array(BreakerTransition),
   /** How many of its attempts may run at once as learned now, under its ceiling; null when this engine has not run it. */
   concurrency: z.object({ limit: z.number().int(), ceiling: z.number().int() }).nullable().optional(),
+  /** Its attempts over the last RECENT_BREAKER_MS, whoever ran them: ok, and failed (retried or dead). */
+  recent: z.object({ ok: z.number().int(), failed: z.number().int() }).optional(),
 })
 export type BreakerInfo = z.infer<typeof BreakerInfo>
 

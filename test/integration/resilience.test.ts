@@ -200,6 +200,10 @@ describe('resilience', () => {
     await finished(engine, 1)
     const history = (await engine.call('listBreakers', {})).breakers.find((b) => b.name === 'sim')!.transitions
     expect(history.map((t) => `${t.from}>${t.to}`)).toEqual(['isolated>closed', 'closed>isolated'])
+    // Its recent attempts, counted from the record: the CLI sees what the engine ran.
+    const counted = await genopsAsync(['breakers', 'list', '--data-dir', dataDir])
+    expect(counted.stdout).toMatch(/^BREAKER +STATE +SINCE +OK 5M +FAILED 5M +REASON$/m)
+    expect(counted.stdout).toMatch(/^sim +closed +[\d-]+ [\d:]+ +1 +0 +reset by the operator$/m)
   })
 
   it('keeps a breaker the operator held open held across a restart, until they reset it', async () => {

@@ -322,3 +322,23 @@ describe('list query plans', () => {
     expect(plan(NEXT_MODEL, ['sim', ''])).toMatch(/SEARCH jobs USING COVERING INDEX jobs_by_model \(provider=\? AND model>\?\)/)
   })
 })
+
+describe('the model a job runs', () => {
+  it("names a profile's model for a job that names none, and leaves a job's own model and a provider kind alone", async () => {
+    const own = SqliteQueueStore.open(join(dir, 'models.db'))
+    try {
+      own.saveProfile({ name: 'work', provider: 'openai', model: 'gpt-4o-mini' }, T0)
+      own.enqueue([job('mine', { provider: 'work', model: 'gpt-4o' }), job('profile', { provider: 'work' }), job('kind', { provider: 'sim' })], 'b', T0)
+      const handlers = createHandlers(own)
+      const { jobs } = await handlers.listJobs({ limit: 10 })
+      expect(Object.fromEntries(jobs.map((j) => [j.promptPreview, [j.model, j.profileModel ?? null]]))).toEqual({
+        mine: ['gpt-4o', null],
+        profile: [null, 'gpt-4o-mini'],
+        kind: [null, null],
+      })
+      expect((await handlers.getJob({ id: jobs.find((j) => j.promptPreview === 'profile')!.id })).profileModel).toBe('gpt-4o-mini')
+    } finally {
+      own.close()
+    }
+  })
+})

@@ -335,6 +335,8 @@ export interface QueueStore {
   breakerEventsAfter(afterId: number): Awaitable<BreakerEvent[]>
   lastBreakerEventId(): Awaitable<number>
   breakerHistory(perBreaker: number): Awaitable<Map<string, BreakerEvent[]>>
+  /** Each breaker's attempts since then, ok and failed, whoever ran them (the minute rollups). */
+  breakerCounts(since: number): Awaitable<Map<string, { ok: number; failed: number }>>
   setBatchLimit(batchId: number, maxConcurrency: number | null): Awaitable<boolean>
   batchCapsExist(): Awaitable<boolean>
   pausedBatches(): Awaitable<BatchPause[]>

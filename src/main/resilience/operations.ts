@@ -4,7 +4,7 @@
  * write to the database, where every running engine picks them up on its next poll.
  */
 import { OperationError, type OperationHandlers } from '../../shared/contract'
-import type { BreakerInfo, BreakerState } from '../../shared/resilience'
+import { RECENT_BREAKER_MS, type BreakerInfo, type BreakerState } from '../../shared/resilience'
 import type { QueueStore } from '../queue/store'
 import { OPERATOR } from '../queue/sqlite/resilience'
 import type { Gates } from './gates'
@@ -25,9 +25,10 @@ type ResilienceHandlers = OperationHandlers<
 export function resilienceHandlers(store: QueueStore, runtime: ResilienceRuntime | undefined, countsMayChange: () => void): ResilienceHandlers {
   const breakers = async (): Promise<BreakerInfo[]> => {
     const history = await store.breakerHistory(HISTORY)
+    const counts = await store.breakerCounts(Date.now() - RECENT_BREAKER_MS)
     const live = new Map((runtime?.gates.breakers.list() ?? []).map((status) => [status.name, status]))
     const limits = new Map((runtime?.gates.concurrency.list() ?? []).map(({ name, limit, ceiling }) => [name, { limit, ceiling }]))
-    const names = [...new Set([...live.keys(), ...history.keys()])].sort()
+    const names = [...new Set([...live.keys(), ...history.keys(), ...counts.keys()])].sort()
     return names.map((name) => {
       const events = history.get(name) ?? []
       const latest = events[0]
@@ -45,6 +46,7 @@ export function resilienceHandlers(store: QueueStore, runtime: ResilienceRuntime
         reason: status.reason,
         transitions: events.map(({ at, from, to, openUntil, reason }) => ({ at, from, to, openUntil, reason })),
         concurrency: limits.get(name) ?? null,
+        recent: counts.get(name) ?? { ok: 0, failed: 0 },
       }
     })
   }

@@ -37,6 +37,7 @@ import { jobFilterOptions, listJobs } from './list'
 import { getJob, isPaused, queueStats, setPaused } from './read'
 import {
   batchCapsExist,
+  breakerCounts,
   breakerHistory,
   lastBreakerEventId,
   breakerEventsAfter,
@@ -181,6 +182,9 @@ export class SqliteQueueStore implements QueueStore {
   }
   lastBreakerEventId() {
     return lastBreakerEventId(this.db)
+  }
+  breakerCounts(since: number) {
+    return breakerCounts(this.db, since)
   }
   breakerHistory(perBreaker: number) {
     return breakerHistory(this.db, perBreaker)

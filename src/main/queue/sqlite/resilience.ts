@@ -3,8 +3,10 @@
  * way an operator's command reaches a running engine from another process) and batch caps.
  */
 import type { Database } from 'better-sqlite3'
-import type { BreakerState, ProviderPause } from '../../../shared/resilience'
+import { breakerName, type BreakerState, type ProviderPause } from '../../../shared/resilience'
 import { sql } from '../../db/connection'
+import { RESOLUTION_MS } from '../../../shared/costs'
+import { bucketStart } from '../../telemetry/rollups'
 import type { BreakerEvent } from '../store'
 
 /** The owner of a breaker event written by an operator's command rather than by an engine. */
@@ -68,4 +70,27 @@ export function setBatchLimit(db: Database, batchId: number, maxConcurrency: num
 
 export function batchCapsExist(db: Database): boolean {
   return sql(db, 'SELECT EXISTS (SELECT 1 FROM batches WHERE max_concurrency IS NOT NULL)').pluck().get() === 1
+}
+
+/**
+ * Each breaker's attempts since `since`, from the minute rollups (whoever ran them): ok, and
+ * failed (retried or dead). By the provider as jobs name it and the model that ran, as the
+ * breakers are named.
+ */
+export function breakerCounts(db: Database, since: number): Map<string, { ok: number; failed: number }> {
+  const minute = RESOLUTION_MS['1m']
+  const rows = sql(
+    db,
+    `SELECT provider, model, sum(completed), sum(failed + dead) FROM usage_rollups
+    WHERE resolution = ${minute} AND bucket >= ? AND provider <> '' GROUP BY provider, model`,
+  )
+    .raw()
+    .all(bucketStart(since, minute)) as [string, string, number, number][]
+  const counts = new Map<string, { ok: number; failed: number }>()
+  for (const [provider, model, ok, failed] of rows) {
+    const name = breakerName(provider, model === '' ? null : model)
+    const known = counts.get(name) ?? { ok: 0, failed: 0 }
+    counts.set(name, { ok: known.ok + ok, failed: known.failed + failed })
+  }
+  return counts
 }

@@ -146,7 +146,7 @@ function Row({ job }: { job: DeadJob }) {
       </td>
       <td>
         <span className="provider">{providerLabel(job.provider)}</span>
-        <span className="model">{job.model ?? job.ranModel ?? 'default model'}</span>
+        <span className="model">{job.model ?? job.ranModel ?? 'provider default'}</span>
       </td>
       <td>{job.batchId ?? '—'}</td>
       <td>

@@ -107,7 +107,7 @@ export const JobRow = memo(function JobRow({ job, index, selected, open, tabStop
       </span>
       <span role="gridcell" className="cell-provider">
         <span className="provider">{providerLabel(job.provider)}</span>
-        <span className="model">{job.model ?? 'default model'}</span>
+        <span className="model">{job.model ?? job.profileModel ?? 'provider default'}</span>
       </span>
       <span role="gridcell" className="cell-prompt" title={job.promptPreview}>
         {job.promptPreview}

@@ -61,7 +61,7 @@ function ProfileRow({ profile, pause }: { profile: Profile; pause: ProviderPause
       </td>
       <td>{PROVIDER_LABELS[profile.provider]}</td>
       <td>
-        <span className="provider">{profile.model ?? 'default model'}</span>
+        <span className="provider">{profile.model ?? 'provider default'}</span>
         {profile.baseUrl && <span className="model">{profile.baseUrl}</span>}
       </td>
       <td data-key-source>{keySource(profile)}</td>
