@@ -153,8 +153,17 @@ export function buildProgram(): Command {
   addFailureCommands(program)
   addCostCommands(program)
 
+  /** `run --until-empty` stops when only jobs an operator must release are left: it says so, and why, instead of waiting for ever. */
+  const warnStuck = (paused: boolean, queued: number) =>
+    process.stderr.write(
+      paused
+        ? `genops: the queue is paused with ${queued} jobs waiting: \`genops queue resume\`, then run again\n`
+        : `genops: ${queued} jobs are held until an operator acts (a provider or batch paused, a breaker held open, a budget reached): ` +
+            '`genops providers list`, `genops breakers list` and `genops costs budget list` show what holds them\n',
+    )
+
   engineOptions(common(program.command('run').description('process the queue with no UI')))
-    .option('--until-empty', 'exit once nothing is queued, delayed or running')
+    .option('--until-empty', 'exit once nothing is queued, delayed or running (or what is left waits for an operator: paused, held open, over budget)')
     .action(async (options: Common & EngineOptions & { untilEmpty?: boolean }) => {
       const config = engineConfig(options)
       // No database, nothing running: a script is better told at once, in one line, than kept waiting.
@@ -163,6 +172,8 @@ export function buildProgram(): Command {
         throw fullDisk === null ? error : new CliError(fullDisk)
       })
       const stop = onSignal(() => engine.close())
+      // Jobs that wait for an operator (paused, held open, over budget) are not work left to wait for: seen twice in a row, the run stops.
+      let stuck = 0
       for (;;) {
         await new Promise((resolve) => setTimeout(resolve, 200))
         // A disk that fills mid-run is waited out: the engine said so once, and resumes by itself when there is room.
@@ -170,12 +181,24 @@ export function buildProgram(): Command {
           if (diskFullCode(error) === null) throw error
           return null
         })
-        if (options.untilEmpty && stats && stats.counts.queued + stats.counts.delayed + stats.counts.active === 0) break
+        if (!options.untilEmpty || !stats) continue
+        const { queued, delayed, active } = stats.counts
+        if (queued + delayed + active === 0) break
+        stuck = delayed + active === 0 && (await engine.waitingOnOperator()) >= queued ? stuck + 1 : 0
+        if (stuck >= 2) break
       }
       stop()
       await engine.close()
-      const { counts } = await withQueue(options, (h) => h.queueStats({}))
-      print(`queue empty: ${counts.completed} completed, ${counts.dead} dead, ${counts.cancelled} cancelled`)
+      const { counts, paused } = await withQueue(options, (h) => h.queueStats({}))
+      const ended = `${counts.completed} completed, ${counts.dead} dead, ${counts.cancelled} cancelled`
+      if (stuck < 2) {
+        print(`queue empty: ${ended}`)
+        return
+      }
+      print(`stopped: ${ended}, ${counts.queued} held`)
+      warnStuck(paused, counts.queued)
+      // Not all the work is done: a script that chains on this run must not go on as if it were.
+      process.exitCode = 3
     })
 
   engineOptions(common(program.command('serve').description('headless mode: the engine, the API and the UI over HTTP on loopback')))

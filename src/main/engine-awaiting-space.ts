@@ -102,6 +102,10 @@ class EngineAwaitingSpace implements Engine {
     }
   }
 
+  waitingOnOperator(): Promise<number> {
+    return this.engine?.waitingOnOperator() ?? Promise.resolve(0)
+  }
+
   idle(): Promise<void> {
     return this.engine?.idle() ?? Promise.resolve()
   }

@@ -32,7 +32,7 @@ import { backupsDir, CHECKPOINT_THREAD_FILE, databaseFile, INTEGRITY_THREAD_FILE
 import { AttemptPool } from './queue/pool'
 import { Scheduler } from './queue/scheduler'
 import { SqliteQueueStore } from './queue/sqlite'
-import { countHeldJobs } from './queue/sqlite/held'
+import { countHeldBy } from './queue/sqlite/held'
 import type { QueueStore } from './queue/store'
 import { databaseSizeBytes } from './db/size'
 import { startExporter, type ExporterAddress } from './telemetry/metrics-exporter'
@@ -160,6 +160,8 @@ export interface Engine {
   readonly exporterAddress: ExporterAddress | null
   /** Resolves once nothing is running and every result is committed. */
   idle(): Promise<void>
+  /** Due jobs that wait for an operator (the queue or their provider or batch paused, a breaker held open, a budget reached), not for time. */
+  waitingOnOperator(): Promise<number>
   /** Stops claiming, waits for running attempts up to `timeoutMs` (default 10 s), closes. */
   close(timeoutMs?: number): Promise<void>
 }
@@ -229,11 +231,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     ? new EngineMetrics({
         store: store.metrics,
         queueStats: () => store.stats(Date.now()),
-        heldJobs: (dueQueued): number => {
-          const { gates } = scheduler
-          const now = Date.now()
-          return gates.holdingAny(now) ? countHeldJobs(store.db, (lane) => gates.heldReason(lane, now) !== null, now, dueQueued) : 0
-        },
+        heldJobs: (dueQueued): number => countHeldBy(store.db, scheduler.gates, dueQueued, (lane, now) => scheduler.gates.heldReason(lane, now) !== null),
         pool,
         breakers: (): BreakerStatus[] => scheduler.gates.breakers.list(),
         concurrencyLimits: (): ConcurrencyLimitInfo[] => scheduler.gates.concurrency.list(),
@@ -408,6 +406,11 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     metrics,
     exporterAddress: exporter?.address ?? null,
     idle: () => scheduler.idle(),
+    waitingOnOperator: async () => {
+      const stats = store.stats(Date.now())
+      if (stats.paused) return stats.counts.queued
+      return countHeldBy(store.db, scheduler.gates, stats.counts.queued, (lane, now) => scheduler.gates.heldUntilActedOn(lane, now))
+    },
     close(timeoutMs = 10_000) {
       closed ??= (async () => {
         // Readiness probes, and `genops health`, see the engine going away before its parts do.

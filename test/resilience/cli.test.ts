@@ -45,4 +45,23 @@ describe('genops resilience commands', () => {
     expect(genops(['breakers', 'list', '--data-dir', dataDir]).stdout).toMatch(/no breakers yet/)
     expect(genops(['breakers', 'reset', 'nothing/here', '--data-dir', dataDir]).stderr).toMatch(/no breaker named "nothing\/here"/)
   })
+
+  it('run --until-empty runs what it can and stops, saying why, when only jobs an operator must release are left', () => {
+    const dataDir = tempDir()
+    const file = join(dataDir, 'prompts.jsonl')
+    writeFileSync(file, ['{"prompt":"runs","provider":"sim"}', '{"prompt":"held 1","provider":"metered"}', '{"prompt":"held 2","provider":"metered"}'].join('\n'))
+    expect(genops(['providers', 'add', 'metered', '--provider', 'sim', '--data-dir', dataDir]).status).toBe(0)
+    expect(genops(['providers', 'pause', 'metered', '--reason', 'quota review', '--data-dir', dataDir]).status).toBe(0)
+    expect(genops(['enqueue', file, '--data-dir', dataDir]).status).toBe(0)
+    const run = genops(['run', '--until-empty', '--threads', '1', '--data-dir', dataDir])
+    expect(run.status).toBe(3)
+    expect(run.stdout).toBe('stopped: 1 completed, 0 dead, 0 cancelled, 2 held\n')
+    expect(run.stderr).toMatch(/^genops: 2 jobs are held until an operator acts \(a provider or batch paused/)
+    // A paused queue says so.
+    expect(genops(['providers', 'resume', 'metered', '--data-dir', dataDir]).status).toBe(0)
+    expect(genops(['queue', 'pause', '--data-dir', dataDir]).status).toBe(0)
+    const paused = genops(['run', '--until-empty', '--threads', '1', '--data-dir', dataDir])
+    expect(paused.status).toBe(3)
+    expect(paused.stderr).toBe('genops: the queue is paused with 2 jobs waiting: `genops queue resume`, then run again\n')
+  })
 })

@@ -338,6 +338,19 @@ export class Gates {
     this.onHold(lane.provider, 'budget')
   }
 
+  /**
+   * True when what holds this lane waits for an operator, not for time: its provider or
+   * batch paused, its breaker held open, a budget reached. (`genops run --until-empty` stops
+   * waiting for such jobs.)
+   */
+  heldUntilActedOn(lane: Pick<Lane, 'provider' | 'model'> & { batchId?: number | null }, now: number): boolean {
+    if (this.pauses.has(lane.provider)) return true
+    if (lane.batchId != null && this.pausedBatches.has(lane.batchId)) return true
+    if (this.breakers.status(this.breakerFor(lane))?.state === 'isolated') return true
+    const budget = this.budgetHolds.get(`${lane.provider}\0${lane.batchId ?? ''}`)
+    return budget !== undefined && now - budget.at < BUDGET_HOLD_FRESH_MS
+  }
+
   /** Why a queued, due job of this lane is not running, in the operator's words; null when nothing holds it. */
   heldReason(lane: Pick<Lane, 'provider' | 'model'> & { batchId?: number | null }, now: number): string | null {
     const pause = this.pauses.get(lane.provider)

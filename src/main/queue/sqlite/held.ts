@@ -52,3 +52,14 @@ export function countHeldJobs(db: Database, isHeld: (lane: Lane) => boolean, now
 }
 
 const atLane = ([p, m, b]: LaneKey) => ({ p, m, b })
+
+/** Due jobs a gate holds now, as `held` tells a lane held (nothing is read while no gate holds anything). */
+export function countHeldBy(
+  db: Database,
+  gates: { holdingAny(now: number): boolean },
+  dueQueued: number,
+  held: (lane: Lane, now: number) => boolean,
+): number {
+  const now = Date.now()
+  return gates.holdingAny(now) ? countHeldJobs(db, (lane) => held(lane, now), now, dueQueued) : 0
+}
