@@ -3,7 +3,7 @@
  * claims (`allowance`): while open, none of its jobs are claimed, so they wait in the queue
  * and burn no attempts; once the wait is over it lets exactly one probe through (half-open),
  * whose success closes the breaker and whose failure opens it again for longer
- * (exponential, capped by `maxOpenMs`: 8 s by default, so recovery is seen within 10 s of health).
+ * (exponential, capped by `maxOpenMs`: 5 s by default, so recovery is seen within 10 s of health).
  *
  * It judges the present. Every transition starts a new generation, and each attempt is
  * tagged with the generation it started in: the outcome of an attempt started before the
@@ -39,21 +39,21 @@ export interface BreakerOptions {
   window: number
   /** Fewer attempts than this in the window never open the breaker. Default 50. */
   minimumAttempts: number
-  /** First wait before a probe; each failed probe doubles it. Default 5 s. */
+  /** First wait before a probe; each failed probe doubles it. Default 3 s. */
   openMs: number
-  /** Longest wait before a probe. Default 8 s (see DEFAULT_BREAKER). */
+  /** Longest wait before a probe. Default 5 s (see DEFAULT_BREAKER). */
   maxOpenMs: number
 }
 
 /**
- * The probe's wait starts at 5 s and is capped at 8 s. A probe is one request, so probing a
- * provider that stays down every 8 s costs 450 requests an hour; in exchange the first probe
- * after health comes within 8 s, and slow start (1, 2, 4 ... slots, a round per latency)
- * reaches 128 slots in 7 rounds: full rate within 10 s of health at sub-second latency
- * (bench/real-world's outage run). For a provider known to be out for long, raise
- * `breaker.maxOpenMs` (genops settings set breaker.maxOpenMs 5m).
+ * The probe's wait starts at 3 s and is capped at 5 s. A probe is one request, so probing a
+ * provider that stays down every 5 s costs 720 requests an hour; in exchange the first probe
+ * after health comes within 5 s, and slow start (1, 2, 4 ... slots, a round per latency)
+ * reaches 128 slots in 7 rounds (2.8 s at 0.4 s a request): full rate within 10 s of health
+ * at sub-second latency (bench/real-world's outage run measures it). For a provider known to
+ * be out for long, raise `breaker.maxOpenMs` (genops settings set breaker.maxOpenMs 5m).
  */
-export const DEFAULT_BREAKER: BreakerOptions = { failureRatio: 0.5, window: 100, minimumAttempts: 50, openMs: 5_000, maxOpenMs: 8_000 }
+export const DEFAULT_BREAKER: BreakerOptions = { failureRatio: 0.5, window: 100, minimumAttempts: 50, openMs: 3_000, maxOpenMs: 5_000 }
 
 /**
  * Who made a change: the breaker itself, the operator here, or an operator's command read
