@@ -54,7 +54,8 @@ describe.skipIf(!chromiumPath && process.env.CI !== 'true')('dashboard and costs
     // Another range: one point a minute over the last hour, the charts refilled, not rebuilt from nothing.
     await dashboard.pickRange('1h')
     await dashboard.chart('throughput', true).waitFor()
-    expect(await dashboard.points('throughput')).toBeLessThanOrEqual(61)
+    // Refilled from the minute rollups once the range's answer arrives (the 5-minute points show until then).
+    await expect.poll(() => dashboard.points('throughput'), { timeout: 20_000 }).toBeLessThanOrEqual(61)
 
     // Costs: the same attempts, by provider and by batch.
     const costs = new CostsPage(page)

@@ -87,6 +87,26 @@ export function detailAndDialogs(page: Page, { deadJobId, promptFile }: DialogIn
       close: () => escape(page, 'form[data-rule-form]'),
     },
     {
+      name: 'new rule form',
+      scope: 'form[data-rule-form]',
+      open: async () => {
+        await goToScreen(page, 'alerts')
+        await page.locator('button[data-new-rule]').click()
+        await page.locator('form[data-rule-form]').waitFor()
+      },
+      close: () => escape(page, 'form[data-rule-form]'),
+    },
+    {
+      name: 'remove-profile confirmation',
+      scope: '[data-confirm="remove-profile"]',
+      open: async () => {
+        await goToScreen(page, 'settings')
+        await page.locator('[data-profile="local-work"] button', { hasText: 'Remove' }).click()
+        await page.locator('[data-confirm="remove-profile"]').waitFor()
+      },
+      close: () => escape(page, '[data-confirm="remove-profile"]'),
+    },
+    {
       name: 'profile editor',
       scope: 'form[data-profile-form]',
       open: async () => {
