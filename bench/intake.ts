@@ -1,7 +1,7 @@
 /**
  * The intake benchmark: a generated 100,000-line .jsonl taken the way the CLI and the
- * window take it (parsed on the intake thread, then enqueued as one batch in one
- * transaction), with the main thread's event-loop lag meanwhile. Parsing on the main
+ * window take it (parsed on the intake thread, then enqueued as one batch, loaded in short
+ * transactions), with the main thread's event-loop lag meanwhile. Parsing on the main
  * thread is measured beside it, to show what the thread saves. Prints figures and the
  * target; asserts nothing.
  *
@@ -29,7 +29,7 @@ export interface IntakeBenchOptions {
 }
 
 const SIZES = { full: 100_000, quick: 10_000 }
-const TARGET = { lagP99Ms: 20 }
+const TARGET = { lagP99Ms: 20, lagMaxMs: 50, jobsPerSecond: 150_000 }
 
 const COMPONENTS = ['a todo app', 'a weather widget', 'a pricing table', 'a login form', 'an FAQ accordion']
 
@@ -46,8 +46,9 @@ function jsonl(lines: number): string {
 }
 
 /** The intake thread's entry bundled into one .mjs, as electron-vite ships it beside the main bundle. */
-async function bundleThread(dir: string): Promise<string> {
-  const outfile = join(dir, 'intake-thread.mjs')
+async function bundleThread(): Promise<string> {
+  // Inside the repository, as out/main is: modules loaded at run time (re2-wasm, through createRequire) resolve from node_modules.
+  const outfile = join(import.meta.dirname, '../node_modules/.cache/genops-bench/intake-thread.mjs')
   await build({
     entryPoints: [join(import.meta.dirname, '../src/main/intake/intake-thread.ts')],
     bundle: true,
@@ -56,7 +57,8 @@ async function bundleThread(dir: string): Promise<string> {
     outfile,
     logLevel: 'warning',
     // ajv is CommonJS: its require() calls need a require in an ES module.
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    // Under a name of its own: a bundled module may import createRequire itself.
+    banner: { js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);" },
   })
   return outfile
 }
@@ -114,14 +116,14 @@ export async function runIntakeBench({ quick, command }: IntakeBenchOptions): Pr
     writeFileSync(file, jsonl(lines))
     const tiny = join(work.path, 'one.txt')
     writeFileSync(tiny, 'Say hello.')
-    const threadFile = await bundleThread(work.path)
+    const threadFile = await bundleThread()
     const size = readFileSync(file).byteLength
     console.log(
       [
         'setup:',
         `  a generated .jsonl of ${formatNumber(lines)} lines (${formatNumber(size / 2 ** 20, 1)} MiB): prompt, priority, tags, a config on one line in five.`,
         '  intake thread: readPromptFiles, which sends a file this size to the thread (read, decode, validate; jobs back 1,000 a message), its entry bundled by esbuild.',
-        '  enqueue: the enqueueJobs operation on a fresh SQLite store, one batch in one transaction (as `genops enqueue` calls it).',
+        '  enqueue: the enqueueJobs operation on a fresh SQLite store (as `genops enqueue` calls it): from 5,000 jobs up it loads in ~10 ms transactions, out of sight until whole (queue/sqlite/load.ts).',
         '  lag: monitorEventLoopDelay({resolution: 1}) on the main thread over each span; an idle loop reads ~1.1 ms.',
       ].join('\n'),
     )
@@ -136,7 +138,7 @@ export async function runIntakeBench({ quick, command }: IntakeBenchOptions): Pr
     rows.push(await measure('parse on the intake thread', lines, async () => void jobsOf((await readPromptFiles([file], { threadFile }))[0]!)))
     const jobs = jobsOf(parsePromptFile(file, readFileSync(file)))
     const alone = tempDir('intake-db')
-    rows.push(await measure('enqueue (one transaction)', lines, () => enqueue(alone, jobs)))
+    rows.push(await measure('enqueue (loaded in slices)', lines, () => enqueue(alone, jobs)))
     alone.remove()
     const both = tempDir('intake-db')
     rows.push(await measure('intake: thread parse + enqueue', lines, async () => enqueue(both, jobsOf((await readPromptFiles([file], { threadFile }))[0]!))))
@@ -165,7 +167,7 @@ export async function runIntakeBench({ quick, command }: IntakeBenchOptions): Pr
       `target: main-thread lag p99 ≤ ${TARGET.lagP99Ms} ms during intake: ${formatNumber(intake.lag.p99Ms, 1)} ms ` +
         `(${intake.lag.p99Ms <= TARGET.lagP99Ms ? 'met' : 'NOT met'}); while the thread parses alone, max ${formatNumber(threadOnly.lag.maxMs, 1)} ms.`,
     )
-    console.log('  the enqueue transaction is one synchronous block on the main thread: it is the lag max of the intake span.')
+    console.log(`target: intake (thread parse + enqueue) ≥ ${formatNumber(TARGET.jobsPerSecond)} jobs/s, lag max ≤ ${TARGET.lagMaxMs} ms: ${formatNumber(perSecond(intake.jobs, intake.ms))} jobs/s, max ${formatNumber(intake.lag.maxMs, 1)} ms.`)
   } finally {
     work.remove()
   }

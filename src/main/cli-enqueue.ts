@@ -9,7 +9,10 @@ import { type Command, Option } from 'commander'
 import { MAX_JOBS_PER_CALL } from '../shared/contract'
 import { MAX_ATTEMPTS, PRIORITIES, type JobDefaults, type JobSpec } from '../shared/jobs'
 import type { ProviderProfile } from '../shared/providers'
-import { CliError, common, duration, integer, print, printJson, withQueue, type Common } from './cli-support'
+import { CliError, common, duration, integer, print, printJson, withQueue, withStore, type Common } from './cli-support'
+import { createHandlers } from './operations'
+import { ownerIsGone } from './queue/lease-owner'
+import type { LoadProgress } from './queue/sqlite/load'
 import { batchName } from './intake/batch'
 import { SUPPORTED_EXTENSIONS } from './intake/parse'
 import type { ParsedFile } from './intake/problems'
@@ -24,6 +27,8 @@ interface EnqueueOptions extends Common {
   delay?: number
   attempts?: number
   maxConcurrency?: number
+  /** False with --no-cache. */
+  cache: boolean
 }
 
 const profileMap = ({ profiles }: { profiles: ProviderProfile[] }) => new Map(profiles.map((profile) => [profile.name, profile]))
@@ -54,8 +59,23 @@ export function addEnqueueCommand(program: Command): void {
     .option('--delay <duration>', 'start no sooner than this from now, like 30s or 5m', duration)
     .option('--attempts <n>', `attempts per job (1 to ${MAX_ATTEMPTS}, default 3)`, integer('--attempts', 1, MAX_ATTEMPTS))
     .option('--max-concurrency <n>', "most of this batch's jobs running at once, so it cannot starve other batches", integer('--max-concurrency', 1, 10_000))
+    .option('--no-cache', 'every job of this call calls its provider: it neither reuses a cached answer nor leaves one (config.cache false)')
     .action(enqueueFiles)
 }
+
+/** A big file's load, told on stderr a line now and then (stdout stays the answer, for scripts and --json). */
+function loadProgressLine(name: string): (progress: LoadProgress) => void {
+  let lastAt = performance.now()
+  return ({ loaded, total }) => {
+    const now = performance.now()
+    if (now - lastAt < PROGRESS_EVERY_MS && loaded < total) return
+    lastAt = now
+    process.stderr.write(`${name}: loaded ${loaded} of ${total} jobs (${Math.floor((loaded / total) * 100)}%)\n`)
+  }
+}
+
+/** How often a big load says how far it got. */
+const PROGRESS_EVERY_MS = 1000
 
 async function enqueueFiles(files: string[], options: EnqueueOptions): Promise<void> {
   const defaults: JobDefaults = {
@@ -82,13 +102,18 @@ async function enqueueFiles(files: string[], options: EnqueueOptions): Promise<v
     if (options.json) printJson([])
     return
   }
-  const jobs: JobSpec[] = taken.length === 1 ? taken[0]!.jobs : taken.flatMap((file) => file.jobs)
+  const parsedJobs: JobSpec[] = taken.length === 1 ? taken[0]!.jobs : taken.flatMap((file) => file.jobs)
+  // Over each job's own config: --no-cache is the operator's word for the whole call, whatever a line says.
+  const jobs = options.cache ? parsedJobs : parsedJobs.map((job) => ({ ...job, config: { ...job.config, cache: false } }))
   if (jobs.length > MAX_JOBS_PER_CALL)
     throw new CliError(`the files hold ${jobs.length} jobs, over the limit of ${MAX_JOBS_PER_CALL} a call: enqueue them in several calls`, 2)
   const name = batchName(taken.map((file) => file.file))
-  const result = await withQueue(options, (handlers) =>
-    handlers.enqueueJobs({ jobs, defaults, batchName: name, maxConcurrency: options.maxConcurrency, ...sourcesOf(taken) }),
-  )
+  const result = await withStore(options, async (store) => {
+    // What an earlier enqueue left half loaded when its process died goes first (the engine does the same at start).
+    await store.removeAbandonedLoads(ownerIsGone)
+    store.loadProgress = loadProgressLine(name)
+    return createHandlers(store).enqueueJobs({ jobs, defaults, batchName: name, maxConcurrency: options.maxConcurrency, ...sourcesOf(taken) })
+  })
   const fileCounts = taken.map((file) => ({ file: file.file, jobs: file.jobs.length }))
   // A list of the batches made: one, or none when every file was refused.
   if (options.json) {

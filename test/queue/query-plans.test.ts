@@ -52,7 +52,8 @@ function plan(text: string, params: unknown): string {
 describe('query plans', () => {
   it('claim walks the partial ready index in priority order, without sorting', () => {
     const text = plan(CLAIM, { owner: 'o', until: 0, now: 0, limit: 10 })
-    expect(text).toMatch(/SCAN jobs USING COVERING INDEX jobs_ready/)
+    // Not covering since a loading batch's jobs are skipped: each candidate's batch_id is read from its row.
+    expect(text).toMatch(/SCAN jobs USING INDEX jobs_ready/)
     expect(text).not.toMatch(/TEMP B-TREE/)
   })
 

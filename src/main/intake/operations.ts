@@ -15,6 +15,7 @@ import { checkBatch, profilesOf, type JobCheckContext } from './job-check'
 import { HeldIntakes, jobsIn, type HeldIntakesOptions } from './held'
 import type { ParsedFile } from './problems'
 import { parsePromptBuffer, type IntakeOptions } from './read'
+import { mapInSlices } from './slices'
 import { jobOrigin, sourcesOf } from './sources'
 
 export type IntakeHandlers = OperationHandlers<'previewIntake' | 'commitIntake' | 'cancelIntake'>
@@ -159,10 +160,11 @@ export function intakeHandlers(store: QueueStore, runtime: IntakeRuntime, option
       try {
         // Where each job came from, kept beside it: exports write it back, comparisons match by it.
         const { sources, origins } = sourcesOf(good)
-        const jobs = good
-          .flatMap((file) => withTags(file.jobs, tags))
-          .map((spec, index) => ({ ...toNewJob(spec, jobDefaults, at), origin: jobOrigin(origins[index]!) }))
-        result = await store.enqueue(jobs, name, at, maxConcurrency ?? null, { sources })
+        const specs = good.flatMap((file) => withTags(file.jobs, tags))
+        // In slices: a big drop must not hold the window while its jobs are made.
+        const jobs = await mapInSlices(specs, (spec, index) => ({ ...toNewJob(spec, jobDefaults, at), origin: jobOrigin(origins[index]!) }))
+        // Through load where the store has it: a big drop loads in short transactions, out of sight until whole.
+        result = await (store.load ?? store.enqueue).call(store, jobs, name, at, maxConcurrency ?? null, { sources })
       } catch (error) {
         // Nothing was enqueued (one transaction): the drop stays, to try again.
         held.hold(intake)

@@ -14,10 +14,19 @@ import { adjustCounts, readSummary, recordEvent, shownState } from './rows'
 const SLICE = 2000
 
 function currentRow(db: Database, id: number) {
-  const row = sql(db, 'SELECT state, run_at, attempts_made, started_at FROM jobs WHERE id = ?').get(id) as
-    { state: StoredState; run_at: number; attempts_made: number; started_at: number | null } | undefined
+  const row = sql(
+    db,
+    `SELECT j.state, j.run_at, j.attempts_made, j.started_at, j.batch_id, b.loading_owner IS NOT NULL AS loading
+    FROM jobs j LEFT JOIN batches b ON b.id = j.batch_id WHERE j.id = ?`,
+  ).get(id) as { state: StoredState; run_at: number; attempts_made: number; started_at: number | null; batch_id: number | null; loading: 0 | 1 } | undefined
   if (!row) throw new OperationError('NOT_FOUND', `job ${id} does not exist`)
+  notLoading(id, row)
   return row
+}
+
+/** A job of a batch still loading (sqlite/load.ts) is not counted yet: changing it now would throw the counts off. */
+function notLoading(id: number, row: { batch_id: number | null; loading: 0 | 1 }): void {
+  if (row.loading) throw new OperationError('CONFLICT', `job ${id} belongs to batch ${row.batch_id}, which is still being enqueued: try again once it is`)
 }
 
 /**
@@ -97,8 +106,12 @@ export function retryAllDead(db: Database, now: number): number {
 export function removeJob(db: Database, id: number): boolean {
   return db
     .transaction(() => {
-      const row = sql(db, 'SELECT state FROM jobs WHERE id = ?').get(id) as { state: StoredState } | undefined
+      const row = sql(
+        db,
+        'SELECT j.state, j.batch_id, b.loading_owner IS NOT NULL AS loading FROM jobs j LEFT JOIN batches b ON b.id = j.batch_id WHERE j.id = ?',
+      ).get(id) as { state: StoredState; batch_id: number | null; loading: 0 | 1 } | undefined
       if (!row) return false
+      notLoading(id, row)
       if (row.state === 'active') throw new OperationError('CONFLICT', `job ${id} is running: cancel it before deleting it`)
       sql(db, 'DELETE FROM jobs WHERE id = ?').run(id)
       adjustCounts(db, { [row.state]: -1 })
