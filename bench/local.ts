@@ -73,7 +73,8 @@ async function direct(texts: string[], maxTokens: number, threads: number): Prom
 
 async function pipeline(texts: string[], maxTokens: number): Promise<{ measure(): Promise<Run>; close(): Promise<void> }> {
   const dir = tempDir('local')
-  const engine: Engine = await createEngine({ dataDir: dir.path, threads: POOL_THREADS })
+  // Every prompt must reach the model, repeated ones too: this bench measures the provider, not the response cache.
+  const engine: Engine = await createEngine({ dataDir: dir.path, threads: POOL_THREADS, cache: { enabled: false } })
   const jobs = (list: string[]) => list.map((prompt) => ({ prompt, provider: 'local', model: MODEL, config: { maxTokens } }))
   const drained = async (total: number) => {
     for (;;) {

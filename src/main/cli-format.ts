@@ -48,7 +48,7 @@ export function formatJob(job: JobDetail): string {
     for (const a of job.attempts) {
       const tokens = a.outputTokens === null ? '' : `, ${a.inputTokens ?? 0} in / ${a.outputTokens} out tokens`
       const error = a.error ? `: ${a.errorCategory} ${a.error}` : ''
-      lines.push(`  #${a.number} ${a.outcome} in ${a.endedAt - a.startedAt} ms${tokens}${error}`)
+      lines.push(`  #${a.number} ${a.outcome}${a.cached ? ' from the response cache' : ''} in ${a.endedAt - a.startedAt} ms${tokens}${error}`)
     }
   }
   lines.push('', 'events:', `  ${time(job.createdAt)}  created`)

@@ -6,7 +6,8 @@
  */
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import type { SettingRow } from '../shared/settings'
-import { CliError, common, print, printJson, type Common } from './cli-support'
+import { cacheLine } from './cli-cache'
+import { CliError, common, print, printJson, withStore, type Common } from './cli-support'
 import { EngineConfig } from './engine'
 import { databaseFile, dataDir, ensureDataDir } from './paths'
 import { SqliteQueueStore } from './queue/sqlite'
@@ -118,8 +119,13 @@ export function addSettingsCommands(program: Command): void {
 
   common(settings.command('list').description('every setting: value, where it comes from, default, where it lives'), true).action(async (options: Common) => {
     const rows = await settingRows(dataDir(options.dataDir)).catch(usage)
-    if (options.json) printJson(rows)
-    else print(formatRows(rows))
+    if (options.json) {
+      printJson(rows)
+      return
+    }
+    print(formatRows(rows))
+    // The cache grows until it is cleared (cache.enabled says whether it is used): its size is shown beside the setting.
+    print(`\n${cacheLine(await withStore(options, async (store) => store.cache.stats()))}`)
   })
 
   common(settings.command('get').description('one setting, described'), true)

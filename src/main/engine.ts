@@ -145,6 +145,8 @@ export const EngineConfig = z.object({
   alerts: AlertsConfig.prefault({}),
   /** Daily backups into <dataDir>/backups, kept 7 days within a size cap (see db/daily-backups). */
   backups: BackupsConfig.prefault({}),
+  /** Identical requests reuse a completed answer unless a job says `cache: false` (shared setting cache.enabled; see cache/answers). */
+  cache: z.object({ enabled: z.boolean({ error: 'cache.enabled must be true or false' }) }).default({ enabled: true }),
 })
 export type EngineConfig = z.input<typeof EngineConfig>
 

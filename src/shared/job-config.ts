@@ -96,6 +96,8 @@ const COMMON = {
   firstTokenTimeoutMs: milliseconds('firstTokenTimeoutMs'),
   outputName: OutputName,
   artifact: z.boolean({ error: 'artifact must be true or false' }),
+  // false: this job neither reuses a cached answer nor leaves its own (src/main/cache); true: it does, whatever the queue's default.
+  cache: z.boolean({ error: 'cache must be true or false' }),
   // Generation parameters: each provider sends those its API has and leaves the rest, so one file runs on any provider.
   system: z.string({ error: 'system must be a string' }),
   temperature: between('temperature', 0, 2),

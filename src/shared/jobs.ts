@@ -110,6 +110,8 @@ export const JobAttempt = z.object({
   severity: z.enum(ERROR_SEVERITIES).nullable(),
   /** UNKNOWN failures: where the error was thrown (redacted, a few KB at most). */
   stack: z.string().nullable(),
+  /** Answered from the response cache, with no provider call (src/main/cache); absent otherwise. */
+  cached: z.literal(true).optional(),
 })
 export type JobAttempt = z.infer<typeof JobAttempt>
 

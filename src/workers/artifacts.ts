@@ -25,6 +25,8 @@ export interface ArtifactMeta {
   outputTokens: number | null
   firstTokenMs: number | null
   durationMs: number
+  /** Answered from the response cache, with no provider call (written by the main thread: src/main/cache). */
+  cached?: boolean
 }
 
 export const promptHash = (prompt: string): string => createHash('sha256').update(prompt).digest('hex')

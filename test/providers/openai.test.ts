@@ -169,7 +169,8 @@ describe('openai through the engine', () => {
 
   it('runs a job in a pool worker against the endpoint and keeps its output; a 401 pauses the provider and gives the attempt back', async () => {
     // The worker thread copies process.env when the pool starts: the key must be set before.
-    engine = await createEngine({ dataDir: tempDir(), threads: 1, pollMs: 50 })
+    // Cache off: the second job asks the same server the same thing, and must reach it to be refused.
+    engine = await createEngine({ dataDir: tempDir(), threads: 1, pollMs: 50, cache: { enabled: false } })
     await engine.call('enqueueJobs', { jobs: [{ prompt: 'hi', provider: 'openai', model: 'gpt-test', config: { baseUrl: fake.url } }] })
     await waitFor(
       () => engine!.call('queueStats', {}),

@@ -1,4 +1,5 @@
 /** What a scheduler is configured with: the engine's config (engine.ts) less what only the engine uses. */
+import type { CacheOptions } from '../cache/answers'
 import type { BudgetWatch } from '../costs/budget-watch'
 import type { PriceBook } from '../costs/pricing'
 import type { BreakerOptions } from '../resilience/breakers'
@@ -37,4 +38,6 @@ export interface SchedulerOptions {
   pricing?: PriceBook | undefined
   /** The budgets claims weigh and reserve against while any is set (costs/budget-watch.ts tells what they held). */
   budgets?: Pick<BudgetWatch, 'anyBudgets' | 'heldFor'> | undefined
+  /** Whether jobs that do not say reuse (and leave) answers in the response cache; on when not given. */
+  cache?: CacheOptions | undefined
 }

@@ -12,39 +12,23 @@ import { isProviderKind, type ProviderProfile } from '../../shared/providers'
 import type { AttemptOutcome } from '../../workers/protocol'
 import { BreakerBoard } from '../resilience/breakers'
 import { describeRoute } from '../resilience/fallbacks'
-import { DEFAULT_GATES, Gates, promptTokens } from '../resilience/gates'
+import { DEFAULT_GATES, Gates } from '../resilience/gates'
 import { handedBack, resultOf, workerFailure } from './attempt-result'
 import { newLeaseOwner, ownerIsGone } from './lease-owner'
 import type { AttemptPool, ProgressMessage } from './pool'
 import { AttemptStops } from './attempt-stops'
 import { BreakerLog } from './breaker-log'
 import { holdProfileKeys, resolveProvider } from './profiles'
-import type { AttemptTrace } from '../telemetry/attempt-trace'
-import { PriceBook } from '../costs/pricing'
+import { isCacheHit, ResponseCache, type Routed } from '../cache/answers'
+import type { CacheEntry } from '../cache/store'
+import { type InFlight, NO_PRICES, usedTokens } from './in-flight'
 import { claimGate, reserving } from './claim-gate'
 import type { SchedulerHooks } from './scheduler-hooks'
 import type { SchedulerOptions } from './scheduler-options'
 import type { AttemptCost, AttemptResult, ClaimedJob, QueueStore, Route } from './store'
 
-interface InFlight {
-  job: ClaimedJob
-  /** The provider kind and model the job's provider name resolved to at dispatch. */
-  ran: { provider: string; model: string | null }
-  /** The profile (or provider) and model whose gates the attempt counts against: the job's own, or the fallback the claim chose. */
-  lane: Route
-  /** The fallback it runs on ("backup/model"), recorded on the attempt; null on its own provider. */
-  ranOn: string | null
-  trace: AttemptTrace | null
-}
-
-/** The tokens an attempt used, for the rate windows, when its answer said: a missing side is the estimate's prompt, or no output. */
-function usedTokens(job: ClaimedJob, outcome: AttemptOutcome): number | null {
-  if (!outcome.ok || (outcome.inputTokens === null && outcome.outputTokens === null)) return null
-  return (outcome.inputTokens ?? promptTokens(job.prompt.length)) + (outcome.outputTokens ?? 0)
-}
-
-/** Without a price list: the simulator and local models cost nothing, the rest has no price. */
-const NO_PRICES = new PriceBook([])
+/** A claimed job on its way to the pool, or to the response cache's answer. */
+type Dispatch = Routed & { lane: Route }
 
 export class Scheduler {
   readonly owner = newLeaseOwner()
@@ -52,6 +36,8 @@ export class Scheduler {
   private readonly breakerLog: BreakerLog
   /** Cancels and runaway attempts, stopped (attempt-stops.ts). */
   private readonly stops: AttemptStops
+  /** Answers kept for identical requests: looked up for each claim before anything goes to the pool. */
+  private readonly responses: ResponseCache
   private readonly inFlight = new Map<number, InFlight>()
   private results: AttemptResult[] = []
   private turnScheduled = false
@@ -74,6 +60,7 @@ export class Scheduler {
     private readonly hooks: SchedulerHooks,
   ) {
     this.stops = new AttemptStops(pool, options.cancelGraceMs)
+    this.responses = new ResponseCache(store, options)
     this.breakerLog = new BreakerLog(store, this.owner, hooks)
     const board = new BreakerBoard(options.breaker, (change) => {
       this.breakerLog.changed(change)
@@ -232,24 +219,28 @@ export class Scheduler {
     }
     // A profile saved by another process since the last poll: read the profiles again before failing its jobs.
     if (jobs.some((job) => !isProviderKind(job.provider) && !this.profiles.has(job.provider))) await this.reloadProfiles()
-    for (const job of jobs) this.dispatch(job)
+    const routed = jobs.map((job) => this.route(job))
+    // One lookup for the whole claim: a job whose request was answered before never reaches the pool.
+    const hits = await this.responses.lookUp(routed)
+    for (const each of routed) this.dispatch(each, hits.get(each.job.id))
     // A full claim means more may be due: keep going on the next turn.
     if (jobs.length === this.options.claimBatch) this.kick()
   }
 
-  private dispatch(job: ClaimedJob): void {
+  private route(job: ClaimedJob): Dispatch {
     const lane: Route = job.fallback ?? { provider: job.provider, model: job.model }
     // On a fallback the job takes that profile's provider, model, settings and key; its own config still applies over them.
     const resolved = resolveProvider({ ...lane, config: job.config }, this.profiles, this.keys)
-    const trace = this.hooks.beginTrace?.(job, resolved) ?? null
-    const entry: InFlight = {
-      job,
-      ran: { provider: resolved.provider, model: resolved.model },
-      lane,
-      ranOn: job.fallback ? describeRoute(job.fallback) : null,
-      trace,
-    }
+    return { job, lane, resolved, cacheKey: this.responses.keyOf(job, resolved) }
+  }
+
+  private dispatch(routed: Dispatch, hit?: CacheEntry): void {
+    const { job, lane, resolved, cacheKey } = routed
+    const trace = hit ? null : (this.hooks.beginTrace?.(job, resolved) ?? null)
+    const ranOn = job.fallback ? describeRoute(job.fallback) : null
+    const entry: InFlight = { job, ran: { provider: resolved.provider, model: resolved.model }, lane, ranOn, trace, cacheKey }
     this.inFlight.set(job.id, entry)
+    if (hit) return this.answerFromCache(entry, routed, hit)
     this.stops.started(job.id, job.startedAt, resolved.config)
     const task = {
       id: job.id,
@@ -268,6 +259,21 @@ export class Scheduler {
     )
   }
 
+  /** Settled as completed with no provider call; a job whose artifact cannot be written runs instead. */
+  private answerFromCache(entry: InFlight, routed: Dispatch, hit: CacheEntry): void {
+    this.responses.answer(routed, entry.lane.provider, hit).then(
+      (result) => {
+        // It never reached the provider: its place in the rate windows and quota is freed.
+        if (entry.job.startId !== undefined) result.start = { id: entry.job.startId, freed: true }
+        this.settled(entry, null, result)
+      },
+      () => {
+        this.inFlight.delete(entry.job.id)
+        this.dispatch(routed)
+      },
+    )
+  }
+
   /** A job its breaker refused at the last moment goes back to the queue with its attempt given back. */
   private release(entry: InFlight): void {
     const result = handedBack(entry.job.id, this.gates.breakerFor(entry.lane), Date.now())
@@ -283,7 +289,7 @@ export class Scheduler {
     if (entry.trace) result.traceId = entry.trace.traceId
     if (entry.ranOn) result.ranOn = entry.ranOn
     result.cost = this.costOf(entry, result)
-    this.attemptEnded(entry, outcome, result)
+    if (!isCacheHit(result)) this.attemptEnded(entry, outcome, result)
     this.results.push(result)
     this.kick()
   }
@@ -311,6 +317,7 @@ export class Scheduler {
     if (!outcome.ok && outcome.category === 'AUTH') this.pauseForAuth(entry.lane.provider, outcome.message, endedAt)
     if (!outcome.ok && outcome.diskFull) this.hooks.onDiskFull?.(outcome.diskFull, `writing the artifact of job ${entry.job.id}`)
     const result = resultOf(entry.job.id, entry.job.attempt, outcome, endedAt, this.options.backoff)
+    if (entry.cacheKey !== null && result.outcome === 'ok') result.cache = { key: entry.cacheKey, made: true }
     if (entry.job.startId !== undefined) result.start = { id: entry.job.startId, answeredAt: endedAt, tokens: usedTokens(entry.job, outcome), reading: outcome.quota }
     this.settled(entry, outcome, result)
   }
@@ -378,6 +385,8 @@ export class Scheduler {
   private async sweepStalled(): Promise<void> {
     // Our own leases lapse while the disk refuses heartbeats: flushAfterDiskFull renews them before any sweep may requeue those jobs.
     if (this.hooks.diskFull?.()) return
+    // A batch left half loaded by a process that died is removed whole: its jobs were never visible.
+    await this.store.removeAbandonedLoads?.((owner) => ownerIsGone(owner))
     const deadOwners = (await this.store.leaseOwners()).filter((owner) => owner !== this.owner && ownerIsGone(owner))
     const changes = await this.store.recoverStalled({ now: Date.now(), maxStalled: this.options.maxStalled, deadOwners })
     if (changes.length > 0) {

@@ -18,6 +18,7 @@ import type { StoredSpan, TraceSpan } from '../../shared/traces'
 import type { AlertStore } from '../alerts/store'
 import type { MetricStore } from '../telemetry/metric-store'
 import type { BudgetRoom, CostStore } from '../costs/store'
+import type { CacheNote, ResponseCacheStore } from '../cache/store'
 import type { Reservation } from '../costs/sqlite/reservations'
 
 /** A job ready to be written: defaults applied, validated at the boundary. */
@@ -103,6 +104,8 @@ export type AttemptResult =
       /** The fallback it ran on ("backup" or "backup/model"), when it did. */
       ranOn?: string | null
       start?: StartReport | undefined
+      /** The response cache's part: the answer to keep under its request's key, or the hit that answered it (src/main/cache). */
+      cache?: CacheNote | undefined
     }
   | {
       id: number
@@ -281,6 +284,14 @@ export type Awaitable<T> = T | Promise<T>
 export interface QueueStore {
   /** `maxConcurrency` caps how many of the batch's jobs run at once; `options` say where the jobs came from. */
   enqueue(jobs: NewJob[], batchName: string, now: number, maxConcurrency?: number | null, options?: EnqueueOptions): Awaitable<EnqueueResult>
+  /**
+   * The same as enqueue, for a call of any size: a big one is written in short transactions,
+   * its jobs out of sight until the last is written, so the write lock and the caller's
+   * thread are never held long (sqlite/load.ts). A store without it takes enqueue.
+   */
+  load?(jobs: NewJob[], batchName: string, now: number, maxConcurrency?: number | null, options?: EnqueueOptions): Promise<EnqueueResult>
+  /** Removes whole the batches whose loading process is gone (a crash mid-load); answers how many. */
+  removeAbandonedLoads?(isGone: (owner: string) => boolean): Awaitable<number>
   claim(options: ClaimOptions): Awaitable<{ jobs: ClaimedJob[]; changes: JobChange[] }>
   /**
    * Records how attempts ended; results for jobs whose lease this owner lost are ignored.
@@ -352,6 +363,8 @@ export interface QueueStore {
   readonly batches: BatchStore
   /** The totals the store-wide metrics read, and the exporter lease (telemetry/metric-store). */
   readonly metrics: MetricStore
+  /** Completed answers kept for identical requests (src/main/cache), written by settle, never pruned with the jobs. */
+  readonly cache: ResponseCacheStore
   setPaused(paused: boolean): Awaitable<void>
   isPaused(): Awaitable<boolean>
   /** Settings every process on this queue shares (src/main/settings), by key; values unvalidated. */

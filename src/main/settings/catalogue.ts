@@ -13,7 +13,7 @@ import { parseDuration } from '../../shared/duration'
 export const SETTINGS_FILE = 'settings.json'
 export type SettingHome = typeof SETTINGS_FILE | 'store'
 /** How a value is typed on a command line or in a variable. */
-export type SettingText = 'integer' | 'number' | 'string' | 'duration' | 'level'
+export type SettingText = 'integer' | 'number' | 'string' | 'duration' | 'level' | 'boolean'
 
 export interface SettingSpec {
   /** Its path in the engine's config, like `logs.maxFiles`. */
@@ -94,6 +94,14 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'rateLimits.windowMs', home: 'store', text: 'duration', description: "length of a profile's requests- and tokens-per-minute window (ms, or 60s)" },
   { key: 'rateLimits.cooldownAfter', home: 'store', text: 'integer', description: 'Retry-After answers within the next setting that cool a whole provider down' },
   { key: 'rateLimits.cooldownWithinMs', home: 'store', text: 'duration', description: 'how close together those answers must come (ms, or 3s)' },
+  // Every process on the queue answers from one cache: they must agree on whether a job that does not say uses it.
+  {
+    key: 'cache.enabled',
+    home: 'store',
+    text: 'boolean',
+    live: true,
+    description: "identical requests reuse a completed answer (a job's config.cache, or enqueue --no-cache, overrides it)",
+  },
 ]
 
 export class SettingsError extends Error {
@@ -163,6 +171,11 @@ export function checkValue(schema: z.ZodType, key: string, value: unknown): unkn
 export function fromText(spec: SettingSpec, text: string, where: string): unknown {
   const trimmed = text.trim()
   if (spec.text === 'string' || spec.text === 'level') return trimmed
+  if (spec.text === 'boolean') {
+    if (/^(?:true|on|yes)$/i.test(trimmed)) return true
+    if (/^(?:false|off|no)$/i.test(trimmed)) return false
+    throw new SettingsError(`${where} must be true or false, not "${text}"`)
+  }
   if (spec.text === 'duration' && !/^\d+$/.test(trimmed)) {
     try {
       return parseDuration(trimmed)

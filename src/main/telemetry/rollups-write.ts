@@ -26,6 +26,8 @@ export interface SettledAttempt extends TaggedAttempt {
   /** A failure's category (a stall is TIMEOUT), for genops_attempts_total; none for a completed attempt. */
   category?: string | undefined
   durationMs: number
+  /** Answered from the response cache: no provider call, so no generation time to count. */
+  cached?: boolean | undefined
 }
 
 interface Sums {
@@ -50,7 +52,7 @@ function add(sums: Sums, attempt: SettledAttempt, latencyBucketIndex: number): v
   if (attempt.costUsd === null) sums.unpriced++
   else sums.costUsd += attempt.costUsd
   // Latency is that of completed attempts: a failure's duration (a timeout, a refused key) says nothing about generation time.
-  if (attempt.outcome === 'completed') (sums.latency ??= new Array<number>(LATENCY_BUCKETS).fill(0))[latencyBucketIndex]!++
+  if (attempt.outcome === 'completed' && !attempt.cached) (sums.latency ??= new Array<number>(LATENCY_BUCKETS).fill(0))[latencyBucketIndex]!++
 }
 
 /** The provider, kind and model of a bucket's row for every provider and model together: no job's provider is empty. */

@@ -10,6 +10,7 @@ import type { StoredSpan } from '../../../shared/traces'
 import { SqliteAlertStore } from '../../alerts/sqlite'
 import { SqliteBatchStore } from '../../batches/sqlite'
 import { SqliteCostStore } from '../../costs/sqlite'
+import { SqliteResponseCache } from '../../cache/sqlite'
 import { openDatabase, type OpenOptions } from '../../db/connection'
 import { SqliteMetricStore } from '../../telemetry/sqlite-metric-store'
 import type {
@@ -30,6 +31,7 @@ import { pauseBatch, pausedBatches, resumeBatch } from './batch-pauses'
 import { claimJobs, extendLeases, leaseOwners, lostLeases, recoverStalled } from './claim'
 import { deadStats, listDead, purgeDead, retryDead } from './dead'
 import { enqueueJobs } from './enqueue'
+import { LOAD_THRESHOLD, loadJobs, removeAbandonedLoads, type LoadProgress } from './load'
 import { listFailureGroups, listRegressions, noteRegressionRun, pinFailureGroup } from './failures'
 import { applyRetention, cancelJob, cleanJobs, removeJob, retryAllDead, retryJob } from './manage'
 import { listProfiles, profileSecrets, removeProfile, saveProfile, setProfileSecret } from './profiles'
@@ -57,20 +59,32 @@ export class SqliteQueueStore implements QueueStore {
   readonly alerts: SqliteAlertStore
   readonly batches: SqliteBatchStore
   readonly metrics: SqliteMetricStore
+  readonly cache: SqliteResponseCache
 
   constructor(readonly db: Database) {
     this.costs = new SqliteCostStore(db)
     this.alerts = new SqliteAlertStore(db)
     this.batches = new SqliteBatchStore(db)
     this.metrics = new SqliteMetricStore(db)
+    this.cache = new SqliteResponseCache(db)
   }
 
   static open(file: string, options: OpenOptions = {}): SqliteQueueStore {
     return new SqliteQueueStore(openDatabase(file, options))
   }
 
+  /** Told as a big enqueue loads (load.ts): `genops enqueue` prints it, the engine forwards it to the window. */
+  loadProgress: ((progress: LoadProgress) => void) | undefined
+
   enqueue(jobs: NewJob[], batchName: string, now: number, maxConcurrency: number | null = null, options?: EnqueueOptions) {
     return enqueueJobs(this.db, jobs, batchName, now, maxConcurrency, options)
+  }
+  async load(jobs: NewJob[], batchName: string, now: number, maxConcurrency: number | null = null, options?: EnqueueOptions) {
+    if (jobs.length < LOAD_THRESHOLD) return this.enqueue(jobs, batchName, now, maxConcurrency, options)
+    return loadJobs(this.db, jobs, batchName, now, maxConcurrency, { ...options, onProgress: this.loadProgress })
+  }
+  removeAbandonedLoads(isGone: (owner: string) => boolean) {
+    return removeAbandonedLoads(this.db, isGone)
   }
   claim(options: ClaimOptions) {
     return claimJobs(this.db, options)

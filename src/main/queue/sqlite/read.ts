@@ -47,7 +47,7 @@ export function getJob(db: Database, id: number, now: number): JobDetail | null 
   const attempts = (
     sql(
       db,
-      `SELECT number, started_at, ended_at, outcome, error_category, error, input_tokens, output_tokens, ran_on, model, error_severity, error_stack
+      `SELECT number, started_at, ended_at, outcome, error_category, error, input_tokens, output_tokens, ran_on, model, error_severity, error_stack, cached
       FROM job_attempts WHERE job_id = ? ORDER BY id`,
     ).all(id) as {
       number: number
@@ -62,6 +62,7 @@ export function getJob(db: Database, id: number, now: number): JobDetail | null 
       model: string | null
       error_severity: JobAttempt['severity']
       error_stack: string | null
+      cached: number
     }[]
   ).map((a): JobAttempt => ({
     number: a.number,
@@ -76,6 +77,7 @@ export function getJob(db: Database, id: number, now: number): JobDetail | null 
     model: a.model,
     severity: a.error_severity,
     stack: a.error_stack,
+    ...(a.cached ? { cached: true as const } : {}),
   }))
   return {
     ...toSummary(row, now),

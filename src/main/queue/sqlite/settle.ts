@@ -16,6 +16,7 @@ import { recordFailure } from './failures'
 import { reportStart } from './rate-state'
 import { release } from '../../costs/sqlite/reservations'
 import { adjustCounts, addCount, recordEvent, type CountDeltas } from './rows'
+import { CacheWrites } from '../../cache/sqlite-settle'
 
 const COMPLETE = `UPDATE jobs SET state = 'completed', finished_at = @at, updated_at = @at, output = @output, artifact = @artifact,
     lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, error_category = NULL
@@ -34,8 +35,8 @@ const FAIL = `UPDATE jobs SET
   RETURNING state, attempts_made, started_at, provider, model, created_at, batch_id, tags`
 
 const ATTEMPT = `INSERT INTO job_attempts (job_id, number, started_at, ended_at, outcome, error_category, error, input_tokens, output_tokens, trace_id,
-    provider, provider_kind, model, cost_usd, ran_on, error_severity, error_stack)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+    provider, provider_kind, model, cost_usd, ran_on, error_severity, error_stack, cached, saved_usd)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 /** The AUTH failures already given back to an active job of this owner. */
 const AUTH_REFUNDS = `SELECT auth_refunds FROM jobs WHERE id = ? AND state = 'active' AND lease_owner = ?`
@@ -62,6 +63,7 @@ export function settleAttempts(db: Database, results: AttemptResult[], owner: st
       const deltas: CountDeltas = {}
       // What the rollups and batch totals count, written once after the loop: a few statements, not one a job.
       const usage: SettledAttempt[] = []
+      const cacheWrites = new CacheWrites(db)
       for (let result of results) {
         // The attempt's place in the shared rate state, whether or not its lease still holds: it was sent all the same.
         if (result.start) reportStart(db, result.start)
@@ -86,7 +88,9 @@ export function settleAttempts(db: Database, results: AttemptResult[], owner: st
             result.ranOn ?? null,
             null,
             null,
+            ...cachedColumns(result),
           )
+          if (result.cache) cacheWrites.note(result.cache, { ...result, jobId: result.id, kind: cost[1], model: cost[2], costUsd: cost[3], at: result.endedAt })
           usage.push(settledAttempt(row, result, cost, 'completed'))
           recordEvent(db, result.id, result.endedAt, 'active', 'completed')
           addCount(deltas, 'completed', 1)
@@ -132,6 +136,8 @@ export function settleAttempts(db: Database, results: AttemptResult[], owner: st
             result.ranOn ?? null,
             severityOf(result.category),
             result.stack ?? null,
+            0,
+            null,
           )
           usage.push(settledAttempt(row, result, cost, row.state === 'dead' ? 'dead' : 'failed'))
           recordFailure(db, result.id, result.category, result.message, result.endedAt)
@@ -147,6 +153,7 @@ export function settleAttempts(db: Database, results: AttemptResult[], owner: st
       }
       adjustCounts(db, deltas)
       recordUsage(db, usage)
+      cacheWrites.flush()
       // What the attempts cost is booked now: their reservations against the budgets go in the same transaction.
       release(db, results.map((result) => result.id))
       return { changes, done }
@@ -154,6 +161,11 @@ export function settleAttempts(db: Database, results: AttemptResult[], owner: st
     .immediate()
   if (done) finished!.push(...done)
   return changes
+}
+
+/** Whether a completed attempt was answered from the response cache, and what that saved. */
+function cachedColumns(result: AttemptResult): [cached: number, savedUsd: number | null] {
+  return result.outcome === 'ok' && result.cache && 'hit' in result.cache ? [1, result.cache.savedUsd] : [0, null]
 }
 
 function finishedJob(id: number, row: SettledRow, outcome: FinishedJob['outcome'], finishedAt: number): FinishedJob {
@@ -197,5 +209,6 @@ function settledAttempt(
     outputTokens: result.outcome === 'ok' ? result.outputTokens : null,
     costUsd,
     durationMs: result.endedAt - row.started_at,
+    cached: result.outcome === 'ok' && result.cache !== undefined && 'hit' in result.cache,
   }
 }

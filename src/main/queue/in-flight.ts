@@ -1,0 +1,28 @@
+/** What the scheduler keeps about an attempt between dispatch and settle. */
+import type { AttemptOutcome } from '../../workers/protocol'
+import { PriceBook } from '../costs/pricing'
+import { promptTokens } from '../resilience/gates'
+import type { AttemptTrace } from '../telemetry/attempt-trace'
+import type { ClaimedJob, Route } from './store'
+
+export interface InFlight {
+  job: ClaimedJob
+  /** The provider kind and model the job's provider name resolved to at dispatch. */
+  ran: { provider: string; model: string | null }
+  /** The profile (or provider) and model whose gates the attempt counts against: the job's own, or the fallback the claim chose. */
+  lane: Route
+  /** The fallback it runs on ("backup/model"), recorded on the attempt; null on its own provider. */
+  ranOn: string | null
+  trace: AttemptTrace | null
+  /** Its request's key in the response cache, when it takes part: a completed answer is kept under it (src/main/cache). */
+  cacheKey: string | null
+}
+
+/** The tokens an attempt used, for the rate windows, when its answer said: a missing side is the estimate's prompt, or no output. */
+export function usedTokens(job: ClaimedJob, outcome: AttemptOutcome): number | null {
+  if (!outcome.ok || (outcome.inputTokens === null && outcome.outputTokens === null)) return null
+  return (outcome.inputTokens ?? promptTokens(job.prompt.length)) + (outcome.outputTokens ?? 0)
+}
+
+/** Without a price list: the simulator and local models cost nothing, the rest has no price. */
+export const NO_PRICES = new PriceBook([])
