@@ -4,7 +4,8 @@
  * could take one past its limit (costs/budget-gate.ts).
  */
 import { type Command, Option } from 'commander'
-import { BUDGET_UNITS, budgetAmount, budgetName, type Budget, type BudgetUnit } from '../shared/costs'
+import { describeZodError } from '../shared/contract'
+import { BUDGET_UNITS, budgetAmount, budgetName, BudgetInput, type Budget, type BudgetUnit } from '../shared/costs'
 import { table, time } from './cli-format'
 import { CliError, common, integer, money, print, printJson, withQueue, type Common } from './cli-support'
 
@@ -71,7 +72,10 @@ export function addBudgetCommands(costs: Command): void {
       const amounts = [dayAmount, options.usd, options.tokens].filter((amount) => amount !== undefined)
       if (amounts.length !== 1) throw new CliError('give the limit once: --usd USD or --tokens N', 2)
       const unit: BudgetUnit = options.tokens !== undefined ? 'tokens' : 'usd'
-      const saved = await withQueue(options, (h) => h.setBudget({ ...scopeOf(options), unit, limit: amounts[0]!, action: options.action }))
+      // The CLI calls the handlers directly: checked here as the API checks it, so a refusal is one line, not a CHECK constraint.
+      const input = BudgetInput.safeParse({ ...scopeOf(options), unit, limit: amounts[0]!, action: options.action })
+      if (!input.success) throw new CliError(describeZodError(input.error), 2)
+      const saved = await withQueue(options, (h) => h.setBudget(input.data))
       const does = saved.action === 'pause' ? 'holds attempts that could cross it' : 'tells at 50, 80 and 100 %'
       print(`${budgetName(saved)}: ${budgetAmount(saved.unit, saved.limit)}, ${does} (${budgetAmount(saved.unit, saved.spent)} spent so far)`)
     })

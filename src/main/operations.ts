@@ -14,6 +14,7 @@ import { keyFileProblem } from '../workers/key-file'
 import { BatchCheck, profilesOf } from './intake/job-check'
 import { alertHandlers } from './alerts/operations'
 import { batchHandlers } from './batches/operations'
+import { mapInSlices } from './intake/slices'
 import { jobOrigin } from './intake/sources'
 import type { AlertsRuntime } from './alerts/runner'
 import { costHandlers } from './costs/operations'
@@ -97,14 +98,19 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, 
     getJob: async ({ id }) => withHeld((await withModels([found(await store.get(id, now()), id)]))[0]!),
     enqueueJobs: async ({ jobs, defaults = {}, batchName, maxConcurrency, sources, origins }) => {
       const check = new BatchCheck({ profiles: await profilesOf(store), defaults })
-      const problems = jobs.flatMap((spec, index) => check.problems(spec, `job ${index + 1}`).map((problem) => `job ${index + 1}: ${problem}`))
+      // In slices, as the mapping below: a big call must not hold the main thread.
+      const problems = (
+        await mapInSlices(jobs, (spec, index) => check.problems(spec, `job ${index + 1}`).map((problem) => `job ${index + 1}: ${problem}`))
+      ).flat()
       if (problems.length > 0) {
         const more = problems.length > MAX_LISTED_PROBLEMS ? `; and ${problems.length - MAX_LISTED_PROBLEMS} more` : ''
         throw new OperationError('INVALID_INPUT', `nothing enqueued: ${problems.slice(0, MAX_LISTED_PROBLEMS).join('; ')}${more}`)
       }
       const at = now()
-      const result = await store.enqueue(
-        jobs.map((spec, index) => ({ ...toNewJob(spec, defaults, at), origin: origins && jobOrigin(origins[index]!) })),
+      // Through load where the store has it: a big call must not hold the main thread or the write lock.
+      const result = await (store.load ?? store.enqueue).call(
+        store,
+        await mapInSlices(jobs, (spec, index) => ({ ...toNewJob(spec, defaults, at), origin: origins && jobOrigin(origins[index]!) })),
         batchName === undefined ? `enqueued ${new Date(at).toISOString()}` : escapeControl(batchName),
         at,
         maxConcurrency ?? null,

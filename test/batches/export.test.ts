@@ -3,7 +3,8 @@
  * for CSV and kept whole in JSON lines, input columns that share a result's name, a batch
  * still running (what is done is written, the rest counted), and paths that cannot be written.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { lstatSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'csv-parse/sync'
 import { describe, expect, it } from 'vitest'
@@ -96,5 +97,63 @@ describe('writing an export', () => {
     const written = await writeBatchExport(store.batches, { batchId, format: 'csv', path: join(dir, 'only.csv') })
     expect(written).toMatchObject({ rows: 0, notFinished: 1 })
     expect(readFileSync(join(dir, 'only.csv'), 'utf8').split('\r\n')[0]).toMatch(/^prompt,output,state,/)
+  })
+
+  it('exports a batch one of whose jobs was quarantined for a config that does not parse', async () => {
+    const store = tempStore()
+    const dir = tempDir()
+    const { batchId, jobIds } = store.enqueue([job('bad'), job('good')], 'b', T0)
+    store.db.prepare(`UPDATE jobs SET config = '{not json' WHERE id = ?`).run(jobIds[0])
+    store.claim({ owner: 'o', limit: 10, now: T0, leaseMs: 60_000 })
+    const written = await writeBatchExport(store.batches, { batchId, format: 'csv', path: join(dir, 'b.csv') })
+    expect(written).toMatchObject({ rows: 1, notFinished: 1 })
+    expect(readFileSync(join(dir, 'b.csv'), 'utf8')).toMatch(/^bad,,dead,VALIDATION,stored job config does not parse/m)
+  })
+
+  it('a store that fails mid-export (the engine closing) ends it with the error, and no stream error escapes', async () => {
+    const store = tempStore()
+    const dir = tempDir()
+    const { batchId } = store.enqueue([job('one')], 'b', T0)
+    const failing = Object.assign(Object.create(store.batches) as typeof store.batches, {
+      exportPage: () => Promise.reject(new Error('the database connection is not open')),
+    })
+    await expect(writeBatchExport(failing, { batchId, format: 'csv', path: join(dir, 'b.csv') })).rejects.toThrow('the database connection is not open')
+    // A turn for a stray 'error' event to surface (vitest fails the run on one).
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(readdirSync(dir)).toEqual([])
+  })
+
+  it("renames the output's flattened columns when the input already has one of their names", async () => {
+    const store = tempStore()
+    const dir = tempDir()
+    const input = { prompt: 'one', 'output.title': 'mine' }
+    const { batchId } = store.enqueue([{ ...job('one'), origin: { file: 0, row: 1, input: JSON.stringify(input) } }], 'in.csv', T0, null, {
+      sources: [{ name: 'in.csv', format: 'csv', jobs: 1, columns: ['prompt', 'output.title'] }],
+    })
+    const { jobs } = store.claim({ owner: 'o', limit: 1, now: T0, leaseMs: 60_000 })
+    store.settle([{ id: jobs[0]!.id, outcome: 'ok', endedAt: T0 + 10, output: '{"title":"theirs"}', inputTokens: 1, outputTokens: 1 }], 'o')
+    for (const format of ['csv', 'parquet'] as const) {
+      await writeBatchExport(store.batches, { batchId, format, path: join(dir, `out.${format}`) })
+    }
+    const [header, row] = parse(readFileSync(join(dir, 'out.csv'), 'utf8')) as string[][]
+    expect(new Set(header).size).toBe(header!.length)
+    expect(header!.slice(0, 4)).toEqual(['prompt', 'output.title', 'genops_output', 'genops_output.title'])
+    expect(row!.slice(0, 4)).toEqual(['one', 'mine', '', 'theirs'])
+  })
+
+  it('never puts a file in place of a pipe or a device, and writes through a link to the file it names', async () => {
+    const store = tempStore()
+    const dir = tempDir()
+    const { batchId } = store.enqueue([job('only')], 'only', T0)
+    const pipe = join(dir, 'pipe')
+    execFileSync('mkfifo', [pipe])
+    await expect(writeBatchExport(store.batches, { batchId, format: 'csv', path: pipe })).rejects.toThrow(`cannot write ${pipe}: it is not a regular file`)
+    expect(lstatSync(pipe).isFIFO()).toBe(true)
+    writeFileSync(join(dir, 'target.csv'), 'old')
+    symlinkSync(join(dir, 'target.csv'), join(dir, 'link.csv'))
+    await writeBatchExport(store.batches, { batchId, format: 'csv', path: join(dir, 'link.csv') })
+    expect(lstatSync(join(dir, 'link.csv')).isSymbolicLink()).toBe(true)
+    expect(readFileSync(join(dir, 'target.csv'), 'utf8')).toMatch(/^prompt,output,state,/)
+    expect(readdirSync(dir).sort()).toEqual(['link.csv', 'pipe', 'target.csv'])
   })
 })

@@ -2,6 +2,8 @@
  * `genops costs` and `genops batches pause|resume` as an operator runs them: the CLI as a
  * separate process on a data directory whose attempts were settled by the real store.
  */
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { parse } from 'csv-parse/sync'
 import { describe, expect, it } from 'vitest'
 import { databaseFile } from '../../src/main/paths'
@@ -184,4 +186,30 @@ describe('genops costs', () => {
     expect(again.status).toBe(1)
     expect(again.stderr).toMatch(new RegExp(`batch ${batchIds[0]} is not paused`))
   })
+
+  it('run --until-empty stops, saying so, when only jobs a reached budget holds are left', { timeout: 60_000 }, async () => {
+    const dataDir = tempDir()
+    const file = join(dataDir, 'prompts.jsonl')
+    // Each attempt is 1 prompt token and 40 output, as estimated: the budget lets two run, then holds the rest.
+    writeFileSync(file, ['a', 'b', 'c', 'd'].map((p) => JSON.stringify({ prompt: p, config: { maxTokens: 40, outputTokens: 40, latencyMs: 0 } })).join('\n'))
+    const cli = (...args: string[]) => genopsAsync([...args, '--data-dir', dataDir])
+    const set = await Promise.all([cli('enqueue', file), cli('costs', 'budget', 'set', '--day', '--tokens', '90', '--action', 'pause')])
+    expect(set.map((done) => done.status)).toEqual([0, 0])
+    const run = await cli('run', '--until-empty', '--threads', '1', '--concurrency', '1', '--no-metrics')
+    expect(run.stdout).toBe('stopped: 2 completed, 0 dead, 0 cancelled, 2 held\n')
+    expect(run.stderr).toMatch(/^genops: 2 jobs are held until an operator acts \(.*a budget reached\)/m)
+    expect(run.status).toBe(3)
+  })
+
+  it('refuses a budget the contract refuses, in one line: a zero limit, an empty profile, too many dollars', { timeout: 60_000 }, async () => {
+    const dataDir = tempDir()
+    const cli = (...args: string[]) => genopsAsync(['costs', 'budget', 'set', ...args, '--data-dir', dataDir])
+    const refused = await Promise.all([cli('--day', '--usd', '0'), cli('--profile', '', '--usd', '1'), cli('--day', '--usd', '20000000')])
+    expect(refused.map((done) => [done.status, done.stderr])).toEqual([
+      [2, 'genops: limit: limit must be above 0\n'],
+      [2, expect.stringMatching(/^genops: target: .*\n$/)],
+      [2, 'genops: limit: a USD budget is at most 10,000,000\n'],
+    ])
+  })
 })
+

@@ -263,4 +263,43 @@ describe('budgets in a running engine', () => {
     await engine.call('removeBudget', { scope: 'day', unit: 'tokens' })
     await finished(engine, 30)
   })
+
+  it("a job sent to a fallback is weighed against the fallback's budget, which it then never crosses", async () => {
+    const engine = await start()
+    await engine.call('saveProvider', { name: 'backup', provider: 'sim' })
+    await engine.call('saveProvider', { name: 'primary', provider: 'sim', fallbacks: ['backup'] })
+    await engine.call('pauseProvider', { provider: 'primary', reason: 'maintenance' })
+    // 6 tokens a job as estimated and as run: 60 tokens on the backup is ten jobs.
+    await engine.call('setBudget', { scope: 'profile', target: 'backup', unit: 'tokens', limit: 60, action: 'pause' })
+    await engine.call('enqueueJobs', {
+      jobs: Array.from({ length: 30 }, (_, i) => ({ prompt: `job ${i}` })),
+      defaults: { provider: 'primary', config: { outputTokens: 4, maxTokens: 4, latencyMs: 5 } },
+    })
+    await waitFor(
+      () => engine.call('listBudgets', {}),
+      ({ budgets }) => budgets[0]!.crossedAt !== null,
+      { what: "the backup's budget to be reached" },
+    )
+    await engine.idle()
+    expect((await engine.call('queueStats', {})).counts).toMatchObject({ completed: 10, queued: 20 })
+    expect((await engine.call('listBudgets', {})).budgets[0]).toMatchObject({ target: 'backup', spent: 60 })
+  })
+
+  it("weighs a templated prompt as sent, its variables filled in, not as the template's few characters", async () => {
+    const engine = await start()
+    // "{{doc}}" with a 400-character doc is 100 tokens in, 4 out: two jobs fit in 300 tokens, a third would cross it.
+    await engine.call('setBudget', { scope: 'day', unit: 'tokens', limit: 300, action: 'pause' })
+    await engine.call('enqueueJobs', {
+      jobs: Array.from({ length: 10 }, (_, i) => ({ prompt: '{{doc}}', config: { vars: { doc: `${i}`.padEnd(400, '.') } } })),
+      defaults: { provider: 'sim', config: { outputTokens: 4, maxTokens: 4, latencyMs: 5 } },
+    })
+    await waitFor(
+      () => engine.call('listBudgets', {}),
+      ({ budgets }) => budgets[0]!.crossedAt !== null,
+      { what: 'the day token budget to be reached' },
+    )
+    await engine.idle()
+    expect((await engine.call('queueStats', {})).counts).toMatchObject({ completed: 2, queued: 8 })
+    expect((await engine.call('listBudgets', {})).budgets[0]).toMatchObject({ spent: 208 })
+  })
 })

@@ -83,6 +83,15 @@ describe('claim', () => {
     expect(claim().jobs.map((j) => j.id)).toEqual([good])
     expect(row(store, bad!)).toMatchObject({ state: 'dead', error_category: 'VALIDATION' })
   })
+
+  it('quarantines it too when the claim goes lane by lane (a gate holds something, or budgets are weighed)', () => {
+    store = tempStore()
+    const [bad, good] = store.enqueue([job('bad'), job('good')], 'b', T0).jobIds
+    store.db.prepare(`UPDATE jobs SET config = '{not json' WHERE id = ?`).run(bad)
+    const gate = () => ({ allowance: () => 10, admit: () => true })
+    expect(store.claim({ owner: OWNER, limit: 10, now: T0, leaseMs: LEASE, gate }).jobs.map((j) => j.id)).toEqual([good])
+    expect(row(store, bad!)).toMatchObject({ state: 'dead', error_category: 'VALIDATION' })
+  })
 })
 
 describe('settle', () => {

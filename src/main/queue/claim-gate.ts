@@ -31,9 +31,10 @@ export interface ClaimGateParts {
 
 export function claimGate({ gates, profiles, running, budgets, reserve }: ClaimGateParts, facts: ClaimFacts, now: number): LaneGate {
   const moved = [...running].filter((entry) => entry.job.fallback).map((entry) => ({ from: entry.job.provider, to: entry.lane.provider }))
-  const gate = withFallbacks(gates.forClaim(countFallbacksRunning(facts, moved), now), gates, profiles)
-  if (!reserve || !budgets) return gate
-  return withBudgets(
+  const gate = gates.forClaim(countFallbacksRunning(facts, moved), now)
+  if (!reserve || !budgets) return withFallbacks(gate, gates, profiles)
+  // Budgets inside the fallbacks: a job is weighed on each lane it is tried on, so one sent to a fallback takes from the fallback's budgets.
+  const budgeted = withBudgets(
     gate,
     facts.budgets,
     (candidate) => reserve(candidate, candidate.batchId, candidate.promptChars, candidate.maxTokens),
@@ -42,4 +43,5 @@ export function claimGate({ gates, profiles, running, budgets, reserve }: ClaimG
       gates.heldForBudget(candidate, room, now)
     },
   )
+  return withFallbacks(budgeted, gates, profiles)
 }

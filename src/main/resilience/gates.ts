@@ -171,6 +171,8 @@ export class Gates {
     if (this.pauses.size > 0 || this.batchCapsExist || this.pausedBatches.size > 0 || this.breakers.anyHolding()) return true
     if (this.concurrency.anyReduced()) return true
     for (const until of this.cooldowns.values()) if (until > now) return true
+    // A reached budget holds jobs too (run --until-empty counts them as waiting for an operator).
+    for (const hold of this.budgetHolds.values()) if (now - hold.at < BUDGET_HOLD_FRESH_MS) return true
     for (const profile of this.profiles.values()) if (profile.limits) return true
     return this.quotaKnown
   }

@@ -56,6 +56,8 @@ export function planExport(sources: readonly BatchSource[], outputKeys: readonly
   if (inputColumns.length === 0) inputColumns.push('prompt')
   const taken = new Set(inputColumns)
   const resultNames = Object.fromEntries(RESULT_COLUMNS.map((name) => [name, taken.has(name) ? `genops_${name}` : name])) as Record<ResultColumn, string>
+  // The flattened `output.<key>` columns are results too: an input column of that name keeps it, and the output's are renamed.
+  if (outputKeys.some((key) => taken.has(`${resultNames.output}.${key}`))) resultNames.output = 'genops_output'
   return { inputColumns, outputKeys: [...outputKeys], resultNames, fileNames: sources.map((source) => source.name) }
 }
 

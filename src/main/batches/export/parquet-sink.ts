@@ -36,7 +36,8 @@ class FileByteWriter extends ByteWriter {
 
   private drain(): void {
     if (this.index === 0) return
-    writeSync(this.fd, new Uint8Array(this.buffer, 0, this.index))
+    // A short write (the disk filling) is no error by itself: the rest is written again, and a full disk then throws ENOSPC.
+    for (let done = 0; done < this.index;) done += writeSync(this.fd, new Uint8Array(this.buffer, done, this.index - done))
     this.index = 0
   }
 

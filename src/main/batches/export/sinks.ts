@@ -50,6 +50,8 @@ class TextSink implements ExportSink {
   }
 
   abort(): void {
+    // A write still pending fails once the stream is destroyed: that error is this failure's echo, not a new one to crash on.
+    this.stream.on('error', () => {})
     this.stream.destroy()
   }
 }

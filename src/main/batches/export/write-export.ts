@@ -5,7 +5,7 @@
  * is ever left under the final name. Jobs still queued or running are counted, not written.
  */
 import { randomBytes } from 'node:crypto'
-import { rename, rm, stat } from 'node:fs/promises'
+import { realpath, rename, rm, stat } from 'node:fs/promises'
 import { basename, dirname, extname, join } from 'node:path'
 import type { ExportFormat } from '../../../shared/batches'
 import { OperationError } from '../../../shared/contract'
@@ -57,15 +57,23 @@ function writeProblem(path: string, error: unknown): OperationError {
           ? `the folder ${folder} cannot be written (${code})`
           : code === 'EISDIR'
             ? 'it is a folder'
-            : (error as Error).message
+            : code === 'ENOSPC' || code === 'EDQUOT'
+              ? 'the disk is full'
+              : (error as Error).message
   return new OperationError('INVALID_INPUT', `cannot write ${path}: ${reason}`)
 }
 
-export async function writeBatchExport(store: BatchStore, { batchId, format, path }: ExportRequest): Promise<ExportWritten> {
+export async function writeBatchExport(store: BatchStore, { batchId, format, path: asked }: ExportRequest): Promise<ExportWritten> {
   const sources = await store.sources(batchId)
   if (sources === null) throw new OperationError('NOT_FOUND', `batch ${batchId} does not exist`)
+  let path = asked
   try {
-    if ((await stat(path)).isDirectory()) throw writeProblem(path, Object.assign(new Error('is a folder'), { code: 'EISDIR' }))
+    const info = await stat(asked)
+    if (info.isDirectory()) throw writeProblem(asked, Object.assign(new Error('is a folder'), { code: 'EISDIR' }))
+    // The rename below would put a regular file in place of a device or a pipe (/dev/stdout as root): refused instead.
+    if (!info.isFile()) throw new OperationError('INVALID_INPUT', `cannot write ${asked}: it is not a regular file`)
+    // A link is followed: the file it names is replaced, not the link.
+    path = await realpath(asked)
   } catch (error) {
     if (error instanceof OperationError) throw error
   }

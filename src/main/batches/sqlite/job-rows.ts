@@ -13,7 +13,7 @@ import { quantile } from './progress'
 const ROW_COLUMNS = `j.id, j.state, j.source_file, j.source_row, j.input, j.prompt, j.output, j.error_category, j.last_error, j.provider,
   ifnull((SELECT model FROM job_attempts WHERE job_id = j.id AND model IS NOT NULL ORDER BY id DESC LIMIT 1), j.model) AS model,
   j.attempts_made, j.artifact, j.finished_at, j.started_at,
-  json_extract(j.config, '$.output') AS checked,
+  CASE WHEN json_valid(j.config) THEN json_extract(j.config, '$.output') END AS checked,
   (SELECT sum(input_tokens) FROM job_attempts WHERE job_id = j.id) AS input_tokens,
   (SELECT sum(output_tokens) FROM job_attempts WHERE job_id = j.id) AS output_tokens,
   (SELECT sum(cost_usd) FROM job_attempts WHERE job_id = j.id) AS cost_usd`

@@ -11,7 +11,7 @@ import { recordUsage, type SettledAttempt } from '../../telemetry/rollups-write'
 import { RATE_WINDOW_MS } from '../../../shared/resilience'
 import type { ClaimOptions, ClaimedJob, RecoverOptions, Route } from '../store'
 import { recordFailure } from './failures'
-import { pickJobs } from './lanes'
+import { pickJobs, sentPromptChars } from './lanes'
 import { recordStart } from './rate-state'
 import { release, reserve as reserveCost } from '../../costs/sqlite/reservations'
 import { adjustCounts, isRecord, addCount, recordEvent, type CountDeltas } from './rows'
@@ -28,10 +28,12 @@ interface ClaimRow {
 }
 
 // INDEXED BY pins the plan: without statistics SQLite prefers jobs_by_state and sorts every
-// queued job on each claim (query-plans.test.ts reads the plan of these statements).
+// queued job on each claim (query-plans.test.ts reads the plan of these statements). A batch
+// still loading (sqlite/load.ts) is never claimed from.
 export const CLAIM = `UPDATE jobs SET state = 'active', lease_owner = @owner, lease_expires_at = @until,
     started_at = @now, updated_at = @now, attempts_made = attempts_made + 1
   WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_ready WHERE state = 'queued' AND run_at <= @now
+               AND (batch_id IS NULL OR batch_id NOT IN (SELECT id FROM batches WHERE loading_owner IS NOT NULL))
                ORDER BY priority, run_at, id LIMIT @limit)
   RETURNING id, batch_id, provider, model, prompt, config, attempts_made, run_at`
 
@@ -69,9 +71,10 @@ export function claimJobs(db: Database, { owner, limit, now, leaseMs, gate, star
         const route = routes.get(row.id) ?? { provider: row.provider, model: row.model }
         // Counted in the claim's own transaction, so two processes cannot both take a window's last place.
         const maxTokens = typeof config.maxTokens === 'number' ? config.maxTokens : null
-        const estimate = starts?.estimate(route, row.prompt.length, maxTokens) ?? null
+        const promptChars = sentPromptChars(row.prompt, config.vars)
+        const estimate = starts?.estimate(route, promptChars, maxTokens) ?? null
         // Reserved against the budgets in the same transaction, so another process's claim weighs it too.
-        if (reserve) reserveCost(db, row.id, now, reserve(route, row.batch_id, row.prompt.length, maxTokens))
+        if (reserve) reserveCost(db, row.id, now, reserve(route, row.batch_id, promptChars, maxTokens))
         jobs.push({
           id: row.id,
           batchId: row.batch_id,

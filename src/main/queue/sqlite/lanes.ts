@@ -6,11 +6,13 @@
  * order across lanes until the claim is full or the budgets run out.
  */
 import type { Database } from 'better-sqlite3'
+import { fillVariables } from '../../../shared/job-config'
 import { sql } from '../../db/connection'
 import type { Candidate, ClaimFacts, Lane, LaneGate, Route } from '../store'
 import { pausedAmong } from './batch-pauses'
 import { budgetRooms } from '../../costs/sqlite/budgets'
 import { cooldowns, providerRates } from './rate-state'
+import { isRecord } from './rows'
 
 type LaneKey = [provider: string, model: string, batch: number]
 
@@ -23,7 +25,10 @@ export const NEXT_LANE = [
   `${LANE} provider > @p ORDER BY 1, 2, 3 LIMIT 1`,
 ]
 
-export const LANE_HEAD = `SELECT id, priority, run_at, length(prompt), json_extract(config, '$.maxTokens')
+// A config that is not JSON reads as none here (json_extract would fail the whole claim): the claim quarantines its job.
+export const LANE_HEAD = `SELECT id, priority, run_at, length(prompt), CASE WHEN json_valid(config) THEN json_extract(config, '$.maxTokens') END,
+    CASE WHEN instr(prompt, '{{') > 0 THEN prompt END,
+    CASE WHEN json_valid(config) THEN CASE json_type(config, '$.vars') WHEN 'object' THEN json_extract(config, '$.vars') END END
   FROM jobs INDEXED BY jobs_ready_by_lane
   WHERE state = 'queued' AND provider = ? AND ifnull(model, '') = ? AND ifnull(batch_id, 0) = ? AND run_at <= ?
   ORDER BY priority, run_at, id LIMIT ?`
@@ -73,6 +78,11 @@ export function claimFacts(db: Database, batchIds: number[], now: number, window
   }
 }
 
+/** A prompt's length as it is sent, its `{{variables}}` filled in: what rate windows and budgets weigh, not the template's. */
+export function sentPromptChars(prompt: string, vars: unknown): number {
+  return isRecord(vars) ? fillVariables(prompt, vars).length : prompt.length
+}
+
 /** The ids to claim, in priority order across lanes, as the gate admits them, with the fallback each was sent to (null: its own lane). */
 export function pickJobs(
   db: Database,
@@ -82,7 +92,9 @@ export function pickJobs(
   { windowMs, budgets }: { windowMs: number; budgets: boolean },
 ): Map<number, Route | null> {
   const picked = new Map<number, Route | null>()
-  const lanes = queuedLanes(db)
+  // A batch still loading (load.ts) is out of sight: its lanes are not claimed from.
+  const loading = new Set(sql(db, 'SELECT id FROM batches WHERE loading_owner IS NOT NULL').pluck().all() as number[])
+  const lanes = queuedLanes(db).filter(([, , batch]) => !loading.has(batch))
   if (lanes.length === 0) return picked
   const gate = gateFor(claimFacts(db, [...new Set(lanes.map(([, , batch]) => batch).filter((batch) => batch !== 0))], now, windowMs, budgets))
   const head = sql(db, LANE_HEAD).raw()
@@ -91,13 +103,16 @@ export function pickJobs(
     const lane: Lane = { provider, model: modelKey === '' ? null : modelKey, batchId: batchKey === 0 ? null : batchKey }
     const allowance = Math.min(limit, gate.allowance(lane))
     if (allowance <= 0) continue
-    for (const [id, priority, runAt, promptChars, maxTokens] of head.all(provider, modelKey, batchKey, now, allowance) as [
+    for (const [id, priority, runAt, length, maxTokens, template, vars] of head.all(provider, modelKey, batchKey, now, allowance) as [
       number,
       number,
       number,
       number,
       unknown,
+      string | null,
+      string | null,
     ][]) {
+      const promptChars = template === null || vars === null ? length : sentPromptChars(template, JSON.parse(vars))
       candidates.push({ ...lane, id, priority, runAt, promptChars, maxTokens: typeof maxTokens === 'number' && maxTokens > 0 ? maxTokens : null })
     }
   }
