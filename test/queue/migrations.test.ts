@@ -4,6 +4,7 @@ import Sqlite from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/main/db/connection'
 import { loadMigrations, migrate, SchemaError } from '../../src/main/db/migrate'
+import { genopsAsync } from '../support/cli'
 import { tempDir } from '../support/temp'
 
 describe('migrations', () => {
@@ -19,6 +20,17 @@ describe('migrations', () => {
     const again = new Sqlite(file)
     expect(migrate(again)).toEqual([])
     again.close()
+  })
+
+  it('lets two processes open a new data directory at once: the second finds each migration applied and skips it', { timeout: 60_000 }, async () => {
+    for (let round = 0; round < 6; round++) {
+      const dataDir = tempDir()
+      const both = await Promise.all([genopsAsync(['queue', 'stats', '--data-dir', dataDir]), genopsAsync(['costs', 'budget', 'list', '--data-dir', dataDir])])
+      expect(both.map(({ status, stderr }) => ({ status, stderr }))).toEqual([
+        { status: 0, stderr: '' },
+        { status: 0, stderr: '' },
+      ])
+    }
   })
 
   it('upgrades a database at each earlier version to the latest', () => {

@@ -56,14 +56,20 @@ export function migrate(db: Database, migrations: Migration[] = loadMigrations()
   }
   const done = new Set(applied.map((row) => row.version))
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+  const appliedMeanwhile = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?')
   const newlyApplied: number[] = []
   for (const migration of migrations) {
     if (done.has(migration.version)) continue
-    db.transaction(() => {
-      db.exec(migration.sql)
-      record.run(migration.version, migration.name, Date.now())
-    }).immediate()
-    newlyApplied.push(migration.version)
+    // Two processes opening a new (or older) database at once: the one that takes the write lock second finds it applied, and skips it.
+    const applied = db
+      .transaction(() => {
+        if (appliedMeanwhile.get(migration.version)) return false
+        db.exec(migration.sql)
+        record.run(migration.version, migration.name, Date.now())
+        return true
+      })
+      .immediate()
+    if (applied) newlyApplied.push(migration.version)
   }
   return newlyApplied
 }
