@@ -5,29 +5,32 @@
  * input-tokens,output-tokens}-{limit,remaining,reset}` (reset an RFC 3339 time). Pure: the
  * workers parse, the scheduler's gates (resilience/provider-quota) spend what remains.
  */
+import { z } from 'zod'
 
 /** One budget as the provider counts it: `remaining` of `limit` until `resetAt` (ms since the epoch). */
-export interface QuotaBudget {
-  limit: number
-  remaining: number
-  resetAt: number
-}
+export const QuotaBudget = z.object({ limit: z.number().nonnegative(), remaining: z.number().nonnegative(), resetAt: z.number() })
+export type QuotaBudget = z.infer<typeof QuotaBudget>
 
-/** What one response said. Only the budgets the provider sent are present. */
-export interface QuotaReading {
+/**
+ * What one response said. Only the budgets the provider sent are present. A schema, not only
+ * a type: readings are kept in the store (resilience state shared by every process) and
+ * checked when read back.
+ */
+export const QuotaReading = z.object({
   /** When the headers were read (ms since the epoch): OpenAI's resets count from here. */
-  at: number
+  at: z.number(),
   /**
    * When the request that brought them was sent. The provider answered after it arrived, so
    * every request of ours whose own answer was read before this time is counted in it.
    */
-  sentAt: number
-  requests?: QuotaBudget
-  tokens?: QuotaBudget
+  sentAt: z.number(),
+  requests: QuotaBudget.optional(),
+  tokens: QuotaBudget.optional(),
   /** Anthropic's separate input and output budgets. */
-  inputTokens?: QuotaBudget
-  outputTokens?: QuotaBudget
-}
+  inputTokens: QuotaBudget.optional(),
+  outputTokens: QuotaBudget.optional(),
+})
+export type QuotaReading = z.infer<typeof QuotaReading>
 
 /** Anything with a `get(name)`: the Fetch API's Headers, as both SDKs give them. */
 export interface HeaderSource {

@@ -59,6 +59,12 @@ describe("spending what the provider says remains, from the store's log of start
     expect(room(NOW + 2000)).toEqual({ requests: 10 - 4, tokens: 10_000 - 400, tokenLimit: 10_000 })
   })
 
+  it('reads a stored reading back through its schema: one of the wrong shape says nothing, and claims go on', () => {
+    const { db } = tempStore()
+    db.prepare(`INSERT INTO provider_quotas (provider, sent_at, start_id, reading) VALUES ('p', 1, 1, '{"at": "soon", "requests": 5}')`).run()
+    expect(providerRates(db, NOW, 60_000).get('p')?.quota).toBeUndefined()
+  })
+
   it('keeps the newest reading when answers come back out of order', () => {
     const { start, answer, room } = setup()
     const [a, b, c] = [start(NOW - 300), start(NOW - 200), start(NOW - 100)]

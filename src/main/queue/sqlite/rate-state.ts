@@ -11,7 +11,7 @@
  * more than 60", which is what a log of starts keeps.
  */
 import type { Database } from 'better-sqlite3'
-import type { QuotaReading } from '../../../shared/ratelimit-headers'
+import { QuotaReading } from '../../../shared/ratelimit-headers'
 import { sql } from '../../db/connection'
 import { quotaRoom, tokenBudget, UNANSWERED_EXPIRY_MS, type QuotaRoom } from '../../resilience/provider-quota'
 import type { ProviderRate, StartReport } from '../store'
@@ -85,7 +85,10 @@ export function providerRates(db: Database, now: number, windowMs: number): Map<
   for (const [provider, requests, tokens, oldestAt] of window.raw().all(now - windowMs) as [string, number, number, number][])
     rates.set(provider, { requests, tokens, oldestAt })
   for (const [provider, text, startId] of sql(db, 'SELECT provider, reading, start_id FROM provider_quotas').raw().all() as [string, string, number][]) {
-    const reading = JSON.parse(text) as QuotaReading
+    // Checked as it is read back: a reading that does not parse (a damaged row) says nothing, rather than stopping every claim.
+    const parsed = QuotaReading.safeParse(JSON.parse(text))
+    if (!parsed.success) continue
+    const reading = parsed.data
     const rate = rates.get(provider) ?? { requests: 0, tokens: 0, oldestAt: null }
     rates.set(provider, { ...rate, quota: { reading, room: roomOf(db, provider, reading, startId, now) } })
   }
