@@ -14,6 +14,7 @@ import type { ScreenNotice } from '../../components/screen'
 import { screenAction } from '../../stores/screen-action'
 import { throttle } from '../../stores/throttle'
 import { plural, sayProblem } from '../../words'
+import { downloadBlob } from '../../download'
 
 export const REFRESH_MS = 1000
 /** Batches the list shows, newest first: the contract's most (bench/export.ts renders 1,000). */
@@ -53,20 +54,7 @@ export interface BatchesState {
   dismissNotice(): void
 }
 
-/** Saves a blob through an object URL on a link with `download` (no navigation, so the CSP is not in the way). */
-function saveBlob(name: string, blob: Blob): void {
-  const url = URL.createObjectURL(blob)
-  const link = document.createElement('a')
-  link.href = url
-  link.download = name
-  link.hidden = true
-  document.body.append(link)
-  link.click()
-  link.remove()
-  setTimeout(() => URL.revokeObjectURL(url), 1000)
-}
-
-export function createBatchesStore(client: Client, save: (name: string, blob: Blob) => void = saveBlob): StoreApi<BatchesState> {
+export function createBatchesStore(client: Client, save: (name: string, blob: Blob) => void = downloadBlob): StoreApi<BatchesState> {
   return createStore<BatchesState>()((set, get) => {
     let request = 0
 
