@@ -12,7 +12,7 @@ import { afterAll, describe, expect, inject, test } from 'vitest'
 import { STATE_TIMEOUT_MS } from './fixtures/browser'
 import { useServedPage } from './fixtures/session'
 import { JobsPage } from './pages/jobs-page'
-import { focusIsOn, focusIsVisible, hasFocus, tabTo } from './pages/keyboard'
+import { focusIsOn, focusIsVisible, hasFocus, openPickerWithEnter, tabTo } from './pages/keyboard'
 
 const chromiumPath = inject('chromiumPath')
 const scratch = mkdtempSync(join(tmpdir(), 'genops-e2e-keyboard-'))
@@ -53,7 +53,7 @@ describe.skipIf(!chromiumPath && process.env.CI !== 'true')('the keyboard alone'
     await focusIsOn(page, '.skip-link')
     expect(await focusIsVisible(page)).toBe(true)
     await tabTo(page, 'button[data-choose-files]')
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')])
+    const chooser = await openPickerWithEnter(page, 'button[data-choose-files]')
     await chooser.setFiles(prompts)
 
     // The drop dialog takes the focus to Enqueue, and Tab stays inside it.

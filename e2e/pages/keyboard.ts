@@ -2,7 +2,7 @@
  * Driving the page as someone without a mouse does: Tab and Shift+Tab until the focus is
  * where they want it, then keys. Every wait is on where the focus is, never on a timer.
  */
-import type { Page } from 'playwright-core'
+import type { FileChooser, Page } from 'playwright-core'
 
 /** The focused element in words, for a failure message: tag, classes, data attributes, text. */
 export function describeFocus(page: Page): Promise<string> {
@@ -44,4 +44,21 @@ export function focusIsVisible(page: Page): Promise<boolean> {
     const box = el.getBoundingClientRect()
     return box.width > 0 && box.height > 0 && box.bottom > 0 && box.right > 0 && box.top < innerHeight && box.left < innerWidth
   })()`) as Promise<boolean>
+}
+
+/**
+ * Presses Enter on the focused control that opens the system's file picker, and answers the
+ * chooser. A key press that lands while the top bar re-renders (an alert just fired) can be
+ * lost, as it can for a user, who presses again: so once more, after checking the focus is
+ * still there; a picker that never opens fails with where the focus was.
+ */
+export async function openPickerWithEnter(page: Page, selector: string): Promise<FileChooser> {
+  for (let press = 0; press < 2; press++) {
+    await focusIsOn(page, selector)
+    const chooser = page.waitForEvent('filechooser', { timeout: 5_000 }).catch(() => null)
+    await page.keyboard.press('Enter')
+    const opened = await chooser
+    if (opened) return opened
+  }
+  throw new Error(`Enter on ${selector} opened no file picker (twice); the focus is on ${await describeFocus(page)}`)
 }
