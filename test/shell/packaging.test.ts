@@ -15,7 +15,8 @@ import { TRAY_LOOKS } from '../../src/main/shell/tray-state'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const OUT_MAIN = join(ROOT, 'out/main')
-const built = existsSync(join(OUT_MAIN, 'index.js'))
+// npm test builds first: under CI=true a missing build fails instead of skipping.
+const built = existsSync(join(OUT_MAIN, 'index.js')) || process.env.CI === 'true'
 const WORKER_ENTRIES = ['attempt.js', 'intake-thread.js', 'checkpoint-thread.js']
 
 /** electron-builder's file patterns (FileSet filters and asarUnpack) as a test: `**` spans folders, `*` does not. */

@@ -23,7 +23,8 @@ const KEY = 'sk-planted-profile-key-0123456789abcdef'
 /** A key-like string in a failing job's error message (a property its output schema requires, and the output lacks). */
 const KEY_IN_MESSAGE = 'sk-planted-in-a-message-9876543210fedcba'
 const OPEN_METRICS = 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5'
-const PROMTOOL = spawnSync('promtool', ['--version']).status === 0
+// Under CI=true (.ci/run installs prometheus) a missing promtool fails the test instead of skipping it.
+const PROMTOOL = spawnSync('promtool', ['--version']).status === 0 || process.env.CI === 'true'
 
 const engines: Engine[] = []
 const blockers: Server[] = []

@@ -10,7 +10,8 @@ import { DEFAULT_EXPORTER_PORT } from '../../src/main/telemetry/metrics-config'
 import { METRICS } from '../../src/shared/metrics'
 import { dashboardQueries, PROMETHEUS_RESOURCES as DIR } from '../support/dashboard'
 
-const PROMTOOL = spawnSync('promtool', ['--version']).status === 0
+// Under CI=true (.ci/run installs prometheus) a missing promtool fails the test instead of skipping it.
+const PROMTOOL = spawnSync('promtool', ['--version']).status === 0 || process.env.CI === 'true'
 
 describe('resources/prometheus', () => {
   it('the dashboard reads only metrics of the catalogue, and shows the ones DESIGN.md asks for', () => {
