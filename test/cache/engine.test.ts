@@ -52,8 +52,9 @@ interface AttemptRow {
 function readBack(engine: Engine) {
   const db = new Sqlite(databaseFile(engine.dataDir), { readonly: true })
   try {
+    // By job, not by when each settled: jobs of one claim settle in the order their attempts end.
     return {
-      attempts: db.prepare('SELECT job_id, outcome, cached, cost_usd, saved_usd, input_tokens FROM job_attempts ORDER BY id').all() as AttemptRow[],
+      attempts: db.prepare('SELECT job_id, outcome, cached, cost_usd, saved_usd, input_tokens FROM job_attempts ORDER BY job_id, id').all() as AttemptRow[],
       jobs: db.prepare('SELECT id, state, output, artifact FROM jobs ORDER BY id').all() as {
         id: number
         state: string
