@@ -1,0 +1,106 @@
+/** Reads for the screens and the CLI on PostgreSQL: counts, the paused switch, and one job in detail. */
+import type { Queryable } from './transaction'
+import type { JobAttempt, JobDetail, JobEvent, QueueStats, StoredState } from '../../../shared/jobs'
+import { isRecord, isStringArray, parseJsonColumn, shownState, toSummary, type JobRow } from '../../queue/sqlite/rows'
+
+// The kept counters, summed over their shards, and the delayed part of the queue by a range of
+// the ready index per priority: no statement here reads more than the jobs waiting for later.
+export const STATS = `SELECT
+    (SELECT coalesce(json_object_agg(state, n), '{}') FROM (SELECT state, sum(n) AS n FROM job_counts GROUP BY state) s) AS counts,
+    (SELECT count(*) FROM jobs WHERE state = 'queued' AND priority = ANY('{0,1,2}'::smallint[]) AND run_at > $1) AS delayed,
+    (SELECT value FROM queue_settings WHERE key = 'paused') AS paused`
+
+export async function queueStats(client: Queryable, now: number): Promise<QueueStats> {
+  const { rows } = await client.query<{ counts: Partial<Record<StoredState, number>>; delayed: number; paused: string | null }>(STATS, [now])
+  const { counts: stored, delayed, paused } = rows[0]!
+  return {
+    counts: {
+      queued: (stored.queued ?? 0) - delayed,
+      delayed,
+      submitted: stored.submitted ?? 0,
+      active: stored.active ?? 0,
+      completed: stored.completed ?? 0,
+      dead: stored.dead ?? 0,
+      cancelled: stored.cancelled ?? 0,
+    },
+    paused: paused === '1',
+  }
+}
+
+export async function isPaused(client: Queryable): Promise<boolean> {
+  const { rows } = await client.query<{ value: string }>(`SELECT value FROM queue_settings WHERE key = 'paused'`)
+  return rows[0]?.value === '1'
+}
+
+export async function setPaused(client: Queryable, paused: boolean): Promise<void> {
+  await client.query(`INSERT INTO queue_settings (key, value) VALUES ('paused', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [
+    paused ? '1' : '0',
+  ])
+}
+
+/** A job's row with its JSON columns as text, the shape the SQLite store's readers parse (queue/sqlite/rows.ts). */
+export const JOB_ROW = `id, state, priority, run_at, created_at, started_at, finished_at, batch_id, provider, model, prompt,
+  config::text AS config, tags::text AS tags, idempotency_key, attempts_made, max_attempts, stalled_count, lease_owner, last_error, output, artifact`
+
+interface AttemptRow {
+  number: number
+  started_at: number
+  ended_at: number
+  outcome: JobAttempt['outcome']
+  error_category: string | null
+  error: string | null
+  input_tokens: number | null
+  output_tokens: number | null
+  ran_on: string | null
+  model: string | null
+  error_severity: JobAttempt['severity']
+  error_stack: string | null
+  cached: boolean
+  cached_input_tokens: number
+  cache_write_tokens: number
+}
+
+export async function getJob(client: Queryable, id: number, now: number): Promise<JobDetail | null> {
+  const { rows } = await client.query<JobRow>(`SELECT ${JOB_ROW} FROM jobs WHERE id = $1`, [id])
+  const row = rows[0]
+  if (!row) return null
+  const { rows: events } = await client.query<{ at: number; from_state: JobEvent['to']; to_state: JobEvent['to']; detail: string | null }>(
+    'SELECT at, from_state, to_state, detail FROM job_events WHERE job_id = $1 ORDER BY id',
+    [id],
+  )
+  const { rows: attempts } = await client.query<AttemptRow>(
+    `SELECT number, started_at, ended_at, outcome, error_category, error, input_tokens, output_tokens, ran_on, model, error_severity, error_stack, cached,
+      cached_input_tokens, cache_write_tokens FROM job_attempts WHERE job_id = $1 ORDER BY id`,
+    [id],
+  )
+  return {
+    ...toSummary(row, now),
+    promptPreview: row.prompt.slice(0, 120),
+    state: shownState(row.state, row.run_at, now),
+    prompt: row.prompt,
+    tags: parseJsonColumn(row.tags, [], isStringArray),
+    config: parseJsonColumn(row.config, {}, isRecord),
+    idempotencyKey: row.idempotency_key,
+    stalledCount: row.stalled_count,
+    output: row.output,
+    artifact: row.artifact,
+    events: events.map((event): JobEvent => ({ at: event.at, from: event.from_state, to: event.to_state, detail: event.detail })),
+    attempts: attempts.map((a): JobAttempt => ({
+      number: a.number,
+      startedAt: a.started_at,
+      endedAt: a.ended_at,
+      outcome: a.outcome,
+      errorCategory: a.error_category,
+      error: a.error,
+      inputTokens: a.input_tokens,
+      outputTokens: a.output_tokens,
+      ranOn: a.ran_on,
+      model: a.model,
+      severity: a.error_severity,
+      stack: a.error_stack,
+      ...(a.cached ? { cached: true as const } : {}),
+      ...(a.cached_input_tokens > 0 ? { cachedInputTokens: a.cached_input_tokens } : {}),
+      ...(a.cache_write_tokens > 0 ? { cacheWriteTokens: a.cache_write_tokens } : {}),
+    })),
+  }
+}
