@@ -9,9 +9,9 @@ import { EXPORT_FORMATS, ExportFormat, formatEta, RerunChanges, type BatchCompar
 import { describeZodError } from '../shared/contract'
 import { usd } from '../shared/costs'
 import { toCsv, roundUsd, type CsvValue } from '../shared/csv'
-import { compareBatches } from './batches/compare'
 import { defaultExportName, writeBatchExport } from './batches/export/write-export'
 import { table, time } from './cli-format'
+import { download, remoteHandlers, type RemoteServer } from './cli-remote'
 import { CliError, common, integer, print, printJson, withQueue, withStore, type Common } from './cli-support'
 
 const batchId = integer('batch', 1)
@@ -90,15 +90,27 @@ function jsonObject(text: string): Record<string, unknown> {
 
 /** Every row of a comparison, page after page: for --csv and --json. */
 async function wholeComparison(options: Common, a: number, b: number, onlyDifferent: boolean): Promise<BatchComparison> {
-  return withStore(options, async (store) => {
-    const first = await compareBatches(store.batches, { a, b, onlyDifferent, after: 0, limit: 500 })
+  return withQueue(options, async (h) => {
+    const first = await h.compareBatches({ a, b, onlyDifferent, after: 0, limit: 500 })
     for (let next = first.next; next !== null;) {
-      const page = await compareBatches(store.batches, { a, b, onlyDifferent, after: next, limit: 500 })
+      const page = await h.compareBatches({ a, b, onlyDifferent, after: next, limit: 500 })
       first.rows.push(...page.rows)
       next = page.next
     }
     return first
   })
+}
+
+/**
+ * `genops --server URL export`: the server writes the export into its exports folder (as
+ * for the window), then it is copied here, named as a local export would be.
+ */
+async function exportFromServer(server: RemoteServer, batchId: number, options: { format: ExportFormat; out?: string }) {
+  const { file, rows, notFinished, bytes } = await remoteHandlers(server).exportBatch({ batchId, format: options.format })
+  // The server's name is batch-<id>-<time>-<the local default name>.
+  const path = resolve(options.out ?? file.replace(/^batch-\d+-\d+-/, ''))
+  await download(server, 'exports', file, path)
+  return { path, written: { rows, notFinished, bytes } }
 }
 
 function comparisonCsv(comparison: BatchComparison): string {
@@ -194,19 +206,21 @@ export function addBatchCommands(program: Command): void {
     .addOption(new Option('--format <format>', `${EXPORT_FORMATS.join(', ')}`).argParser(exportFormat).default('csv'))
     .option('--out <file>', 'where to write (default: <input name>.results.<format> here)')
     .action(async (id: number, options: Common & { format: ExportFormat; out?: string }) => {
-      const { path, written } = await withStore(options, async (store) => {
-        const sources = await store.batches.sources(id)
-        if (sources === null) throw new CliError(`batch ${id} does not exist`)
-        const path = resolve(
-          options.out ??
-            defaultExportName(
-              id,
-              sources.map((source) => source.name),
-              options.format,
-            ),
-        )
-        return { path, written: await writeBatchExport(store.batches, { batchId: id, format: options.format, path }) }
-      })
+      const { path, written } = await (options.server
+        ? exportFromServer(options.server, id, options)
+        : withStore(options, async (store) => {
+            const sources = await store.batches.sources(id)
+            if (sources === null) throw new CliError(`batch ${id} does not exist`)
+            const path = resolve(
+              options.out ??
+                defaultExportName(
+                  id,
+                  sources.map((source) => source.name),
+                  options.format,
+                ),
+            )
+            return { path, written: await writeBatchExport(store.batches, { batchId: id, format: options.format, path }) }
+          }))
       if (options.json) return void printJson({ batchId: id, format: options.format, path, ...written })
       const left = written.notFinished ? `; ${count(written.notFinished)} jobs not finished yet are not in it` : ''
       print(`${path}: ${count(written.rows)} rows (${options.format})${left}`)

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import type { DiagnosticBundle } from '../shared/diagnostics'
+import { download, remoteHandlers, type RemoteServer } from './cli-remote'
 import { common, integer, print, printJson, type Common } from './cli-support'
 import { scrapeMetrics } from './diagnostics/metrics-scrape'
 import { formatBytes } from './health/checks'
@@ -21,10 +22,10 @@ interface BundleOptions extends Common {
 
 export function addBundleCommand(program: Command): void {
   common(program.command('bundle').description('write a diagnostic bundle (a zip, secrets redacted) to attach to a bug report'), true)
-    .option('--out <file>', 'where to write the zip (default: <data dir>/bundles/genops-bundle-<UTC time>.zip)')
+    .option('--out <file>', 'where to write the zip (default: <data dir>/bundles/genops-bundle-<UTC time>.zip; with --server, that name in this folder)')
     .option('--metrics-port <port>', "port of a running engine's metrics exporter on 127.0.0.1", integer('--metrics-port', 1, 65535), DEFAULT_EXPORTER_PORT)
     .action(async (options: BundleOptions) => {
-      const bundle = await exportBundle(options)
+      const bundle = options.server ? await bundleFromServer(options.server, options.out) : await exportBundle(options)
       if (options.json) printJson(bundle)
       // A bundle with gaps is still the bundle to send: the problems are printed, the exit code stays 0.
       else print(formatBundle(bundle))
@@ -53,6 +54,19 @@ async function exportBundle(options: BundleOptions): Promise<DiagnosticBundle> {
   } finally {
     store.close()
   }
+}
+
+/**
+ * `genops --server URL bundle`: the server's engine writes the bundle (its own metrics, health
+ * and logs, redacted) into its bundles folder; it is copied here, to --out or this folder.
+ */
+async function bundleFromServer(server: RemoteServer, out: string | undefined): Promise<DiagnosticBundle> {
+  const bundle = await remoteHandlers(server).exportBundle({})
+  // The server's path may be another system's (a Windows server): its last part, either way.
+  const file = bundle.path.split(/[\\/]/).at(-1)!
+  const path = resolve(out ?? file)
+  await download(server, 'bundles', file, path)
+  return { ...bundle, path }
 }
 
 export function formatBundle(bundle: DiagnosticBundle): string {

@@ -5,8 +5,8 @@
  * is one short transaction, and a job already answered keeps its output.
  */
 import type { Command } from 'commander'
-import type { CacheStats } from './cache/store'
-import { common, duration, print, printJson, withStore, type Common } from './cli-support'
+import type { CacheStats } from '../shared/cache'
+import { common, duration, print, printJson, withQueue, type Common } from './cli-support'
 
 /** Bytes as an operator reads them: 0 B, 12.3 KiB, 4.5 MiB. */
 export function sizeText(bytes: number): string {
@@ -31,7 +31,7 @@ export function addCacheCommands(program: Command): void {
   const cache = program.command('cache').description('the response cache: completed answers reused for identical requests')
 
   common(cache.command('stats').description('entries, their size, hits and what they saved'), true).action(async (options: Common) => {
-    const stats = await withStore(options, async (store) => store.cache.stats())
+    const stats = await withQueue(options, (h) => h.cacheStats({}))
     if (options.json) printJson(stats)
     else print(cacheLine(stats))
   })
@@ -39,8 +39,7 @@ export function addCacheCommands(program: Command): void {
   common(cache.command('clear').description('remove cached answers: all, or those made longer ago than --older-than'), true)
     .option('--older-than <duration>', 'only entries made longer ago than this, like 30d', duration)
     .action(async (options: Common & { olderThan?: number }) => {
-      const before = options.olderThan === undefined ? undefined : Date.now() - options.olderThan
-      const result = await withStore(options, async (store) => store.cache.clear(before))
+      const result = await withQueue(options, (h) => h.clearCache({ olderThanMs: options.olderThan }))
       if (options.json) printJson(result)
       else print(`removed ${result.removed} cached ${result.removed === 1 ? 'answer' : 'answers'} (${sizeText(result.bytes)})`)
     })

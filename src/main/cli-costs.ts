@@ -4,7 +4,7 @@
  * cli-budgets.ts).
  */
 import { type Command, InvalidArgumentError, Option } from 'commander'
-import { COST_REPORT_BY, usd, type CostReport, type CostReportBy, type CostTotals, type Price } from '../shared/costs'
+import { COST_REPORT_BY, COST_TOKEN_COLUMNS, costTokenValues, usd, type CostReport, type CostReportBy, type CostTotals, type Price } from '../shared/costs'
 import { roundUsd, toCsv } from '../shared/csv'
 import { parseDuration } from '../shared/duration'
 import { addBudgetCommands } from './cli-budgets'
@@ -51,6 +51,8 @@ export function formatCostReport(report: CostReport): string {
     ...label(labelValue),
     count(totals.attempts),
     count(totals.inputTokens),
+    count(totals.cachedInputTokens),
+    count(totals.cacheWriteTokens),
     count(totals.outputTokens),
     costCell(totals),
   ]
@@ -59,7 +61,7 @@ export function formatCostReport(report: CostReport): string {
   else
     lines.push(
       table([
-        [keyTitle, ...(labelTitle ? [labelTitle] : []), 'ATTEMPTS', 'INPUT TOKENS', 'OUTPUT TOKENS', 'COST'],
+        [keyTitle, ...(labelTitle ? [labelTitle] : []), 'ATTEMPTS', 'INPUT TOKENS', 'CACHED INPUT', 'CACHE WRITE', 'OUTPUT TOKENS', 'COST'],
         ...report.rows.map((row) => line(row.key, row.label, row)),
         line('TOTAL', '', report.total),
       ]),
@@ -71,13 +73,12 @@ export function formatCostReport(report: CostReport): string {
 export function costReportCsv(report: CostReport): string {
   const [keyTitle, labelTitle] = KEY_TITLE[report.by]
   return toCsv([
-    [keyTitle.toLowerCase(), ...(labelTitle ? [labelTitle.toLowerCase()] : []), 'attempts', 'input_tokens', 'output_tokens', 'cost_usd', 'unpriced_attempts'],
+    [keyTitle.toLowerCase(), ...(labelTitle ? [labelTitle.toLowerCase()] : []), 'attempts', ...COST_TOKEN_COLUMNS, 'cost_usd', 'unpriced_attempts'],
     ...report.rows.map((row) => [
       row.key,
       ...(labelTitle ? [row.label] : []),
       row.attempts,
-      row.inputTokens,
-      row.outputTokens,
+      ...costTokenValues(row),
       row.costUsd === null ? null : roundUsd(row.costUsd),
       row.unpricedAttempts,
     ]),
@@ -87,8 +88,18 @@ export function costReportCsv(report: CostReport): string {
 export function formatPrices(prices: Price[]): string {
   if (prices.length === 0) return 'no prices'
   return table([
-    ['PROVIDER', 'MODEL', 'INPUT $/M', 'OUTPUT $/M', 'AS OF', 'SOURCE'],
-    ...prices.map((p) => [p.provider, p.model, String(p.inputPerMillion), String(p.outputPerMillion), p.asOf, p.source]),
+    ['PROVIDER', 'MODEL', 'INPUT $/M', 'CACHED IN $/M', 'CACHE WRITE $/M', 'OUTPUT $/M', 'AS OF', 'SOURCE'],
+    // A class a price does not name is charged as plain input.
+    ...prices.map((p) => [
+      p.provider,
+      p.model,
+      String(p.inputPerMillion),
+      String(p.cachedInputPerMillion ?? 'as input'),
+      String(p.cacheWritePerMillion ?? 'as input'),
+      String(p.outputPerMillion),
+      p.asOf,
+      p.source,
+    ]),
   ])
 }
 

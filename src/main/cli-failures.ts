@@ -1,14 +1,16 @@
 /**
  * `genops dlq|failures|regressions`: the dead-letter queue by category, provider and batch;
  * the groups failures fall into; and the regression set pinned from them, run again as a
- * batch by an engine in this process.
+ * batch by an engine in this process (or, with --server, by the server's).
  */
 import { type Command, InvalidArgumentError } from 'commander'
 import { ERROR_CATEGORIES, isErrorCategory, type ErrorCategory } from '../shared/errors'
 import type { DeadFilter, DeadJob, DeadSelection, DeadStats, FailureGroup, RegressionCase, RegressionRun } from '../shared/failures'
 import { table, time } from './cli-format'
 import { CliError, common, duration, integer, jobId, print, printJson, withQueue, type Common } from './cli-support'
+import { remoteHandlers } from './cli-remote'
 import { createEngine, type Engine } from './engine'
+import type { Handlers } from './operations'
 import { dataDir } from './paths'
 
 interface FilterOptions extends Common {
@@ -210,16 +212,7 @@ function addRegressionCommands(program: Command): void {
     .option('--group <fingerprint>', 'only the cases of this failure group')
     .option('--timeout <duration>', 'stop waiting after this long, like 10m (cases still running count as not passing)', duration)
     .action(async (options: RunOptions) => {
-      const engine = await createEngine({ dataDir: dataDir(options.dataDir) })
-      const stop = closeOnSignal(engine)
-      let report: RegressionReport
-      try {
-        const run = await engine.call('runRegressions', { fingerprint: options.group })
-        report = await waitForRun(engine, run, options)
-      } finally {
-        stop()
-        await engine.close()
-      }
+      const report = options.server ? await runAndWait(remoteHandlers(options.server), options) : await runHere(options)
       if (options.json) printJson(report)
       else print(formatRegressionReport(report))
       if (report.failing > 0) process.exitCode = 1
@@ -240,12 +233,31 @@ interface RegressionReport extends Pick<RegressionRun, 'batchId' | 'skipped'> {
   failing: number
 }
 
-/** Polls the cases of this run until none is still queued, delayed or running (or the timeout passes). */
-async function waitForRun(engine: Engine, run: RegressionRun, { group, timeout }: RunOptions): Promise<RegressionReport> {
+/** The run by an engine in this process, closed after. */
+async function runHere(options: RunOptions): Promise<RegressionReport> {
+  const engine = await createEngine({ dataDir: dataDir(options.dataDir) })
+  const stop = closeOnSignal(engine)
+  try {
+    return await runAndWait(
+      { runRegressions: (input) => engine.call('runRegressions', input), listRegressions: (input) => engine.call('listRegressions', input) },
+      options,
+    )
+  } finally {
+    stop()
+    await engine.close()
+  }
+}
+
+/**
+ * Enqueues the cases and polls them until none is still queued, delayed or running (or the
+ * timeout passes): on an engine in this process, or a server's (--server), whose engine runs them.
+ */
+async function runAndWait(engine: Pick<Handlers, 'runRegressions' | 'listRegressions'>, { group, timeout }: RunOptions): Promise<RegressionReport> {
+  const run = await engine.runRegressions({ fingerprint: group })
   const deadline = timeout === undefined ? Infinity : Date.now() + timeout
   const jobOf = new Map(run.runs.map((r) => [r.caseId, r.jobId]))
   for (;;) {
-    const { cases } = await engine.call('listRegressions', { fingerprint: group })
+    const { cases } = await engine.listRegressions({ fingerprint: group })
     // A case another run has taken since is left out of this report, and counts as not passing.
     const mine = cases.filter((c) => c.lastRun !== null && jobOf.get(c.id) === c.lastRun.jobId)
     if (mine.every((c) => c.lastRun!.outcome !== 'running') || Date.now() > deadline) {

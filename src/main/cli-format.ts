@@ -41,12 +41,18 @@ export function formatJob(job: JobDetail): string {
   if (job.idempotencyKey) lines.push(`  key        ${job.idempotencyKey}`)
   if (job.lastError) lines.push(`  last error ${job.lastError}`)
   if (job.artifact) lines.push(`  artifact   ${job.artifact}`)
+  const sent = job.providerBatch
+  if (sent)
+    lines.push(
+      `  provider batch ${sent.remoteId ?? `#${sent.id} (not sent yet)`}: ${sent.state}${sent.remoteStatus ? ` (${sent.remoteStatus} at the provider)` : ''}`,
+    )
   lines.push('', 'prompt:', indent(job.prompt))
   if (job.output !== null) lines.push('', 'output:', indent(job.output))
   if (job.attempts.length) {
     lines.push('', 'attempts:')
     for (const a of job.attempts) {
-      const tokens = a.outputTokens === null ? '' : `, ${a.inputTokens ?? 0} in / ${a.outputTokens} out tokens`
+      const cache = [a.cachedInputTokens && `${a.cachedInputTokens} cached`, a.cacheWriteTokens && `${a.cacheWriteTokens} written to the cache`].filter(Boolean)
+      const tokens = a.outputTokens === null ? '' : `, ${a.inputTokens ?? 0} in${cache.length ? ` (+ ${cache.join(', ')})` : ''} / ${a.outputTokens} out tokens`
       const error = a.error ? `: ${a.errorCategory} ${a.error}` : ''
       lines.push(`  #${a.number} ${a.outcome}${a.cached ? ' from the response cache' : ''} in ${a.endedAt - a.startedAt} ms${tokens}${error}`)
     }

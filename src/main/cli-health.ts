@@ -7,6 +7,7 @@
  */
 import type { Command } from 'commander'
 import { HealthReport, type HealthStatus } from '../shared/health'
+import { remoteHealth, type RemoteServer } from './cli-remote'
 import { common, integer, print, printJson, type Common } from './cli-support'
 import { readDiscovery, type Discovery } from './engine-discovery'
 import { DEFAULT_MIN_FREE_DISK_BYTES, ENGINE_ONLY_CHECKS, freeDisk, standaloneHealth } from './health/checks'
@@ -21,7 +22,7 @@ const ENGINE_TIMEOUT_MS = 10_000
 
 /** The report, and whose it is: the running engine's, or this process's with the checks it could not make. */
 export type HealthAnswer = HealthReport & {
-  source: { engine: { pid: number; url: string } } | { engine: null; notChecked: string[]; why: string }
+  source: { engine: { pid?: number; url: string } } | { engine: null; notChecked: string[]; why: string }
 }
 
 export function addHealthCommand(program: Command): void {
@@ -36,7 +37,7 @@ export function addHealthCommand(program: Command): void {
     )
     .action(async (options: Common & { minFreeDisk?: number }) => {
       const minFreeDiskBytes = options.minFreeDisk === undefined ? undefined : options.minFreeDisk * MIB
-      const report = await answerHealth(dataDir(options.dataDir), minFreeDiskBytes)
+      const report = options.server ? await serverHealth(options.server) : await answerHealth(dataDir(options.dataDir), minFreeDiskBytes)
       if (options.json) printJson(report)
       else print(formatHealth(report))
       process.exitCode = EXIT_CODES[report.status]
@@ -52,6 +53,12 @@ async function answerHealth(dir: string, minFreeDiskBytes: number | undefined): 
     why = asked.problem
   }
   return { ...(await checkHealth(dir, minFreeDiskBytes)), source: { engine: null, notChecked: [...ENGINE_ONLY_CHECKS], why } }
+}
+
+/** The server's engine's own report (--server): its /health, with the token. */
+async function serverHealth(server: RemoteServer): Promise<HealthAnswer> {
+  const { report, url } = await remoteHealth(server)
+  return { ...report, source: { engine: { url } } }
 }
 
 /** The engine's own /health: through headless mode's API with its token, else the metrics exporter (open on loopback). */
@@ -104,7 +111,7 @@ export function formatHealth(report: HealthReport & Partial<Pick<HealthAnswer, '
     source === undefined
       ? []
       : source.engine
-        ? [`reported by the engine running (pid ${source.engine.pid}) at ${source.engine.url}`]
+        ? [`reported by the engine running${source.engine.pid === undefined ? '' : ` (pid ${source.engine.pid})`} at ${source.engine.url}`]
         : [`not checked (${source.why}): ${source.notChecked.join(', ')}`]
   return [`${report.status} (checked ${new Date(report.checkedAt).toISOString()})`, ...table, ...whose].join('\n')
 }

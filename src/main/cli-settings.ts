@@ -5,9 +5,10 @@
  * `GENOPS_*` variables.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander'
+import type { z } from 'zod'
 import type { SettingRow } from '../shared/settings'
 import { cacheLine } from './cli-cache'
-import { CliError, common, print, printJson, withStore, type Common } from './cli-support'
+import { CliError, common, print, printJson, withQueue, type Common } from './cli-support'
 import { EngineConfig } from './engine'
 import { databaseFile, dataDir, ensureDataDir } from './paths'
 import { SqliteQueueStore } from './queue/sqlite'
@@ -118,21 +119,24 @@ export function addSettingsCommands(program: Command): void {
     .description(`settings of this machine's engine (${SETTINGS_FILE}) and of every process on the queue (the store)`)
 
   common(settings.command('list').description('every setting: value, where it comes from, default, where it lives'), true).action(async (options: Common) => {
-    const rows = await settingRows(dataDir(options.dataDir)).catch(usage)
+    const rows = options.server ? await serverRows(options) : await settingRows(dataDir(options.dataDir)).catch(usage)
     if (options.json) {
       printJson(rows)
       return
     }
     print(formatRows(rows))
+    if (options.server) print(`\nthe settings of ${SETTINGS_FILE} are each machine's own: \`genops settings list\` there shows them`)
     // The cache grows until it is cleared (cache.enabled says whether it is used): its size is shown beside the setting.
-    print(`\n${cacheLine(await withStore(options, async (store) => store.cache.stats()))}`)
+    print(`\n${cacheLine(await withQueue(options, (h) => h.cacheStats({})))}`)
   })
 
   common(settings.command('get').description('one setting, described'), true)
     .argument('<key>', 'like logs.level or retention.dead.maxAgeMs')
     .action(async (key: string, options: Common) => {
       const spec = known(key)
-      const row = (await settingRows(dataDir(options.dataDir)).catch(usage)).find((candidate) => candidate.key === spec.key)!
+      if (options.server && spec.home === SETTINGS_FILE) throw machineOwn(spec, 'get')
+      const rows = options.server ? await serverRows(options) : await settingRows(dataDir(options.dataDir)).catch(usage)
+      const row = rows.find((candidate) => candidate.key === spec.key)!
       if (options.json) printJson(row)
       else print(formatRow(row))
     })
@@ -142,9 +146,15 @@ export function addSettingsCommands(program: Command): void {
     .argument('<value>', 'the new value ("default" removes it, so the default applies)')
     .action(async (key: string, value: string, options: Common) => {
       const spec = known(key)
+      if (options.server && spec.home === SETTINGS_FILE) throw machineOwn(spec, 'set')
       const dir = dataDir(options.dataDir)
       try {
         const parsed = value === 'default' ? undefined : fromText(spec, value, spec.key)
+        if (options.server) {
+          const saved = await withQueue(options, (h) => h.saveSetting({ key: spec.key, value: parsed as z.core.util.JSONType | undefined }))
+          print(storeSettingLine(spec, saved.value))
+          return
+        }
         if (spec.home === SETTINGS_FILE) {
           ensureDataDir(dir)
           writeSetting(dir, EngineConfig, spec.key, parsed)
@@ -157,12 +167,31 @@ export function addSettingsCommands(program: Command): void {
         } finally {
           store.close()
         }
-        const applies = spec.live ? `a running engine applies it within ${SHARED_SETTINGS_POLL_MS / 1000}s` : 'applies at next start'
-        print(`${spec.key}: ${parsed === undefined ? 'default' : text(parsed)} in the store, for every process on the queue; ${applies}`)
+        print(storeSettingLine(spec, parsed))
       } catch (error) {
         usage(error)
       }
     })
+}
+
+/** What a change of a store-wide setting says, here or through a server. */
+function storeSettingLine(spec: SettingSpec, value: unknown): string {
+  const applies = spec.live ? `a running engine applies it within ${SHARED_SETTINGS_POLL_MS / 1000}s` : 'applies at next start'
+  return `${spec.key}: ${value === undefined ? 'default' : text(value)} in the store, for every process on the queue; ${applies}`
+}
+
+/** The store-wide settings as the server's engine runs with them (--server); those of settings.json are each machine's own. */
+async function serverRows(options: Common): Promise<SettingRow[]> {
+  const { settings } = await withQueue(options, (h) => h.listSettings({}))
+  return settings.filter((row) => row.lives === 'store')
+}
+
+/** A setting of settings.json, asked of a server: it belongs to the machine that runs the engine. */
+function machineOwn(spec: SettingSpec, verb: 'get' | 'set'): CliError {
+  return new CliError(
+    `${spec.key} lives in ${SETTINGS_FILE} on each machine, not on the server's queue: run \`genops settings ${verb}\` there, without --server`,
+    2,
+  )
 }
 
 function known(key: string): SettingSpec {

@@ -2,20 +2,14 @@
 import { type Command, InvalidArgumentError } from 'commander'
 import { parseDuration } from '../shared/duration'
 import { jsonSafe, terminalSafe } from '../shared/names'
+import { CliError } from './cli-error'
+import { remoteHandlers, type RemoteServer } from './cli-remote'
 import { namedDamage } from './db/damage'
 import { createHandlers, type Handlers } from './operations'
 import { databaseFile, dataDir } from './paths'
 import { SqliteQueueStore } from './queue/sqlite'
 
-/** Exit codes: 1 the operation failed (not found, conflict), 2 the input was wrong. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message)
-  }
-}
+export { CliError } from './cli-error'
 
 /** Text for the terminal: a job's prompt or error could hold escapes that recolour it or forge a line. */
 export const print = (text: string) => process.stdout.write(`${terminalSafe(text)}\n`)
@@ -63,15 +57,22 @@ export const jobId = integer('ID', 1)
 export interface Common {
   dataDir?: string
   json?: boolean
+  /** The engine to drive over HTTP (`genops --server URL`), set by the program before the action; absent, the local data directory. */
+  server?: RemoteServer
 }
 
-/** Runs an action on the queue without an engine, closing the database after. */
+/** Runs an action on the queue: a server's, through its API, or the local one without an engine, closing the database after. */
 export async function withQueue<T>(options: Common, action: (handlers: Handlers) => Promise<T>): Promise<T> {
+  if (options.server) return action(remoteHandlers(options.server))
   return withStore(options, (store) => action(createHandlers(store)))
 }
 
-/** The same with the store itself, for a command that reads more than the contract answers at once (an export's pages). */
+/** The same with the store itself, for a command that reads more than the contract answers at once; local only. */
 export async function withStore<T>(options: Common, action: (store: SqliteQueueStore) => Promise<T>): Promise<T> {
+  // Every command reaches a server through withQueue; one that reads the store itself says so rather than open a local file.
+  if (options.server) {
+    throw new CliError(`\`genops ${options.server.command}\` does not work with --server yet (it reads the store itself): run it on the server's machine`, 2)
+  }
   const file = databaseFile(dataDir(options.dataDir))
   const store = SqliteQueueStore.open(file)
   try {

@@ -21,6 +21,7 @@ import { addBundleCommand } from './cli-bundle'
 import { addBreakerCommands } from './cli-breakers'
 import { addCostCommands } from './cli-costs'
 import { addProviderCommands } from './cli-providers'
+import { addServerOptions } from './cli-server-options'
 import { addProcessSettingFlags, addSettingsCommands, processSettingsConfig } from './cli-settings'
 import { CliError, common, duration, endQuietlyWhenStdoutCloses, integer, jobId, print, printJson, withQueue, type Common } from './cli-support'
 import { DatabaseDamagedError } from './db/damage'
@@ -81,6 +82,7 @@ export function buildProgram(): Command {
   const program = new Command('genops').description('GenOps: a local-first queue and console for LLM generation jobs').showHelpAfterError()
   // Usage errors exit 2 like other Unix tools, not commander's default 1.
   program.exitOverride()
+  addServerOptions(program)
 
   addEnqueueCommand(program)
   addProviderCommands(program)
@@ -184,9 +186,10 @@ export function buildProgram(): Command {
           return null
         })
         if (!options.untilEmpty || !stats) continue
-        const { queued, delayed, active } = stats.counts
-        if (queued + delayed + active === 0) break
-        stuck = delayed + active === 0 && (await engine.waitingOnOperator()) >= queued ? stuck + 1 : 0
+        // Submitted jobs wait inside a provider batch (the batch lane): the run is not over while any do.
+        const { queued, delayed, active, submitted } = stats.counts
+        if (queued + delayed + active + submitted === 0) break
+        stuck = delayed + active + submitted === 0 && (await engine.waitingOnOperator()) >= queued ? stuck + 1 : 0
         if (stuck >= 2) break
       }
       stop()

@@ -11,8 +11,8 @@ export const SettingRow = z.object({
   /** The settings file's path, or "store". */
   lives: z.string(),
   /** JSON values; a secret is masked. Undefined (absent) when there is none. */
-  default: z.unknown(),
-  value: z.unknown(),
+  default: z.unknown().optional(),
+  value: z.unknown().optional(),
   /** Where the value came from: flag, variable, file, default, or store. */
   source: z.enum(['flag', 'variable', 'file', 'default', 'store', 'running']),
   /** A process setting's flag of `serve` and `run`, and its variable. */

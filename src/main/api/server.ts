@@ -16,6 +16,7 @@ import { contract, OperationError, type ErrorCode, type OperationFailure, type O
 import { MAX_INTAKE_BODY_BYTES } from '../../shared/intake'
 import { HEADLESS_CSP } from '../../shared/csp'
 import { EXPORT_FILE_NAME, exportsDir } from '../batches/operations'
+import { bundlesDir } from '../diagnostics/bundle-writer'
 import type { Engine } from '../engine'
 import { exporterListening } from '../health/checks'
 import { healthAnswer, healthOpenWithoutToken, isHealthPath } from './health-endpoints'
@@ -55,7 +56,12 @@ const SECURITY_HEADERS = {
   'Content-Security-Policy': HEADLESS_CSP,
 }
 
-const EXPORT_TYPES: Record<string, string> = { '.csv': 'text/csv; charset=utf-8', '.jsonl': 'application/jsonl', '.parquet': 'application/vnd.apache.parquet' }
+const EXPORT_TYPES: Record<string, string> = {
+  '.csv': 'text/csv; charset=utf-8',
+  '.jsonl': 'application/jsonl',
+  '.parquet': 'application/vnd.apache.parquet',
+  '.zip': 'application/zip',
+}
 
 class HttpError extends Error {
   constructor(
@@ -103,7 +109,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (!authorized(request)) throw new HttpError(401, 'UNAUTHORIZED', 'missing or wrong token: use the URL GenOps printed when it started')
     const name = url.pathname.slice('/api/'.length)
     if (name === 'events') return streamEvents(request, response)
-    if (name.startsWith('exports/') && request.method === 'GET') return serveExport(response, name.slice('exports/'.length))
+    if (name.startsWith('exports/') && request.method === 'GET') return serveFile(response, exportsDir(engine.dataDir), name.slice('exports/'.length))
+    if (name.startsWith('bundles/') && request.method === 'GET') return serveFile(response, bundlesDir(engine.dataDir), name.slice('bundles/'.length))
     if (!Object.hasOwn(contract, name)) throw new HttpError(404, 'NOT_FOUND', `no operation named "${name}"`)
     if (request.method !== 'POST') throw new HttpError(405, 'INVALID_INPUT', `${name} takes POST with a JSON body`)
     const input = await readJson(request, LARGE_BODY_OPERATIONS.has(name) ? Math.max(maxBodyBytes, MAX_INTAKE_BODY_BYTES) : maxBodyBytes)
@@ -119,11 +126,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     sendJson(response, 200, output)
   }
 
-  /** A batch export the window asked for (exportBatch), by its file name in <dataDir>/exports: nothing outside that folder. */
-  async function serveExport(response: ServerResponse, file: string): Promise<void> {
-    // Export names need no escapes (EXPORT_FILE_NAME): one that has any is no export of ours.
+  /**
+   * A batch export the window asked for (exportBatch) or a bundle `genops --server URL bundle`
+   * asked for (exportBundle), by its file name in <dataDir>/exports or <dataDir>/bundles: nothing outside that folder.
+   */
+  async function serveFile(response: ServerResponse, dir: string, file: string): Promise<void> {
+    // Export and bundle names need no escapes (EXPORT_FILE_NAME): one that has any is none of ours.
     if (!EXPORT_FILE_NAME.test(file)) throw new HttpError(404, 'NOT_FOUND', 'no such export')
-    const path = join(exportsDir(engine.dataDir), file)
+    const path = join(dir, file)
     const size = await stat(path).then(
       (info) => (info.isFile() ? info.size : null),
       () => null,
