@@ -10,11 +10,12 @@
 import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { mkdir, rename, stat, unlink } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { ZipFile } from 'yazl'
 import type { DiagnosticBundle } from '../../shared/diagnostics'
 import { formatBytes } from '../health/checks'
+import { partialPathFor } from '../partial-files'
 import type { Scrubber } from './scrub'
 
 /** What a file of a bundle holds before it is scrubbed: JSON made from a value, or text; and why it is short, when it is. */
@@ -63,9 +64,12 @@ export interface BundleRequest {
   limits?: BundleLimits
 }
 
+/** Where a data directory's bundles go, and are served from (GET /api/bundles/<file> in headless mode). */
+export const bundlesDir = (dataDir: string): string => join(dataDir, 'bundles')
+
 /** Where a bundle made at `now` goes in a data directory: a UTC timestamp down to the millisecond, sortable by name. */
 export function bundleFile(dataDir: string, now = new Date()): string {
-  return join(dataDir, 'bundles', `genops-bundle-${now.toISOString().replace(/[:.]/g, '-')}.zip`)
+  return join(bundlesDir(dataDir), `genops-bundle-${now.toISOString().replace(/[:.]/g, '-')}.zip`)
 }
 
 export async function writeBundle(request: BundleRequest): Promise<DiagnosticBundle> {
@@ -123,7 +127,7 @@ const sha256 = (content: Buffer) => createHash('sha256').update(content).digest(
 async function writeZip(file: string, entries: readonly { name: string; content: Buffer }[], mtime: Date): Promise<void> {
   // Owner only: a bundle holds logs, traces and configuration, however well scrubbed.
   await mkdir(dirname(file), { recursive: true, mode: 0o700 })
-  const partial = join(dirname(file), `.${basename(file)}.partial`)
+  const partial = partialPathFor(file)
   const zip = new ZipFile()
   // yazl deflates each buffer with zlib's asynchronous deflateRaw, in libuv's thread pool:
   // the main thread (the engine, the window) stays free while megabytes of logs compress.

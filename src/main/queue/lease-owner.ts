@@ -10,8 +10,12 @@ export function newLeaseOwner(): string {
 /** True when the owner ran on this host in a process that no longer exists. */
 export function ownerIsGone(owner: string, host = hostname()): boolean {
   const [ownerHost, pidText] = owner.split(':')
-  const pid = Number(pidText)
-  if (ownerHost !== host || !Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false
+  return ownerHost === host && processIsGone(Number(pidText))
+}
+
+/** True when no process of this pid runs on this machine (never for our own). */
+export function processIsGone(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false
   try {
     process.kill(pid, 0)
     return false

@@ -4,11 +4,11 @@
  * failure (a full disk, a folder that went away) removes the temporary file: nothing partial
  * is ever left under the final name. Jobs still queued or running are counted, not written.
  */
-import { randomBytes } from 'node:crypto'
 import { realpath, rename, rm, stat } from 'node:fs/promises'
-import { basename, dirname, extname, join } from 'node:path'
+import { basename, dirname, extname } from 'node:path'
 import type { ExportFormat } from '../../../shared/batches'
 import { OperationError } from '../../../shared/contract'
+import { partialPathFor, removeAbandonedPartials } from '../../partial-files'
 import type { BatchStore } from '../store'
 import { MAX_OUTPUT_KEYS, planExport } from './columns'
 import { openSink, type ExportSink } from './sinks'
@@ -45,7 +45,7 @@ export function defaultExportName(batchId: number, sourceNames: readonly string[
 }
 
 /** Why a file cannot be written there, in words, naming it. */
-function writeProblem(path: string, error: unknown): OperationError {
+export function writeProblem(path: string, error: unknown): OperationError {
   const code = (error as NodeJS.ErrnoException).code
   const folder = dirname(path)
   const reason =
@@ -79,8 +79,9 @@ export async function writeBatchExport(store: BatchStore, { batchId, format, pat
   }
   const keys = format === 'jsonl' ? [] : await store.outputKeys(batchId, MAX_OUTPUT_KEYS)
   const plan = planExport(sources, keys)
-  // Beside the final file, so the rename stays on one file system; dotted, so a listing does not show it as an export.
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.part`)
+  // What an export of this target killed mid-write left behind goes first; this one is written beside it and renamed.
+  await removeAbandonedPartials(dirname(path), path)
+  const temporary = partialPathFor(path)
   let sink: ExportSink
   try {
     sink = await openSink(format, temporary, plan)
