@@ -2,7 +2,7 @@
 import { mkdirSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { MAX_FILE_BYTES, MAX_LINE_CHARS, MAX_REPORTED_ERRORS } from '../../src/main/intake/limits'
+import { MAX_FILE_BYTES, MAX_LINE_CHARS, MAX_REPORTED_ERRORS, MAX_UPLOAD_BYTES } from '../../src/main/intake/limits'
 import { parsePromptFile } from '../../src/main/intake/parse'
 import { parsePromptBuffer, readPromptFiles } from '../../src/main/intake/read'
 import { genops } from '../support/cli'
@@ -37,20 +37,21 @@ describe('file types', () => {
 })
 
 describe('sizes', () => {
-  const overLimit = `the file is ${MAX_FILE_BYTES + 1} bytes, over the limit of ${MAX_FILE_BYTES} (64 MiB): split it into smaller files`
+  const over = (limit: number) => `the file is ${limit + 1} bytes, over the limit of ${limit} (${limit / 1024 / 1024} MiB): split it into smaller files`
 
-  it('refuses a file over the size limit from its size, before reading it', async () => {
+  it('refuses a file read from disk over the size limit from its size, before reading it', async () => {
+    expect(MAX_FILE_BYTES).toBe(512 * 1024 * 1024)
     const file = join(tempDir(), 'big.jsonl')
     writeFileSync(file, '')
-    // Sparse: the test writes nothing, and intake must not read 64 MiB of NULs to refuse it.
+    // Sparse: the test writes nothing, and intake must not read 512 MiB of NULs to refuse it.
     truncateSync(file, MAX_FILE_BYTES + 1)
-    expect(await readPromptFiles([file])).toEqual([{ ok: false, file: 'big.jsonl', errors: [`big.jsonl: ${overLimit}`], moreErrors: 0 }])
+    expect(await readPromptFiles([file])).toEqual([{ ok: false, file: 'big.jsonl', errors: [`big.jsonl: ${over(MAX_FILE_BYTES)}`], moreErrors: 0 }])
   })
 
-  it('refuses bytes over the size limit, whichever way they come', async () => {
-    const bytes = new Uint8Array(MAX_FILE_BYTES + 1).fill(0x61)
-    expect(await parsePromptBuffer('big.txt', bytes)).toMatchObject({ errors: [`big.txt: ${overLimit}`] })
-    expect(parsePromptFile('big.txt', bytes)).toMatchObject({ errors: [`big.txt: ${overLimit}`] })
+  it('refuses bytes sent through the contract over the upload limit, on the thread or not', async () => {
+    expect(MAX_UPLOAD_BYTES).toBe(64 * 1024 * 1024)
+    const bytes = new Uint8Array(MAX_UPLOAD_BYTES + 1).fill(0x61)
+    expect(await parsePromptBuffer('big.txt', bytes)).toMatchObject({ errors: [`big.txt: ${over(MAX_UPLOAD_BYTES)}`] })
   })
 
   it('refuses a line over the length limit, naming it, in .jsonl and .csv', () => {

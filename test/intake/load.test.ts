@@ -13,7 +13,8 @@ import { ownerIsGone } from '../../src/main/queue/lease-owner'
 import { loadingBatches } from '../../src/main/queue/sqlite/load'
 import { SqliteQueueStore } from '../../src/main/queue/sqlite'
 import type { NewJob } from '../../src/main/queue/store'
-import { genopsInBackground } from '../support/cli'
+import { MAX_JOBS_PER_CALL } from '../../src/shared/contract'
+import { genopsAsync, genopsInBackground } from '../support/cli'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -136,6 +137,18 @@ describe('a big enqueue loads out of sight', () => {
     expect(seen(store).enqueuedTotal).toBe(100_300)
     store.close()
   }, 60_000)
+
+  it('`genops enqueue` loads a file of more jobs than one call to a server takes, as one batch', async () => {
+    const { store, dir } = freshStore()
+    const count = MAX_JOBS_PER_CALL + 50_000
+    const file = join(dir, 'many.jsonl')
+    writeFileSync(file, Array.from({ length: count }, (_, i) => `{"prompt":"Say ${i}."}`).join('\n'))
+    const result = await genopsAsync(['enqueue', file, '--data-dir', dir])
+    expect(result.stdout).toBe(`many.jsonl: enqueued ${count} jobs as batch 1\n`)
+    expect(result.stderr).toMatch(new RegExp(`many.jsonl: loaded ${count} of ${count} jobs \\(100%\\)`))
+    expect(seen(store)).toMatchObject({ queued: count, rows: count, batches: 1 })
+    store.close()
+  }, 120_000)
 
   it('leaves nothing visible when `genops enqueue` is killed mid-load, and the next start removes what it wrote', async () => {
     const { store, dir } = freshStore()

@@ -5,7 +5,7 @@
  * on every access, so nothing runs on a timer.
  */
 import { randomUUID } from 'node:crypto'
-import { INTAKE_TTL_MS } from '../../shared/intake'
+import { INTAKE_TTL_MS, MAX_JOBS_PER_DROP } from '../../shared/intake'
 import type { ParsedFile } from './problems'
 
 export interface HeldIntake {
@@ -18,7 +18,7 @@ export interface HeldIntake {
 export interface HeldIntakesOptions {
   /** Most drops held at once: 8. */
   maxIntakes?: number
-  /** Most jobs held across drops: 400,000 (two full batches). Past it the least recently touched drops go. */
+  /** Most jobs held across drops: one full drop (MAX_JOBS_PER_DROP). Past it the least recently touched drops go. */
   maxJobs?: number
   ttlMs?: number
   now?: () => number
@@ -34,7 +34,7 @@ export class HeldIntakes {
   private readonly ttlMs: number
   private readonly now: () => number
 
-  constructor({ maxIntakes = 8, maxJobs = 400_000, ttlMs = INTAKE_TTL_MS, now = Date.now }: HeldIntakesOptions = {}) {
+  constructor({ maxIntakes = 8, maxJobs = MAX_JOBS_PER_DROP, ttlMs = INTAKE_TTL_MS, now = Date.now }: HeldIntakesOptions = {}) {
     this.maxIntakes = maxIntakes
     this.maxJobs = maxJobs
     this.ttlMs = ttlMs

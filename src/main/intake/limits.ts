@@ -2,12 +2,20 @@
  * How much intake takes, and where it does the work. A file over a limit is refused with
  * the limit in the message, so the operator knows what to split or shorten.
  */
+import { MAX_INTAKE_FILE_BYTES } from '../../shared/intake'
 
 /**
- * The largest prompt file taken: 64 MiB. Checked against the file's size before it is
- * read, so a wrong file dropped by mistake (a video, a disk image) costs nothing.
+ * The largest prompt file read from disk (`genops enqueue`): 512 MiB, about the longest
+ * string V8 makes of one file (a million-line file is 100-300 MB). Checked against the
+ * file's size before it is read, so a wrong file (a video, a disk image) costs nothing.
  */
-export const MAX_FILE_BYTES = 64 * 1024 * 1024
+export const MAX_FILE_BYTES = 512 * 1024 * 1024
+
+/**
+ * The largest file sent as bytes through the contract (the window's drop, the HTTP API):
+ * 64 MiB, what one request carries (MAX_INTAKE_FILE_BYTES says the same to the window).
+ */
+export const MAX_UPLOAD_BYTES = MAX_INTAKE_FILE_BYTES
 
 /**
  * The longest line of a line-oriented file (.jsonl, .csv), in characters: 1 Mi. A longer

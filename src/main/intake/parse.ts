@@ -35,8 +35,9 @@ export function extensionProblem(path: string): string | null {
   return `unknown file type "${extension || '(none)'}": use ${SUPPORTED_EXTENSIONS.join(', ')}`
 }
 
-export const sizeProblem = (bytes: number): string | null =>
-  bytes > MAX_FILE_BYTES ? `the file is ${bytes} bytes, over the limit of ${MAX_FILE_BYTES} (64 MiB): split it into smaller files` : null
+/** Why a file of this size is not taken: over `limit` (MAX_FILE_BYTES read from disk, MAX_UPLOAD_BYTES sent as bytes). */
+export const sizeProblem = (bytes: number, limit = MAX_FILE_BYTES): string | null =>
+  bytes > limit ? `the file is ${bytes} bytes, over the limit of ${limit} (${limit / 1024 / 1024} MiB): split it into smaller files` : null
 
 /**
  * Problems are named by the file's name, not its path: the operator knows which folder they

@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads'
 import type { JobSpec } from '../../shared/jobs'
 import { INTAKE_THREAD_FILE } from '../paths'
 import type { IntakeThreadData, IntakeThreadMessage } from './intake-thread'
-import { THREAD_THRESHOLD_BYTES } from './limits'
+import { MAX_UPLOAD_BYTES, THREAD_THRESHOLD_BYTES } from './limits'
 import { BatchCheck, checkBatch, type JobCheckContext } from './job-check'
 import { extensionProblem, parsePromptFile, sizeProblem } from './parse'
 import { fileLabel, readProblem, refused, type JobInput, type ParsedFile } from './problems'
@@ -64,7 +64,7 @@ export async function readPromptFile(path: string, { threadFile, context }: Inta
  * `name`. Large ones are copied to the intake thread: the caller's bytes stay usable.
  */
 export async function parsePromptBuffer(name: string, bytes: Uint8Array, { threadFile, context }: IntakeOptions = {}): Promise<ParsedFile> {
-  const refusal = extensionProblem(name) ?? sizeProblem(bytes.byteLength)
+  const refusal = extensionProblem(name) ?? sizeProblem(bytes.byteLength, MAX_UPLOAD_BYTES)
   if (refusal) return refused(fileLabel(name), refusal)
   if (bytes.byteLength >= THREAD_THRESHOLD_BYTES) return parseOnThread({ name, bytes, context }, threadFile)
   return parsePromptFile(name, bytes, context && new BatchCheck(context))
