@@ -42,6 +42,7 @@ export default defineConfig({
           'checkpoint-thread': resolve(__dirname, 'src/main/db/checkpoint-thread.ts'),
           'integrity-thread': resolve(__dirname, 'src/main/db/integrity-thread.ts'),
           'intake-thread': resolve(__dirname, 'src/main/intake/intake-thread.ts'),
+          'token-thread': resolve(__dirname, 'src/main/costs/token-thread.ts'),
         },
         // Every chunk beside the entries: paths.ts and migrate.ts resolve files relative to out/main.
         output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },

@@ -72,8 +72,8 @@ describe.skipIf(!chromiumPath && process.env.CI !== 'true')('dashboard and costs
     expect(download.suggestedFilename()).toMatch(/^genops-costs-by-batch-7d-\d{4}-\d\d-\d\d\.csv$/)
     const csv = await readFile(await download.path(), 'utf8')
     const lines = csv.split('\r\n')
-    expect(lines[0]).toBe('batch,label,attempts,input_tokens,output_tokens,cost_usd,unpriced_attempts')
-    expect(lines[1]).toMatch(new RegExp(`^${batchId},dashboard e2e,${JOBS},\\d+,\\d+,0,0$`))
+    expect(lines[0]).toBe('batch,label,attempts,input_tokens,output_tokens,cached_input_tokens,cache_write_tokens,cost_usd,unpriced_attempts')
+    expect(lines[1]).toMatch(new RegExp(`^${batchId},dashboard e2e,${JOBS},\\d+,\\d+,0,0,0,0$`))
     expect(lines.at(-2)).toMatch(new RegExp(`^total,,${JOBS},`))
     expect(lines.at(-1)).toBe('')
 

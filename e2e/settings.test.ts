@@ -2,7 +2,8 @@
  * The settings screen end to end against `genops serve`: a profile saved with limits and
  * listed; its API key write-only, and refused in words in headless mode (no keychain); a
  * provider paused and resumed; a breaker held open and reset; the health report, the
- * engine's settings and the keyboard shortcuts shown.
+ * engine's settings and the keyboard shortcuts shown; the response cache's size, cleared
+ * after a confirmation.
  */
 import { describe, expect, inject, test } from 'vitest'
 import { saveScreenshots } from './fixtures/screenshots'
@@ -124,6 +125,36 @@ describe.skipIf(!chromiumPath && process.env.CI !== 'true')('settings screen', (
     expect(await shortcuts.locator('.fact').count()).toBe(Number(await shortcuts.getAttribute('data-shortcuts')))
     await shortcuts.locator('.fact', { hasText: 'pause or resume the queue' }).locator('kbd', { hasText: 'p' }).waitFor()
     await saveScreenshots(page, 'settings')
+    expect(session.problems).toEqual([])
+  })
+
+  test("shows the response cache's size and what it saved, and clears it only once asked twice", async () => {
+    const { page, served } = session
+    const settings = new SettingsPage(page)
+    // One answer kept, then the same request answered from it.
+    for (let run = 0; run < 2; run++) {
+      await served.call('enqueueJobs', { jobs: [{ prompt: 'Say hello.' }] })
+      await expect.poll(async () => (await served.call('queueStats', {})).counts.completed, { timeout: 30_000 }).toBe(run + 1)
+    }
+    const stats = await served.call('cacheStats', {})
+    expect(stats).toMatchObject({ entries: 1, hits: 1 })
+
+    await settings.open(served.url)
+    const panel = page.locator('[data-cache-state="ready"][data-cache-entries="1"]')
+    await panel.waitFor()
+    expect(await panel.getAttribute('data-cache-bytes')).toBe(String(stats.bytes))
+    expect(await panel.locator('[data-cache-kept]').textContent()).toMatch(/^1 answer, \d+ B/)
+    expect(await panel.locator('[data-cache-saved]').textContent()).toBe('$0.00 over 1 attempt answered from the cache')
+
+    await panel.locator('button[data-clear-cache]').click()
+    await page.locator('[data-cache-state="confirming"]').waitFor()
+    // Asked, not done: the answer is still kept.
+    expect((await served.call('cacheStats', {})).entries).toBe(1)
+    await page.locator('button[data-confirm-clear-cache]').click()
+    await page.locator('[data-cache-state="ready"][data-cache-entries="0"] [data-cache-cleared]').waitFor()
+    expect(await page.locator('[data-cache-cleared]').textContent()).toBe(`Removed 1 cached answer (${stats.bytes} B).`)
+    expect(await served.call('cacheStats', {})).toMatchObject({ entries: 0, bytes: 0, hits: 1 })
+    expect(await page.locator('button[data-clear-cache]').isDisabled()).toBe(true)
     expect(session.problems).toEqual([])
   })
 })

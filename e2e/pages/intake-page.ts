@@ -79,6 +79,27 @@ export class IntakePage {
     return this.page.locator('.intake-dialog').getByRole('button', { name: 'Cancel', exact: true })
   }
 
+  /** Waits for the estimate of the choices on screen (`data-estimate-state`). */
+  async estimateReady(): Promise<Locator> {
+    const estimate = this.page.locator('.intake-estimate[data-estimate-state="ready"]')
+    await estimate.waitFor()
+    return estimate
+  }
+
+  /** A figure of the estimate by its attribute (input, output, realtime, batch, cached, time): the value the attribute carries. */
+  figure(name: 'input' | 'output' | 'realtime' | 'batch' | 'cached' | 'time'): Locator {
+    return this.page.locator(`.intake-estimate [data-estimate-${name}]`)
+  }
+
+  lane(lane: 'realtime' | 'batch'): Locator {
+    return this.page.locator(`.intake-dialog input[name="lane"][value="${lane}"]`)
+  }
+
+  /** The progress bar of a big drop's load into the queue. */
+  loadBar(): Locator {
+    return this.page.getByRole('progressbar', { name: 'Loading the jobs into the queue' })
+  }
+
   async batchId(): Promise<number> {
     return Number(await this.page.locator('[data-batch-id]').getAttribute('data-batch-id'))
   }

@@ -8,9 +8,11 @@ import { isAbsolute, resolve } from 'node:path'
 import { type Command, Option } from 'commander'
 import { MAX_JOBS_PER_CALL } from '../shared/contract'
 import { MAX_ATTEMPTS, PRIORITIES, type JobDefaults, type JobSpec } from '../shared/jobs'
+import { LANES, type Lane } from '../shared/job-config'
 import type { ProviderProfile } from '../shared/providers'
+import { printEstimate } from './cli-estimate'
 import { CliError, common, duration, integer, print, printJson, withQueue, withStore, type Common } from './cli-support'
-import { createHandlers } from './operations'
+import { createHandlers, type Handlers } from './operations'
 import { ownerIsGone } from './queue/lease-owner'
 import type { LoadProgress } from './queue/sqlite/load'
 import { batchName } from './intake/batch'
@@ -29,6 +31,11 @@ interface EnqueueOptions extends Common {
   maxConcurrency?: number
   /** False with --no-cache. */
   cache: boolean
+  /** Print what the jobs would use and cost; enqueue nothing. */
+  estimate?: boolean
+  /** --lane: the lane of jobs that do not choose one; --deadline: how long a batch-lane job may wait before it goes real-time. */
+  lane?: Lane
+  deadline?: number
 }
 
 const profileMap = ({ profiles }: { profiles: ProviderProfile[] }) => new Map(profiles.map((profile) => [profile.name, profile]))
@@ -59,8 +66,30 @@ export function addEnqueueCommand(program: Command): void {
     .option('--delay <duration>', 'start no sooner than this from now, like 30s or 5m', duration)
     .option('--attempts <n>', `attempts per job (1 to ${MAX_ATTEMPTS}, default 3)`, integer('--attempts', 1, MAX_ATTEMPTS))
     .option('--max-concurrency <n>', "most of this batch's jobs running at once, so it cannot starve other batches", integer('--max-concurrency', 1, 10_000))
+    .addOption(
+      new Option(
+        '--lane <lane>',
+        "lane for jobs that do not choose one: batch sends them through the provider's batch API (openai, anthropic) at half price, within 24 h",
+      ).choices(LANES),
+    )
+    .option('--deadline <duration>', 'with --lane batch: a job not answered this long after it is enqueued (like 2h) moves to the real-time lane', duration)
     .option('--no-cache', 'every job of this call calls its provider: it neither reuses a cached answer nor leaves one (config.cache false)')
+    .option('--estimate', 'enqueue nothing: print the tokens, the cost per lane, the cached share, the time the limits make it take and any budget it would cross')
     .action(enqueueFiles)
+}
+
+/**
+ * The enqueue of checked jobs: to a server (--server) through its API; here through the store,
+ * after what an earlier enqueue left half loaded when its process died (the engine does the
+ * same at start), telling a big file's progress.
+ */
+function withLoad<T>(options: EnqueueOptions, name: string, enqueue: (handlers: Handlers) => Promise<T>): Promise<T> {
+  if (options.server) return withQueue(options, enqueue)
+  return withStore(options, async (store) => {
+    await store.removeAbandonedLoads(ownerIsGone)
+    store.loadProgress = loadProgressLine(name)
+    return enqueue(createHandlers(store))
+  })
 }
 
 /** A big file's load, told on stderr a line now and then (stdout stays the answer, for scripts and --json). */
@@ -77,6 +106,16 @@ function loadProgressLine(name: string): (progress: LoadProgress) => void {
 /** How often a big load says how far it got. */
 const PROGRESS_EVERY_MS = 1000
 
+/** The config the call's flags give every job that does not say otherwise; checked with each job at intake, so a refusal names its file:line. */
+function callConfig({ baseUrl, lane, deadline }: EnqueueOptions): Record<string, unknown> | undefined {
+  const config = {
+    ...(baseUrl !== undefined && { baseUrl }),
+    ...(lane !== undefined && { lane }),
+    ...(deadline !== undefined && { deadlineMs: deadline }),
+  }
+  return Object.keys(config).length > 0 ? config : undefined
+}
+
 async function enqueueFiles(files: string[], options: EnqueueOptions): Promise<void> {
   const defaults: JobDefaults = {
     provider: options.provider,
@@ -85,7 +124,7 @@ async function enqueueFiles(files: string[], options: EnqueueOptions): Promise<v
     priority: options.priority,
     delayMs: options.delay,
     attempts: options.attempts,
-    config: options.baseUrl === undefined ? undefined : { baseUrl: options.baseUrl },
+    config: callConfig(options),
   }
   // Each job is checked for what it means on the provider it will run on: a file with a job that cannot run is refused whole.
   const profiles = await withQueue(options, (h) => h.listProviders({})).then(profileMap)
@@ -105,15 +144,14 @@ async function enqueueFiles(files: string[], options: EnqueueOptions): Promise<v
   const parsedJobs: JobSpec[] = taken.length === 1 ? taken[0]!.jobs : taken.flatMap((file) => file.jobs)
   // Over each job's own config: --no-cache is the operator's word for the whole call, whatever a line says.
   const jobs = options.cache ? parsedJobs : parsedJobs.map((job) => ({ ...job, config: { ...job.config, cache: false } }))
-  if (jobs.length > MAX_JOBS_PER_CALL)
-    throw new CliError(`the files hold ${jobs.length} jobs, over the limit of ${MAX_JOBS_PER_CALL} a call: enqueue them in several calls`, 2)
+  // A server takes a bounded request; here the store loads any number in slices, all or nothing (a million lines in ~1.5 GB).
+  if (options.server && jobs.length > MAX_JOBS_PER_CALL)
+    throw new CliError(`the files hold ${jobs.length} jobs, over the limit of ${MAX_JOBS_PER_CALL} a call to a server: enqueue them in several calls`, 2)
+  if (options.estimate) return printEstimate(jobs, defaults, options)
   const name = batchName(taken.map((file) => file.file))
-  const result = await withStore(options, async (store) => {
-    // What an earlier enqueue left half loaded when its process died goes first (the engine does the same at start).
-    await store.removeAbandonedLoads(ownerIsGone)
-    store.loadProgress = loadProgressLine(name)
-    return createHandlers(store).enqueueJobs({ jobs, defaults, batchName: name, maxConcurrency: options.maxConcurrency, ...sourcesOf(taken) })
-  })
+  const result = await withLoad(options, name, (handlers) =>
+    handlers.enqueueJobs({ jobs, defaults, batchName: name, maxConcurrency: options.maxConcurrency, ...sourcesOf(taken) }),
+  )
   const fileCounts = taken.map((file) => ({ file: file.file, jobs: file.jobs.length }))
   // A list of the batches made: one, or none when every file was refused.
   if (options.json) {

@@ -19,6 +19,7 @@ import { DEFAULT_EVENT_TIMING, EventHub } from './event-hub'
 import { createHandlers, invoke, type Handlers } from './operations'
 import { startCheckpointer } from './db/checkpointer'
 import { BackupsConfig, startDailyBackups } from './db/daily-backups'
+import { startStagedFileSweep } from './staged-files'
 import { damageSummary, DatabaseDamagedError, isDamage, namedDamage } from './db/damage'
 import { announceEngine, withdrawEngine } from './engine-discovery'
 import { engineSettingRows } from './settings/rows'
@@ -43,6 +44,10 @@ import { LogsConfig } from './telemetry/log'
 import { logsDir } from './telemetry/log'
 import { openLogsAndTraces } from './telemetry/logs-and-traces'
 import { TracesConfig } from './telemetry/traces'
+import { BatchLaneConfig } from './provider-batches/options'
+import { startBatchLane } from './provider-batches/engine-lane'
+import type { BatchLane } from './provider-batches/lane'
+import { SqliteProviderBatchStore } from './queue/sqlite/provider-batches'
 import { DEFAULT_ROLLUP_KEEPER } from './telemetry/rollups-keeper'
 import type { SecretBox } from './secrets'
 
@@ -147,6 +152,8 @@ export const EngineConfig = z.object({
   backups: BackupsConfig.prefault({}),
   /** Identical requests reuse a completed answer unless a job says `cache: false` (shared setting cache.enabled; see cache/answers). */
   cache: z.object({ enabled: z.boolean({ error: 'cache.enabled must be true or false' }) }).default({ enabled: true }),
+  /** Jobs on the batch lane go through the providers' batch APIs: how often they are gathered and polled, and the providers' limits (see provider-batches/options). */
+  batchLane: BatchLaneConfig.prefault({}),
 })
 export type EngineConfig = z.input<typeof EngineConfig>
 
@@ -233,7 +240,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     ? new EngineMetrics({
         store: store.metrics,
         queueStats: () => store.stats(Date.now()),
-        heldJobs: (dueQueued): number => countHeldBy(store.db, scheduler.gates, dueQueued, (lane, now) => scheduler.gates.heldReason(lane, now) !== null),
+        heldJobs: (dueQueued): number => countHeldBy(store.db, scheduler.gates, dueQueued, (track, now) => scheduler.gates.heldReason(track, now) !== null),
         pool,
         breakers: (): BreakerStatus[] => scheduler.gates.breakers.list(),
         concurrencyLimits: (): ConcurrencyLimitInfo[] => scheduler.gates.concurrency.list(),
@@ -323,8 +330,10 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
       costs,
       alerts: alerts?.runner,
       intakeMetrics: metrics?.intake,
+      loadProgress: (progress) => hub.intakeLoad(progress),
       diagnostics: { dataDir: config.dataDir, metricsText: async () => (metrics ? metrics.text() : null), nativeBinding: config.sqliteBinding },
       settings: () => engineSettingRows({ dataDir: config.dataDir, config, defaults: settingDefaults, store, schema: EngineConfig }),
+      settingsSchema: EngineConfig,
     },
     config.secrets,
   )
@@ -333,6 +342,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     ? await startExporter(config.metrics.exporter, { metrics, health, owner: scheduler.owner, onError: (message) => telemetry.warn(message) })
     : null
   health.register(diskFull.check())
+  let batchLane: BatchLane | undefined
   try {
     // Before the first claim: on a disk already full, nothing starts.
     diskFull.attach({
@@ -348,6 +358,22 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
       droppedLogLines: () => telemetry.droppedLogLines,
     })
     await scheduler.start()
+    batchLane = startBatchLane({
+      store: new SqliteProviderBatchStore(store.db),
+      cache: store.cache,
+      config: config.batchLane,
+      scheduler,
+      backoff: config.backoff,
+      pricing: costs.prices,
+      artifactsDir: config.artifacts ? join(config.dataDir, 'artifacts') : null,
+      onChanges: (changes) => {
+        hub.jobsChanged(changes)
+        hub.countsMayChange()
+      },
+      onError: report,
+      onAttemptEnded: metrics ? (attempt) => metrics.attemptEnded(attempt) : undefined,
+      onFinished: metrics ? (finished) => metrics.jobsFinished(finished) : undefined,
+    })
     await costs.start()
     await alerts?.runner.start()
     telemetry.start(config.retentionSweepMs)
@@ -370,6 +396,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     integrity.stop()
     sharedSettings.stop()
     diskFull.close()
+    await batchLane?.close()
     await alerts?.close()
     costs.stop()
     await exporter?.close()
@@ -391,6 +418,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     nativeBinding: config.sqliteBinding,
     log: { info: (message) => telemetry.log.info(message), warn: (message) => telemetry.warn(message) },
   })
+  const staged = startStagedFileSweep(config.dataDir, (error) => telemetry.warn(`removing old exports and bundles: ${(error as Error).message}`))
   // A read that meets a damaged page answers with the file and what to do, and turns health unhealthy.
   const namingDamage = (error: unknown): never => {
     const named = namedDamage(error, store.db.name)
@@ -411,7 +439,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     waitingOnOperator: async () => {
       const stats = store.stats(Date.now())
       if (stats.paused) return stats.counts.queued
-      return countHeldBy(store.db, scheduler.gates, stats.counts.queued, (lane, now) => scheduler.gates.heldUntilActedOn(lane, now))
+      return countHeldBy(store.db, scheduler.gates, stats.counts.queued, (track, now) => scheduler.gates.heldUntilActedOn(track, now))
     },
     close(timeoutMs = 10_000) {
       closed ??= (async () => {
@@ -422,11 +450,13 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
         integrity.stop()
         sharedSettings.stop()
         const backupsStopped = backups.stop()
+        staged.stop()
         costs.stop()
         // The last transitions' webhook posts go out (or give up) while the engine stops.
         const alertsClosed = alerts?.close()
         // No retry races the scheduler's last commit.
         diskFull.close()
+        await batchLane?.close()
         await scheduler.stop(timeoutMs)
         if (scheduler.uncommitted > 0 && diskFull.full) {
           telemetry.warn(`closing with the disk full: ${scheduler.uncommitted} finished attempts could not be committed; their jobs run again once their leases expire`)

@@ -23,6 +23,8 @@ export class EventHub {
   private truncated = false
   private progress = new Map<number, Progress>()
   private countsDirty = false
+  /** When each loading drop was last told, by intake id: its load's events are spaced by `progressMs`. */
+  private readonly loadToldAt = new Map<string, number>()
   private readonly timers: NodeJS.Timeout[]
 
   constructor(
@@ -71,6 +73,21 @@ export class EventHub {
   /** Notices are rare and for people: they go out at once. */
   notice(notice: Omit<EngineEvents['notice'], 'at'>): void {
     this.emit({ type: 'notice', data: { ...notice, at: Date.now() } })
+  }
+
+  /**
+   * A big drop's load: the first slice and the last go out at once (the bar appears, and
+   * reaches its end), the ones between at most every `progressMs`.
+   */
+  intakeLoad(progress: EngineEvents['intakeLoad']): void {
+    if (this.listeners.size === 0) return
+    const now = performance.now()
+    const last = this.loadToldAt.get(progress.intakeId)
+    const done = progress.loaded >= progress.total
+    if (!done && last !== undefined && now - last < this.options.progressMs) return
+    if (done) this.loadToldAt.delete(progress.intakeId)
+    else this.loadToldAt.set(progress.intakeId, now)
+    this.emit({ type: 'intakeLoad', data: progress })
   }
 
   /** An alert's transition: rare, and the tray and the alert list want it now. */

@@ -5,6 +5,7 @@
  */
 import { type z } from 'zod'
 import { contract, describeZodError, OperationError, type JobChange, type OperationName, type OperationOutput } from '../shared/contract'
+import type { IntakeLoad } from '../shared/intake'
 import type { JobSummary } from '../shared/jobs'
 import type { SettingRow } from '../shared/settings'
 import { nestingProblem } from '../shared/json-depth'
@@ -17,7 +18,9 @@ import { batchHandlers } from './batches/operations'
 import { mapInSlices } from './intake/slices'
 import { jobOrigin } from './intake/sources'
 import type { AlertsRuntime } from './alerts/runner'
+import { cacheHandlers } from './cache/operations'
 import { costHandlers } from './costs/operations'
+import { estimateHandlers } from './costs/estimate-operations'
 import { bundleHandlers, type DiagnosticsRuntime } from './diagnostics/operations'
 import type { CostsRuntime } from './costs/runtime'
 import { failureHandlers } from './failures/operations'
@@ -29,6 +32,7 @@ import { jobListHandlers } from './queue/job-operations'
 import type { QueueStore } from './queue/store'
 import { resilienceHandlers, type ResilienceRuntime } from './resilience/operations'
 import type { SecretBox } from './secrets'
+import { settingHandlers } from './settings/operations'
 import { jobLogHandlers } from './telemetry/job-logs'
 import { traceHandlers } from './telemetry/trace-operations'
 
@@ -58,10 +62,14 @@ export interface Runtime {
   alerts?: AlertsRuntime
   /** Where drag-in intake counts the jobs it read and the files it refused (the engine's metrics), when they are recorded. */
   intakeMetrics?: IntakeRecorder
+  /** A big drop's load came further: the engine tells the window (the drop dialog's progress bar). */
+  loadProgress?(progress: IntakeLoad): void
   /** The data directory and metrics a diagnostic bundle reads; without it (the CLI's queue commands) the store's directory and no metrics. */
   diagnostics?: DiagnosticsRuntime
   /** The engine's settings as it runs with them; without an engine, `genops settings list` reads them itself. */
   settings?: () => Promise<SettingRow[]>
+  /** The engine's config schema, which checks a shared setting changed through the contract; without an engine, `genops settings set` writes it itself. */
+  settingsSchema?: z.ZodType
 }
 
 const noRuntime: Runtime = { jobsChanged() {}, countsMayChange() {}, abort() {}, paused() {}, kick() {}, profilesChanged: async () => {} }
@@ -193,17 +201,21 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, 
       if (!runtime.settings) throw new OperationError('NOT_FOUND', 'settings are listed by a running engine: use `genops settings list`')
       return { settings: await runtime.settings() }
     },
+    ...settingHandlers(store, runtime.settingsSchema),
+    ...cacheHandlers(store),
     ...resilienceHandlers(store, runtime.resilience, () => runtime.countsMayChange()),
     ...traceHandlers(store),
     ...jobLogHandlers(runtime.logsDir),
     ...jobListHandlers(store, runtime),
     ...costHandlers(store, runtime.costs, () => runtime.countsMayChange()),
+    ...estimateHandlers(store),
     ...alertHandlers(store, runtime.alerts),
     ...intakeHandlers(store, {
       countsMayChange: () => runtime.countsMayChange(),
       kick: () => runtime.kick(),
       reloadGates: () => runtime.resilience?.reloadGates() ?? Promise.resolve(),
       intakeMetrics: runtime.intakeMetrics,
+      loadProgress: (progress) => runtime.loadProgress?.(progress),
     }),
     ...bundleHandlers((name, input) => invoke(handlers, name, input), store, runtime.diagnostics),
     ...batchHandlers(

@@ -22,6 +22,9 @@ export const INTEGRITY_THREAD_FILE = fromSource ? join(here, 'db/integrity-threa
 /** The thread that parses large prompt files off the main thread. */
 export const INTAKE_THREAD_FILE = fromSource ? join(here, 'intake/intake-thread.ts') : join(here, 'intake-thread.js')
 
+/** The thread that counts prompts' tokens for an estimate: the tokenizer's tables load and run off the main thread. */
+export const TOKEN_THREAD_FILE = fromSource ? join(here, 'costs/token-thread.ts') : join(here, 'token-thread.js')
+
 /** The built renderer that headless mode serves. */
 export const RENDERER_DIR = fromSource ? join(here, '../../out/renderer') : join(here, '../renderer')
 

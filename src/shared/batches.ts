@@ -27,7 +27,7 @@ export const JobOrigin = z.object({
 })
 export type JobOrigin = z.infer<typeof JobOrigin>
 
-export const BATCH_STATES = ['queued', 'active', 'completed', 'dead', 'cancelled'] as const
+export const BATCH_STATES = ['queued', 'submitted', 'active', 'completed', 'dead', 'cancelled'] as const
 export const BatchCounts = z.object(
   Object.fromEntries(BATCH_STATES.map((state) => [state, z.number().int()])) as Record<(typeof BATCH_STATES)[number], z.ZodNumber>,
 )

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { AlertEvent, AlertRule, AlertStatus, AlertTransition } from './alerts'
+import { CacheCleared, CacheStats } from './cache'
 import {
   BatchComparison,
   BatchDetail,
@@ -36,7 +37,8 @@ import { DeadFilter, DeadJob, DeadSelection, DeadStats, FailureGroup, Fingerprin
 import { HealthReport } from './health'
 import { JobLogs } from './logs'
 import { DiagnosticBundle } from './diagnostics'
-import { CommitIntakeInput, IntakeCommitted, IntakeId, IntakePreview, PreviewIntakeInput } from './intake'
+import { Estimate, EstimateIntakeInput } from './estimate'
+import { CommitIntakeInput, IntakeCommitted, IntakeId, IntakeLoad, IntakePreview, PreviewIntakeInput } from './intake'
 import { JobDefaults, JobDetail, JobSpec, JobState, JobSummary, QueueStats } from './jobs'
 import { BulkResult, JobFilterOptions, JobFilters, JobPage, JobSort, ListPosition, MAX_BULK } from './job-list'
 import { ProviderProfile } from './providers'
@@ -101,6 +103,20 @@ export const contract = {
       duplicates: z.number().int(),
     }),
   },
+  /**
+   * What these jobs would use and cost if they were enqueued (nothing is): input tokens, the
+   * output expected, cost per lane, the jobs the response cache would answer, the time the
+   * profiles' limits make it take, and any budget it would cross. `genops enqueue --estimate`.
+   */
+  estimateJobs: {
+    input: z
+      .object({
+        jobs: z.array(JobSpec).min(1, 'no jobs to estimate').max(MAX_JOBS_PER_CALL),
+        defaults: JobDefaults.optional(),
+      })
+      .strict(),
+    output: Estimate,
+  },
   retryJob: { input: JobId.strict(), output: JobSummary },
   cancelJob: { input: JobId.strict(), output: JobSummary },
   deleteJob: { input: JobId.strict(), output: z.object({ deleted: z.boolean() }) },
@@ -134,6 +150,15 @@ export const contract = {
   healthReport: { input: Empty, output: HealthReport },
   /** The engine's settings, both kinds, with the values it runs with (read-only: `genops settings set` changes them). */
   listSettings: { input: Empty, output: z.object({ settings: z.array(SettingRow) }) },
+  /** Changes a setting every process on the queue shares (it lives in the store); without `value`, back to its default. */
+  saveSetting: {
+    input: z.object({ key: z.string().min(1).max(200), value: z.json().optional() }).strict(),
+    output: z.object({ key: z.string(), value: z.json().optional() }),
+  },
+  // The response cache
+  cacheStats: { input: Empty, output: CacheStats },
+  /** Removes cached answers: all, or those made longer ago than `olderThanMs`. */
+  clearCache: { input: z.object({ olderThanMs: z.number().int().min(0).optional() }).strict(), output: CacheCleared },
   // Breakers, paused providers and batch caps
   listBreakers: { input: Empty, output: z.object({ breakers: z.array(BreakerInfo) }) },
   /** Closes a breaker now (its jobs are claimed again at once). */
@@ -202,6 +227,12 @@ export const contract = {
   // Intake (drag-in)
   /** Reads dropped files (base64, at most 64 MiB each, 20 a drop) and keeps their jobs for 10 minutes; with `intakeId`, adds to that drop. */
   previewIntake: { input: PreviewIntakeInput, output: IntakePreview },
+  /**
+   * What a previewed drop's good files would use and cost with these choices, before anything
+   * is enqueued: tokens, cost per lane, the jobs the response cache would answer, the time the
+   * profile's limits make it take, and any budget it would cross.
+   */
+  estimateIntake: { input: EstimateIntakeInput, output: Estimate },
   /** Enqueues a previewed drop's good files as one batch named from them, in one transaction; nothing from a refused file. */
   commitIntake: { input: CommitIntakeInput, output: IntakeCommitted },
   /** Forgets a previewed drop without enqueueing anything. */
@@ -294,6 +325,8 @@ export const events = {
   show: z.object({ route: z.string().regex(/^#\/[A-Za-z0-9_/-]*$/) }),
   /** The desktop shell was handed files (a second start, the dock): their preview, as a drop would give. */
   filesOpened: IntakePreview,
+  /** A big drop's load, a few times a second while it loads, and once when every job is written. */
+  intakeLoad: IntakeLoad,
 } as const
 export type EngineEvents = { [K in keyof typeof events]: z.infer<(typeof events)[K]> }
 export type EventName = keyof EngineEvents

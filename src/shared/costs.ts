@@ -10,6 +10,19 @@ const DAY_MS = 86_400_000
 /** USD per million tokens: a price above this is a typo (per token instead of per million, say). */
 const MAX_PRICE = 10_000
 
+const perMillion = z.number().min(0).max(MAX_PRICE)
+
+/** The batch API's prices (OpenAI Batch, Anthropic Message Batches), where the list gives them. */
+export const BatchPrices = z
+  .object({
+    inputPerMillion: perMillion,
+    outputPerMillion: perMillion,
+    cachedInputPerMillion: perMillion.optional(),
+    cacheWritePerMillion: perMillion.optional(),
+  })
+  .strict()
+export type BatchPrices = z.infer<typeof BatchPrices>
+
 /** A price as the list (resources/pricing.json) or an operator's override gives it. */
 export const Price = z.object({
   /** A provider kind (openai, anthropic...) or a profile's name: a profile's price wins over its kind's. */
@@ -18,6 +31,12 @@ export const Price = z.object({
   model: z.string().trim().min(1).max(500),
   inputPerMillion: z.number().min(0).max(MAX_PRICE),
   outputPerMillion: z.number().min(0).max(MAX_PRICE),
+  /** Input read from the provider's prompt cache (OpenAI cached input, Anthropic cache read); absent: priced as plain input. */
+  cachedInputPerMillion: perMillion.optional(),
+  /** Input written to the provider's prompt cache (Anthropic, 5-minute cache); absent: priced as plain input. */
+  cacheWritePerMillion: perMillion.optional(),
+  /** Absent: half of each class for openai and anthropic (both publish batch at 50 % of standard); see src/main/costs/pricing.ts. */
+  batch: BatchPrices.optional(),
   /** The day the price was taken (YYYY-MM-DD): list prices change, and old ones should be seen as old. */
   asOf: z.string().regex(/^\d{4}-\d\d-\d\d$/, 'asOf is a date like 2025-08-07'),
   source: z.enum(['list', 'override']),
@@ -31,7 +50,10 @@ export type CostReportBy = z.infer<typeof CostReportBy>
 /** Usage and cost of one group of attempts. */
 export const CostTotals = z.object({
   attempts: z.number().int(),
+  /** Plain input: neither read from nor written to a prompt cache (shared/tokens.ts). */
   inputTokens: z.number().int(),
+  cachedInputTokens: z.number().int(),
+  cacheWriteTokens: z.number().int(),
   outputTokens: z.number().int(),
   /** USD of the priced attempts; null when none of the group's usage has a price. */
   costUsd: z.number().nullable(),
@@ -39,6 +61,12 @@ export const CostTotals = z.object({
   unpricedAttempts: z.number().int(),
 })
 export type CostTotals = z.infer<typeof CostTotals>
+
+/** A report's token columns in CSV: input and output where they always were, the prompt cache's classes after them. */
+export const COST_TOKEN_COLUMNS = ['input_tokens', 'output_tokens', 'cached_input_tokens', 'cache_write_tokens'] as const
+
+/** The values of COST_TOKEN_COLUMNS, in order. */
+export const costTokenValues = (totals: CostTotals): number[] => [totals.inputTokens, totals.outputTokens, totals.cachedInputTokens, totals.cacheWriteTokens]
 
 export const CostRow = CostTotals.extend({
   /** The provider (as jobs name it), `kind/model`, the UTC day, the batch id or the tag. */
@@ -157,9 +185,12 @@ export const SERIES_FIELDS: Record<SeriesMetric, { fields: readonly string[]; un
     fields: ['completedPerSecond', 'failedPerSecond', 'deadPerSecond'],
     unit: 'attempts per second (failed: every failed attempt; dead: those of them that failed for good)',
   },
-  depth: { fields: ['queued', 'delayed', 'active', 'completed', 'dead', 'cancelled'], unit: 'jobs (mean of the samples in the bucket)' },
+  depth: { fields: ['queued', 'delayed', 'active', 'completed', 'dead', 'cancelled', 'submitted'], unit: 'jobs (mean of the samples in the bucket)' },
   latency: { fields: ['p50Ms', 'p95Ms', 'p99Ms', 'completed'], unit: 'milliseconds per completed attempt (null when none completed)' },
-  tokens: { fields: ['inputPerSecond', 'outputPerSecond'], unit: 'tokens per second' },
+  tokens: {
+    fields: ['inputPerSecond', 'outputPerSecond', 'cachedInputPerSecond', 'cacheWritePerSecond'],
+    unit: 'tokens per second (input: plain input; cached input and cache write: input read from and written to the prompt cache)',
+  },
   cost: { fields: ['usdPerHour', 'usd', 'unpricedAttempts'], unit: 'USD per hour, and USD in the bucket' },
 }
 

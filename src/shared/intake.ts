@@ -5,10 +5,16 @@
  * batch. Pure TypeScript and zod; the parsing itself is src/main/intake.
  */
 import { z } from 'zod'
+import { LANES } from './job-config'
 import { JobDefaults } from './jobs'
 
 /** Files one drop may hold. */
 export const MAX_INTAKE_FILES = 20
+/**
+ * Most jobs one drop enqueues, as one batch: a million (a file of a million short lines fits
+ * the upload limit). Loaded in slices, out of sight until whole (src/main/queue/sqlite/load.ts).
+ */
+export const MAX_JOBS_PER_DROP = 1_000_000
 /** The largest prompt file taken: 64 MiB, as src/main/intake/limits.ts refuses above it. */
 export const MAX_INTAKE_FILE_BYTES = 64 * 1024 * 1024
 /** The base64 text of a file at the limit. */
@@ -76,8 +82,21 @@ export const CommitIntakeInput = z
     defaults: IntakeDefaults.default({}),
     /** Most of this batch's jobs running at once. */
     maxConcurrency: z.number().int().positive().max(10_000).optional(),
+    /** The lane every job takes (config.lane over each job's own); none leaves each job's own. */
+    lane: z.enum(LANES).optional(),
+    /** False: no job reuses a cached answer or leaves one (config.cache false over each job's own). */
+    cache: z.boolean().optional(),
   })
   .strict()
+
+/** How far a big drop's load has come (from 5,000 jobs up a commit loads in slices): the dialog's progress bar. */
+export const IntakeLoad = z.object({
+  intakeId: IntakeId,
+  batchId: z.number().int(),
+  loaded: z.number().int().min(0),
+  total: z.number().int().min(0),
+})
+export type IntakeLoad = z.infer<typeof IntakeLoad>
 
 export const IntakeCommitted = z.object({
   batchId: z.number().int(),

@@ -12,6 +12,16 @@
 import { z } from 'zod'
 import { ERROR_CATEGORIES, type ErrorCategory } from './errors'
 
+/** How a job reaches its provider: one request now, or inside the provider's batch (half price, within 24 h). */
+export const LANES = ['realtime', 'batch'] as const
+export type Lane = (typeof LANES)[number]
+
+/** Provider kinds with a batch API (OpenAI Batch, Anthropic Message Batches); the simulator and local models have none. */
+export const BATCH_KINDS: readonly ConfigKind[] = ['openai', 'anthropic']
+
+/** Settings a provider's batch API cannot honour: a batch line is not streamed, and runs only on the profile's endpoint. */
+const NOT_IN_BATCH = ['firstTokenTimeoutMs', 'baseUrl'] as const
+
 /** The longest time limit an attempt may be given: a day. */
 export const MAX_TIMEOUT_MS = 24 * 3600_000
 
@@ -98,6 +108,10 @@ const COMMON = {
   artifact: z.boolean({ error: 'artifact must be true or false' }),
   // false: this job neither reuses a cached answer nor leaves its own (src/main/cache); true: it does, whatever the queue's default.
   cache: z.boolean({ error: 'cache must be true or false' }),
+  // 'batch': sent through the provider's batch API at its batch price, answered within a day (src/main/provider-batches).
+  lane: z.enum(LANES, { error: `lane must be ${LANES.map((lane) => `"${lane}"`).join(' or ')}` }),
+  // A batch-lane job not answered this long after it was enqueued moves to the real-time lane.
+  deadlineMs: milliseconds('deadlineMs'),
   // Generation parameters: each provider sends those its API has and leaves the rest, so one file runs on any provider.
   system: z.string({ error: 'system must be a string' }),
   temperature: between('temperature', 0, 2),
@@ -125,6 +139,9 @@ const SIM = {
   retryAfterMs: between('retryAfterMs', 0, 3_600_000),
   failAttempts: whole('failAttempts', 0, 1000),
   failCategory: z.enum(Object.keys(ERROR_CATEGORIES) as [ErrorCategory, ...ErrorCategory[]]),
+  /** Of the prompt's input tokens, how many to report as read from, and as written to, a prompt cache: token classes in demos and tests. */
+  cachedInputTokens: whole('cachedInputTokens', 0, 10_000_000),
+  cacheWriteTokens: whole('cacheWriteTokens', 0, 10_000_000),
 }
 
 const LOCAL = {
@@ -135,7 +152,12 @@ const LOCAL = {
 }
 
 const OPENAI = { baseUrl: JobBaseUrl }
-const ANTHROPIC = { baseUrl: JobBaseUrl, maxTokens: whole('maxTokens', 1, 1_000_000) }
+const ANTHROPIC = {
+  baseUrl: JobBaseUrl,
+  maxTokens: whole('maxTokens', 1, 1_000_000),
+  // true: the system prompt is sent with cache_control (5-minute prompt cache): later requests read it at a tenth of the input price.
+  cacheSystemPrompt: z.boolean({ error: 'cacheSystemPrompt must be true or false' }),
+}
 
 const optional = <T extends z.ZodRawShape>(shape: T) =>
   Object.fromEntries(Object.entries(shape).map(([key, schema]) => [key, (schema as z.ZodType).optional()])) as unknown as { [K in keyof T]: z.ZodOptional<T[K]> }
@@ -202,7 +224,19 @@ export function configProblem(kind: ConfigKind | null, config: Record<string, un
   const credential = credentialProblem(config)
   if (credential) return credential
   const parsed = (kind === null ? AnyConfig : CONFIG_SCHEMAS[kind]).safeParse(config)
-  return parsed.success ? null : describe(parsed.error, kind)
+  if (!parsed.success) return describe(parsed.error, kind)
+  return batchLaneProblem(kind, config)
+}
+
+/** A batch-lane job its provider cannot take in a batch: no batch API, or a setting the batch API has no place for. */
+function batchLaneProblem(kind: ConfigKind | null, config: Record<string, unknown>): string | null {
+  // A deadline without a lane may meet a profile's default lane "batch" at dispatch; beside "realtime" it can only be a mistake.
+  if (config.lane !== 'batch') return config.lane === 'realtime' && config.deadlineMs !== undefined ? 'config.deadlineMs: a deadline is for the batch lane (lane "batch")' : null
+  if (kind !== null && !BATCH_KINDS.includes(kind)) {
+    return `config.lane: provider ${kind} has no batch API; the batch lane is for ${BATCH_KINDS.join(' and ')}`
+  }
+  const unsupported = NOT_IN_BATCH.find((key) => config[key] !== undefined)
+  return unsupported === undefined ? null : `config.${unsupported}: the batch API does not take it (a batch line is not streamed and runs on the profile's endpoint)`
 }
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}/g

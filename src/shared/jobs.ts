@@ -6,12 +6,16 @@ import { z } from 'zod'
 import { ERROR_SEVERITIES } from './errors'
 import { configProblem } from './job-config'
 
-/** States as stored. "delayed" is not stored: it is a queued job whose run_at is ahead. */
-export const STORED_STATES = ['queued', 'active', 'completed', 'dead', 'cancelled'] as const
+/**
+ * States as stored. "delayed" is not stored: it is a queued job whose run_at is ahead.
+ * "submitted": the job is a line of a provider's batch (the batch lane), held by that
+ * batch's record in the store, not by a lease, for as long as the provider takes (a day at most).
+ */
+export const STORED_STATES = ['queued', 'submitted', 'active', 'completed', 'dead', 'cancelled'] as const
 export type StoredState = (typeof STORED_STATES)[number]
 
 /** States as shown: queued jobs waiting for their run_at read as "delayed". */
-export const JOB_STATES = ['queued', 'delayed', 'active', 'completed', 'dead', 'cancelled'] as const
+export const JOB_STATES = ['queued', 'delayed', 'submitted', 'active', 'completed', 'dead', 'cancelled'] as const
 export const JobState = z.enum(JOB_STATES)
 export type JobState = z.infer<typeof JobState>
 
@@ -100,8 +104,11 @@ export const JobAttempt = z.object({
   outcome: z.enum(ATTEMPT_OUTCOMES),
   errorCategory: z.string().nullable(),
   error: z.string().nullable(),
+  /** Plain input; what the provider's prompt cache read and wrote is beside it (shared/tokens), absent when none. */
   inputTokens: z.number().int().nullable(),
   outputTokens: z.number().int().nullable(),
+  cachedInputTokens: z.number().int().positive().optional(),
+  cacheWriteTokens: z.number().int().positive().optional(),
   /** The fallback the attempt ran on ("backup" or "backup/model") while the job's own profile was held; null on its own. */
   ranOn: z.string().nullable(),
   /** The model the attempt ran: the job's, else its profile's default; null when not recorded (older attempts, a stall). */
@@ -115,6 +122,17 @@ export const JobAttempt = z.object({
 })
 export type JobAttempt = z.infer<typeof JobAttempt>
 
+export const ProviderBatchRef = z.object({
+  id: z.number().int(),
+  /** The batch's id at the provider (OpenAI batch_..., Anthropic msgbatch_...); null until the upload was accepted. */
+  remoteId: z.string().nullable(),
+  /** preparing, sent, cancelling (a deadline passed), settled, abandoned. */
+  state: z.string(),
+  /** The provider's own word for it: validating, in_progress, finalizing, completed, ended, expired... */
+  remoteStatus: z.string().nullable(),
+})
+export type ProviderBatchRef = z.infer<typeof ProviderBatchRef>
+
 export const JobDetail = JobSummary.extend({
   prompt: z.string(),
   tags: z.array(z.string()),
@@ -126,6 +144,8 @@ export const JobDetail = JobSummary.extend({
   artifact: z.string().nullable(),
   events: z.array(JobEvent),
   attempts: z.array(JobAttempt),
+  /** The provider batch the job went in last (the batch lane): its row, its id at the provider and where it stands. */
+  providerBatch: ProviderBatchRef.nullable().optional(),
 })
 export type JobDetail = z.infer<typeof JobDetail>
 

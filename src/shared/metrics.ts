@@ -34,10 +34,14 @@ export const METRICS = {
   dataDirFree: 'genops_data_dir_free_bytes',
   dbSize: 'genops_db_size_bytes',
   dbTransactionDuration: 'genops_db_transaction_duration_seconds',
+  cacheHits: 'genops_cache_hits_total',
+  cacheSaved: 'genops_cache_saved_usd_total',
+  cacheEntries: 'genops_cache_entries',
+  cacheBytes: 'genops_cache_bytes',
 } as const
 
 /** `genops_queue_jobs{state}`: the shown states, with `held` (due, but a gate holds it) taken out of `queued`. */
-export const QUEUE_METRIC_STATES = ['queued', 'held', 'delayed', 'active', 'completed', 'dead', 'cancelled'] as const
+export const QUEUE_METRIC_STATES = ['queued', 'held', 'delayed', 'submitted', 'active', 'completed', 'dead', 'cancelled'] as const
 
 /** `genops_jobs_finished_total{outcome}`. */
 export const FINISH_OUTCOMES = ['completed', 'dead', 'cancelled'] as const

@@ -23,6 +23,8 @@ export interface ArtifactMeta {
   promptSha256: string
   inputTokens: number | null
   outputTokens: number | null
+  cachedInputTokens?: number | undefined
+  cacheWriteTokens?: number | undefined
   firstTokenMs: number | null
   durationMs: number
   /** Answered from the response cache, with no provider call (written by the main thread: src/main/cache). */

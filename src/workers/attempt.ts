@@ -9,6 +9,7 @@ import { AttemptError, errorStack } from '../shared/errors'
 import type { QuotaReading } from '../shared/ratelimit-headers'
 import { type CONFIG_SCHEMAS, configProblem, type ConfigKind } from '../shared/job-config'
 import { secretMask } from '../shared/redact'
+import { cacheClasses } from '../shared/tokens'
 import { classify, redactSecrets } from './classify'
 import { armLimits, type AttemptLimits } from './limits'
 import { ArtifactRefused, promptHash, writeArtifact } from './artifacts'
@@ -16,7 +17,7 @@ import { checkOutput, outputFormat } from './output'
 import { PhaseClock } from './phases'
 import { PROGRESS_INTERVAL_MS, type AttemptOutcome, type AttemptTask, type ChannelMessage } from './protocol'
 import { providerFor, providerKind } from './providers'
-import type { Provider } from './providers/provider'
+import type { Generation, Provider } from './providers/provider'
 import { renderPrompt } from './render'
 
 const running = new Map<number, AbortController>()
@@ -41,6 +42,11 @@ function channelFor(name: string): BroadcastChannel {
 const outputMask = secretMask(process.env)
 
 /** The job's config as its provider's schema reads it; a config that fails the schema fails the attempt as VALIDATION. */
+/** The tokens by class (a provider may report a class as 0 or null: it is left out). */
+function usageOf({ inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens }: Generation) {
+  return { inputTokens, outputTokens, ...cacheClasses(cachedInputTokens ?? 0, cacheWriteTokens ?? 0) }
+}
+
 function checkedConfig(kind: ConfigKind, config: Record<string, unknown>) {
   const problem = configProblem(kind, config)
   if (problem) throw new AttemptError('VALIDATION', `${kind}: ${problem}`)
@@ -96,32 +102,23 @@ export default async function runAttempt(task: AttemptTask): Promise<AttemptOutc
     // config.artifact false keeps the output in the queue only (load drills, the queue bench).
     if (task.artifactsDir !== null && config.artifact !== false) {
       phases?.begin('artifact write')
-      artifact = await writeArtifact(
-        task.artifactsDir,
-        task.batchId,
-        config.outputName ?? String(task.id),
-        outputFormat(config.output),
-        text,
-        {
-          jobId: task.id,
-          attempt: task.attempt,
-          provider: task.provider,
-          model: task.model,
-          promptSha256: promptHash(task.prompt),
-          inputTokens: result.inputTokens,
-          outputTokens: result.outputTokens,
-          firstTokenMs,
-          durationMs,
-        },
-      )
+      artifact = await writeArtifact(task.artifactsDir, task.batchId, config.outputName ?? String(task.id), outputFormat(config.output), text, {
+        jobId: task.id,
+        attempt: task.attempt,
+        provider: task.provider,
+        model: task.model,
+        promptSha256: promptHash(task.prompt),
+        ...usageOf(result),
+        firstTokenMs,
+        durationMs,
+      })
       phases?.end()
     }
     return {
       ok: true,
       output: text,
       artifact,
-      inputTokens: result.inputTokens,
-      outputTokens: result.outputTokens,
+      ...usageOf(result),
       firstTokenMs,
       durationMs,
       ...(phases && { spans: phases.spans }),

@@ -58,8 +58,11 @@ export type AttemptOutcome =
       ok: true
       output: string
       artifact: string | null
+      /** Plain input (shared/tokens): what the prompt cache read or wrote is counted beside it. */
       inputTokens: number | null
       outputTokens: number | null
+      cachedInputTokens?: number | undefined
+      cacheWriteTokens?: number | undefined
       firstTokenMs: number | null
       durationMs: number
       spans?: PhaseSpan[]

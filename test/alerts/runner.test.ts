@@ -26,7 +26,7 @@ function setUp() {
     [WAITING],
     {
       alerts: store.alerts,
-      queueStats: () => ({ counts: { queued: waiting, delayed: 0, active: 0, completed: 0, dead: 0, cancelled: 0 }, paused: false }),
+      queueStats: () => ({ counts: { queued: waiting, delayed: 0, submitted: 0, active: 0, completed: 0, dead: 0, cancelled: 0 }, paused: false }),
       breakers: () => [],
       budgets: () => [],
       dataDir: tempDir(),

@@ -60,6 +60,8 @@ describe('writing an export', () => {
       'genops_model',
       'input_tokens',
       'output_tokens',
+      'cached_input_tokens',
+      'cache_write_tokens',
       'cost_usd',
       'latency_ms',
       'attempts',

@@ -59,9 +59,9 @@ describe('genops costs', () => {
     ])
     expect(table.status).toBe(0)
     expect(table.stdout.split('\n').slice(2, 5)).toEqual([
-      expect.stringMatching(/^PROVIDER {2}KIND {4}ATTEMPTS {2}INPUT TOKENS {2}OUTPUT TOKENS {2}COST$/),
-      'gateway   openai  4         4,000         2,000          $0.50 + 2 unpriced',
-      'TOTAL             4         4,000         2,000          $0.50 + 2 unpriced',
+      expect.stringMatching(/^PROVIDER {2}KIND {4}ATTEMPTS {2}INPUT TOKENS {2}CACHED INPUT {2}CACHE WRITE {2}OUTPUT TOKENS {2}COST$/),
+      'gateway   openai  4         4,000         0             0            2,000          $0.50 + 2 unpriced',
+      'TOTAL             4         4,000         0             0            2,000          $0.50 + 2 unpriced',
     ])
     expect(table.stdout).toMatch(/openai\/gpt-x: 2 attempts used tokens of a model with no price \(their tokens are counted, their cost left out\)/)
 
@@ -80,10 +80,22 @@ describe('genops costs', () => {
         attempts: '2',
         input_tokens: '2000',
         output_tokens: '1000',
+        cached_input_tokens: '0',
+        cache_write_tokens: '0',
         cost_usd: '0.5',
         unpriced_attempts: '0',
       },
-      { batch: String(batchIds[1]), name: 'small', attempts: '2', input_tokens: '2000', output_tokens: '1000', cost_usd: '', unpriced_attempts: '2' },
+      {
+        batch: String(batchIds[1]),
+        name: 'small',
+        attempts: '2',
+        input_tokens: '2000',
+        output_tokens: '1000',
+        cached_input_tokens: '0',
+        cache_write_tokens: '0',
+        cost_usd: '',
+        unpriced_attempts: '2',
+      },
     ])
     expect(csv.stderr).toMatch(/^note: a batch's figures are its whole total/m)
 
@@ -137,8 +149,8 @@ describe('genops costs', () => {
       ['\'=HYPERLINK("http://evil.example")', '0.3'],
     ])
     expect(byProvider.stdout.split('\r\n')).toEqual([
-      'provider,kind,attempts,input_tokens,output_tokens,cost_usd,unpriced_attempts',
-      'gateway,openai,2,2000,1000,0.3,0',
+      'provider,kind,attempts,input_tokens,output_tokens,cached_input_tokens,cache_write_tokens,cost_usd,unpriced_attempts',
+      'gateway,openai,2,2000,1000,0,0,0.3,0',
       '',
     ])
   })

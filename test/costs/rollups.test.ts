@@ -174,7 +174,19 @@ describe('rollups kept by settle', () => {
     const now = MIDNIGHT + HOUR
     const query = { by: 'provider' as const, since: MIDNIGHT, until: now }
     const before = store.costs.costReport(query, now)
-    expect(before.rows).toEqual([{ key: 'sim', label: 'openai', attempts: 3, inputTokens: 300, outputTokens: 150, costUsd: 1, unpricedAttempts: 0 }])
+    expect(before.rows).toEqual([
+      {
+        key: 'sim',
+        label: 'openai',
+        attempts: 3,
+        inputTokens: 300,
+        cachedInputTokens: 0,
+        cacheWriteTokens: 0,
+        outputTokens: 150,
+        costUsd: 1,
+        unpricedAttempts: 0,
+      },
+    ])
     expect(store.costs.costReport({ ...query, by: 'tag' }, now).rows).toMatchObject([{ key: 'nightly', attempts: 3, costUsd: 1 }])
 
     expect(store.clean('completed', now)).toBe(3)
@@ -239,7 +251,9 @@ describe('series', () => {
     const store = busyStore()
     const range = { resolution: '1s' as const, since: MIDNIGHT + 10 * SECOND, until: MIDNIGHT + 11 * SECOND }
     const now = MIDNIGHT + 30 * SECOND
-    expect(store.costs.series({ metric: 'tokens', ...range }, now).points).toEqual([{ t: range.since, inputPerSecond: 2000, outputPerSecond: 1000 }])
+    expect(store.costs.series({ metric: 'tokens', ...range }, now).points).toEqual([
+      { t: range.since, inputPerSecond: 2000, outputPerSecond: 1000, cachedInputPerSecond: 0, cacheWritePerSecond: 0 },
+    ])
     expect(store.costs.series({ metric: 'cost', ...range }, now).points).toEqual([{ t: range.since, usdPerHour: 259.2, usd: 0.072, unpricedAttempts: 0 }])
     const [point] = store.costs.series({ metric: 'latency', ...range }, now).points
     expect(point).toMatchObject({ t: range.since, completed: 2 })
@@ -261,8 +275,8 @@ describe('series', () => {
     const now = MIDNIGHT + 10 * SECOND
     const seconds = store.costs.series({ metric: 'depth', resolution: '1s', since: MIDNIGHT, until: now }, now)
     expect(seconds.points).toEqual([
-      { t: MIDNIGHT, queued: 8, delayed: 0, active: 2, completed: 0, dead: 0, cancelled: 0 },
-      { t: MIDNIGHT + 5 * SECOND, queued: 6, delayed: 0, active: 4, completed: 0, dead: 0, cancelled: 0 },
+      { t: MIDNIGHT, queued: 8, delayed: 0, active: 2, completed: 0, dead: 0, cancelled: 0, submitted: 0 },
+      { t: MIDNIGHT + 5 * SECOND, queued: 6, delayed: 0, active: 4, completed: 0, dead: 0, cancelled: 0, submitted: 0 },
     ])
     expect(() => store.costs.series({ metric: 'depth', resolution: '1s', provider: 'sim' }, now)).toThrow(/queue-wide/)
   })

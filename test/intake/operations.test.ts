@@ -6,12 +6,12 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { MAX_JOBS_PER_CALL, OperationError, type OperationInput } from '../../src/shared/contract'
-import { INTAKE_EXTENSIONS, INTAKE_TTL_MS, MAX_INTAKE_FILE_BYTES, MAX_INTAKE_FILES, refusalBeforeUpload } from '../../src/shared/intake'
+import { OperationError, type OperationInput } from '../../src/shared/contract'
+import { INTAKE_EXTENSIONS, INTAKE_TTL_MS, MAX_INTAKE_FILE_BYTES, MAX_INTAKE_FILES, MAX_JOBS_PER_DROP, refusalBeforeUpload } from '../../src/shared/intake'
 import { startServer, type RunningServer } from '../../src/main/api/server'
 import { createEngine, type Engine } from '../../src/main/engine'
 import { batchName } from '../../src/main/intake/batch'
-import { MAX_FILE_BYTES, THREAD_THRESHOLD_BYTES } from '../../src/main/intake/limits'
+import { MAX_UPLOAD_BYTES, THREAD_THRESHOLD_BYTES } from '../../src/main/intake/limits'
 import { intakeHandlers } from '../../src/main/intake/operations'
 import { extensionProblem, sizeProblem, SUPPORTED_EXTENSIONS } from '../../src/main/intake/parse'
 import { createHandlers, invoke, type Handlers } from '../../src/main/operations'
@@ -122,16 +122,19 @@ describe('previewIntake', () => {
     expect(badId.message).toBe('cancelIntake: intakeId: an intake id is the one previewIntake answered')
   })
 
-  it('refuses a file whose jobs would take the drop over one batch', async () => {
-    const { call } = setUp()
+  it('refuses a file whose jobs would take the drop over the most one drop takes', async () => {
+    // A million by default (MAX_JOBS_PER_DROP): the rule is the same at any size.
+    const most = 2_000
+    const { call } = setUp({ maxJobsPerDrop: most })
     const lines = (n: number) => base64(Array.from({ length: n }, (_, i) => `{"prompt":"p${i}"}`).join('\n'))
-    const first = await call('previewIntake', { files: [{ name: 'most.jsonl', contentBase64: lines(MAX_JOBS_PER_CALL - 1) }] })
+    const first = await call('previewIntake', { files: [{ name: 'most.jsonl', contentBase64: lines(most - 1) }] })
     const second = await call('previewIntake', { intakeId: first.intakeId, files: [{ name: 'two.jsonl', contentBase64: lines(2) }] })
     expect(second.files[1]).toMatchObject({
       ok: false,
-      errors: [`two.jsonl: its 2 jobs would take this drop over ${MAX_JOBS_PER_CALL} jobs, the most one batch takes: drop it on its own`],
+      errors: [`two.jsonl: its 2 jobs would take this drop over ${most} jobs, the most one drop takes: drop it on its own`],
     })
-    expect(second.totalJobs).toBe(MAX_JOBS_PER_CALL - 1)
+    expect(second.totalJobs).toBe(most - 1)
+    expect(MAX_JOBS_PER_DROP).toBe(1_000_000)
   })
 })
 
@@ -245,14 +248,14 @@ describe('held drops', () => {
 
 describe("the window's own checks before upload", () => {
   it('use the limits and words of the engine', () => {
-    expect(MAX_INTAKE_FILE_BYTES).toBe(MAX_FILE_BYTES)
+    expect(MAX_INTAKE_FILE_BYTES).toBe(MAX_UPLOAD_BYTES)
     expect([...INTAKE_EXTENSIONS]).toEqual(SUPPORTED_EXTENSIONS)
     for (const name of ['video.mp4', 'Makefile', '.txt', 'notes.', 'UPPER.JSONL', 'a.csv']) {
       const engine = extensionProblem(name)
       expect(refusalBeforeUpload(name, 10)).toBe(engine === null ? null : `${name}: ${engine}`)
     }
-    expect(refusalBeforeUpload('big.jsonl', MAX_FILE_BYTES + 1)).toBe(`big.jsonl: ${sizeProblem(MAX_FILE_BYTES + 1)}`)
-    expect(refusalBeforeUpload('big.jsonl', MAX_FILE_BYTES)).toBeNull()
+    expect(refusalBeforeUpload('big.jsonl', MAX_UPLOAD_BYTES + 1)).toBe(`big.jsonl: ${sizeProblem(MAX_UPLOAD_BYTES + 1, MAX_UPLOAD_BYTES)}`)
+    expect(refusalBeforeUpload('big.jsonl', MAX_UPLOAD_BYTES)).toBeNull()
   })
 })
 

@@ -57,7 +57,7 @@ describe('engine', () => {
     engine.subscribe((event) => seen.push(event))
     await engine.call('enqueueJobs', { jobs: Array.from({ length: 300 }, (_, i) => ({ prompt: `job ${i}` })) })
     const final = await settled(engine, 300)
-    expect(final.counts).toEqual({ queued: 0, delayed: 0, active: 0, completed: 300, dead: 0, cancelled: 0 })
+    expect(final.counts).toEqual({ queued: 0, delayed: 0, submitted: 0, active: 0, completed: 300, dead: 0, cancelled: 0 })
     await engine.idle()
     expect(readBack(dataDir)).toEqual({
       events: [

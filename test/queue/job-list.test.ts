@@ -239,7 +239,7 @@ describe('bulk actions', () => {
     const result = await handlers.cancelJobs({ ids: [...active, ...queued, completed, queued[0]!, 9999] })
     expect(result.done).toEqual([...active, ...queued])
     expect(result.skipped).toEqual([
-      { id: completed, reason: `job ${completed} is already completed: only queued and active jobs can be cancelled` },
+      { id: completed, reason: `job ${completed} is already completed: only queued, submitted and active jobs can be cancelled` },
       { id: 9999, reason: 'job 9999 does not exist' },
     ])
     expect(seen.aborted).toEqual(active)

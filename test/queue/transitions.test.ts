@@ -84,7 +84,7 @@ describe('claim', () => {
     expect(row(store, bad!)).toMatchObject({ state: 'dead', error_category: 'VALIDATION' })
   })
 
-  it('quarantines it too when the claim goes lane by lane (a gate holds something, or budgets are weighed)', () => {
+  it('quarantines it too when the claim goes track by track (a gate holds something, or budgets are weighed)', () => {
     store = tempStore()
     const [bad, good] = store.enqueue([job('bad'), job('good')], 'b', T0).jobIds
     store.db.prepare(`UPDATE jobs SET config = '{not json' WHERE id = ?`).run(bad)

@@ -1,12 +1,12 @@
 /**
- * The gated claim on a real SQLite file: lanes held by a breaker, a paused provider, a
+ * The gated claim on a real SQLite file: tracks held by a breaker, a paused provider, a
  * profile's limits or a batch cap are skipped, and what is let through keeps priority order.
  */
 import { describe, expect, it } from 'vitest'
 import { BreakerBoard, DEFAULT_BREAKER } from '../../src/main/resilience/breakers'
 import { Gates } from '../../src/main/resilience/gates'
 import type { ClaimedJob } from '../../src/main/queue/store'
-import { LANE_HEAD, NEXT_LANE } from '../../src/main/queue/sqlite/lanes'
+import { TRACK_HEAD, NEXT_TRACK } from '../../src/main/queue/sqlite/tracks'
 import type { ProviderProfile } from '../../src/shared/providers'
 import { expectCountsAgree, job, T0, tempStore } from '../support/queue'
 
@@ -22,7 +22,7 @@ function claim(store: ReturnType<typeof tempStore>, gates: Gates, limit: number,
 }
 
 describe('the gated claim', () => {
-  it("skips a lane whose breaker is open and still claims the others' jobs, in priority order across lanes", () => {
+  it("skips a track whose breaker is open and still claims the others' jobs, in priority order across tracks", () => {
     const store = tempStore()
     store.enqueue(
       Array.from({ length: 500 }, (_, i) => job(`down ${i}`, { provider: 'down', priority: 0, runAt: T0 })),
@@ -52,7 +52,7 @@ describe('the gated claim', () => {
     const unavailable = { ok: false, category: 'SERVICE_UNAVAILABLE', message: '503', retryable: true, retryAfterMs: null, durationMs: 1 } as const
     for (let i = 0; i < 4; i++) await gates.breakers.run('flaky', async () => unavailable)
     expect(gates.breakers.status('flaky')!.state).toBe('open')
-    // Before its wait is over nothing goes; at T0 (well after it) two lanes (two batches) share its single probe.
+    // Before its wait is over nothing goes; at T0 (well after it) two tracks (two batches) share its single probe.
     expect(claim(store, gates, 10, gates.breakers.status('flaky')!.since)).toHaveLength(0)
     expect(claim(store, gates, 10)).toHaveLength(1)
   })
@@ -133,16 +133,16 @@ describe('the gated claim', () => {
     expect(jobs.filter((j) => j.batchId !== capped.batchId)).toHaveLength(5)
   })
 
-  it('seeks from lane to lane and reads a lane head through the lane index, without sorting', () => {
+  it('seeks from track to track and reads a track head through the track index, without sorting', () => {
     const store = tempStore()
     store.enqueue([job('a', { provider: 'p', runAt: T0 })], 'b', T0)
-    for (const text of NEXT_LANE) {
+    for (const text of NEXT_TRACK) {
       const plan = (store.db.prepare(`EXPLAIN QUERY PLAN ${text}`).all({ p: '', m: '', b: 0 }) as { detail: string }[]).map((r) => r.detail).join('\n')
-      expect(plan).toMatch(/SEARCH jobs USING INDEX jobs_ready_by_lane \(provider[=>]/)
+      expect(plan).toMatch(/SEARCH jobs USING INDEX jobs_ready_by_track \(provider[=>]/)
       expect(plan).not.toMatch(/TEMP B-TREE/)
     }
-    const head = (store.db.prepare(`EXPLAIN QUERY PLAN ${LANE_HEAD}`).all('p', '', 1, T0, 10) as { detail: string }[]).map((r) => r.detail).join('\n')
-    expect(head).toMatch(/SEARCH jobs USING INDEX jobs_ready_by_lane \(provider=\? AND <expr>=\? AND <expr>=\?/)
+    const head = (store.db.prepare(`EXPLAIN QUERY PLAN ${TRACK_HEAD}`).all('p', '', 1, T0, 10) as { detail: string }[]).map((r) => r.detail).join('\n')
+    expect(head).toMatch(/SEARCH jobs USING INDEX jobs_ready_by_track \(provider=\? AND <expr>=\? AND <expr>=\?/)
     expect(head).not.toMatch(/TEMP B-TREE/)
   })
 })

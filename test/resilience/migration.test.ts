@@ -1,10 +1,10 @@
 import Sqlite from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { loadMigrations, migrate } from '../../src/main/db/migrate'
-import { queuedLanes } from '../../src/main/queue/sqlite/lanes'
+import { queuedTracks } from '../../src/main/queue/sqlite/tracks'
 
 describe('migration 0005_resilience', () => {
-  it('upgrades a database with queued jobs in it: their lanes are found, batches take caps, breaker events and pauses have tables', () => {
+  it('upgrades a database with queued jobs in it: their tracks are found, batches take caps, breaker events and pauses have tables', () => {
     const all = loadMigrations()
     const at = all.findIndex((m) => m.name === 'resilience')
     expect(all[at]!.version).toBe(5)
@@ -18,7 +18,7 @@ describe('migration 0005_resilience', () => {
     insert.run(null, 'openai', 'gpt-4o')
 
     migrate(db, all)
-    expect(queuedLanes(db)).toEqual([
+    expect(queuedTracks(db)).toEqual([
       ['openai', 'gpt-4o', 0],
       ['sim', '', 1],
     ])

@@ -74,7 +74,7 @@ describe('limits learned from the provider', () => {
 })
 
 describe('the gates and a provider that says what remains', () => {
-  it('claims no more than remains, holds the lane with the reason, and claims again once the window resets', () => {
+  it('claims no more than remains, holds the track with the reason, and claims again once the window resets', () => {
     const store = tempStore()
     store.enqueue(
       Array.from({ length: 10 }, (_, i) => job(`q ${i}`, { provider: 'gw', runAt: T0 })),

@@ -3,7 +3,10 @@
  * types (message_start, content_block_start, ping, content_block_delta, content_block_stop,
  * message_delta, message_stop), with faults a test switches on: an error status (429 with
  * Retry-After, 500, 503, 529 overloaded, 401), a slow first byte, a disconnect or malformed
- * JSON mid-stream, an `error` event mid-stream.
+ * JSON mid-stream, an `error` event mid-stream. A system block marked with cache_control is
+ * kept in a prompt cache of the fake's own: the first request that sends it reports its
+ * tokens as cache_creation_input_tokens, the next ones as cache_read_input_tokens, and
+ * input_tokens leaves them out, as Anthropic's usage does.
  */
 import { sendError, startFakeServer, tokens, type Exchange, type FakeServer } from './fake-server'
 
@@ -23,6 +26,29 @@ export interface FakeAnthropic extends FakeServer {
   fault: AnthropicFault | null
   /** Extra headers on every successful response (anthropic-ratelimit-*, say). */
   headers: Record<string, string>
+  /** The system texts sent with cache_control so far: what a later request reads from the cache. */
+  promptCache: Set<string>
+}
+
+type SystemBlock = { type: string; text: string; cache_control?: { type: string } }
+
+/** The usage of a request's input: plain, written to the prompt cache, read from it. */
+function inputUsage(fake: FakeAnthropic, body: Record<string, unknown>) {
+  const messages = body.messages as { content: string }[]
+  let input = messages.reduce((sum, message) => sum + tokens(message.content).length, 0)
+  let written = 0
+  let read = 0
+  const blocks: SystemBlock[] = typeof body.system === 'string' ? [{ type: 'text', text: body.system }] : ((body.system as SystemBlock[] | undefined) ?? [])
+  for (const block of blocks) {
+    const count = tokens(block.text).length
+    if (block.cache_control === undefined) input += count
+    else if (fake.promptCache.has(block.text)) read += count
+    else {
+      fake.promptCache.add(block.text)
+      written += count
+    }
+  }
+  return { input_tokens: input, cache_creation_input_tokens: written, cache_read_input_tokens: read }
 }
 
 const ERROR_TYPES: Record<number, [string, string]> = {
@@ -48,6 +74,7 @@ export async function startFakeAnthropic(options: Partial<Pick<FakeAnthropic, 't
     chunkDelayMs: 0,
     fault: null,
     headers: {},
+    promptCache: new Set<string>(),
     ...options,
   })
   fake.url = fake.origin
@@ -62,8 +89,7 @@ async function answer(fake: FakeAnthropic, { req, res, record, pause, write, dis
 
   const event = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`
   const pieces = tokens(fake.text)
-  const messages = record.body.messages as { content: string }[]
-  const inputTokens = messages.reduce((sum, message) => sum + tokens(message.content).length, 0) + tokens(String(record.body.system ?? '')).length
+  const input = inputUsage(fake, record.body)
 
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_fake${fake.requests.length}`, ...fake.headers })
   write(
@@ -76,7 +102,7 @@ async function answer(fake: FakeAnthropic, { req, res, record, pause, write, dis
         model: record.body.model,
         stop_reason: null,
         stop_sequence: null,
-        usage: { input_tokens: inputTokens, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+        usage: { ...input, output_tokens: 1 },
       },
     }),
   )

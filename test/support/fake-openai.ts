@@ -21,6 +21,8 @@ export interface FakeOpenAI extends FakeServer {
   chunkDelayMs: number
   /** Send the final usage chunk when the client asks for it (stream_options.include_usage). */
   usage: boolean
+  /** Of the prompt's tokens, how many the usage chunk says were read from OpenAI's prompt cache (prompt_tokens_details.cached_tokens). */
+  cachedTokens: number
   /** Applies to every request until set back to null. */
   fault: OpenAIFault | null
 }
@@ -43,12 +45,15 @@ function errorBody(status: number, authorization: string | undefined): unknown {
   return { error: { param: null, ...(errors[status] ?? { message: `fake error ${status}`, type: 'invalid_request_error', code: null }) } }
 }
 
-export async function startFakeOpenAI(options: Partial<Pick<FakeOpenAI, 'text' | 'chunkDelayMs' | 'usage' | 'fault'>> = {}): Promise<FakeOpenAI> {
+export async function startFakeOpenAI(
+  options: Partial<Pick<FakeOpenAI, 'text' | 'chunkDelayMs' | 'usage' | 'cachedTokens' | 'fault'>> = {},
+): Promise<FakeOpenAI> {
   const fake: FakeOpenAI = Object.assign(await startFakeServer((exchange) => answer(fake, exchange)), {
     url: '',
     text: 'Hello from the fake OpenAI server.',
     chunkDelayMs: 0,
     usage: true,
+    cachedTokens: 0,
     fault: null,
     ...options,
   })
@@ -56,7 +61,8 @@ export async function startFakeOpenAI(options: Partial<Pick<FakeOpenAI, 'text' |
   return fake
 }
 
-async function answer(fake: FakeOpenAI, { req, res, record, pause, write, disconnect }: Exchange): Promise<void> {
+/** One chat completion, streamed; the fake batch server (fake-openai-batches.ts) answers real-time requests with it too. */
+export async function answer(fake: FakeOpenAI, { req, res, record, pause, write, disconnect }: Exchange): Promise<void> {
   if (req.method !== 'POST' || record.path !== '/v1/chat/completions')
     return sendError(res, 404, { error: { message: `no route ${req.method} ${record.path}` } })
   const fault = fake.fault
@@ -90,7 +96,10 @@ async function answer(fake: FakeOpenAI, { req, res, record, pause, write, discon
   write(chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]))
   const wantsUsage = (record.body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true
   if (fake.usage && wantsUsage) {
-    write(chunk([], { usage: { prompt_tokens: promptTokens, completion_tokens: pieces.length, total_tokens: promptTokens + pieces.length } }))
+    // As OpenAI counts them: prompt_tokens includes the cached ones.
+    const cached = Math.min(fake.cachedTokens, promptTokens)
+    const details = cached > 0 ? { prompt_tokens_details: { cached_tokens: cached, audio_tokens: 0 } } : {}
+    write(chunk([], { usage: { prompt_tokens: promptTokens, completion_tokens: pieces.length, total_tokens: promptTokens + pieces.length, ...details } }))
   }
   write('data: [DONE]\n\n')
   res.end()

@@ -82,7 +82,7 @@ describe('attempts as the metrics count them', () => {
   const metrics = (totals: StoreTotals = { usage: [], counts: [] }) =>
     new EngineMetrics({
       store: { totals: () => totals, takeExporterLease: () => true, releaseExporterLease: () => {} },
-      queueStats: () => ({ counts: { queued: 0, delayed: 0, active: 0, completed: 0, dead: 0, cancelled: 0 }, paused: false }),
+      queueStats: () => ({ counts: { queued: 0, delayed: 0, submitted: 0, active: 0, completed: 0, dead: 0, cancelled: 0 }, paused: false }),
       heldJobs: () => 0,
       pool: { threads: 1, utilization: 0, queuedTasks: 0 },
       breakers: () => [],

@@ -3,7 +3,7 @@
  * and when they were enqueued), and the count of due jobs a gate holds, by the index.
  */
 import { describe, expect, it } from 'vitest'
-import { DUE_IN_LANE, countHeldJobs } from '../../src/main/queue/sqlite/held'
+import { DUE_IN_TRACK, countHeldJobs } from '../../src/main/queue/sqlite/held'
 import type { FinishedJob } from '../../src/main/queue/store'
 import { job, T0, tempStore } from '../support/queue'
 
@@ -43,16 +43,16 @@ describe('settle', () => {
 describe('the held count', () => {
   const due = (store: ReturnType<typeof tempStore>) => store.stats(T0).counts.queued
 
-  it('counts the due queued jobs of held lanes only', () => {
+  it('counts the due queued jobs of held tracks only', () => {
     const store = tempStore()
     store.enqueue([job('a1', { provider: 'a' }), job('a2', { provider: 'a' }), job('a3', { provider: 'a', runAt: T0 + 60_000 })], 'one', T0)
     store.enqueue([job('a4', { provider: 'a', model: 'big' }), job('b1', { provider: 'b' })], 'two', T0)
     const asked: string[] = []
     const held = countHeldJobs(
       store.db,
-      (lane) => {
-        asked.push(`${lane.provider}/${lane.model ?? ''}/${lane.batchId ?? ''}`)
-        return lane.provider === 'a'
+      (track) => {
+        asked.push(`${track.provider}/${track.model ?? ''}/${track.batchId ?? ''}`)
+        return track.provider === 'a'
       },
       T0,
       due(store),
@@ -68,14 +68,14 @@ describe('the held count', () => {
     const store = tempStore()
     const many = (provider: string, n: number) => Array.from({ length: n }, (_, i) => job(`${provider} ${i}`, { provider }))
     store.enqueue([...many('a', 5000), ...many('b', 9000), ...many('c', 30)], 'big', T0)
-    expect(countHeldJobs(store.db, (lane) => lane.provider === 'a', T0, due(store))).toBe(5000)
-    expect(countHeldJobs(store.db, (lane) => lane.provider !== 'a', T0, due(store))).toBe(9030)
-    expect(countHeldJobs(store.db, (lane) => lane.provider === 'c', T0, due(store))).toBe(30)
+    expect(countHeldJobs(store.db, (track) => track.provider === 'a', T0, due(store))).toBe(5000)
+    expect(countHeldJobs(store.db, (track) => track.provider !== 'a', T0, due(store))).toBe(9030)
+    expect(countHeldJobs(store.db, (track) => track.provider === 'c', T0, due(store))).toBe(30)
   })
 
-  it('searches the lane index by lane and time', () => {
+  it('searches the track index by track and time', () => {
     const store = tempStore()
-    const plan = (store.db.prepare(`EXPLAIN QUERY PLAN ${DUE_IN_LANE}`).all('a', '', 0, T0, 10) as { detail: string }[]).map((r) => r.detail).join('\n')
-    expect(plan).toMatch(/SEARCH jobs USING INDEX jobs_ready_by_lane \(provider=\? AND <expr>=\? AND <expr>=\? AND priority=\? AND run_at<\?\)/)
+    const plan = (store.db.prepare(`EXPLAIN QUERY PLAN ${DUE_IN_TRACK}`).all('a', '', 0, T0, 10) as { detail: string }[]).map((r) => r.detail).join('\n')
+    expect(plan).toMatch(/SEARCH jobs USING INDEX jobs_ready_by_track \(provider=\? AND <expr>=\? AND <expr>=\? AND priority=\? AND run_at<\?\)/)
   })
 })

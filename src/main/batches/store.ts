@@ -26,6 +26,9 @@ export interface ExportJobRow {
   attempts: number
   inputTokens: number | null
   outputTokens: number | null
+  /** Summed over the job's attempts; 0 when none read from or wrote to a prompt cache. */
+  cachedInputTokens: number | null
+  cacheWriteTokens: number | null
   costUsd: number | null
   /** The last attempt's time, for a completed job. */
   latencyMs: number | null

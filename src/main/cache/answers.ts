@@ -59,7 +59,7 @@ export class ResponseCache {
   async answer({ job, resolved }: Routed, provider: string, entry: CacheEntry): Promise<AttemptResult> {
     const started = performance.now()
     const attempt = { provider, kind: resolved.provider, model: resolved.model }
-    const savedUsd = (this.options.pricing ?? NO_PRICES).costOf(attempt, entry.inputTokens, entry.outputTokens)
+    const savedUsd = (this.options.pricing ?? NO_PRICES).cost(attempt, entry)
     let artifact: string | null = null
     if (this.options.artifactsDir !== null && resolved.config.artifact !== false) {
       const name = typeof resolved.config.outputName === 'string' ? resolved.config.outputName : String(job.id)

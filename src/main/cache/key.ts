@@ -11,8 +11,23 @@ import { fillVariables, variablesProblem } from '../../shared/job-config'
 import { redact } from '../../shared/redact'
 import type { Resolved } from '../queue/profiles'
 
-/** Config keys that decide how an attempt runs or where its answer is filed, never what the answer is. */
-const NOT_THE_ANSWER = new Set(['vars', 'timeoutMs', 'firstTokenTimeoutMs', 'outputName', 'artifact', 'cache', 'llamaThreads', 'baseUrl'])
+/**
+ * Config keys that decide how an attempt runs or where its answer is filed, never what the answer is (cacheSystemPrompt: how it is
+ * billed; lane and deadlineMs: whether it went one request at a time or in a provider batch).
+ */
+const NOT_THE_ANSWER = new Set([
+  'vars',
+  'timeoutMs',
+  'firstTokenTimeoutMs',
+  'outputName',
+  'artifact',
+  'cache',
+  'llamaThreads',
+  'baseUrl',
+  'cacheSystemPrompt',
+  'lane',
+  'deadlineMs',
+])
 
 /** Query parameters some gateways take a key in: dropped from the endpoint before it is hashed. */
 const SECRET_PARAMETER = /key|token|secret|password|auth|signature|sig$/i

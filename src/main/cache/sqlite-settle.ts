@@ -5,22 +5,22 @@
  */
 import type { Database } from 'better-sqlite3'
 import { sql } from '../db/connection'
+import type { TokenUsage } from '../../shared/tokens'
 import type { CacheNote } from './store'
 
 // The first answer for a key stays: two identical attempts that ran at once keep one entry.
-const KEEP = `INSERT INTO response_cache (key, provider_kind, model, output, input_tokens, output_tokens, cost_usd, source_job_id, created_at, bytes)
-  VALUES (@key, @kind, @model, @output, @inputTokens, @outputTokens, @costUsd, @jobId, @at, @bytes)
+const KEEP = `INSERT INTO response_cache (key, provider_kind, model, output, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens,
+    cost_usd, source_job_id, created_at, bytes)
+  VALUES (@key, @kind, @model, @output, @inputTokens, @outputTokens, @cachedInputTokens, @cacheWriteTokens, @costUsd, @jobId, @at, @bytes)
   ON CONFLICT (key) DO NOTHING`
 const HIT = `UPDATE response_cache SET hits = hits + 1, saved_usd = saved_usd + ?, last_hit_at = ? WHERE key = ?`
 const TOTALS = `UPDATE response_cache_totals SET entries = entries + ?, bytes = bytes + ?, hits = hits + ?, saved_usd = saved_usd + ? WHERE id = 1`
 
-export interface CachedAnswer {
+export interface CachedAnswer extends TokenUsage {
   jobId: number
   kind: string | null
   model: string | null
   output: string
-  inputTokens: number | null
-  outputTokens: number | null
   costUsd: number | null
   at: number
 }
@@ -43,7 +43,23 @@ export class CacheWrites {
     }
     const bytes = Buffer.byteLength(answer.output)
     const { jobId, model, output, inputTokens, outputTokens, costUsd, at } = answer
-    const kept = sql(this.db, KEEP).run({ key: note.key, kind: answer.kind ?? '', model, output, inputTokens, outputTokens, costUsd, jobId, at, bytes })
+    const cachedInputTokens = answer.cachedInputTokens ?? 0
+    const cacheWriteTokens = answer.cacheWriteTokens ?? 0
+    const kind = answer.kind ?? ''
+    const kept = sql(this.db, KEEP).run({
+      key: note.key,
+      kind,
+      model,
+      output,
+      inputTokens,
+      outputTokens,
+      cachedInputTokens,
+      cacheWriteTokens,
+      costUsd,
+      jobId,
+      at,
+      bytes,
+    })
     if (kept.changes === 0) return
     this.entries++
     this.bytes += bytes

@@ -7,8 +7,12 @@ import type { CacheEntry, CacheStats, ResponseCacheStore } from './store'
 const KEYS_A_STATEMENT = 256
 
 const FIND = (n: number) =>
-  `SELECT key, output, input_tokens AS inputTokens, output_tokens AS outputTokens, cost_usd AS costUsd, created_at AS createdAt
+  `SELECT key, output, input_tokens AS inputTokens, output_tokens AS outputTokens, cached_input_tokens AS cachedInputTokens,
+     cache_write_tokens AS cacheWriteTokens, cost_usd AS costUsd, created_at AS createdAt
    FROM response_cache WHERE key IN (${new Array<string>(n).fill('?').join(', ')})`
+
+// Keys as one JSON array, one bound value whatever their number: an estimate asks about thousands of a file's jobs in one statement.
+export const KEPT_KEYS = `SELECT key FROM response_cache WHERE key IN (SELECT value FROM json_each(?))`
 
 const TOTALS = `SELECT entries, bytes, hits, saved_usd AS savedUsd,
     (SELECT min(created_at) FROM response_cache) AS oldestAt FROM response_cache_totals WHERE id = 1`
@@ -28,6 +32,12 @@ export class SqliteResponseCache implements ResponseCacheStore {
       for (const entry of sql(this.db, FIND(some.length)).all(...some) as CacheEntry[]) found.set(entry.key, entry)
     }
     return found
+  }
+
+  kept(keys: readonly string[]): Set<string> {
+    if (keys.length === 0) return new Set()
+    const unique = JSON.stringify([...new Set(keys)])
+    return new Set(sql(this.db, KEPT_KEYS).pluck().all(unique) as string[])
   }
 
   stats(): CacheStats {

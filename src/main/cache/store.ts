@@ -4,14 +4,15 @@
  * inside settle's own transaction (see sqlite-settle.ts); what is here is what the
  * scheduler reads before dispatch and what an operator asks of it.
  */
+import type { CacheCleared, CacheStats } from '../../shared/cache'
+import type { TokenUsage } from '../../shared/tokens'
+
 type Awaitable<T> = T | Promise<T>
 
 /** A completed answer kept for requests that hash the same. */
-export interface CacheEntry {
+export interface CacheEntry extends TokenUsage {
   key: string
   output: string
-  inputTokens: number | null
-  outputTokens: number | null
   /** What the answer cost when it was made; null when its model had no price. */
   costUsd: number | null
   createdAt: number
@@ -23,20 +24,14 @@ export interface CacheEntry {
  */
 export type CacheNote = { key: string; made: true } | { key: string; hit: true; savedUsd: number | null }
 
-export interface CacheStats {
-  entries: number
-  bytes: number
-  /** Attempts answered from the cache, ever (a clear does not take them back). */
-  hits: number
-  /** What those attempts would have cost, in USD, ever. */
-  savedUsd: number
-  oldestAt: number | null
-}
+export type { CacheStats } from '../../shared/cache'
 
 export interface ResponseCacheStore {
   /** The entries kept for these keys, by key. */
   find(keys: readonly string[]): Awaitable<Map<string, CacheEntry>>
+  /** Which of these keys have an entry, in one statement however many: an estimate's cached share. */
+  kept(keys: readonly string[]): Awaitable<Set<string>>
   stats(): Awaitable<CacheStats>
   /** Removes the entries made before `before` (every entry when undefined); returns how many and their bytes. */
-  clear(before?: number): Awaitable<{ removed: number; bytes: number }>
+  clear(before?: number): Awaitable<CacheCleared>
 }

@@ -13,7 +13,7 @@
  */
 import { isProviderKind, type ProviderProfile } from '../../shared/providers'
 import { estimateTokens, promptTokens } from '../resilience/gates'
-import type { Candidate, LaneGate, Route } from '../queue/store'
+import type { Candidate, TrackGate, Route } from '../queue/store'
 import type { PriceBook } from './pricing'
 import type { Reservation } from './sqlite/reservations'
 import type { BudgetRoom } from './store'
@@ -49,15 +49,15 @@ const amountFor = (room: BudgetRoom, reservation: Reservation) => (room.unit ===
 
 /** One claim's gate with the budgets that pause: `held` is told which budget held a candidate. */
 export function withBudgets(
-  gate: LaneGate,
+  gate: TrackGate,
   rooms: readonly BudgetRoom[],
   estimate: (candidate: Candidate) => Reservation,
   held: (room: BudgetRoom, candidate: Candidate) => void,
-): LaneGate {
+): TrackGate {
   if (rooms.length === 0) return gate
   const left = new Map(rooms.map((room) => [room.id, room.left]))
   return {
-    allowance: (lane) => gate.allowance(lane),
+    allowance: (track) => gate.allowance(track),
     admit: (candidate) => {
       const reservation = estimate(candidate)
       const applying = rooms.filter((room) => appliesTo(room, candidate, reservation))

@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import { Price } from '../../shared/costs'
 import { describeZodError } from '../../shared/contract'
+import type { Lane } from '../../shared/job-config'
+import { allInputTokens, TOKEN_CLASSES, tokenClasses, type TokenClass, type TokenUsage } from '../../shared/tokens'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -23,7 +25,8 @@ export const FREE_KINDS: ReadonlySet<string> = new Set(['sim', 'local'])
 /** A model name for every model of a provider that has no price of its own. */
 export const ANY_MODEL = '*'
 
-const ListedPrice = Price.omit({ source: true })
+// Strict: a misspelt class (cachedInputPerMilion) is an error naming it, not a price silently charged as plain input.
+const ListedPrice = Price.omit({ source: true }).strict()
 const PriceList = z.object({ note: z.string().optional(), prices: z.array(ListedPrice) }).strict()
 
 export class PricingError extends Error {
@@ -111,15 +114,51 @@ export class PriceBook {
   }
 
   /**
-   * USD for the tokens (an unknown count counts as none); null when tokens were used and
-   * nothing prices them. The simulator and local models cost nothing unless an override
-   * prices them (a demo of budgets, say).
+   * USD for the tokens, each class at its own price on the lane it took (an unknown count
+   * counts as none); null when tokens were used and nothing prices them. The simulator and
+   * local models cost nothing unless an override prices them (a demo of budgets, say).
    */
-  costOf(attempt: PricedAttempt, inputTokens: number | null, outputTokens: number | null): number | null {
-    const input = inputTokens ?? 0
-    const output = outputTokens ?? 0
+  cost(attempt: PricedAttempt, usage: TokenUsage, { lane = 'realtime' }: CostOptions = {}): number | null {
+    const tokens = tokenClasses(usage)
     const price = this.priceOf(attempt)
-    if (!price) return FREE_KINDS.has(attempt.kind) || input + output === 0 ? 0 : null
-    return (input * price.inputPerMillion + output * price.outputPerMillion) / 1_000_000
+    if (!price) return FREE_KINDS.has(attempt.kind) || allInputTokens(usage) + tokens.output === 0 ? 0 : null
+    const rates = classPrices(price, attempt.kind, lane)
+    return TOKEN_CLASSES.reduce((sum, name) => sum + tokens[name] * rates[name], 0) / 1_000_000
+  }
+
+  /** USD for plain input and output tokens on the real-time lane: `cost` without the classes. */
+  costOf(attempt: PricedAttempt, inputTokens: number | null, outputTokens: number | null): number | null {
+    return this.cost(attempt, { inputTokens, outputTokens })
+  }
+}
+
+/** How a job reached its provider, as prices see it. */
+export interface CostOptions {
+  lane?: Lane | undefined
+}
+
+/** Provider kinds whose batch API costs half of each standard price when the list gives no batch price (both publish 50 %). */
+const HALF_PRICE_BATCH: ReadonlySet<string> = new Set(['openai', 'anthropic'])
+
+/**
+ * USD per million tokens of each class. A class the price does not name is priced as plain
+ * input (never a guess below it); on the batch lane, the list's batch price of the class,
+ * else half of the class's standard price for openai and anthropic.
+ */
+export function classPrices(price: Price, kind: string, lane: Lane): Record<TokenClass, number> {
+  const standard: Record<TokenClass, number> = {
+    input: price.inputPerMillion,
+    cached_input: price.cachedInputPerMillion ?? price.inputPerMillion,
+    cache_write: price.cacheWritePerMillion ?? price.inputPerMillion,
+    output: price.outputPerMillion,
+  }
+  if (lane !== 'batch') return standard
+  const half = HALF_PRICE_BATCH.has(kind) ? 0.5 : 1
+  const batch = price.batch
+  return {
+    input: batch?.inputPerMillion ?? standard.input * half,
+    cached_input: batch?.cachedInputPerMillion ?? standard.cached_input * half,
+    cache_write: batch?.cacheWritePerMillion ?? standard.cache_write * half,
+    output: batch?.outputPerMillion ?? standard.output * half,
   }
 }

@@ -47,6 +47,12 @@ export interface CostReportQuery {
   until: number
 }
 
+/** Attempts of one provider and model completed since a time, and the output tokens they gave. */
+export interface RecentOutput {
+  completed: number
+  outputTokens: number
+}
+
 export interface CostStore {
   priceOverrides(): Awaitable<Price[]>
   setPriceOverride(price: PriceOverride, now: number): Awaitable<Price>
@@ -67,4 +73,6 @@ export interface CostStore {
   sampleDepth(stats: QueueStats, at: number): Awaitable<void>
   /** Removes rollup buckets older than their resolution keeps; returns how many rows went. */
   pruneRollups(now: number): Awaitable<number>
+  /** What `provider` (a job's provider or profile name) and `model` (null: none named) completed since `since`, from the hourly rollups. */
+  recentOutput(provider: string, model: string | null, since: number): Awaitable<RecentOutput>
 }

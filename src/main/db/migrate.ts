@@ -60,15 +60,28 @@ export function migrate(db: Database, migrations: Migration[] = loadMigrations()
   const newlyApplied: number[] = []
   for (const migration of migrations) {
     if (done.has(migration.version)) continue
+    // Foreign keys off while a migration runs (they cannot change inside its transaction): a migration that rebuilds a
+    // table (SQLite's documented twelve steps, as 0024 does for jobs) would otherwise cascade its DROP into the child rows.
+    // The keys are checked before it commits instead.
+    const foreignKeys = db.pragma('foreign_keys', { simple: true }) === 1
+    if (foreignKeys) db.pragma('foreign_keys = OFF')
     // Two processes opening a new (or older) database at once: the one that takes the write lock second finds it applied, and skips it.
-    const applied = db
-      .transaction(() => {
-        if (appliedMeanwhile.get(migration.version)) return false
-        db.exec(migration.sql)
-        record.run(migration.version, migration.name, Date.now())
-        return true
-      })
-      .immediate()
+    let applied: boolean
+    try {
+      applied = db
+        .transaction(() => {
+          if (appliedMeanwhile.get(migration.version)) return false
+          db.exec(migration.sql)
+          const broken = db.pragma('foreign_key_check') as unknown[]
+          if (broken.length > 0)
+            throw new SchemaError(`migration ${migration.version} (${migration.name}) would leave ${broken.length} rows with broken foreign keys`)
+          record.run(migration.version, migration.name, Date.now())
+          return true
+        })
+        .immediate()
+    } finally {
+      if (foreignKeys) db.pragma('foreign_keys = ON')
+    }
     if (applied) newlyApplied.push(migration.version)
   }
   return newlyApplied

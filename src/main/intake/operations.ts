@@ -5,12 +5,15 @@
  * Committing enqueues the good files' jobs as one batch named from the files, in one
  * transaction; nothing from a refused file is ever enqueued.
  */
-import { MAX_JOBS_PER_CALL, OperationError, type OperationHandlers } from '../../shared/contract'
-import { formatOf, MAX_INTAKE_FILES, type IntakeFile } from '../../shared/intake'
+import { OperationError, type OperationHandlers } from '../../shared/contract'
+import { formatOf, MAX_INTAKE_FILES, MAX_JOBS_PER_DROP, type IntakeFile, type IntakeLoad } from '../../shared/intake'
 import type { JobSpec } from '../../shared/jobs'
+import { estimateJobs } from '../costs/estimate'
+import { loadPriceList, PriceBook } from '../costs/pricing'
 import { toNewJob } from '../queue/new-job'
 import type { QueueStore } from '../queue/store'
 import { batchName } from './batch'
+import { withChoices } from './choices'
 import { checkBatch, profilesOf, type JobCheckContext } from './job-check'
 import { HeldIntakes, jobsIn, type HeldIntakesOptions } from './held'
 import type { ParsedFile } from './problems'
@@ -18,7 +21,7 @@ import { parsePromptBuffer, type IntakeOptions } from './read'
 import { mapInSlices } from './slices'
 import { jobOrigin, sourcesOf } from './sources'
 
-export type IntakeHandlers = OperationHandlers<'previewIntake' | 'commitIntake' | 'cancelIntake'>
+export type IntakeHandlers = OperationHandlers<'previewIntake' | 'estimateIntake' | 'commitIntake' | 'cancelIntake'>
 
 /**
  * Intake's per-process metric (EngineMetrics.intake in a running engine): files refused, by
@@ -36,9 +39,14 @@ export interface IntakeRuntime {
   reloadGates?(): Promise<void>
   /** Where intake's metrics go, when the engine records them. */
   intakeMetrics?: IntakeRecorder
+  /** A big drop's load came further (the window's progress bar). */
+  loadProgress?(progress: IntakeLoad): void
 }
 
-export interface IntakeHandlerOptions extends HeldIntakesOptions, IntakeOptions {}
+export interface IntakeHandlerOptions extends HeldIntakesOptions, IntakeOptions {
+  /** Most jobs one drop takes: MAX_JOBS_PER_DROP (a test lowers it). */
+  maxJobsPerDrop?: number
+}
 
 /** Most tags a job carries (JobSpec's limit). */
 const MAX_TAGS = 50
@@ -75,6 +83,8 @@ function decode(name: string, base64: string): Buffer {
   return bytes
 }
 
+const goodFiles = (files: readonly ParsedFile[]) => files.filter((file): file is Extract<ParsedFile, { ok: true }> => file.ok)
+
 /** A drop's tags go on every job, beside the job's own. */
 function withTags(jobs: JobSpec[], tags: readonly string[] | undefined): JobSpec[] {
   if (!tags || tags.length === 0) return jobs
@@ -90,6 +100,7 @@ function withTags(jobs: JobSpec[], tags: readonly string[] | undefined): JobSpec
 export function intakeHandlers(store: QueueStore, runtime: IntakeRuntime, options: IntakeHandlerOptions = {}): IntakeHandlers {
   const held = new HeldIntakes(options)
   const now = options.now ?? Date.now
+  const maxJobsPerDrop = options.maxJobsPerDrop ?? MAX_JOBS_PER_DROP
 
   /**
    * Parses one file and counts it; a file that would take the drop over one batch's jobs is refused here, not at enqueue.
@@ -97,13 +108,11 @@ export function intakeHandlers(store: QueueStore, runtime: IntakeRuntime, option
    */
   async function read(before: readonly ParsedFile[], name: string, base64: string, context: JobCheckContext): Promise<ParsedFile> {
     let parsed = await parsePromptBuffer(name, decode(name, base64), { threadFile: options.threadFile, context })
-    if (parsed.ok && jobsIn(before) + parsed.jobs.length > MAX_JOBS_PER_CALL) {
+    if (parsed.ok && jobsIn(before) + parsed.jobs.length > maxJobsPerDrop) {
       parsed = {
         ok: false,
         file: parsed.file,
-        errors: [
-          `${parsed.file}: its ${parsed.jobs.length} jobs would take this drop over ${MAX_JOBS_PER_CALL} jobs, the most one batch takes: drop it on its own`,
-        ],
+        errors: [`${parsed.file}: its ${parsed.jobs.length} jobs would take this drop over ${maxJobsPerDrop} jobs, the most one drop takes: drop it on its own`],
         moreErrors: 0,
       }
     }
@@ -135,11 +144,23 @@ export function intakeHandlers(store: QueueStore, runtime: IntakeRuntime, option
       return { intakeId: intake.id, files: intake.files.map(describe), totalJobs: jobsIn(intake.files), expiresAt: held.expiresAt(intake) }
     },
 
-    commitIntake: async ({ intakeId, defaults, maxConcurrency }) => {
+    estimateIntake: async ({ intakeId, defaults, lane, cache }) => {
+      const intake = held.get(intakeId)
+      if (!intake) throw forgotten(intakeId)
+      const at = now()
+      const { tags, ...jobDefaults } = defaults
+      const specs = goodFiles(intake.files).flatMap((file) => withChoices(withTags(file.jobs, tags), { lane, cache }))
+      const jobs = await mapInSlices(specs, (spec) => toNewJob(spec, jobDefaults, at))
+      const prices = new PriceBook(loadPriceList(), await store.costs.priceOverrides())
+      return estimateJobs(jobs, store, prices, { lane: lane ?? 'realtime', now: at })
+    },
+
+    commitIntake: async ({ intakeId, defaults, maxConcurrency, lane, cache }) => {
       // Out of the map while it is enqueued, so a second Enqueue cannot add the same jobs again.
       const intake = held.take(intakeId)
       if (!intake) throw forgotten(intakeId)
-      const good = intake.files.filter((file): file is Extract<ParsedFile, { ok: true }> => file.ok)
+      // The dialog's lane and cache choices over each job's own, before the check: a lane its provider lacks refuses the drop.
+      const good = goodFiles(intake.files).map((file) => ({ ...file, jobs: withChoices(file.jobs, { lane, cache }) }))
       const refusedFiles = intake.files.filter((file) => !file.ok).map((file) => file.file)
       if (good.length === 0) {
         held.hold(intake)
@@ -163,8 +184,11 @@ export function intakeHandlers(store: QueueStore, runtime: IntakeRuntime, option
         const specs = good.flatMap((file) => withTags(file.jobs, tags))
         // In slices: a big drop must not hold the window while its jobs are made.
         const jobs = await mapInSlices(specs, (spec, index) => ({ ...toNewJob(spec, jobDefaults, at), origin: jobOrigin(origins[index]!) }))
-        // Through load where the store has it: a big drop loads in short transactions, out of sight until whole.
-        result = await (store.load ?? store.enqueue).call(store, jobs, name, at, maxConcurrency ?? null, { sources })
+        // Through load where the store has it: a big drop loads in short transactions, out of sight until whole, its progress told.
+        const onProgress = (progress: Omit<IntakeLoad, 'intakeId'>) => runtime.loadProgress?.({ intakeId, ...progress })
+        result = store.load
+          ? await store.load(jobs, name, at, maxConcurrency ?? null, { sources, onProgress })
+          : await store.enqueue(jobs, name, at, maxConcurrency ?? null, { sources })
       } catch (error) {
         // Nothing was enqueued (one transaction): the drop stays, to try again.
         held.hold(intake)

@@ -19,8 +19,8 @@ export const MAX_AUTH_REFUNDS = 2
 
 export function resultOf(id: number, attempt: number, outcome: AttemptOutcome, endedAt: number, backoff: BackoffOptions): AttemptResult {
   if (outcome.ok) {
-    const { output, artifact, inputTokens, outputTokens } = outcome
-    return { id, outcome: 'ok', endedAt, output, artifact, inputTokens, outputTokens }
+    const { output, artifact, inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens } = outcome
+    return { id, outcome: 'ok', endedAt, output, artifact, inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens }
   }
   const { category, message } = outcome
   if (category === 'AUTH' || outcome.diskFull) return { id, outcome: 'error', endedAt, category, message, retryable: true, retryAt: endedAt, refund: true }

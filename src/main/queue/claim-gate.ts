@@ -9,7 +9,7 @@ import type { BudgetWatch } from '../costs/budget-watch'
 import type { PriceBook } from '../costs/pricing'
 import { countFallbacksRunning, withFallbacks } from '../resilience/fallbacks'
 import type { Gates } from '../resilience/gates'
-import type { ClaimFacts, ClaimOptions, LaneGate, Route } from './store'
+import type { ClaimFacts, ClaimOptions, TrackGate, Route } from './store'
 
 type Budgets = Pick<BudgetWatch, 'anyBudgets' | 'heldFor'>
 
@@ -24,16 +24,16 @@ export interface ClaimGateParts {
   gates: Gates
   profiles: ReadonlyMap<string, ProviderProfile>
   /** This engine's attempts in flight: those on a fallback count where they run. */
-  running: Iterable<{ job: { provider: string; fallback?: Route | undefined }; lane: Route }>
+  running: Iterable<{ job: { provider: string; fallback?: Route | undefined }; track: Route }>
   budgets: Budgets | undefined
   reserve: ClaimOptions['reserve']
 }
 
-export function claimGate({ gates, profiles, running, budgets, reserve }: ClaimGateParts, facts: ClaimFacts, now: number): LaneGate {
-  const moved = [...running].filter((entry) => entry.job.fallback).map((entry) => ({ from: entry.job.provider, to: entry.lane.provider }))
+export function claimGate({ gates, profiles, running, budgets, reserve }: ClaimGateParts, facts: ClaimFacts, now: number): TrackGate {
+  const moved = [...running].filter((entry) => entry.job.fallback).map((entry) => ({ from: entry.job.provider, to: entry.track.provider }))
   const gate = gates.forClaim(countFallbacksRunning(facts, moved), now)
   if (!reserve || !budgets) return withFallbacks(gate, gates, profiles)
-  // Budgets inside the fallbacks: a job is weighed on each lane it is tried on, so one sent to a fallback takes from the fallback's budgets.
+  // Budgets inside the fallbacks: a job is weighed on each track it is tried on, so one sent to a fallback takes from the fallback's budgets.
   const budgeted = withBudgets(
     gate,
     facts.budgets,

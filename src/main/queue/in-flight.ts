@@ -1,4 +1,5 @@
 /** What the scheduler keeps about an attempt between dispatch and settle. */
+import { allInputTokens } from '../../shared/tokens'
 import type { AttemptOutcome } from '../../workers/protocol'
 import { PriceBook } from '../costs/pricing'
 import { promptTokens } from '../resilience/gates'
@@ -10,7 +11,7 @@ export interface InFlight {
   /** The provider kind and model the job's provider name resolved to at dispatch. */
   ran: { provider: string; model: string | null }
   /** The profile (or provider) and model whose gates the attempt counts against: the job's own, or the fallback the claim chose. */
-  lane: Route
+  track: Route
   /** The fallback it runs on ("backup/model"), recorded on the attempt; null on its own provider. */
   ranOn: string | null
   trace: AttemptTrace | null
@@ -21,7 +22,8 @@ export interface InFlight {
 /** The tokens an attempt used, for the rate windows, when its answer said: a missing side is the estimate's prompt, or no output. */
 export function usedTokens(job: ClaimedJob, outcome: AttemptOutcome): number | null {
   if (!outcome.ok || (outcome.inputTokens === null && outcome.outputTokens === null)) return null
-  return (outcome.inputTokens ?? promptTokens(job.prompt.length)) + (outcome.outputTokens ?? 0)
+  // Every class of input: a token read from the prompt cache still takes its place in the provider's tokens per minute.
+  return (outcome.inputTokens === null ? promptTokens(job.prompt.length) : allInputTokens(outcome)) + (outcome.outputTokens ?? 0)
 }
 
 /** Without a price list: the simulator and local models cost nothing, the rest has no price. */

@@ -18,17 +18,17 @@ import { newLeaseOwner, ownerIsGone } from './lease-owner'
 import type { AttemptPool, ProgressMessage } from './pool'
 import { AttemptStops } from './attempt-stops'
 import { BreakerLog } from './breaker-log'
-import { holdProfileKeys, resolveProvider } from './profiles'
+import { holdProfileKeys, resolveProvider, type Resolved } from './profiles'
 import { isCacheHit, ResponseCache, type Routed } from '../cache/answers'
 import type { CacheEntry } from '../cache/store'
 import { type InFlight, NO_PRICES, usedTokens } from './in-flight'
 import { claimGate, reserving } from './claim-gate'
 import type { SchedulerHooks } from './scheduler-hooks'
 import type { SchedulerOptions } from './scheduler-options'
-import type { AttemptCost, AttemptResult, ClaimedJob, QueueStore, Route } from './store'
+import type { AttemptCost, AttemptResult, ClaimedJob, ClaimOptions, QueueStore, Route } from './store'
 
 /** A claimed job on its way to the pool, or to the response cache's answer. */
-type Dispatch = Routed & { lane: Route }
+type Dispatch = Routed & { track: Route }
 
 export class Scheduler {
   readonly owner = newLeaseOwner()
@@ -135,6 +135,21 @@ export class Scheduler {
     return this.paused
   }
 
+  /** A job's provider resolved with the profiles and keys a dispatch uses (the batch lane's uploads go where real-time attempts go). */
+  resolve(job: Pick<ClaimedJob, 'provider' | 'model' | 'config'>): Resolved {
+    return resolveProvider(job, this.profiles, this.keys)
+  }
+
+  /** The response cache's key of a job's request, or null when it takes no part (the batch lane keeps its answers too). */
+  cacheKeyOf(job: Pick<ClaimedJob, 'provider' | 'model' | 'config' | 'prompt'>): string | null {
+    return this.responses.keyOf(job as ClaimedJob, this.resolve(job))
+  }
+
+  /** What an attempt reserves against the budgets now, while some budget is set (the batch lane reserves a whole upload). */
+  reserving(): ClaimOptions['reserve'] {
+    return reserving(this.options.budgets, this.profiles, this.options.pricing ?? NO_PRICES)
+  }
+
   setPaused(paused: boolean): void {
     this.paused = paused
     if (!paused) this.kick()
@@ -188,10 +203,10 @@ export class Scheduler {
   }
 
   /** What the attempt ran on and cost: prices apply to the provider kind and model the job's provider resolved to. */
-  private costOf({ lane, ran }: InFlight, result: AttemptResult): AttemptCost {
-    const attempt = { provider: lane.provider, kind: ran.provider, model: ran.model }
+  private costOf({ track, ran }: InFlight, result: AttemptResult): AttemptCost {
+    const attempt = { provider: track.provider, kind: ran.provider, model: ran.model }
     const pricing = this.options.pricing ?? NO_PRICES
-    const usd = result.outcome === 'ok' ? pricing.costOf(attempt, result.inputTokens, result.outputTokens) : pricing.costOf(attempt, null, null)
+    const usd = pricing.cost(attempt, result.outcome === 'ok' ? result : { inputTokens: null, outputTokens: null })
     return { providerKind: ran.provider, model: ran.model, usd }
   }
 
@@ -205,7 +220,7 @@ export class Scheduler {
       limit: Math.min(free, this.options.claimBatch),
       now,
       leaseMs: this.options.leaseMs,
-      // Lane by lane only while something holds work back (or budgets are weighed): otherwise one statement claims in priority order.
+      // Track by track only while something holds work back (or budgets are weighed): otherwise one statement claims in priority order.
       gate:
         this.gates.holdingAny(now) || reserve
           ? (facts) => claimGate({ gates: this.gates, profiles: this.profiles, running: this.inFlight.values(), budgets: this.options.budgets, reserve }, facts, now)
@@ -228,17 +243,17 @@ export class Scheduler {
   }
 
   private route(job: ClaimedJob): Dispatch {
-    const lane: Route = job.fallback ?? { provider: job.provider, model: job.model }
+    const track: Route = job.fallback ?? { provider: job.provider, model: job.model }
     // On a fallback the job takes that profile's provider, model, settings and key; its own config still applies over them.
-    const resolved = resolveProvider({ ...lane, config: job.config }, this.profiles, this.keys)
-    return { job, lane, resolved, cacheKey: this.responses.keyOf(job, resolved) }
+    const resolved = resolveProvider({ ...track, config: job.config }, this.profiles, this.keys)
+    return { job, track, resolved, cacheKey: this.responses.keyOf(job, resolved) }
   }
 
   private dispatch(routed: Dispatch, hit?: CacheEntry): void {
-    const { job, lane, resolved, cacheKey } = routed
+    const { job, track, resolved, cacheKey } = routed
     const trace = hit ? null : (this.hooks.beginTrace?.(job, resolved) ?? null)
     const ranOn = job.fallback ? describeRoute(job.fallback) : null
-    const entry: InFlight = { job, ran: { provider: resolved.provider, model: resolved.model }, lane, ranOn, trace, cacheKey }
+    const entry: InFlight = { job, ran: { provider: resolved.provider, model: resolved.model }, track, ranOn, trace, cacheKey }
     this.inFlight.set(job.id, entry)
     if (hit) return this.answerFromCache(entry, routed, hit)
     this.stops.started(job.id, job.startedAt, resolved.config)
@@ -252,7 +267,7 @@ export class Scheduler {
       traceparent: trace?.traceparent,
     }
     const attempt = () => this.pool.run(task).catch(workerFailure)
-    const run = this.gates.run(lane, attempt, this.options.breakers)
+    const run = this.gates.run(track, attempt, this.options.breakers)
     run.then(
       (outcome) => (outcome === 'held' ? this.release(entry) : this.finish(entry, outcome)),
       (error: unknown) => this.finish(entry, workerFailure(error)),
@@ -261,7 +276,7 @@ export class Scheduler {
 
   /** Settled as completed with no provider call; a job whose artifact cannot be written runs instead. */
   private answerFromCache(entry: InFlight, routed: Dispatch, hit: CacheEntry): void {
-    this.responses.answer(routed, entry.lane.provider, hit).then(
+    this.responses.answer(routed, entry.track.provider, hit).then(
       (result) => {
         // It never reached the provider: its place in the rate windows and quota is freed.
         if (entry.job.startId !== undefined) result.start = { id: entry.job.startId, freed: true }
@@ -276,7 +291,7 @@ export class Scheduler {
 
   /** A job its breaker refused at the last moment goes back to the queue with its attempt given back. */
   private release(entry: InFlight): void {
-    const result = handedBack(entry.job.id, this.gates.breakerFor(entry.lane), Date.now())
+    const result = handedBack(entry.job.id, this.gates.breakerFor(entry.track), Date.now())
     // It never reached the provider: its place in the rate windows and quota is freed.
     if (entry.job.startId !== undefined) result.start = { id: entry.job.startId, freed: true }
     this.settled(entry, null, result)
@@ -312,9 +327,9 @@ export class Scheduler {
       this.stops.wasOverdue(entry.job.id) && !given.ok
         ? { ...given, category: 'TIMEOUT', retryable: true, message: `the attempt ran past its time limit and did not stop; its worker thread was stopped (${given.message})` }
         : given
-    this.gates.finished(entry.lane.provider, outcome, endedAt)
+    this.gates.finished(entry.track.provider, outcome, endedAt)
     // The key that failed is the one of the provider the attempt ran on: a fallback's own, when it ran on one.
-    if (!outcome.ok && outcome.category === 'AUTH') this.pauseForAuth(entry.lane.provider, outcome.message, endedAt)
+    if (!outcome.ok && outcome.category === 'AUTH') this.pauseForAuth(entry.track.provider, outcome.message, endedAt)
     if (!outcome.ok && outcome.diskFull) this.hooks.onDiskFull?.(outcome.diskFull, `writing the artifact of job ${entry.job.id}`)
     const result = resultOf(entry.job.id, entry.job.attempt, outcome, endedAt, this.options.backoff)
     if (entry.cacheKey !== null && result.outcome === 'ok') result.cache = { key: entry.cacheKey, made: true }
@@ -323,12 +338,12 @@ export class Scheduler {
   }
 
   private attemptEnded(entry: InFlight, outcome: AttemptOutcome | null, result: AttemptResult): void {
-    const { job, ran, lane } = entry
+    const { job, ran, track } = entry
     const { endedAt } = result
     try {
       this.hooks.onAttemptEnded?.({
         id: job.id,
-        provider: lane.provider,
+        provider: track.provider,
         kind: ran.provider,
         model: ran.model,
         readyAt: job.readyAt,

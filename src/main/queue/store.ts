@@ -45,6 +45,18 @@ export interface EnqueueOptions {
   cappedBy?: string | undefined
 }
 
+/** How far a big load has come, for `genops enqueue` and the drop dialog. */
+export interface LoadProgress {
+  batchId: number
+  loaded: number
+  total: number
+}
+
+export interface LoadOptions extends EnqueueOptions {
+  /** Told after each slice of a load in slices (none below the store's threshold, where one transaction takes it all). */
+  onProgress?: ((progress: LoadProgress) => void) | undefined
+}
+
 export interface EnqueueResult {
   batchId: number
   /** One id per job given, in order; a known idempotency key gives the existing job's id. */
@@ -96,8 +108,11 @@ export type AttemptResult =
       output: string
       /** Where the attempt wrote its output, when it wrote one. */
       artifact?: string | null
+      /** Plain input (shared/tokens); the prompt cache's classes beside it, absent as 0. */
       inputTokens: number | null
       outputTokens: number | null
+      cachedInputTokens?: number | undefined
+      cacheWriteTokens?: number | undefined
       /** The trace the attempt ran under, when traces are on. */
       traceId?: string | null
       cost?: AttemptCost | undefined
@@ -157,9 +172,9 @@ export interface ClaimOptions {
   leaseMs: number
   /**
    * When something holds work back (a breaker, a limit, a paused provider, a batch cap):
-   * the store then claims lane by lane, asking the gate, with facts from the database.
+   * the store then claims track by track, asking the gate, with facts from the database.
    */
-  gate?: ((facts: ClaimFacts) => LaneGate) | undefined
+  gate?: ((facts: ClaimFacts) => TrackGate) | undefined
   /** Which claimed attempts take a place in their provider's shared log of starts, and the length of its rate window. */
   starts?: StartCounting | undefined
   /** Set while some budget exists: each claimed attempt reserves this estimate, and the gate's facts carry the budgets that pause. */
@@ -183,14 +198,14 @@ export interface ProviderRate {
 }
 
 /** The jobs of one provider (or profile), model and batch: what the gates hold or let through. */
-export interface Lane {
+export interface Track {
   provider: string
   model: string | null
   batchId: number | null
 }
 
 /** A queued job as a gated claim weighs it. */
-export interface Candidate extends Lane {
+export interface Candidate extends Track {
   id: number
   priority: number
   runAt: number
@@ -203,7 +218,7 @@ export interface ClaimFacts {
   activeByProvider: ReadonlyMap<string, number>
   activeByBatch: ReadonlyMap<number, number>
   batchCaps: ReadonlyMap<number, number>
-  /** Paused batches among the lanes' (over budget, or by the operator), with why. */
+  /** Paused batches among the tracks' (over budget, or by the operator), with why. */
   pausedBatches: ReadonlyMap<number, string>
   /** Every provider's shared rate window and quota room. */
   rates: ReadonlyMap<string, ProviderRate>
@@ -214,9 +229,9 @@ export interface ClaimFacts {
 }
 
 /** One claim's view of the gates: budgets are taken as candidates are admitted. */
-export interface LaneGate {
-  /** At most this many of the lane's jobs can be admitted (Infinity when nothing limits it). */
-  allowance(lane: Lane): number
+export interface TrackGate {
+  /** At most this many of the track's jobs can be admitted (Infinity when nothing limits it). */
+  allowance(track: Track): number
   /**
    * Admits one job, taking from every budget it shares; false leaves it queued. A route
    * admits it to run there instead: a fallback of its held profile, whose budgets it took.
@@ -224,7 +239,7 @@ export interface LaneGate {
   admit(candidate: Candidate): boolean | Route
 }
 
-/** Where a job runs instead of its own lane: a fallback profile, with the model named for it (null: the profile's own). */
+/** Where a job runs instead of its own track: a fallback profile, with the model named for it (null: the profile's own). */
 export interface Route {
   provider: string
   model: string | null
@@ -289,7 +304,7 @@ export interface QueueStore {
    * its jobs out of sight until the last is written, so the write lock and the caller's
    * thread are never held long (sqlite/load.ts). A store without it takes enqueue.
    */
-  load?(jobs: NewJob[], batchName: string, now: number, maxConcurrency?: number | null, options?: EnqueueOptions): Promise<EnqueueResult>
+  load?(jobs: NewJob[], batchName: string, now: number, maxConcurrency?: number | null, options?: LoadOptions): Promise<EnqueueResult>
   /** Removes whole the batches whose loading process is gone (a crash mid-load); answers how many. */
   removeAbandonedLoads?(isGone: (owner: string) => boolean): Awaitable<number>
   claim(options: ClaimOptions): Awaitable<{ jobs: ClaimedJob[]; changes: JobChange[] }>
@@ -339,7 +354,7 @@ export interface QueueStore {
   resumeProvider(provider: string): Awaitable<boolean>
   /** Cools a provider down for every process on the queue (a cluster of 429s with Retry-After). */
   coolDown(provider: string, until: number): Awaitable<void>
-  /** True once some provider sent a rate-limit reading: claims then go lane by lane. */
+  /** True once some provider sent a rate-limit reading: claims then go track by track. */
   quotaReadingsExist(): Awaitable<boolean>
   recordBreakerEvent(event: Omit<BreakerEvent, 'id'>): Awaitable<number>
   /** Breaker transitions after this event id, oldest first: operators' commands and every engine's own. */

@@ -201,7 +201,7 @@ export class BreakerBoard {
     return [...this.breakers.values()].map((breaker) => breaker.status)
   }
 
-  /** True when some breaker holds work back: the scheduler then claims lane by lane. */
+  /** True when some breaker holds work back: the scheduler then claims track by track. */
   anyHolding(): boolean {
     for (const breaker of this.breakers.values()) if (breaker.status.state !== 'closed') return true
     return false

@@ -127,7 +127,7 @@ export class ConcurrencyLimits {
     return this.options.enabled ? Math.max(1, Math.floor(limit.value)) : limit.ceiling
   }
 
-  /** True when some limit is below its ceiling: then claims go lane by lane. */
+  /** True when some limit is below its ceiling: then claims go track by track. */
   anyReduced(): boolean {
     for (const limit of this.limits.values()) if (this.current(limit) < limit.ceiling) return true
     return false

@@ -10,20 +10,20 @@
  * Only a profile's own fallbacks are tried, not theirs in turn.
  */
 import { isProviderKind, parseFallback, type ProviderProfile } from '../../shared/providers'
-import type { Candidate, ClaimFacts, Lane, LaneGate, Route } from '../queue/store'
+import type { Candidate, ClaimFacts, Track, TrackGate, Route } from '../queue/store'
 import type { Gates } from './gates'
 
-/** True when what holds the lane is one a fallback answers: its provider paused, or its breaker open (or probing, or held open). */
-export function heldForFallback(gates: Gates, lane: Pick<Lane, 'provider' | 'model'>): boolean {
-  if (gates.isPaused(lane.provider)) return true
-  const state = gates.breakers.status(gates.breakerFor(lane))?.state
+/** True when what holds the track is one a fallback answers: its provider paused, or its breaker open (or probing, or held open). */
+export function heldForFallback(gates: Gates, track: Pick<Track, 'provider' | 'model'>): boolean {
+  if (gates.isPaused(track.provider)) return true
+  const state = gates.breakers.status(gates.breakerFor(track))?.state
   return state === 'open' || state === 'half-open' || state === 'isolated'
 }
 
-/** The routes a lane's jobs may take instead, in the profile's order: fallbacks that are known profiles and not held themselves. */
-export function fallbackRoutes(gates: Gates, profiles: ReadonlyMap<string, ProviderProfile>, lane: Lane): Route[] {
-  const profile = isProviderKind(lane.provider) ? undefined : profiles.get(lane.provider)
-  if (!profile?.fallbacks?.length || !heldForFallback(gates, lane)) return []
+/** The routes a track's jobs may take instead, in the profile's order: fallbacks that are known profiles and not held themselves. */
+export function fallbackRoutes(gates: Gates, profiles: ReadonlyMap<string, ProviderProfile>, track: Track): Route[] {
+  const profile = isProviderKind(track.provider) ? undefined : profiles.get(track.provider)
+  if (!profile?.fallbacks?.length || !heldForFallback(gates, track)) return []
   return profile.fallbacks.flatMap((entry) => {
     const { profile: name, model } = parseFallback(entry)
     const target = profiles.get(name)
@@ -36,13 +36,13 @@ export function fallbackRoutes(gates: Gates, profiles: ReadonlyMap<string, Provi
 /** How an attempt on a fallback is recorded and shown: "backup/gpt-4o-mini", or the profile alone when it names no model. */
 export const describeRoute = (route: Route): string => (route.model === null ? route.provider : `${route.provider}/${route.model}`)
 
-export function withFallbacks(gate: LaneGate, gates: Gates, profiles: ReadonlyMap<string, ProviderProfile>): LaneGate {
-  const on = (lane: Lane, route: Route): Lane => ({ provider: route.provider, model: route.model, batchId: lane.batchId })
+export function withFallbacks(gate: TrackGate, gates: Gates, profiles: ReadonlyMap<string, ProviderProfile>): TrackGate {
+  const on = (track: Track, route: Route): Track => ({ provider: route.provider, model: route.model, batchId: track.batchId })
   return {
-    allowance: (lane) => {
-      // The lane's own room first (a probe, when its breaker admits one), then what its fallbacks can take.
-      let room = gate.allowance(lane)
-      for (const route of fallbackRoutes(gates, profiles, lane)) room += gate.allowance(on(lane, route))
+    allowance: (track) => {
+      // The track's own room first (a probe, when its breaker admits one), then what its fallbacks can take.
+      let room = gate.allowance(track)
+      for (const route of fallbackRoutes(gates, profiles, track)) room += gate.allowance(on(track, route))
       return room
     },
     admit: (candidate: Candidate) => {

@@ -1,6 +1,6 @@
 /**
- * The gates between the queue and the pool: what the scheduler may claim now, lane by
- * lane (a lane is the jobs of one provider, model and batch). A lane is held while its
+ * The gates between the queue and the pool: what the scheduler may claim now, track by
+ * track (a track is the jobs of one provider, model and batch). A track is held while its
  * provider is paused (by the operator, or by an AUTH failure), cooling down after a
  * Retry-After, over its requests or tokens per minute or its attempts at once, while its
  * breaker is open, while its batch is paused (over its budget, or by the operator), or while
@@ -11,7 +11,7 @@ import { budgetAmount, budgetName } from '../../shared/costs'
 import { isProviderKind, type ProviderProfile } from '../../shared/providers'
 import { breakerName, RATE_WINDOW_MS, type ProviderLimits } from '../../shared/resilience'
 import type { AttemptOutcome } from '../../workers/protocol'
-import type { ClaimFacts, Lane, LaneGate, ProviderRate, Route, StartCounting } from '../queue/store'
+import type { ClaimFacts, Track, TrackGate, ProviderRate, Route, StartCounting } from '../queue/store'
 import type { BudgetKey } from '../costs/store'
 import type { BreakerBoard } from './breakers'
 import { ConcurrencyLimits, DEFAULT_CONCURRENCY, type ConcurrencyOptions, type LimitDecrease } from './concurrency-limit'
@@ -27,11 +27,11 @@ interface Room {
   concurrent: number
 }
 
-/** How long a budget hold a claim found is said of its lane (claims come every poll, 250 ms by default). */
+/** How long a budget hold a claim found is said of its track (claims come every poll, 250 ms by default). */
 const BUDGET_HOLD_FRESH_MS = 5_000
 
 /** A job with no maxTokens of its own is assumed to ask for this many output tokens. */
-const DEFAULT_OUTPUT_ESTIMATE = 512
+export const DEFAULT_OUTPUT_ESTIMATE = 512
 
 export function estimateTokens(promptChars: number, maxTokens: number | null): number {
   return promptTokens(promptChars) + (maxTokens ?? DEFAULT_OUTPUT_ESTIMATE)
@@ -72,9 +72,9 @@ export class Gates {
   private cooldowns = new Map<string, number>()
   /** The shared rate windows and quota rooms as the last gated claim read them, for the screens' held reasons. */
   private rates: { at: number; of: ReadonlyMap<string, ProviderRate> } = { at: 0, of: new Map() }
-  /** Why the last claims held lanes for a budget (costs/budget-gate.ts), by provider and batch, with when. */
+  /** Why the last claims held tracks for a budget (costs/budget-gate.ts), by provider and batch, with when. */
   private budgetHolds = new Map<string, { reason: string; at: number }>()
-  /** Set once some provider sent a rate-limit reading (here, or as the store says): claims then go lane by lane. */
+  /** Set once some provider sent a rate-limit reading (here, or as the store says): claims then go track by track. */
   private quotaKnown = false
   private profiles: ReadonlyMap<string, ProviderProfile> = new Map()
   /** Set when some batch has a cap: then claims must count active jobs per batch. */
@@ -133,10 +133,10 @@ export class Gates {
     this.pausedBatches.set(batchId, reason)
   }
 
-  /** The breaker a lane's attempts feed: the profile's default model stands in for a job that names none. */
-  breakerFor(lane: Pick<Lane, 'provider' | 'model'>): string {
-    const profile = isProviderKind(lane.provider) ? undefined : this.profiles.get(lane.provider)
-    return breakerName(lane.provider, lane.model ?? profile?.model)
+  /** The breaker a track's attempts feed: the profile's default model stands in for a job that names none. */
+  breakerFor(track: Pick<Track, 'provider' | 'model'>): string {
+    const profile = isProviderKind(track.provider) ? undefined : this.profiles.get(track.provider)
+    return breakerName(track.provider, track.model ?? profile?.model)
   }
 
   private limits(provider: string): ProviderLimits | undefined {
@@ -166,7 +166,7 @@ export class Gates {
     return typeof maxTokens === 'number' ? maxTokens : null
   }
 
-  /** False when every lane is open: the scheduler then takes the plain claim, in one statement. */
+  /** False when every track is open: the scheduler then takes the plain claim, in one statement. */
   holdingAny(now: number): boolean {
     if (this.pauses.size > 0 || this.batchCapsExist || this.pausedBatches.size > 0 || this.breakers.anyHolding()) return true
     if (this.concurrency.anyReduced()) return true
@@ -177,7 +177,7 @@ export class Gates {
     return this.quotaKnown
   }
 
-  forClaim(facts: ClaimFacts, now: number): LaneGate {
+  forClaim(facts: ClaimFacts, now: number): TrackGate {
     // The held reasons read the shared state as this claim leaves it: its own admissions counted.
     const rates = new Map(facts.rates)
     this.rates = { at: now, of: rates }
@@ -193,7 +193,7 @@ export class Gates {
       }
     }
     this.setSharedRateState(facts.cooldowns, facts.rates.size > 0 && [...facts.rates.values()].some((rate) => rate.quota))
-    // Budgets shared by lanes, taken from as this claim admits jobs.
+    // Budgets shared by tracks, taken from as this claim admits jobs.
     const breakerRooms = new Map<string, number>()
     const providerRooms = new Map<string, Room>()
     const batchRooms = new Map<number, number>()
@@ -221,12 +221,12 @@ export class Gates {
       }
       return room
     }
-    const breakerOf = (lane: Lane) => {
-      const name = this.breakerFor(lane)
+    const breakerOf = (track: Track) => {
+      const name = this.breakerFor(track)
       if (!breakerRooms.has(name)) {
         // A closed breaker lets the concurrency limit decide how many start: one mechanism, not two.
         const allowance = this.breakers.allowance(name, now)
-        breakerRooms.set(name, allowance === Infinity ? this.concurrencyRoom(name, lane) : allowance)
+        breakerRooms.set(name, allowance === Infinity ? this.concurrencyRoom(name, track) : allowance)
       }
       return name
     }
@@ -235,35 +235,35 @@ export class Gates {
       if (!batchRooms.has(batchId)) batchRooms.set(batchId, facts.batchCaps.get(batchId)! - (facts.activeByBatch.get(batchId) ?? 0))
       return batchRooms.get(batchId)!
     }
-    /** What holds the whole lane now, if anything: checked in the order an operator would look. */
-    const laneHold = (lane: Lane): HoldKind | null => {
-      if (this.pauses.has(lane.provider)) return 'paused'
-      if (lane.batchId !== null && facts.pausedBatches.has(lane.batchId)) return 'batch-paused'
-      if ((this.cooldowns.get(lane.provider) ?? 0) > now) return 'cooldown'
-      if (breakerRooms.get(breakerOf(lane))! <= 0) return (this.breakers.status(breakerOf(lane))?.state ?? 'closed') === 'closed' ? 'concurrency' : 'breaker'
-      const room = providerRoom(lane.provider)
+    /** What holds the whole track now, if anything: checked in the order an operator would look. */
+    const trackHold = (track: Track): HoldKind | null => {
+      if (this.pauses.has(track.provider)) return 'paused'
+      if (track.batchId !== null && facts.pausedBatches.has(track.batchId)) return 'batch-paused'
+      if ((this.cooldowns.get(track.provider) ?? 0) > now) return 'cooldown'
+      if (breakerRooms.get(breakerOf(track))! <= 0) return (this.breakers.status(breakerOf(track))?.state ?? 'closed') === 'closed' ? 'concurrency' : 'breaker'
+      const room = providerRoom(track.provider)
       if (room.requests <= 0) return 'rpm'
       if (room.concurrent <= 0) return 'concurrency'
       if (room.tokens <= 0) return 'tpm'
-      if (batchRoom(lane.batchId) <= 0) return 'batch'
+      if (batchRoom(track.batchId) <= 0) return 'batch'
       return null
     }
 
     return {
-      allowance: (lane) => {
-        const hold = laneHold(lane)
+      allowance: (track) => {
+        const hold = trackHold(track)
         if (hold) {
-          this.onHold(lane.provider, hold)
+          this.onHold(track.provider, hold)
           return 0
         }
-        const room = providerRoom(lane.provider)
-        return Math.min(breakerRooms.get(breakerOf(lane))!, room.requests, room.concurrent, batchRoom(lane.batchId))
+        const room = providerRoom(track.provider)
+        return Math.min(breakerRooms.get(breakerOf(track))!, room.requests, room.concurrent, batchRoom(track.batchId))
       },
       admit: (candidate) => {
         const room = providerRoom(candidate.provider)
         const tokens = estimateTokens(candidate.promptChars, candidate.maxTokens)
         // A job bigger than the whole per-minute budget still runs, alone in an empty minute, rather than never.
-        const hold = laneHold(candidate) ?? (tokens > room.tokens && room.tokens < room.tokenLimit ? 'tpm' : null)
+        const hold = trackHold(candidate) ?? (tokens > room.tokens && room.tokens < room.tokenLimit ? 'tpm' : null)
         if (hold) {
           this.onHold(candidate.provider, hold)
           return false
@@ -306,21 +306,21 @@ export class Gates {
     return Math.min(this.options.concurrency, this.limits(provider)?.maxConcurrent ?? Infinity)
   }
 
-  private concurrencyRoom(name: string, lane: Pick<Lane, 'provider' | 'model'>): number {
-    return this.concurrency.room(name, lane.provider, this.modelOf(lane), this.ceiling(lane.provider))
+  private concurrencyRoom(name: string, track: Pick<Track, 'provider' | 'model'>): number {
+    return this.concurrency.room(name, track.provider, this.modelOf(track), this.ceiling(track.provider))
   }
 
-  private modelOf(lane: Pick<Lane, 'provider' | 'model'>): string | null {
-    return lane.model ?? (isProviderKind(lane.provider) ? null : (this.profiles.get(lane.provider)?.model ?? null))
+  private modelOf(track: Pick<Track, 'provider' | 'model'>): string | null {
+    return track.model ?? (isProviderKind(track.provider) ? null : (this.profiles.get(track.provider)?.model ?? null))
   }
 
   /**
-   * Runs one attempt of a lane: it holds a slot of the concurrency limit while it runs, goes
+   * Runs one attempt of a track: it holds a slot of the concurrency limit while it runs, goes
    * through its breaker (unless breakers are off), and what it answers teaches both.
    */
-  async run(lane: Pick<Lane, 'provider' | 'model'>, attempt: () => Promise<AttemptOutcome>, breakers = true): Promise<AttemptOutcome | 'held'> {
-    const name = this.breakerFor(lane)
-    const ticket = this.concurrency.started(name, lane.provider, this.modelOf(lane), this.ceiling(lane.provider))
+  async run(track: Pick<Track, 'provider' | 'model'>, attempt: () => Promise<AttemptOutcome>, breakers = true): Promise<AttemptOutcome | 'held'> {
+    const name = this.breakerFor(track)
+    const ticket = this.concurrency.started(name, track.provider, this.modelOf(track), this.ceiling(track.provider))
     let outcome: AttemptOutcome | 'held'
     try {
       outcome = breakers ? await this.breakers.run(name, attempt) : await attempt()
@@ -333,51 +333,51 @@ export class Gates {
     return outcome
   }
 
-  /** A claim held a job of this lane so as not to cross a budget that pauses: said in the lane's held reason, and counted as a hold. */
-  heldForBudget(lane: Pick<Lane, 'provider' | 'batchId'>, budget: BudgetKey & { limit: number }, now: number): void {
+  /** A claim held a job of this track so as not to cross a budget that pauses: said in the track's held reason, and counted as a hold. */
+  heldForBudget(track: Pick<Track, 'provider' | 'batchId'>, budget: BudgetKey & { limit: number }, now: number): void {
     const reason = `held: ${budgetName(budget)} of ${budgetAmount(budget.unit, budget.limit)} is reached (spent and reserved by running attempts)`
-    this.budgetHolds.set(`${lane.provider}\0${lane.batchId ?? ''}`, { reason, at: now })
-    this.onHold(lane.provider, 'budget')
+    this.budgetHolds.set(`${track.provider}\0${track.batchId ?? ''}`, { reason, at: now })
+    this.onHold(track.provider, 'budget')
   }
 
   /**
-   * True when what holds this lane waits for an operator, not for time: its provider or
+   * True when what holds this track waits for an operator, not for time: its provider or
    * batch paused, its breaker held open, a budget reached. (`genops run --until-empty` stops
    * waiting for such jobs.)
    */
-  heldUntilActedOn(lane: Pick<Lane, 'provider' | 'model'> & { batchId?: number | null }, now: number): boolean {
-    if (this.pauses.has(lane.provider)) return true
-    if (lane.batchId != null && this.pausedBatches.has(lane.batchId)) return true
-    if (this.breakers.status(this.breakerFor(lane))?.state === 'isolated') return true
-    const budget = this.budgetHolds.get(`${lane.provider}\0${lane.batchId ?? ''}`)
+  heldUntilActedOn(track: Pick<Track, 'provider' | 'model'> & { batchId?: number | null }, now: number): boolean {
+    if (this.pauses.has(track.provider)) return true
+    if (track.batchId != null && this.pausedBatches.has(track.batchId)) return true
+    if (this.breakers.status(this.breakerFor(track))?.state === 'isolated') return true
+    const budget = this.budgetHolds.get(`${track.provider}\0${track.batchId ?? ''}`)
     return budget !== undefined && now - budget.at < BUDGET_HOLD_FRESH_MS
   }
 
-  /** Why a queued, due job of this lane is not running, in the operator's words; null when nothing holds it. */
-  heldReason(lane: Pick<Lane, 'provider' | 'model'> & { batchId?: number | null }, now: number): string | null {
-    const pause = this.pauses.get(lane.provider)
-    if (pause !== undefined) return `held: provider ${lane.provider} is paused (${pause})`
-    const batchPause = lane.batchId == null ? undefined : this.pausedBatches.get(lane.batchId)
-    if (batchPause !== undefined) return `held: batch ${lane.batchId} paused: ${batchPause}`
-    const cooldown = this.cooldowns.get(lane.provider) ?? 0
-    if (cooldown > now) return `held: ${lane.provider} asked to wait (Retry-After) until ${clock(cooldown)}`
+  /** Why a queued, due job of this track is not running, in the operator's words; null when nothing holds it. */
+  heldReason(track: Pick<Track, 'provider' | 'model'> & { batchId?: number | null }, now: number): string | null {
+    const pause = this.pauses.get(track.provider)
+    if (pause !== undefined) return `held: provider ${track.provider} is paused (${pause})`
+    const batchPause = track.batchId == null ? undefined : this.pausedBatches.get(track.batchId)
+    if (batchPause !== undefined) return `held: batch ${track.batchId} paused: ${batchPause}`
+    const cooldown = this.cooldowns.get(track.provider) ?? 0
+    if (cooldown > now) return `held: ${track.provider} asked to wait (Retry-After) until ${clock(cooldown)}`
     // Told by the claims: a hold older than a few polls says nothing of now.
-    const budget = this.budgetHolds.get(`${lane.provider}\0${lane.batchId ?? ''}`)
+    const budget = this.budgetHolds.get(`${track.provider}\0${track.batchId ?? ''}`)
     if (budget && now - budget.at < BUDGET_HOLD_FRESH_MS) return budget.reason
-    const breaker = this.breakers.status(this.breakerFor(lane))
+    const breaker = this.breakers.status(this.breakerFor(track))
     if (breaker?.state === 'open') return `held: breaker open until ${clock(breaker.openUntil ?? now)}`
     if (breaker?.state === 'half-open') return 'held: breaker half-open, waiting for its probe'
     if (breaker?.state === 'isolated') return 'held: breaker held open by the operator'
     // The shared windows as the last gated claim saw them; a reading that old says nothing of now.
-    const rate = now - this.rates.at < this.options.rateWindowMs ? this.rates.of.get(lane.provider) : undefined
-    const quota = rate?.quota && quotaHeldReason(lane.provider, rate.quota.reading, rate.quota.room)
+    const rate = now - this.rates.at < this.options.rateWindowMs ? this.rates.of.get(track.provider) : undefined
+    const quota = rate?.quota && quotaHeldReason(track.provider, rate.quota.reading, rate.quota.room)
     if (quota) return quota
-    const limits = this.limits(lane.provider)
+    const limits = this.limits(track.provider)
     const freeAt = clock((rate?.oldestAt ?? now) + this.options.rateWindowMs)
     if (limits?.requestsPerMinute && rate && rate.requests >= limits.requestsPerMinute)
-      return `held: ${lane.provider} is at its limit of ${limits.requestsPerMinute} requests a minute until ${freeAt}`
+      return `held: ${track.provider} is at its limit of ${limits.requestsPerMinute} requests a minute until ${freeAt}`
     if (limits?.tokensPerMinute && rate && rate.tokens >= limits.tokensPerMinute)
-      return `held: ${lane.provider} is at its limit of ${limits.tokensPerMinute} tokens a minute until ${freeAt}`
+      return `held: ${track.provider} is at its limit of ${limits.tokensPerMinute} tokens a minute until ${freeAt}`
     return null
   }
 }

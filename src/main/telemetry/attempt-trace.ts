@@ -19,6 +19,7 @@ import { RandomIdGenerator, SamplingDecision, type Sampler } from '@opentelemetr
 import { ATTR_ERROR_TYPE, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions'
 import { isProviderKind } from '../../shared/providers'
 import { redact } from '../../shared/redact'
+import { allInputTokens } from '../../shared/tokens'
 import type { StoredSpan } from '../../shared/traces'
 import type { AttemptOutcome } from '../../workers/protocol'
 import type { Resolved } from '../queue/profiles'
@@ -139,8 +140,12 @@ export function attemptSpans({ job, trace, outcome, endedAt }: TracedAttempt): S
     const failed = phase.failed === true && failure !== null
     const attributes: Attributes = phase.name === 'provider call' ? { ...trace.request } : {}
     if (phase.name === 'provider call' && outcome?.ok) {
-      if (outcome.inputTokens !== null) attributes['gen_ai.usage.input_tokens'] = outcome.inputTokens
+      // The conventions count every input token here, cached ones included (ours are split by class: shared/tokens).
+      if (outcome.inputTokens !== null) attributes['gen_ai.usage.input_tokens'] = allInputTokens(outcome)
       if (outcome.outputTokens !== null) attributes['gen_ai.usage.output_tokens'] = outcome.outputTokens
+      // The GenAI conventions' cache attributes: what the input above read from and wrote to the provider's prompt cache.
+      if (outcome.cachedInputTokens) attributes['gen_ai.usage.cache_read.input_tokens'] = outcome.cachedInputTokens
+      if (outcome.cacheWriteTokens) attributes['gen_ai.usage.cache_creation.input_tokens'] = outcome.cacheWriteTokens
     }
     if (failed) attributes[ATTR_ERROR_TYPE] = failure.category
     spans.push(

@@ -11,9 +11,20 @@ type Awaitable<T> = T | Promise<T>
 export interface UsageTotal {
   provider: string
   model: string
+  /** Plain input; the prompt cache's classes beside it (shared/tokens), absent as 0. */
   inputTokens: number
   outputTokens: number
+  cachedInputTokens?: number | undefined
+  cacheWriteTokens?: number | undefined
   costUsd: number
+}
+
+/** The response cache's totals row (migration 0022): kept by the commits that add, hit and clear entries. */
+export interface CacheTotals {
+  entries: number
+  bytes: number
+  hits: number
+  savedUsd: number
 }
 
 /** A row of the store's own totals (telemetry/metric-totals.ts says what each metric keeps). */
@@ -28,6 +39,8 @@ export interface CountTotal {
 export interface StoreTotals {
   usage: UsageTotal[]
   counts: CountTotal[]
+  /** Absent for a store that keeps no response cache. */
+  cache?: CacheTotals | undefined
 }
 
 export interface MetricStore {

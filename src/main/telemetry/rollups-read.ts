@@ -27,7 +27,7 @@ type UsageMetric = Exclude<SeriesMetric, 'depth'>
 /** The columns each usage metric reads: only the sums it needs. */
 const COLUMNS: Record<UsageMetric, readonly string[]> = {
   throughput: ['completed', 'failed', 'dead'],
-  tokens: ['input_tokens', 'output_tokens'],
+  tokens: ['input_tokens', 'output_tokens', 'cached_input_tokens', 'cache_write_tokens'],
   cost: ['cost_usd', 'unpriced'],
   latency: LATENCY_COLUMNS,
 }
@@ -49,7 +49,7 @@ export const FILTERED_SERIES_SQL = mapMetrics(
   GROUP BY bucket ORDER BY bucket`,
 )
 
-export const DEPTH_SQL = `SELECT bucket, samples, queued, delayed, active, completed, dead, cancelled FROM depth_samples
+export const DEPTH_SQL = `SELECT bucket, samples, queued, delayed, active, completed, dead, cancelled, submitted FROM depth_samples
   WHERE resolution = @width AND bucket >= @first AND bucket < @until ORDER BY bucket`
 
 const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits
@@ -110,7 +110,13 @@ function pointOf(metric: UsageMetric, t: number, row: number[] | undefined, seco
     case 'throughput':
       return { t, completedPerSecond: round(v(1) / seconds), failedPerSecond: round((v(2) + v(3)) / seconds), deadPerSecond: round(v(3) / seconds) }
     case 'tokens':
-      return { t, inputPerSecond: round(v(1) / seconds), outputPerSecond: round(v(2) / seconds) }
+      return {
+        t,
+        inputPerSecond: round(v(1) / seconds),
+        outputPerSecond: round(v(2) / seconds),
+        cachedInputPerSecond: round(v(3) / seconds),
+        cacheWritePerSecond: round(v(4) / seconds),
+      }
     case 'cost':
       return { t, usdPerHour: round((v(1) * 3600) / seconds, 6), usd: round(v(1), 6), unpricedAttempts: v(2) }
     case 'latency': {

@@ -37,18 +37,34 @@ interface Sums {
   dead: number
   inputTokens: number
   outputTokens: number
+  cachedInputTokens: number
+  cacheWriteTokens: number
   costUsd: number
   unpriced: number
   latency: number[] | null
 }
 
-const newSums = (): Sums => ({ attempts: 0, completed: 0, failed: 0, dead: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, unpriced: 0, latency: null })
+const newSums = (): Sums => ({
+  attempts: 0,
+  completed: 0,
+  failed: 0,
+  dead: 0,
+  inputTokens: 0,
+  outputTokens: 0,
+  cachedInputTokens: 0,
+  cacheWriteTokens: 0,
+  costUsd: 0,
+  unpriced: 0,
+  latency: null,
+})
 
 function add(sums: Sums, attempt: SettledAttempt, latencyBucketIndex: number): void {
   sums.attempts++
   sums[attempt.outcome]++
   sums.inputTokens += attempt.inputTokens ?? 0
   sums.outputTokens += attempt.outputTokens ?? 0
+  sums.cachedInputTokens += attempt.cachedInputTokens ?? 0
+  sums.cacheWriteTokens += attempt.cacheWriteTokens ?? 0
   if (attempt.costUsd === null) sums.unpriced++
   else sums.costUsd += attempt.costUsd
   // Latency is that of completed attempts: a failure's duration (a timeout, a refused key) says nothing about generation time.
@@ -58,13 +74,25 @@ function add(sums: Sums, attempt: SettledAttempt, latencyBucketIndex: number): v
 /** The provider, kind and model of a bucket's row for every provider and model together: no job's provider is empty. */
 export const ALL = ['', '', ''] as const
 
-const COUNTS = ['attempts', 'completed', 'failed', 'dead', 'input_tokens', 'output_tokens', 'cost_usd', 'unpriced', ...LATENCY_COLUMNS]
+const COUNTS = [
+  'attempts',
+  'completed',
+  'failed',
+  'dead',
+  'input_tokens',
+  'output_tokens',
+  'cached_input_tokens',
+  'cache_write_tokens',
+  'cost_usd',
+  'unpriced',
+  ...LATENCY_COLUMNS,
+]
 const KEY = ['resolution', 'bucket', 'provider', 'provider_kind', 'model']
 export const UPSERT_ROLLUP = `INSERT INTO usage_rollups (${[...KEY, ...COUNTS].join(', ')}) VALUES (${[...KEY, ...COUNTS].map(() => '?').join(', ')})
   ON CONFLICT (${KEY.join(', ')}) DO UPDATE SET ${COUNTS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`
 
 const BATCH_TOTALS = `UPDATE batches SET attempts = attempts + ?, input_tokens = input_tokens + ?, output_tokens = output_tokens + ?,
-    cost_usd = cost_usd + ?, unpriced_attempts = unpriced_attempts + ?, settled_at = max(ifnull(settled_at, 0), ?)
+    cached_input_tokens = cached_input_tokens + ?, cache_write_tokens = cache_write_tokens + ?, cost_usd = cost_usd + ?, unpriced_attempts = unpriced_attempts + ?, settled_at = max(ifnull(settled_at, 0), ?)
   WHERE id = ?`
 
 /** Adds one group's sums into another's. */
@@ -75,6 +103,8 @@ function merge(into: Sums, from: Sums): void {
   into.dead += from.dead
   into.inputTokens += from.inputTokens
   into.outputTokens += from.outputTokens
+  into.cachedInputTokens += from.cachedInputTokens
+  into.cacheWriteTokens += from.cacheWriteTokens
   into.costUsd += from.costUsd
   into.unpriced += from.unpriced
   if (from.latency) {
@@ -126,7 +156,19 @@ export function recordUsage(db: Database, attempts: readonly SettledAttempt[]): 
   const upsert = sql(db, UPSERT_ROLLUP)
   for (const { key, sums } of rows.values()) upsert.run(...key, ...counts(sums))
   const batchTotals = sql(db, BATCH_TOTALS)
-  for (const [id, sums] of batches) batchTotals.run(sums.attempts, sums.inputTokens, sums.outputTokens, sums.costUsd, sums.unpriced, sums.lastAt, id)
+  for (const [id, sums] of batches) {
+    batchTotals.run(
+      sums.attempts,
+      sums.inputTokens,
+      sums.outputTokens,
+      sums.cachedInputTokens,
+      sums.cacheWriteTokens,
+      sums.costUsd,
+      sums.unpriced,
+      sums.lastAt,
+      id,
+    )
+  }
   recordTagUsage(db, attempts)
   // By failure category, which the rollups do not keep: what genops_attempts_total reads.
   countAttempts(db, attempts)
@@ -142,13 +184,16 @@ const counts = (sums: Sums): number[] => [
   sums.dead,
   sums.inputTokens,
   sums.outputTokens,
+  sums.cachedInputTokens,
+  sums.cacheWriteTokens,
   sums.costUsd,
   sums.unpriced,
   ...(sums.latency ?? NO_LATENCY),
 ]
 
-const DEPTH_STATES = ['queued', 'delayed', 'active', 'completed', 'dead', 'cancelled'] as const
-const UPSERT_DEPTH = `INSERT INTO depth_samples (resolution, bucket, samples, ${DEPTH_STATES.join(', ')}) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?)
+// In the order of shared/costs' depth fields, which the series reads back by position.
+const DEPTH_STATES = ['queued', 'delayed', 'active', 'completed', 'dead', 'cancelled', 'submitted'] as const
+const UPSERT_DEPTH = `INSERT INTO depth_samples (resolution, bucket, samples, ${DEPTH_STATES.join(', ')}) VALUES (?, ?, 1, ${DEPTH_STATES.map(() => '?').join(', ')})
   ON CONFLICT (resolution, bucket) DO UPDATE SET samples = samples + 1, ${DEPTH_STATES.map((s) => `${s} = ${s} + excluded.${s}`).join(', ')}`
 
 /** Adds one sample of the queue's depth by state to every resolution. */

@@ -2,7 +2,7 @@
 import type { Database } from 'better-sqlite3'
 import { RESOLUTION_MS } from '../../shared/costs'
 import { sql } from '../db/connection'
-import type { CountTotal, MetricStore, StoreTotals, UsageTotal } from './metric-store'
+import type { CacheTotals, CountTotal, MetricStore, StoreTotals, UsageTotal } from './metric-store'
 
 /**
  * The day rows of every provider and model (provider '' is the all-providers row, left
@@ -10,10 +10,11 @@ import type { CountTotal, MetricStore, StoreTotals, UsageTotal } from './metric-
  * a few thousand rows whatever the number of jobs.
  */
 export const USAGE_TOTALS = `SELECT provider, model, sum(input_tokens) AS inputTokens,
-    sum(output_tokens) AS outputTokens, sum(cost_usd) AS costUsd
+    sum(output_tokens) AS outputTokens, sum(cached_input_tokens) AS cachedInputTokens, sum(cache_write_tokens) AS cacheWriteTokens, sum(cost_usd) AS costUsd
   FROM usage_rollups WHERE resolution = ? AND provider <> '' GROUP BY provider, model`
 
 const COUNT_TOTALS = 'SELECT metric, provider, model, detail, n FROM metric_totals'
+const CACHE_TOTALS = 'SELECT entries, bytes, hits, saved_usd AS savedUsd FROM response_cache_totals WHERE id = 1'
 
 const LEASE = 'SELECT owner, expires_at AS expiresAt FROM exporter_lease WHERE id = 1'
 const TAKE_LEASE = `INSERT INTO exporter_lease (id, owner, expires_at) VALUES (1, @owner, @until)
@@ -28,6 +29,7 @@ export class SqliteMetricStore implements MetricStore {
     return this.db.transaction(() => ({
       usage: sql(this.db, USAGE_TOTALS).all(RESOLUTION_MS['1d']) as UsageTotal[],
       counts: sql(this.db, COUNT_TOTALS).all() as CountTotal[],
+      cache: sql(this.db, CACHE_TOTALS).get() as CacheTotals | undefined,
     }))()
   }
 

@@ -13,6 +13,7 @@ import type { QueueStats } from '../../shared/jobs'
 import { BREAKER_STATE_VALUE, METRICS, NO_CATEGORY } from '../../shared/metrics'
 import type { BreakerState } from '../../shared/resilience'
 import type { Awaitable } from '../queue/store'
+import { tokenClasses } from '../../shared/tokens'
 import { BoundedLabel, modelName } from './metric-labels'
 import type { MetricStore, StoreTotals } from './metric-store'
 
@@ -84,13 +85,14 @@ export class StoreMetrics {
     })
     new Counter({
       name: METRICS.tokens,
-      help: 'Tokens the provider reported, by direction (input: the prompt, output: the generation).',
+      help:
+        'Tokens the provider reported, by direction: input (the prompt, less what its cache read or wrote), cached_input (read from the ' +
+        "provider's prompt cache), cache_write (written to it), output (the generation). The directions never overlap.",
       labelNames: ['provider', 'model', 'direction'],
       registers,
       collect: read((counter) => {
         for (const row of this.totals.usage) {
-          if (row.inputTokens) counter.inc({ ...labels(row.provider, row.model), direction: 'input' }, row.inputTokens)
-          if (row.outputTokens) counter.inc({ ...labels(row.provider, row.model), direction: 'output' }, row.outputTokens)
+          for (const [direction, n] of Object.entries(tokenClasses(row))) if (n) counter.inc({ ...labels(row.provider, row.model), direction }, n)
         }
       }),
     })
@@ -119,7 +121,7 @@ export class StoreMetrics {
         const held = Math.min(counts.queued, sources.heldJobs(counts.queued))
         this.set({ state: 'queued' }, counts.queued - held)
         this.set({ state: 'held' }, held)
-        for (const state of ['delayed', 'active', 'completed', 'dead', 'cancelled'] as const) this.set({ state }, counts[state])
+        for (const state of ['delayed', 'submitted', 'active', 'completed', 'dead', 'cancelled'] as const) this.set({ state }, counts[state])
       },
     })
     new Gauge({
@@ -166,6 +168,35 @@ export class StoreMetrics {
       registers,
       collect() {
         this.set(sources.dbSizeBytes())
+      },
+    })
+    const cache = () => this.totals.cache
+    new Counter({
+      name: METRICS.cacheHits,
+      help: 'Attempts answered from the response cache (no provider call), whoever settled them; a clear does not take them back.',
+      registers,
+      collect: read((counter) => counter.inc(cache()?.hits ?? 0)),
+    })
+    new Counter({
+      name: METRICS.cacheSaved,
+      help: 'What the attempts answered from the response cache would have cost, in US dollars, at the prices of their day.',
+      registers,
+      collect: read((counter) => counter.inc(Math.max(0, cache()?.savedUsd ?? 0))),
+    })
+    new Gauge({
+      name: METRICS.cacheEntries,
+      help: 'Answers kept in the response cache (never evicted silently: genops cache clear removes them).',
+      registers,
+      collect() {
+        this.set(cache()?.entries ?? 0)
+      },
+    })
+    new Gauge({
+      name: METRICS.cacheBytes,
+      help: "The response cache's kept answers, in bytes of output.",
+      registers,
+      collect() {
+        this.set(cache()?.bytes ?? 0)
       },
     })
     this.load = async () => {

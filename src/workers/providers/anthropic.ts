@@ -3,7 +3,8 @@
  * (the queue retries, with backoff, Retry-After and breakers that can see the outage).
  *
  * Job config (shared/job-config's AnthropicConfig): `baseUrl` (a server on this machine),
- * `system`, `maxTokens` (the API requires one: default 1024) and `stop`. The key comes
+ * `system`, `maxTokens` (the API requires one: default 1024), `stop` and `cacheSystemPrompt`
+ * (the system prompt marked for the prompt cache, usually a profile's default). The key comes
  * from the profile or ANTHROPIC_API_KEY, never from the job (see endpoint.ts).
  * `temperature`, `topP`, `topK` and `seed` are not sent: the API version this SDK speaks
  * (2026-10-21) has no sampling parameters, and jobs written for other providers may carry them.
@@ -13,6 +14,7 @@ import type { MessageCreateParamsStreaming } from '@anthropic-ai/sdk/resources/m
 import { AttemptError } from '../../shared/errors'
 import { readAnthropicQuota } from '../../shared/ratelimit-headers'
 import type { AnthropicConfig } from '../../shared/job-config'
+import { anthropicUsage, cacheClasses, type TokenUsage } from '../../shared/tokens'
 import { classify } from '../classify'
 import { authContext, reach } from './endpoint'
 import { ClientCache, SDK_TIMEOUT_MS, requireModel } from './http-config'
@@ -31,15 +33,25 @@ export function anthropicRequest(prompt: string, model: string | null, config: A
     messages: [{ role: 'user', content: prompt }],
     stream: true,
   }
-  if (config.system) body.system = config.system
+  // A profile's cacheSystemPrompt marks the system prompt for Anthropic's prompt cache: written once (1.25x input), read after (0.1x).
+  if (config.system) body.system = config.cacheSystemPrompt ? [{ type: 'text', text: config.system, cache_control: { type: 'ephemeral' } }] : config.system
   if (config.stop !== undefined) body.stop_sequences = typeof config.stop === 'string' ? [config.stop] : config.stop
   return body
 }
 
-/** Input as billed: plain input plus what was written to or read from the prompt cache. */
-function inputTokensOf(usage: { input_tokens?: number | null; cache_creation_input_tokens?: number | null; cache_read_input_tokens?: number | null }) {
-  if (typeof usage.input_tokens !== 'number') return null
-  return usage.input_tokens + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0)
+/** message_delta's usage over message_start's: each class the delta reports replaces the earlier count. */
+function mergeUsage(
+  earlier: TokenUsage,
+  later: TokenUsage,
+  reported: { input_tokens?: number | null; cache_read_input_tokens?: number | null; cache_creation_input_tokens?: number | null },
+): TokenUsage {
+  const cached = typeof reported.cache_read_input_tokens === 'number' ? later.cachedInputTokens : earlier.cachedInputTokens
+  const written = typeof reported.cache_creation_input_tokens === 'number' ? later.cacheWriteTokens : earlier.cacheWriteTokens
+  return {
+    inputTokens: typeof reported.input_tokens === 'number' ? later.inputTokens : earlier.inputTokens,
+    outputTokens: later.outputTokens ?? earlier.outputTokens,
+    ...cacheClasses(cached ?? 0, written ?? 0),
+  }
 }
 
 /** The rate-limit headers of a response (a 200's or an error's), when it carried any. */
@@ -70,8 +82,7 @@ export const anthropic: Provider<AnthropicConfig> = {
     let text = ''
     let streamed = 0
     let finished = false
-    let inputTokens: number | null = null
-    let outputTokens: number | null = null
+    let usage: TokenUsage = { inputTokens: null, outputTokens: null }
     const sentAt = Date.now()
     try {
       const { data: stream, response } = await client.messages.create(body, { signal, headers: traceparent ? { traceparent } : undefined }).withResponse()
@@ -79,8 +90,7 @@ export const anthropic: Provider<AnthropicConfig> = {
       for await (const event of stream) {
         switch (event.type) {
           case 'message_start':
-            inputTokens = inputTokensOf(event.message.usage)
-            outputTokens = event.message.usage.output_tokens
+            usage = anthropicUsage(event.message.usage)
             break
           case 'content_block_delta':
             // Thinking counts as progress (it is output the model is producing), but only text is the answer.
@@ -88,9 +98,8 @@ export const anthropic: Provider<AnthropicConfig> = {
             if (event.delta.type === 'text_delta' || event.delta.type === 'thinking_delta') onProgress(++streamed, null)
             break
           case 'message_delta':
-            // Cumulative counts: the last one is the total.
-            outputTokens = event.usage.output_tokens
-            inputTokens = inputTokensOf(event.usage) ?? inputTokens
+            // Cumulative counts: the last one is the total; a class the delta leaves out (null) keeps message_start's.
+            usage = mergeUsage(usage, anthropicUsage(event.usage), event.usage)
             break
           case 'message_stop':
             finished = true
@@ -105,8 +114,8 @@ export const anthropic: Provider<AnthropicConfig> = {
       if (error instanceof Anthropic.APIError) reportQuota(error.headers, sentAt, onQuota)
       throw classify(error, { aborted: signal.aborted, reason: signal.reason, ...authContext(to) })
     }
-    const total = outputTokens ?? streamed
+    const total = usage.outputTokens ?? streamed
     onProgress(total, 1)
-    return { text, inputTokens, outputTokens: total }
+    return { text, ...usage, outputTokens: total }
   },
 }

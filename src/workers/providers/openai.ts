@@ -13,6 +13,7 @@ import type { ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam } 
 import { AttemptError } from '../../shared/errors'
 import { readOpenAIQuota } from '../../shared/ratelimit-headers'
 import type { OpenAIConfig } from '../../shared/job-config'
+import { openaiUsage } from '../../shared/tokens'
 import { classify } from '../classify'
 import { authContext, reach } from './endpoint'
 import { ClientCache, SDK_TIMEOUT_MS, requireModel } from './http-config'
@@ -78,7 +79,7 @@ export const openai: Provider<OpenAIConfig> = {
     let text = ''
     let streamed = 0
     let finished = false
-    let usage: { prompt_tokens: number; completion_tokens: number } | undefined
+    let usage: OpenAI.CompletionUsage | undefined
     const sentAt = Date.now()
     try {
       const { data: stream, response } = await client.chat.completions
@@ -104,8 +105,10 @@ export const openai: Provider<OpenAIConfig> = {
       if (error instanceof OpenAI.APIError) reportQuota(error.headers, sentAt, onQuota)
       throw classify(error, { aborted: signal.aborted, reason: signal.reason, ...authContext(to) })
     }
-    const outputTokens = usage?.completion_tokens ?? streamed
+    // prompt_tokens counts the cached ones too: openaiUsage splits them into their own class.
+    const tokens = usage ? openaiUsage(usage) : { inputTokens: null, outputTokens: null }
+    const outputTokens = tokens.outputTokens ?? streamed
     onProgress(outputTokens, 1)
-    return { text, inputTokens: usage?.prompt_tokens ?? null, outputTokens }
+    return { text, ...tokens, outputTokens }
   },
 }

@@ -1,5 +1,6 @@
 /** The one small interface every provider implements. */
 import type { QuotaReading } from '../../shared/ratelimit-headers'
+import type { TokenUsage } from '../../shared/tokens'
 import type { ProfileEndpoint } from '../protocol'
 
 export interface GenerationRequest<Config> {
@@ -13,10 +14,9 @@ export interface GenerationRequest<Config> {
   endpoint?: ProfileEndpoint | undefined
 }
 
-export interface Generation {
+/** The answer and its tokens by class (shared/tokens: input is plain input, beside what the prompt cache read and wrote). */
+export interface Generation extends TokenUsage {
   text: string
-  inputTokens: number | null
-  outputTokens: number | null
 }
 
 export interface GenerationHooks {

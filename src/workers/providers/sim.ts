@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { AttemptError, type ErrorCategory } from '../../shared/errors'
 import type { SimConfig } from '../../shared/job-config'
+import { cacheClasses } from '../../shared/tokens'
 import type { Generation, GenerationHooks, GenerationRequest, Provider } from './provider'
 
 const WORDS = (
@@ -140,14 +141,22 @@ export const sim: Provider<SimConfig> = {
     const steps = latencyMs > 0 ? Math.max(1, Math.min(MAX_STEPS, outputTokens)) : 0
     const firstTokenMs = Math.min(latencyMs, config.firstTokenMs ?? (steps ? latencyMs / steps : 0))
     if (steps > 0) {
-      await wait(firstTokenMs, signal)
+      // Each token is due at a time fixed from the start, as a provider's clock runs whatever our loop does:
+      // waits of one step each would add the thread's timer lag at every step (2 s for 0.5 s with 1,024 at once).
+      const begun = performance.now()
+      const until = (ms: number) => wait(Math.max(0, begun + ms - performance.now()), signal)
+      await until(firstTokenMs)
       onProgress(Math.round(outputTokens / steps), 1 / steps)
       for (let step = 2; step <= steps; step++) {
-        await wait((latencyMs - firstTokenMs) / (steps - 1), signal)
+        await until(firstTokenMs + ((latencyMs - firstTokenMs) * (step - 1)) / (steps - 1))
         onProgress(Math.round((outputTokens * step) / steps), step / steps)
       }
     }
     const text = fault === 'invalidOutput' ? `{"text": "${words}` : json ? JSON.stringify({ text: words }) : words
-    return { text, inputTokens: Math.ceil(prompt.length / 4), outputTokens }
+    // Configured cache classes are taken out of the prompt's tokens, as a provider reports them.
+    const promptTokens = Math.ceil(prompt.length / 4)
+    const cachedInputTokens = Math.min(given.cachedInputTokens ?? 0, promptTokens)
+    const cacheWriteTokens = Math.min(given.cacheWriteTokens ?? 0, promptTokens - cachedInputTokens)
+    return { text, inputTokens: promptTokens - cachedInputTokens - cacheWriteTokens, outputTokens, ...cacheClasses(cachedInputTokens, cacheWriteTokens) }
   },
 }

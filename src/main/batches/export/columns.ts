@@ -18,6 +18,9 @@ export const RESULT_COLUMNS = [
   'model',
   'input_tokens',
   'output_tokens',
+  // Input read from and written to the provider's prompt cache (shared/tokens): input_tokens is the rest.
+  'cached_input_tokens',
+  'cache_write_tokens',
   'cost_usd',
   'latency_ms',
   'attempts',
@@ -109,6 +112,8 @@ export function resultValues(row: ExportJobRow, plan: ExportPlan): Record<Exclud
     model: row.model,
     input_tokens: row.inputTokens,
     output_tokens: row.outputTokens,
+    cached_input_tokens: row.cachedInputTokens,
+    cache_write_tokens: row.cacheWriteTokens,
     cost_usd: row.costUsd === null ? null : Math.round(row.costUsd * 1e6) / 1e6,
     latency_ms: row.latencyMs,
     attempts: row.attempts,

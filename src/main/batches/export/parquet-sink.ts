@@ -21,6 +21,8 @@ const FLUSH_BYTES = 1 << 20
 const TYPES: Partial<Record<ResultColumn, BasicType>> = {
   input_tokens: 'INT32',
   output_tokens: 'INT32',
+  cached_input_tokens: 'INT32',
+  cache_write_tokens: 'INT32',
   attempts: 'INT32',
   job_id: 'INT32',
   row: 'INT32',

@@ -16,6 +16,8 @@ const ROW_COLUMNS = `j.id, j.state, j.source_file, j.source_row, j.input, j.prom
   CASE WHEN json_valid(j.config) THEN json_extract(j.config, '$.output') END AS checked,
   (SELECT sum(input_tokens) FROM job_attempts WHERE job_id = j.id) AS input_tokens,
   (SELECT sum(output_tokens) FROM job_attempts WHERE job_id = j.id) AS output_tokens,
+  (SELECT sum(cached_input_tokens) FROM job_attempts WHERE job_id = j.id) AS cached_input_tokens,
+  (SELECT sum(cache_write_tokens) FROM job_attempts WHERE job_id = j.id) AS cache_write_tokens,
   (SELECT sum(cost_usd) FROM job_attempts WHERE job_id = j.id) AS cost_usd`
 
 interface RawRow {
@@ -37,6 +39,8 @@ interface RawRow {
   checked: string | null
   input_tokens: number | null
   output_tokens: number | null
+  cached_input_tokens: number | null
+  cache_write_tokens: number | null
   cost_usd: number | null
 }
 
@@ -56,6 +60,8 @@ function toRow(row: RawRow): ExportJobRow {
     attempts: row.attempts_made,
     inputTokens: row.input_tokens,
     outputTokens: row.output_tokens,
+    cachedInputTokens: row.cached_input_tokens,
+    cacheWriteTokens: row.cache_write_tokens,
     costUsd: row.cost_usd,
     latencyMs: row.state === 'completed' && row.finished_at !== null && row.started_at !== null ? row.finished_at - row.started_at : null,
     artifact: row.artifact,

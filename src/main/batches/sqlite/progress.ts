@@ -71,7 +71,7 @@ function summaryOf(db: Database, row: BatchRow, now: number, queuePaused: boolea
   const counts = countsOf(db, row.id)
   const total = BATCH_STATES.reduce((sum, state) => sum + counts[state], 0)
   const finished = counts.completed + counts.dead + counts.cancelled
-  const left = counts.queued + counts.active
+  const left = counts.queued + counts.submitted + counts.active
   const held = row.paused_at !== null ? `paused: ${row.pause_reason ?? 'paused'}` : queuePaused && counts.queued > 0 ? 'the queue is paused' : null
   const ratePerMinute = left > 0 ? recentRate(db, row.id, now) : null
   const etaMs = left > 0 && ratePerMinute && !held ? (left / ratePerMinute) * 60_000 : left === 0 ? 0 : null

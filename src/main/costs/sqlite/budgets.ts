@@ -36,7 +36,8 @@ const periodOf = (scope: Budget['scope'], now: number) => (scope === 'batch' ? 0
 
 /** What a budget's scope spent in its period, in its unit. */
 function spentOn(db: Database, row: Pick<Row, 'scope' | 'batch_id' | 'target' | 'unit'>, now: number): number {
-  const amount = row.unit === 'usd' ? 'cost_usd' : 'input_tokens + output_tokens'
+  // A token budget counts every class: a token read from the prompt cache is still a token the provider took.
+  const amount = row.unit === 'usd' ? 'cost_usd' : 'input_tokens + cached_input_tokens + cache_write_tokens + output_tokens'
   if (row.scope === 'batch') return (sql(db, `SELECT ${amount} FROM batches WHERE id = ?`).pluck().get(row.batch_id) as number | undefined) ?? 0
   const day = bucketStart(now, DAY_WIDTH)
   const where = { day: `provider = ''`, provider: `provider_kind = @target AND provider <> ''`, profile: 'provider = @target' }[row.scope]

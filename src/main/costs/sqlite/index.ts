@@ -7,6 +7,7 @@ import { pruneRollups, sampleDepth } from '../../telemetry/rollups-write'
 import type { BudgetKey, BudgetSetting, CostReportQuery, CostStore, PriceOverride } from '../store'
 import { anyBudgets, budgetNotices, listBudgets, removeBudget, setBudget } from './budgets'
 import { priceOverrides, removePriceOverride, setPriceOverride } from './prices'
+import { recentOutput } from './recent-output'
 import { costReport } from './report'
 
 export class SqliteCostStore implements CostStore {
@@ -47,5 +48,8 @@ export class SqliteCostStore implements CostStore {
   }
   pruneRollups(now: number) {
     return pruneRollups(this.db, now)
+  }
+  recentOutput(provider: string, model: string | null, since: number) {
+    return recentOutput(this.db, provider, model, since)
   }
 }

@@ -10,8 +10,8 @@ import { sql } from '../../db/connection'
 import { bucketStart, DAY_WIDTH, keptFrom, widthOf } from '../../telemetry/rollups'
 import type { CostReportQuery } from '../store'
 
-type Sums = [attempts: number, input: number, output: number, cost: number, unpriced: number]
-const SUMS = 'sum(attempts), sum(input_tokens), sum(output_tokens), sum(cost_usd), sum(unpriced)'
+type Sums = [attempts: number, input: number, output: number, cost: number, unpriced: number, cached: number, written: number]
+const SUMS = 'sum(attempts), sum(input_tokens), sum(output_tokens), sum(cost_usd), sum(unpriced), sum(cached_input_tokens), sum(cache_write_tokens)'
 // Each provider's and model's rows; the bucket's row for all of them (provider '') is the total.
 const ROLLUP_RANGE = `FROM usage_rollups WHERE resolution = @width AND bucket >= @first AND bucket < @until AND provider <> ''`
 
@@ -25,17 +25,20 @@ export const REPORT_SQL = {
   unpriced: `SELECT provider_kind, model, sum(unpriced) ${ROLLUP_RANGE} GROUP BY provider_kind, model HAVING sum(unpriced) > 0`,
 } as const
 
-export const BATCH_REPORT = `SELECT id, name, attempts, input_tokens, output_tokens, cost_usd, unpriced_attempts FROM batches INDEXED BY batches_by_settled
+export const BATCH_REPORT = `SELECT id, name, attempts, input_tokens, output_tokens, cost_usd, unpriced_attempts, cached_input_tokens, cache_write_tokens
+  FROM batches INDEXED BY batches_by_settled
   WHERE settled_at >= @since AND created_at < @until ORDER BY id`
 
 /** Each tag's rows of the range (a job with several tags counts under each; with none, under '(no tag)'). */
 export const TAG_REPORT = `SELECT tag, NULL, ${SUMS} FROM tag_rollups WHERE resolution = @width AND bucket >= @first AND bucket < @until
   GROUP BY tag ORDER BY sum(cost_usd) DESC, tag`
 
-function totals([attempts, inputTokens, outputTokens, cost, unpriced]: Sums): CostTotals {
+function totals([attempts, inputTokens, outputTokens, cost, unpriced, cached, written]: Sums): CostTotals {
   return {
     attempts: attempts ?? 0,
     inputTokens: inputTokens ?? 0,
+    cachedInputTokens: cached ?? 0,
+    cacheWriteTokens: written ?? 0,
     outputTokens: outputTokens ?? 0,
     // Nothing priced but tokens used: no cost is known, which is not a cost of zero.
     costUsd: (unpriced ?? 0) > 0 && !cost ? null : (cost ?? 0),
@@ -83,6 +86,8 @@ function sumOf(rows: CostRow[]): CostTotals {
   return {
     attempts: sum((row) => row.attempts),
     inputTokens: sum((row) => row.inputTokens),
+    cachedInputTokens: sum((row) => row.cachedInputTokens),
+    cacheWriteTokens: sum((row) => row.cacheWriteTokens),
     outputTokens: sum((row) => row.outputTokens),
     costUsd: unpriced > 0 && !cost ? null : cost,
     unpricedAttempts: unpriced,

@@ -41,7 +41,7 @@ export function reservedAgainst(db: Database, budget: { scope: string; batch_id:
   const where = { day: '1', batch: 'r.batch_id = @batch', provider: 'r.provider_kind = @target', profile: 'r.provider = @target' }[budget.scope] ?? '0'
   return sql(
     db,
-    `SELECT ifnull(sum(${amount}), 0) FROM budget_reservations r JOIN jobs j ON j.id = r.job_id AND j.state = 'active' WHERE ${where}`,
+    `SELECT ifnull(sum(${amount}), 0) FROM budget_reservations r JOIN jobs j ON j.id = r.job_id AND j.state IN ('active', 'submitted') WHERE ${where}`,
   )
     .pluck()
     .get({ batch: budget.batch_id, target: budget.target }) as number

@@ -11,7 +11,7 @@ import { recordUsage, type SettledAttempt } from '../../telemetry/rollups-write'
 import { RATE_WINDOW_MS } from '../../../shared/resilience'
 import type { ClaimOptions, ClaimedJob, RecoverOptions, Route } from '../store'
 import { recordFailure } from './failures'
-import { pickJobs, sentPromptChars } from './lanes'
+import { pickJobs, sentPromptChars } from './tracks'
 import { recordStart } from './rate-state'
 import { release, reserve as reserveCost } from '../../costs/sqlite/reservations'
 import { adjustCounts, isRecord, addCount, recordEvent, type CountDeltas } from './rows'
@@ -32,12 +32,12 @@ interface ClaimRow {
 // still loading (sqlite/load.ts) is never claimed from.
 export const CLAIM = `UPDATE jobs SET state = 'active', lease_owner = @owner, lease_expires_at = @until,
     started_at = @now, updated_at = @now, attempts_made = attempts_made + 1
-  WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_ready WHERE state = 'queued' AND run_at <= @now
+  WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_ready WHERE state = 'queued' AND lane = 'realtime' AND run_at <= @now
                AND (batch_id IS NULL OR batch_id NOT IN (SELECT id FROM batches WHERE loading_owner IS NOT NULL))
                ORDER BY priority, run_at, id LIMIT @limit)
   RETURNING id, batch_id, provider, model, prompt, config, attempts_made, run_at`
 
-/** The gated claim's form: the ids were picked lane by lane (lanes.ts). */
+/** The gated claim's form: the ids were picked track by track (tracks.ts). */
 const CLAIM_PICKED = `UPDATE jobs SET state = 'active', lease_owner = @owner, lease_expires_at = @until,
     started_at = @now, updated_at = @now, attempts_made = attempts_made + 1
   WHERE id IN (SELECT value FROM json_each(@ids)) AND state = 'queued'
@@ -53,7 +53,7 @@ export function claimJobs(db: Database, { owner, limit, now, leaseMs, gate, star
       if (gate) {
         routes = pickJobs(db, gate, limit, now, { windowMs: starts?.windowMs ?? RATE_WINDOW_MS, budgets: reserve !== undefined })
         const order = new Map([...routes.keys()].map((id, i) => [id, i]))
-        // Dispatched in the order picked: priority first, across lanes.
+        // Dispatched in the order picked: priority first, across tracks.
         rows = (sql(db, CLAIM_PICKED).all({ ...lease, ids: JSON.stringify([...routes.keys()]) }) as ClaimRow[]).sort(
           (a, b) => order.get(a.id)! - order.get(b.id)!,
         )

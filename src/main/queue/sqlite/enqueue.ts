@@ -9,9 +9,12 @@ import { addedJobs, countEnqueued } from '../../telemetry/metric-totals'
 import { adjustCounts } from './rows'
 
 const COLUMNS = `INSERT INTO jobs (state, priority, run_at, created_at, updated_at, batch_id, provider, model,
-  prompt, config, tags, idempotency_key, max_attempts, source_file, source_row, input) VALUES `
-const ROW = `('queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-const PARAMS_PER_ROW = 15
+  prompt, config, tags, idempotency_key, max_attempts, source_file, source_row, input, lane) VALUES `
+// The lane is fixed here, once: the job's own choice, else its profile's default (a profile's config may say lane "batch").
+const ROW = `('queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+  CASE WHEN ? = 'batch' OR (? IS NULL AND (SELECT json_extract(settings, '$.config.lane') FROM provider_profiles WHERE name = ?) = 'batch')
+    THEN 'batch' ELSE 'realtime' END)`
+const PARAMS_PER_ROW = 18
 
 /**
  * Jobs without an idempotency key go in this many to a statement: binding one statement
@@ -37,6 +40,10 @@ function bind(params: unknown[], offset: number, job: NewJob, now: number, batch
   params[offset + 12] = job.origin?.file ?? null
   params[offset + 13] = job.origin?.row ?? null
   params[offset + 14] = job.origin?.input ?? null
+  const lane = typeof job.config?.lane === 'string' ? job.config.lane : null
+  params[offset + 15] = lane
+  params[offset + 16] = lane
+  params[offset + 17] = job.provider
 }
 
 export interface RowsWrite {

@@ -22,6 +22,7 @@ import type {
   DeadSelection,
   FinishedJob,
   ListOptions,
+  LoadOptions,
   NewJob,
   QueueStore,
   RecoverOptions,
@@ -79,9 +80,9 @@ export class SqliteQueueStore implements QueueStore {
   enqueue(jobs: NewJob[], batchName: string, now: number, maxConcurrency: number | null = null, options?: EnqueueOptions) {
     return enqueueJobs(this.db, jobs, batchName, now, maxConcurrency, options)
   }
-  async load(jobs: NewJob[], batchName: string, now: number, maxConcurrency: number | null = null, options?: EnqueueOptions) {
+  async load(jobs: NewJob[], batchName: string, now: number, maxConcurrency: number | null = null, options?: LoadOptions) {
     if (jobs.length < LOAD_THRESHOLD) return this.enqueue(jobs, batchName, now, maxConcurrency, options)
-    return loadJobs(this.db, jobs, batchName, now, maxConcurrency, { ...options, onProgress: this.loadProgress })
+    return loadJobs(this.db, jobs, batchName, now, maxConcurrency, { ...options, onProgress: options?.onProgress ?? this.loadProgress })
   }
   removeAbandonedLoads(isGone: (owner: string) => boolean) {
     return removeAbandonedLoads(this.db, isGone)

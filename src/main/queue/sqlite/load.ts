@@ -10,7 +10,7 @@
 import type { Database } from 'better-sqlite3'
 import { sql } from '../../db/connection'
 import { newLeaseOwner } from '../lease-owner'
-import type { EnqueueOptions, EnqueueResult, NewJob } from '../store'
+import type { EnqueueResult, LoadOptions, LoadProgress, NewJob } from '../store'
 import { countBatch, insertBatch, insertJobRows } from './enqueue'
 
 /** From this many jobs up a call loads in slices: below it, one transaction takes under ~50 ms. */
@@ -22,16 +22,7 @@ export const LOAD_THRESHOLD = 5_000
  */
 const SLICE_MS = 10
 
-/** How far a big load has come, for `genops enqueue` and the drop dialog. */
-export interface LoadProgress {
-  batchId: number
-  loaded: number
-  total: number
-}
-
-export interface LoadOptions extends EnqueueOptions {
-  onProgress?: ((progress: LoadProgress) => void) | undefined
-}
+export type { LoadOptions, LoadProgress }
 
 /** Lets other work (a claim, a settle, the window) run between slices. */
 const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve))

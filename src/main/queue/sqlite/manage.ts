@@ -37,8 +37,9 @@ export function cancelJob(db: Database, id: number, now: number): { job: JobSumm
   return db
     .transaction(() => {
       const row = currentRow(db, id)
-      if (row.state !== 'queued' && row.state !== 'active') {
-        throw new OperationError('CONFLICT', `job ${id} is already ${row.state}: only queued and active jobs can be cancelled`)
+      // A submitted job's line stays in its provider batch (paid for there); its answer, when it comes, is ignored.
+      if (row.state !== 'queued' && row.state !== 'active' && row.state !== 'submitted') {
+        throw new OperationError('CONFLICT', `job ${id} is already ${row.state}: only queued, submitted and active jobs can be cancelled`)
       }
       sql(
         db,
@@ -112,7 +113,8 @@ export function removeJob(db: Database, id: number): boolean {
       ).get(id) as { state: StoredState; batch_id: number | null; loading: 0 | 1 } | undefined
       if (!row) return false
       notLoading(id, row)
-      if (row.state === 'active') throw new OperationError('CONFLICT', `job ${id} is running: cancel it before deleting it`)
+      if (row.state === 'active' || row.state === 'submitted')
+        throw new OperationError('CONFLICT', `job ${id} is ${row.state === 'active' ? 'running' : 'in a provider batch'}: cancel it before deleting it`)
       sql(db, 'DELETE FROM jobs WHERE id = ?').run(id)
       adjustCounts(db, { [row.state]: -1 })
       return true

@@ -2,20 +2,24 @@
 import type { Database } from 'better-sqlite3'
 import type { JobDetail, JobEvent, JobAttempt, QueueStats, StoredState } from '../../../shared/jobs'
 import { sql } from '../../db/connection'
+import { jobProviderBatch } from './provider-batches'
 import { isRecord, isStringArray, parseJsonColumn, shownState, toSummary, type JobRow } from './rows'
 
-export const DELAYED_COUNT = `SELECT count(*) FROM jobs INDEXED BY jobs_ready WHERE state = 'queued' AND priority IN (0, 1, 2) AND run_at > ?`
+/** Delayed real-time jobs plus delayed batch-lane jobs (a retry's backoff), each a range of its own ready index. */
+export const DELAYED_COUNT = `SELECT (SELECT count(*) FROM jobs INDEXED BY jobs_ready WHERE state = 'queued' AND lane = 'realtime' AND priority IN (0, 1, 2) AND run_at > @now)
+  + (SELECT count(*) FROM jobs INDEXED BY jobs_batch_lane WHERE state = 'queued' AND lane = 'batch' AND run_at > @now)`
 
 export function queueStats(db: Database, now: number): QueueStats {
   const stored = Object.fromEntries(
     (sql(db, 'SELECT state, n FROM job_counts').all() as { state: StoredState; n: number }[]).map((row) => [row.state, row.n]),
   ) as Record<StoredState, number>
   // Only the delayed part of the queue is counted, by a range of the ready index per priority.
-  const delayed = sql(db, DELAYED_COUNT).pluck().get(now) as number
+  const delayed = sql(db, DELAYED_COUNT).pluck().get({ now }) as number
   return {
     counts: {
       queued: (stored.queued ?? 0) - delayed,
       delayed,
+      submitted: stored.submitted ?? 0,
       active: stored.active ?? 0,
       completed: stored.completed ?? 0,
       dead: stored.dead ?? 0,
@@ -47,7 +51,8 @@ export function getJob(db: Database, id: number, now: number): JobDetail | null 
   const attempts = (
     sql(
       db,
-      `SELECT number, started_at, ended_at, outcome, error_category, error, input_tokens, output_tokens, ran_on, model, error_severity, error_stack, cached
+      `SELECT number, started_at, ended_at, outcome, error_category, error, input_tokens, output_tokens, ran_on, model, error_severity, error_stack, cached,
+        cached_input_tokens, cache_write_tokens
       FROM job_attempts WHERE job_id = ? ORDER BY id`,
     ).all(id) as {
       number: number
@@ -63,6 +68,8 @@ export function getJob(db: Database, id: number, now: number): JobDetail | null 
       error_severity: JobAttempt['severity']
       error_stack: string | null
       cached: number
+      cached_input_tokens: number
+      cache_write_tokens: number
     }[]
   ).map((a): JobAttempt => ({
     number: a.number,
@@ -78,6 +85,8 @@ export function getJob(db: Database, id: number, now: number): JobDetail | null 
     severity: a.error_severity,
     stack: a.error_stack,
     ...(a.cached ? { cached: true as const } : {}),
+    ...(a.cached_input_tokens > 0 ? { cachedInputTokens: a.cached_input_tokens } : {}),
+    ...(a.cache_write_tokens > 0 ? { cacheWriteTokens: a.cache_write_tokens } : {}),
   }))
   return {
     ...toSummary(row, now),
@@ -92,5 +101,6 @@ export function getJob(db: Database, id: number, now: number): JobDetail | null 
     artifact: row.artifact,
     events,
     attempts,
+    providerBatch: jobProviderBatch(db, id),
   }
 }

@@ -7,6 +7,7 @@
 import type { Database } from 'better-sqlite3'
 import type { JobChange } from '../../../shared/contract'
 import { severityOf } from '../../../shared/errors'
+import { allInputTokens } from '../../../shared/tokens'
 import { sql } from '../../db/connection'
 import { recordUsage, type SettledAttempt } from '../../telemetry/rollups-write'
 import { parseFallback } from '../../../shared/providers'
@@ -20,7 +21,7 @@ import { CacheWrites } from '../../cache/sqlite-settle'
 
 const COMPLETE = `UPDATE jobs SET state = 'completed', finished_at = @at, updated_at = @at, output = @output, artifact = @artifact,
     lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, error_category = NULL
-  WHERE id = @id AND state = 'active' AND lease_owner = @owner
+  WHERE id = @id AND state = @from AND lease_owner = @owner
   RETURNING attempts_made, started_at, provider, model, created_at, batch_id, tags`
 
 // Failed attempts are those started minus those that stalled: stalls have their own limit.
@@ -31,15 +32,15 @@ const FAIL = `UPDATE jobs SET
     finished_at = CASE WHEN @refund OR (@retryable AND attempts_made - stalled_count < max_attempts) THEN NULL ELSE @at END,
     attempts_made = attempts_made - @refund, auth_refunds = auth_refunds + (@refund AND @category = 'AUTH'),
     updated_at = @at, lease_owner = NULL, lease_expires_at = NULL, last_error = @message, error_category = @category
-  WHERE id = @id AND state = 'active' AND lease_owner = @owner
+  WHERE id = @id AND state = @from AND lease_owner = @owner
   RETURNING state, attempts_made, started_at, provider, model, created_at, batch_id, tags`
 
 const ATTEMPT = `INSERT INTO job_attempts (job_id, number, started_at, ended_at, outcome, error_category, error, input_tokens, output_tokens, trace_id,
-    provider, provider_kind, model, cost_usd, ran_on, error_severity, error_stack, cached, saved_usd)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+    provider, provider_kind, model, cost_usd, ran_on, error_severity, error_stack, cached, saved_usd, cached_input_tokens, cache_write_tokens)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-/** The AUTH failures already given back to an active job of this owner. */
-const AUTH_REFUNDS = `SELECT auth_refunds FROM jobs WHERE id = ? AND state = 'active' AND lease_owner = ?`
+/** The AUTH failures already given back to an active (or submitted) job of this owner. */
+const AUTH_REFUNDS = `SELECT auth_refunds FROM jobs WHERE id = ? AND state = ? AND lease_owner = ?`
 
 /** Rows as the settling statements return them. */
 interface SettledRow {
@@ -52,8 +53,18 @@ interface SettledRow {
   tags: string | null
 }
 
-/** `finished`, when given, receives the jobs this settle completed or killed (for the metrics). */
-export function settleAttempts(db: Database, results: AttemptResult[], owner: string, finished?: FinishedJob[]): JobChange[] {
+/**
+ * `finished`, when given, receives the jobs this settle completed or killed (for the metrics).
+ * `from` is the state the attempts ran in: 'active' under a scheduler's lease, or 'submitted'
+ * as lines of a provider batch, whose record is then the owner (src/main/provider-batches).
+ */
+export function settleAttempts(
+  db: Database,
+  results: AttemptResult[],
+  owner: string,
+  finished?: FinishedJob[],
+  from: 'active' | 'submitted' = 'active',
+): JobChange[] {
   if (results.length === 0) return []
   const { changes, done } = db
     .transaction(() => {
@@ -68,7 +79,7 @@ export function settleAttempts(db: Database, results: AttemptResult[], owner: st
         // The attempt's place in the shared rate state, whether or not its lease still holds: it was sent all the same.
         if (result.start) reportStart(db, result.start)
         if (result.outcome === 'ok') {
-          const row = sql(db, COMPLETE).get({ id: result.id, owner, at: result.endedAt, output: result.output, artifact: result.artifact ?? null }) as
+          const row = sql(db, COMPLETE).get({ id: result.id, owner, from, at: result.endedAt, output: result.output, artifact: result.artifact ?? null }) as
             SettledRow | undefined
           if (!row) continue
           done?.push(finishedJob(result.id, row, 'completed', result.endedAt))
@@ -89,14 +100,16 @@ export function settleAttempts(db: Database, results: AttemptResult[], owner: st
             null,
             null,
             ...cachedColumns(result),
+            result.cachedInputTokens ?? 0,
+            result.cacheWriteTokens ?? 0,
           )
           if (result.cache) cacheWrites.note(result.cache, { ...result, jobId: result.id, kind: cost[1], model: cost[2], costUsd: cost[3], at: result.endedAt })
           usage.push(settledAttempt(row, result, cost, 'completed'))
-          recordEvent(db, result.id, result.endedAt, 'active', 'completed')
+          recordEvent(db, result.id, result.endedAt, from, 'completed')
           addCount(deltas, 'completed', 1)
           changes.push({ id: result.id, state: 'completed', attemptsMade: row.attempts_made })
         } else {
-          const authCapped = result.refund === true && result.category === 'AUTH' && authRefundsOf(db, result.id, owner) >= MAX_AUTH_REFUNDS
+          const authCapped = result.refund === true && result.category === 'AUTH' && authRefundsOf(db, result.id, from, owner) >= MAX_AUTH_REFUNDS
           if (authCapped) {
             // Refused after every resume: the job dies as AUTH instead of pausing its provider once more.
             result = {
@@ -109,6 +122,7 @@ export function settleAttempts(db: Database, results: AttemptResult[], owner: st
           const row = sql(db, FAIL).get({
             id: result.id,
             owner,
+            from,
             at: result.endedAt,
             retryable: result.retryable ? 1 : 0,
             refund: result.refund ? 1 : 0,
@@ -138,10 +152,12 @@ export function settleAttempts(db: Database, results: AttemptResult[], owner: st
             result.stack ?? null,
             0,
             null,
+            0,
+            0,
           )
           usage.push(settledAttempt(row, result, cost, row.state === 'dead' ? 'dead' : 'failed'))
           recordFailure(db, result.id, result.category, result.message, result.endedAt)
-          recordEvent(db, result.id, result.endedAt, 'active', row.state, `${result.category}: ${result.message}`)
+          recordEvent(db, result.id, result.endedAt, from, row.state, `${result.category}: ${result.message}`)
           addCount(deltas, row.state, 1)
           changes.push({
             id: result.id,
@@ -149,7 +165,7 @@ export function settleAttempts(db: Database, results: AttemptResult[], owner: st
             attemptsMade: row.attempts_made,
           })
         }
-        addCount(deltas, 'active', -1)
+        addCount(deltas, from, -1)
       }
       adjustCounts(db, deltas)
       recordUsage(db, usage)
@@ -178,15 +194,15 @@ function finishedJob(id: number, row: SettledRow, outcome: FinishedJob['outcome'
  */
 type CostColumns = [provider: string, kind: string | null, model: string | null, usd: number | null]
 
-function authRefundsOf(db: Database, id: number, owner: string): number {
-  return (sql(db, AUTH_REFUNDS).pluck().get(id, owner) as number | undefined) ?? 0
+function authRefundsOf(db: Database, id: number, from: string, owner: string): number {
+  return (sql(db, AUTH_REFUNDS).pluck().get(id, from, owner) as number | undefined) ?? 0
 }
 
 function costColumns(row: SettledRow, result: AttemptResult): CostColumns {
   // An attempt on a fallback is that profile's: its cost and its tokens count there.
   const provider = result.ranOn ? parseFallback(result.ranOn).profile : row.provider
   if (result.cost) return [provider, result.cost.providerKind, result.cost.model, result.cost.usd]
-  const tokens = result.outcome === 'ok' ? (result.inputTokens ?? 0) + (result.outputTokens ?? 0) : 0
+  const tokens = result.outcome === 'ok' ? allInputTokens(result) + (result.outputTokens ?? 0) : 0
   return [provider, null, row.model, tokens > 0 ? null : 0]
 }
 
@@ -207,6 +223,8 @@ function settledAttempt(
     category: result.outcome === 'ok' ? undefined : result.category,
     inputTokens: result.outcome === 'ok' ? result.inputTokens : null,
     outputTokens: result.outcome === 'ok' ? result.outputTokens : null,
+    cachedInputTokens: result.outcome === 'ok' ? result.cachedInputTokens : null,
+    cacheWriteTokens: result.outcome === 'ok' ? result.cacheWriteTokens : null,
     costUsd,
     durationMs: result.endedAt - row.started_at,
     cached: result.outcome === 'ok' && result.cache !== undefined && 'hit' in result.cache,

@@ -17,6 +17,9 @@ function engine() {
     listProviders: vi.fn(async () => ({ profiles: [] })),
     cancelIntake: vi.fn(async () => ({ cancelled: true })),
     commitIntake: vi.fn(async () => ({ batchId: 1, batchName: 'prompts.txt', jobIds: [1, 2, 3], duplicates: 0, files: [], refusedFiles: [] })),
+    // The dialog asks for an estimate and listens for a big load's progress; neither is what these tests look at.
+    estimateIntake: vi.fn(() => new Promise(() => {})),
+    onEvent: vi.fn(() => () => {}),
   }
   return { client, intake: createIntakeStore(client as unknown as Client) }
 }

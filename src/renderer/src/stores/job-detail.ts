@@ -59,6 +59,7 @@ export function actionsFor(job: Pick<JobDetail, 'state'>): DetailAction[] {
     case 'queued':
     case 'delayed':
       return ['cancel', 'delete']
+    case 'submitted':
     case 'active':
       return ['cancel']
     case 'dead':

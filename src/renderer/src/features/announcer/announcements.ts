@@ -108,7 +108,7 @@ export class BatchWatch {
    * before the enqueue, arriving late, finishes nothing).
    */
   onCounts(counts: QueueCounts): Announcement[] {
-    const busy = counts.queued + counts.delayed + counts.active > 0
+    const busy = counts.queued + counts.delayed + counts.submitted + counts.active > 0
     for (const batch of this.batches.values()) {
       if (busy) batch.counted = true
       else if (batch.counted) {

@@ -39,7 +39,7 @@ function Actions({ batch }: { batch: BatchDetail }) {
   const busy = useBatches((state) => state.busy)
   const { pause, resume, cancel, retryDead, exportAs, cap } = useBatches((state) => state)
   const [limit, setLimit] = useState(batch.maxConcurrency === null ? '' : String(batch.maxConcurrency))
-  const open = batch.counts.queued + batch.counts.active > 0
+  const open = batch.counts.queued + batch.counts.submitted + batch.counts.active > 0
   const submitCap = (event: FormEvent) => {
     event.preventDefault()
     const value = Number(limit)
@@ -155,7 +155,7 @@ export function BatchDetailPanel() {
   const selectedId = useBatches((state) => state.selectedId)
   if (selectedId === null) return null
   if (batch === null || batch.id !== selectedId) return <p className="empty">Loading batch {selectedId}…</p>
-  const running = batch.counts.queued + batch.counts.active > 0
+  const running = batch.counts.queued + batch.counts.submitted + batch.counts.active > 0
   return (
     <section
       className="panel"

@@ -18,7 +18,7 @@ export function RunningBatches() {
     let live = true
     const refresh = throttle(async () => {
       const { batches } = await client.listBatches({ limit: 50 }).catch(() => ({ batches: [] as BatchSummary[] }))
-      if (live) setRunning(batches.filter((batch) => batch.counts.queued + batch.counts.active > 0))
+      if (live) setRunning(batches.filter((batch) => batch.counts.queued + batch.counts.submitted + batch.counts.active > 0))
     }, REFRESH_MS)
     const stop = client.onEvent((event) => {
       if (event.type === 'counts') refresh.request()

@@ -38,6 +38,6 @@ export function BatchProgress({ batch }: { batch: BatchSummary }) {
 
 export function etaText(batch: BatchSummary): string {
   if (batch.held) return batch.held
-  if (batch.counts.queued + batch.counts.active === 0) return 'finished'
+  if (batch.counts.queued + batch.counts.submitted + batch.counts.active === 0) return 'finished'
   return batch.etaMs === null ? 'waiting for a rate' : `about ${formatEta(batch.etaMs)} left`
 }

@@ -89,4 +89,4 @@ export function CostChart() {
   )
 }
 
-const EMPTY = { attempts: 0, inputTokens: 0, outputTokens: 0, costUsd: null, unpricedAttempts: 0 }
+const EMPTY = { attempts: 0, inputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0, costUsd: null, unpricedAttempts: 0 }

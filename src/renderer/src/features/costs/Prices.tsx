@@ -8,6 +8,9 @@ import { usd, type Price } from '../../../../shared/costs'
 import { useCosts } from './use-costs'
 import { TableScroll } from '../../components/TableScroll'
 
+/** A token class's price; one the price does not name is charged as plain input. */
+const classPrice = (perMillion: number | undefined) => (perMillion === undefined ? <span className="muted">as input</span> : usd(perMillion))
+
 function PriceRow({ price }: { price: Price }) {
   const remove = useCosts((state) => state.removePrice)
   const busy = useCosts((state) => state.busy !== null)
@@ -16,6 +19,8 @@ function PriceRow({ price }: { price: Price }) {
       <td className="cell-mono">{price.provider}</td>
       <td className="cell-mono">{price.model === '*' ? '* (its other models)' : price.model}</td>
       <td className="cell-number">{usd(price.inputPerMillion)}</td>
+      <td className="cell-number">{classPrice(price.cachedInputPerMillion)}</td>
+      <td className="cell-number">{classPrice(price.cacheWritePerMillion)}</td>
       <td className="cell-number">{usd(price.outputPerMillion)}</td>
       <td className="cell-time">{price.asOf}</td>
       <td>
@@ -107,6 +112,12 @@ export function Prices() {
               <th scope="col">Provider</th>
               <th scope="col">Model</th>
               <th scope="col">Input</th>
+              <th scope="col" title="Input read from the provider's prompt cache">
+                Cached input
+              </th>
+              <th scope="col" title="Input written to the provider's prompt cache (Anthropic)">
+                Cache write
+              </th>
               <th scope="col">Output</th>
               <th scope="col">As of</th>
               <th scope="col">Source</th>

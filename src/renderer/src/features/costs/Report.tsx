@@ -15,7 +15,15 @@ function Totals({ total }: { total: CostTotals }) {
       </div>
       <div>
         <dt>Input tokens</dt>
-        <dd>{formatCount(total.inputTokens)}</dd>
+        <dd data-total-input={total.inputTokens}>{formatCount(total.inputTokens)}</dd>
+      </div>
+      <div>
+        <dt title="Input read from the provider's prompt cache, priced at its cached-input rate">Cached input</dt>
+        <dd data-total-cached-input={total.cachedInputTokens}>{formatCount(total.cachedInputTokens)}</dd>
+      </div>
+      <div>
+        <dt title="Input written to the provider's prompt cache (Anthropic), priced at its cache-write rate">Cache write</dt>
+        <dd data-total-cache-write={total.cacheWriteTokens}>{formatCount(total.cacheWriteTokens)}</dd>
       </div>
       <div>
         <dt>Output tokens</dt>
@@ -48,6 +56,8 @@ function Row({ row }: { row: CostRow }) {
       </td>
       <td className="cell-number">{formatCount(row.attempts)}</td>
       <td className="cell-number">{formatCount(row.inputTokens)}</td>
+      <td className="cell-number">{formatCount(row.cachedInputTokens)}</td>
+      <td className="cell-number">{formatCount(row.cacheWriteTokens)}</td>
       <td className="cell-number">{formatCount(row.outputTokens)}</td>
       <td className="cell-number">
         {usd(row.costUsd)}
@@ -96,6 +106,8 @@ export function Report() {
                 <th scope="col">{BY_LABELS[by]}</th>
                 <th scope="col">Attempts</th>
                 <th scope="col">Input tokens</th>
+                <th scope="col">Cached input</th>
+                <th scope="col">Cache write</th>
                 <th scope="col">Output tokens</th>
                 <th scope="col">Cost</th>
               </tr>

@@ -5,7 +5,7 @@ import type { Client } from '../../api'
 import { createCostsStore } from './costs'
 import { csvFileName, dailyColumns, reportCsv } from './report'
 
-const totals = { attempts: 0, inputTokens: 0, outputTokens: 0, costUsd: null, unpricedAttempts: 0 }
+const totals = { attempts: 0, inputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0, costUsd: null, unpricedAttempts: 0 }
 
 describe('CSV', () => {
   test('a report: header, one line a row with its label, and the total', () => {
@@ -14,17 +14,17 @@ describe('CSV', () => {
       since: 0,
       until: 1,
       rows: [
-        { key: '3', label: 'prompts, "final".jsonl', attempts: 2, inputTokens: 10, outputTokens: 20, costUsd: 0.0012345678, unpricedAttempts: 0 },
-        { key: '4', label: null, attempts: 1, inputTokens: 5, outputTokens: 6, costUsd: null, unpricedAttempts: 1 },
+        { ...totals, key: '3', label: 'prompts, "final".jsonl', attempts: 2, inputTokens: 10, cachedInputTokens: 40, outputTokens: 20, costUsd: 0.0012345678 },
+        { ...totals, key: '4', label: null, attempts: 1, inputTokens: 5, cacheWriteTokens: 7, outputTokens: 6, costUsd: null, unpricedAttempts: 1 },
       ],
-      total: { attempts: 3, inputTokens: 15, outputTokens: 26, costUsd: 0.0012345678, unpricedAttempts: 1 },
+      total: { attempts: 3, inputTokens: 15, cachedInputTokens: 40, cacheWriteTokens: 7, outputTokens: 26, costUsd: 0.0012345678, unpricedAttempts: 1 },
       notes: [],
     }
     expect(reportCsv(report).split('\r\n')).toEqual([
-      'batch,label,attempts,input_tokens,output_tokens,cost_usd,unpriced_attempts',
-      '3,"prompts, ""final"".jsonl",2,10,20,0.001235,0',
-      '4,,1,5,6,,1',
-      'total,,3,15,26,0.001235,1',
+      'batch,label,attempts,input_tokens,output_tokens,cached_input_tokens,cache_write_tokens,cost_usd,unpriced_attempts',
+      '3,"prompts, ""final"".jsonl",2,10,20,40,0,0.001235,0',
+      '4,,1,5,6,0,7,,1',
+      'total,,3,15,26,40,7,0.001235,1',
       '',
     ])
     expect(csvFileName('batch', '7d', new Date('2025-08-07T10:00:00Z'))).toBe('genops-costs-by-batch-7d-2025-08-07.csv')
@@ -40,7 +40,7 @@ describe('cost per day as chart columns', () => {
       until: day('2025-08-04') + 3_600_000,
       rows: [
         { ...totals, key: '2025-08-02', label: null, attempts: 2, inputTokens: 100, outputTokens: 50, costUsd: 1.5 },
-        { ...totals, key: '2025-08-04', label: null, attempts: 1, inputTokens: 10, outputTokens: 10, costUsd: null, unpricedAttempts: 1 },
+        { ...totals, key: '2025-08-04', label: null, attempts: 1, inputTokens: 10, cachedInputTokens: 5, outputTokens: 10, costUsd: null, unpricedAttempts: 1 },
       ],
       total: totals,
       notes: [],
@@ -48,7 +48,7 @@ describe('cost per day as chart columns', () => {
     expect(dailyColumns(report)).toEqual([
       ['2025-08-01', '2025-08-02', '2025-08-03', '2025-08-04'].map((d) => day(d) / 1000),
       [0, 1.5, 0, null],
-      [0, 150, 0, 20],
+      [0, 150, 0, 25],
     ])
   })
 })
@@ -79,7 +79,7 @@ describe('the costs store', () => {
     expect(client.costReport).toHaveBeenCalledWith({ by: 'day', since: now - 7 * 86_400_000 })
     expect(store.getState().exportCsv()).toEqual({
       name: 'genops-costs-by-provider-7d-2025-08-07.csv',
-      text: 'provider,label,attempts,input_tokens,output_tokens,cost_usd,unpriced_attempts\r\nsim,sim,4,8,16,0,0\r\ntotal,,4,0,0,0,0\r\n',
+      text: 'provider,label,attempts,input_tokens,output_tokens,cached_input_tokens,cache_write_tokens,cost_usd,unpriced_attempts\r\nsim,sim,4,8,16,0,0,0,0\r\ntotal,,4,0,0,0,0,0,0\r\n',
     })
     expect(await store.getState().saveBudget({ scope: 'day', unit: 'usd', limit: 5, action: 'pause' })).toBe(true)
     expect(client.setBudget).toHaveBeenCalledWith({ scope: 'day', unit: 'usd', limit: 5, action: 'pause' })

@@ -4,7 +4,7 @@
  * chart's columns, with the days that had no usage filled in.
  */
 import type { AlignedData } from 'uplot'
-import type { CostReport, CostReportBy, CostRow, CostTotals } from '../../../../shared/costs'
+import { COST_TOKEN_COLUMNS, costTokenValues, type CostReport, type CostReportBy, type CostRow, type CostTotals } from '../../../../shared/costs'
 import { roundUsd, toCsv, type CsvValue } from '../../../../shared/csv'
 
 const DAY_MS = 86_400_000
@@ -22,15 +22,14 @@ export const BY_LABELS: Record<CostReportBy, string> = { provider: 'Provider', m
 
 const totalsColumns = (totals: CostTotals): CsvValue[] => [
   totals.attempts,
-  totals.inputTokens,
-  totals.outputTokens,
+  ...costTokenValues(totals),
   totals.costUsd === null ? null : roundUsd(totals.costUsd),
   totals.unpricedAttempts,
 ]
 
 /** The report as a spreadsheet reads it: a header, one line per row, and the total last. */
 export function reportCsv(report: CostReport): string {
-  const header = [report.by, 'label', 'attempts', 'input_tokens', 'output_tokens', 'cost_usd', 'unpriced_attempts']
+  const header = [report.by, 'label', 'attempts', ...COST_TOKEN_COLUMNS, 'cost_usd', 'unpriced_attempts']
   const rows = report.rows.map((row: CostRow) => [row.key, row.label, ...totalsColumns(row)])
   return toCsv([header, ...rows, ['total', null, ...totalsColumns(report.total)]])
 }
@@ -44,7 +43,7 @@ export const utcDay = (at: number): string => new Date(at).toISOString().slice(0
 
 /**
  * A report by day as uPlot's columns: x is each UTC day's start in seconds, from `since`'s
- * day to `until`'s, then USD and tokens (input and output). A day without usage is a zero;
+ * day to `until`'s, then USD and tokens (every class of input, and output). A day without usage is a zero;
  * a day whose usage has no price at all is a gap in USD, not a zero that would read as free.
  */
 export function dailyColumns(report: CostReport): AlignedData {
@@ -56,7 +55,7 @@ export function dailyColumns(report: CostReport): AlignedData {
     const row = byDay.get(utcDay(day))
     xs.push(day / 1000)
     usd.push(row ? row.costUsd : 0)
-    tokens.push(row ? row.inputTokens + row.outputTokens : 0)
+    tokens.push(row ? row.inputTokens + row.cachedInputTokens + row.cacheWriteTokens + row.outputTokens : 0)
   }
   return [xs, usd, tokens]
 }

@@ -97,7 +97,7 @@ describe('the dashboard store', () => {
     expect(client.series.mock.calls.every(([query]) => query.resolution === '1d')).toBe(true)
 
     client.series.mockClear()
-    emit({ type: 'counts', data: { counts: { queued: 1, delayed: 0, active: 0, completed: 0, dead: 0, cancelled: 0 }, paused: false } })
+    emit({ type: 'counts', data: { counts: { queued: 1, delayed: 0, submitted: 0, active: 0, completed: 0, dead: 0, cancelled: 0 }, paused: false } })
     await vi.waitFor(() => expect(client.series).toHaveBeenCalledTimes(CHARTS.length))
     stop()
     expect(listeners.size).toBe(0)

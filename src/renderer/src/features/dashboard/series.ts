@@ -70,6 +70,7 @@ export const CHARTS: readonly ChartSpec[] = [
     lines: [
       { field: 'queued', label: 'Queued', colour: 'queued' },
       { field: 'delayed', label: 'Delayed', colour: 'delayed' },
+      { field: 'submitted', label: 'In provider batches', colour: 'accent' },
       { field: 'active', label: 'Active', colour: 'active' },
     ],
     spanGaps: true,
@@ -91,6 +92,8 @@ export const CHARTS: readonly ChartSpec[] = [
     unit: perSecond,
     lines: [
       { field: 'inputPerSecond', label: 'Input', colour: 'queued' },
+      // Input the provider's prompt cache read: plain input above leaves it out (shared/tokens).
+      { field: 'cachedInputPerSecond', label: 'Cached input', colour: 'completed' },
       { field: 'outputPerSecond', label: 'Output', colour: 'accent' },
     ],
   },

@@ -10,6 +10,7 @@ import { useDialogFocus } from '../../components/use-dialog-focus'
 import { useRoute } from '../../shell/route'
 import { formatBytes, plural } from '../../words'
 import { IntakeChoices } from './IntakeChoices'
+import { IntakeEstimate } from './IntakeEstimate'
 import { IntakeFiles } from './IntakeFiles'
 import { FILE_INPUT_ID, useIntake, useIntakeStore, useWindowDrop } from './use-intake'
 import './intake.css'
@@ -30,6 +31,41 @@ function Progress() {
         {step} {progress.name} ({progress.file} of {progress.files}) · {formatBytes(progress.doneBytes)} of {formatBytes(progress.totalBytes)}
       </p>
     </div>
+  )
+}
+
+/** A big drop's load into the queue (from 5,000 jobs it loads in slices), told by the engine as it goes. */
+function LoadBar() {
+  const load = useIntake((state) => state.load)
+  if (!load) return null
+  const done = load.loaded >= load.total
+  const percent = done ? 100 : Math.floor((load.loaded / load.total) * 100)
+  return (
+    <div className="intake-progress" data-load-state={done ? 'done' : 'loading'} data-loaded={load.loaded} data-load-total={load.total}>
+      <div
+        className="progress"
+        role="progressbar"
+        aria-label="Loading the jobs into the queue"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={percent}
+        aria-valuetext={`${load.loaded.toLocaleString()} of ${plural(load.total, 'job')}`}
+      >
+        <div className="progress-fill" style={{ width: `${percent}%` }} />
+      </div>
+      <p className="muted">{done ? `Loaded all ${plural(load.total, 'job')}.` : `Loaded ${load.loaded.toLocaleString()} of ${plural(load.total, 'job')}…`}</p>
+    </div>
+  )
+}
+
+/** Said to assistive tools once when a big load starts and once when it is whole; the bar itself is not read out at every step. */
+function LoadAnnouncement() {
+  const load = useIntake((state) => state.load)
+  const words = load === null ? '' : load.loaded >= load.total ? `All ${plural(load.total, 'job')} loaded.` : `Loading ${plural(load.total, 'job')}…`
+  return (
+    <p className="visually-hidden" role="status" data-load-announcement>
+      {words}
+    </p>
   )
 }
 
@@ -62,6 +98,7 @@ function Done() {
   return (
     <>
       <div className="dialog-body" data-batch-id={committed.batchId}>
+        <LoadBar />
         <p>
           Enqueued <strong>{plural(added, 'job')}</strong> as batch {committed.batchId}, “{committed.batchName}”.
           {committed.duplicates > 0 &&
@@ -109,6 +146,8 @@ function Preview() {
         {reading ? <Progress /> : <Summary />}
         <IntakeFiles files={files} />
         {!reading && totalJobs > 0 && <IntakeChoices />}
+        {!reading && totalJobs > 0 && <IntakeEstimate />}
+        {phase === 'committing' && <LoadBar />}
         {problem && (
           <p className="form-problem" role="alert" data-intake-problem>
             {problem}
@@ -205,6 +244,7 @@ function DialogBox() {
           <h2 id="intake-title">{TITLES[phase]}</h2>
         </div>
         {phase === 'done' ? <Done /> : phase === 'error' ? <Failed /> : <Preview />}
+        <LoadAnnouncement />
       </section>
     </div>
   )

@@ -1,6 +1,31 @@
-/** What the operator decides for a drop's jobs: provider or profile, model, priority, tags, and a cap on the batch. */
+/** What the operator decides for a drop's jobs: provider or profile, model, priority, tags, a cap on the batch, the lane and the cache. */
 import { PRIORITIES } from '../../../../shared/jobs'
+import { batchOffered } from './intake'
 import { useIntake } from './use-intake'
+
+/** Real-time or the provider's batch API; batch only where the provider has one. */
+function LaneChoice() {
+  const lane = useIntake((state) => state.choices.lane)
+  const offered = useIntake(batchOffered)
+  const choose = useIntake((state) => state.choose)
+  return (
+    <fieldset className="field field-wide intake-lane" data-batch-offered={String(offered)}>
+      <legend className="field-label">Lane</legend>
+      <label className="intake-lane-option">
+        <input type="radio" name="lane" value="realtime" checked={lane === 'realtime'} onChange={() => choose({ lane: 'realtime' })} />
+        <span>Real-time: each job is sent when its turn comes</span>
+      </label>
+      {offered ? (
+        <label className="intake-lane-option">
+          <input type="radio" name="lane" value="batch" checked={lane === 'batch'} onChange={() => choose({ lane: 'batch' })} />
+          <span>Batch: the provider&apos;s batch API, half price, answered within 24 hours</span>
+        </label>
+      ) : (
+        <span className="field-hint">Batch is offered for providers with a batch API (OpenAI, Anthropic): choose one above.</span>
+      )}
+    </fieldset>
+  )
+}
 
 export function IntakeChoices() {
   const choices = useIntake((state) => state.choices)
@@ -60,6 +85,11 @@ export function IntakeChoices() {
           onChange={(event) => choose({ maxConcurrency: event.target.value })}
         />
         <span className="field-hint">Most of this batch&apos;s jobs running at once, so it cannot starve other batches.</span>
+      </label>
+      <LaneChoice />
+      <label className="field field-wide intake-check">
+        <input type="checkbox" name="noCache" checked={choices.noCache} onChange={(event) => choose({ noCache: event.target.checked })} />
+        <span>Don&apos;t use cached answers: every job calls its provider, even where an identical request was answered before</span>
       </label>
     </fieldset>
   )

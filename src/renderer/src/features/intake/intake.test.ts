@@ -1,5 +1,6 @@
 import { describe, expect, test, vi } from 'vitest'
-import type { OperationInput } from '../../../../shared/contract'
+import type { EngineEvent, OperationInput } from '../../../../shared/contract'
+import type { Estimate } from '../../../../shared/estimate'
 import type { IntakeFile } from '../../../../shared/intake'
 import { ApiError, type Client } from '../../api'
 import { choicesToCommit, createIntakeStore } from './intake'
@@ -31,8 +32,34 @@ function fakeEngine() {
   }))
   const cancelIntake = vi.fn(async () => ({ cancelled: true }))
   const listProviders = vi.fn(async () => ({ profiles: [{ name: 'ollama', provider: 'openai' as const, hasKey: false }] }))
-  const client = { previewIntake, commitIntake, cancelIntake, listProviders } as unknown as Client
-  return { client, previewIntake, commitIntake, cancelIntake }
+  const estimateIntake = vi.fn(async (input: OperationInput<'estimateIntake'>) => estimateFor(input))
+  const listeners = new Set<(event: EngineEvent) => void>()
+  const onEvent = (listener: (event: EngineEvent) => void) => {
+    listeners.add(listener)
+    return () => listeners.delete(listener)
+  }
+  const emit = (event: EngineEvent) => listeners.forEach((listener) => listener(event))
+  const client = { previewIntake, commitIntake, cancelIntake, listProviders, estimateIntake, onEvent } as unknown as Client
+  return { client, previewIntake, commitIntake, cancelIntake, estimateIntake, emit, listening: () => listeners.size }
+}
+
+/** An estimate that says which lane it was asked for: a job a file, $1 a job in real time, half in batch. */
+function estimateFor({ lane }: OperationInput<'estimateIntake'>): Estimate {
+  return {
+    lane: lane ?? 'realtime',
+    jobs: 2,
+    cachedJobs: 0,
+    inputTokens: 10,
+    outputTokens: 1024,
+    realtimeUsd: 2,
+    batchUsd: 1,
+    cachedUsd: 0,
+    batchOffered: true,
+    limitedMs: null,
+    groups: [],
+    budgets: [],
+    notes: [],
+  }
 }
 
 const file = (name: string, size = 10) => new File([new Uint8Array(size)], name)
@@ -81,7 +108,7 @@ describe('a drop', () => {
     expect(store.getState()).toMatchObject({ phase: 'preview', problem: 'The batch cap is a whole number of jobs from 1 to 10,000, or empty for no cap.' })
     expect(engine.commitIntake).not.toHaveBeenCalled()
 
-    store.getState().choose({ maxConcurrency: '' })
+    store.getState().choose({ maxConcurrency: '', lane: 'realtime', noCache: false })
     engine.commitIntake.mockRejectedValueOnce(new ApiError('INVALID_INPUT', 'a job would carry 51 tags'))
     await store.getState().commit()
     expect(store.getState()).toMatchObject({ phase: 'preview', problem: 'Nothing was enqueued: a job would carry 51 tags' })
@@ -123,16 +150,67 @@ describe('a drop', () => {
   })
 })
 
+describe('the estimate, the lane and the cache', () => {
+  test('asks for the estimate once the files are checked and again as the provider or lane changes, and carries the lane and cache to Enqueue', async () => {
+    const engine = fakeEngine()
+    const store = createIntakeStore(engine.client, readNow)
+    await store.getState().take([file('a.txt')])
+    await vi.waitFor(() => expect(store.getState().estimateState).toBe('ready'))
+    expect(engine.estimateIntake).toHaveBeenLastCalledWith({ intakeId: ID, defaults: {} })
+    store.getState().choose({ provider: 'ollama' })
+    store.getState().choose({ lane: 'batch', noCache: true })
+    await vi.waitFor(() => expect(store.getState().estimate?.lane).toBe('batch'))
+    // The choices made one after another are asked about once, when they rest.
+    expect(engine.estimateIntake).toHaveBeenCalledTimes(2)
+    expect(engine.estimateIntake).toHaveBeenLastCalledWith({ intakeId: ID, defaults: { provider: 'ollama' }, lane: 'batch', cache: false })
+    await store.getState().commit()
+    expect(engine.commitIntake).toHaveBeenCalledWith({ intakeId: ID, defaults: { provider: 'ollama' }, lane: 'batch', cache: false })
+  })
+
+  test('a provider without a batch API takes the batch lane back to real-time', async () => {
+    const engine = fakeEngine()
+    const store = createIntakeStore(engine.client, readNow)
+    await store.getState().take([file('a.txt')])
+    await vi.waitFor(() => expect(store.getState().providers.map((p) => p.value)).toContain('ollama'))
+    store.getState().choose({ provider: 'anthropic', lane: 'batch' })
+    expect(store.getState().choices.lane).toBe('batch')
+    store.getState().choose({ provider: 'sim' })
+    expect(store.getState().choices.lane).toBe('realtime')
+  })
+
+  test("shows a big drop's load as the engine tells it, its own drop's only, and whole once enqueued", async () => {
+    const engine = fakeEngine()
+    type Committed = Awaited<ReturnType<typeof engine.commitIntake>>
+    let answer: (value: Committed) => void = () => {}
+    engine.commitIntake.mockImplementationOnce(() => new Promise<Committed>((resolve) => (answer = resolve)))
+    const store = createIntakeStore(engine.client, readNow)
+    await store.getState().take([file('a.txt')])
+    const committing = store.getState().commit()
+    engine.emit({ type: 'intakeLoad', data: { intakeId: '0b7d4a8e-53c2-4f4e-a3c8-7d1e1f6b9a20', batchId: 3, loaded: 10, total: 20 } })
+    expect(store.getState().load).toBeNull()
+    engine.emit({ type: 'intakeLoad', data: { intakeId: ID, batchId: 7, loaded: 5_000, total: 20_000 } })
+    expect(store.getState()).toMatchObject({ phase: 'committing', load: { loaded: 5_000, total: 20_000 } })
+    answer({ batchId: 7, batchName: 'a.txt', jobIds: [1], duplicates: 0, files: [], refusedFiles: [] })
+    await committing
+    expect(store.getState()).toMatchObject({ phase: 'done', load: { loaded: 20_000, total: 20_000 } })
+    expect(engine.listening()).toBe(0)
+  })
+})
+
 describe('the choices', () => {
   test('leave out what is not set, and name what is wrong', () => {
-    expect(choicesToCommit({ provider: '', model: ' ', priority: '', tags: '', maxConcurrency: '' })).toEqual({ defaults: {} })
-    expect(choicesToCommit({ provider: 'sim', model: 'm', priority: 'low', tags: 'x', maxConcurrency: ' 3 ' })).toEqual({
+    expect(choicesToCommit({ provider: '', model: ' ', priority: '', tags: '', maxConcurrency: '', lane: 'realtime', noCache: false })).toEqual({
+      defaults: {},
+    })
+    expect(choicesToCommit({ provider: 'sim', model: 'm', priority: 'low', tags: 'x', maxConcurrency: ' 3 ', lane: 'realtime', noCache: false })).toEqual({
       defaults: { provider: 'sim', model: 'm', priority: 'low', tags: ['x'] },
       maxConcurrency: 3,
     })
-    expect(choicesToCommit({ provider: '', model: '', priority: '', tags: 'x'.repeat(101), maxConcurrency: '' })).toEqual({
+    expect(choicesToCommit({ provider: '', model: '', priority: '', tags: 'x'.repeat(101), maxConcurrency: '', lane: 'realtime', noCache: false })).toEqual({
       problem: 'A tag is at most 100 characters.',
     })
-    expect(choicesToCommit({ provider: '', model: '', priority: '', tags: '', maxConcurrency: '0' })).toHaveProperty('problem')
+    expect(choicesToCommit({ provider: '', model: '', priority: '', tags: '', maxConcurrency: '0', lane: 'realtime', noCache: false })).toHaveProperty(
+      'problem',
+    )
   })
 })

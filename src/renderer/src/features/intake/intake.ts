@@ -7,6 +7,7 @@
  * name and size already tell (wrong type, over 64 MiB), in the engine's own words.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla'
+import type { Estimate } from '../../../../shared/estimate'
 import {
   formatOf,
   MAX_INTAKE_FILES,
@@ -14,12 +15,15 @@ import {
   type IntakeCommitted,
   type IntakeDefaults,
   type IntakeFile,
+  type IntakeLoad,
   type IntakePreview,
 } from '../../../../shared/intake'
+import { BATCH_KINDS, type Lane } from '../../../../shared/job-config'
 import { PRIORITIES, type Priority } from '../../../../shared/jobs'
 import { PROVIDER_KINDS, PROVIDER_LABELS, type ProviderKind } from '../../../../shared/providers'
 import { ApiError, type Client } from '../../api'
 import { plural, sayProblem } from '../../words'
+import { createEstimator, type EstimateState } from './intake-estimate'
 import { readAsBase64, type ReadFile } from './read-file'
 
 /** What the window announces in `data-intake-state`; `dragging` wins while files are held over it. */
@@ -46,11 +50,17 @@ export interface IntakeChoices {
   tags: string
   /** '' for no cap. */
   maxConcurrency: string
+  /** batch: every job goes through its provider's batch API; realtime leaves each job's own lane (real-time unless it names one). */
+  lane: Lane
+  /** "Don't use cached answers": every job calls its provider (config.cache false). */
+  noCache: boolean
 }
 
 export interface ProviderChoice {
   value: string
   label: string
+  /** The provider kind it runs on: whether the batch lane is offered. */
+  kind: ProviderKind
 }
 
 export interface IntakeState {
@@ -66,6 +76,12 @@ export interface IntakeState {
   /** What went wrong: the whole drop (phase error) or the last Enqueue (phase preview). */
   problem: string | null
   committed: IntakeCommitted | null
+  /** What the good files would use and cost with the choices made, asked again as they change. */
+  estimate: Estimate | null
+  estimateState: EstimateState
+  estimateProblem: string | null
+  /** A big drop's load while it is enqueued (from 5,000 jobs, in slices), then its end; null when none was told. */
+  load: IntakeLoad | null
 
   setDragging(dragging: boolean): void
   /** Reads and checks files dropped or chosen; while a drop is shown, adds to it. */
@@ -80,12 +96,28 @@ export interface IntakeState {
   close(): void
 }
 
-const NO_CHOICES: IntakeChoices = { provider: '', model: '', priority: '', tags: '', maxConcurrency: '' }
+const NO_CHOICES: IntakeChoices = { provider: '', model: '', priority: '', tags: '', maxConcurrency: '', lane: 'realtime', noCache: false }
 
-const BUILT_IN: ProviderChoice[] = PROVIDER_KINDS.map((kind: ProviderKind) => ({ value: kind, label: `${PROVIDER_LABELS[kind]} (${kind})` }))
+const BUILT_IN: ProviderChoice[] = PROVIDER_KINDS.map((kind: ProviderKind) => ({ value: kind, label: `${PROVIDER_LABELS[kind]} (${kind})`, kind }))
+
+const NO_ESTIMATE = { estimate: null, estimateState: 'idle', estimateProblem: null } as const
+
+/**
+ * Whether the batch lane can be chosen: the chosen provider or profile runs on a kind with a
+ * batch API; with none chosen, when every job's own provider has one (the estimate knows).
+ */
+export function batchOffered(state: Pick<IntakeState, 'choices' | 'providers' | 'estimate'>): boolean {
+  const { provider } = state.choices
+  if (provider === '') return state.estimate?.batchOffered ?? false
+  const kind = state.providers.find((choice) => choice.value === provider)?.kind
+  return kind !== undefined && BATCH_KINDS.includes(kind as (typeof BATCH_KINDS)[number])
+}
 
 /** The choices as the contract takes them, or what is wrong with one of them. */
-export function choicesToCommit(choices: IntakeChoices): { defaults: IntakeDefaults; maxConcurrency?: number } | { problem: string } {
+export function choicesToCommit(
+  choices: IntakeChoices,
+): { defaults: IntakeDefaults; maxConcurrency?: number; lane?: Lane; cache?: boolean } | { problem: string } {
+  const lanes = { ...(choices.lane === 'batch' ? { lane: choices.lane } : {}), ...(choices.noCache ? { cache: false } : {}) }
   const defaults: IntakeDefaults = {}
   if (choices.provider) defaults.provider = choices.provider
   if (choices.model.trim()) defaults.model = choices.model.trim()
@@ -98,12 +130,12 @@ export function choicesToCommit(choices: IntakeChoices): { defaults: IntakeDefau
   if (tags.length > 50) return { problem: 'Give at most 50 tags.' }
   if (tags.length) defaults.tags = tags
   const cap = choices.maxConcurrency.trim()
-  if (cap === '') return { defaults }
+  if (cap === '') return { defaults, ...lanes }
   const maxConcurrency = Number(cap)
   if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 10_000) {
     return { problem: 'The batch cap is a whole number of jobs from 1 to 10,000, or empty for no cap.' }
   }
-  return { defaults, maxConcurrency }
+  return { defaults, maxConcurrency, ...lanes }
 }
 
 const isAbort = (error: unknown) => error instanceof DOMException && error.name === 'AbortError'
@@ -112,12 +144,33 @@ export function createIntakeStore(client: Client, readFile: ReadFile = readAsBas
   return createStore<IntakeState>()((set, get) => {
     /** The drop being read; a new drop or a cancel aborts it. */
     let reading: AbortController | null = null
+    const estimator = createEstimator(client, (answer) => {
+      set(answer)
+      // Each job's own providers turned out to have no batch API: the batch lane goes, and the estimate is asked again.
+      if (answer.estimate && get().choices.lane === 'batch' && !batchOffered(get())) {
+        set({ choices: { ...get().choices, lane: 'realtime' } })
+        estimate()
+      }
+    })
+
+    /** Asks for the estimate of the drop in hand with the choices that change it (priority, tags and the cap do not). */
+    function estimate(): void {
+      const { intakeId, choices, totalJobs, phase } = get()
+      if (!intakeId || totalJobs === 0 || phase !== 'preview') return
+      const model = choices.model.trim()
+      const defaults = { ...(choices.provider ? { provider: choices.provider } : {}), ...(model ? { model } : {}) }
+      estimator.ask({ intakeId, defaults, ...(choices.lane === 'batch' ? { lane: 'batch' } : {}), ...(choices.noCache ? { cache: false } : {}) })
+    }
 
     /** Asked for at every new drop: a profile saved in Settings since is there to choose. */
     async function loadProviders(): Promise<void> {
       try {
         const { profiles } = await client.listProviders({})
-        const named = profiles.map((profile) => ({ value: profile.name, label: `${profile.name} (profile: ${PROVIDER_LABELS[profile.provider]})` }))
+        const named = profiles.map((profile) => ({
+          value: profile.name,
+          label: `${profile.name} (profile: ${PROVIDER_LABELS[profile.provider]})`,
+          kind: profile.provider,
+        }))
         set({ providers: [...BUILT_IN, ...named] })
       } catch {
         // The built-in providers are still there to choose.
@@ -141,6 +194,8 @@ export function createIntakeStore(client: Client, readFile: ReadFile = readAsBas
       providers: BUILT_IN,
       problem: null,
       committed: null,
+      ...NO_ESTIMATE,
+      load: null,
 
       setDragging: (dragging) => set({ dragging }),
 
@@ -158,7 +213,8 @@ export function createIntakeStore(client: Client, readFile: ReadFile = readAsBas
           return
         }
         if (!adding) {
-          set({ files: [], totalJobs: 0, intakeId: null, committed: null, choices: NO_CHOICES })
+          estimator.stop()
+          set({ files: [], totalJobs: 0, intakeId: null, committed: null, choices: NO_CHOICES, load: null, ...NO_ESTIMATE })
           void loadProviders()
         }
         const controller = new AbortController()
@@ -210,6 +266,7 @@ export function createIntakeStore(client: Client, readFile: ReadFile = readAsBas
         }
         reading = null
         set({ phase: 'preview', progress: null })
+        estimate()
       },
 
       showPreview(preview) {
@@ -234,11 +291,20 @@ export function createIntakeStore(client: Client, readFile: ReadFile = readAsBas
           choices: NO_CHOICES,
           problem: null,
           committed: null,
+          load: null,
+          ...NO_ESTIMATE,
         })
         void loadProviders()
+        estimate()
       },
 
-      choose: (choices) => set({ choices: { ...get().choices, ...choices }, problem: null }),
+      choose(choices) {
+        set({ choices: { ...get().choices, ...choices }, problem: null })
+        // A provider without a batch API cannot keep the batch lane.
+        if (get().choices.lane === 'batch' && !batchOffered(get())) set({ choices: { ...get().choices, lane: 'realtime' } })
+        // Priority, tags and the cap change neither tokens nor cost.
+        if ('provider' in choices || 'model' in choices || 'lane' in choices || 'noCache' in choices) estimate()
+      },
 
       async commit() {
         const { intakeId, choices, phase } = get()
@@ -246,28 +312,50 @@ export function createIntakeStore(client: Client, readFile: ReadFile = readAsBas
         if (!intakeId) return set({ problem: 'Nothing to enqueue: every file was refused.' })
         const parsed = choicesToCommit(choices)
         if ('problem' in parsed) return set({ problem: parsed.problem })
-        set({ phase: 'committing', problem: null })
+        estimator.stop()
+        set({ phase: 'committing', problem: null, load: null })
+        // A big drop loads in slices: its progress comes as engine events, for this drop only.
+        const stopWatching = client.onEvent((event) => {
+          if (event.type === 'intakeLoad' && event.data.intakeId === intakeId && get().phase === 'committing') set({ load: event.data })
+        })
         try {
           const committed = await client.commitIntake({ intakeId, ...parsed })
-          set({ phase: 'done', committed, intakeId: null })
+          // The last event may come after the answer: the load is whole once the commit says so.
+          const load = get().load
+          set({ phase: 'done', committed, intakeId: null, load: load && { ...load, loaded: load.total } })
         } catch (error) {
           const problem = `Nothing was enqueued: ${sayProblem(error)}`
           // A drop the engine no longer holds cannot be enqueued again: only dropping the files again helps.
           if (error instanceof ApiError && error.code === 'NOT_FOUND') set({ phase: 'error', problem, intakeId: null })
-          else set({ phase: 'preview', problem })
+          else set({ phase: 'preview', problem, load: null })
+        } finally {
+          stopWatching()
         }
       },
 
       async cancel() {
         reading?.abort()
         reading = null
+        estimator.stop()
         const { intakeId } = get()
-        set({ phase: 'idle', dragging: false, progress: null, intakeId: null, files: [], totalJobs: 0, problem: null, committed: null })
+        set({
+          phase: 'idle',
+          dragging: false,
+          progress: null,
+          intakeId: null,
+          files: [],
+          totalJobs: 0,
+          problem: null,
+          committed: null,
+          load: null,
+          ...NO_ESTIMATE,
+        })
         if (intakeId) await client.cancelIntake({ intakeId }).catch(() => {})
       },
 
       close() {
-        if (get().phase === 'done' || get().phase === 'error') set({ phase: 'idle', files: [], totalJobs: 0, problem: null, committed: null })
+        if (get().phase === 'done' || get().phase === 'error')
+          set({ phase: 'idle', files: [], totalJobs: 0, problem: null, committed: null, load: null, ...NO_ESTIMATE })
       },
     }
   })

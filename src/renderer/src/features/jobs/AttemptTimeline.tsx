@@ -6,10 +6,17 @@ import { formatDuration, layoutAttempts } from './timeline'
 
 const OUTCOME_LABELS: Record<JobAttempt['outcome'], string> = { ok: 'Succeeded', error: 'Failed', stalled: 'Stalled', cancelled: 'Cancelled' }
 
+/** What the provider's prompt cache read and wrote, beside the plain input: " (+ 900 cached)". */
+function cacheTokens({ cachedInputTokens, cacheWriteTokens }: JobAttempt): string {
+  const parts = [cachedInputTokens && `${formatCount(cachedInputTokens)} cached`, cacheWriteTokens && `${formatCount(cacheWriteTokens)} written to the cache`]
+  const shown = parts.filter((part): part is string => typeof part === 'string')
+  return shown.length > 0 ? ` (+ ${shown.join(', ')})` : ''
+}
+
 const tokens = (attempt: JobAttempt): string | null =>
   attempt.inputTokens === null && attempt.outputTokens === null
     ? null
-    : `${formatCount(attempt.inputTokens ?? 0)} in · ${formatCount(attempt.outputTokens ?? 0)} out tokens`
+    : `${formatCount(attempt.inputTokens ?? 0)} in${cacheTokens(attempt)} · ${formatCount(attempt.outputTokens ?? 0)} out tokens`
 
 export function AttemptTimeline({ attempts }: { attempts: readonly JobAttempt[] }) {
   if (attempts.length === 0) return <p className="muted">No attempt has ended yet.</p>

@@ -8,7 +8,7 @@ import type { JobDetail } from '../../../../shared/jobs'
 import { useRoute } from '../../shell/route'
 import { actionsFor, type DetailAction } from '../../stores/job-detail'
 import { AttemptTimeline } from './AttemptTimeline'
-import { formatCreated, formatElapsed, formatMoment, modelOf, providerLabel, STATE_LABELS } from './format'
+import { formatCreated, formatElapsed, formatMoment, modelOf, providerBatchLabel, providerLabel, STATE_LABELS } from './format'
 import { OutputView } from './OutputView'
 import { StateBadge } from './StateBadge'
 import { TraceWaterfall } from './TraceWaterfall'
@@ -103,6 +103,7 @@ function Facts({ job }: { job: JobDetail }) {
     ['Tags', job.tags.length ? job.tags.join(', ') : '—'],
   ]
   if (job.idempotencyKey) facts.push(['Idempotency key', job.idempotencyKey])
+  if (job.providerBatch) facts.push(['Provider batch', providerBatchLabel(job.providerBatch)])
   return (
     <dl className="job-facts">
       {facts.map(([term, value]) => (

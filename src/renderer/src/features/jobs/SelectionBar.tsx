@@ -3,7 +3,7 @@ import type { JobState } from '../../../../shared/jobs'
 import { formatCount } from './format'
 import { useBulk, useJobList } from './use-jobs'
 
-const CANCELLABLE: readonly JobState[] = ['queued', 'delayed', 'active']
+const CANCELLABLE: readonly JobState[] = ['queued', 'delayed', 'submitted', 'active']
 const RETRYABLE: readonly JobState[] = ['dead', 'cancelled']
 
 export function SelectionBar() {

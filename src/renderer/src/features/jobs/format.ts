@@ -1,13 +1,20 @@
 /** How jobs read on screen: state names, times and numbers in the operator's words. */
-import type { JobDetail, JobState } from '../../../../shared/jobs'
+import type { JobDetail, JobState, ProviderBatchRef } from '../../../../shared/jobs'
 
 export const STATE_LABELS: Record<JobState, string> = {
   queued: 'Queued',
   delayed: 'Delayed',
+  submitted: 'Submitted (provider batch)',
   active: 'Active',
   completed: 'Completed',
   dead: 'Dead',
   cancelled: 'Cancelled',
+}
+
+/** The provider batch a job went in (the batch lane): its id at the provider and where it stands, ours and the provider's word. */
+export function providerBatchLabel(batch: ProviderBatchRef): string {
+  const name = batch.remoteId ?? `#${batch.id}, not sent yet`
+  return `${name}: ${batch.state}${batch.remoteStatus ? ` (${batch.remoteStatus})` : ''}`
 }
 
 const numbers = new Intl.NumberFormat()

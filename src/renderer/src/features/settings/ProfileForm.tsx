@@ -6,7 +6,7 @@ import { useRef, type InputHTMLAttributes } from 'react'
 import { FormDialog } from '../../components/FormDialog'
 import { useDialogFocus } from '../../components/use-dialog-focus'
 import { PROVIDER_KINDS, PROVIDER_LABELS, type ProviderKind } from '../../../../shared/providers'
-import type { ProfileDraft } from './settings'
+import { withCacheSystemPrompt, type ProfileDraft } from './settings'
 import { useSettings } from './use-settings'
 
 type TextField = Exclude<keyof ProfileDraft, 'editing' | 'provider' | 'config'>
@@ -104,6 +104,17 @@ export function ProfileForm() {
             placeholder={hasKey ? 'key stored: leave empty to keep it' : 'paste a key to store it encrypted'}
             hint="Write-only: GenOps never shows a stored key. Only the desktop app can keep keys (in the system keychain)."
           />
+        )}
+        {draft.provider === 'anthropic' && (
+          <label className="field field-wide field-check">
+            <input
+              type="checkbox"
+              name="cacheSystemPrompt"
+              checked={draft.config?.cacheSystemPrompt === true}
+              onChange={(event) => editDraft({ config: withCacheSystemPrompt(draft.config, event.target.checked) })}
+            />
+            <span>Cache the system prompt: Anthropic keeps it 5 minutes; later jobs read it at a tenth of the input price (the first writes it at 1.25x)</span>
+          </label>
         )}
       </fieldset>
       <fieldset className="form-grid" disabled={saving}>

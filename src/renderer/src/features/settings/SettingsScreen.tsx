@@ -1,6 +1,6 @@
 /**
  * Settings: provider profiles (keys write-only, limits), paused providers, breakers, the
- * health report, the engine's settings, a diagnostic bundle to export, what is set at
+ * health report, the engine's settings, the response cache, a diagnostic bundle to export, what is set at
  * start-up, and the keyboard shortcuts.
  */
 import { useEffect, useMemo } from 'react'
@@ -13,6 +13,7 @@ import { EngineSettings } from './EngineSettings'
 import { Health } from './Health'
 import { ProfileForm, RemoveConfirm } from './ProfileForm'
 import { Providers } from './Providers'
+import { ResponseCache } from './ResponseCache'
 import { createSettingsStore } from './settings'
 import { SettingsProvider, useSettings } from './use-settings'
 import './settings.css'
@@ -32,6 +33,7 @@ function Body() {
       <Breakers />
       <Health />
       <EngineSettings />
+      <ResponseCache />
       <Diagnostics />
       <div className="settings-pair">
         <Engine />

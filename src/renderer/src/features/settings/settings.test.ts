@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { draftOf, formatSettingValue, profileOf, type ProfileDraft } from './settings'
+import { draftOf, formatSettingValue, profileOf, withCacheSystemPrompt, type ProfileDraft } from './settings'
 
 const draft = (patch: Partial<ProfileDraft> = {}): ProfileDraft => ({
   editing: null,
@@ -40,6 +40,16 @@ describe('the profile form', () => {
     const filled = draftOf({ name: 'x', provider: 'anthropic', hasKey: true, config: { temperature: 0.2 }, limits: { maxConcurrent: 2 } })
     expect(filled).toMatchObject({ editing: 'x', apiKey: '', maxConcurrent: '2', requestsPerMinute: '' })
     expect(profileOf(filled)).toEqual({ profile: { name: 'x', provider: 'anthropic', config: { temperature: 0.2 }, limits: { maxConcurrent: 2 } } })
+  })
+
+  test("caches an Anthropic profile's system prompt when ticked, and keeps the rest of its config either way", () => {
+    const filled = draftOf({ name: 'claude', provider: 'anthropic', hasKey: false, config: { system: 'Be brief.' } })
+    const ticked = { ...filled, config: withCacheSystemPrompt(filled.config, true) }
+    expect(profileOf(ticked)).toEqual({ profile: { name: 'claude', provider: 'anthropic', config: { system: 'Be brief.', cacheSystemPrompt: true } } })
+    expect(withCacheSystemPrompt(ticked.config, false)).toEqual({ system: 'Be brief.' })
+    expect(withCacheSystemPrompt({ cacheSystemPrompt: true }, false)).toBeUndefined()
+    // Only Anthropic has it: the profile's own schema says so before anything is sent.
+    expect(profileOf({ ...ticked, provider: 'openai' })).toEqual({ problem: expect.stringMatching(/cacheSystemPrompt/) as string })
   })
 
   test('keeps and edits its fallbacks, in order', () => {

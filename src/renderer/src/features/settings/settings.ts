@@ -183,6 +183,13 @@ export function profileOf(
   return apiKey ? { profile: parsed.data, apiKey } : { profile: parsed.data }
 }
 
+/** The profile's job defaults with cacheSystemPrompt set, or taken out when off: an unticked box leaves the config as it was. */
+export function withCacheSystemPrompt(config: ProfileDraft['config'], on: boolean): ProfileDraft['config'] {
+  const { cacheSystemPrompt: _, ...rest } = config ?? {}
+  const next = on ? { ...rest, cacheSystemPrompt: true } : rest
+  return Object.keys(next).length > 0 ? next : undefined
+}
+
 /** "backup, other/gpt-4o-mini" as the list the contract takes; empty when none is named. */
 function fallbackList(text: string): string[] | undefined {
   const names = text

@@ -1,57 +1,57 @@
 /**
  * The gated claim: which queued jobs to take when something holds work back. It walks the
- * lanes that have queued jobs (provider, model, batch) by seeking from one lane to the
- * next in jobs_ready_by_lane, so a held lane with a hundred thousand jobs costs one seek;
- * reads the head of each lane the gate lets through; and admits candidates in priority
- * order across lanes until the claim is full or the budgets run out.
+ * tracks that have queued jobs (provider, model, batch) by seeking from one track to the
+ * next in jobs_ready_by_track, so a held track with a hundred thousand jobs costs one seek;
+ * reads the head of each track the gate lets through; and admits candidates in priority
+ * order across tracks until the claim is full or the budgets run out.
  */
 import type { Database } from 'better-sqlite3'
 import { fillVariables } from '../../../shared/job-config'
 import { sql } from '../../db/connection'
-import type { Candidate, ClaimFacts, Lane, LaneGate, Route } from '../store'
+import type { Candidate, ClaimFacts, Track, TrackGate, Route } from '../store'
 import { pausedAmong } from './batch-pauses'
 import { budgetRooms } from '../../costs/sqlite/budgets'
 import { cooldowns, providerRates } from './rate-state'
 import { isRecord } from './rows'
 
-type LaneKey = [provider: string, model: string, batch: number]
+type TrackKey = [provider: string, model: string, batch: number]
 
 // NULL model and batch are folded to '' and 0, as in the index, so the seeks compare values.
-const LANE = `SELECT provider, ifnull(model, ''), ifnull(batch_id, 0) FROM jobs INDEXED BY jobs_ready_by_lane WHERE state = 'queued' AND`
-/** The next lane after (p, m, b): the same provider and model, then the same provider, then the next provider. */
-export const NEXT_LANE = [
-  `${LANE} provider = @p AND ifnull(model, '') = @m AND ifnull(batch_id, 0) > @b ORDER BY 3 LIMIT 1`,
-  `${LANE} provider = @p AND ifnull(model, '') > @m ORDER BY 2, 3 LIMIT 1`,
-  `${LANE} provider > @p ORDER BY 1, 2, 3 LIMIT 1`,
+const TRACK = `SELECT provider, ifnull(model, ''), ifnull(batch_id, 0) FROM jobs INDEXED BY jobs_ready_by_track WHERE state = 'queued' AND lane = 'realtime' AND`
+/** The next track after (p, m, b): the same provider and model, then the same provider, then the next provider. */
+export const NEXT_TRACK = [
+  `${TRACK} provider = @p AND ifnull(model, '') = @m AND ifnull(batch_id, 0) > @b ORDER BY 3 LIMIT 1`,
+  `${TRACK} provider = @p AND ifnull(model, '') > @m ORDER BY 2, 3 LIMIT 1`,
+  `${TRACK} provider > @p ORDER BY 1, 2, 3 LIMIT 1`,
 ]
 
 // A config that is not JSON reads as none here (json_extract would fail the whole claim): the claim quarantines its job.
-export const LANE_HEAD = `SELECT id, priority, run_at, length(prompt), CASE WHEN json_valid(config) THEN json_extract(config, '$.maxTokens') END,
+export const TRACK_HEAD = `SELECT id, priority, run_at, length(prompt), CASE WHEN json_valid(config) THEN json_extract(config, '$.maxTokens') END,
     CASE WHEN instr(prompt, '{{') > 0 THEN prompt END,
     CASE WHEN json_valid(config) THEN CASE json_type(config, '$.vars') WHEN 'object' THEN json_extract(config, '$.vars') END END
-  FROM jobs INDEXED BY jobs_ready_by_lane
-  WHERE state = 'queued' AND provider = ? AND ifnull(model, '') = ? AND ifnull(batch_id, 0) = ? AND run_at <= ?
+  FROM jobs INDEXED BY jobs_ready_by_track
+  WHERE state = 'queued' AND lane = 'realtime' AND provider = ? AND ifnull(model, '') = ? AND ifnull(batch_id, 0) = ? AND run_at <= ?
   ORDER BY priority, run_at, id LIMIT ?`
 
-/** Most lanes looked at in one claim: beyond this many, the rest wait for the next turn. */
-const MAX_LANES = 1000
+/** Most tracks looked at in one claim: beyond this many, the rest wait for the next turn. */
+const MAX_TRACKS = 1000
 
-export function queuedLanes(db: Database): LaneKey[] {
-  const seeks = NEXT_LANE.map((text) => sql(db, text).raw())
-  const lanes: LaneKey[] = []
+export function queuedTracks(db: Database): TrackKey[] {
+  const seeks = NEXT_TRACK.map((text) => sql(db, text).raw())
+  const tracks: TrackKey[] = []
   let at = { p: '', m: '', b: -1 }
-  next: while (lanes.length < MAX_LANES) {
+  next: while (tracks.length < MAX_TRACKS) {
     for (const seek of seeks) {
-      const lane = seek.get(at) as LaneKey | undefined
-      if (lane) {
-        lanes.push(lane)
-        at = { p: lane[0], m: lane[1], b: lane[2] }
+      const track = seek.get(at) as TrackKey | undefined
+      if (track) {
+        tracks.push(track)
+        at = { p: track[0], m: track[1], b: track[2] }
         continue next
       }
     }
     break
   }
-  return lanes
+  return tracks
 }
 
 export function claimFacts(db: Database, batchIds: number[], now: number, windowMs: number, budgets: boolean): ClaimFacts {
@@ -83,25 +83,25 @@ export function sentPromptChars(prompt: string, vars: unknown): number {
   return isRecord(vars) ? fillVariables(prompt, vars).length : prompt.length
 }
 
-/** The ids to claim, in priority order across lanes, as the gate admits them, with the fallback each was sent to (null: its own lane). */
+/** The ids to claim, in priority order across tracks, as the gate admits them, with the fallback each was sent to (null: its own track). */
 export function pickJobs(
   db: Database,
-  gateFor: (facts: ClaimFacts) => LaneGate,
+  gateFor: (facts: ClaimFacts) => TrackGate,
   limit: number,
   now: number,
   { windowMs, budgets }: { windowMs: number; budgets: boolean },
 ): Map<number, Route | null> {
   const picked = new Map<number, Route | null>()
-  // A batch still loading (load.ts) is out of sight: its lanes are not claimed from.
+  // A batch still loading (load.ts) is out of sight: its tracks are not claimed from.
   const loading = new Set(sql(db, 'SELECT id FROM batches WHERE loading_owner IS NOT NULL').pluck().all() as number[])
-  const lanes = queuedLanes(db).filter(([, , batch]) => !loading.has(batch))
-  if (lanes.length === 0) return picked
-  const gate = gateFor(claimFacts(db, [...new Set(lanes.map(([, , batch]) => batch).filter((batch) => batch !== 0))], now, windowMs, budgets))
-  const head = sql(db, LANE_HEAD).raw()
+  const tracks = queuedTracks(db).filter(([, , batch]) => !loading.has(batch))
+  if (tracks.length === 0) return picked
+  const gate = gateFor(claimFacts(db, [...new Set(tracks.map(([, , batch]) => batch).filter((batch) => batch !== 0))], now, windowMs, budgets))
+  const head = sql(db, TRACK_HEAD).raw()
   const candidates: Candidate[] = []
-  for (const [provider, modelKey, batchKey] of lanes) {
-    const lane: Lane = { provider, model: modelKey === '' ? null : modelKey, batchId: batchKey === 0 ? null : batchKey }
-    const allowance = Math.min(limit, gate.allowance(lane))
+  for (const [provider, modelKey, batchKey] of tracks) {
+    const track: Track = { provider, model: modelKey === '' ? null : modelKey, batchId: batchKey === 0 ? null : batchKey }
+    const allowance = Math.min(limit, gate.allowance(track))
     if (allowance <= 0) continue
     for (const [id, priority, runAt, length, maxTokens, template, vars] of head.all(provider, modelKey, batchKey, now, allowance) as [
       number,
@@ -113,7 +113,7 @@ export function pickJobs(
       string | null,
     ][]) {
       const promptChars = template === null || vars === null ? length : sentPromptChars(template, JSON.parse(vars))
-      candidates.push({ ...lane, id, priority, runAt, promptChars, maxTokens: typeof maxTokens === 'number' && maxTokens > 0 ? maxTokens : null })
+      candidates.push({ ...track, id, priority, runAt, promptChars, maxTokens: typeof maxTokens === 'number' && maxTokens > 0 ? maxTokens : null })
     }
   }
   candidates.sort((a, b) => a.priority - b.priority || a.runAt - b.runAt || a.id - b.id)

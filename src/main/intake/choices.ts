@@ -1,0 +1,26 @@
+/**
+ * The drop dialog's word for every job of a drop, laid over each job's own config: the lane
+ * (real-time or the provider's batch API) and "don't use cached answers" (cache false). The
+ * estimate and the commit take the same jobs, so what was estimated is what is enqueued.
+ */
+import type { Lane } from '../../shared/job-config'
+import type { JobSpec } from '../../shared/jobs'
+
+export interface DropChoices {
+  /** Every job's lane; undefined leaves each job's own. */
+  lane?: Lane | undefined
+  /** False: no job reuses a cached answer or leaves one; otherwise each job's own. */
+  cache?: boolean | undefined
+}
+
+/** The jobs with the choices over their config; the same array when there is nothing to change. */
+export function withChoices(jobs: JobSpec[], { lane, cache }: DropChoices): JobSpec[] {
+  if (lane === undefined && cache !== false) return jobs
+  return jobs.map((job) => {
+    const config = { ...job.config }
+    // Real-time is the lane of a job that names none: only a job that named another is told, so the others keep their cache keys.
+    if (lane === 'batch' || (lane !== undefined && config.lane !== undefined)) config.lane = lane
+    if (cache === false) config.cache = false
+    return Object.keys(config).length === 0 ? job : { ...job, config }
+  })
+}

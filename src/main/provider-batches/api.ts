@@ -1,0 +1,65 @@
+/**
+ * A provider's batch API as the lane uses it: one line per job out, an upload, the batch's
+ * status, a cancel, and the result lines back. Each kind speaks its own wire format
+ * (openai-api.ts, anthropic-api.ts) through its official SDK, with the profile's key and
+ * base URL resolved as a real-time attempt's are (workers/providers/endpoint.ts).
+ */
+import type { TokenUsage } from '../../shared/tokens'
+import type { ProfileEndpoint } from '../../workers/protocol'
+import type { BatchKind } from './store'
+
+/** One job's request, ready for the upload: its custom_id, the value sent, and its size in the upload. */
+export interface BuiltLine {
+  jobId: number
+  customId: string
+  value: unknown
+  text: string
+}
+
+/** Where a provider batch stands. `ended`: its results are final (completed, expired, cancelled, failed as a whole). */
+export interface RemoteStatus {
+  status: string
+  ended: boolean
+  /** The provider refused the whole batch (OpenAI's `failed`: the file did not validate): why. */
+  failure?: string | undefined
+}
+
+/** One result line, as read back. */
+export type LineResult =
+  | { customId: string; kind: 'ok'; text: string; usage: TokenUsage }
+  /** The provider answered the line with an error: `error` goes through the one classifier (workers/classify.ts). */
+  | { customId: string; kind: 'error'; error: unknown }
+  /** Never run: the batch expired or was cancelled first. The job goes back to the queue, its attempt given back. */
+  | { customId: string; kind: 'unfinished'; why: string }
+  /** A line that does not parse: only its own job fails (when its custom_id can be read at all). */
+  | { customId: string | null; kind: 'malformed'; reason: string }
+
+export interface BatchApi {
+  readonly kind: BatchKind
+  /** The request of one job, as a line of the upload. `config` was checked by the kind's schema. */
+  line(jobId: number, customId: string, prompt: string, model: string, config: Record<string, unknown>): BuiltLine
+  /** Sends the lines as one provider batch; answers its id and first status. */
+  upload(lines: readonly BuiltLine[], label: string): Promise<{ remoteId: string; status: string }>
+  status(remoteId: string): Promise<RemoteStatus>
+  cancel(remoteId: string): Promise<void>
+  /** Every result line of an ended batch, as text (successes and errors both). */
+  results(remoteId: string): Promise<string[]>
+  /** Reads one result line. */
+  parse(text: string): LineResult
+}
+
+export interface BatchApiTarget {
+  kind: BatchKind
+  endpoint?: ProfileEndpoint | undefined
+}
+
+/** A line's custom_id: the job and the attempt, so an answer never settles a later attempt of the same job. */
+export const customIdOf = (jobId: number, attempt: number): string => `job-${jobId}-${attempt}`
+
+/** The custom_id of a line that does not parse, when it can still be read. */
+export function customIdIn(text: string): string | null {
+  return /"custom_id"\s*:\s*"([^"\\]{1,200})"/.exec(text)?.[1] ?? null
+}
+
+/** Splits a JSONL body into its non-empty lines. */
+export const jsonlLines = (text: string): string[] => text.split(/\r?\n/).filter((line) => line.trim() !== '')

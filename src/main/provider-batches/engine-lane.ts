@@ -1,0 +1,69 @@
+/**
+ * The batch lane as the engine starts it: its steps get the scheduler's view of providers
+ * (profiles, keys, pauses, budgets), its breakers and the metrics, so a line's attempt
+ * counts where a real-time attempt counts.
+ */
+import type { JobChange } from '../../shared/contract'
+import type { ResponseCacheStore } from '../cache/store'
+import type { PriceBook } from '../costs/pricing'
+import type { Scheduler } from '../queue/scheduler'
+import type { AttemptEnded } from '../queue/scheduler-hooks'
+import type { FinishedJob } from '../queue/store'
+import { anthropicBatchApi } from './anthropic-api'
+import type { BatchApi, BatchApiTarget } from './api'
+import { BatchLane } from './lane'
+import { openaiBatchApi } from './openai-api'
+import type { BatchLaneConfig } from './options'
+import type { ProviderBatchStore } from './store'
+
+/** The SDK client of a kind's batch API. */
+export function batchApiFor(target: BatchApiTarget): BatchApi {
+  return target.kind === 'openai' ? openaiBatchApi(target) : anthropicBatchApi(target)
+}
+
+export interface EngineLaneDeps {
+  store: ProviderBatchStore
+  /** The response cache's entries: a batch-lane job whose answer is kept is answered from it, not sent. */
+  cache: Pick<ResponseCacheStore, 'find'>
+  config: BatchLaneConfig
+  scheduler: Scheduler
+  backoff: { baseMs: number; maxMs: number }
+  pricing: PriceBook | undefined
+  artifactsDir: string | null
+  onChanges(changes: JobChange[]): void
+  onError(error: unknown, during: string): void
+  onAttemptEnded?: ((attempt: AttemptEnded) => void) | undefined
+  onFinished?: ((finished: FinishedJob[]) => void) | undefined
+}
+
+export function startBatchLane(deps: EngineLaneDeps): BatchLane {
+  const { scheduler } = deps
+  const lane = new BatchLane({
+    store: deps.store,
+    config: deps.config,
+    owner: scheduler.owner,
+    backoff: deps.backoff,
+    pricing: deps.pricing,
+    artifactsDir: deps.artifactsDir,
+    resolve: (job) => scheduler.resolve(job),
+    reserving: () => scheduler.reserving(),
+    cacheKeyOf: (job) => scheduler.cacheKeyOf(job),
+    cached: async (keys) => new Set((await deps.cache.find(keys)).keys()),
+    held: (provider) => scheduler.isPaused() || scheduler.gates.isPaused(provider),
+    apiFor: batchApiFor,
+    hooks: {
+      onChanges: (changes) => {
+        if (changes.length > 0) deps.onChanges(changes)
+      },
+      onError: deps.onError,
+      onAttemptEnded: (attempt) => {
+        // The breakers hear a line's outcome as they hear a real-time attempt's.
+        scheduler.gates.finished(attempt.provider, attempt.outcome, attempt.endedAt)
+        deps.onAttemptEnded?.(attempt)
+      },
+      onFinished: deps.onFinished,
+    },
+  })
+  lane.start()
+  return lane
+}

@@ -1,0 +1,66 @@
+/**
+ * Polling: each open provider batch whose next poll is due, and which this engine holds
+ * (by lease: one engine polls a batch; a restart or another engine takes over one whose
+ * poller is gone), is asked for its status, with a wait that doubles between polls. An
+ * ended batch is settled. Past its deadline a batch is cancelled first, then settled once
+ * the provider says it has ended, and what it did not finish goes to the real-time lane:
+ * nothing it finished is sent again, so no line is paid twice.
+ */
+import { redactSecrets } from '../../workers/classify'
+import { ownerIsGone } from '../queue/lease-owner'
+import type { BatchApi } from './api'
+import { nextPollDelay } from './options'
+import type { LaneParts } from './parts'
+import { settleEnded } from './settle'
+import type { ProviderBatch } from './store'
+
+/** The batch's API, with the key and base URL of the profile its jobs named (as their real-time attempts would). */
+export function apiOf(parts: LaneParts, batch: Pick<ProviderBatch, 'provider' | 'kind' | 'model'>): BatchApi {
+  const { endpoint } = parts.resolve({ provider: batch.provider, model: batch.model, config: {} })
+  return parts.apiFor({ kind: batch.kind, endpoint })
+}
+
+/** One round: answers how many batches it asked about. */
+export async function poll(parts: LaneParts, now: number): Promise<number> {
+  const batches = parts.store.leaseDue(parts.owner, now, parts.config.leaseMs, (owner) => ownerIsGone(owner))
+  for (const batch of batches) {
+    try {
+      await pollOne(parts, batch)
+    } catch (error) {
+      // The provider or the network failed this poll: the batch is asked again later, with the usual wait.
+      parts.hooks.onError(new Error(`provider batch ${batch.remoteId ?? batch.id}: ${redactSecrets((error as Error).message)}`), 'polling a provider batch')
+      const at = Date.now()
+      parts.store.polled(batch.id, batch.remoteStatus ?? 'unknown', at, at + nextPollDelay(parts.config, batch.polls))
+    }
+  }
+  return batches.length
+}
+
+async function pollOne(parts: LaneParts, batch: ProviderBatch): Promise<void> {
+  const { store, config } = parts
+  if (batch.state === 'preparing' || batch.remoteId === null) {
+    // Taken by an engine that stopped before the provider answered its upload: nothing is known there, so its lines go back.
+    const ids = store.lines(batch.id).map((line) => line.jobId)
+    const now = Date.now()
+    parts.hooks.onChanges(store.requeue(batch.id, ids, now, false, 'its provider batch was never sent: the engine stopped during the upload'))
+    store.finish(batch.id, 'abandoned', now, { succeeded: 0, failed: 0, requeued: ids.length }, 'the engine stopped during the upload')
+    return
+  }
+  const api = apiOf(parts, batch)
+  const status = await api.status(batch.remoteId)
+  const now = Date.now()
+  const pastDeadline = batch.deadlineAt !== null && batch.deadlineAt <= now
+  if (!status.ended) {
+    if (pastDeadline && batch.state === 'sent') {
+      // Cancel first and wait for the provider's final word: what it finished meanwhile is settled, not sent again.
+      await api.cancel(batch.remoteId)
+      store.polled(batch.id, status.status, now, now + config.pollMinMs, 'cancelling')
+      return
+    }
+    store.polled(batch.id, status.status, now, now + nextPollDelay(config, batch.polls))
+    return
+  }
+  store.polled(batch.id, status.status, now, now + config.pollMaxMs)
+  const counts = await settleEnded(parts, batch, api, status, batch.state === 'cancelling' || pastDeadline)
+  store.finish(batch.id, 'settled', Date.now(), counts)
+}

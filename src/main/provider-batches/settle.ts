@@ -1,0 +1,114 @@
+/**
+ * Settling an ended provider batch: every result line becomes its job's attempt (priced at
+ * the batch price, committed by the queue's settle in transactions of a slice each), and
+ * every line the provider did not finish (expired, cancelled, missing) goes back to the
+ * queue with its attempt given back, to the real-time lane when a deadline moved it. A line
+ * is settled once: a job no longer submitted under this batch (cancelled meanwhile) is
+ * skipped by settle's guard.
+ */
+import { setImmediate as yieldTurn } from 'node:timers/promises'
+import { AttemptError } from '../../shared/errors'
+import type { AttemptOutcome } from '../../workers/protocol'
+import { resultOf } from '../queue/attempt-result'
+import type { AttemptResult, FinishedJob } from '../queue/store'
+import type { BatchApi, LineResult, RemoteStatus } from './api'
+import { failedOutcome, lineOutcome } from './line-outcome'
+import type { LaneParts } from './parts'
+import type { ProviderBatch, SubmittedLine } from './store'
+
+export interface Settled {
+  succeeded: number
+  failed: number
+  requeued: number
+}
+
+/** Commits attempts of the batch's lines: priced, fed to the breakers and metrics, announced. */
+export function commitAttempts(parts: LaneParts, batch: ProviderBatch, attempts: readonly { line: SubmittedLine; outcome: AttemptOutcome }[]): void {
+  if (attempts.length === 0) return
+  const results: AttemptResult[] = []
+  for (const { line, outcome } of attempts) {
+    const result = resultOf(line.jobId, line.attempt, outcome, Date.now(), parts.backoff)
+    // The answer is kept for an identical request later, as a real-time attempt's is.
+    if (result.outcome === 'ok') {
+      const cacheKey = parts.cacheKeyOf(line)
+      if (cacheKey !== null) result.cache = { key: cacheKey, made: true }
+    }
+    const usage = outcome.ok ? outcome : { inputTokens: null, outputTokens: null }
+    const usd = parts.pricing?.cost({ provider: line.provider, kind: batch.kind, model: batch.model }, usage, { lane: 'batch' }) ?? null
+    result.cost = { providerKind: batch.kind, model: batch.model, usd }
+    parts.hooks.onAttemptEnded?.({
+      id: line.jobId,
+      provider: line.provider,
+      kind: batch.kind,
+      model: batch.model,
+      // The wait in the queue ended when the line went into its provider batch.
+      readyAt: line.startedAt,
+      startedAt: line.startedAt,
+      endedAt: result.endedAt,
+      outcome,
+      refunded: result.outcome === 'error' && result.refund === true,
+      costUsd: usd,
+    })
+    results.push(result)
+  }
+  const finished: FinishedJob[] = []
+  parts.hooks.onChanges(parts.store.settle(batch.id, results, finished))
+  if (finished.length > 0) parts.hooks.onFinished?.(finished)
+}
+
+/** Every line of the batch fails as one attempt with this error (an upload refused, a batch the provider failed whole). */
+export function failAll(parts: LaneParts, batch: ProviderBatch, error: unknown): number {
+  const lines = parts.store.lines(batch.id)
+  const now = Date.now()
+  commitAttempts(
+    parts,
+    batch,
+    lines.map((line) => ({ line, outcome: failedOutcome(error, now - line.startedAt) })),
+  )
+  return lines.length
+}
+
+/** Reads an ended batch's results and settles each line; answers the counts. */
+export async function settleEnded(parts: LaneParts, batch: ProviderBatch, api: BatchApi, status: RemoteStatus, toRealtime: boolean): Promise<Settled> {
+  const { store, config } = parts
+  if (status.failure !== undefined) {
+    const failed = failAll(parts, batch, new AttemptError('VALIDATION', `${batch.kind}: provider batch ${batch.remoteId} failed: ${status.failure}`))
+    return { succeeded: 0, failed, requeued: 0 }
+  }
+  const texts = await api.results(batch.remoteId!)
+  const open = new Map(store.lines(batch.id).map((line) => [line.customId, line]))
+  const counts: Settled = { succeeded: 0, failed: 0, requeued: 0 }
+  const unfinished: number[] = []
+  let slice: { line: SubmittedLine; outcome: AttemptOutcome }[] = []
+  for (let i = 0; i < texts.length; i++) {
+    const result: LineResult = api.parse(texts[i]!)
+    const line = result.customId === null ? undefined : open.get(result.customId)
+    if (!line) {
+      // A line of no job we wait for (a custom_id unreadable or unknown): said, never guessed at.
+      if (result.kind === 'malformed') parts.hooks.onError(new Error(`provider batch ${batch.remoteId}: ${result.reason}`), 'settling a provider batch')
+      continue
+    }
+    open.delete(line.customId)
+    if (result.kind === 'unfinished') {
+      unfinished.push(line.jobId)
+      continue
+    }
+    const outcome = await lineOutcome(line, result, { kind: batch.kind, model: batch.model, artifactsDir: parts.artifactsDir, endedAt: Date.now() })
+    if (outcome.ok) counts.succeeded++
+    else counts.failed++
+    slice.push({ line, outcome })
+    if (slice.length >= config.sliceLines) {
+      commitAttempts(parts, batch, slice)
+      slice = []
+      // The main thread also drives the window: a big batch is settled a slice a turn.
+      await yieldTurn()
+    }
+  }
+  commitAttempts(parts, batch, slice)
+  // Lines the results never mention were not run either.
+  unfinished.push(...[...open.values()].map((line) => line.jobId))
+  const why = toRealtime ? 'its deadline passed: moved to the real-time lane' : `provider batch ${batch.remoteId} ended (${status.status}) before this line ran`
+  parts.hooks.onChanges(store.requeue(batch.id, unfinished, Date.now(), toRealtime, why))
+  counts.requeued = unfinished.length
+  return counts
+}

@@ -1,0 +1,116 @@
+/**
+ * What the batch lane asks of the store: the batch-lane jobs due, the provider batches with
+ * their leases, and the moves of a job in and out of one. The SQLite answer is in
+ * queue/sqlite/provider-batches.ts; a line's attempt is settled through the queue's own
+ * settle (state 'submitted' instead of 'active'), never a second one.
+ */
+import type { JobChange } from '../../shared/contract'
+import type { Reservation } from '../costs/sqlite/reservations'
+import type { AttemptResult, FinishedJob } from '../queue/store'
+
+export type BatchKind = 'openai' | 'anthropic'
+export type ProviderBatchState = 'preparing' | 'sent' | 'cancelling' | 'settled' | 'abandoned'
+
+/** A queued batch-lane job, as the gatherer reads it. */
+export interface DueJob {
+  id: number
+  provider: string
+  model: string | null
+  prompt: string
+  config: Record<string, unknown>
+  batchId: number | null
+  createdAt: number
+  /** Attempts made so far: the line is attempt `attemptsMade + 1`. */
+  attemptsMade: number
+}
+
+/** A job taken into a provider batch: its line's custom_id, and what the budgets reserve for it. */
+export interface TakenLine {
+  jobId: number
+  customId: string
+  reservation?: Reservation | undefined
+}
+
+export interface NewProviderBatch {
+  provider: string
+  kind: BatchKind
+  model: string
+  lines: readonly TakenLine[]
+  bytes: number
+  deadlineAt: number | null
+  owner: string
+  now: number
+  leaseMs: number
+  firstPollAt: number
+}
+
+export interface ProviderBatch {
+  id: number
+  provider: string
+  kind: BatchKind
+  model: string
+  state: ProviderBatchState
+  remoteId: string | null
+  remoteStatus: string | null
+  requests: number
+  createdAt: number
+  polls: number
+  deadlineAt: number | null
+  owner: string | null
+}
+
+/** A submitted job of a provider batch, as its result is settled. */
+export interface SubmittedLine {
+  jobId: number
+  customId: string
+  provider: string
+  model: string | null
+  prompt: string
+  config: Record<string, unknown>
+  batchId: number | null
+  attempt: number
+  startedAt: number
+}
+
+/** What the job detail shows of the provider batch a job went in. */
+export interface JobProviderBatch {
+  id: number
+  remoteId: string | null
+  state: ProviderBatchState
+  remoteStatus: string | null
+}
+
+export interface ProviderBatchStore {
+  /** Batch-lane jobs due now, oldest first. */
+  dueJobs(now: number, limit: number): DueJob[]
+  /** Queued batch-lane jobs back to the real-time lane (a deadline passed, or no batch API for them now), with why. */
+  toRealtime(jobIds: readonly number[], now: number, reason: string): JobChange[]
+  /**
+   * One transaction: the provider batch's row, and each job still queued in the batch lane
+   * moved to 'submitted' under it (its attempt counted, its estimate reserved). Answers the
+   * row's id and the jobs taken (a job cancelled meanwhile is not).
+   */
+  take(batch: NewProviderBatch): { id: number; taken: Set<number>; changes: JobChange[] }
+  /** The provider accepted the upload. */
+  sent(id: number, remoteId: string, remoteStatus: string): void
+  /** A poll's answer: the provider's status, and when to ask next. */
+  polled(id: number, remoteStatus: string, now: number, nextPollAt: number, state?: ProviderBatchState): void
+  /**
+   * The open batches this engine polls now (due, and its own or with no live poller: the
+   * lease ran out, or `isGone` says its process is gone), their leases taken; every open
+   * batch it holds has its lease renewed.
+   */
+  leaseDue(owner: string, now: number, leaseMs: number, isGone: (owner: string) => boolean): ProviderBatch[]
+  /** Gives up this engine's leases at close, so the next engine takes its batches at once. */
+  releaseLeases(owner: string): void
+  /** The batch's jobs still submitted under it. */
+  lines(id: number): SubmittedLine[]
+  /** Settles lines as attempts (the queue's settle, from 'submitted'). */
+  settle(id: number, results: AttemptResult[], finished: FinishedJob[]): JobChange[]
+  /** Lines the provider did not finish: back to the queue with their attempt given back, to the real-time lane if asked. */
+  requeue(id: number, jobIds: readonly number[], now: number, toRealtime: boolean, reason: string): JobChange[]
+  /** The batch is done with: its counts, and why when it was abandoned. */
+  finish(id: number, state: 'settled' | 'abandoned', now: number, counts: { succeeded: number; failed: number; requeued: number }, error?: string): void
+  /** The provider batch a job went in last, for its detail. */
+  ofJob(jobId: number): JobProviderBatch | null
+}
