@@ -9,11 +9,14 @@ import { runChaosBench } from './chaos'
 import { runExportBench } from './export'
 import { runIntakeBench } from './intake'
 import { runJobsScreenBench } from './jobs-screen'
+import { runLanesBench } from './lanes'
 import { runLocalBench } from './local'
+import { runPostgresBench } from './postgres'
 import { runMetricsBench } from './metrics'
 import { runQueueBench } from './queue'
 import { runRealWorldBench } from './real-world'
 import { runSeriesBench } from './series'
+import { runSlowProviderBench } from './slow-provider'
 import { runTracesBench } from './traces'
 
 interface BenchOptions {
@@ -39,6 +42,21 @@ const BENCHES: Record<string, { run: (options: BenchOptions) => Promise<void>; b
     run: runExportBench,
     byDefault: false,
     what: 'a 1,000,000-job batch exported as CSV, JSON lines and Parquet (rows/s, peak RSS); the batches screen with 1,000 batches',
+  },
+  '--lanes': {
+    run: runLanesBench,
+    byDefault: false,
+    what: '10,000 jobs through the batch lane (fake Batch API) and the real-time lane: cost, engine CPU per 1,000 jobs; a rerun with 50 prompts changed, cache on',
+  },
+  '--postgres': {
+    run: runPostgresBench,
+    byDefault: false,
+    what: 'the store core on PostgreSQL beside SQLite: bulk and single enqueue, a drain of no-op jobs by 1 and 3 processes (issue 15)',
+  },
+  '--slow-provider': {
+    run: runSlowProviderBench,
+    byDefault: false,
+    what: 'the simulator at a fixed 500 ms, concurrency 128 and 1,024: jobs/s against C ÷ latency, memory over the run',
   },
   '--local': { run: runLocalBench, byDefault: false, what: 'GGUF generation through the pipeline beside direct' },
 }
