@@ -3,22 +3,18 @@
  * the contract's operations. Plain Node, no Electron: the desktop shell, headless mode
  * and the CLI's `run` all create one of these.
  */
-import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import { z } from 'zod'
 import { OperationError, type EngineEvent, type OperationName, type OperationOutput } from '../shared/contract'
-import { AlertsConfig, engineAlerts } from './alerts/engine-alerts'
+import { engineAlerts } from './alerts/engine-alerts'
 import { sweepTemporaries } from './artifacts/sweep'
 import { EngineCosts } from './costs/runtime'
 import { loadPriceList } from './costs/pricing'
-import { DEFAULT_BACKOFF } from './queue/backoff'
-import { DEFAULT_BREAKER, type BreakerStatus } from './resilience/breakers'
-import { DEFAULT_CONCURRENCY, type ConcurrencyLimitInfo } from './resilience/concurrency-limit'
-import { DEFAULT_GATES } from './resilience/gates'
-import { DEFAULT_EVENT_TIMING, EventHub } from './event-hub'
+import type { BreakerStatus } from './resilience/breakers'
+import type { ConcurrencyLimitInfo } from './resilience/concurrency-limit'
+import { EventHub } from './event-hub'
 import { createHandlers, invoke, type Handlers } from './operations'
 import { startCheckpointer } from './db/checkpointer'
-import { BackupsConfig, startDailyBackups } from './db/daily-backups'
+import { startDailyBackups } from './db/daily-backups'
 import { startStagedFileSweep } from './staged-files'
 import { damageSummary, DatabaseDamagedError, isDamage, namedDamage } from './db/damage'
 import { announceEngine, withdrawEngine } from './engine-discovery'
@@ -26,10 +22,10 @@ import { engineSettingRows } from './settings/rows'
 import { followSharedSettings } from './settings/shared'
 import { startIntegrityCheck } from './db/integrity'
 import { budgetUsedByScope } from './alerts/signals'
-import { breakerCheck, DEFAULT_MIN_FREE_DISK_BYTES, engineHealth, freeDiskBytes } from './health/checks'
+import { breakerCheck, engineHealth, freeDiskBytes } from './health/checks'
 import type { HealthRegistry } from './health/registry'
 import { commitProbe, DiskFull } from './health/disk-full'
-import { backupsDir, CHECKPOINT_THREAD_FILE, databaseFile, INTEGRITY_THREAD_FILE, WORKER_FILE } from './paths'
+import { backupsDir, CHECKPOINT_THREAD_FILE, databaseFile, INTEGRITY_THREAD_FILE } from './paths'
 import { AttemptPool } from './queue/pool'
 import { Scheduler } from './queue/scheduler'
 import { SqliteQueueStore } from './queue/sqlite'
@@ -39,123 +35,14 @@ import { databaseSizeBytes } from './db/size'
 import { startExporter, type ExporterAddress } from './telemetry/metrics-exporter'
 import { measuredStore } from './telemetry/measured-store'
 import { EngineMetrics } from './telemetry/metrics'
-import { MetricsConfig } from './telemetry/metrics-config'
-import { LogsConfig } from './telemetry/log'
 import { logsDir } from './telemetry/log'
 import { openLogsAndTraces } from './telemetry/logs-and-traces'
-import { TracesConfig } from './telemetry/traces'
-import { BatchLaneConfig } from './provider-batches/options'
 import { startBatchLane } from './provider-batches/engine-lane'
 import type { BatchLane } from './provider-batches/lane'
 import { SqliteProviderBatchStore } from './queue/sqlite/provider-batches'
-import { DEFAULT_ROLLUP_KEEPER } from './telemetry/rollups-keeper'
-import type { SecretBox } from './secrets'
+import { EngineConfig } from './engine-config'
 
-const DAY = 86_400_000
-const positive = (name: string) =>
-  z
-    .number({ error: `${name} must be a number` })
-    .int(`${name} must be a positive integer`)
-    .positive(`${name} must be a positive integer`)
-const retentionRule = z.object({ maxCount: z.number().int().min(0), maxAgeMs: z.number().int().min(0) })
-
-export const EngineConfig = z.object({
-  /** Where genops.db lives (see paths.dataDir). */
-  dataDir: z.string().min(1, 'dataDir is required'),
-  /** Worker threads. Default: one fewer than the cores, at least one (the main thread needs a core too). */
-  threads: positive('threads').default(Math.max(1, availableParallelism() - 1)),
-  /**
-   * Most attempts in flight at once. Default 128: enough that claims and commits carry
-   * ~100 jobs per transaction under load (bench/queue), few enough to bound a turn's work.
-   */
-  concurrency: positive('concurrency').default(128),
-  /** Most jobs claimed, and most results committed, in one transaction. Default 256 and 1024. */
-  claimBatch: positive('claimBatch').default(256),
-  settleBatch: positive('settleBatch').default(1024),
-  /** How long a claim is good for without a heartbeat. Default 30 s. */
-  leaseMs: positive('leaseMs').default(30_000),
-  /** How often to look for due jobs and other processes' writes. Default 250 ms. */
-  pollMs: positive('pollMs').default(250),
-  stallSweepMs: positive('stallSweepMs').default(5_000),
-  /** Stalls (lease expiries) a job survives before it is dead. Default 2. */
-  maxStalled: z.number().int().min(0).default(2),
-  /** How long a cancelled attempt may take to stop before its thread is terminated. Default 5 s. */
-  cancelGraceMs: positive('cancelGraceMs').default(5_000),
-  retentionSweepMs: positive('retentionSweepMs').default(60_000),
-  retention: z.object({ completed: retentionRule, dead: retentionRule, cancelled: retentionRule }).default({
-    completed: { maxCount: 100_000, maxAgeMs: 30 * DAY },
-    dead: { maxCount: 100_000, maxAgeMs: 90 * DAY },
-    cancelled: { maxCount: 100_000, maxAgeMs: 30 * DAY },
-  }),
-  backoff: z.object({ baseMs: positive('backoff.baseMs'), maxMs: positive('backoff.maxMs') }).default(DEFAULT_BACKOFF),
-  /** When a provider's breaker opens and how long it stays open (see resilience/breakers.ts for the defaults). */
-  breaker: z
-    .object({
-      failureRatio: z.number().gt(0, 'breaker.failureRatio must be above 0').max(1, 'breaker.failureRatio must be at most 1'),
-      window: positive('breaker.window'),
-      minimumAttempts: positive('breaker.minimumAttempts'),
-      openMs: positive('breaker.openMs'),
-      maxOpenMs: positive('breaker.maxOpenMs'),
-    })
-    .default(DEFAULT_BREAKER),
-  /** Breakers on (default). Off only to measure what they save. */
-  breakers: z.boolean().default(true),
-  /** The length of the rate windows (60 s), and how many Retry-After answers within how long cool a whole provider down (3 within 3 s). */
-  rateLimits: z
-    .object({
-      windowMs: positive('rateLimits.windowMs'),
-      cooldownAfter: positive('rateLimits.cooldownAfter'),
-      cooldownWithinMs: positive('rateLimits.cooldownWithinMs'),
-    })
-    .default({ windowMs: DEFAULT_GATES.rateWindowMs, cooldownAfter: DEFAULT_GATES.cooldownAfter, cooldownWithinMs: DEFAULT_GATES.cooldownWithinMs }),
-  /** The concurrency limit learned per provider and model from 429s and surges of 5xx (see resilience/concurrency-limit.ts). */
-  adaptiveConcurrency: z
-    .object({
-      enabled: z.boolean(),
-      window: positive('adaptiveConcurrency.window'),
-      backoffRatio: z.number().gt(0, 'adaptiveConcurrency.backoffRatio must be above 0').lt(1, 'adaptiveConcurrency.backoffRatio must be below 1'),
-    })
-    .default(DEFAULT_CONCURRENCY),
-  workerFile: z.string().default(WORKER_FILE),
-  /** Write each completed attempt's output to <dataDir>/artifacts. Default true. */
-  artifacts: z.boolean().default(true),
-  /** How often the checkpoint thread copies the WAL back into the database. Default 100 ms. */
-  checkpointMs: positive('checkpointMs').default(100),
-  /** Encryption for API keys kept with profiles: the desktop app's safeStorage. Without it no key is kept. */
-  secrets: z.custom<SecretBox>((value) => typeof value === 'object' && value !== null && 'encrypt' in value && 'decrypt' in value).optional(),
-  /** better-sqlite3 built for Electron's ABI, when the desktop app runs (scripts/desktop.js builds it). */
-  sqliteBinding: z.string().optional(),
-  events: z
-    .object({ changesMs: positive('changesMs'), countsMs: positive('countsMs'), progressMs: positive('progressMs'), maxChanges: positive('maxChanges') })
-    .default(DEFAULT_EVENT_TIMING),
-  health: z
-    .object({
-      /** Free disk for the data directory below which the engine is unhealthy (it warns below twice this). Default 500 MiB. */
-      minFreeDiskBytes: z
-        .number({ error: 'health.minFreeDiskBytes must be a number' })
-        .int('health.minFreeDiskBytes must be a whole number of bytes')
-        .min(0, 'health.minFreeDiskBytes must be 0 or more')
-        .default(DEFAULT_MIN_FREE_DISK_BYTES),
-    })
-    .default({ minFreeDiskBytes: DEFAULT_MIN_FREE_DISK_BYTES }),
-  /** Prometheus metrics, recorded by default, and the exporter that serves them (off unless enabled: see telemetry/metrics-config). */
-  metrics: MetricsConfig.prefault({}),
-  /** Spans of every attempt, kept in the database and exported over OTLP when configured (see telemetry/traces). */
-  traces: TracesConfig.prefault({}),
-  /** JSON lines in <dataDir>/logs, rolled by size (see telemetry/log). */
-  logs: LogsConfig.prefault({}),
-  /** The dashboard's figures: how often queue depth is sampled, and old rollup buckets pruned. Default 5 s and 1 min. */
-  rollups: z.object({ sampleMs: positive('rollups.sampleMs'), pruneMs: positive('rollups.pruneMs') }).default(DEFAULT_ROLLUP_KEEPER),
-  /** Alert rules evaluated on an interval, and where their notifications go besides the events and the log (see alerts/engine-alerts). */
-  alerts: AlertsConfig.prefault({}),
-  /** Daily backups into <dataDir>/backups, kept 7 days within a size cap (see db/daily-backups). */
-  backups: BackupsConfig.prefault({}),
-  /** Identical requests reuse a completed answer unless a job says `cache: false` (shared setting cache.enabled; see cache/answers). */
-  cache: z.object({ enabled: z.boolean({ error: 'cache.enabled must be true or false' }) }).default({ enabled: true }),
-  /** Jobs on the batch lane go through the providers' batch APIs: how often they are gathered and polled, and the providers' limits (see provider-batches/options). */
-  batchLane: BatchLaneConfig.prefault({}),
-})
-export type EngineConfig = z.input<typeof EngineConfig>
+export { EngineConfig } from './engine-config'
 
 export interface Engine {
   readonly dataDir: string
@@ -459,7 +346,9 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
         await batchLane?.close()
         await scheduler.stop(timeoutMs)
         if (scheduler.uncommitted > 0 && diskFull.full) {
-          telemetry.warn(`closing with the disk full: ${scheduler.uncommitted} finished attempts could not be committed; their jobs run again once their leases expire`)
+          telemetry.warn(
+            `closing with the disk full: ${scheduler.uncommitted} finished attempts could not be committed; their jobs run again once their leases expire`,
+          )
         }
         await alertsClosed
         // Scrapes answer while attempts finish; not once the database below is closed.
