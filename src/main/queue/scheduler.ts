@@ -8,7 +8,7 @@
  * whose lease ran out (or whose owner process is gone); a poll notices what another
  * process (the CLI) changed in the database; retention prunes old finished jobs.
  */
-import { isProviderKind, type ProviderProfile } from '../../shared/providers'
+import { isProviderKind } from '../../shared/providers'
 import type { AttemptOutcome } from '../../workers/protocol'
 import { BreakerBoard } from '../resilience/breakers'
 import { describeRoute } from '../resilience/fallbacks'
@@ -18,7 +18,8 @@ import { newLeaseOwner, ownerIsGone } from './lease-owner'
 import type { AttemptPool, ProgressMessage } from './pool'
 import { AttemptStops } from './attempt-stops'
 import { BreakerLog } from './breaker-log'
-import { holdProfileKeys, resolveProvider, type Resolved } from './profiles'
+import { ProfileBook } from './profile-book'
+import type { Resolved } from './profiles'
 import { isCacheHit, ResponseCache, type Routed } from '../cache/answers'
 import type { CacheEntry } from '../cache/store'
 import { type InFlight, NO_PRICES, usedTokens } from './in-flight'
@@ -48,9 +49,8 @@ export class Scheduler {
   private timers: NodeJS.Timeout[] = []
   private externalVersion = -1
   private idleWaiters: (() => void)[] = []
-  private profiles = new Map<string, ProviderProfile>()
-  /** Profiles' API keys, decrypted, held in memory only. */
-  private keys = new Map<string, string>()
+  /** Profiles and their keys, as dispatches resolve jobs with them. */
+  private readonly book: ProfileBook
   readonly gates: Gates
 
   constructor(
@@ -60,6 +60,7 @@ export class Scheduler {
     private readonly hooks: SchedulerHooks,
   ) {
     this.stops = new AttemptStops(pool, options.cancelGraceMs)
+    this.book = new ProfileBook(store, options.secrets, (error, during) => hooks.onError(error, during))
     this.responses = new ResponseCache(store, options)
     this.breakerLog = new BreakerLog(store, this.owner, hooks)
     const board = new BreakerBoard(options.breaker, (change) => {
@@ -106,20 +107,8 @@ export class Scheduler {
 
   /** After a profile was saved or removed, here or by another process. */
   async reloadProfiles(): Promise<void> {
-    this.profiles = new Map((await this.store.listProfiles()).map((profile) => [profile.name, profile]))
-    const keys = new Map<string, string>()
-    if (this.options.secrets) {
-      for (const [name, secret] of await this.store.profileSecrets()) {
-        try {
-          keys.set(name, this.options.secrets.decrypt(secret))
-        } catch (error) {
-          this.hooks.onError(error, `decrypting the API key of profile "${name}"`)
-        }
-      }
-    }
-    this.keys = keys
-    holdProfileKeys(this.profiles.values(), keys.values())
-    this.gates.setProfiles(this.profiles)
+    await this.book.reload()
+    this.gates.setProfiles(this.book.profiles)
   }
 
   /** Paused providers and batch caps, as the database has them (the CLI may have changed them). */
@@ -137,7 +126,7 @@ export class Scheduler {
 
   /** A job's provider resolved with the profiles and keys a dispatch uses (the batch lane's uploads go where real-time attempts go). */
   resolve(job: Pick<ClaimedJob, 'provider' | 'model' | 'config'>): Resolved {
-    return resolveProvider(job, this.profiles, this.keys)
+    return this.book.resolve(job)
   }
 
   /** The response cache's key of a job's request, or null when it takes no part (the batch lane keeps its answers too). */
@@ -147,7 +136,7 @@ export class Scheduler {
 
   /** What an attempt reserves against the budgets now, while some budget is set (the batch lane reserves a whole upload). */
   reserving(): ClaimOptions['reserve'] {
-    return reserving(this.options.budgets, this.profiles, this.options.pricing ?? NO_PRICES)
+    return reserving(this.options.budgets, this.book.profiles, this.options.pricing ?? NO_PRICES)
   }
 
   setPaused(paused: boolean): void {
@@ -214,7 +203,7 @@ export class Scheduler {
     const free = this.options.concurrency - this.inFlight.size
     if (free <= 0) return
     const now = Date.now()
-    const reserve = reserving(this.options.budgets, this.profiles, this.options.pricing ?? NO_PRICES)
+    const reserve = reserving(this.options.budgets, this.book.profiles, this.options.pricing ?? NO_PRICES)
     const { jobs, changes } = await this.store.claim({
       owner: this.owner,
       limit: Math.min(free, this.options.claimBatch),
@@ -223,7 +212,12 @@ export class Scheduler {
       // Track by track only while something holds work back (or budgets are weighed): otherwise one statement claims in priority order.
       gate:
         this.gates.holdingAny(now) || reserve
-          ? (facts) => claimGate({ gates: this.gates, profiles: this.profiles, running: this.inFlight.values(), budgets: this.options.budgets, reserve }, facts, now)
+          ? (facts) =>
+              claimGate(
+                { gates: this.gates, profiles: this.book.profiles, running: this.inFlight.values(), budgets: this.options.budgets, reserve },
+                facts,
+                now,
+              )
           : undefined,
       starts: this.gates.counting,
       reserve,
@@ -233,7 +227,7 @@ export class Scheduler {
       this.hooks.onCountsMayChange()
     }
     // A profile saved by another process since the last poll: read the profiles again before failing its jobs.
-    if (jobs.some((job) => !isProviderKind(job.provider) && !this.profiles.has(job.provider))) await this.reloadProfiles()
+    if (jobs.some((job) => !isProviderKind(job.provider) && !this.book.profiles.has(job.provider))) await this.reloadProfiles()
     const routed = jobs.map((job) => this.route(job))
     // One lookup for the whole claim: a job whose request was answered before never reaches the pool.
     const hits = await this.responses.lookUp(routed)
@@ -245,7 +239,7 @@ export class Scheduler {
   private route(job: ClaimedJob): Dispatch {
     const track: Route = job.fallback ?? { provider: job.provider, model: job.model }
     // On a fallback the job takes that profile's provider, model, settings and key; its own config still applies over them.
-    const resolved = resolveProvider({ ...track, config: job.config }, this.profiles, this.keys)
+    const resolved = this.book.resolve({ ...track, config: job.config })
     return { job, track, resolved, cacheKey: this.responses.keyOf(job, resolved) }
   }
 
@@ -325,7 +319,12 @@ export class Scheduler {
     const endedAt = Date.now()
     const outcome: AttemptOutcome =
       this.stops.wasOverdue(entry.job.id) && !given.ok
-        ? { ...given, category: 'TIMEOUT', retryable: true, message: `the attempt ran past its time limit and did not stop; its worker thread was stopped (${given.message})` }
+        ? {
+            ...given,
+            category: 'TIMEOUT',
+            retryable: true,
+            message: `the attempt ran past its time limit and did not stop; its worker thread was stopped (${given.message})`,
+          }
         : given
     this.gates.finished(entry.track.provider, outcome, endedAt)
     // The key that failed is the one of the provider the attempt ran on: a fallback's own, when it ran on one.
@@ -333,7 +332,8 @@ export class Scheduler {
     if (!outcome.ok && outcome.diskFull) this.hooks.onDiskFull?.(outcome.diskFull, `writing the artifact of job ${entry.job.id}`)
     const result = resultOf(entry.job.id, entry.job.attempt, outcome, endedAt, this.options.backoff)
     if (entry.cacheKey !== null && result.outcome === 'ok') result.cache = { key: entry.cacheKey, made: true }
-    if (entry.job.startId !== undefined) result.start = { id: entry.job.startId, answeredAt: endedAt, tokens: usedTokens(entry.job, outcome), reading: outcome.quota }
+    if (entry.job.startId !== undefined)
+      result.start = { id: entry.job.startId, answeredAt: endedAt, tokens: usedTokens(entry.job, outcome), reading: outcome.quota }
     this.settled(entry, outcome, result)
   }
 
