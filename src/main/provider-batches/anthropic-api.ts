@@ -9,8 +9,7 @@ import Anthropic from '@anthropic-ai/sdk'
 import type { AnthropicConfig } from '../../shared/job-config'
 import { anthropicUsage } from '../../shared/tokens'
 import { reach } from '../../workers/providers/endpoint'
-import { SDK_TIMEOUT_MS } from '../../workers/providers/http-config'
-import { ANTHROPIC_DEFAULT_BASE_URL, anthropicRequest } from '../../workers/providers/anthropic'
+import { ANTHROPIC_DEFAULT_BASE_URL, anthropicClient, anthropicRequest } from '../../workers/providers/anthropic'
 import { customIdIn, jsonlLines, type BatchApi, type BatchApiTarget, type BuiltLine, type LineResult } from './api'
 
 /** The HTTP status each of Anthropic's error types comes with, so an errored line is classified as the same error in real time. */
@@ -32,15 +31,8 @@ export function anthropicBatchApi({ endpoint }: BatchApiTarget): BatchApi {
   const client = (): Anthropic => {
     if (made) return made
     const to = reach({ name: 'anthropic', variable: 'ANTHROPIC_API_KEY', defaultUrl: ANTHROPIC_DEFAULT_BASE_URL }, undefined, endpoint)
-    // As for real-time attempts: no ANTHROPIC_AUTH_TOKEN from the environment, and the SDK's retries off.
-    return (made = new Anthropic({
-      apiKey: to.key,
-      authToken: null,
-      baseURL: to.url.href.replace(/\/+$/, ''),
-      maxRetries: 0,
-      timeout: SDK_TIMEOUT_MS,
-      logLevel: 'off',
-    }))
+    // As for real-time attempts (no ANTHROPIC_AUTH_TOKEN from the environment, the SDK's retries off).
+    return (made = anthropicClient(to))
   }
   return {
     kind: 'anthropic',

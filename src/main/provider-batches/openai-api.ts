@@ -8,8 +8,7 @@ import OpenAI, { toFile } from 'openai'
 import type { OpenAIConfig } from '../../shared/job-config'
 import { openaiUsage } from '../../shared/tokens'
 import { reach } from '../../workers/providers/endpoint'
-import { SDK_TIMEOUT_MS } from '../../workers/providers/http-config'
-import { OPENAI_DEFAULT_BASE_URL, openaiRequest } from '../../workers/providers/openai'
+import { OPENAI_DEFAULT_BASE_URL, openaiClient, openaiRequest } from '../../workers/providers/openai'
 import { customIdIn, jsonlLines, type BatchApi, type BatchApiTarget, type BuiltLine, type LineResult, type RemoteStatus } from './api'
 
 const ENDED = new Set(['completed', 'failed', 'expired', 'cancelled'])
@@ -23,7 +22,7 @@ export function openaiBatchApi({ endpoint }: BatchApiTarget): BatchApi {
     if (made) return made
     const to = reach({ name: 'openai', variable: 'OPENAI_API_KEY', defaultUrl: OPENAI_DEFAULT_BASE_URL }, undefined, endpoint)
     // Retries off, as for real-time attempts: the lane polls again, and a failed upload is an attempt the queue retries.
-    return (made = new OpenAI({ apiKey: to.key, baseURL: to.url.href.replace(/\/+$/, ''), maxRetries: 0, timeout: SDK_TIMEOUT_MS, logLevel: 'off' }))
+    return (made = openaiClient(to))
   }
   return {
     kind: 'openai',

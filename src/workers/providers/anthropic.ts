@@ -16,7 +16,7 @@ import { readAnthropicQuota } from '../../shared/ratelimit-headers'
 import type { AnthropicConfig } from '../../shared/job-config'
 import { anthropicUsage, cacheClasses, type TokenUsage } from '../../shared/tokens'
 import { classify } from '../classify'
-import { authContext, reach } from './endpoint'
+import { authContext, reach, type Reach } from './endpoint'
 import { ClientCache, SDK_TIMEOUT_MS, requireModel } from './http-config'
 import type { Generation, GenerationHooks, Provider } from './provider'
 
@@ -60,25 +60,22 @@ function reportQuota(headers: Headers | undefined, sentAt: number, onQuota: Gene
   if (reading) onQuota!(reading)
 }
 
+/**
+ * The SDK's client as GenOps makes it, for real-time attempts and the batch lane alike: the
+ * key reach() chose and nothing from the environment (ANTHROPIC_AUTH_TOKEN would go as a
+ * bearer token beside the key, to any endpoint), the SDK's retries off (the queue retries),
+ * and quiet (it would print the raw chunk of a malformed stream to the console).
+ */
+export function anthropicClient(to: Reach): Anthropic {
+  return new Anthropic({ apiKey: to.key, authToken: null, baseURL: to.url.href.replace(/\/+$/, ''), maxRetries: 0, timeout: SDK_TIMEOUT_MS, logLevel: 'off' })
+}
+
 export const anthropic: Provider<AnthropicConfig> = {
   label: 'Anthropic',
   async generate({ prompt, model, config, endpoint }, { signal, onProgress, traceparent, onQuota }: GenerationHooks): Promise<Generation> {
     const body = anthropicRequest(prompt, model, config)
     const to = reach({ name: NAME, variable: 'ANTHROPIC_API_KEY', defaultUrl: ANTHROPIC_DEFAULT_BASE_URL }, config.baseUrl, endpoint)
-    const client = clients.get(
-      to,
-      () =>
-        new Anthropic({
-          apiKey: to.key,
-          // Never ANTHROPIC_AUTH_TOKEN from the environment: the SDK would send it as a bearer token beside the key, to any endpoint.
-          authToken: null,
-          baseURL: to.url.href.replace(/\/+$/, ''),
-          maxRetries: 0,
-          timeout: SDK_TIMEOUT_MS,
-          // off: the SDK would print the raw chunk of a malformed stream to the console; the failure carries what matters.
-          logLevel: 'off',
-        }),
-    )
+    const client = clients.get(to, () => anthropicClient(to))
     let text = ''
     let streamed = 0
     let finished = false

@@ -15,7 +15,7 @@ import { readOpenAIQuota } from '../../shared/ratelimit-headers'
 import type { OpenAIConfig } from '../../shared/job-config'
 import { openaiUsage } from '../../shared/tokens'
 import { classify } from '../classify'
-import { authContext, reach } from './endpoint'
+import { authContext, reach, type Reach } from './endpoint'
 import { ClientCache, SDK_TIMEOUT_MS, requireModel } from './http-config'
 import type { Generation, GenerationHooks, Provider } from './provider'
 
@@ -57,25 +57,29 @@ function reportQuota(headers: Headers | undefined, sentAt: number, onQuota: Gene
   if (reading) onQuota!(reading)
 }
 
+/**
+ * The SDK's client as GenOps makes it, for real-time attempts and the batch lane alike: the
+ * key reach() chose; no OPENAI_ORG_ID or OPENAI_PROJECT_ID from the environment for a server
+ * a job chose; the SDK's retries off (the queue retries); quiet (it would print the raw chunk
+ * of a malformed stream to the console).
+ */
+export function openaiClient(to: Reach): OpenAI {
+  return new OpenAI({
+    apiKey: to.key,
+    baseURL: to.url.href.replace(/\/+$/, ''),
+    ...(to.jobChosen ? { organization: null, project: null } : {}),
+    maxRetries: 0,
+    timeout: SDK_TIMEOUT_MS,
+    logLevel: 'off',
+  })
+}
+
 export const openai: Provider<OpenAIConfig> = {
   label: 'OpenAI-compatible',
   async generate({ prompt, model, config, endpoint }, { signal, onProgress, traceparent, onQuota }: GenerationHooks): Promise<Generation> {
     const body = openaiRequest(prompt, model, config)
     const to = reach({ name: NAME, variable: 'OPENAI_API_KEY', defaultUrl: OPENAI_DEFAULT_BASE_URL }, config.baseUrl, endpoint)
-    const client = clients.get(
-      to,
-      () =>
-        new OpenAI({
-          apiKey: to.key,
-          baseURL: to.url.href.replace(/\/+$/, ''),
-          // The SDK would add OPENAI_ORG_ID and OPENAI_PROJECT_ID from the environment: not for a server a job chose.
-          ...(to.jobChosen ? { organization: null, project: null } : {}),
-          maxRetries: 0,
-          timeout: SDK_TIMEOUT_MS,
-          // off: the SDK would print the raw chunk of a malformed stream to the console; the failure carries what matters.
-          logLevel: 'off',
-        }),
-    )
+    const client = clients.get(to, () => openaiClient(to))
     let text = ''
     let streamed = 0
     let finished = false
