@@ -3,30 +3,22 @@
  * is, and a batch-lane job whose request was answered before is not sent again: the
  * scheduler answers it from the cache, for nothing.
  */
-import { afterEach, describe, expect, it } from 'vitest'
-import type { Engine } from '../../src/main/engine'
+import { describe, expect, it } from 'vitest'
 import { tempDir } from '../support/temp'
-import { KINDS, laneEngine, readRows, saveBatchProfile, settledAll, type FakeBatchServer } from './support'
+import { closedAfterEach, KINDS, laneEngine, readRows, saveBatchProfile, settledAll } from './support'
 
-let engine: Engine | null = null
-let fake: FakeBatchServer | null = null
-afterEach(async () => {
-  await engine?.close(2000)
-  engine = null
-  await fake?.close()
-  fake = null
-})
+const opened = closedAfterEach()
 
 describe('the batch lane with the response cache on', () => {
   it('sends only the changed prompts of a rerun; the rest are answered from the cache', async () => {
     const kind = KINDS[1]!
-    fake = await kind.start()
+    const fake = opened(await kind.start())
     const dataDir = tempDir()
-    engine = await laneEngine(dataDir, { cache: { enabled: true } })
+    const engine = opened(await laneEngine(dataDir, { cache: { enabled: true } }))
     await saveBatchProfile(engine, kind, fake)
     const run = async (prompts: string[]) => {
-      await engine!.call('enqueueJobs', { jobs: prompts.map((prompt) => ({ prompt, provider: 'batchy', config: { lane: 'batch' } })), batchName: 'rerun' })
-      await settledAll(engine!)
+      await engine.call('enqueueJobs', { jobs: prompts.map((prompt) => ({ prompt, provider: 'batchy', config: { lane: 'batch' } })), batchName: 'rerun' })
+      await settledAll(engine)
     }
     await run(['north', 'south', 'east', 'west'])
     expect(fake.book.linesUploaded).toBe(4)

@@ -4,29 +4,21 @@
  * it finished, then requeue the rest, which the scheduler runs one request each. The fake
  * OpenAI batch server answers real-time requests too, so every provider call is counted.
  */
-import { afterEach, describe, expect, it } from 'vitest'
-import type { Engine } from '../../src/main/engine'
-import { startFakeOpenAIBatches, type FakeOpenAIBatches } from '../support/fake-openai-batches'
+import { describe, expect, it } from 'vitest'
+import { startFakeOpenAIBatches } from '../support/fake-openai-batches'
 import { tempDir } from '../support/temp'
-import { KINDS, laneEngine, readRows, saveBatchProfile, settledAll } from './support'
+import { closedAfterEach, KINDS, laneEngine, readRows, saveBatchProfile, settledAll } from './support'
 
-let engine: Engine | null = null
-let fake: FakeOpenAIBatches | null = null
-afterEach(async () => {
-  await engine?.close(2000)
-  engine = null
-  await fake?.close()
-  fake = null
-})
+const opened = closedAfterEach()
 
 describe('a batch-lane deadline', () => {
   it('cancels the provider batch, keeps what it finished and runs only the rest in real time', async () => {
-    fake = await startFakeOpenAIBatches()
+    const fake = opened(await startFakeOpenAIBatches())
     // The provider sits on the batch; it will have answered two lines by the time it is cancelled.
     fake.book.hold = true
     fake.book.finishedEarly = 2
     const dataDir = tempDir()
-    engine = await laneEngine(dataDir)
+    const engine = opened(await laneEngine(dataDir))
     await saveBatchProfile(engine, KINDS[0]!, fake)
     const prompts = ['alpha', 'beta', 'gamma', 'delta', 'epsilon']
     await engine.call('enqueueJobs', {

@@ -5,26 +5,18 @@
  * refuses dies with the provider's reason, and a line that comes back malformed fails only
  * its own job.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { formatJob } from '../../src/main/cli-format'
-import type { Engine } from '../../src/main/engine'
 import { tempDir } from '../support/temp'
-import { KINDS, laneEngine, readRows, saveBatchProfile, settledAll, type AttemptRow, type FakeBatchServer } from './support'
+import { closedAfterEach, KINDS, laneEngine, readRows, saveBatchProfile, settledAll, type AttemptRow } from './support'
 
-let engine: Engine | null = null
-let fake: FakeBatchServer | null = null
-afterEach(async () => {
-  await engine?.close(2000)
-  engine = null
-  await fake?.close()
-  fake = null
-})
+const opened = closedAfterEach()
 
 describe.each(KINDS)('the batch lane on $kind', (kind) => {
   it('gathers, splits at the limit, uploads once, settles each line at the batch price', async () => {
-    fake = await kind.start()
+    const fake = opened(await kind.start())
     const dataDir = tempDir()
-    engine = await laneEngine(dataDir, { batchLane: { limits: { [kind.kind]: { maxRequests: 3, maxBytes: 1_000_000 } } } })
+    const engine = opened(await laneEngine(dataDir, { batchLane: { limits: { [kind.kind]: { maxRequests: 3, maxBytes: 1_000_000 } } } }))
     await saveBatchProfile(engine, kind, fake)
     const prompts = ['one', 'two', 'three', 'four', 'five', 'six', 'seven'].map((word) => `Say the word ${word}`)
     const { jobIds } = await engine.call('enqueueJobs', {
@@ -71,7 +63,7 @@ describe.each(KINDS)('the batch lane on $kind', (kind) => {
   })
 
   it('fails a refused line with the provider reason and a malformed line alone, and runs the rest', async () => {
-    fake = await kind.start()
+    const fake = opened(await kind.start())
     fake.book.answer = (request) => {
       const prompt = JSON.stringify(request.body)
       if (prompt.includes('refuse me')) return { status: 400, type: 'invalid_request_error', message: 'max_tokens is too large for this model' }
@@ -79,7 +71,7 @@ describe.each(KINDS)('the batch lane on $kind', (kind) => {
       return { text: 'fine' }
     }
     const dataDir = tempDir()
-    engine = await laneEngine(dataDir)
+    const engine = opened(await laneEngine(dataDir))
     await saveBatchProfile(engine, kind, fake)
     const { jobIds } = await engine.call('enqueueJobs', {
       jobs: ['ok first', 'refuse me', 'garble me', 'ok last'].map((prompt) => ({ prompt, provider: 'batchy', attempts: 1, config: { lane: 'batch' } })),

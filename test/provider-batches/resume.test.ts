@@ -4,31 +4,23 @@
  * hours a batch may take are no stall (its jobs are held by the batch's record, not a
  * lease). An expired batch keeps what it finished and sends the rest again.
  */
-import { afterEach, describe, expect, it } from 'vitest'
-import type { Engine } from '../../src/main/engine'
+import { describe, expect, it } from 'vitest'
 import { tempDir } from '../support/temp'
 import { waitFor } from '../support/wait'
-import { KINDS, laneEngine, readRows, saveBatchProfile, settledAll, type FakeBatchServer } from './support'
+import { closedAfterEach, KINDS, laneEngine, readRows, saveBatchProfile, settledAll } from './support'
 
-let engine: Engine | null = null
-let fake: FakeBatchServer | null = null
-afterEach(async () => {
-  await engine?.close(2000)
-  engine = null
-  await fake?.close()
-  fake = null
-})
+const opened = closedAfterEach()
 
 const batchRow = (dataDir: string) =>
   readRows<{ state: string; polls: number; owner: string | null }>(dataDir, 'SELECT state, polls, owner FROM provider_batches ORDER BY id')
 
 describe.each(KINDS)('a provider batch on $kind across a restart', (kind) => {
   it('is polled by the next engine, never uploaded twice, and never taken for a stall', async () => {
-    fake = await kind.start()
+    const fake = opened(await kind.start())
     fake.book.hold = true
     const dataDir = tempDir()
     // A lease far shorter than the batch takes, swept often: a submitted job must not be requeued by it.
-    engine = await laneEngine(dataDir, { leaseMs: 100, stallSweepMs: 20 })
+    let engine = opened(await laneEngine(dataDir, { leaseMs: 100, stallSweepMs: 20 }))
     await saveBatchProfile(engine, kind, fake)
     await engine.call('enqueueJobs', {
       jobs: ['a', 'b', 'c'].map((prompt) => ({ prompt, provider: 'batchy', config: { lane: 'batch' } })),
@@ -44,10 +36,9 @@ describe.each(KINDS)('a provider batch on $kind across a restart', (kind) => {
     expect(readRows<{ n: number }>(dataDir, "SELECT count(*) AS n FROM job_attempts WHERE outcome = 'stalled'")[0]!.n).toBe(0)
 
     await engine.close(2000)
-    engine = null
     expect(batchRow(dataDir)[0]!.state).toBe('sent')
     fake.book.hold = false
-    engine = await laneEngine(dataDir)
+    engine = opened(await laneEngine(dataDir))
     await settledAll(engine)
 
     expect(fake.book.batches.size).toBe(1)
@@ -57,11 +48,11 @@ describe.each(KINDS)('a provider batch on $kind across a restart', (kind) => {
   })
 
   it('keeps the lines an expired batch finished and sends only the rest again', async () => {
-    fake = await kind.start()
+    const fake = opened(await kind.start())
     fake.book.expireNext = true
     fake.book.finishedEarly = 2
     const dataDir = tempDir()
-    engine = await laneEngine(dataDir)
+    const engine = opened(await laneEngine(dataDir))
     await saveBatchProfile(engine, kind, fake)
     await engine.call('enqueueJobs', {
       jobs: ['one', 'two', 'three', 'four', 'five'].map((prompt) => ({ prompt, provider: 'batchy', config: { lane: 'batch' } })),

@@ -4,6 +4,7 @@
  * the jobs' rows.
  */
 import Sqlite from 'better-sqlite3'
+import { afterEach } from 'vitest'
 import { createEngine, type Engine, type EngineConfig } from '../../src/main/engine'
 import { databaseFile } from '../../src/main/paths'
 import { startFakeAnthropicBatches, type FakeAnthropicBatches } from '../support/fake-anthropic-batches'
@@ -18,6 +19,18 @@ export const KINDS = [
   { kind: 'anthropic' as const, start: startFakeAnthropicBatches, model: 'claude-sonnet-4', input: 3, output: 15 },
 ]
 export type Kind = (typeof KINDS)[number]
+
+/** What a test opened, closed after it: its engines (however often it reopened one) and its fake, newest first. */
+export function closedAfterEach(): <T extends { close(timeoutMs?: number): Promise<unknown> }>(opened: T) => T {
+  const open: { close(timeoutMs?: number): Promise<unknown> }[] = []
+  afterEach(async () => {
+    for (const each of open.splice(0).reverse()) await each.close(2000)
+  })
+  return (opened) => {
+    open.push(opened)
+    return opened
+  }
+}
 
 /** A lane that moves in milliseconds, a response cache that never answers (these tests count provider calls). */
 export const FAST_LANE = { gatherMs: 30, tickMs: 10, pollMinMs: 5, pollMaxMs: 20 }
