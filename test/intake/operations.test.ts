@@ -125,7 +125,7 @@ describe('previewIntake', () => {
   it('refuses a file whose jobs would take the drop over the most one drop takes', async () => {
     // A million by default (MAX_JOBS_PER_DROP): the rule is the same at any size.
     const most = 2_000
-    const { call } = setUp({ maxJobsPerDrop: most })
+    const { call, runtime } = setUp({ maxJobsPerDrop: most })
     const lines = (n: number) => base64(Array.from({ length: n }, (_, i) => `{"prompt":"p${i}"}`).join('\n'))
     const first = await call('previewIntake', { files: [{ name: 'most.jsonl', contentBase64: lines(most - 1) }] })
     const second = await call('previewIntake', { intakeId: first.intakeId, files: [{ name: 'two.jsonl', contentBase64: lines(2) }] })
@@ -134,6 +134,8 @@ describe('previewIntake', () => {
       errors: [`two.jsonl: its 2 jobs would take this drop over ${most} jobs, the most one drop takes: drop it on its own`],
     })
     expect(second.totalJobs).toBe(most - 1)
+    // Counted under its own reason in genops_intake_rejected_files_total.
+    expect(runtime.intakeMetrics.fileRejected).toHaveBeenCalledWith('too-many-jobs')
     expect(MAX_JOBS_PER_DROP).toBe(1_000_000)
   })
 })

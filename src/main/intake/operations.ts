@@ -63,7 +63,7 @@ export function rejectionReason(file: Extract<ParsedFile, { ok: false }>): strin
   if (/UTF-16|UTF-8|binary/.test(first)) return 'encoding'
   if (first.includes('cannot read the file') || first.includes('could not be parsed')) return 'unreadable'
   if (/characters, over the limit of/.test(first)) return 'line-too-long'
-  if (first.includes('the most one batch takes')) return 'too-many-jobs'
+  if (first.includes('the most one drop takes')) return 'too-many-jobs'
   return 'invalid'
 }
 
