@@ -62,19 +62,25 @@ describe.each(KINDS)('the batch lane on $kind', (kind) => {
     expect(formatJob(detail)).toContain(`provider batch ${batches[0]!.remote_id}: settled (${detail.providerBatch!.remoteStatus} at the provider)`)
   })
 
-  it('fails a refused line with the provider reason and a malformed line alone, and runs the rest', async () => {
+  it('fails a refused line with the provider reason and a malformed or mangled line alone, and runs the rest', async () => {
     const fake = opened(await kind.start())
     fake.book.answer = (request) => {
       const prompt = JSON.stringify(request.body)
       if (prompt.includes('refuse me')) return { status: 400, type: 'invalid_request_error', message: 'max_tokens is too large for this model' }
       if (prompt.includes('garble me')) return 'malformed'
+      if (prompt.includes('mangle me')) return 'mangled'
       return { text: 'fine' }
     }
     const dataDir = tempDir()
     const engine = opened(await laneEngine(dataDir))
     await saveBatchProfile(engine, kind, fake)
     const { jobIds } = await engine.call('enqueueJobs', {
-      jobs: ['ok first', 'refuse me', 'garble me', 'ok last'].map((prompt) => ({ prompt, provider: 'batchy', attempts: 1, config: { lane: 'batch' } })),
+      jobs: ['ok first', 'refuse me', 'garble me', 'mangle me', 'ok last'].map((prompt) => ({
+        prompt,
+        provider: 'batchy',
+        attempts: 1,
+        config: { lane: 'batch' },
+      })),
       batchName: 'mixed',
     })
     await settledAll(engine)
@@ -82,12 +88,15 @@ describe.each(KINDS)('the batch lane on $kind', (kind) => {
       dataDir,
       'SELECT id, state, error_category, last_error FROM jobs ORDER BY id',
     )
-    expect(jobs.map((job) => job.state)).toEqual(['completed', 'dead', 'dead', 'completed'])
+    expect(jobs.map((job) => job.state)).toEqual(['completed', 'dead', 'dead', 'dead', 'completed'])
     expect(jobs[1]!.error_category).toBe('VALIDATION')
     expect(jobs[1]!.last_error).toContain('max_tokens is too large for this model')
     expect(jobs[2]!.error_category).toBe('PROVIDER')
     expect(jobs[2]!.last_error).toMatch(/result line is not JSON/)
-    expect(jobIds).toHaveLength(4)
-    expect(fake.book.linesUploaded).toBe(4)
+    // JSON a reader trips on (a null content block or choice) fails its own line; the batch still settles.
+    expect(jobs[3]!.error_category).toBe('PROVIDER')
+    expect(jobs[3]!.last_error).toMatch(/content block that is not an object|no message content/)
+    expect(jobIds).toHaveLength(5)
+    expect(fake.book.linesUploaded).toBe(5)
   })
 })

@@ -112,6 +112,31 @@ describe('the batch lane in the queue', () => {
   })
 })
 
+describe('polls by lease', () => {
+  it('never takes a batch another live engine is still uploading, however old its lease; takes it from a dead one', () => {
+    const store = tempStore()
+    const { jobIds } = store.enqueue([job('a', { config: { lane: 'batch' } })], 'uploading', T0) as { jobIds: number[] }
+    const batches = new SqliteProviderBatchStore(store.db)
+    const { id } = batches.take({
+      provider: 'openai',
+      kind: 'openai',
+      model: 'm',
+      lines: [{ jobId: jobIds[0]!, customId: `job-${jobIds[0]}-1` }],
+      bytes: 10,
+      deadlineAt: null,
+      owner: 'uploader',
+      now: T0,
+      leaseMs: 1000,
+      firstPollAt: T0,
+    })
+    // An hour later its lease is long gone, but the uploader lives: the upload may still be under way.
+    const later = T0 + 3_600_000
+    expect(batches.leaseDue('other', later, 1000, () => false)).toEqual([])
+    // Gone, its batch is the other engine's to clear up.
+    expect(batches.leaseDue('other', later, 1000, (owner) => owner === 'uploader').map((batch) => [batch.id, batch.state])).toEqual([[id, 'preparing']])
+  })
+})
+
 describe('the lane a job takes', () => {
   it("is its own choice, else its profile's default", () => {
     const store = tempStore()

@@ -69,8 +69,8 @@ function batchObject(fake: FakeAnthropicBatches, batch: FakeBatch): Record<strin
     processing_status: ended ? 'ended' : batch.cancelRequested ? 'canceling' : 'in_progress',
     request_counts: {
       processing: ended ? 0 : batch.requests.length,
-      succeeded: count((answer) => answer !== null && answer !== 'malformed' && 'text' in answer),
-      errored: count((answer) => answer !== null && (answer === 'malformed' || 'status' in answer)),
+      succeeded: count((answer) => answer !== null && answer !== 'malformed' && answer !== 'mangled' && 'text' in answer),
+      errored: count((answer) => answer !== null && (answer === 'malformed' || answer === 'mangled' || 'status' in answer)),
       canceled: batch.ending === 'cancelled' ? count((answer) => answer === null) : 0,
       expired: batch.ending === 'expired' ? count((answer) => answer === null) : 0,
     },
@@ -86,6 +86,7 @@ function batchObject(fake: FakeAnthropicBatches, batch: FakeBatch): Record<strin
 function lineOf(batch: FakeBatch, customId: string, body: Record<string, unknown>, answer: LineAnswer | null): string {
   if (answer === null) return JSON.stringify({ custom_id: customId, result: { type: batch.ending === 'expired' ? 'expired' : 'canceled' } })
   if (answer === 'malformed') return `{"custom_id": "${customId}", "result": {"type": "succeeded", "message": {`
+  if (answer === 'mangled') return JSON.stringify({ custom_id: customId, result: { type: 'succeeded', message: { content: [null] } } })
   if ('status' in answer)
     return JSON.stringify({ custom_id: customId, result: { type: 'errored', error: { type: 'error', error: { type: answer.type, message: answer.message } } } })
   const message = {

@@ -8,7 +8,12 @@
  */
 
 /** What the provider answers for one line. */
-export type LineAnswer = { text: string } | { status: number; type: string; message: string } | 'malformed'
+export type LineAnswer =
+  | { text: string }
+  | { status: number; type: string; message: string }
+  // Not JSON; JSON whose answer is mangled where a reader looks (a null content block or choice, as a broken proxy sends).
+  | 'malformed'
+  | 'mangled'
 
 export interface BatchRequest {
   customId: string

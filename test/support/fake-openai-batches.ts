@@ -136,6 +136,7 @@ function lineOf(batch: FakeBatch, index: number, customId: string, body: Record<
     return { ok: false, text: JSON.stringify({ id, custom_id: customId, response: null, error: { code, message: `This request was not executed: ${code}.` } }) }
   }
   if (answer === 'malformed') return { ok: true, text: `{"id": "${id}", "custom_id": "${customId}", "response": {"status_code": 200, "body": {"choices": [` }
+  if (answer === 'mangled') return { ok: true, text: JSON.stringify({ id, custom_id: customId, response: { status_code: 200, body: { choices: [null] } } }) }
   if ('status' in answer) {
     const error = { message: answer.message, type: answer.type, param: null, code: null }
     return {

@@ -18,8 +18,9 @@ export function withChoices(jobs: JobSpec[], { lane, cache }: DropChoices): JobS
   if (lane === undefined && cache !== false) return jobs
   return jobs.map((job) => {
     const config = { ...job.config }
-    // Real-time is the lane of a job that names none: only a job that named another is told, so the others keep their cache keys.
-    if (lane === 'batch' || (lane !== undefined && config.lane !== undefined)) config.lane = lane
+    // Said on every job, real-time too: a profile whose default lane is batch would otherwise take the jobs the operator
+    // sent real-time (the cache key leaves the lane out, so an answer cached either way still serves).
+    if (lane !== undefined) config.lane = lane
     if (cache === false) config.cache = false
     return Object.keys(config).length === 0 ? job : { ...job, config }
   })

@@ -90,6 +90,9 @@ export function parseAnthropicLine(text: string): LineResult {
     case 'succeeded': {
       const content = result.message?.content
       if (!Array.isArray(content)) return { customId, kind: 'malformed', reason: "the provider's answer has no content" }
+      // A block that is not an object (a proxy's mangled answer) fails this line, not the whole batch's settle.
+      if (!content.every((block) => typeof block === 'object' && block !== null))
+        return { customId, kind: 'malformed', reason: "the provider's answer has a content block that is not an object" }
       const answer = content.filter((block) => block.type === 'text' && typeof block.text === 'string').map((block) => block.text!)
       return { customId, kind: 'ok', text: answer.join(''), usage: anthropicUsage(result.message?.usage ?? {}) }
     }

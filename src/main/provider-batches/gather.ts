@@ -43,13 +43,14 @@ export async function gather(parts: LaneParts, now: number): Promise<number> {
     else toRealtime.set(reason, [id])
   }
   for (const job of due) {
-    if (parts.held(job.provider)) continue
     const resolved = parts.resolve(job)
     const deadline = deadlineOf(job, resolved.config)
+    // Before the hold: a job whose deadline passed goes to the real-time lane, where it waits like any other held job.
     if (deadline !== null && deadline <= now) {
       move('its deadline passed before it went into a provider batch', job.id)
       continue
     }
+    if (parts.held(job.provider)) continue
     const kind = resolved.provider
     const problem = !isBatchKind(kind)
       ? `provider ${kind} has no batch API`

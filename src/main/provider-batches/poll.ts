@@ -57,7 +57,9 @@ async function pollOne(parts: LaneParts, batch: ProviderBatch): Promise<void> {
       store.polled(batch.id, status.status, now, now + config.pollMinMs, 'cancelling')
       return
     }
-    store.polled(batch.id, status.status, now, now + nextPollDelay(config, batch.polls))
+    // The doubling wait never carries a poll past the deadline: the cancel is due then, not up to pollMaxMs later.
+    const next = now + nextPollDelay(config, batch.polls)
+    store.polled(batch.id, status.status, now, batch.deadlineAt === null ? next : Math.max(now + config.pollMinMs, Math.min(next, batch.deadlineAt)))
     return
   }
   store.polled(batch.id, status.status, now, now + config.pollMaxMs)

@@ -11,7 +11,7 @@ import { AttemptError } from '../../shared/errors'
 import type { AttemptOutcome } from '../../workers/protocol'
 import { resultOf } from '../queue/attempt-result'
 import type { AttemptResult, FinishedJob } from '../queue/store'
-import type { BatchApi, LineResult, RemoteStatus } from './api'
+import { customIdIn, type BatchApi, type LineResult, type RemoteStatus } from './api'
 import { failedOutcome, lineOutcome } from './line-outcome'
 import type { LaneParts } from './parts'
 import type { ProviderBatch, SubmittedLine } from './store'
@@ -68,11 +68,22 @@ export function failAll(parts: LaneParts, batch: ProviderBatch, error: unknown):
   return lines.length
 }
 
+/** A result line read, never thrown: a line the API's reader trips on fails its own job, not the whole batch's settle (polled again for ever). */
+function parsedLine(api: BatchApi, text: string): LineResult {
+  try {
+    return api.parse(text)
+  } catch (error) {
+    return { customId: customIdIn(text), kind: 'malformed', reason: `the provider's result line could not be read (${(error as Error).message})` }
+  }
+}
+
 /** Reads an ended batch's results and settles each line; answers the counts. */
 export async function settleEnded(parts: LaneParts, batch: ProviderBatch, api: BatchApi, status: RemoteStatus, toRealtime: boolean): Promise<Settled> {
   const { store, config } = parts
   if (status.failure !== undefined) {
-    const failed = failAll(parts, batch, new AttemptError('VALIDATION', `${batch.kind}: provider batch ${batch.remoteId} failed: ${status.failure}`))
+    // Retryable: a batch fails whole for the account's queued-token limit as often as for a bad file; a bad file fails
+    // again and its jobs reach the dead-letter queue after their attempts, a quota's wait does not cost them all at once.
+    const failed = failAll(parts, batch, new AttemptError('PROVIDER', `${batch.kind}: provider batch ${batch.remoteId} failed: ${status.failure}`))
     return { succeeded: 0, failed, requeued: 0 }
   }
   const texts = await api.results(batch.remoteId!)
@@ -81,7 +92,7 @@ export async function settleEnded(parts: LaneParts, batch: ProviderBatch, api: B
   const unfinished: number[] = []
   let slice: { line: SubmittedLine; outcome: AttemptOutcome }[] = []
   for (let i = 0; i < texts.length; i++) {
-    const result: LineResult = api.parse(texts[i]!)
+    const result = parsedLine(api, texts[i]!)
     const line = result.customId === null ? undefined : open.get(result.customId)
     if (!line) {
       // A line of no job we wait for (a custom_id unreadable or unknown): said, never guessed at.

@@ -160,7 +160,11 @@ export class SqliteProviderBatchStore implements ProviderBatchStore {
           (batch) =>
             // A batch of ours still preparing is being uploaded by this engine right now: not a poll's business.
             (batch.owner === owner && batch.state !== 'preparing') ||
-            (batch.owner !== owner && (batch.owner === null || (batch.leaseExpiresAt ?? 0) < now || isGone(batch.owner))),
+            (batch.owner !== owner &&
+              (batch.owner === null ||
+                // One still preparing may be in a long upload (its lease is renewed only by polls): taken only from a dead
+                // owner, or the provider would run a batch no engine reads while its lines are gathered and paid again.
+                (batch.state === 'preparing' ? isGone(batch.owner) : (batch.leaseExpiresAt ?? 0) < now || isGone(batch.owner)))),
         )
         const take = sql(this.db, 'UPDATE provider_batches SET owner = ?, lease_expires_at = ? WHERE id = ?')
         for (const batch of mine) take.run(owner, now + leaseMs, batch.id)

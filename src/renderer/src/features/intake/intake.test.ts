@@ -95,7 +95,12 @@ describe('a drop', () => {
     await store.getState().take([file('a.txt')])
     store.getState().choose({ provider: 'ollama', priority: 'high', tags: ' a, b ,a,', maxConcurrency: '5' })
     await store.getState().commit()
-    expect(engine.commitIntake).toHaveBeenCalledWith({ intakeId: ID, defaults: { provider: 'ollama', priority: 'high', tags: ['a', 'b'] }, maxConcurrency: 5 })
+    expect(engine.commitIntake).toHaveBeenCalledWith({
+      intakeId: ID,
+      defaults: { provider: 'ollama', priority: 'high', tags: ['a', 'b'] },
+      maxConcurrency: 5,
+      lane: 'realtime',
+    })
     expect(store.getState()).toMatchObject({ phase: 'done', committed: { batchId: 7 }, intakeId: null })
   })
 
@@ -201,10 +206,12 @@ describe('the choices', () => {
   test('leave out what is not set, and name what is wrong', () => {
     expect(choicesToCommit({ provider: '', model: ' ', priority: '', tags: '', maxConcurrency: '', lane: 'realtime', noCache: false })).toEqual({
       defaults: {},
+      lane: 'realtime',
     })
     expect(choicesToCommit({ provider: 'sim', model: 'm', priority: 'low', tags: 'x', maxConcurrency: ' 3 ', lane: 'realtime', noCache: false })).toEqual({
       defaults: { provider: 'sim', model: 'm', priority: 'low', tags: ['x'] },
       maxConcurrency: 3,
+      lane: 'realtime',
     })
     expect(choicesToCommit({ provider: '', model: '', priority: '', tags: 'x'.repeat(101), maxConcurrency: '', lane: 'realtime', noCache: false })).toEqual({
       problem: 'A tag is at most 100 characters.',

@@ -117,7 +117,8 @@ export function batchOffered(state: Pick<IntakeState, 'choices' | 'providers' | 
 export function choicesToCommit(
   choices: IntakeChoices,
 ): { defaults: IntakeDefaults; maxConcurrency?: number; lane?: Lane; cache?: boolean } | { problem: string } {
-  const lanes = { ...(choices.lane === 'batch' ? { lane: choices.lane } : {}), ...(choices.noCache ? { cache: false } : {}) }
+  // The lane shown is the lane sent, real-time too: a profile whose default is batch does not overrule the dialog.
+  const lanes = { lane: choices.lane, ...(choices.noCache ? { cache: false } : {}) }
   const defaults: IntakeDefaults = {}
   if (choices.provider) defaults.provider = choices.provider
   if (choices.model.trim()) defaults.model = choices.model.trim()
