@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { cacheKey } from '../../src/main/cache/key'
 import { KEPT_KEYS } from '../../src/main/cache/sqlite'
 import { DEFAULT_OUTPUT_TOKENS, estimateJobs } from '../../src/main/costs/estimate'
+import { estimateHandlers } from '../../src/main/costs/estimate-operations'
 import { loadPriceList, PriceBook } from '../../src/main/costs/pricing'
 import { RECENT_OUTPUT } from '../../src/main/costs/sqlite/recent-output'
 import { resolveProvider } from '../../src/main/queue/profiles'
@@ -175,5 +176,17 @@ describe('the estimate before launch', () => {
     expect(plan(RECENT_OUTPUT, { since: T0, provider: 'work', model: 'gpt-4o-mini' })).toMatch(
       /SEARCH usage_rollups USING PRIMARY KEY \(resolution=\? AND bucket>\?\)/,
     )
+  })
+})
+
+describe('the estimate through the contract', () => {
+  it('weighs jobs on the lane enqueue gives them: their own, else their profile default', async () => {
+    const store = storeWith(WORK, { name: 'overnight', provider: 'openai', model: 'gpt-4o-mini', config: { lane: 'batch' } })
+    const { estimateJobs: estimate } = estimateHandlers(store)
+    const spec = (provider: string, config?: Record<string, unknown>) => ({ prompt: 'Say hello.', provider, maxTokens: 10, ...(config && { config }) })
+    expect((await estimate({ jobs: [spec('overnight'), spec('overnight')] })).lane).toBe('batch')
+    expect((await estimate({ jobs: [spec('overnight', { lane: 'realtime' })] })).lane).toBe('realtime')
+    expect((await estimate({ jobs: [spec('work'), spec('overnight')] })).lane).toBe('realtime')
+    expect((await estimate({ jobs: [spec('work', { lane: 'batch' })] })).lane).toBe('batch')
   })
 })

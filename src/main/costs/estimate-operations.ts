@@ -15,8 +15,10 @@ export function estimateHandlers(store: QueueStore): OperationHandlers<'estimate
     estimateJobs: async ({ jobs, defaults = {} }) => {
       const now = Date.now()
       const newJobs = await mapInSlices(jobs, (spec) => toNewJob(spec, defaults, now))
-      // Weighed on the lane the jobs take: batch when every one says so (enqueue --lane batch), else real-time.
-      const lane = newJobs.every((job) => job.config?.lane === 'batch') ? 'batch' : 'realtime'
+      // Weighed on the lane the jobs take, as enqueue fixes it: a job's own, else its profile's default; batch when every job's is.
+      const batchProfiles = new Set((await store.listProfiles()).filter((profile) => profile.config?.lane === 'batch').map((profile) => profile.name))
+      const laneOf = (job: (typeof newJobs)[number]) => job.config?.lane ?? (batchProfiles.has(job.provider) ? 'batch' : 'realtime')
+      const lane = newJobs.every((job) => laneOf(job) === 'batch') ? 'batch' : 'realtime'
       const prices = new PriceBook(loadPriceList(), await store.costs.priceOverrides())
       return estimateJobs(newJobs, store, prices, { lane, now })
     },
