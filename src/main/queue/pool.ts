@@ -31,8 +31,12 @@ export class AttemptPool {
       idleTimeout: Infinity,
       // The local provider sizes llama's threads by it (see workers/providers/local).
       workerData: { poolThreads: options.threads },
-      // From source the worker is TypeScript: let tsx load it (a build runs the bundled .js).
-      execArgv: options.workerFile.endsWith('.ts') ? ['--import', 'tsx'] : [],
+      // From source the worker is TypeScript: let tsx load it. A build's bundled .js is an ES module, which piscina's worker
+      // first tries to require(): Node 20 then loads it synchronously, and a pool destroyed during that load (an engine closed
+      // at once: `genops run --until-empty` on a paused queue) aborted the whole process (FATAL ERROR in
+      // v8::Module::IsGraphAsync, about 1 run in 12). Without require(esm) piscina falls back to import(), which a
+      // terminated thread leaves cleanly.
+      execArgv: options.workerFile.endsWith('.ts') ? ['--import', 'tsx'] : ['--no-experimental-require-module'],
     })
     this.channel = new BroadcastChannel(this.channelName)
     this.channel.onmessage = (event) => {

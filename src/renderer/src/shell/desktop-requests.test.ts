@@ -38,7 +38,7 @@ describe('what the desktop shell asks of the window', () => {
     applyDesktopRequest({ type: 'filesOpened', data: preview }, { setHash: vi.fn(), showPreview: (p) => intake.getState().showPreview(p) })
     expect(intake.getState()).toMatchObject({ phase: 'preview', intakeId: ID, totalJobs: 3, files: preview.files })
     await intake.getState().commit()
-    expect(client.commitIntake).toHaveBeenCalledWith({ intakeId: ID, defaults: {} })
+    expect(client.commitIntake).toHaveBeenCalledWith({ intakeId: ID, defaults: {}, lane: 'realtime' })
     expect(intake.getState().phase).toBe('done')
   })
 
