@@ -52,14 +52,15 @@ export function anthropicBatchApi({ endpoint }: BatchApiTarget): BatchApi {
     async cancel(remoteId) {
       await client().messages.batches.cancel(remoteId)
     },
-    async results(remoteId) {
+    async *results(remoteId) {
       const batch = await client().messages.batches.retrieve(remoteId)
-      if (!batch.results_url) return []
+      if (!batch.results_url) return
       // The raw body, not the SDK's JSONL decoder: it would stop at the first line that does not parse.
-      const response = await client()
-        .get(batch.results_url, { headers: { Accept: 'application/binary' } })
-        .asResponse()
-      return jsonlLines(await response.text())
+      yield* jsonlLines(
+        await client()
+          .get(batch.results_url, { headers: { Accept: 'application/binary' } })
+          .asResponse(),
+      )
     },
     parse: parseAnthropicLine,
   }

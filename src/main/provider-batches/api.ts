@@ -42,8 +42,8 @@ export interface BatchApi {
   upload(lines: readonly BuiltLine[], label: string): Promise<{ remoteId: string; status: string }>
   status(remoteId: string): Promise<RemoteStatus>
   cancel(remoteId: string): Promise<void>
-  /** Every result line of an ended batch, as text (successes and errors both). */
-  results(remoteId: string): Promise<string[]>
+  /** Every result line of an ended batch, as text (successes and errors both), read as the body arrives. */
+  results(remoteId: string): AsyncIterable<string>
   /** Reads one result line. */
   parse(text: string): LineResult
 }
@@ -61,5 +61,21 @@ export function customIdIn(text: string): string | null {
   return /"custom_id"\s*:\s*"([^"\\]{1,200})"/.exec(text)?.[1] ?? null
 }
 
-/** Splits a JSONL body into its non-empty lines. */
-export const jsonlLines = (text: string): string[] => text.split(/\r?\n/).filter((line) => line.trim() !== '')
+/**
+ * A JSONL body's non-empty lines, read as it streams in: a results file may hold 50,000
+ * answers and be larger than one string can be (V8 stops near 512 MiB), and a line is
+ * settled long before the last one arrives. Written by hand: the SDKs' own decoders stop at
+ * the first line that does not parse, and a malformed line must fail only its own job.
+ */
+export async function* jsonlLines(response: Response): AsyncGenerator<string> {
+  if (!response.body) return
+  const decoder = new TextDecoder()
+  let rest = ''
+  for await (const chunk of response.body) {
+    const lines = (rest + decoder.decode(chunk as Uint8Array, { stream: true })).split('\n')
+    rest = lines.pop()!
+    for (const line of lines) if (line.trim() !== '') yield line.replace(/\r$/, '')
+  }
+  rest += decoder.decode()
+  if (rest.trim() !== '') yield rest.replace(/\r$/, '')
+}

@@ -50,15 +50,12 @@ export function openaiBatchApi({ endpoint }: BatchApiTarget): BatchApi {
     async cancel(remoteId) {
       await client().batches.cancel(remoteId)
     },
-    async results(remoteId) {
+    async *results(remoteId) {
       const batch = await client().batches.retrieve(remoteId)
-      const lines: string[] = []
       for (const fileId of [batch.output_file_id, batch.error_file_id]) {
         if (!fileId) continue
-        const response = await client().files.content(fileId)
-        lines.push(...jsonlLines(await response.text()))
+        yield* jsonlLines(await client().files.content(fileId))
       }
-      return lines
     },
     parse: parseOpenAILine,
   }

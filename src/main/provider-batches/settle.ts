@@ -86,13 +86,14 @@ export async function settleEnded(parts: LaneParts, batch: ProviderBatch, api: B
     const failed = failAll(parts, batch, new AttemptError('PROVIDER', `${batch.kind}: provider batch ${batch.remoteId} failed: ${status.failure}`))
     return { succeeded: 0, failed, requeued: 0 }
   }
-  const texts = await api.results(batch.remoteId!)
   const open = new Map(store.lines(batch.id).map((line) => [line.customId, line]))
   const counts: Settled = { succeeded: 0, failed: 0, requeued: 0 }
   const unfinished: number[] = []
   let slice: { line: SubmittedLine; outcome: AttemptOutcome }[] = []
-  for (let i = 0; i < texts.length; i++) {
-    const result = parsedLine(api, texts[i]!)
+  // Settled a slice at a time as the results stream in: a cut connection leaves the committed lines settled and the rest
+  // submitted, read again at the next poll (a line already settled is not open any more, and is skipped then).
+  for await (const text of api.results(batch.remoteId!)) {
+    const result = parsedLine(api, text)
     const line = result.customId === null ? undefined : open.get(result.customId)
     if (!line) {
       // A line of no job we wait for (a custom_id unreadable or unknown): said, never guessed at.
