@@ -33,6 +33,12 @@ export function expectCountsAgree(store: SqliteQueueStore): void {
     (store.db.prepare('SELECT state, n FROM job_counts WHERE n != 0').all() as { state: string; n: number }[]).map((r) => [r.state, r.n]),
   )
   expect(kept).toEqual(real)
+  // Each batch's counts too: the claim and the settle keep them without the triggers (state-moves.ts), every other path with them.
+  const byBatch = (query: string) =>
+    (store.db.prepare(query).all() as { batch_id: number; state: string; n: number }[]).map((r) => `${r.batch_id} ${r.state} ${r.n}`).sort()
+  expect(byBatch('SELECT batch_id, state, n FROM batch_counts WHERE n != 0')).toEqual(
+    byBatch('SELECT batch_id, state, count(*) AS n FROM jobs WHERE batch_id IS NOT NULL GROUP BY batch_id, state'),
+  )
 }
 
 export function eventsOf(store: SqliteQueueStore, id: number): string[] {

@@ -15,6 +15,7 @@ import { pickJobs, sentPromptChars } from './tracks'
 import { recordStart } from './rate-state'
 import { release, reserve as reserveCost } from '../../costs/sqlite/reservations'
 import { adjustCounts, isRecord, addCount, recordEvent, type CountDeltas } from './rows'
+import { countedHere, StateMoves } from './state-moves'
 
 interface ClaimRow {
   id: number
@@ -54,11 +55,15 @@ export function claimJobs(db: Database, { owner, limit, now, leaseMs, gate, star
         routes = pickJobs(db, gate, limit, now, { windowMs: starts?.windowMs ?? RATE_WINDOW_MS, budgets: reserve !== undefined })
         const order = new Map([...routes.keys()].map((id, i) => [id, i]))
         // Dispatched in the order picked: priority first, across tracks.
-        rows = (sql(db, CLAIM_PICKED).all({ ...lease, ids: JSON.stringify([...routes.keys()]) }) as ClaimRow[]).sort(
+        rows = (countedHere(db, () => sql(db, CLAIM_PICKED).all({ ...lease, ids: JSON.stringify([...routes.keys()]) })) as ClaimRow[]).sort(
           (a, b) => order.get(a.id)! - order.get(b.id)!,
         )
-      } else rows = sql(db, CLAIM).all({ ...lease, limit }) as ClaimRow[]
+      } else rows = countedHere(db, () => sql(db, CLAIM).all({ ...lease, limit })) as ClaimRow[]
       if (rows.length === 0) return { jobs: [], changes: [] }
+      // Each row moved from queued to active with the triggers off: counted here, one write a batch (state-moves.ts).
+      const moves = new StateMoves()
+      for (const row of rows) moves.moved(row, 'queued', 'active', now)
+      moves.write(db)
       const jobs: ClaimedJob[] = []
       const changes: JobChange[] = []
       const quarantined: number[] = []
@@ -218,7 +223,10 @@ export function recoverStalled(db: Database, { now, maxStalled, deadOwners = [] 
       }
       adjustCounts(db, deltas)
       recordUsage(db, usage)
-      release(db, changes.map((change) => change.id))
+      release(
+        db,
+        changes.map((change) => change.id),
+      )
       return changes
     })
     .immediate()

@@ -18,6 +18,7 @@ import { reportStart } from './rate-state'
 import { release } from '../../costs/sqlite/reservations'
 import { adjustCounts, addCount, recordEvent, type CountDeltas } from './rows'
 import { CacheWrites } from '../../cache/sqlite-settle'
+import { countedHere, StateMoves } from './state-moves'
 
 const COMPLETE = `UPDATE jobs SET state = 'completed', finished_at = @at, updated_at = @at, output = @output, artifact = @artifact,
     lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, error_category = NULL
@@ -75,103 +76,114 @@ export function settleAttempts(
       // What the rollups and batch totals count, written once after the loop: a few statements, not one a job.
       const usage: SettledAttempt[] = []
       const cacheWrites = new CacheWrites(db)
-      for (let result of results) {
-        // The attempt's place in the shared rate state, whether or not its lease still holds: it was sent all the same.
-        if (result.start) reportStart(db, result.start)
-        if (result.outcome === 'ok') {
-          const row = sql(db, COMPLETE).get({ id: result.id, owner, from, at: result.endedAt, output: result.output, artifact: result.artifact ?? null }) as
-            SettledRow | undefined
-          if (!row) continue
-          done?.push(finishedJob(result.id, row, 'completed', result.endedAt))
-          const cost = costColumns(row, result)
-          sql(db, ATTEMPT).run(
-            result.id,
-            row.attempts_made,
-            row.started_at,
-            result.endedAt,
-            'ok',
-            null,
-            null,
-            result.inputTokens,
-            result.outputTokens,
-            result.traceId ?? null,
-            ...cost,
-            result.ranOn ?? null,
-            null,
-            null,
-            ...cachedColumns(result),
-            result.cachedInputTokens ?? 0,
-            result.cacheWriteTokens ?? 0,
-          )
-          if (result.cache) cacheWrites.note(result.cache, { ...result, jobId: result.id, kind: cost[1], model: cost[2], costUsd: cost[3], at: result.endedAt })
-          usage.push(settledAttempt(row, result, cost, 'completed'))
-          recordEvent(db, result.id, result.endedAt, from, 'completed')
-          addCount(deltas, 'completed', 1)
-          changes.push({ id: result.id, state: 'completed', attemptsMade: row.attempts_made })
-        } else {
-          const authCapped = result.refund === true && result.category === 'AUTH' && authRefundsOf(db, result.id, from, owner) >= MAX_AUTH_REFUNDS
-          if (authCapped) {
-            // Refused after every resume: the job dies as AUTH instead of pausing its provider once more.
-            result = {
-              ...result,
-              refund: false,
-              retryable: false,
-              message: `${result.message}; refused ${MAX_AUTH_REFUNDS + 1} times, each given back: the job stops here`,
+      // Batch counts, batch finishes and finished-job totals: one write per key after the loop, not the triggers' six a job.
+      const moves = new StateMoves()
+      countedHere(db, () => {
+        for (let result of results) {
+          // The attempt's place in the shared rate state, whether or not its lease still holds: it was sent all the same.
+          if (result.start) reportStart(db, result.start)
+          if (result.outcome === 'ok') {
+            const row = sql(db, COMPLETE).get({ id: result.id, owner, from, at: result.endedAt, output: result.output, artifact: result.artifact ?? null }) as
+              SettledRow | undefined
+            if (!row) continue
+            done?.push(finishedJob(result.id, row, 'completed', result.endedAt))
+            moves.moved(row, from, 'completed', result.endedAt)
+            const cost = costColumns(row, result)
+            sql(db, ATTEMPT).run(
+              result.id,
+              row.attempts_made,
+              row.started_at,
+              result.endedAt,
+              'ok',
+              null,
+              null,
+              result.inputTokens,
+              result.outputTokens,
+              result.traceId ?? null,
+              ...cost,
+              result.ranOn ?? null,
+              null,
+              null,
+              ...cachedColumns(result),
+              result.cachedInputTokens ?? 0,
+              result.cacheWriteTokens ?? 0,
+            )
+            if (result.cache)
+              cacheWrites.note(result.cache, { ...result, jobId: result.id, kind: cost[1], model: cost[2], costUsd: cost[3], at: result.endedAt })
+            usage.push(settledAttempt(row, result, cost, 'completed'))
+            recordEvent(db, result.id, result.endedAt, from, 'completed')
+            addCount(deltas, 'completed', 1)
+            changes.push({ id: result.id, state: 'completed', attemptsMade: row.attempts_made })
+          } else {
+            const authCapped = result.refund === true && result.category === 'AUTH' && authRefundsOf(db, result.id, from, owner) >= MAX_AUTH_REFUNDS
+            if (authCapped) {
+              // Refused after every resume: the job dies as AUTH instead of pausing its provider once more.
+              result = {
+                ...result,
+                refund: false,
+                retryable: false,
+                message: `${result.message}; refused ${MAX_AUTH_REFUNDS + 1} times, each given back: the job stops here`,
+              }
             }
+            const row = sql(db, FAIL).get({
+              id: result.id,
+              owner,
+              from,
+              at: result.endedAt,
+              retryable: result.retryable ? 1 : 0,
+              refund: result.refund ? 1 : 0,
+              retryAt: result.retryAt,
+              message: result.message,
+              category: result.category,
+            }) as (SettledRow & { state: 'queued' | 'dead' }) | undefined
+            if (!row) continue
+            if (row.state === 'dead') done?.push(finishedJob(result.id, row, 'dead', result.endedAt))
+            moves.moved(row, from, row.state, result.endedAt)
+            // A refunded attempt was taken off attempts_made: its own number is one more.
+            const number = row.attempts_made + (result.refund ? 1 : 0)
+            const cost = costColumns(row, result)
+            sql(db, ATTEMPT).run(
+              result.id,
+              number,
+              row.started_at,
+              result.endedAt,
+              'error',
+              result.category,
+              result.message,
+              null,
+              null,
+              result.traceId ?? null,
+              ...cost,
+              result.ranOn ?? null,
+              severityOf(result.category),
+              result.stack ?? null,
+              0,
+              null,
+              0,
+              0,
+            )
+            usage.push(settledAttempt(row, result, cost, row.state === 'dead' ? 'dead' : 'failed'))
+            recordFailure(db, result.id, result.category, result.message, result.endedAt)
+            recordEvent(db, result.id, result.endedAt, from, row.state, `${result.category}: ${result.message}`)
+            addCount(deltas, row.state, 1)
+            changes.push({
+              id: result.id,
+              state: row.state === 'queued' && result.retryAt > result.endedAt ? 'delayed' : row.state,
+              attemptsMade: row.attempts_made,
+            })
           }
-          const row = sql(db, FAIL).get({
-            id: result.id,
-            owner,
-            from,
-            at: result.endedAt,
-            retryable: result.retryable ? 1 : 0,
-            refund: result.refund ? 1 : 0,
-            retryAt: result.retryAt,
-            message: result.message,
-            category: result.category,
-          }) as (SettledRow & { state: 'queued' | 'dead' }) | undefined
-          if (!row) continue
-          if (row.state === 'dead') done?.push(finishedJob(result.id, row, 'dead', result.endedAt))
-          // A refunded attempt was taken off attempts_made: its own number is one more.
-          const number = row.attempts_made + (result.refund ? 1 : 0)
-          const cost = costColumns(row, result)
-          sql(db, ATTEMPT).run(
-            result.id,
-            number,
-            row.started_at,
-            result.endedAt,
-            'error',
-            result.category,
-            result.message,
-            null,
-            null,
-            result.traceId ?? null,
-            ...cost,
-            result.ranOn ?? null,
-            severityOf(result.category),
-            result.stack ?? null,
-            0,
-            null,
-            0,
-            0,
-          )
-          usage.push(settledAttempt(row, result, cost, row.state === 'dead' ? 'dead' : 'failed'))
-          recordFailure(db, result.id, result.category, result.message, result.endedAt)
-          recordEvent(db, result.id, result.endedAt, from, row.state, `${result.category}: ${result.message}`)
-          addCount(deltas, row.state, 1)
-          changes.push({
-            id: result.id,
-            state: row.state === 'queued' && result.retryAt > result.endedAt ? 'delayed' : row.state,
-            attemptsMade: row.attempts_made,
-          })
+          addCount(deltas, from, -1)
         }
-        addCount(deltas, from, -1)
-      }
+      })
+      moves.write(db)
       adjustCounts(db, deltas)
       recordUsage(db, usage)
       cacheWrites.flush()
       // What the attempts cost is booked now: their reservations against the budgets go in the same transaction.
-      release(db, results.map((result) => result.id))
+      release(
+        db,
+        results.map((result) => result.id),
+      )
       return { changes, done }
     })
     .immediate()
