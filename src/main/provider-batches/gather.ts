@@ -15,7 +15,7 @@ import { sentPromptChars } from '../queue/sqlite/tracks'
 import { customIdOf, type BatchApi, type BuiltLine } from './api'
 import type { LaneParts } from './parts'
 import { failAll } from './settle'
-import type { BatchKind, DueJob, ProviderBatch, TakenLine } from './store'
+import type { BatchKind, DueJob, DuePosition, ProviderBatch, TakenLine } from './store'
 
 interface Group {
   provider: string
@@ -32,9 +32,20 @@ function deadlineOf(job: DueJob, config: Record<string, unknown>): number | null
   return typeof config.deadlineMs === 'number' ? job.createdAt + config.deadlineMs : null
 }
 
-/** One gather: answers how many jobs went into provider batches. */
-export async function gather(parts: LaneParts, now: number): Promise<number> {
-  const due = parts.store.dueJobs(now, parts.config.gatherLimit)
+/** Due jobs read in one go: a page of the main thread's time, then a turn for the rest of the engine. */
+const PAGE_JOBS = 5_000
+
+/**
+ * Where the next gather reads on from. A backlog no batch can take now (a held provider's)
+ * is passed over a gather at a time instead of read again from its head each time, so it
+ * never keeps other providers' jobs out for longer than one pass over the due jobs.
+ */
+export interface GatherCursor {
+  after: DuePosition | null
+}
+
+/** One gather of at most `gatherLimit` due jobs, read a page at a time from the cursor on: answers how many went into provider batches. */
+export async function gather(parts: LaneParts, now: number, cursor: GatherCursor = { after: null }): Promise<number> {
   const groups = new Map<string, Group>()
   const toRealtime = new Map<string, number[]>()
   const move = (reason: string, id: number) => {
@@ -42,15 +53,15 @@ export async function gather(parts: LaneParts, now: number): Promise<number> {
     if (ids) ids.push(id)
     else toRealtime.set(reason, [id])
   }
-  for (const job of due) {
+  const classify = (job: DueJob): void => {
     const resolved = parts.resolve(job)
     const deadline = deadlineOf(job, resolved.config)
     // Before the hold: a job whose deadline passed goes to the real-time lane, where it waits like any other held job.
     if (deadline !== null && deadline <= now) {
       move('its deadline passed before it went into a provider batch', job.id)
-      continue
+      return
     }
-    if (parts.held(job.provider)) continue
+    if (parts.held(job.provider)) return
     const kind = resolved.provider
     const problem = !isBatchKind(kind)
       ? `provider ${kind} has no batch API`
@@ -60,12 +71,22 @@ export async function gather(parts: LaneParts, now: number): Promise<number> {
     if (problem !== null || !isBatchKind(kind) || resolved.model === null) {
       // The real-time attempt then runs it, or fails it with the same words the worker uses.
       move(`it cannot go in a provider batch: ${problem}`, job.id)
-      continue
+      return
     }
     const key = `${job.provider}\0${resolved.model}`
     const group = groups.get(key) ?? { provider: job.provider, kind, model: resolved.model, endpoint: resolved.endpoint, jobs: [] }
     group.jobs.push({ job, config: resolved.config, cacheKey: parts.cacheKeyOf(job) })
     groups.set(key, group)
+  }
+  for (let read = 0; read < parts.config.gatherLimit;) {
+    const want = Math.min(PAGE_JOBS, parts.config.gatherLimit - read)
+    const page = parts.store.dueJobs(now, want, cursor.after)
+    read += page.length
+    // The end of the due jobs: the next gather starts again from the oldest.
+    cursor.after = page.length < want ? null : { runAt: page.at(-1)!.runAt, id: page.at(-1)!.id }
+    for (const job of page) classify(job)
+    if (cursor.after === null) break
+    await yieldTurn()
   }
   // A request answered before is not sent again: the scheduler answers it from the response cache, for nothing.
   const keys = [...groups.values()].flatMap((group) => group.jobs.flatMap((entry) => entry.cacheKey ?? []))

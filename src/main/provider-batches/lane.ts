@@ -5,7 +5,7 @@
  * lets go of its batches' leases, so the next engine on the store takes them at once.
  */
 import type { LaneParts } from './parts'
-import { gather } from './gather'
+import { gather, type GatherCursor } from './gather'
 import { poll } from './poll'
 
 export class BatchLane {
@@ -14,6 +14,7 @@ export class BatchLane {
   private closed = false
   /** Steps waiting to run, by what they do: a timer firing while its step still waits adds nothing. */
   private readonly waiting = new Map<string, Promise<void>>()
+  private readonly gathered: GatherCursor = { after: null }
 
   constructor(private readonly parts: LaneParts) {}
 
@@ -26,12 +27,12 @@ export class BatchLane {
       run()
     }
     every(this.parts.config.tickMs, () => poll(this.parts, Date.now()), 'polling provider batches')
-    every(this.parts.config.gatherMs, () => gather(this.parts, Date.now()), 'gathering the batch lane')
+    every(this.parts.config.gatherMs, () => gather(this.parts, Date.now(), this.gathered), 'gathering the batch lane')
   }
 
   /** Gathers now (after the step under way): `genops enqueue --lane batch` and tests need not wait for the timer. */
   gatherNow(): Promise<void> {
-    return this.enqueue(() => gather(this.parts, Date.now()), 'gathering the batch lane')
+    return this.enqueue(() => gather(this.parts, Date.now(), this.gathered), 'gathering the batch lane')
   }
 
   /** Polls what is due now (after the step under way). */

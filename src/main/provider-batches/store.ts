@@ -22,6 +22,13 @@ export interface DueJob {
   createdAt: number
   /** Attempts made so far: the line is attempt `attemptsMade + 1`. */
   attemptsMade: number
+  runAt: number
+}
+
+/** A place in the due jobs' order (run_at, then id): a gather reads on from there. */
+export interface DuePosition {
+  runAt: number
+  id: number
 }
 
 /** A job taken into a provider batch: its line's custom_id, and what the budgets reserve for it. */
@@ -81,8 +88,8 @@ export interface JobProviderBatch {
 }
 
 export interface ProviderBatchStore {
-  /** Batch-lane jobs due now, oldest first. */
-  dueJobs(now: number, limit: number): DueJob[]
+  /** Batch-lane jobs due now, oldest first; after `after` when given. */
+  dueJobs(now: number, limit: number, after?: DuePosition | null): DueJob[]
   /** Queued batch-lane jobs back to the real-time lane (a deadline passed, or no batch API for them now), with why. */
   toRealtime(jobIds: readonly number[], now: number, reason: string): JobChange[]
   /**

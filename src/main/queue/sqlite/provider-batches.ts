@@ -10,6 +10,7 @@ import { sql } from '../../db/connection'
 import { release, reserve } from '../../costs/sqlite/reservations'
 import type {
   DueJob,
+  DuePosition,
   JobProviderBatch,
   NewProviderBatch,
   ProviderBatch,
@@ -42,15 +43,15 @@ function parseConfig(text: string | null): Record<string, unknown> {
 export class SqliteProviderBatchStore implements ProviderBatchStore {
   constructor(private readonly db: Database) {}
 
-  dueJobs(now: number, limit: number): DueJob[] {
+  dueJobs(now: number, limit: number, after: DuePosition | null = null): DueJob[] {
     // A batch still loading (load.ts) is out of sight, as it is for the claim.
     const rows = sql(
       this.db,
-      `SELECT id, provider, model, prompt, config, batch_id, created_at, attempts_made FROM jobs INDEXED BY jobs_batch_lane
-      WHERE state = 'queued' AND lane = 'batch' AND run_at <= ?
+      `SELECT id, provider, model, prompt, config, batch_id, created_at, attempts_made, run_at FROM jobs INDEXED BY jobs_batch_lane
+      WHERE state = 'queued' AND lane = 'batch' AND run_at <= @now AND (run_at, id) > (@runAt, @id)
         AND (batch_id IS NULL OR batch_id NOT IN (SELECT id FROM batches WHERE loading_owner IS NOT NULL))
-      ORDER BY run_at, id LIMIT ?`,
-    ).all(now, limit) as {
+      ORDER BY run_at, id LIMIT @limit`,
+    ).all({ now, limit, runAt: after?.runAt ?? Number.MIN_SAFE_INTEGER, id: after?.id ?? 0 }) as {
       id: number
       provider: string
       model: string | null
@@ -59,6 +60,7 @@ export class SqliteProviderBatchStore implements ProviderBatchStore {
       batch_id: number | null
       created_at: number
       attempts_made: number
+      run_at: number
     }[]
     return rows.map((row) => ({
       id: row.id,
@@ -69,6 +71,7 @@ export class SqliteProviderBatchStore implements ProviderBatchStore {
       batchId: row.batch_id,
       createdAt: row.created_at,
       attemptsMade: row.attempts_made,
+      runAt: row.run_at,
     }))
   }
 
