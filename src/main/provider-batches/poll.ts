@@ -4,7 +4,8 @@
  * poller is gone), is asked for its status, with a wait that doubles between polls. An
  * ended batch is settled. Past its deadline a batch is cancelled first, then settled once
  * the provider says it has ended, and what it did not finish goes to the real-time lane:
- * nothing it finished is sent again, so no line is paid twice.
+ * nothing it finished is sent again, so no line is paid twice. A batch whose every job the
+ * operator cancelled is cancelled at the provider at its next poll.
  */
 import { redactSecrets } from '../../workers/classify'
 import { ownerIsGone } from '../queue/lease-owner'
@@ -51,7 +52,9 @@ async function pollOne(parts: LaneParts, batch: ProviderBatch): Promise<void> {
   const now = Date.now()
   const pastDeadline = batch.deadlineAt !== null && batch.deadlineAt <= now
   if (!status.ended) {
-    if (pastDeadline && batch.state === 'sent') {
+    // Every job of the batch cancelled by the operator: the provider stops working (and billing) on it too.
+    const abandoned = batch.state === 'sent' && !store.hasOpenLines(batch.id)
+    if ((pastDeadline || abandoned) && batch.state === 'sent') {
       // Cancel first and wait for the provider's final word: what it finished meanwhile is settled, not sent again.
       await api.cancel(batch.remoteId)
       store.polled(batch.id, status.status, now, now + config.pollMinMs, 'cancelling')

@@ -112,6 +112,8 @@ export interface ProviderBatchStore {
   releaseLeases(owner: string): void
   /** The batch's jobs still submitted under it. */
   lines(id: number): SubmittedLine[]
+  /** Whether any line still waits on the batch: none once the operator cancelled every one of its jobs. */
+  hasOpenLines(id: number): boolean
   /** Settles lines as attempts (the queue's settle, from 'submitted'). */
   settle(id: number, results: AttemptResult[], finished: FinishedJob[]): JobChange[]
   /** Lines the provider did not finish: back to the queue with their attempt given back, to the real-time lane if asked. */

@@ -209,6 +209,12 @@ export class SqliteProviderBatchStore implements ProviderBatchStore {
     }))
   }
 
+  hasOpenLines(id: number): boolean {
+    return (
+      sql(this.db, `SELECT 1 FROM jobs INDEXED BY jobs_by_provider_batch WHERE provider_batch_id = ? AND state = 'submitted' LIMIT 1`).get(id) !== undefined
+    )
+  }
+
   settle(id: number, results: AttemptResult[], finished: FinishedJob[]): JobChange[] {
     return settleAttempts(this.db, results, batchOwner(id), finished, 'submitted')
   }
