@@ -46,4 +46,51 @@ describe('cancelling the jobs of a provider batch', () => {
       ])
       expect(readRows<{ n: number }>(dataDir, 'SELECT count(*) AS n FROM job_attempts')[0]!.n).toBe(0)
     })
+
+  it('counts what the provider bills for a cancelled job whose line it answered anyway', async () => {
+    const kind = KINDS[0]!
+    const fake = opened(await kind.start())
+    fake.book.hold = true
+    const dataDir = tempDir()
+    const engine = opened(await laneEngine(dataDir))
+    await saveBatchProfile(engine, kind, fake)
+    await engine.call('enqueueJobs', { jobs: ['one', 'two', 'three'].map((prompt) => ({ prompt, provider: 'batchy', config: { lane: 'batch' } })) })
+    await waitFor(
+      () => engine.call('queueStats', {}),
+      ({ counts }) => counts.submitted === 3,
+      { what: 'three lines in a provider batch', timeoutMs: 10_000 },
+    )
+    await engine.call('cancelJob', { id: 2 })
+    fake.book.hold = false
+    await waitFor(
+      () => Promise.resolve(readRows<{ state: string }>(dataDir, 'SELECT state FROM provider_batches')),
+      (rows) => rows[0]?.state === 'settled',
+      { what: 'the provider batch settled', timeoutMs: 10_000 },
+    )
+    const attempts = readRows<{ job_id: number; outcome: string; cost_usd: number; output_tokens: number; state: string }>(
+      dataDir,
+      'SELECT a.job_id, a.outcome, a.cost_usd, a.output_tokens, j.state FROM job_attempts a JOIN jobs j ON j.id = a.job_id ORDER BY a.job_id',
+    )
+    expect(attempts.map(({ job_id, outcome, state }) => [job_id, outcome, state])).toEqual([
+      [1, 'ok', 'completed'],
+      [2, 'cancelled', 'cancelled'],
+      [3, 'ok', 'completed'],
+    ])
+    // Billed as the others are, and counted where the budgets and the Costs screen read it.
+    expect(attempts[1]!.cost_usd).toBeGreaterThan(0)
+    expect(attempts[1]!.cost_usd).toBeCloseTo(attempts[0]!.cost_usd, 12)
+    const total = attempts.reduce((sum, attempt) => sum + attempt.cost_usd, 0)
+    const rolled = readRows<{ usd: number; completed: number }>(
+      dataDir,
+      `SELECT sum(cost_usd) AS usd, sum(completed) AS completed FROM usage_rollups WHERE provider = '' AND resolution = (SELECT min(resolution) FROM usage_rollups)`,
+    )[0]!
+    expect(rolled.usd).toBeCloseTo(total, 12)
+    expect(rolled.completed).toBe(2)
+    // A later poll of the same results counts nothing twice.
+    await engine.close()
+    const again = opened(await laneEngine(dataDir))
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    await again.close()
+    expect(readRows<{ n: number }>(dataDir, 'SELECT count(*) AS n FROM job_attempts')[0]!.n).toBe(3)
+  })
 })

@@ -4,7 +4,7 @@
  * every line the provider did not finish (expired, cancelled, missing) goes back to the
  * queue with its attempt given back, to the real-time lane when a deadline moved it. A line
  * is settled once: a job no longer submitted under this batch (cancelled meanwhile) is
- * skipped by settle's guard.
+ * skipped by settle's guard, and what the provider still billed for its line is counted.
  */
 import { setImmediate as yieldTurn } from 'node:timers/promises'
 import { AttemptError } from '../../shared/errors'
@@ -14,7 +14,7 @@ import type { AttemptResult, FinishedJob } from '../queue/store'
 import { customIdIn, type BatchApi, type LineResult, type RemoteStatus } from './api'
 import { failedOutcome, lineOutcome } from './line-outcome'
 import type { LaneParts } from './parts'
-import type { ProviderBatch, SubmittedLine } from './store'
+import type { BilledLine, ProviderBatch, SubmittedLine } from './store'
 
 export interface Settled {
   succeeded: number
@@ -90,11 +90,18 @@ export async function settleEnded(parts: LaneParts, batch: ProviderBatch, api: B
   const counts: Settled = { succeeded: 0, failed: 0, requeued: 0 }
   const unfinished: number[] = []
   let slice: { line: SubmittedLine; outcome: AttemptOutcome }[] = []
+  const billed: BilledLine[] = []
   // Settled a slice at a time as the results stream in: a cut connection leaves the committed lines settled and the rest
   // submitted, read again at the next poll (a line already settled is not open any more, and is skipped then).
   for await (const text of api.results(batch.remoteId!)) {
     const result = parsedLine(api, text)
     const line = result.customId === null ? undefined : open.get(result.customId)
+    // An answer to a line whose job the operator cancelled meanwhile: not its job's result any more, but billed all the same.
+    if (!line && result.kind === 'ok') {
+      const usd = parts.pricing?.cost({ provider: batch.provider, kind: batch.kind, model: batch.model }, result.usage, { lane: 'batch' }) ?? null
+      billed.push({ customId: result.customId!, endedAt: Date.now(), costUsd: usd, ...result.usage })
+      continue
+    }
     if (!line) {
       // A line of no job we wait for (a custom_id unreadable or unknown): said, never guessed at.
       if (result.kind === 'malformed') parts.hooks.onError(new Error(`provider batch ${batch.remoteId}: ${result.reason}`), 'settling a provider batch')
@@ -117,6 +124,7 @@ export async function settleEnded(parts: LaneParts, batch: ProviderBatch, api: B
     }
   }
   commitAttempts(parts, batch, slice)
+  store.billCancelled(batch.id, billed)
   // Lines the results never mention were not run either.
   unfinished.push(...[...open.values()].map((line) => line.jobId))
   const why = toRealtime ? 'its deadline passed: moved to the real-time lane' : `provider batch ${batch.remoteId} ended (${status.status}) before this line ran`

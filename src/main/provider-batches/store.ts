@@ -7,6 +7,7 @@
 import type { JobChange } from '../../shared/contract'
 import type { Reservation } from '../costs/sqlite/reservations'
 import type { AttemptResult, FinishedJob } from '../queue/store'
+import type { TokenUsage } from '../../shared/tokens'
 
 export type BatchKind = 'openai' | 'anthropic'
 export type ProviderBatchState = 'preparing' | 'sent' | 'cancelling' | 'settled' | 'abandoned'
@@ -23,6 +24,13 @@ export interface DueJob {
   /** Attempts made so far: the line is attempt `attemptsMade + 1`. */
   attemptsMade: number
   runAt: number
+}
+
+/** An answered line of a cancelled job, priced. */
+export interface BilledLine extends TokenUsage {
+  customId: string
+  endedAt: number
+  costUsd: number | null
 }
 
 /** A place in the due jobs' order (run_at, then id): a gather reads on from there. */
@@ -112,6 +120,11 @@ export interface ProviderBatchStore {
   releaseLeases(owner: string): void
   /** The batch's jobs still submitted under it. */
   lines(id: number): SubmittedLine[]
+  /**
+   * Lines the provider answered after the operator cancelled their jobs: it bills them, so each is its job's attempt
+   * (outcome cancelled) with its tokens and cost, counted in the rollups and the budgets. A line counted once.
+   */
+  billCancelled(id: number, answered: readonly BilledLine[]): number
   /** Whether any line still waits on the batch: none once the operator cancelled every one of its jobs. */
   hasOpenLines(id: number): boolean
   /** Settles lines as attempts (the queue's settle, from 'submitted'). */

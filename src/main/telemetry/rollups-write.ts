@@ -21,8 +21,11 @@ export interface SettledAttempt extends TaggedAttempt {
   kind: string
   model: string | null
   batchId: number | null
-  /** failed: failed and back in the queue; dead: failed for good. */
-  outcome: 'completed' | 'failed' | 'dead'
+  /**
+   * failed: failed and back in the queue; dead: failed for good; cancelled: a line the provider answered (and bills) after
+   * the operator cancelled its job: its tokens and cost count, it is neither a completion nor a failure.
+   */
+  outcome: 'completed' | 'failed' | 'dead' | 'cancelled'
   /** A failure's category (a stall is TIMEOUT), for genops_attempts_total; none for a completed attempt. */
   category?: string | undefined
   durationMs: number
@@ -60,7 +63,7 @@ const newSums = (): Sums => ({
 
 function add(sums: Sums, attempt: SettledAttempt, latencyBucketIndex: number): void {
   sums.attempts++
-  sums[attempt.outcome]++
+  if (attempt.outcome !== 'cancelled') sums[attempt.outcome]++
   sums.inputTokens += attempt.inputTokens ?? 0
   sums.outputTokens += attempt.outputTokens ?? 0
   sums.cachedInputTokens += attempt.cachedInputTokens ?? 0

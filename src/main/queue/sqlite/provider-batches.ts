@@ -9,6 +9,7 @@ import type { JobChange } from '../../../shared/contract'
 import { sql } from '../../db/connection'
 import { release, reserve } from '../../costs/sqlite/reservations'
 import type {
+  BilledLine,
   DueJob,
   DuePosition,
   JobProviderBatch,
@@ -21,6 +22,7 @@ import type {
 import type { AttemptResult, FinishedJob } from '../store'
 import { adjustCounts, isRecord, recordEvent } from './rows'
 import { settleAttempts } from './settle'
+import { recordUsage, type SettledAttempt } from '../../telemetry/rollups-write'
 
 /** The lease owner of a provider batch's submitted jobs. */
 export const batchOwner = (id: number): string => `provider-batch:${id}`
@@ -207,6 +209,69 @@ export class SqliteProviderBatchStore implements ProviderBatchStore {
       attempt: row.attempts_made,
       startedAt: row.started_at,
     }))
+  }
+
+  billCancelled(id: number, answered: readonly BilledLine[]): number {
+    if (answered.length === 0) return 0
+    return this.db
+      .transaction(() => {
+        const batch = sql(this.db, 'SELECT kind, model, remote_id FROM provider_batches WHERE id = ?').get(id) as
+          { kind: string; model: string; remote_id: string | null } | undefined
+        if (!batch) return 0
+        const findJob = sql(
+          this.db,
+          `SELECT j.id, j.attempts_made, j.started_at, j.provider, j.batch_id, j.tags FROM jobs j INDEXED BY jobs_by_provider_batch
+          WHERE j.provider_batch_id = ? AND j.batch_line = ? AND j.state = 'cancelled'
+            AND NOT EXISTS (SELECT 1 FROM job_attempts a WHERE a.job_id = j.id AND a.number = j.attempts_made)`,
+        )
+        const insert = sql(
+          this.db,
+          `INSERT INTO job_attempts (job_id, number, started_at, ended_at, outcome, error_category, error, error_severity, input_tokens, output_tokens,
+            cached_input_tokens, cache_write_tokens, provider, provider_kind, model, cost_usd)
+          VALUES (?, ?, ?, ?, 'cancelled', 'CANCELLED', ?, 'info', ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        const usage: SettledAttempt[] = []
+        for (const line of answered) {
+          const job = findJob.get(id, line.customId) as
+            { id: number; attempts_made: number; started_at: number | null; provider: string; batch_id: number | null; tags: string | null } | undefined
+          if (!job) continue
+          const startedAt = job.started_at ?? line.endedAt
+          insert.run(
+            job.id,
+            job.attempts_made,
+            startedAt,
+            line.endedAt,
+            `cancelled while its line waited in provider batch ${batch.remote_id ?? id}; the provider answered it, and bills it`,
+            line.inputTokens,
+            line.outputTokens,
+            line.cachedInputTokens ?? 0,
+            line.cacheWriteTokens ?? 0,
+            job.provider,
+            batch.kind,
+            batch.model,
+            line.costUsd,
+          )
+          usage.push({
+            endedAt: line.endedAt,
+            provider: job.provider,
+            kind: batch.kind,
+            model: batch.model,
+            batchId: job.batch_id,
+            tags: job.tags,
+            outcome: 'cancelled',
+            category: 'CANCELLED',
+            inputTokens: line.inputTokens,
+            outputTokens: line.outputTokens,
+            cachedInputTokens: line.cachedInputTokens ?? null,
+            cacheWriteTokens: line.cacheWriteTokens ?? null,
+            costUsd: line.costUsd,
+            durationMs: line.endedAt - startedAt,
+          })
+        }
+        recordUsage(this.db, usage)
+        return usage.length
+      })
+      .immediate()
   }
 
   hasOpenLines(id: number): boolean {
