@@ -1,16 +1,15 @@
 /**
  * The store core on PostgreSQL beside SQLite's (issue 15): bulk and one-at-a-time enqueue,
- * and a drain of no-op jobs (claim + settle, no worker pool) by 1 and 3 engine processes on
- * one queue, with each process's claim latency. After each drain it checks that no job was
- * run twice (one ok attempt per job). The PostgreSQL server is the one on 127.0.0.1:5432
- * (or GENOPS_BENCH_PG_URL, an admin URL): the bench makes a database of its own and drops
- * it. Prints figures; asserts nothing.
+ * and a drain of no-op jobs (claim + settle, no worker pool) by 1, 2 and 3 engine processes
+ * on one queue, with each process's claim latency; BullMQ's drain of as many no-op jobs by
+ * one worker process (bench/queue.ts's, on a private redis-server) beside them. After each
+ * drain it checks that no job was run twice (one ok attempt per job). The PostgreSQL server
+ * is the one on 127.0.0.1:5432 (or GENOPS_BENCH_PG_URL, an admin URL): the bench makes a
+ * database of its own and drops it. Prints figures; asserts nothing.
  */
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import Sqlite from 'better-sqlite3'
 import pg from 'pg'
 import { toNewJob } from '../src/main/queue/new-job'
@@ -18,17 +17,24 @@ import { SqliteQueueStore } from '../src/main/queue/sqlite'
 import type { NewJob } from '../src/main/queue/store'
 import { PostgresQueueStore } from '../src/main/store/postgres'
 import type { QueueCore } from '../src/main/store/queue-core'
-import { formatNumber, machine, perSecond, table, tempDir } from './support'
+import { startStoreDrainer } from '../test/support/store-drainer'
+import { bullmqDrain, bullmqMissing, bullmqVersion, withRedis } from './bullmq'
+import { formatNumber, machine, perSecond, redisServerVersion, table, tempDir } from './support'
 
 interface Sizes {
   bulk: number
   single: number
   drain: number
+  /** BullMQ's drain, as bench/queue.ts runs it: jobs run first to warm the worker, and jobs per addBulk. */
+  warmUp: number
+  chunk: number
 }
-const FULL: Sizes = { bulk: 100_000, single: 5_000, drain: 100_000 }
-const QUICK: Sizes = { bulk: 10_000, single: 500, drain: 10_000 }
+const FULL: Sizes = { bulk: 100_000, single: 5_000, drain: 100_000, warmUp: 2_000, chunk: 10_000 }
+const QUICK: Sizes = { bulk: 10_000, single: 500, drain: 10_000, warmUp: 500, chunk: 5_000 }
 const CLAIM_LIMIT = 50
-const PROCESSES = [1, 3]
+const PROCESSES = [1, 2, 3]
+/** As many jobs in flight in BullMQ's one worker as one drainer holds in a claim. */
+const BULLMQ_CONCURRENCY = CLAIM_LIMIT
 const ADMIN_URL = process.env.GENOPS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
 interface DrainFigure {
@@ -62,40 +68,19 @@ async function timed(count: number, run: () => Promise<unknown>): Promise<number
   return perSecond(count, performance.now() - started)
 }
 
-interface Drainer {
-  result: Promise<{ claimed: number; p99Ms: number }>
-  go(): void
-}
-
-/** A drainer process, started and with its store open; it drains once told to go. */
-async function startDrainer(kind: Backend['kind'], target: string, owner: string): Promise<Drainer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'store-drainer.ts'), kind, target, owner, String(CLAIM_LIMIT)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  })
-  const lines = createInterface({ input: child.stdout! })
-  const [first] = (await once(lines, 'line')) as [string]
-  if (first !== 'ready') throw new Error(`drainer ${owner} said ${first}`)
-  const result = (async () => {
-    const [line] = (await once(lines, 'line')) as [string]
-    await once(child, 'exit')
-    return JSON.parse(line) as { claimed: number; p99Ms: number }
-  })()
-  return { result, go: () => child.stdin!.write('go\n') }
-}
-
 async function drain(backend: Backend, size: number, processes: number): Promise<DrainFigure> {
   const store = await backend.fresh()
   try {
     const queue = await store.open()
     await queue.enqueue(jobs(size), 'drain', Date.now())
     await queue.close()
-    const drainers = await Promise.all(Array.from({ length: processes }, (_, i) => startDrainer(backend.kind, store.target, `bench:${i}:drainer`)))
+    const drainers = await Promise.all(Array.from({ length: processes }, () => startStoreDrainer(backend.kind, store.target, { limit: CLAIM_LIMIT })))
     const started = performance.now()
     drainers.forEach((drainer) => drainer.go())
     const results = await Promise.all(drainers.map((drainer) => drainer.result))
     const ms = performance.now() - started
-    const claimed = results.reduce((sum, r) => sum + r.claimed, 0)
-    if (claimed !== size) throw new Error(`${backend.name}: ${claimed} jobs claimed of ${size}`)
+    const completed = results.reduce((sum, r) => sum + r.completed, 0)
+    if (completed !== size) throw new Error(`${backend.name}: ${completed} jobs completed of ${size}`)
     return { processes, jobsPerSecond: perSecond(size, ms), claimP99Ms: Math.max(...results.map((r) => r.p99Ms)), runTwice: await store.runTwice() }
   } finally {
     await store.drop()
@@ -189,14 +174,35 @@ async function postgresBackend(): Promise<Backend | string> {
   }
 }
 
+interface BullmqFigure {
+  name: string
+  jobsPerSecond: number
+  /** Cores other processes kept busy during its drain (bench/support.ts backgroundCpu). */
+  background: number | null
+}
+
+/** BullMQ's drain as bench/queue.ts runs it, in this process, on a redis-server of its own; or why it cannot run here. */
+async function measureBullmq(sizes: Sizes): Promise<BullmqFigure | string> {
+  const missing = bullmqMissing()
+  if (missing !== null) return missing
+  const drain = await withRedis((connection) => bullmqDrain(connection, sizes, BULLMQ_CONCURRENCY))
+  return { name: `BullMQ ${bullmqVersion()} (redis-server ${redisServerVersion()})`, jobsPerSecond: drain.jobsPerSecond, background: drain.background }
+}
+
+const loadAverage = () =>
+  loadavg()
+    .map((value) => formatNumber(value, 2))
+    .join(' ')
+
 export async function runPostgresBench({ quick, command }: { quick: boolean; command: string }): Promise<void> {
   const sizes = quick ? QUICK : FULL
   const box = machine()
-  console.log(`store core: PostgreSQL beside SQLite — ${command}`)
-  console.log(`machine: ${box.cpu}, ${box.cores} cores, ${formatNumber(box.memoryGb, 1)} GB, Node ${box.node}`)
+  console.log(`store core: PostgreSQL beside SQLite and BullMQ — ${command}` + (quick ? ' (--quick: smaller N, a smoke run; figures are not comparable)' : ''))
+  console.log(`machine: ${box.cpu}, ${box.cores} cores, ${formatNumber(box.memoryGb, 1)} GB, Node ${box.node}, load average ${loadAverage()}`)
   console.log(
     `bulk: ${formatNumber(sizes.bulk)} jobs in one enqueue; single: ${formatNumber(sizes.single)} enqueues of one job; ` +
-      `drain: ${formatNumber(sizes.drain)} no-op jobs, claim ${CLAIM_LIMIT} + settle, by ${PROCESSES.join(' and ')} processes (store core only: no worker pool, no scheduler)`,
+      `drain: ${formatNumber(sizes.drain)} no-op jobs, claim ${CLAIM_LIMIT} + settle, by ${PROCESSES.slice(0, -1).join(', ')} and ${PROCESSES.at(-1)} processes ` +
+      `(store core only: no worker pool, no scheduler; each process keeps its leases and sweeps stalled jobs as an engine does)`,
   )
   const backends: Backend[] = [sqliteBackend()]
   const postgres = await postgresBackend()
@@ -208,6 +214,7 @@ export async function runPostgresBench({ quick, command }: { quick: boolean; com
   } finally {
     for (const backend of backends) await backend.close?.()
   }
+  const bullmq = await measureBullmq(sizes)
   const header = [
     'store',
     'bulk enqueue jobs/s',
@@ -222,5 +229,16 @@ export async function runPostgresBench({ quick, command }: { quick: boolean; com
     ...f.drains.flatMap((d) => [formatNumber(d.jobsPerSecond), formatNumber(d.claimP99Ms, 1)]),
     String(f.drains.reduce((sum, d) => sum + d.runTwice, 0)),
   ])
+  // BullMQ's drain in one process only: bench/queue.ts runs its worker in the bench's own process.
+  if (typeof bullmq !== 'string') rows.push([bullmq.name, '—', '—', formatNumber(bullmq.jobsPerSecond), ...Array<string>(PROCESSES.length * 2).fill('—')])
   console.log(table(header, rows))
+  if (typeof bullmq === 'string') console.log(`BullMQ skipped: ${bullmq}`)
+  else {
+    console.log(
+      `BullMQ: one Worker (concurrency ${BULLMQ_CONCURRENCY}, async no-op processor, completed jobs kept) in the bench's process, as bench/queue.ts drains: ` +
+        `${formatNumber(sizes.warmUp)} warm-up jobs, paused, backlog added, clock from resume to the last completed; ` +
+        `it first waits (at most 30 s) for a quiet machine; ${formatNumber(bullmq.background ?? 0, 2)} cores were busy elsewhere during its drain.`,
+    )
+  }
+  console.log(`load average at the end: ${loadAverage()}`)
 }

@@ -9,11 +9,8 @@
  * completed jobs (GenOps always does; BullMQ's default removeOnComplete: false), and
  * BullMQ runs at several concurrencies, its best one being the one compared.
  */
-import { createRequire } from 'node:module'
 import { loadavg } from 'node:os'
 import Sqlite from 'better-sqlite3'
-import { Queue, Worker } from 'bullmq'
-import type { JobSpec } from '../src/shared/jobs'
 import { createEngine, type Engine } from '../src/main/engine'
 import { toNewJob } from '../src/main/operations'
 import { startCheckpointer } from '../src/main/db/checkpointer'
@@ -21,19 +18,19 @@ import { CHECKPOINT_THREAD_FILE, databaseFile } from '../src/main/paths'
 import { SqliteQueueStore } from '../src/main/queue/sqlite'
 import type { NewJob } from '../src/main/queue/store'
 import {
-  backgroundCpu,
-  formatNumber,
-  lagMonitor,
-  machine,
-  perSecond,
-  quietMachine,
-  redisServerVersion,
-  sleep,
-  startRedis,
-  table,
-  tempDir,
-  type Lag,
-} from './support'
+  bullmqBulk,
+  bullmqDrain,
+  bullmqMissing,
+  bullmqSingle,
+  bullmqVersion,
+  ioredisVersion,
+  withRedis,
+  type BullmqDrain,
+  type BullmqFigures,
+  type BullmqSizes,
+} from './bullmq'
+import { chunks, expectCount, log, MAX_TRIES, NOISY_CORES, quietest, span, specs, WAIT_LIMIT_MS, type Drain, type Figure } from './measured'
+import { formatNumber, lagMonitor, machine, redisServerVersion, sleep, table, tempDir, type Lag } from './support'
 
 export interface QueueBenchOptions {
   quick: boolean
@@ -41,7 +38,7 @@ export interface QueueBenchOptions {
   command: string
 }
 
-interface Sizes {
+interface Sizes extends BullmqSizes {
   bulk: number
   single: number
   drain: number
@@ -58,86 +55,11 @@ const TARGETS = { bulk: 200_000, single: 10_000, drain: 20_000, lagP99Ms: 20, ra
 /** How often the GenOps drain polls queueStats: the drain's end is known to within this. */
 const POLL_MS = 50
 
-/** One measured span: its rate, and how many cores other processes kept busy meanwhile. */
-interface Figure {
-  jobsPerSecond: number
-  ms: number
-  background: number | null
-  /** Runs it took to get a quiet one (see quietest). */
-  tries?: number
-}
-
-interface Drain extends Figure {
-  lag: Lag
-}
-
 interface GenOpsFigures {
   bulk: Figure
   singleEngine: Figure
   singleStore: Figure
   drain: Drain
-}
-
-interface BullmqDrain extends Drain {
-  concurrency: number
-}
-
-interface BullmqFigures {
-  bulk: Figure
-  single: Figure
-  drains: BullmqDrain[]
-}
-
-/** Processes that work for the bench (redis-server), so their CPU is not counted as background. */
-let helperPids: number[] = []
-
-/** Starts a measured span of `count` jobs once the machine is quiet; `stop` ends it. */
-async function span(count: number): Promise<{ stop(): Figure }> {
-  await quietMachine(() => helperPids)
-  const background = backgroundCpu(() => helperPids)
-  const started = performance.now()
-  return {
-    stop() {
-      const ms = performance.now() - started
-      return { jobsPerSecond: perSecond(count, ms), ms, background: background.stop() }
-    },
-  }
-}
-
-/** Most runs of one workload when other processes keep disturbing it. */
-const MAX_TRIES = 3
-
-/**
- * Runs a workload until other processes stayed under NOISY_CORES during it, at most
- * MAX_TRIES times, and keeps the quietest run: on a shared 2-core machine a figure taken
- * while a compiler ran beside it says nothing about the code.
- */
-async function quietest<T extends Figure>(label: string, run: () => Promise<T>): Promise<T> {
-  let best: T | undefined
-  for (let tries = 1; tries <= MAX_TRIES; tries++) {
-    const figure = { ...(await run()), tries }
-    if (!best || (figure.background ?? 0) < (best.background ?? 0)) best = figure
-    if ((figure.background ?? 0) <= NOISY_CORES) break
-    if (tries < MAX_TRIES) log(`${label}: ${formatNumber(figure.background ?? 0, 2)} cores were busy elsewhere during the run, running it again`)
-  }
-  return best!
-}
-
-// A prompt of a realistic short length, different for every job.
-const prompt = (i: number) => `Summarise support ticket #${i} in two sentences for the weekly report.`
-
-function specs(count: number, from = 0): JobSpec[] {
-  return Array.from({ length: count }, (_, i) => ({ prompt: prompt(from + i) }))
-}
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-  return out
-}
-
-function log(line: string): void {
-  process.stderr.write(`  … ${line}\n`)
 }
 
 // ---------------------------------------------------------------- GenOps
@@ -200,9 +122,6 @@ async function genopsSingleStore(sizes: Sizes): Promise<Figure> {
   }
 }
 
-/** Longest any one wait of the bench may take before it gives up with an error. */
-const WAIT_LIMIT_MS = 180_000
-
 /**
  * Until nothing is queued, delayed or active. Not "completed reaches N": retention may
  * prune completed jobs (the engine's default keeps 100,000) while the drain runs.
@@ -246,113 +165,7 @@ async function genopsDrain(sizes: Sizes): Promise<Drain> {
   }
 }
 
-// ---------------------------------------------------------------- BullMQ
-
-interface Connection {
-  host: string
-  port: number
-  maxRetriesPerRequest: null
-}
-
-async function withQueue<T>(connection: Connection, name: string, run: (queue: Queue) => Promise<T>): Promise<T> {
-  const queue = new Queue(name, { connection })
-  try {
-    await queue.waitUntilReady()
-    return await run(queue)
-  } finally {
-    await queue.obliterate({ force: true }).catch(() => undefined)
-    await queue.close()
-  }
-}
-
-const bullmqJobs = (count: number, from = 0) => specs(count, from).map((data) => ({ name: 'generate', data }))
-
-async function bullmqBulk(connection: Connection, sizes: Sizes): Promise<Figure> {
-  return withQueue(connection, 'bench-bulk', async (queue) => {
-    const batches = chunks(bullmqJobs(sizes.bulk), sizes.chunk)
-    const measured = await span(sizes.bulk)
-    for (const batch of batches) await queue.addBulk(batch)
-    const figure = measured.stop()
-    expectCount('BullMQ bulk', await queue.getWaitingCount(), sizes.bulk)
-    return figure
-  })
-}
-
-async function bullmqSingle(connection: Connection, sizes: Sizes): Promise<Figure> {
-  return withQueue(connection, 'bench-single', async (queue) => {
-    const inputs = bullmqJobs(sizes.single)
-    const measured = await span(sizes.single)
-    for (const { name, data } of inputs) await queue.add(name, data)
-    const figure = measured.stop()
-    expectCount('BullMQ single', await queue.getWaitingCount(), sizes.single)
-    return figure
-  })
-}
-
-/** Same shape as the GenOps drain: warm up, pause, store the backlog, time resume → all completed. */
-async function bullmqDrain(connection: Connection, sizes: Sizes, concurrency: number): Promise<BullmqDrain> {
-  return withQueue(connection, `bench-drain-${concurrency}`, async (queue) => {
-    // removeOnComplete left at its default (keep every completed job), as GenOps keeps its rows.
-    const worker = new Worker(queue.name, async () => undefined, { connection, concurrency, autorun: false })
-    try {
-      let completed = 0
-      let failed = 0
-      let target = sizes.warmUp
-      let reached: (() => void) | undefined
-      worker.on('completed', () => {
-        if (++completed === target) reached?.()
-      })
-      worker.on('failed', () => failed++)
-      const until = (count: number) =>
-        new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`BullMQ drain: ${completed} of ${count} completed after ${WAIT_LIMIT_MS / 1000} s`)), WAIT_LIMIT_MS)
-          target = count
-          reached = () => {
-            clearTimeout(timer)
-            resolve()
-          }
-          if (completed >= count) reached()
-        })
-
-      await queue.addBulk(bullmqJobs(sizes.warmUp, -sizes.warmUp))
-      void worker.run()
-      await until(sizes.warmUp)
-      await worker.pause()
-      for (const batch of chunks(bullmqJobs(sizes.drain), sizes.chunk)) await queue.addBulk(batch)
-      expectCount('BullMQ drain backlog', await queue.getWaitingCount(), sizes.drain)
-
-      const measured = await span(sizes.drain)
-      const lag = lagMonitor()
-      const done = until(sizes.warmUp + sizes.drain)
-      worker.resume()
-      await done
-      const result = { concurrency, ...measured.stop(), lag: lag.stop() }
-      if (failed > 0) throw new Error(`BullMQ drain: ${failed} jobs failed`)
-      return result
-    } finally {
-      await worker.close()
-    }
-  })
-}
-
-function expectCount(what: string, actual: number, expected: number): void {
-  if (actual !== expected) throw new Error(`${what}: expected ${expected} jobs, found ${actual}`)
-}
-
 // ---------------------------------------------------------------- report
-
-/** BullMQ 6 loads its Redis driver lazily and ioredis is only its optional peer. */
-function ioredisVersion(): string | null {
-  try {
-    return (createRequire(import.meta.url)('ioredis/package.json') as { version: string }).version
-  } catch {
-    return null
-  }
-}
-
-function bullmqVersion(): string {
-  return (createRequire(import.meta.url)('bullmq/package.json') as { version: string }).version
-}
 
 function sqliteVersion(): string {
   const db = new Sqlite(':memory:')
@@ -373,9 +186,6 @@ function ratio(genops: number, bullmq: number | undefined): string {
 function verdict(meets: boolean): string {
   return meets ? 'meets' : 'MISSES'
 }
-
-/** Cores other processes kept busy while a figure was taken: above this, say the figure is suspect. */
-const NOISY_CORES = 0.2
 
 function background(figure: Figure | undefined): string {
   if (figure?.background === undefined || figure.background === null) return '—'
@@ -474,16 +284,12 @@ export async function runQueueBench({ quick, command }: QueueBenchOptions): Prom
   const genops: GenOpsFigures = { bulk, singleEngine, singleStore, drain }
 
   let bullmq: BullmqFigures | undefined
-  if (redisVersion === null) {
-    console.log('redis-server is not installed: running the GenOps half only (apt-get install redis-server for the comparison).')
-  } else if (ioredis === null) {
-    console.log('ioredis is not installed (BullMQ 6 needs it for Redis): running the GenOps half only (npm install -D ioredis@5).')
+  const missing = bullmqMissing()
+  if (missing !== null) {
+    console.log(`${missing}: running the GenOps half only.`)
   } else {
-    const redis = await startRedis()
-    try {
-      helperPids = [redis.pid]
-      const connection: Connection = { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null }
-      log(`BullMQ bulk enqueue ${formatNumber(sizes.bulk)} (redis-server on 127.0.0.1:${redis.port})`)
+    bullmq = await withRedis(async (connection) => {
+      log(`BullMQ bulk enqueue ${formatNumber(sizes.bulk)} (redis-server on 127.0.0.1:${connection.port})`)
       const bulkRate = await quietest('BullMQ bulk', () => bullmqBulk(connection, sizes))
       log(`BullMQ single enqueue ${formatNumber(sizes.single)}`)
       const single = await quietest('BullMQ single', () => bullmqSingle(connection, sizes))
@@ -492,11 +298,8 @@ export async function runQueueBench({ quick, command }: QueueBenchOptions): Prom
         log(`BullMQ drain ${formatNumber(sizes.drain)}, concurrency ${concurrency}`)
         drains.push(await quietest(`BullMQ drain c=${concurrency}`, () => bullmqDrain(connection, sizes, concurrency)))
       }
-      bullmq = { bulk: bulkRate, single, drains }
-    } finally {
-      helperPids = []
-      await redis.stop()
-    }
+      return { bulk: bulkRate, single, drains }
+    })
   }
 
   console.log('')
