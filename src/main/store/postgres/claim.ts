@@ -69,7 +69,12 @@ export async function claimJobs(
 }
 
 export async function extendLeases(client: Queryable, owner: string, until: number): Promise<number> {
-  const result = await client.query(`UPDATE jobs SET lease_expires_at = $1 WHERE state = 'active' AND lease_owner = $2`, [until, owner])
+  // Rows locked in id order, as every settle and recovery locks them: a heartbeat beside this owner's settle never deadlocks.
+  const result = await client.query(
+    `UPDATE jobs SET lease_expires_at = $1
+    WHERE id IN (SELECT id FROM jobs WHERE state = 'active' AND lease_owner = $2 ORDER BY id FOR UPDATE) AND state = 'active' AND lease_owner = $2`,
+    [until, owner],
+  )
   return result.rowCount ?? 0
 }
 
