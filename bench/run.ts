@@ -17,6 +17,7 @@ import { runQueueBench } from './queue'
 import { runRealWorldBench } from './real-world'
 import { runSeriesBench } from './series'
 import { runSlowProviderBench } from './slow-provider'
+import { runSlowProviderMemoryBench } from './slow-provider-memory'
 import { runTracesBench } from './traces'
 
 interface BenchOptions {
@@ -51,12 +52,17 @@ const BENCHES: Record<string, { run: (options: BenchOptions) => Promise<void>; b
   '--postgres': {
     run: runPostgresBench,
     byDefault: false,
-    what: 'the store core on PostgreSQL beside SQLite: bulk and single enqueue, a drain of no-op jobs by 1 and 3 processes (issue 15)',
+    what: 'the store core on PostgreSQL beside SQLite and BullMQ: bulk and single enqueue, a drain of no-op jobs by 1, 2 and 3 processes (issue 15)',
   },
   '--slow-provider': {
     run: runSlowProviderBench,
     byDefault: false,
     what: 'the simulator at a fixed 500 ms, concurrency 128 and 1,024: jobs/s against C ÷ latency, memory over the run',
+  },
+  '--slow-provider-memory': {
+    run: runSlowProviderMemoryBench,
+    byDefault: false,
+    what: 'the simulator at 500 ms, C = 1,024, kept fed for ten minutes: RSS and heap each minute (issue 16: memory flat)',
   },
   '--local': { run: runLocalBench, byDefault: false, what: 'GGUF generation through the pipeline beside direct' },
 }
