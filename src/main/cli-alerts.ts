@@ -13,7 +13,6 @@ import {
   type AlertTransition,
 } from '../shared/alerts'
 import { describeZodError } from '../shared/contract'
-import { prometheusRules } from './alerts/promql'
 import { table, time } from './cli-format'
 import { CliError, common, duration, integer, print, printJson, withQueue, type Common } from './cli-support'
 
@@ -112,6 +111,8 @@ export function addAlertCommands(program: Command): void {
     .option('--out <file>', 'write to this file instead of printing')
     .action(async (options: Common & { out?: string }) => {
       const { alerts: list } = await withQueue(options, (h) => h.listAlerts({}))
+      // The YAML writer is loaded by this one command, not by every start.
+      const { prometheusRules } = await import('./alerts/promql')
       const text = prometheusRules(list.map(({ rule }) => rule))
       if (!options.out) {
         process.stdout.write(text)

@@ -9,7 +9,6 @@ import { EXPORT_FORMATS, ExportFormat, formatEta, RerunChanges, type BatchCompar
 import { describeZodError } from '../shared/contract'
 import { usd } from '../shared/costs'
 import { toCsv, roundUsd, type CsvValue } from '../shared/csv'
-import { defaultExportName, writeBatchExport } from './batches/export/write-export'
 import { table, time } from './cli-format'
 import { download, remoteHandlers, type RemoteServer } from './cli-remote'
 import { CliError, common, integer, print, printJson, withQueue, withStore, type Common } from './cli-support'
@@ -211,6 +210,8 @@ export function addBatchCommands(program: Command): void {
         : withStore(options, async (store) => {
             const sources = await store.batches.sources(id)
             if (sources === null) throw new CliError(`batch ${id} does not exist`)
+            // The writers (Parquet's library among them) are loaded by an export made here, not by every start.
+            const { defaultExportName, writeBatchExport } = await import('./batches/export/write-export')
             const path = resolve(
               options.out ??
                 defaultExportName(

@@ -12,7 +12,7 @@ import { LANES, type Lane } from '../shared/job-config'
 import type { ProviderProfile } from '../shared/providers'
 import { printEstimate } from './cli-estimate'
 import { CliError, common, duration, integer, print, printJson, withQueue, withStore, type Common } from './cli-support'
-import { createHandlers, type Handlers } from './operations'
+import type { Handlers } from './operations'
 import { ownerIsGone } from './queue/lease-owner'
 import type { LoadProgress } from './queue/sqlite/load'
 import { batchName } from './intake/batch'
@@ -86,6 +86,7 @@ export function addEnqueueCommand(program: Command): void {
 function withLoad<T>(options: EnqueueOptions, name: string, enqueue: (handlers: Handlers) => Promise<T>): Promise<T> {
   if (options.server) return withQueue(options, enqueue)
   return withStore(options, async (store) => {
+    const { createHandlers } = await import('./operations')
     await store.removeAbandonedLoads(ownerIsGone)
     store.loadProgress = loadProgressLine(name)
     return enqueue(createHandlers(store))

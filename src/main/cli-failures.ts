@@ -9,7 +9,7 @@ import type { DeadFilter, DeadJob, DeadSelection, DeadStats, FailureGroup, Regre
 import { table, time } from './cli-format'
 import { CliError, common, duration, integer, jobId, print, printJson, withQueue, type Common } from './cli-support'
 import { remoteHandlers } from './cli-remote'
-import { createEngine, type Engine } from './engine'
+import type { Engine } from './engine'
 import type { Handlers } from './operations'
 import { dataDir } from './paths'
 
@@ -233,8 +233,9 @@ interface RegressionReport extends Pick<RegressionRun, 'batchId' | 'skipped'> {
   failing: number
 }
 
-/** The run by an engine in this process, closed after. */
+/** The run by an engine in this process, closed after (the engine is imported here: no other failures command loads it). */
 async function runHere(options: RunOptions): Promise<RegressionReport> {
+  const { createEngine } = await import('./engine')
   const engine = await createEngine({ dataDir: dataDir(options.dataDir) })
   const stop = closeOnSignal(engine)
   try {

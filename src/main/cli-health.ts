@@ -13,7 +13,7 @@ import { readDiscovery, type Discovery } from './engine-discovery'
 import { DEFAULT_MIN_FREE_DISK_BYTES, ENGINE_ONLY_CHECKS, freeDisk, standaloneHealth } from './health/checks'
 import { HealthRegistry } from './health/registry'
 import { databaseFile, dataDir } from './paths'
-import { SqliteQueueStore } from './queue/sqlite'
+import type { SqliteQueueStore } from './queue/sqlite'
 
 const EXIT_CODES: Record<HealthStatus, number> = { healthy: 0, degraded: 1, unhealthy: 2 }
 const MIB = 1024 * 1024
@@ -81,6 +81,8 @@ async function askEngine(engine: Discovery): Promise<{ report: HealthReport; url
 }
 
 async function checkHealth(dir: string, minFreeDiskBytes: number | undefined): Promise<HealthReport> {
+  // The store is loaded by a check made here, not by every start (nor when an engine or a server answers).
+  const { SqliteQueueStore } = await import('./queue/sqlite')
   let store: SqliteQueueStore
   try {
     store = SqliteQueueStore.open(databaseFile(dir))

@@ -16,7 +16,6 @@ import { contract, describeZodError, OperationError, OperationFailure, OPERATION
 import { HealthReport } from '../shared/health'
 import { redactWith } from '../shared/redact'
 import { CliError } from './cli-error'
-import { writeProblem } from './batches/export/write-export'
 import type { Handlers } from './operations'
 import { partialPathFor, removeAbandonedPartials } from './partial-files'
 
@@ -61,6 +60,8 @@ export async function download(server: RemoteServer, route: string, file: string
     await rename(temporary, path)
   } catch (error) {
     await rm(temporary, { force: true })
+    // The export writer (and its Parquet library) is loaded only when a copy fails, not by every command.
+    const { writeProblem } = await import('./batches/export/write-export')
     throw writeProblem(path, error)
   }
 }

@@ -9,15 +9,18 @@ import type { z } from 'zod'
 import type { SettingRow } from '../shared/settings'
 import { cacheLine } from './cli-cache'
 import { CliError, common, print, printJson, withQueue, type Common } from './cli-support'
-import { EngineConfig } from './engine'
+import type { EngineConfig } from './engine-config'
 import { databaseFile, dataDir, ensureDataDir } from './paths'
-import { SqliteQueueStore } from './queue/sqlite'
 import { fromText, getPath, settingSpec, SETTINGS, SETTINGS_FILE, SettingsError, SHARED_SETTINGS_POLL_MS, shown, type SettingSpec } from './settings/catalogue'
 import { processSettings, resolveProcessSettings, settingsFile, writeSetting } from './settings/process'
 import { appliesText } from './settings/rows'
 import { readSharedSettings, writeSharedSetting } from './settings/shared'
 
-const engineDefaults = (dir: string): unknown => EngineConfig.parse({ dataDir: dir })
+/** The engine's config schema, which settings are checked against: imported when a command needs it, as it reaches much of the engine's code. */
+const engineConfigSchema = async (): Promise<typeof EngineConfig> => (await import('./engine-config')).EngineConfig
+
+/** The store here, opened by the commands that read or write it (not on every start). */
+const openStore = async (dir: string) => (await import('./queue/sqlite')).SqliteQueueStore.open(databaseFile(dir))
 
 /** Attribute names commander gives the flags: --log-max-bytes is logMaxBytes. */
 const attribute = (flag: string): string => flag.replace(/^--/, '').replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase())
@@ -44,11 +47,12 @@ export function addProcessSettingFlags(command: Command): Command {
  * default), from a command's options. A settings file that cannot be used is refused,
  * naming the file, the key and why.
  */
-export function processSettingsConfig(dir: string, options: Record<string, unknown>): Record<string, unknown> {
+export async function processSettingsConfig(dir: string, options: Record<string, unknown>): Promise<Record<string, unknown>> {
   const flags: Record<string, unknown> = {}
   for (const spec of SETTINGS) if (spec.flag !== undefined && options[attribute(spec.flag)] !== undefined) flags[spec.key] = options[attribute(spec.flag)]
+  const schema = await engineConfigSchema()
   try {
-    return processSettings(dir, EngineConfig, flags)
+    return processSettings(dir, schema, flags)
   } catch (error) {
     if (error instanceof SettingsError) throw new CliError(error.message, 2)
     throw error
@@ -56,9 +60,10 @@ export function processSettingsConfig(dir: string, options: Record<string, unkno
 }
 
 async function settingRows(dir: string): Promise<SettingRow[]> {
-  const defaults = engineDefaults(dir)
+  const schema = await engineConfigSchema()
+  const defaults: unknown = schema.parse({ dataDir: dir })
   const rows: SettingRow[] = []
-  const processSettings = resolveProcessSettings(dir, { schema: EngineConfig, defaults })
+  const processSettings = resolveProcessSettings(dir, { schema, defaults })
   for (const { spec, value, source } of processSettings) {
     rows.push({
       key: spec.key,
@@ -72,9 +77,9 @@ async function settingRows(dir: string): Promise<SettingRow[]> {
       applies: appliesText(spec),
     })
   }
-  const store = SqliteQueueStore.open(databaseFile(dir))
+  const store = await openStore(dir)
   try {
-    for (const { spec, stored } of await readSharedSettings(store, EngineConfig)) {
+    for (const { spec, stored } of await readSharedSettings(store, schema)) {
       const fallback = getPath(defaults, spec.key)
       rows.push({
         key: spec.key,
@@ -155,15 +160,16 @@ export function addSettingsCommands(program: Command): void {
           print(storeSettingLine(spec, saved.value))
           return
         }
+        const schema = await engineConfigSchema()
         if (spec.home === SETTINGS_FILE) {
           ensureDataDir(dir)
-          writeSetting(dir, EngineConfig, spec.key, parsed)
+          writeSetting(dir, schema, spec.key, parsed)
           print(`${spec.key}: ${parsed === undefined ? 'default' : text(shown(spec, parsed))} in ${settingsFile(dir)}; applies at next start`)
           return
         }
-        const store = SqliteQueueStore.open(databaseFile(dir))
+        const store = await openStore(dir)
         try {
-          await writeSharedSetting(store, EngineConfig, spec.key, parsed)
+          await writeSharedSetting(store, schema, spec.key, parsed)
         } finally {
           store.close()
         }

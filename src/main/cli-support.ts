@@ -5,9 +5,9 @@ import { jsonSafe, terminalSafe } from '../shared/names'
 import { CliError } from './cli-error'
 import { remoteHandlers, type RemoteServer } from './cli-remote'
 import { namedDamage } from './db/damage'
-import { createHandlers, type Handlers } from './operations'
+import type { Handlers } from './operations'
 import { databaseFile, dataDir } from './paths'
-import { SqliteQueueStore } from './queue/sqlite'
+import type { SqliteQueueStore } from './queue/sqlite'
 
 export { CliError } from './cli-error'
 
@@ -61,9 +61,14 @@ export interface Common {
   server?: RemoteServer
 }
 
-/** Runs an action on the queue: a server's, through its API, or the local one without an engine, closing the database after. */
+/**
+ * Runs an action on the queue: a server's, through its API, or the local one without an engine, closing the database after.
+ * The store and the operations are imported here, when a command first needs them: a command that
+ * goes to a server, or stops at a usage error, never loads them.
+ */
 export async function withQueue<T>(options: Common, action: (handlers: Handlers) => Promise<T>): Promise<T> {
   if (options.server) return action(remoteHandlers(options.server))
+  const { createHandlers } = await import('./operations')
   return withStore(options, (store) => action(createHandlers(store)))
 }
 
@@ -74,6 +79,7 @@ export async function withStore<T>(options: Common, action: (store: SqliteQueueS
     throw new CliError(`\`genops ${options.server.command}\` does not work with --server yet (it reads the store itself): run it on the server's machine`, 2)
   }
   const file = databaseFile(dataDir(options.dataDir))
+  const { SqliteQueueStore } = await import('./queue/sqlite')
   const store = SqliteQueueStore.open(file)
   try {
     return await action(store)

@@ -2,13 +2,16 @@
  * `genops`: the command line. Commands that only read or change the queue open the
  * database directly (a running app or `genops serve` notices within its poll interval);
  * `serve` and `run` start an engine.
+ *
+ * Every command is declared here at start, but the engine, the HTTP server and what only
+ * some commands use are imported by the actions that need them: `genops jobs list` should
+ * not pay for loading provider SDKs, the worker pool and telemetry on every start.
  */
 import { randomBytes } from 'node:crypto'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { OperationError } from '../shared/contract'
 import { JOB_STATES, type JobState } from '../shared/jobs'
-import { allowedHostName } from './api/http-guards'
-import { isLoopback, startServer } from './api/server'
+import { allowedHostName, isLoopback } from './api/http-guards'
 import { addAlertCommands } from './cli-alerts'
 import { addBackupCommands } from './cli-backup'
 import { addBatchCommands } from './cli-batches'
@@ -26,13 +29,11 @@ import { addProcessSettingFlags, addSettingsCommands, processSettingsConfig } fr
 import { CliError, common, duration, endQuietlyWhenStdoutCloses, integer, jobId, print, printJson, withQueue, type Common } from './cli-support'
 import { DatabaseDamagedError } from './db/damage'
 import { SchemaError } from './db/migrate'
-import { createEngine, type EngineConfig } from './engine'
-import { createEngineAwaitingSpace, fullDiskAtStart } from './engine-awaiting-space'
+import type { EngineConfig } from './engine'
 import { announceEngine, discoveryFile, withdrawEngine } from './engine-discovery'
 import { diskFullCode } from '../shared/disk-full'
 import { terminalSafe } from '../shared/names'
 import { dataDir, RENDERER_DIR } from './paths'
-import { fullPage } from './queue/job-operations'
 
 /** Headless mode's API and UI: beside the metrics exporter's 9464, which `serve` also opens. */
 const DEFAULT_API_PORT = 9465
@@ -63,10 +64,10 @@ function httpUrl(name: string) {
   }
 }
 
-function engineConfig(options: Common & EngineOptions): EngineConfig {
+async function engineConfig(options: Common & EngineOptions): Promise<EngineConfig> {
   const dir = dataDir(options.dataDir)
   // settings.json, GENOPS_* variables and the flags: flag > variable > file > default.
-  const settings: Partial<EngineConfig> = processSettingsConfig(dir, { ...options })
+  const settings: Partial<EngineConfig> = await processSettingsConfig(dir, { ...options })
   return {
     ...settings,
     dataDir: dir,
@@ -99,6 +100,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--state <state>', 'only jobs in this state').choices(JOB_STATES))
     .option('--limit <n>', 'how many', integer('--limit', 1, 500), 50)
     .action(async (options: Common & { state?: JobState; limit: number }) => {
+      const { fullPage } = await import('./queue/job-operations')
       const { jobs: list } = await withQueue(options, (h) => fullPage(h.listJobs, { state: options.state, limit: options.limit }))
       if (options.json) printJson(list)
       else print(formatJobs(list))
@@ -169,7 +171,8 @@ export function buildProgram(): Command {
   engineOptions(common(program.command('run').description('process the queue with no UI')))
     .option('--until-empty', 'exit once nothing is queued, delayed or running (or what is left waits for an operator: paused, held open, over budget)')
     .action(async (options: Common & EngineOptions & { untilEmpty?: boolean }) => {
-      const config = engineConfig(options)
+      const config = await engineConfig(options)
+      const [{ createEngine }, { fullDiskAtStart }] = await Promise.all([import('./engine'), import('./engine-awaiting-space')])
       // No database, nothing running: a script is better told at once, in one line, than kept waiting.
       const engine = await createEngine(config).catch((error: unknown) => {
         const fullDisk = fullDiskAtStart(error, config.dataDir)
@@ -233,7 +236,9 @@ export function buildProgram(): Command {
           process.stderr.write(`genops: could not write ${discoveryFile(dir)} (${(error as Error).message}): \`genops health\` cannot find this engine\n`)
         }
       }
-      const engine = await createEngineAwaitingSpace(engineConfig(options), {
+      const config = await engineConfig(options)
+      const [{ createEngineAwaitingSpace }, { startServer }] = await Promise.all([import('./engine-awaiting-space'), import('./api/server')])
+      const engine = await createEngineAwaitingSpace(config, {
         waiting: (message) => process.stderr.write(`genops: ${message}\n`),
         started: (started) => {
           process.stderr.write('genops: the disk has room again: the engine started\n')

@@ -78,12 +78,15 @@ describe('genops enqueue --estimate', () => {
     expect(jobCount(dir)).toBe(0)
   })
 
-  it('refuses a bad file with file:line exactly as enqueue does, and estimates the good ones', () => {
+  it('refuses a bad file with file:line exactly as enqueue does, and estimates the good ones', async () => {
     const { dir, file } = setUp()
     const bad = join(dir, 'bad.jsonl')
     writeFileSync(bad, '{"prompt": "fine"}\n{"prompt": 3}\n')
-    const estimated = genops(['enqueue', '--estimate', file, bad, '--provider', 'work', '--data-dir', dir])
-    const enqueued = genops(['enqueue', bad, '--provider', 'work', '--data-dir', dir])
+    // Side by side: the estimate writes nothing, and the refused file leaves nothing.
+    const [estimated, enqueued] = await Promise.all([
+      genopsAsync(['enqueue', '--estimate', file, bad, '--provider', 'work', '--data-dir', dir]),
+      genopsAsync(['enqueue', bad, '--provider', 'work', '--data-dir', dir]),
+    ])
     expect(estimated.status).toBe(2)
     expect(enqueued.status).toBe(2)
     expect(estimated.stderr).toBe(enqueued.stderr)
@@ -104,9 +107,11 @@ describe('genops enqueue --estimate', () => {
         })
         serve.once('exit', (code) => reject(new Error(`genops serve exited (${code})`)))
       })
-      const remote = await genopsAsync(['--server', url, '--token', token, 'enqueue', '--estimate', '--json', file, '--provider', 'work'])
+      const [remote, here] = await Promise.all([
+        genopsAsync(['--server', url, '--token', token, 'enqueue', '--estimate', '--json', file, '--provider', 'work']),
+        genopsAsync(['enqueue', '--estimate', '--json', file, '--provider', 'work', '--data-dir', dir]),
+      ])
       expect(remote.status, remote.stderr).toBe(0)
-      const here = genops(['enqueue', '--estimate', '--json', file, '--provider', 'work', '--data-dir', dir])
       expect(Estimate.parse(JSON.parse(remote.stdout))).toEqual(Estimate.parse(JSON.parse(here.stdout)))
     } finally {
       const exited = once(serve, 'exit')

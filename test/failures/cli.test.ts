@@ -68,16 +68,20 @@ describe('genops dlq', () => {
     expect(badCategory.status).toBe(2)
     expect(badCategory.stderr).toContain('--category must be one of TIMEOUT, RATE_LIMIT, AUTH, VALIDATION,')
 
-    const retried = await cli('dlq', 'retry', '--category', 'TIMEOUT', '--provider', 'sim', '--json')
+    // Two changes to different jobs (job 3 retried, job 4 purged), then two reads of what they left.
+    const [retried, purged] = await Promise.all([
+      cli('dlq', 'retry', '--category', 'TIMEOUT', '--provider', 'sim', '--json'),
+      cli('dlq', 'purge', '--batch', '2'),
+    ])
     expect(JSON.parse(retried.stdout)).toEqual({ retried: 1 })
-    const purged = await cli('dlq', 'purge', '--batch', '2')
     expect(purged).toMatchObject({ status: 0, stdout: 'purged 1 dead job\n' })
-    const left = JSON.parse((await cli('dlq', 'list', '--json')).stdout) as { id: number; errorCategory: string }[]
+    const [listed, queue] = await Promise.all([cli('dlq', 'list', '--json'), cli('queue', 'stats', '--json')])
+    const left = JSON.parse(listed.stdout) as { id: number; errorCategory: string }[]
     expect(left.map((j) => [j.id, j.errorCategory])).toEqual([
       [2, 'TIMEOUT'],
       [1, 'VALIDATION'],
     ])
-    const counts = JSON.parse((await cli('queue', 'stats', '--json')).stdout) as { counts: Record<string, number> }
+    const counts = JSON.parse(queue.stdout) as { counts: Record<string, number> }
     expect(counts.counts).toMatchObject({ queued: 1, dead: 2 })
   })
 })
@@ -108,8 +112,8 @@ describe('genops failures and regressions', () => {
     )
     await engine.close()
 
-    const cli = (...args: string[]) => genops([...args, '--data-dir', dataDir])
-    const groups = JSON.parse(cli('failures', 'list', '--json').stdout) as FailureGroup[]
+    const cli = (...args: string[]) => genopsAsync([...args, '--data-dir', dataDir])
+    const groups = JSON.parse((await cli('failures', 'list', '--json')).stdout) as FailureGroup[]
     expect(groups.map((g) => [g.category, g.pattern, g.count, g.flagged])).toEqual(
       expect.arrayContaining([
         ['VALIDATION', 'simulated VALIDATION on attempt <n> of the first <n>', 3, true],
@@ -119,17 +123,22 @@ describe('genops failures and regressions', () => {
     const flagged = groups.find((g) => g.flagged)!
     const other = groups.find((g) => !g.flagged)!
 
-    const refused = cli('failures', 'pin', other.fingerprint)
+    // Three steps that do not touch each other, at once: the refusal of the group seen once, the pin of the flagged one, the profile's fix.
+    const [refused, pinned, fixed] = await Promise.all([
+      cli('failures', 'pin', other.fingerprint),
+      cli('failures', 'pin', flagged.fingerprint),
+      // The profile is fixed; the third job's own config still fails it.
+      cli('providers', 'add', 'flaky', '--provider', 'sim'),
+    ])
     expect(refused).toMatchObject({
       status: 1,
       stderr: `genops: failure group ${other.fingerprint} was seen 1 time: a group can be pinned once it is seen 3 times\n`,
     })
-    expect(cli('failures', 'pin', flagged.fingerprint).stdout).toBe(`failure group ${flagged.fingerprint} pinned: 3 new regression cases, 3 in all\n`)
-    expect(cli('failures', 'list').stdout).toMatch(new RegExp(`^${flagged.fingerprint} +VALIDATION +3 +.+ pinned +1,2,3 +simulated VALIDATION`, 'm'))
+    expect(pinned.stdout).toBe(`failure group ${flagged.fingerprint} pinned: 3 new regression cases, 3 in all\n`)
+    expect(fixed.status).toBe(0)
+    expect((await cli('failures', 'list')).stdout).toMatch(new RegExp(`^${flagged.fingerprint} +VALIDATION +3 +.+ pinned +1,2,3 +simulated VALIDATION`, 'm'))
 
-    // The profile is fixed; the third job's own config still fails it.
-    expect(cli('providers', 'add', 'flaky', '--provider', 'sim').status).toBe(0)
-    const run = cli('regressions', 'run')
+    const run = await cli('regressions', 'run')
     expect(run.stderr).toBe('')
     expect(run.status).toBe(1)
     const lines = run.stdout.split('\n')
@@ -141,14 +150,15 @@ describe('genops failures and regressions', () => {
     ])
     expect(lines).toContain('2 passed, 1 still failing')
 
-    const cases = JSON.parse(cli('regressions', 'list', '--json').stdout) as RegressionCase[]
+    const [listedCases, afterRun] = await Promise.all([cli('regressions', 'list', '--json'), cli('queue', 'stats', '--json')])
+    const cases = JSON.parse(listedCases.stdout) as RegressionCase[]
     expect(cases.map((c) => [c.spec?.prompt, c.spec?.provider, c.lastRun?.outcome])).toEqual([
       ['first', 'flaky', 'passed'],
       ['second', 'flaky', 'passed'],
       ['third', 'sim', 'failed'],
     ])
     // The regression jobs ran as one batch of their own, and left nothing waiting.
-    const stats = JSON.parse(cli('queue', 'stats', '--json').stdout) as { counts: Record<string, number> }
+    const stats = JSON.parse(afterRun.stdout) as { counts: Record<string, number> }
     expect(stats.counts).toMatchObject({ queued: 0, delayed: 0, active: 0, completed: 3, dead: 5 })
   })
 
