@@ -12,7 +12,7 @@ import { nestingProblem } from '../shared/json-depth'
 import { escapeControl } from '../shared/names'
 import { fallbackProblem, parseFallback } from '../shared/providers'
 import { keyFileProblem } from '../workers/key-file'
-import { BatchCheck, profilesOf } from './intake/job-check'
+import { BatchCheck, profilesFor } from './intake/job-check'
 import { alertHandlers } from './alerts/operations'
 import { batchHandlers } from './batches/operations'
 import { mapInSlices } from './intake/slices'
@@ -105,7 +105,7 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, 
     },
     getJob: async ({ id }) => withHeld((await withModels([found(await store.get(id, now()), id)]))[0]!),
     enqueueJobs: async ({ jobs, defaults = {}, batchName, maxConcurrency, sources, origins }) => {
-      const check = new BatchCheck({ profiles: await profilesOf(store), defaults })
+      const check = new BatchCheck({ profiles: await profilesFor(store, jobs, defaults), defaults })
       // In slices, as the mapping below: a big call must not hold the main thread.
       const problems = (
         await mapInSlices(jobs, (spec, index) => check.problems(spec, `job ${index + 1}`).map((problem) => `job ${index + 1}: ${problem}`))
@@ -128,7 +128,8 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, 
       // New jobs are not rows anyone shows yet: the counts tell screens to fetch them.
       runtime.countsMayChange()
       runtime.kick()
-      return result
+      // The contract's answer: which of them were added (result.addedIds) is the store's, not yet the contract's.
+      return { batchId: result.batchId, jobIds: result.jobIds, duplicates: result.duplicates }
     },
     retryJob: async ({ id }) => {
       const { job, change } = await store.retry(id, now(), ['dead', 'cancelled'])

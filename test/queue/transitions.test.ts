@@ -17,7 +17,7 @@ describe('enqueue', () => {
   it('adds queued jobs in one batch and counts them', () => {
     store = tempStore()
     const result = store.enqueue([job('a'), job('b')], 'two.jsonl', T0)
-    expect(result).toEqual({ batchId: 1, jobIds: [1, 2], duplicates: 0 })
+    expect(result).toEqual({ batchId: 1, jobIds: [1, 2], addedIds: [1, 2], duplicates: 0 })
     expect(store.stats(T0).counts).toMatchObject({ queued: 2, delayed: 0, active: 0 })
     expect(store.db.prepare('SELECT name, job_count FROM batches').get()).toEqual({ name: 'two.jsonl', job_count: 2 })
   })

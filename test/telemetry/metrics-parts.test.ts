@@ -5,7 +5,6 @@ import { EngineMetrics } from '../../src/main/telemetry/metrics'
 import { listenProblem } from '../../src/main/telemetry/metrics-exporter'
 import { BoundedLabel, MAX_LABEL_CHARS, categoryLabel, modelName } from '../../src/main/telemetry/metric-labels'
 import type { StoreTotals } from '../../src/main/telemetry/metric-store'
-import { addedJobs } from '../../src/main/telemetry/metric-totals'
 import { negotiateFormat } from '../../src/main/telemetry/metrics-format'
 import { METRICS } from '../../src/shared/metrics'
 import { parseSamples, total } from '../support/prometheus-text'
@@ -49,21 +48,6 @@ describe('format negotiation', () => {
     expect(negotiateFormat('text/plain, application/openmetrics-text;q=0.5')).toBe('prometheus')
     // A version prom-client does not write is not taken.
     expect(negotiateFormat('application/openmetrics-text;version=0.0.1')).toBe('prometheus')
-  })
-})
-
-describe('the jobs an enqueue added', () => {
-  const jobs = (n: number) => Array.from({ length: n }, (_, i) => ({ provider: `p${i}`, model: null }))
-
-  it('are all of them when no idempotency key was known', () => {
-    const given = jobs(3)
-    expect(addedJobs(given, { jobIds: [7, 8, 9], duplicates: 0 })).toBe(given)
-  })
-
-  it('leave out those that named an older job or repeated one of the same call', () => {
-    // p0 new (10), p1 an older job (4), p2 new (11), p3 repeats p0's key (10), p4 the same older job (4).
-    const added = addedJobs(jobs(5), { jobIds: [10, 4, 11, 10, 4], duplicates: 3 })
-    expect(added.map((job) => job.provider)).toEqual(['p0', 'p2'])
   })
 })
 

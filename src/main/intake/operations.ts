@@ -197,7 +197,8 @@ export function intakeHandlers(store: QueueStore, runtime: IntakeRuntime, option
       if (maxConcurrency !== undefined) await runtime.reloadGates?.()
       runtime.countsMayChange()
       runtime.kick()
-      return { ...result, batchName: name, files: good.map((file) => ({ name: file.file, jobs: file.jobs.length })), refusedFiles }
+      const { batchId, jobIds, duplicates } = result
+      return { batchId, batchName: name, jobIds, duplicates, files: good.map((file) => ({ name: file.file, jobs: file.jobs.length })), refusedFiles }
     },
 
     cancelIntake: async ({ intakeId }) => ({ cancelled: held.forget(intakeId) }),

@@ -61,6 +61,13 @@ export interface EnqueueResult {
   batchId: number
   /** One id per job given, in order; a known idempotency key gives the existing job's id. */
   jobIds: number[]
+  /**
+   * The jobs this call added, by id, in the order given: jobIds less those of known keys
+   * (a job already in the store, or one added earlier in the same call). As the store wrote
+   * them, not inferred from the ids.
+   */
+  addedIds: number[]
+  /** Jobs given whose idempotency key was known: jobIds.length - addedIds.length. */
   duplicates: number
 }
 

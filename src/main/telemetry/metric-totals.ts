@@ -38,26 +38,6 @@ class Tally {
   }
 }
 
-/**
- * The jobs an enqueue added: all of them, less those whose idempotency key was known.
- * Such a job's id is an older job's, or repeats one given earlier in the same call; new
- * rows take ids above every existing one (SQLite's rowid), so the older jobs are the
- * lowest ids seen.
- */
-export function addedJobs<T>(jobs: readonly T[], result: { jobIds: readonly number[]; duplicates: number }): readonly T[] {
-  if (result.duplicates === 0) return jobs
-  const firstIndex = new Map<number, number>()
-  result.jobIds.forEach((id, i) => {
-    if (!firstIndex.has(id)) firstIndex.set(id, i)
-  })
-  const olderCount = firstIndex.size - (jobs.length - result.duplicates)
-  const older = new Set([...firstIndex.keys()].sort((a, b) => a - b).slice(0, olderCount))
-  return jobs.filter((_, i) => {
-    const id = result.jobIds[i]!
-    return firstIndex.get(id) === i && !older.has(id)
-  })
-}
-
 /** An enqueue's added jobs (those whose idempotency key was new) and the prompt files they came from; call inside its transaction. */
 export function countEnqueued(
   db: Database,

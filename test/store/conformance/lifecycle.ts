@@ -35,6 +35,26 @@ export function lifecycleConformance(factory: StoreFactory): void {
       await expectCounts(store, T0, { queued: 3 })
     })
 
+    it('names the jobs it added: not those whose key was known, in the store or earlier in the call', async () => {
+      const { store } = await freshStore(factory)
+      const first = await store.enqueue([job('a', { idempotencyKey: 'k1' })], 'one', T0)
+      expect(first.addedIds).toEqual(first.jobIds)
+      // Sixty jobs without a key after the keyed ones: the SQLite store writes them in runs of fifty a statement.
+      const plain = Array.from({ length: 60 }, (_, i) => job(`plain ${i}`))
+      const given = [job('b'), job('a again', { idempotencyKey: 'k1' }), job('c', { idempotencyKey: 'k2' }), job('c again', { idempotencyKey: 'k2' }), ...plain]
+      const again = await store.enqueue(given, 'two', T0)
+      const [b, a, c, cAgain, ...rest] = again.jobIds
+      expect(a).toBe(first.jobIds[0])
+      expect(cAgain).toBe(c)
+      expect(again.addedIds).toEqual([b, c, ...rest])
+      expect(again.duplicates).toBe(2)
+      // Each id named is a job this call wrote, holding what was given at its place.
+      const prompts = ['b', 'c', ...plain.map((p) => p.prompt)]
+      for (const [i, id] of again.addedIds.entries()) expect(await store.get(id, T0)).toMatchObject({ prompt: prompts[i], batchId: again.batchId })
+      expect(await store.get(a!, T0)).toMatchObject({ prompt: 'a', batchId: first.batchId })
+      await expectCounts(store, T0, { queued: 1 + again.addedIds.length })
+    })
+
     it('keeps a config and a job with no config apart', async () => {
       const { store } = await freshStore(factory)
       const { jobIds } = await store.enqueue([job('a', { config: { latencyMs: 5, nested: { x: [1, 'two'] } } }), job('b')], 'b', T0)

@@ -2,10 +2,10 @@
  * Enqueue: one batch row and every job of the call in one transaction, all or nothing. A
  * big call loads in short transactions instead (load.ts), through the same row writer.
  */
-import type { Database } from 'better-sqlite3'
+import type { Database, Transaction } from 'better-sqlite3'
 import { sql } from '../../db/connection'
 import type { EnqueueOptions, EnqueueResult, NewJob } from '../store'
-import { addedJobs, countEnqueued } from '../../telemetry/metric-totals'
+import { countEnqueued } from '../../telemetry/metric-totals'
 import { adjustCounts } from './rows'
 
 const COLUMNS = `INSERT INTO jobs (state, priority, run_at, created_at, updated_at, batch_id, provider, model,
@@ -53,6 +53,8 @@ export interface RowsWrite {
   now: number
   /** Filled in as rows are written: the job's id, or the older job's when its idempotency key is known. */
   jobIds: number[]
+  /** Appended to as rows are written: the id of each job added, in order (a known key adds none). */
+  addedIds: number[]
   /** When it says stop, the write ends after the statement under way (a load's slice of time); never: all of them. */
   enough?: () => boolean
 }
@@ -61,33 +63,42 @@ export interface RowsWrite {
  * Writes job rows from \`from\` on, inside the caller's transaction, until the jobs run out or
  * \`enough\` says stop; answers where it stopped and how many keys were already known.
  */
-export function insertJobRows(db: Database, jobs: readonly NewJob[], { from, batchId, now, jobIds, enough }: RowsWrite): { next: number; duplicates: number } {
+export function insertJobRows(
+  db: Database,
+  jobs: readonly NewJob[],
+  { from, batchId, now, jobIds, addedIds, enough }: RowsWrite,
+): { next: number; duplicates: number } {
   const insertOne = sql(db, INSERT_ONE)
-  const insertMany = sql(db, INSERT_MANY)
   const one = new Array<unknown>(PARAMS_PER_ROW)
-  const many = new Array<unknown>(PARAMS_PER_ROW * ROWS_PER_INSERT)
+  // Made when a run of 50 comes: a call of one job (the commonest) does without its 900 slots.
+  let many: unknown[] | undefined
   let duplicates = 0
   let i = from
+  const addOne = (job: NewJob): number => {
+    bind(one, 0, job, now, batchId)
+    const id = Number(insertOne.run(one).lastInsertRowid)
+    addedIds.push(id)
+    return id
+  }
   while (i < jobs.length && !enough?.()) {
     const job = jobs[i]!
     if (job.idempotencyKey !== null) {
       const existing = sql(db, 'SELECT id FROM jobs WHERE idempotency_key = ?').pluck().get(job.idempotencyKey) as number | undefined
       if (existing !== undefined) duplicates++
-      else bind(one, 0, job, now, batchId)
-      jobIds[i++] = existing ?? Number(insertOne.run(one).lastInsertRowid)
+      jobIds[i++] = existing ?? addOne(job)
       continue
     }
     let run = 0
     while (run < ROWS_PER_INSERT && i + run < jobs.length && jobs[i + run]!.idempotencyKey === null) run++
     if (run < ROWS_PER_INSERT) {
-      bind(one, 0, job, now, batchId)
-      jobIds[i++] = Number(insertOne.run(one).lastInsertRowid)
+      jobIds[i++] = addOne(job)
       continue
     }
+    many ??= new Array<unknown>(PARAMS_PER_ROW * ROWS_PER_INSERT)
     for (let k = 0; k < run; k++) bind(many, k * PARAMS_PER_ROW, jobs[i + k]!, now, batchId)
     // One statement's rows take consecutive rowids (a table without AUTOINCREMENT, inside our write lock).
-    const last = Number(insertMany.run(many).lastInsertRowid)
-    for (let k = 0; k < run; k++) jobIds[i + k] = last - run + 1 + k
+    const last = Number(sql(db, INSERT_MANY).run(many).lastInsertRowid)
+    for (let k = 0; k < run; k++) addedIds.push((jobIds[i + k] = last - run + 1 + k))
     i += run
   }
   return { next: i, duplicates }
@@ -118,15 +129,51 @@ export function insertBatch(
   return batchId
 }
 
+/**
+ * The jobs a call added, from the ids the rows were written with: a known key's job has an
+ * older job's id, or the id of the job before it in the call that added it, so each added id
+ * is taken at its first place.
+ */
+export function jobsAdded<T>(jobs: readonly T[], { jobIds, addedIds }: Pick<EnqueueResult, 'jobIds' | 'addedIds'>): readonly T[] {
+  if (addedIds.length === jobs.length) return jobs
+  const added = new Set(addedIds)
+  return jobs.filter((_, i) => added.delete(jobIds[i]!))
+}
+
 /** Counts the batch's new jobs where the screens and metrics read them; call in the transaction that makes them visible. */
 export function countBatch(db: Database, jobs: readonly NewJob[], result: EnqueueResult, sources: EnqueueOptions['sources']): void {
-  const added = jobs.length - result.duplicates
+  const added = result.addedIds.length
   sql(db, 'UPDATE batches SET job_count = ? WHERE id = ?').run(added, result.batchId)
   // Later changes of state are counted by the triggers of migration 0015; the jobs' arrival here, in one statement.
   if (added > 0) sql(db, `INSERT INTO batch_counts (batch_id, state, n) VALUES (?, 'queued', ?)`).run(result.batchId, added)
   adjustCounts(db, { queued: added })
   // The store's totals the metrics read, whoever enqueues (telemetry/metric-totals).
-  countEnqueued(db, addedJobs(jobs, result), sources)
+  countEnqueued(db, jobsAdded(jobs, result), sources)
+}
+
+type EnqueueCall = (jobs: readonly NewJob[], batchName: string, now: number, maxConcurrency: number | null, options: EnqueueOptions) => EnqueueResult
+
+/**
+ * The enqueue transaction, made once a connection: better-sqlite3 builds four wrappers and
+ * their properties each time `db.transaction` is called, 5% of a one-job enqueue (profiled).
+ */
+const transactions = new WeakMap<Database, Transaction<EnqueueCall>>()
+
+function enqueueTransaction(db: Database): Transaction<EnqueueCall> {
+  let transaction = transactions.get(db)
+  if (!transaction) {
+    transaction = db.transaction<EnqueueCall>((jobs, batchName, now, maxConcurrency, options) => {
+      const batchId = insertBatch(db, batchName, now, maxConcurrency, options)
+      const jobIds = new Array<number>(jobs.length)
+      const addedIds: number[] = []
+      const { duplicates } = insertJobRows(db, jobs, { from: 0, batchId, now, jobIds, addedIds })
+      const result = { batchId, jobIds, addedIds, duplicates }
+      countBatch(db, jobs, result, options.sources)
+      return result
+    })
+    transactions.set(db, transaction)
+  }
+  return transaction
 }
 
 /** `maxConcurrency` caps how many of the batch's jobs run at once (null: no cap); `options` say where the jobs came from. */
@@ -138,14 +185,5 @@ export function enqueueJobs(
   maxConcurrency: number | null = null,
   options: EnqueueOptions = {},
 ): EnqueueResult {
-  return db
-    .transaction((): EnqueueResult => {
-      const batchId = insertBatch(db, batchName, now, maxConcurrency, options)
-      const jobIds = new Array<number>(jobs.length)
-      const { duplicates } = insertJobRows(db, jobs, { from: 0, batchId, now, jobIds })
-      const result = { batchId, jobIds, duplicates }
-      countBatch(db, jobs, result, options.sources)
-      return result
-    })
-    .immediate()
+  return enqueueTransaction(db).immediate(jobs, batchName, now, maxConcurrency, options)
 }

@@ -44,18 +44,19 @@ export async function loadJobs(
   const owner = newLeaseOwner()
   const batchId = db.transaction(() => insertBatch(db, batchName, now, maxConcurrency, options, owner)).immediate()
   const jobIds = new Array<number>(jobs.length)
+  const addedIds: number[] = []
   let duplicates = 0
   try {
     let next = 0
     while (next < jobs.length) {
       const enough = sliceEnds()
-      const written = db.transaction(() => insertJobRows(db, jobs, { from: next, batchId, now, jobIds, enough })).immediate()
+      const written = db.transaction(() => insertJobRows(db, jobs, { from: next, batchId, now, jobIds, addedIds, enough })).immediate()
       next = written.next
       duplicates += written.duplicates
       onProgress?.({ batchId, loaded: next, total: jobs.length })
       await yieldTurn()
     }
-    const result = { batchId, jobIds, duplicates }
+    const result = { batchId, jobIds, addedIds, duplicates }
     db.transaction(() => {
       // Removed meanwhile (only a process that took this one for dead does that): nothing may be counted.
       const cleared = sql(db, 'UPDATE batches SET loading_owner = NULL WHERE id = ? AND loading_owner = ?').run(batchId, owner).changes

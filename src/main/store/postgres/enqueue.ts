@@ -72,6 +72,7 @@ export async function enqueueJobs(
   // An array of bigint comes back as text: the type parser of connect.ts sees single values only.
   const allIds = batch[0]!.job_ids.map(Number)
   const jobIds = new Array<number>(jobs.length)
+  const addedIds: number[] = []
   let duplicates = 0
   for (let from = 0; from < jobs.length; from += CHUNK) {
     const chunk = jobs.slice(from, from + CHUNK)
@@ -79,8 +80,9 @@ export async function enqueueJobs(
     const { rows } = await client.query<{ id: number }>(INSERT_CHUNK, chunkParams(ids, chunk, now, batchId))
     const added = new Set(rows.map((row) => row.id))
     const known: { at: number; key: string }[] = []
+    // In the order given, from the ids RETURNING named (it names them in no promised order).
     ids.forEach((id, i) => {
-      if (added.has(id)) jobIds[from + i] = id
+      if (added.has(id)) addedIds.push((jobIds[from + i] = id))
       else known.push({ at: from + i, key: chunk[i]!.idempotencyKey! })
     })
     if (known.length === 0) continue
@@ -93,9 +95,9 @@ export async function enqueueJobs(
     for (const { at, key } of known) jobIds[at] = idOf.get(key)!
     duplicates += known.length
   }
-  const added = jobs.length - duplicates
+  const added = addedIds.length
   await finishChange(client, { queued: added }, source, 'enqueued', { cte: 'UPDATE batches SET job_count = $6 WHERE id = $7', params: [added, batchId] })
-  return { batchId, jobIds, duplicates }
+  return { batchId, jobIds, addedIds, duplicates }
 }
 
 /** Below this many jobs added, an enqueue leaves the statistics to autovacuum. */

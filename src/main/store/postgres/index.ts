@@ -42,7 +42,7 @@ export class PostgresQueueStore implements QueueCore {
 
   async enqueue(jobs: NewJob[], batchName: string, now: number, maxConcurrency: number | null = null, options?: EnqueueOptions) {
     const result = await inTransaction(this.pool, (client) => enqueueJobs(client, this.source, jobs, batchName, now, maxConcurrency, options))
-    await refreshStatistics(this.pool, jobs.length - result.duplicates)
+    await refreshStatistics(this.pool, result.addedIds.length)
     return result
   }
   claim(options: ClaimOptions) {
