@@ -10,7 +10,8 @@ import { table, time } from './cli-format'
 import { CliError, common, integer, money, print, printJson, withQueue, type Common } from './cli-support'
 
 export function formatBudgets(budgets: Budget[]): string {
-  if (budgets.length === 0) return 'no budgets: set one with `genops costs budget set --day --usd 5` (or --batch ID, --provider KIND, --profile NAME; --tokens N)'
+  if (budgets.length === 0)
+    return 'no budgets: set one with `genops costs budget set --day --usd 5` (or --batch ID, --provider KIND, --profile NAME; --tokens N)'
   return table([
     ['BUDGET', 'LIMIT', 'SPENT', 'RESERVED', 'ACTION', 'REACHED'],
     ...budgets.map((b) => [
@@ -52,12 +53,16 @@ const scopeOptions = (command: Command) =>
 export function addBudgetCommands(costs: Command): void {
   const budget = costs
     .command('budget')
-    .description('budgets per UTC day, batch, provider or profile, in USD or tokens: told at 50, 80 and 100 %; with --action pause, held before they are crossed')
-  common(budget.command('list').description('budgets: spent, reserved by running attempts, and when each was reached'), true).action(async (options: Common) => {
-    const { budgets } = await withQueue(options, (h) => h.listBudgets({}))
-    if (options.json) printJson(budgets)
-    else print(formatBudgets(budgets))
-  })
+    .description(
+      'budgets per UTC day, batch, provider or profile, in USD or tokens: told at 50, 80 and 100 %; with --action pause, held before they are crossed',
+    )
+  common(budget.command('list').description('budgets: spent, reserved by running attempts, and when each was reached'), true).action(
+    async (options: Common) => {
+      const { budgets } = await withQueue(options, (h) => h.listBudgets({}))
+      if (options.json) printJson(budgets)
+      else print(formatBudgets(budgets))
+    },
+  )
 
   scopeOptions(common(budget.command('set').description('set a budget: one of --day, --batch, --provider, --profile, with --usd or --tokens')))
     .option('--usd <usd>', 'the limit in USD', money('--usd'))

@@ -10,7 +10,7 @@ import { download, remoteHandlers, type RemoteServer } from './cli-remote'
 import { common, integer, print, printJson, type Common } from './cli-support'
 import { scrapeMetrics } from './diagnostics/metrics-scrape'
 import { formatBytes } from './health/checks'
-import { databaseFile, dataDir } from './paths'
+import { dataDir } from './paths'
 import { DEFAULT_EXPORTER_PORT } from './telemetry/metrics-config'
 
 interface BundleOptions extends Common {
@@ -33,8 +33,8 @@ export function addBundleCommand(program: Command): void {
 async function exportBundle(options: BundleOptions): Promise<DiagnosticBundle> {
   const dir = dataDir(options.dataDir)
   // The store and the operations are loaded by a bundle made here, not by every start (nor by one a server makes).
-  const [{ SqliteQueueStore }, { createHandlers, invoke }] = await Promise.all([import('./queue/sqlite'), import('./operations')])
-  const store = SqliteQueueStore.open(databaseFile(dir))
+  const [{ openStore }, { createHandlers, invoke }] = await Promise.all([import('./store/open'), import('./operations')])
+  const store = openStore({ dataDir: dir })
   try {
     const handlers = createHandlers(store, {
       // No engine here: nothing to tell about changes, since a bundle changes nothing.

@@ -74,7 +74,10 @@ export function addEnqueueCommand(program: Command): void {
     )
     .option('--deadline <duration>', 'with --lane batch: a job not answered this long after it is enqueued (like 2h) moves to the real-time lane', duration)
     .option('--no-cache', 'every job of this call calls its provider: it neither reuses a cached answer nor leaves one (config.cache false)')
-    .option('--estimate', 'enqueue nothing: print the tokens, the cost per lane, the cached share, the time the limits make it take and any budget it would cross')
+    .option(
+      '--estimate',
+      'enqueue nothing: print the tokens, the cost per lane, the cached share, the time the limits make it take and any budget it would cross',
+    )
     .action(enqueueFiles)
 }
 

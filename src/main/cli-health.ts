@@ -10,10 +10,11 @@ import { HealthReport, type HealthStatus } from '../shared/health'
 import { remoteHealth, type RemoteServer } from './cli-remote'
 import { common, integer, print, printJson, type Common } from './cli-support'
 import { readDiscovery, type Discovery } from './engine-discovery'
-import { DEFAULT_MIN_FREE_DISK_BYTES, ENGINE_ONLY_CHECKS, freeDisk, standaloneHealth } from './health/checks'
+import { DEFAULT_MIN_FREE_DISK_BYTES, ENGINE_ONLY_CHECKS, freeDisk } from './health/checks'
+import { standaloneHealth } from './health/standalone'
 import { HealthRegistry } from './health/registry'
 import { databaseFile, dataDir } from './paths'
-import type { SqliteQueueStore } from './queue/sqlite'
+import type { LocalStore } from './store/open'
 
 const EXIT_CODES: Record<HealthStatus, number> = { healthy: 0, degraded: 1, unhealthy: 2 }
 const MIB = 1024 * 1024
@@ -82,10 +83,10 @@ async function askEngine(engine: Discovery): Promise<{ report: HealthReport; url
 
 async function checkHealth(dir: string, minFreeDiskBytes: number | undefined): Promise<HealthReport> {
   // The store is loaded by a check made here, not by every start (nor when an engine or a server answers).
-  const { SqliteQueueStore } = await import('./queue/sqlite')
-  let store: SqliteQueueStore
+  const { openStore } = await import('./store/open')
+  let store: LocalStore
   try {
-    store = SqliteQueueStore.open(databaseFile(dir))
+    store = openStore({ dataDir: dir })
   } catch (error) {
     // A database that cannot even be opened is the unhealthiest answer, not a crash of the command.
     const detail = `cannot open ${databaseFile(dir)}: ${(error as Error).message}`

@@ -10,7 +10,7 @@ import type { SettingRow } from '../shared/settings'
 import { cacheLine } from './cli-cache'
 import { CliError, common, print, printJson, withQueue, type Common } from './cli-support'
 import type { EngineConfig } from './engine-config'
-import { databaseFile, dataDir, ensureDataDir } from './paths'
+import { dataDir, ensureDataDir } from './paths'
 import { fromText, getPath, settingSpec, SETTINGS, SETTINGS_FILE, SettingsError, SHARED_SETTINGS_POLL_MS, shown, type SettingSpec } from './settings/catalogue'
 import { processSettings, resolveProcessSettings, settingsFile, writeSetting } from './settings/process'
 import { appliesText } from './settings/rows'
@@ -20,7 +20,7 @@ import { readSharedSettings, writeSharedSetting } from './settings/shared'
 const engineConfigSchema = async (): Promise<typeof EngineConfig> => (await import('./engine-config')).EngineConfig
 
 /** The store here, opened by the commands that read or write it (not on every start). */
-const openStore = async (dir: string) => (await import('./queue/sqlite')).SqliteQueueStore.open(databaseFile(dir))
+const openStore = async (dir: string) => (await import('./store/open')).openStore({ dataDir: dir })
 
 /** Attribute names commander gives the flags: --log-max-bytes is logMaxBytes. */
 const attribute = (flag: string): string => flag.replace(/^--/, '').replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase())
@@ -119,9 +119,7 @@ function formatRow(row: SettingRow): string {
 }
 
 export function addSettingsCommands(program: Command): void {
-  const settings = program
-    .command('settings')
-    .description(`settings of this machine's engine (${SETTINGS_FILE}) and of every process on the queue (the store)`)
+  const settings = program.command('settings').description(`settings of this machine's engine (${SETTINGS_FILE}) and of every process on the queue (the store)`)
 
   common(settings.command('list').description('every setting: value, where it comes from, default, where it lives'), true).action(async (options: Common) => {
     const rows = options.server ? await serverRows(options) : await settingRows(dataDir(options.dataDir)).catch(usage)

@@ -4,10 +4,9 @@ import { parseDuration } from '../shared/duration'
 import { jsonSafe, terminalSafe } from '../shared/names'
 import { CliError } from './cli-error'
 import { remoteHandlers, type RemoteServer } from './cli-remote'
-import { namedDamage } from './db/damage'
 import type { Handlers } from './operations'
-import { databaseFile, dataDir } from './paths'
-import type { SqliteQueueStore } from './queue/sqlite'
+import { dataDir } from './paths'
+import type { LocalStore } from './store/open'
 
 export { CliError } from './cli-error'
 
@@ -73,19 +72,18 @@ export async function withQueue<T>(options: Common, action: (handlers: Handlers)
 }
 
 /** The same with the store itself, for a command that reads more than the contract answers at once; local only. */
-export async function withStore<T>(options: Common, action: (store: SqliteQueueStore) => Promise<T>): Promise<T> {
+export async function withStore<T>(options: Common, action: (store: LocalStore) => Promise<T>): Promise<T> {
   // Every command reaches a server through withQueue; one that reads the store itself says so rather than open a local file.
   if (options.server) {
     throw new CliError(`\`genops ${options.server.command}\` does not work with --server yet (it reads the store itself): run it on the server's machine`, 2)
   }
-  const file = databaseFile(dataDir(options.dataDir))
-  const { SqliteQueueStore } = await import('./queue/sqlite')
-  const store = SqliteQueueStore.open(file)
+  const { openStore } = await import('./store/open')
+  const store = openStore({ dataDir: dataDir(options.dataDir) })
   try {
     return await action(store)
   } catch (error) {
     // A read that meets a damaged page says which file, not just "database disk image is malformed".
-    throw namedDamage(error, file)
+    throw store.upkeep.namedDamage(error)
   } finally {
     store.close()
   }

@@ -13,25 +13,20 @@ import type { BreakerStatus } from './resilience/breakers'
 import type { ConcurrencyLimitInfo } from './resilience/concurrency-limit'
 import { EventHub } from './event-hub'
 import { createHandlers, invoke, type Handlers } from './operations'
-import { startCheckpointer } from './db/checkpointer'
-import { startDailyBackups } from './db/daily-backups'
 import { startStagedFileSweep } from './staged-files'
-import { damageSummary, DatabaseDamagedError, isDamage, namedDamage } from './db/damage'
+import { damageSummary, DatabaseDamagedError, isDamage } from './db/damage'
 import { announceEngine, withdrawEngine } from './engine-discovery'
 import { engineSettingRows } from './settings/rows'
 import { followSharedSettings } from './settings/shared'
-import { startIntegrityCheck } from './db/integrity'
 import { budgetUsedByScope } from './alerts/signals'
 import { breakerCheck, engineHealth, freeDiskBytes } from './health/checks'
 import type { HealthRegistry } from './health/registry'
-import { commitProbe, DiskFull } from './health/disk-full'
-import { backupsDir, CHECKPOINT_THREAD_FILE, databaseFile, INTEGRITY_THREAD_FILE } from './paths'
+import { DiskFull } from './health/disk-full'
+import { backupsDir } from './paths'
 import { AttemptPool } from './queue/pool'
 import { Scheduler } from './queue/scheduler'
-import { SqliteQueueStore } from './queue/sqlite'
-import { countHeldBy } from './queue/sqlite/held'
+import { openStore } from './store/open'
 import type { QueueStore } from './queue/store'
-import { databaseSizeBytes } from './db/size'
 import { startExporter, type ExporterAddress } from './telemetry/metrics-exporter'
 import { measuredStore } from './telemetry/measured-store'
 import { EngineMetrics } from './telemetry/metrics'
@@ -39,7 +34,6 @@ import { logsDir } from './telemetry/log'
 import { openLogsAndTraces } from './telemetry/logs-and-traces'
 import { startBatchLane } from './provider-batches/engine-lane'
 import type { BatchLane } from './provider-batches/lane'
-import { SqliteProviderBatchStore } from './queue/sqlite/provider-batches'
 import { EngineConfig } from './engine-config'
 
 export { EngineConfig } from './engine-config'
@@ -69,7 +63,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
   // Before anything is opened: a damaged price list is a clear error, not a half-started engine.
   const listPrices = loadPriceList()
 
-  const store = SqliteQueueStore.open(databaseFile(config.dataDir), { nativeBinding: config.sqliteBinding })
+  const store = openStore({ dataDir: config.dataDir, nativeBinding: config.sqliteBinding })
   // Hears every write failure before it is reported: a full disk pauses the engine instead of ending it.
   const diskFull = new DiskFull({ dataDir: config.dataDir })
   const telemetry = await openLogsAndTraces(store, { dataDir: config.dataDir, logs: config.logs, traces: config.traces, diskFull }).catch((error: unknown) => {
@@ -91,24 +85,25 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     store.close()
     throw error
   })
-  const checkpointer = startCheckpointer(store.db, {
-    threadFile: CHECKPOINT_THREAD_FILE,
-    intervalMs: config.checkpointMs,
-    nativeBinding: config.sqliteBinding,
-    onError: (message, code) => {
-      if (!diskFull.noteFailure({ code }, 'copying the WAL into the database')) telemetry.warn(message)
+  const { upkeep } = store
+  const running = upkeep.start(
+    {
+      onWriteFailure: (message, code) => {
+        if (!diskFull.noteFailure({ code }, 'copying the WAL into the database')) telemetry.warn(message)
+      },
+      log: { info: (message) => telemetry.log.info(message), warn: (message) => telemetry.warn(message) },
     },
-  })
-  // quick_check reads the whole file: on its own thread, while the rest starts; health says "checking" meanwhile.
-  const integrity = startIntegrityCheck(store.db.name, { threadFile: INTEGRITY_THREAD_FILE, nativeBinding: config.sqliteBinding })
+    { checkpointMs: config.checkpointMs },
+  )
+  const { integrity } = running
   let stopping = false
   void integrity.done.then((found) => {
     if (stopping) return
     if (found.state === 'damaged') {
-      const notice = { level: 'critical' as const, message: new DatabaseDamagedError(store.db.name, `is damaged (${damageSummary(found.problems)})`).message }
+      const notice = { level: 'critical' as const, message: new DatabaseDamagedError(upkeep.name, `is damaged (${damageSummary(found.problems)})`).message }
       telemetry.notice(notice)
       hub.notice(notice)
-    } else if (found.state === 'unknown') telemetry.warn(`${store.db.name} could not be checked for damage: ${found.reason}`)
+    } else if (found.state === 'unknown') telemetry.warn(`${upkeep.name} could not be checked for damage: ${found.reason}`)
   })
   const hub = new EventHub(async () => store.stats(Date.now()), config.events)
   const pool = new AttemptPool(
@@ -127,11 +122,11 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     ? new EngineMetrics({
         store: store.metrics,
         queueStats: () => store.stats(Date.now()),
-        heldJobs: (dueQueued): number => countHeldBy(store.db, scheduler.gates, dueQueued, (track, now) => scheduler.gates.heldReason(track, now) !== null),
+        heldJobs: (dueQueued): number => upkeep.heldJobs(scheduler.gates, dueQueued, (track, now) => scheduler.gates.heldReason(track, now) !== null),
         pool,
         breakers: (): BreakerStatus[] => scheduler.gates.breakers.list(),
         concurrencyLimits: (): ConcurrencyLimitInfo[] => scheduler.gates.concurrency.list(),
-        dbSizeBytes: () => databaseSizeBytes(store.db),
+        dbSizeBytes: () => upkeep.sizeBytes(),
         budgetsUsed: async () => budgetUsedByScope(await store.costs.budgets(Date.now())),
         freeDiskBytes: () => freeDiskBytes(config.dataDir),
       })
@@ -182,14 +177,10 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     },
   )
   const health = engineHealth({
-    db: store.db,
-    dataDir: config.dataDir,
+    storeChecks: upkeep.healthChecks({ minFreeDiskBytes: config.health.minFreeDiskBytes, writesRefused: () => diskFull.refusedBecause(), integrity }),
     pool,
     isPaused: () => scheduler.isPaused(),
     providerPauses: () => queue.providerPauses(),
-    minFreeDiskBytes: config.health.minFreeDiskBytes,
-    writesRefused: () => diskFull.refusedBecause(),
-    integrity,
   })
   const alerts = engineAlerts(config.alerts, {
     store: queue,
@@ -234,7 +225,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     // Before the first claim: on a disk already full, nothing starts.
     diskFull.attach({
       retry: async () => {
-        commitProbe(store.db)
+        upkeep.commitProbe()
         await scheduler.flushAfterDiskFull()
       },
       notice: (notice) => {
@@ -246,7 +237,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     })
     await scheduler.start()
     batchLane = startBatchLane({
-      store: new SqliteProviderBatchStore(store.db),
+      store: store.providerBatches,
       cache: store.cache,
       config: config.batchLane,
       scheduler,
@@ -289,26 +280,21 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     await exporter?.close()
     health.close()
     await pool.destroy()
-    await checkpointer.stop()
+    await running.stop()
     await telemetry.close()
     store.close()
     throw error
   }
 
-  const backups = startDailyBackups(config.backups, {
-    db: store.db,
+  const backups = running.startBackups(config.backups, {
     dir: backupsDir(config.dataDir),
-    integrity,
     freeDiskBytes: () => freeDiskBytes(config.dataDir),
     minFreeDiskBytes: config.health.minFreeDiskBytes,
-    threadFile: INTEGRITY_THREAD_FILE,
-    nativeBinding: config.sqliteBinding,
-    log: { info: (message) => telemetry.log.info(message), warn: (message) => telemetry.warn(message) },
   })
   const staged = startStagedFileSweep(config.dataDir, (error) => telemetry.warn(`removing old exports and bundles: ${(error as Error).message}`))
   // A read that meets a damaged page answers with the file and what to do, and turns health unhealthy.
   const namingDamage = (error: unknown): never => {
-    const named = namedDamage(error, store.db.name)
+    const named = upkeep.namedDamage(error)
     if (!(named instanceof DatabaseDamagedError)) throw error
     integrity.noteDamage((error as Error).message)
     throw new OperationError('INTERNAL', named.message)
@@ -324,9 +310,9 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     exporterAddress: exporter?.address ?? null,
     idle: () => scheduler.idle(),
     waitingOnOperator: async () => {
-      const stats = store.stats(Date.now())
+      const stats = await store.stats(Date.now())
       if (stats.paused) return stats.counts.queued
-      return countHeldBy(store.db, scheduler.gates, stats.counts.queued, (track, now) => scheduler.gates.heldUntilActedOn(track, now))
+      return upkeep.heldJobs(scheduler.gates, stats.counts.queued, (track, now) => scheduler.gates.heldUntilActedOn(track, now))
     },
     close(timeoutMs = 10_000) {
       closed ??= (async () => {
@@ -355,7 +341,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
         await exporter?.close()
         hub.close()
         await pool.destroy()
-        await checkpointer.stop()
+        await running.stop()
         await backupsStopped
         // The last attempts' spans, written while the database is still open.
         await telemetry.close()

@@ -6,17 +6,9 @@ import { join } from 'node:path'
 import Sqlite from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/main/db/connection'
-import {
-  databaseWritable,
-  eventLoopLag,
-  exporterListening,
-  freeDisk,
-  queueRunning,
-  standaloneHealth,
-  workerPoolAlive,
-  type ListeningState,
-} from '../../src/main/health/checks'
+import { databaseWritable, eventLoopLag, exporterListening, freeDisk, queueRunning, workerPoolAlive, type ListeningState } from '../../src/main/health/checks'
 import { HealthRegistry, type HealthCheck } from '../../src/main/health/registry'
+import { standaloneHealth } from '../../src/main/health/standalone'
 import { createHandlers } from '../../src/main/operations'
 import { WORKER_FILE } from '../../src/main/paths'
 import { AttemptPool } from '../../src/main/queue/pool'
@@ -204,10 +196,21 @@ describe('the health report without an engine', () => {
     const { db } = database()
     const store = new SqliteQueueStore(db)
     store.pauseProvider('work', 'its API key was refused', Date.now())
-    store.recordBreakerEvent({ breaker: 'work/gpt-4o', from: 'closed', to: 'isolated', at: Date.now(), openUntil: null, reason: 'by the operator', owner: 'cli' })
+    store.recordBreakerEvent({
+      breaker: 'work/gpt-4o',
+      from: 'closed',
+      to: 'isolated',
+      at: Date.now(),
+      openUntil: null,
+      reason: 'by the operator',
+      owner: 'cli',
+    })
     const report = await standaloneHealth(store).report()
     expect(report.status).toBe('degraded')
-    expect(report.checks.find((check) => check.name === 'providers')).toMatchObject({ status: 'warn', detail: expect.stringContaining('work (its API key was refused)') })
+    expect(report.checks.find((check) => check.name === 'providers')).toMatchObject({
+      status: 'warn',
+      detail: expect.stringContaining('work (its API key was refused)'),
+    })
     expect(report.checks.find((check) => check.name === 'breakers')).toMatchObject({ status: 'warn', detail: 'held open by the operator: work/gpt-4o' })
   })
 

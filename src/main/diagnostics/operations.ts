@@ -2,9 +2,7 @@
  * The contract's `exportBundle`, spread into createHandlers (operations.ts). It calls the
  * other operations through `call`, so the bundle holds what the app and the CLI would show.
  */
-import { dirname } from 'node:path'
 import { OperationError, type OperationHandlers } from '../../shared/contract'
-import { SqliteQueueStore } from '../queue/sqlite'
 import { holdProfileKeys } from '../queue/profiles'
 import type { QueueStore } from '../queue/store'
 import { genopsVersion } from '../telemetry/version'
@@ -53,6 +51,7 @@ export function bundleHandlers(call: Call, store: QueueStore, runtime: Diagnosti
 
 /** Without a runtime (handlers made over a bare store): the store's data directory, and no metrics. */
 function standalone(store: QueueStore): DiagnosticsRuntime {
-  if (!(store instanceof SqliteQueueStore)) throw new OperationError('INTERNAL', 'a diagnostic bundle needs the data directory of a SQLite queue')
-  return { dataDir: dirname(store.db.name), metricsText: async () => null }
+  const { dataDir } = store.upkeep
+  if (dataDir === null) throw new OperationError('INTERNAL', `a diagnostic bundle needs a data directory, and ${store.upkeep.name} has none`)
+  return { dataDir, metricsText: async () => null }
 }

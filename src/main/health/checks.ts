@@ -4,17 +4,11 @@
  * can tell).
  */
 import { statfsSync } from 'node:fs'
-import { dirname } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { CheckResult } from '../../shared/health'
 import { sql, type Database } from '../db/connection'
-import type { IntegrityState } from '../db/integrity'
-import { INTEGRITY_THREAD_FILE } from '../paths'
-import { SqliteQueueStore } from '../queue/sqlite'
-import type { QueueStore } from '../queue/store'
 import type { BreakerStatus } from '../resilience/breakers'
 import type { ProviderPause } from '../../shared/resilience'
-import { databaseIntegrity, databaseIntegrityOnDemand } from './integrity'
 import { HealthRegistry, type HealthCheck } from './registry'
 
 /** Default floor of free disk for the data directory: 500 MiB. Below twice the floor the check warns. */
@@ -178,10 +172,7 @@ export function providersRunning(
 }
 
 /** Breakers the operator held open (`genops breakers isolate`), as the store records them: for a process with no engine. */
-export function breakersHeld(
-  held: () => readonly string[] | Promise<readonly string[]>,
-  { timeoutMs = DEFAULT_CHECK_TIMEOUT_MS }: Timeout = {},
-): HealthCheck {
+export function breakersHeld(held: () => readonly string[] | Promise<readonly string[]>, { timeoutMs = DEFAULT_CHECK_TIMEOUT_MS }: Timeout = {}): HealthCheck {
   return {
     name: 'breakers',
     critical: false,
@@ -221,25 +212,19 @@ export function exporterListening(
 }
 
 export interface EngineHealthParts {
-  db: Database
-  dataDir: string
+  /** The store's own checks (store.upkeep.healthChecks): writable, sound, room on its disk. */
+  storeChecks: readonly HealthCheck[]
   pool: PoolView
   isPaused: () => boolean | Promise<boolean>
   /** Paused providers, with why. */
   providerPauses: () => readonly ProviderPause[] | Promise<readonly ProviderPause[]>
-  minFreeDiskBytes?: number
-  /** Why commits fail now, when they do (health/disk-full). */
-  writesRefused?: () => string | null
-  /** The quick_check the engine started at start-up (see db/integrity). */
-  integrity?: { file: string; current(): IntegrityState }
 }
 
 /** The engine's registry; not ready until the engine calls markReady(). */
 export function engineHealth(parts: EngineHealthParts): HealthRegistry {
-  const registry = new HealthRegistry().register(databaseWritable(parts.db, { refused: parts.writesRefused }))
-  if (parts.integrity) registry.register(databaseIntegrity(parts.integrity))
+  const registry = new HealthRegistry()
+  for (const check of parts.storeChecks) registry.register(check)
   return registry
-    .register(freeDisk(parts.dataDir, { minFreeBytes: parts.minFreeDiskBytes }))
     .register(workerPoolAlive(parts.pool))
     .register(queueRunning(parts.isPaused))
     .register(providersRunning(parts.providerPauses))
@@ -248,26 +233,6 @@ export function engineHealth(parts: EngineHealthParts): HealthRegistry {
 
 /** What only a running engine can check: a process without one names them instead of passing them. */
 export const ENGINE_ONLY_CHECKS = ['worker-pool', 'event-loop'] as const
-
-/**
- * What a process with no engine (the CLI) can check: the store's database and its disk,
- * and what the store records (the queue paused, providers paused, breakers held by the
- * operator). The worker pool and the event loop are an engine's (ENGINE_ONLY_CHECKS).
- */
-export function standaloneHealth(store: QueueStore, { minFreeDiskBytes }: { minFreeDiskBytes?: number } = {}): HealthRegistry {
-  const registry = new HealthRegistry()
-  if (store instanceof SqliteQueueStore) {
-    registry.register(databaseWritable(store.db))
-    if (!store.db.memory) registry.register(databaseIntegrityOnDemand(store.db.name, { threadFile: INTEGRITY_THREAD_FILE }))
-    registry.register(freeDisk(dirname(store.db.name), { minFreeBytes: minFreeDiskBytes }))
-  }
-  registry
-    .register(queueRunning(() => store.isPaused()))
-    .register(providersRunning(() => store.providerPauses()))
-    .register(breakersHeld(async () => [...(await store.breakerHistory(1))].filter(([, [newest]]) => newest?.to === 'isolated').map(([name]) => name)))
-  registry.markReady()
-  return registry
-}
 
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']

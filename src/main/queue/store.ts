@@ -3,6 +3,7 @@
  * embedded default; a PostgreSQL store (claims by FOR UPDATE SKIP LOCKED) can implement
  * the same interface, which is why every method may answer with a promise.
  */
+import type { StoreUpkeep } from '../store/upkeep'
 import type { JobChange } from '../../shared/contract'
 import type { DeadFilter, DeadJob, DeadStats, FailureGroup, RegressionCase } from '../../shared/failures'
 import type { JobDetail, JobState, JobSummary, QueueStats, StoredState } from '../../shared/jobs'
@@ -387,6 +388,8 @@ export interface QueueStore {
   readonly metrics: MetricStore
   /** Completed answers kept for identical requests (src/main/cache), written by settle, never pruned with the jobs. */
   readonly cache: ResponseCacheStore
+  /** The store's own care, checks and size, asked by the engine and the health checks without knowing which store this is. */
+  readonly upkeep: StoreUpkeep
   setPaused(paused: boolean): Awaitable<void>
   isPaused(): Awaitable<boolean>
   /** Settings every process on this queue shares (src/main/settings), by key; values unvalidated. */

@@ -13,6 +13,8 @@ import { SqliteCostStore } from '../../costs/sqlite'
 import { SqliteResponseCache } from '../../cache/sqlite'
 import { openDatabase, type OpenOptions } from '../../db/connection'
 import { SqliteMetricStore } from '../../telemetry/sqlite-metric-store'
+import { SqliteUpkeep } from '../../store/sqlite/upkeep'
+import { SqliteProviderBatchStore } from './provider-batches'
 import type {
   AttemptResult,
   BreakerEvent,
@@ -61,17 +63,26 @@ export class SqliteQueueStore implements QueueStore {
   readonly batches: SqliteBatchStore
   readonly metrics: SqliteMetricStore
   readonly cache: SqliteResponseCache
+  readonly upkeep: SqliteUpkeep
+  /** The batch lane's provider batches (src/main/provider-batches), in the same file. */
+  readonly providerBatches: SqliteProviderBatchStore
 
-  constructor(readonly db: Database) {
+  /** `nativeBinding`: better-sqlite3's native module for another runtime, which the store's threads load too. */
+  constructor(
+    readonly db: Database,
+    nativeBinding?: string,
+  ) {
     this.costs = new SqliteCostStore(db)
     this.alerts = new SqliteAlertStore(db)
     this.batches = new SqliteBatchStore(db)
     this.metrics = new SqliteMetricStore(db)
     this.cache = new SqliteResponseCache(db)
+    this.upkeep = new SqliteUpkeep(db, nativeBinding)
+    this.providerBatches = new SqliteProviderBatchStore(db)
   }
 
   static open(file: string, options: OpenOptions = {}): SqliteQueueStore {
-    return new SqliteQueueStore(openDatabase(file, options))
+    return new SqliteQueueStore(openDatabase(file, options), options.nativeBinding)
   }
 
   /** Told as a big enqueue loads (load.ts): `genops enqueue` prints it, the engine forwards it to the window. */
