@@ -187,7 +187,7 @@ async function send(parts: LaneParts, group: Group, api: BatchApi, lines: readon
     owner: parts.owner,
   }
   if (sending.length === 0) {
-    parts.store.finish(id, 'abandoned', now, { succeeded: 0, failed: 0, requeued: 0 }, 'every job left the queue before the upload')
+    parts.store.finish(id, 'abandoned', now, 0, 'every job left the queue before the upload')
     return 0
   }
   try {
@@ -195,14 +195,8 @@ async function send(parts: LaneParts, group: Group, api: BatchApi, lines: readon
     parts.store.sent(id, remoteId, status)
     return sending.length
   } catch (error) {
-    const failed = failAll(parts, batch, error)
-    parts.store.finish(
-      id,
-      'abandoned',
-      Date.now(),
-      { succeeded: 0, failed, requeued: 0 },
-      `the upload failed: ${redactSecrets(String((error as Error | undefined)?.message ?? error))}`,
-    )
+    failAll(parts, batch, error)
+    parts.store.finish(id, 'abandoned', Date.now(), 0, `the upload failed: ${redactSecrets(String((error as Error | undefined)?.message ?? error))}`)
     return 0
   }
 }

@@ -44,7 +44,7 @@ async function pollOne(parts: LaneParts, batch: ProviderBatch): Promise<void> {
     const ids = store.lines(batch.id).map((line) => line.jobId)
     const now = Date.now()
     parts.hooks.onChanges(store.requeue(batch.id, ids, now, false, 'its provider batch was never sent: the engine stopped during the upload'))
-    store.finish(batch.id, 'abandoned', now, { succeeded: 0, failed: 0, requeued: ids.length }, 'the engine stopped during the upload')
+    store.finish(batch.id, 'abandoned', now, ids.length, 'the engine stopped during the upload')
     return
   }
   const api = apiOf(parts, batch)
@@ -66,6 +66,6 @@ async function pollOne(parts: LaneParts, batch: ProviderBatch): Promise<void> {
     return
   }
   store.polled(batch.id, status.status, now, now + config.pollMaxMs)
-  const counts = await settleEnded(parts, batch, api, status, batch.state === 'cancelling' || pastDeadline)
-  store.finish(batch.id, 'settled', Date.now(), counts)
+  const requeued = await settleEnded(parts, batch, api, status, batch.state === 'cancelling' || pastDeadline)
+  store.finish(batch.id, 'settled', Date.now(), requeued)
 }

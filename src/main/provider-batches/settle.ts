@@ -15,14 +15,12 @@ import { customIdIn, type BatchApi, type LineResult, type RemoteStatus } from '.
 import { failedOutcome, lineOutcome } from './line-outcome'
 import type { LaneParts } from './parts'
 import type { BilledLine, ProviderBatch, SubmittedLine } from './store'
+import type { TokenUsage } from '../../shared/tokens'
 
-export interface Settled {
-  succeeded: number
-  failed: number
-  requeued: number
-}
-
-/** Commits attempts of the batch's lines: priced, fed to the breakers and metrics, announced. */
+/**
+ * Commits attempts of the batch's lines: priced, fed to the breakers and metrics, announced. An answered line the settle
+ * did not take (its job cancelled since the line was read) is billed as the cancelled job's attempt instead.
+ */
 export function commitAttempts(parts: LaneParts, batch: ProviderBatch, attempts: readonly { line: SubmittedLine; outcome: AttemptOutcome }[]): void {
   if (attempts.length === 0) return
   const results: AttemptResult[] = []
@@ -52,12 +50,30 @@ export function commitAttempts(parts: LaneParts, batch: ProviderBatch, attempts:
     results.push(result)
   }
   const finished: FinishedJob[] = []
-  parts.hooks.onChanges(parts.store.settle(batch.id, results, finished))
+  const changes = parts.store.settle(batch.id, results, finished)
+  parts.hooks.onChanges(changes)
   if (finished.length > 0) parts.hooks.onFinished?.(finished)
+  const settled = new Set(changes.map((change) => change.id))
+  const customIds = new Map(attempts.map(({ line }) => [line.jobId, line.customId]))
+  parts.store.billCancelled(
+    batch.id,
+    results.flatMap((result) =>
+      result.outcome === 'ok' && !settled.has(result.id)
+        ? [{ ...billedUsage(result), customId: customIds.get(result.id)!, endedAt: result.endedAt, costUsd: result.cost?.usd ?? null }]
+        : [],
+    ),
+  )
 }
 
+const billedUsage = ({ inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens }: TokenUsage): TokenUsage => ({
+  inputTokens,
+  outputTokens,
+  cachedInputTokens,
+  cacheWriteTokens,
+})
+
 /** Every line of the batch fails as one attempt with this error (an upload refused, a batch the provider failed whole). */
-export function failAll(parts: LaneParts, batch: ProviderBatch, error: unknown): number {
+export function failAll(parts: LaneParts, batch: ProviderBatch, error: unknown): void {
   const lines = parts.store.lines(batch.id)
   const now = Date.now()
   commitAttempts(
@@ -65,7 +81,6 @@ export function failAll(parts: LaneParts, batch: ProviderBatch, error: unknown):
     batch,
     lines.map((line) => ({ line, outcome: failedOutcome(error, now - line.startedAt) })),
   )
-  return lines.length
 }
 
 /** A result line read, never thrown: a line the API's reader trips on fails its own job, not the whole batch's settle (polled again for ever). */
@@ -77,17 +92,16 @@ function parsedLine(api: BatchApi, text: string): LineResult {
   }
 }
 
-/** Reads an ended batch's results and settles each line; answers the counts. */
-export async function settleEnded(parts: LaneParts, batch: ProviderBatch, api: BatchApi, status: RemoteStatus, toRealtime: boolean): Promise<Settled> {
+/** Reads an ended batch's results and settles each line (the store counts them as they settle); answers how many went back to the queue. */
+export async function settleEnded(parts: LaneParts, batch: ProviderBatch, api: BatchApi, status: RemoteStatus, toRealtime: boolean): Promise<number> {
   const { store, config } = parts
   if (status.failure !== undefined) {
     // Retryable: a batch fails whole for the account's queued-token limit as often as for a bad file; a bad file fails
     // again and its jobs reach the dead-letter queue after their attempts, a quota's wait does not cost them all at once.
-    const failed = failAll(parts, batch, new AttemptError('PROVIDER', `${batch.kind}: provider batch ${batch.remoteId} failed: ${status.failure}`))
-    return { succeeded: 0, failed, requeued: 0 }
+    failAll(parts, batch, new AttemptError('PROVIDER', `${batch.kind}: provider batch ${batch.remoteId} failed: ${status.failure}`))
+    return 0
   }
   const open = new Map(store.lines(batch.id).map((line) => [line.customId, line]))
-  const counts: Settled = { succeeded: 0, failed: 0, requeued: 0 }
   const unfinished: number[] = []
   let slice: { line: SubmittedLine; outcome: AttemptOutcome }[] = []
   const billed: BilledLine[] = []
@@ -113,8 +127,6 @@ export async function settleEnded(parts: LaneParts, batch: ProviderBatch, api: B
       continue
     }
     const outcome = await lineOutcome(line, result, { kind: batch.kind, model: batch.model, artifactsDir: parts.artifactsDir, endedAt: Date.now() })
-    if (outcome.ok) counts.succeeded++
-    else counts.failed++
     slice.push({ line, outcome })
     if (slice.length >= config.sliceLines) {
       commitAttempts(parts, batch, slice)
@@ -129,6 +141,5 @@ export async function settleEnded(parts: LaneParts, batch: ProviderBatch, api: B
   unfinished.push(...[...open.values()].map((line) => line.jobId))
   const why = toRealtime ? 'its deadline passed: moved to the real-time lane' : `provider batch ${batch.remoteId} ended (${status.status}) before this line ran`
   parts.hooks.onChanges(store.requeue(batch.id, unfinished, Date.now(), toRealtime, why))
-  counts.requeued = unfinished.length
-  return counts
+  return unfinished.length
 }

@@ -127,12 +127,12 @@ export interface ProviderBatchStore {
   billCancelled(id: number, answered: readonly BilledLine[]): number
   /** Whether any line still waits on the batch: none once the operator cancelled every one of its jobs. */
   hasOpenLines(id: number): boolean
-  /** Settles lines as attempts (the queue's settle, from 'submitted'). */
+  /** Settles lines as attempts (the queue's settle, from 'submitted'), adding the lines it settled to the batch's totals in the same commit. */
   settle(id: number, results: AttemptResult[], finished: FinishedJob[]): JobChange[]
   /** Lines the provider did not finish: back to the queue with their attempt given back, to the real-time lane if asked. */
   requeue(id: number, jobIds: readonly number[], now: number, toRealtime: boolean, reason: string): JobChange[]
-  /** The batch is done with: its counts, and why when it was abandoned. */
-  finish(id: number, state: 'settled' | 'abandoned', now: number, counts: { succeeded: number; failed: number; requeued: number }, error?: string): void
+  /** The batch is done with: the lines sent back to the queue, and why when it was abandoned (its settled lines were counted as they settled). */
+  finish(id: number, state: 'settled' | 'abandoned', now: number, requeued: number, error?: string): void
   /** The provider batch a job went in last, for its detail. */
   ofJob(jobId: number): JobProviderBatch | null
 }

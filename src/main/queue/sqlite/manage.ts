@@ -16,9 +16,20 @@ const SLICE = 2000
 function currentRow(db: Database, id: number) {
   const row = sql(
     db,
-    `SELECT j.state, j.run_at, j.attempts_made, j.started_at, j.batch_id, b.loading_owner IS NOT NULL AS loading
+    `SELECT j.state, j.run_at, j.attempts_made, j.started_at, j.batch_id, j.provider_batch_id, j.batch_line, b.loading_owner IS NOT NULL AS loading
     FROM jobs j LEFT JOIN batches b ON b.id = j.batch_id WHERE j.id = ?`,
-  ).get(id) as { state: StoredState; run_at: number; attempts_made: number; started_at: number | null; batch_id: number | null; loading: 0 | 1 } | undefined
+  ).get(id) as
+    | {
+        state: StoredState
+        run_at: number
+        attempts_made: number
+        started_at: number | null
+        batch_id: number | null
+        provider_batch_id: number | null
+        batch_line: string | null
+        loading: 0 | 1
+      }
+    | undefined
   if (!row) throw new OperationError('NOT_FOUND', `job ${id} does not exist`)
   notLoading(id, row)
   return row
@@ -37,7 +48,7 @@ export function cancelJob(db: Database, id: number, now: number): { job: JobSumm
   return db
     .transaction(() => {
       const row = currentRow(db, id)
-      // A submitted job's line stays in its provider batch (paid for there); its answer, when it comes, is ignored.
+      // A submitted job's line stays in its provider batch: its answer, when it comes, is not the job's result, but billed (below).
       if (row.state !== 'queued' && row.state !== 'active' && row.state !== 'submitted') {
         throw new OperationError('CONFLICT', `job ${id} is already ${row.state}: only queued, submitted and active jobs can be cancelled`)
       }
@@ -52,6 +63,14 @@ export function cancelJob(db: Database, id: number, now: number): { job: JobSumm
           `INSERT INTO job_attempts (job_id, number, started_at, ended_at, outcome, error_category, error, error_severity)
         VALUES (?, ?, ?, ?, 'cancelled', 'CANCELLED', 'cancelled by the operator', '${ERROR_CATEGORIES.CANCELLED.severity}')`,
         ).run(id, row.attempts_made, row.started_at ?? now, now)
+      }
+      if (row.state === 'submitted') {
+        // The line's attempt, held by its provider batch and line: the provider's answer fills in what it billed (billCancelled).
+        sql(
+          db,
+          `INSERT INTO job_attempts (job_id, number, started_at, ended_at, outcome, error_category, error, error_severity, provider_batch_id, batch_line)
+        VALUES (?, ?, ?, ?, 'cancelled', 'CANCELLED', 'cancelled by the operator while its line waited in a provider batch', '${ERROR_CATEGORIES.CANCELLED.severity}', ?, ?)`,
+        ).run(id, row.attempts_made, row.started_at ?? now, now, row.provider_batch_id, row.batch_line)
       }
       recordEvent(db, id, now, shownState(row.state, row.run_at, now), 'cancelled', 'cancelled by the operator')
       adjustCounts(db, { [row.state]: -1, cancelled: 1 })

@@ -218,46 +218,43 @@ export class SqliteProviderBatchStore implements ProviderBatchStore {
         const batch = sql(this.db, 'SELECT kind, model, remote_id FROM provider_batches WHERE id = ?').get(id) as
           { kind: string; model: string; remote_id: string | null } | undefined
         if (!batch) return 0
-        const findJob = sql(
+        // The attempt the cancel wrote for this very line (manage.ts): found by the line, whatever the job did since; not yet
+        // billed while its provider_kind is unset.
+        const findAttempt = sql(
           this.db,
-          `SELECT j.id, j.attempts_made, j.started_at, j.provider, j.batch_id, j.tags FROM jobs j INDEXED BY jobs_by_provider_batch
-          WHERE j.provider_batch_id = ? AND j.batch_line = ? AND j.state = 'cancelled'
-            AND NOT EXISTS (SELECT 1 FROM job_attempts a WHERE a.job_id = j.id AND a.number = j.attempts_made)`,
+          `SELECT a.id, a.started_at, j.provider, j.batch_id, j.tags FROM job_attempts a INDEXED BY job_attempts_by_batch_line JOIN jobs j ON j.id = a.job_id
+          WHERE a.provider_batch_id = ? AND a.batch_line = ? AND a.outcome = 'cancelled' AND a.provider_kind IS NULL`,
         )
-        const insert = sql(
+        const bill = sql(
           this.db,
-          `INSERT INTO job_attempts (job_id, number, started_at, ended_at, outcome, error_category, error, error_severity, input_tokens, output_tokens,
-            cached_input_tokens, cache_write_tokens, provider, provider_kind, model, cost_usd)
-          VALUES (?, ?, ?, ?, 'cancelled', 'CANCELLED', ?, 'info', ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `UPDATE job_attempts SET ended_at = ?, error = ?, input_tokens = ?, output_tokens = ?, cached_input_tokens = ?, cache_write_tokens = ?,
+            provider = ?, provider_kind = ?, model = ?, cost_usd = ? WHERE id = ?`,
         )
         const usage: SettledAttempt[] = []
         for (const line of answered) {
-          const job = findJob.get(id, line.customId) as
-            { id: number; attempts_made: number; started_at: number | null; provider: string; batch_id: number | null; tags: string | null } | undefined
-          if (!job) continue
-          const startedAt = job.started_at ?? line.endedAt
-          insert.run(
-            job.id,
-            job.attempts_made,
-            startedAt,
+          const attempt = findAttempt.get(id, line.customId) as
+            { id: number; started_at: number; provider: string; batch_id: number | null; tags: string | null } | undefined
+          if (!attempt) continue
+          bill.run(
             line.endedAt,
             `cancelled while its line waited in provider batch ${batch.remote_id ?? id}; the provider answered it, and bills it`,
             line.inputTokens,
             line.outputTokens,
             line.cachedInputTokens ?? 0,
             line.cacheWriteTokens ?? 0,
-            job.provider,
+            attempt.provider,
             batch.kind,
             batch.model,
             line.costUsd,
+            attempt.id,
           )
           usage.push({
             endedAt: line.endedAt,
-            provider: job.provider,
+            provider: attempt.provider,
             kind: batch.kind,
             model: batch.model,
-            batchId: job.batch_id,
-            tags: job.tags,
+            batchId: attempt.batch_id,
+            tags: attempt.tags,
             outcome: 'cancelled',
             category: 'CANCELLED',
             inputTokens: line.inputTokens,
@@ -265,7 +262,7 @@ export class SqliteProviderBatchStore implements ProviderBatchStore {
             cachedInputTokens: line.cachedInputTokens ?? null,
             cacheWriteTokens: line.cacheWriteTokens ?? null,
             costUsd: line.costUsd,
-            durationMs: line.endedAt - startedAt,
+            durationMs: line.endedAt - attempt.started_at,
           })
         }
         recordUsage(this.db, usage)
@@ -281,7 +278,15 @@ export class SqliteProviderBatchStore implements ProviderBatchStore {
   }
 
   settle(id: number, results: AttemptResult[], finished: FinishedJob[]): JobChange[] {
-    return settleAttempts(this.db, results, batchOwner(id), finished, 'submitted')
+    return this.db
+      .transaction(() => {
+        const changes = settleAttempts(this.db, results, batchOwner(id), finished, 'submitted')
+        // Counted with the lines they are, in the same commit: a settle cut off half-way (a stream that broke) leaves totals that match.
+        const succeeded = changes.filter((change) => change.state === 'completed').length
+        sql(this.db, 'UPDATE provider_batches SET succeeded = succeeded + ?, failed = failed + ? WHERE id = ?').run(succeeded, changes.length - succeeded, id)
+        return changes
+      })
+      .immediate()
   }
 
   requeue(id: number, jobIds: readonly number[], now: number, toRealtime: boolean, reason: string): JobChange[] {
@@ -305,12 +310,11 @@ export class SqliteProviderBatchStore implements ProviderBatchStore {
       .immediate()
   }
 
-  finish(id: number, state: 'settled' | 'abandoned', now: number, counts: { succeeded: number; failed: number; requeued: number }, error?: string): void {
+  finish(id: number, state: 'settled' | 'abandoned', now: number, requeued: number, error?: string): void {
     sql(
       this.db,
-      `UPDATE provider_batches SET state = ?, ended_at = ?, succeeded = succeeded + ?, failed = failed + ?, requeued = requeued + ?,
-        error = ?, owner = NULL, lease_expires_at = NULL WHERE id = ?`,
-    ).run(state, now, counts.succeeded, counts.failed, counts.requeued, error ?? null, id)
+      `UPDATE provider_batches SET state = ?, ended_at = ?, requeued = requeued + ?, error = ?, owner = NULL, lease_expires_at = NULL WHERE id = ?`,
+    ).run(state, now, requeued, error ?? null, id)
   }
 
   ofJob(jobId: number): JobProviderBatch | null {
