@@ -70,12 +70,23 @@ export function customIdIn(text: string): string | null {
 export async function* jsonlLines(response: Response): AsyncGenerator<string> {
   if (!response.body) return
   const decoder = new TextDecoder()
-  let rest = ''
-  for await (const chunk of response.body) {
-    const lines = (rest + decoder.decode(chunk as Uint8Array, { stream: true })).split('\n')
-    rest = lines.pop()!
-    for (const line of lines) if (line.trim() !== '') yield line.replace(/\r$/, '')
+  // The pieces of a line not yet ended: a long answer arrives in many chunks, each looked at once.
+  let pieces: string[] = []
+  const line = (last: string): string | null => {
+    const text = (pieces.join('') + last).replace(/\r$/, '')
+    pieces = []
+    return text.trim() === '' ? null : text
   }
-  rest += decoder.decode()
-  if (rest.trim() !== '') yield rest.replace(/\r$/, '')
+  for await (const chunk of response.body) {
+    const text = decoder.decode(chunk as Uint8Array, { stream: true })
+    let from = 0
+    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', from)) {
+      const ended = line(text.slice(from, end))
+      if (ended !== null) yield ended
+      from = end + 1
+    }
+    if (from < text.length) pieces.push(text.slice(from))
+  }
+  const last = line(decoder.decode())
+  if (last !== null) yield last
 }
