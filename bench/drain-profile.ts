@@ -6,7 +6,8 @@
  * job by part of the path, the process's CPU per job (every thread: the pool's worker and
  * SQLite's checkpointer too) and jobs/s. The response cache is off unless --cache: the
  * drain measures the queue, as the queue bench's does (bench/README.md gives both).
- * `--save FILE` keeps the .cpuprofile for a closer look (Chrome DevTools opens it).
+ * `--save FILE` keeps the .cpuprofile for a closer look (Chrome DevTools opens it);
+ * `--concurrency N` runs the engine at N attempts at once (default 128).
  */
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
@@ -81,9 +82,10 @@ const args = process.argv.slice(2)
 const count = Number(args.find((arg) => /^\d+$/.test(arg)) ?? 30_000)
 const cache = args.includes('--cache')
 const saveAt = args.includes('--save') ? args[args.indexOf('--save') + 1] : undefined
+const concurrency = args.includes('--concurrency') ? Number(args[args.indexOf('--concurrency') + 1]) : undefined
 
 const dir = tempDir('drain-profile')
-const engine = await createEngine({ dataDir: dir.path })
+const engine = await createEngine({ dataDir: dir.path, ...(concurrency ? { concurrency } : {}) })
 const session = new Session()
 try {
   const defaults = { config: { artifact: false, cache } }
@@ -108,7 +110,9 @@ try {
   const host = machine()
   const perJob = (us: number) => formatNumber(us / count, 1)
   const { byPart, busyUs } = breakdown(profile)
-  console.log(`drain of ${formatNumber(count)} no-op jobs, response cache ${cache ? 'on' : 'off'}, no artifact files, createEngine defaults otherwise`)
+  console.log(
+    `drain of ${formatNumber(count)} no-op jobs, response cache ${cache ? 'on' : 'off'}, no artifact files, ${concurrency ? `concurrency ${concurrency}, ` : ''}createEngine defaults otherwise`,
+  )
   console.log(`command: npx tsx bench/drain-profile.ts ${args.join(' ')}`.trim())
   console.log(`machine: ${host.cpu}, ${host.cores} cores, ${formatNumber(host.memoryGb, 1)} GB, node ${host.node}`)
   console.log(
