@@ -4,7 +4,8 @@ import type { AttemptOutcome } from '../../workers/protocol'
 import { PriceBook } from '../costs/pricing'
 import { promptTokens } from '../resilience/gates'
 import type { AttemptTrace } from '../telemetry/attempt-trace'
-import type { ClaimedJob, Route } from './store'
+import type { AttemptEnded } from './scheduler-hooks'
+import type { AttemptCost, AttemptResult, ClaimedJob, Route } from './store'
 
 export interface InFlight {
   job: ClaimedJob
@@ -28,3 +29,28 @@ export function usedTokens(job: ClaimedJob, outcome: AttemptOutcome): number | n
 
 /** Without a price list: the simulator and local models cost nothing, the rest has no price. */
 export const NO_PRICES = new PriceBook([])
+
+/** What the attempt ran on and cost: prices apply to the provider kind and model the job's provider resolved to. */
+export function costOf({ track, ran }: InFlight, result: AttemptResult, pricing: PriceBook): AttemptCost {
+  const usd = pricing.cost(
+    { provider: track.provider, kind: ran.provider, model: ran.model },
+    result.outcome === 'ok' ? result : { inputTokens: null, outputTokens: null },
+  )
+  return { providerKind: ran.provider, model: ran.model, usd }
+}
+
+/** The attempt's end as the metrics hear it. `outcome` is null when it never ran (a breaker handed the job back). */
+export function endedEvent({ job, ran, track }: InFlight, outcome: AttemptOutcome | null, result: AttemptResult): AttemptEnded {
+  return {
+    id: job.id,
+    provider: track.provider,
+    kind: ran.provider,
+    model: ran.model,
+    readyAt: job.readyAt,
+    startedAt: job.startedAt,
+    endedAt: result.endedAt,
+    outcome,
+    refunded: result.outcome === 'error' && result.refund === true,
+    costUsd: result.cost?.usd ?? null,
+  }
+}

@@ -22,11 +22,11 @@ import { ProfileBook } from './profile-book'
 import type { Resolved } from './profiles'
 import { isCacheHit, ResponseCache, type Routed } from '../cache/answers'
 import type { CacheEntry } from '../cache/store'
-import { type InFlight, NO_PRICES, usedTokens } from './in-flight'
+import { costOf, endedEvent, type InFlight, NO_PRICES, usedTokens } from './in-flight'
 import { claimGate, reserving } from './claim-gate'
 import type { SchedulerHooks } from './scheduler-hooks'
 import type { SchedulerOptions } from './scheduler-options'
-import type { AttemptCost, AttemptResult, ClaimedJob, ClaimOptions, QueueStore, Route } from './store'
+import type { AttemptResult, ClaimedJob, ClaimOptions, QueueStore, Route } from './store'
 
 /** A claimed job on its way to the pool, or to the response cache's answer. */
 type Dispatch = Routed & { track: Route }
@@ -191,14 +191,6 @@ export class Scheduler {
     await this.hooks.afterSettle?.()
   }
 
-  /** What the attempt ran on and cost: prices apply to the provider kind and model the job's provider resolved to. */
-  private costOf({ track, ran }: InFlight, result: AttemptResult): AttemptCost {
-    const attempt = { provider: track.provider, kind: ran.provider, model: ran.model }
-    const pricing = this.options.pricing ?? NO_PRICES
-    const usd = pricing.cost(attempt, result.outcome === 'ok' ? result : { inputTokens: null, outputTokens: null })
-    return { providerKind: ran.provider, model: ran.model, usd }
-  }
-
   private async claimAndDispatch(): Promise<void> {
     const free = this.options.concurrency - this.inFlight.size
     if (free <= 0) return
@@ -297,7 +289,7 @@ export class Scheduler {
     this.inFlight.delete(entry.job.id)
     if (entry.trace) result.traceId = entry.trace.traceId
     if (entry.ranOn) result.ranOn = entry.ranOn
-    result.cost = this.costOf(entry, result)
+    result.cost = costOf(entry, result, this.options.pricing ?? NO_PRICES)
     if (!isCacheHit(result)) this.attemptEnded(entry, outcome, result)
     this.results.push(result)
     this.kick()
@@ -338,25 +330,12 @@ export class Scheduler {
   }
 
   private attemptEnded(entry: InFlight, outcome: AttemptOutcome | null, result: AttemptResult): void {
-    const { job, ran, track } = entry
-    const { endedAt } = result
     try {
-      this.hooks.onAttemptEnded?.({
-        id: job.id,
-        provider: track.provider,
-        kind: ran.provider,
-        model: ran.model,
-        readyAt: job.readyAt,
-        startedAt: job.startedAt,
-        endedAt,
-        outcome,
-        refunded: result.outcome === 'error' && result.refund === true,
-        costUsd: result.cost?.usd ?? null,
-      })
-      this.hooks.onTrace?.({ job, trace: entry.trace, outcome, endedAt })
+      this.hooks.onAttemptEnded?.(endedEvent(entry, outcome, result))
+      this.hooks.onTrace?.({ job: entry.job, trace: entry.trace, outcome, endedAt: result.endedAt })
     } catch (error) {
       // A failure to count an attempt must not keep its result from being committed.
-      this.hooks.onError(error, `recording the attempt of job ${job.id}`)
+      this.hooks.onError(error, `recording the attempt of job ${entry.job.id}`)
     }
   }
 
