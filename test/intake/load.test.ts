@@ -28,7 +28,10 @@ function freshStore(): { store: SqliteQueueStore; dir: string } {
 }
 
 const jobs = (n: number, at: number, key = ''): NewJob[] =>
-  Array.from({ length: n }, (_, i) => ({ ...toNewJob({ prompt: `Say ${i}.`, ...(key && { idempotencyKey: `${key}-${i}` }) }, {}, at), origin: { file: 0, row: i + 1, input: null } }))
+  Array.from({ length: n }, (_, i) => ({
+    ...toNewJob({ prompt: `Say ${i}.`, ...(key && { idempotencyKey: `${key}-${i}` }) }, {}, at),
+    origin: { file: 0, row: i + 1, input: null },
+  }))
 
 /** What every reader goes by: the maintained counts, the batches' counts, the metrics' totals, and the rows. */
 function seen(store: SqliteQueueStore) {
@@ -155,17 +158,22 @@ describe('a big enqueue loads out of sight', () => {
     const file = join(dir, 'big.jsonl')
     writeFileSync(file, Array.from({ length: 150_000 }, (_, i) => JSON.stringify({ prompt: `Say ${i}.` })).join('\n'))
     const child = genopsInBackground(['enqueue', file, '--data-dir', dir])
-    // Killed once it has said it is loading: rows are written, the batch is not yet visible.
+    // Killed once its first slices are written (the batch not yet visible): watched in the file itself, as a load of
+    // 150,000 rows can end within the second before it first says how far it got.
     await new Promise<void>((resolve, reject) => {
       let stderr = ''
-      child.stderr!.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString()
-        if (/loaded \d+ of 150000 jobs/.test(stderr) && (store.db.prepare('SELECT count(*) FROM jobs').pluck().get() as number) > 0) {
-          child.kill('SIGKILL')
-          resolve()
-        }
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+      const written = store.db.prepare('SELECT count(*) FROM jobs').pluck()
+      const watch = setInterval(() => {
+        if ((written.get() as number) === 0) return
+        clearInterval(watch)
+        child.kill('SIGKILL')
+        resolve()
+      }, 2)
+      child.on('exit', () => {
+        clearInterval(watch)
+        reject(new Error(`genops enqueue ended before it was killed: ${stderr}`))
       })
-      child.on('exit', () => reject(new Error(`genops enqueue ended before it was killed: ${stderr}`)))
     })
     await new Promise((resolve) => child.once('exit', resolve))
     const left = seen(store)
