@@ -112,7 +112,9 @@ export function intakeHandlers(store: QueueStore, runtime: IntakeRuntime, option
       parsed = {
         ok: false,
         file: parsed.file,
-        errors: [`${parsed.file}: its ${parsed.jobs.length} jobs would take this drop over ${maxJobsPerDrop} jobs, the most one drop takes: drop it on its own`],
+        errors: [
+          `${parsed.file}: its ${parsed.jobs.length} jobs would take this drop over ${maxJobsPerDrop} jobs, the most one drop takes: drop it on its own`,
+        ],
         moreErrors: 0,
       }
     }
