@@ -2,7 +2,7 @@
  * The settings screen end to end against `genops serve`: a profile saved with limits and
  * listed; its API key write-only, and refused in words in headless mode (no keychain); a
  * provider paused and resumed; a breaker held open and reset; the health report, the
- * engine's settings and the keyboard shortcuts shown; the response cache's size, cleared
+ * Workers panel, the engine's settings and the keyboard shortcuts shown; the response cache's size, cleared
  * after a confirmation.
  */
 import { describe, expect, inject, test } from 'vitest'
@@ -86,7 +86,10 @@ describe.skipIf(!chromiumPath && process.env.CI !== 'true')('settings screen', (
     await settings.fill({ maxConcurrent: '4' })
     await settings.save()
     await settings.form().waitFor({ state: 'detached' })
-    expect((await served.call('listProviders', {})).profiles.find((p) => p.name === 'ollama')).toMatchObject({ fallbacks: ['backup'], limits: { maxConcurrent: 4 } })
+    expect((await served.call('listProviders', {})).profiles.find((p) => p.name === 'ollama')).toMatchObject({
+      fallbacks: ['backup'],
+      limits: { maxConcurrent: 4 },
+    })
     // The one refusal above, as the browser logs any answer of 400; nothing else.
     expect(session.problems).toEqual(['console error: Failed to load resource: the server responded with a status of 400 (Bad Request)'])
   })
@@ -113,6 +116,12 @@ describe.skipIf(!chromiumPath && process.env.CI !== 'true')('settings screen', (
 
     await page.locator('[data-health-state="ready"]').waitFor()
     await page.locator('[data-check="database"][data-check-status="pass"]').waitFor()
+    // The Workers panel: the serving engine, running, the one answering, holding no job now.
+    const [worker] = (await served.call('listWorkers', {})).workers
+    const row = page.locator(`[data-worker="${worker!.pid}"][data-worker-state="running"][data-worker-self]`)
+    await row.waitFor()
+    expect(await row.locator('[data-worker-claims]').textContent()).toBe('0')
+    expect(await row.locator('td').first().textContent()).toBe(`${worker!.host}:${worker!.pid} (this engine)`)
     // The engine's settings as it runs with them: the flag's exporter port, the store's default retention.
     await page.locator('[data-engine-settings-state="ready"]').waitFor()
     const port = page.locator('[data-setting="metrics.exporter.port"]')

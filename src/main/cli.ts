@@ -16,6 +16,7 @@ import { addAlertCommands } from './cli-alerts'
 import { addBackupCommands } from './cli-backup'
 import { addBatchCommands } from './cli-batches'
 import { addCacheCommands } from './cli-cache'
+import { addWorkerCommands } from './cli-workers'
 import { addEnqueueCommand } from './cli-enqueue'
 import { addFailureCommands } from './cli-failures'
 import { formatJob, formatJobs, formatStats } from './cli-format'
@@ -158,6 +159,7 @@ export function buildProgram(): Command {
   addFailureCommands(program)
   addCostCommands(program)
   addCacheCommands(program)
+  addWorkerCommands(program)
 
   /** `run --until-empty` stops when only jobs an operator must release are left: it says so, and why, instead of waiting for ever. */
   const warnStuck = (paused: boolean, queued: number) =>

@@ -33,6 +33,7 @@ import { EngineMetrics } from './telemetry/metrics'
 import { logsDir } from './telemetry/log'
 import { openLogsAndTraces } from './telemetry/logs-and-traces'
 import { startBatchLane } from './provider-batches/engine-lane'
+import { startWorkerBeat } from './workers'
 import type { BatchLane } from './provider-batches/lane'
 import { EngineConfig } from './engine-config'
 
@@ -212,6 +213,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
       diagnostics: { dataDir: config.dataDir, metricsText: async () => (metrics ? metrics.text() : null), nativeBinding: config.sqliteBinding },
       settings: () => engineSettingRows({ dataDir: config.dataDir, config, defaults: settingDefaults, store, schema: EngineConfig }),
       settingsSchema: EngineConfig,
+      worker: scheduler.owner,
     },
     config.secrets,
   )
@@ -221,6 +223,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     : null
   health.register(diskFull.check())
   let batchLane: BatchLane | undefined
+  let workerBeat: { stop(): Promise<void> } | undefined
   try {
     // Before the first claim: on a disk already full, nothing starts.
     diskFull.attach({
@@ -236,6 +239,8 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
       droppedLogLines: () => telemetry.droppedLogLines,
     })
     await scheduler.start()
+    // On the Workers panel of every process on the store from now on, with the jobs it holds.
+    workerBeat = startWorkerBeat(store, scheduler.owner, report)
     batchLane = startBatchLane({
       store: store.providerBatches,
       cache: store.cache,
@@ -275,6 +280,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     sharedSettings.stop()
     diskFull.close()
     await batchLane?.close()
+    await workerBeat?.stop().catch(() => undefined)
     await alerts?.close()
     costs.stop()
     await exporter?.close()
@@ -331,6 +337,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
         diskFull.close()
         await batchLane?.close()
         await scheduler.stop(timeoutMs)
+        await workerBeat?.stop().catch((error: unknown) => report(error, 'marking this engine stopped'))
         if (scheduler.uncommitted > 0 && diskFull.full) {
           telemetry.warn(
             `closing with the disk full: ${scheduler.uncommitted} finished attempts could not be committed; their jobs run again once their leases expire`,

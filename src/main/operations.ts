@@ -25,6 +25,7 @@ import { bundleHandlers, type DiagnosticsRuntime } from './diagnostics/operation
 import type { CostsRuntime } from './costs/runtime'
 import { failureHandlers } from './failures/operations'
 import { standaloneHealth } from './health/standalone'
+import { listWorkers } from './workers'
 import type { HealthRegistry } from './health/registry'
 import { intakeHandlers, type IntakeRecorder } from './intake/operations'
 import { toNewJob } from './queue/new-job'
@@ -70,6 +71,8 @@ export interface Runtime {
   settings?: () => Promise<SettingRow[]>
   /** The engine's config schema, which checks a shared setting changed through the contract; without an engine, `genops settings set` writes it itself. */
   settingsSchema?: z.ZodType
+  /** The engine's own name among the workers (its lease owner); without an engine, none is this process. */
+  worker?: string
 }
 
 const noRuntime: Runtime = { jobsChanged() {}, countsMayChange() {}, abort() {}, paused() {}, kick() {}, profilesChanged: async () => {} }
@@ -198,6 +201,7 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, 
     },
     ...failureHandlers(store, runtime),
     healthReport: async () => (runtime.health ?? standaloneHealth(store)).report(),
+    listWorkers: async () => ({ workers: await listWorkers(store, runtime.worker ?? null) }),
     listSettings: async () => {
       if (!runtime.settings) throw new OperationError('NOT_FOUND', 'settings are listed by a running engine: use `genops settings list`')
       return { settings: await runtime.settings() }

@@ -45,6 +45,7 @@ import { ProviderProfile } from './providers'
 import { BreakerInfo, ProviderPause } from './resilience'
 import { SettingRow } from './settings'
 import { JobTrace } from './traces'
+import { WorkerInfo } from './workers'
 
 const JobId = z.object({ id: z.number().int().positive() })
 const Empty = z.object({}).strict()
@@ -155,6 +156,8 @@ export const contract = {
     input: z.object({ key: z.string().min(1).max(200), value: z.json().optional() }).strict(),
     output: z.object({ key: z.string(), value: z.json().optional() }),
   },
+  /** The engines working this queue: each one's host, process, version, state, last beat and the jobs it holds. */
+  listWorkers: { input: Empty, output: z.object({ workers: z.array(WorkerInfo) }) },
   // The response cache
   cacheStats: { input: Empty, output: CacheStats },
   /** Removes cached answers: all, or those made longer ago than `olderThanMs`. */

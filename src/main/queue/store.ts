@@ -4,6 +4,7 @@
  * the same interface, which is why every method may answer with a promise.
  */
 import type { StoreUpkeep } from '../store/upkeep'
+import type { WorkerStore } from '../store/workers'
 import type { JobChange } from '../../shared/contract'
 import type { DeadFilter, DeadJob, DeadStats, FailureGroup, RegressionCase } from '../../shared/failures'
 import type { JobDetail, JobState, JobSummary, QueueStats, StoredState } from '../../shared/jobs'
@@ -390,6 +391,8 @@ export interface QueueStore {
   readonly cache: ResponseCacheStore
   /** The store's own care, checks and size, asked by the engine and the health checks without knowing which store this is. */
   readonly upkeep: StoreUpkeep
+  /** The engines working this queue (src/main/workers.ts). */
+  readonly workers: WorkerStore
   setPaused(paused: boolean): Awaitable<void>
   isPaused(): Awaitable<boolean>
   /** Settings every process on this queue shares (src/main/settings), by key; values unvalidated. */

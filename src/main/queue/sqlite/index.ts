@@ -15,6 +15,7 @@ import { openDatabase, type OpenOptions } from '../../db/connection'
 import { SqliteMetricStore } from '../../telemetry/sqlite-metric-store'
 import { SqliteUpkeep } from '../../store/sqlite/upkeep'
 import { SqliteProviderBatchStore } from './provider-batches'
+import { SqliteWorkerStore } from '../../store/sqlite/workers'
 import type {
   AttemptResult,
   BreakerEvent,
@@ -66,6 +67,7 @@ export class SqliteQueueStore implements QueueStore {
   readonly upkeep: SqliteUpkeep
   /** The batch lane's provider batches (src/main/provider-batches), in the same file. */
   readonly providerBatches: SqliteProviderBatchStore
+  readonly workers: SqliteWorkerStore
 
   /** `nativeBinding`: better-sqlite3's native module for another runtime, which the store's threads load too. */
   constructor(
@@ -79,6 +81,7 @@ export class SqliteQueueStore implements QueueStore {
     this.cache = new SqliteResponseCache(db)
     this.upkeep = new SqliteUpkeep(db, nativeBinding)
     this.providerBatches = new SqliteProviderBatchStore(db)
+    this.workers = new SqliteWorkerStore(db)
   }
 
   static open(file: string, options: OpenOptions = {}): SqliteQueueStore {

@@ -14,6 +14,7 @@ import { Health } from './Health'
 import { ProfileForm, RemoveConfirm } from './ProfileForm'
 import { Providers } from './Providers'
 import { ResponseCache } from './ResponseCache'
+import { Workers } from './Workers'
 import { createSettingsStore } from './settings'
 import { SettingsProvider, useSettings } from './use-settings'
 import './settings.css'
@@ -32,6 +33,7 @@ function Body() {
       <Providers />
       <Breakers />
       <Health />
+      <Workers />
       <EngineSettings />
       <ResponseCache />
       <Diagnostics />
