@@ -31,7 +31,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
     throw namedDamage(error, file)
   }
   try {
-    db.pragma('journal_mode = WAL')
+    walMode(db, options.busyTimeoutMs ?? 5000)
     // NORMAL in WAL mode survives a process crash; only a power cut can lose the last commits.
     db.pragma('synchronous = NORMAL')
     db.pragma('foreign_keys = ON')
@@ -41,6 +41,27 @@ export function openDatabase(file: string, options: OpenOptions = {}): Database 
   } catch (error) {
     db.close()
     throw namedDamage(error, file)
+  }
+}
+
+/**
+ * Switches a new file to WAL, waiting for another process that opens it at the same moment.
+ * SQLite answers this pragma SQLITE_BUSY at once, without the busy timeout, while another
+ * connection holds the new file's lock (two `genops` commands started together on a new
+ * data directory): so it is asked again, a few ms apart, up to the busy timeout.
+ */
+function walMode(db: Database, timeoutMs: number): void {
+  const until = Date.now() + timeoutMs
+  for (let waitMs = 2; ; waitMs = Math.min(waitMs * 2, 50)) {
+    try {
+      db.pragma('journal_mode = WAL')
+      return
+    } catch (error) {
+      // SQLITE_BUSY, or an extended form of it (SQLITE_BUSY_RECOVERY while the other process recovers the WAL).
+      if (!String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY') || Date.now() >= until) throw error
+      // Synchronous as the open is: a few ms on this thread, only while another process holds the lock.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, waitMs)
+    }
   }
 }
 
