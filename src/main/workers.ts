@@ -2,7 +2,7 @@
  * The engines working the queue as the Workers panel and `genops workers` show them: each
  * stored worker's state read from its last beat and, on this machine, whether its process
  * still exists; and the operation that lists them. An engine registers, beats and stops
- * through `workerBeat` (engine.ts).
+ * through `startWorkerBeat` (engine.ts).
  */
 import { hostname } from 'node:os'
 import { WORKER_BEAT_MS, WORKER_SILENT_AFTER_MS, type WorkerInfo, type WorkerState } from '../shared/workers'
@@ -13,16 +13,20 @@ import type { StoredWorker } from './store/workers'
 
 /** Workers stopped or silent this long ago are forgotten (at each engine's start). */
 const FORGET_AFTER_MS = 24 * 60 * 60 * 1000
+/** Stopped workers are listed for an hour: a `genops run` every minute from cron would otherwise fill the panel. */
+const STOPPED_SHOWN_MS = 60 * 60 * 1000
 
 export function workerState(worker: StoredWorker, now: number, isGone: (owner: string) => boolean = ownerIsGone): WorkerState {
   if (worker.stoppedAt !== null) return 'stopped'
-  // A crash or kill -9 on this machine is known at once; another machine's engine only by its silence.
-  if (isGone(worker.owner)) return 'gone'
-  return now - worker.heartbeatAt > WORKER_SILENT_AFTER_MS ? 'silent' : 'running'
+  const quietFor = now - worker.heartbeatAt
+  // A crash or kill -9 on this machine shows within two beats. Only once it has missed them: an engine that shares the
+  // hostname but not the process ids (a container on the host's network, WSL) beats on while its pid is not ours to see.
+  if (quietFor > 2 * WORKER_BEAT_MS && isGone(worker.owner)) return 'gone'
+  return quietFor > WORKER_SILENT_AFTER_MS ? 'silent' : 'running'
 }
 
 export async function listWorkers(store: QueueStore, self: string | null, now = Date.now()): Promise<WorkerInfo[]> {
-  return (await store.workers.list()).map((worker) => ({ ...worker, state: workerState(worker, now), self: worker.owner === self }))
+  return (await store.workers.list(now - STOPPED_SHOWN_MS)).map((worker) => ({ ...worker, state: workerState(worker, now), self: worker.owner === self }))
 }
 
 /** An engine's place on the Workers panel: registered now, a beat every few seconds, marked stopped at close. */
@@ -30,19 +34,21 @@ export function startWorkerBeat(store: QueueStore, owner: string, onError: (erro
   const startedAt = Date.now()
   const worker = { owner, host: hostname(), pid: process.pid, version: genopsVersion() }
   // A beat refused (a full disk, a busy store) is said and tried again at the next: never a reason for the engine not to run.
-  const beat = () =>
-    void Promise.resolve()
+  const beat = (): Promise<void> =>
+    Promise.resolve()
       .then(() => store.workers.beat(worker, startedAt, Date.now()))
       .catch((error: unknown) => onError(error, 'the worker heartbeat'))
   void Promise.resolve()
     .then(() => store.workers.prune(startedAt - FORGET_AFTER_MS))
     .catch((error: unknown) => onError(error, 'forgetting old workers'))
-  beat()
-  const timer = setInterval(beat, WORKER_BEAT_MS)
+  let beating = beat()
+  const timer = setInterval(() => (beating = beat()), WORKER_BEAT_MS)
   timer.unref()
   return {
     async stop() {
       clearInterval(timer)
+      // A beat still on its way (a store that answers later) lands before the stop, never after it.
+      await beating
       await store.workers.stopped(owner, Date.now())
     },
   }

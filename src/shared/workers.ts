@@ -19,8 +19,8 @@ export const WorkerInfo = z.object({
   stoppedAt: z.number().int().nullable(),
   /**
    * running: it beat lately; silent: no beat for three intervals (hung, or its machine is
-   * unreachable); gone: its process no longer exists on this machine (a crash, kill -9);
-   * stopped: it closed.
+   * unreachable); gone: two beats missed and its process no longer exists on this machine
+   * (a crash, kill -9); stopped: it closed.
    */
   state: z.enum(WORKER_STATES),
   /** Jobs it holds now: active under its lease. */

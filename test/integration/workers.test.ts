@@ -69,10 +69,14 @@ describe('genops workers', () => {
     const { workers: fromEngine } = await engine.call('listWorkers', {})
     expect(fromEngine.find((worker) => worker.pid === process.pid)?.self).toBe(true)
 
-    // kill -9: nothing marks it stopped, but its process is gone from this machine.
+    // kill -9: nothing marks it stopped; it reads as gone once its process is missing here and it has missed two beats.
     served.kill('SIGKILL')
     await once(served, 'exit')
-    expect((await workers(dataDir)).find((worker) => worker.pid === served.pid)?.state).toBe('gone')
+    await waitFor(
+      () => workers(dataDir),
+      (found) => found.find((worker) => worker.pid === served.pid)?.state === 'gone',
+      { what: 'the killed engine shown as gone', timeoutMs: 20_000 },
+    )
 
     await engine.close(1000)
     engines.splice(0)

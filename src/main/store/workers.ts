@@ -17,8 +17,8 @@ export interface WorkerStore {
   /** Registers the worker at its first beat (a beat refused, on a full disk, registers it at the next); a stopped one stays stopped. */
   beat(worker: WorkerIdentity, startedAt: number, now: number): Awaitable<void>
   stopped(owner: string, now: number): Awaitable<void>
-  /** Every worker known, newest first, with the jobs each holds now. */
-  list(): Awaitable<StoredWorker[]>
+  /** The workers not stopped, and those stopped since `stoppedSince`, newest first, with the jobs each holds now (at most 200). */
+  list(stoppedSince: number): Awaitable<StoredWorker[]>
   /** Forgets workers stopped, or silent, since before `before`; answers how many. */
   prune(before: number): Awaitable<number>
 }

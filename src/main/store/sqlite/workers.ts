@@ -8,7 +8,8 @@ const LIST = `SELECT w.owner, w.host, w.pid, w.version, w.started_at AS startedA
     ifnull(c.n, 0) AS claims
   FROM workers w LEFT JOIN (SELECT lease_owner, count(*) AS n FROM jobs INDEXED BY jobs_by_state WHERE state = 'active' GROUP BY lease_owner) c
     ON c.lease_owner = w.owner
-  ORDER BY w.started_at DESC, w.owner`
+  WHERE w.stopped_at IS NULL OR w.stopped_at >= ?
+  ORDER BY w.started_at DESC, w.owner LIMIT 200`
 
 export class SqliteWorkerStore implements WorkerStore {
   constructor(private readonly db: Database) {}
@@ -25,8 +26,8 @@ export class SqliteWorkerStore implements WorkerStore {
     sql(this.db, 'UPDATE workers SET stopped_at = ?, heartbeat_at = ? WHERE owner = ?').run(now, now, owner)
   }
 
-  list(): StoredWorker[] {
-    return sql(this.db, LIST).all() as StoredWorker[]
+  list(stoppedSince: number): StoredWorker[] {
+    return sql(this.db, LIST).all(stoppedSince) as StoredWorker[]
   }
 
   prune(before: number): number {

@@ -32,4 +32,16 @@ describe('the workers panel', () => {
     await store.getState().load()
     expect(store.getState().problem).toBeNull()
   })
+
+  test('reads once at a time: a tick while a slow read is out is skipped, so an older answer never lands last', async () => {
+    let answer!: (value: { workers: WorkerInfo[] }) => void
+    const listWorkers = vi.fn(() => new Promise<{ workers: WorkerInfo[] }>((resolve) => (answer = resolve)))
+    const store = createWorkersStore({ listWorkers })
+    const first = store.getState().load()
+    await store.getState().load()
+    expect(listWorkers).toHaveBeenCalledTimes(1)
+    answer({ workers: [worker(1, 'running')] })
+    await first
+    expect(store.getState().workers).toEqual([worker(1, 'running')])
+  })
 })

@@ -15,16 +15,22 @@ export interface WorkersState {
 }
 
 export function createWorkersStore(client: Pick<Client, 'listWorkers'>): StoreApi<WorkersState> {
+  // One read at a time: over a slow link a tick that finds the last read still out is skipped, so no older answer lands last.
+  let reading = false
   return createStore<WorkersState>()((set) => ({
     workers: null,
     problem: null,
     async load() {
+      if (reading) return
+      reading = true
       try {
         const { workers } = await client.listWorkers({})
         set({ workers, problem: null })
       } catch (error) {
         // The last list stays, marked as not current.
         set({ problem: `The workers could not be read: ${sayProblem(error)}` })
+      } finally {
+        reading = false
       }
     },
   }))
