@@ -3,47 +3,17 @@
  * (found through <dataDir>/engine.json); without one it checks what it can and names the
  * rest. A paused queue or a paused provider degrades both answers.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { createInterface } from 'node:readline'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createEngine, type Engine } from '../../src/main/engine'
+import { describe, expect, it } from 'vitest'
+import { createEngine } from '../../src/main/engine'
 import { discoveryFile } from '../../src/main/engine-discovery'
 import { HealthReport } from '../../src/shared/health'
-import { genopsAsync, genopsInBackground } from '../support/cli'
+import { genopsAsync } from '../support/cli'
+import { closedAfterTest, serveChild } from '../support/serve-child'
 import { tempDir } from '../support/temp'
 import { waitFor } from '../support/wait'
-
-const children: ChildProcess[] = []
-const engines: Engine[] = []
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((engine) => engine.close(2000)))
-  for (const child of children.splice(0)) {
-    if (child.exitCode !== null || child.signalCode !== null) continue
-    const exited = once(child, 'exit')
-    child.kill('SIGTERM')
-    await exited
-  }
-})
-
-const READY = /^GenOps listening on (http:\/\/127\.0\.0\.1:\d+)\/\?token=([^&\s]+)/
-
-/** `genops serve` on its own data directory, once it listens: its API origin and token. */
-async function serve(dataDir: string): Promise<{ child: ChildProcess; api: string; token: string }> {
-  const child = genopsInBackground(['serve', '--port', '0', '--metrics-port', '0', '--data-dir', dataDir])
-  children.push(child)
-  let stderr = ''
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  const [, api, token] = await new Promise<RegExpExecArray>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const ready = READY.exec(line)
-      if (ready) resolve(ready)
-    })
-    child.once('exit', (code) => reject(new Error(`genops serve exited (${code}): ${stderr}`)))
-  })
-  return { child, api: api!, token: decodeURIComponent(token!) }
-}
 
 const health = async (dataDir: string) => {
   const result = await genopsAsync(['health', '--data-dir', dataDir, '--json'])
@@ -54,7 +24,7 @@ const health = async (dataDir: string) => {
 describe('genops health beside a running engine', () => {
   it("reports the serving engine's own report, then, once it has gone, its own checks", async () => {
     const dataDir = tempDir()
-    const { child, api, token } = await serve(dataDir)
+    const { child, api, token } = await serveChild(dataDir)
 
     // The discovery file: this engine, its API with the token, private.
     const file = discoveryFile(dataDir)
@@ -98,7 +68,7 @@ describe('genops health beside a running engine', () => {
     expect(alone.status).toBe(0)
     expect(alone.report.source).toMatchObject({ engine: null, notChecked: ['worker-pool', 'event-loop'] })
 
-    const { child } = await serve(dataDir)
+    const { child } = await serveChild(dataDir)
     expect(JSON.parse(readFileSync(discoveryFile(dataDir), 'utf8'))).toMatchObject({ pid: child.pid })
   }, 60_000)
 
@@ -111,7 +81,7 @@ describe('genops health beside a running engine', () => {
     expect(alone.report.status).toBe('degraded')
     expect(alone.report.checks.find((check) => check.name === 'queue')).toMatchObject({ status: 'warn' })
 
-    await serve(dataDir)
+    await serveChild(dataDir)
     const beside = await health(dataDir)
     expect(beside.status).toBe(1)
     expect(beside.report.source.engine).not.toBeNull()
@@ -121,7 +91,7 @@ describe('genops health beside a running engine', () => {
   it('a provider paused after an AUTH failure is degraded in /health, in the healthReport and in the CLI', async () => {
     const dataDir = tempDir()
     const engine = await createEngine({ dataDir, threads: 1, concurrency: 4, pollMs: 50, artifacts: false, metrics: { exporter: { enabled: true, port: 0 } } })
-    engines.push(engine)
+    closedAfterTest(engine)
     await engine.call('saveProvider', { name: 'badkey', provider: 'sim', config: { faults: { auth: 1 } } })
     await engine.call('enqueueJobs', { jobs: [{ prompt: 'refused' }], defaults: { provider: 'badkey', attempts: 1 } })
     await waitFor(

@@ -3,40 +3,14 @@
  * `genops run` beside it): `genops workers` lists each with its process and the jobs it
  * holds, says which one answers, and tells an engine killed with -9 from one that stopped.
  */
-import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { createInterface } from 'node:readline'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { WorkerInfo } from '../../src/shared/workers'
-import { createEngine, type Engine } from '../../src/main/engine'
-import { genopsAsync, genopsInBackground } from '../support/cli'
+import { createEngine } from '../../src/main/engine'
+import { genopsAsync } from '../support/cli'
+import { closedAfterTest, serveChild } from '../support/serve-child'
 import { tempDir } from '../support/temp'
 import { waitFor } from '../support/wait'
-
-const children: ChildProcess[] = []
-const engines: Engine[] = []
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((engine) => engine.close(2000)))
-  for (const child of children.splice(0)) {
-    if (child.exitCode !== null || child.signalCode !== null) continue
-    const exited = once(child, 'exit')
-    child.kill('SIGKILL')
-    await exited
-  }
-})
-
-/** `genops serve` on the data directory, once it listens. */
-async function serve(dataDir: string): Promise<ChildProcess> {
-  const child = genopsInBackground(['serve', '--port', '0', '--metrics-port', '0', '--data-dir', dataDir])
-  children.push(child)
-  let stderr = ''
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  await new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => line.startsWith('GenOps listening on') && resolve())
-    child.once('exit', (code) => reject(new Error(`genops serve exited (${code}): ${stderr}`)))
-  })
-  return child
-}
 
 const workers = async (dataDir: string): Promise<WorkerInfo[]> => {
   const result = await genopsAsync(['workers', '--data-dir', dataDir, '--json'])
@@ -48,10 +22,10 @@ const workers = async (dataDir: string): Promise<WorkerInfo[]> => {
 describe('genops workers', () => {
   it('lists the engines on a data directory with the jobs each holds, and tells a killed one from a stopped one', async () => {
     const dataDir = tempDir()
-    const served = await serve(dataDir)
+    const { child: served } = await serveChild(dataDir)
     // A second engine in this process, its jobs slow enough to be held while we look.
     const engine = await createEngine({ dataDir, pollMs: 20 })
-    engines.push(engine)
+    closedAfterTest(engine)
     await engine.call('pauseQueue', {})
     await engine.call('enqueueJobs', { jobs: [1, 2, 3].map((i) => ({ prompt: `slow ${i}`, provider: 'sim', config: { latencyMs: 60_000, artifact: false } })) })
     await engine.call('resumeQueue', {})
@@ -79,7 +53,6 @@ describe('genops workers', () => {
     )
 
     await engine.close(1000)
-    engines.splice(0)
     const after = await workers(dataDir)
     // Closed with its three attempts still running: their leases stay until another engine's sweep takes them back.
     expect(after.find((worker) => worker.pid === process.pid)).toMatchObject({ state: 'stopped', claims: 3 })
