@@ -16,6 +16,31 @@ import type { ProviderProfile } from '../../src/shared/providers'
 import { expectCountsAgree, job, T0, tempStore } from '../support/queue'
 import { tempDir } from '../support/temp'
 
+/** Batch-lane jobs enqueued and taken into one provider batch of `owner`'s, each line reserving `reservation` when given. */
+function takenBatch(prompts: string[], owner = 'me', reservation?: { provider: string; providerKind: string; batchId: null; usd: number; tokens: number }) {
+  const store = tempStore()
+  const { jobIds } = store.enqueue(
+    prompts.map((prompt) => job(prompt, { config: { lane: 'batch' } })),
+    'taken',
+    T0,
+  ) as { jobIds: number[] }
+  const batches = new SqliteProviderBatchStore(store.db)
+  const lines = jobIds.map((jobId) => ({ jobId, customId: `job-${jobId}-1`, ...(reservation && { reservation }) }))
+  const { id, taken } = batches.take({
+    provider: 'openai',
+    kind: 'openai',
+    model: 'm',
+    lines,
+    bytes: 10,
+    deadlineAt: null,
+    owner,
+    now: T0,
+    leaseMs: 1000,
+    firstPollAt: T0,
+  })
+  return { store, batches, jobIds, id, taken }
+}
+
 const plan = (db: Sqlite.Database, text: string, params: unknown) =>
   (db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(params) as { detail: string }[]).map((row) => row.detail).join('\n')
 
@@ -83,22 +108,7 @@ describe('the batch lane in the queue', () => {
   })
 
   it('holds a submitted job by its provider batch: not claimed, not swept as a stall, counted, cancellable', () => {
-    const store = tempStore()
-    const { jobIds } = store.enqueue([job('a', { config: { lane: 'batch' } }), job('b', { config: { lane: 'batch' } })], 'held', T0) as { jobIds: number[] }
-    const batches = new SqliteProviderBatchStore(store.db)
-    const lines = jobIds.map((jobId) => ({ jobId, customId: `job-${jobId}-1` }))
-    const { id, taken } = batches.take({
-      provider: 'openai',
-      kind: 'openai',
-      model: 'm',
-      lines,
-      bytes: 10,
-      deadlineAt: null,
-      owner: 'me',
-      now: T0,
-      leaseMs: 1000,
-      firstPollAt: T0,
-    })
+    const { store, batches, jobIds, id, taken } = takenBatch(['a', 'b'])
     expect([...taken]).toEqual(jobIds)
     expect(store.stats(T0).counts).toMatchObject({ queued: 0, submitted: 2 })
     // A day later, with every lease long gone: nothing requeued, nothing claimed.
@@ -114,21 +124,7 @@ describe('the batch lane in the queue', () => {
 
 describe('polls by lease', () => {
   it('never takes a batch another live engine is still uploading, however old its lease; takes it from a dead one', () => {
-    const store = tempStore()
-    const { jobIds } = store.enqueue([job('a', { config: { lane: 'batch' } })], 'uploading', T0) as { jobIds: number[] }
-    const batches = new SqliteProviderBatchStore(store.db)
-    const { id } = batches.take({
-      provider: 'openai',
-      kind: 'openai',
-      model: 'm',
-      lines: [{ jobId: jobIds[0]!, customId: `job-${jobIds[0]}-1` }],
-      bytes: 10,
-      deadlineAt: null,
-      owner: 'uploader',
-      now: T0,
-      leaseMs: 1000,
-      firstPollAt: T0,
-    })
+    const { batches, id } = takenBatch(['a'], 'uploader')
     // An hour later its lease is long gone, but the uploader lives: the upload may still be under way.
     const later = T0 + 3_600_000
     expect(batches.leaseDue('other', later, 1000, () => false)).toEqual([])
@@ -158,23 +154,8 @@ describe('the lane a job takes', () => {
   })
 
   it("reserves a whole upload's estimate when it is taken, and gives back what the provider never ran", () => {
-    const store = tempStore()
-    const { jobIds } = store.enqueue([job('a', { config: { lane: 'batch' } }), job('b', { config: { lane: 'batch' } })], 'budgeted', T0) as { jobIds: number[] }
-    const batches = new SqliteProviderBatchStore(store.db)
     const reservation = { provider: 'openai', providerKind: 'openai', batchId: null, usd: 0.25, tokens: 1000 }
-    const lines = jobIds.map((jobId) => ({ jobId, customId: `job-${jobId}-1`, reservation }))
-    const { id } = batches.take({
-      provider: 'openai',
-      kind: 'openai',
-      model: 'm',
-      lines,
-      bytes: 10,
-      deadlineAt: null,
-      owner: 'me',
-      now: T0,
-      leaseMs: 1000,
-      firstPollAt: T0,
-    })
+    const { store, batches, jobIds, id } = takenBatch(['a', 'b'], 'me', reservation)
     const reserved = () => store.db.prepare('SELECT job_id AS jobId, usd FROM budget_reservations ORDER BY job_id').all()
     expect(reserved()).toEqual(jobIds.map((jobId) => ({ jobId, usd: 0.25 })))
     batches.requeue(id, jobIds, T0 + 1, false, 'the batch expired')

@@ -1,7 +1,8 @@
 /** Reads for the screens and the CLI on PostgreSQL: counts, the paused switch, and one job in detail. */
 import type { Queryable } from './transaction'
-import type { JobAttempt, JobDetail, JobEvent, QueueStats, StoredState } from '../../../shared/jobs'
-import { isRecord, isStringArray, parseJsonColumn, shownState, toSummary, type JobRow } from '../../queue/sqlite/rows'
+import type { JobDetail, QueueStats, StoredState } from '../../../shared/jobs'
+import type { JobRow } from '../../queue/sqlite/rows'
+import { ATTEMPT_COLUMNS, EVENT_COLUMNS, toJobDetail, type AttemptRow, type EventRow } from '../job-detail'
 
 // The kept counters, summed over their shards, and the delayed part of the queue by a range of
 // the ready index per priority: no statement here reads more than the jobs waiting for later.
@@ -42,65 +43,11 @@ export async function setPaused(client: Queryable, paused: boolean): Promise<voi
 export const JOB_ROW = `id, state, priority, run_at, created_at, started_at, finished_at, batch_id, provider, model, prompt,
   config::text AS config, tags::text AS tags, idempotency_key, attempts_made, max_attempts, stalled_count, lease_owner, last_error, output, artifact`
 
-interface AttemptRow {
-  number: number
-  started_at: number
-  ended_at: number
-  outcome: JobAttempt['outcome']
-  error_category: string | null
-  error: string | null
-  input_tokens: number | null
-  output_tokens: number | null
-  ran_on: string | null
-  model: string | null
-  error_severity: JobAttempt['severity']
-  error_stack: string | null
-  cached: boolean
-  cached_input_tokens: number
-  cache_write_tokens: number
-}
-
 export async function getJob(client: Queryable, id: number, now: number): Promise<JobDetail | null> {
   const { rows } = await client.query<JobRow>(`SELECT ${JOB_ROW} FROM jobs WHERE id = $1`, [id])
   const row = rows[0]
   if (!row) return null
-  const { rows: events } = await client.query<{ at: number; from_state: JobEvent['to']; to_state: JobEvent['to']; detail: string | null }>(
-    'SELECT at, from_state, to_state, detail FROM job_events WHERE job_id = $1 ORDER BY id',
-    [id],
-  )
-  const { rows: attempts } = await client.query<AttemptRow>(
-    `SELECT number, started_at, ended_at, outcome, error_category, error, input_tokens, output_tokens, ran_on, model, error_severity, error_stack, cached,
-      cached_input_tokens, cache_write_tokens FROM job_attempts WHERE job_id = $1 ORDER BY id`,
-    [id],
-  )
-  return {
-    ...toSummary(row, now),
-    promptPreview: row.prompt.slice(0, 120),
-    state: shownState(row.state, row.run_at, now),
-    prompt: row.prompt,
-    tags: parseJsonColumn(row.tags, [], isStringArray),
-    config: parseJsonColumn(row.config, {}, isRecord),
-    idempotencyKey: row.idempotency_key,
-    stalledCount: row.stalled_count,
-    output: row.output,
-    artifact: row.artifact,
-    events: events.map((event): JobEvent => ({ at: event.at, from: event.from_state, to: event.to_state, detail: event.detail })),
-    attempts: attempts.map((a): JobAttempt => ({
-      number: a.number,
-      startedAt: a.started_at,
-      endedAt: a.ended_at,
-      outcome: a.outcome,
-      errorCategory: a.error_category,
-      error: a.error,
-      inputTokens: a.input_tokens,
-      outputTokens: a.output_tokens,
-      ranOn: a.ran_on,
-      model: a.model,
-      severity: a.error_severity,
-      stack: a.error_stack,
-      ...(a.cached ? { cached: true as const } : {}),
-      ...(a.cached_input_tokens > 0 ? { cachedInputTokens: a.cached_input_tokens } : {}),
-      ...(a.cache_write_tokens > 0 ? { cacheWriteTokens: a.cache_write_tokens } : {}),
-    })),
-  }
+  const { rows: events } = await client.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM job_events WHERE job_id = $1 ORDER BY id`, [id])
+  const { rows: attempts } = await client.query<AttemptRow>(`SELECT ${ATTEMPT_COLUMNS} FROM job_attempts WHERE job_id = $1 ORDER BY id`, [id])
+  return toJobDetail(row, events, attempts, now)
 }
