@@ -4,15 +4,21 @@ import react from '@vitejs/plugin-react'
 import { defineConfig } from 'electron-vite'
 import type { Plugin } from 'vite'
 
-const MIGRATIONS = resolve(__dirname, 'src/main/db/migrations')
+/** Each store's migrations, by the folder they go to beside the bundle (store/sqlite/db/migrate.ts and store/postgres/migrate.ts look there). */
+const MIGRATIONS = {
+  migrations: resolve(__dirname, 'src/main/store/sqlite/db/migrations'),
+  'postgres-migrations': resolve(__dirname, 'src/main/store/postgres/migrations'),
+}
 
 /** The SQL migrations are read from disk beside the code that applies them: ship them beside the bundle. */
 function copyMigrations(): Plugin {
   return {
     name: 'genops-copy-migrations',
     generateBundle() {
-      for (const file of readdirSync(MIGRATIONS).filter((name) => name.endsWith('.sql'))) {
-        this.emitFile({ type: 'asset', fileName: `migrations/${file}`, source: readFileSync(resolve(MIGRATIONS, file), 'utf8') })
+      for (const [folder, source] of Object.entries(MIGRATIONS)) {
+        for (const file of readdirSync(source).filter((name) => name.endsWith('.sql'))) {
+          this.emitFile({ type: 'asset', fileName: `${folder}/${file}`, source: readFileSync(resolve(source, file), 'utf8') })
+        }
       }
     },
   }
@@ -39,8 +45,8 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/index.ts'),
           cli: resolve(__dirname, 'src/main/cli.ts'),
           attempt: resolve(__dirname, 'src/workers/attempt.ts'),
-          'checkpoint-thread': resolve(__dirname, 'src/main/db/checkpoint-thread.ts'),
-          'integrity-thread': resolve(__dirname, 'src/main/db/integrity-thread.ts'),
+          'checkpoint-thread': resolve(__dirname, 'src/main/store/sqlite/db/checkpoint-thread.ts'),
+          'integrity-thread': resolve(__dirname, 'src/main/store/sqlite/db/integrity-thread.ts'),
           'intake-thread': resolve(__dirname, 'src/main/intake/intake-thread.ts'),
           'token-thread': resolve(__dirname, 'src/main/costs/token-thread.ts'),
         },

@@ -14,7 +14,7 @@ import { defaultRules } from '../src/main/alerts/rules'
 import { readSignals } from '../src/main/alerts/signals'
 import type { StoredAlertState } from '../src/main/alerts/store'
 import { createHandlers, toNewJob } from '../src/main/operations'
-import { SqliteQueueStore } from '../src/main/queue/sqlite'
+import { SqliteQueueStore } from '../src/main/store/sqlite/queue'
 import type { AttemptResult } from '../src/main/queue/store'
 import { formatNumber, lagMonitor, machine, table, tempDir } from './support'
 

@@ -28,10 +28,10 @@ interface Profile {
 
 /** Parts of the path, each a frame whose time counts with everything it calls (the first that matches, innermost first). */
 const PARTS: { part: string; fn: string; file: string }[] = [
-  { part: 'settle: response cache writes', fn: 'note', file: 'cache/sqlite-settle' },
-  { part: 'settle: rollups and totals', fn: 'recordUsage', file: 'telemetry/rollups-write' },
-  { part: 'settle: job, attempt and event rows, commit', fn: 'settleAttempts', file: 'queue/sqlite/settle' },
-  { part: 'claim (one transaction a batch)', fn: 'claimJobs', file: 'queue/sqlite/claim' },
+  { part: 'settle: response cache writes', fn: 'note', file: 'store/sqlite/cache-settle' },
+  { part: 'settle: rollups and totals', fn: 'recordUsage', file: 'store/sqlite/telemetry/rollups-write' },
+  { part: 'settle: job, attempt and event rows, commit', fn: 'settleAttempts', file: 'store/sqlite/queue/settle' },
+  { part: 'claim (one transaction a batch)', fn: 'claimJobs', file: 'store/sqlite/queue/claim' },
   { part: 'response cache: key and look-up', fn: 'keyOf', file: 'cache/answers' },
   { part: 'response cache: key and look-up', fn: 'lookUp', file: 'cache/answers' },
   { part: 'dispatch: breakers, rate gates, task sent to the pool', fn: 'run', file: 'queue/pool' },

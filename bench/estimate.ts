@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { estimateJobs } from '../src/main/costs/estimate'
 import { loadPriceList, PriceBook } from '../src/main/costs/pricing'
 import { toNewJob } from '../src/main/queue/new-job'
-import { SqliteQueueStore } from '../src/main/queue/sqlite'
+import { SqliteQueueStore } from '../src/main/store/sqlite/queue'
 import { lagMonitor, machine, table, tempDir } from './support'
 
 const count = Number(process.argv[2] ?? 100_000)

@@ -3,7 +3,7 @@
  * DB BATCH FORMAT OUT` prints {ms, rows, bytes, baseRssMb, peakRssMb} as JSON.
  */
 import { writeBatchExport } from '../src/main/batches/export/write-export'
-import { SqliteQueueStore } from '../src/main/queue/sqlite'
+import { SqliteQueueStore } from '../src/main/store/sqlite/queue'
 import type { ExportFormat } from '../src/shared/batches'
 
 const [file, batch, format, out] = process.argv.slice(2)

@@ -14,7 +14,7 @@ import { chromium } from 'playwright-core'
 import { CHROMIUM_ARGS } from '../e2e/fixtures/browser'
 import { CLI_FILE } from '../e2e/fixtures/paths'
 import { databaseFile } from '../src/main/paths'
-import { SqliteQueueStore } from '../src/main/queue/sqlite'
+import { SqliteQueueStore } from '../src/main/store/sqlite/queue'
 import { formatNumber, machine, onExit, table, tempDir } from './support'
 
 export interface ExportBenchOptions {

@@ -18,7 +18,7 @@ import type { ParsedFile } from '../src/main/intake/problems'
 import { parseOnThread, readPromptFiles } from '../src/main/intake/read'
 import { createHandlers } from '../src/main/operations'
 import { databaseFile } from '../src/main/paths'
-import { SqliteQueueStore } from '../src/main/queue/sqlite'
+import { SqliteQueueStore } from '../src/main/store/sqlite/queue'
 import type { JobSpec } from '../src/shared/jobs'
 import { backgroundCpu, formatNumber, lagMonitor, machine, perSecond, quietMachine, sleep, table, tempDir, type Lag, type TempDir } from './support'
 
@@ -123,7 +123,7 @@ export async function runIntakeBench({ quick, command }: IntakeBenchOptions): Pr
         'setup:',
         `  a generated .jsonl of ${formatNumber(lines)} lines (${formatNumber(size / 2 ** 20, 1)} MiB): prompt, priority, tags, a config on one line in five.`,
         '  intake thread: readPromptFiles, which sends a file this size to the thread (read, decode, validate; jobs back 1,000 a message), its entry bundled by esbuild.',
-        '  enqueue: the enqueueJobs operation on a fresh SQLite store (as `genops enqueue` calls it): from 5,000 jobs up it loads in ~10 ms transactions, out of sight until whole (queue/sqlite/load.ts).',
+        '  enqueue: the enqueueJobs operation on a fresh SQLite store (as `genops enqueue` calls it): from 5,000 jobs up it loads in ~10 ms transactions, out of sight until whole (store/sqlite/queue/load.ts).',
         '  lag: monitorEventLoopDelay({resolution: 1}) on the main thread over each span; an idle loop reads ~1.1 ms.',
       ].join('\n'),
     )

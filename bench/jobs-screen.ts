@@ -22,7 +22,7 @@ import { CHROMIUM_ARGS } from '../e2e/fixtures/browser'
 import { CLI_FILE, RENDERER_INDEX } from '../e2e/fixtures/paths'
 import { toNewJob } from '../src/main/operations'
 import { databaseFile } from '../src/main/paths'
-import { SqliteQueueStore } from '../src/main/queue/sqlite'
+import { SqliteQueueStore } from '../src/main/store/sqlite/queue'
 import { queryKey, type JobFilters, type JobSort } from '../src/shared/job-list'
 import { formatNumber, machine, onExit, quietMachine, table, tempDir } from './support'
 

@@ -12,7 +12,7 @@ import type { JobSpec } from '../src/shared/jobs'
 import { createEngine, type Engine, type EngineConfig } from '../src/main/engine'
 import { toNewJob } from '../src/main/operations'
 import { databaseFile } from '../src/main/paths'
-import { SqliteQueueStore } from '../src/main/queue/sqlite'
+import { SqliteQueueStore } from '../src/main/store/sqlite/queue'
 import { backgroundCpu, formatNumber, machine, perSecond, quietMachine, sleep, table, tempDir } from './support'
 
 export interface MetricsBenchOptions {

@@ -13,9 +13,9 @@ import { loadavg } from 'node:os'
 import Sqlite from 'better-sqlite3'
 import { createEngine, type Engine } from '../src/main/engine'
 import { toNewJob } from '../src/main/operations'
-import { startCheckpointer } from '../src/main/db/checkpointer'
+import { startCheckpointer } from '../src/main/store/sqlite/db/checkpointer'
 import { CHECKPOINT_THREAD_FILE, databaseFile } from '../src/main/paths'
-import { SqliteQueueStore } from '../src/main/queue/sqlite'
+import { SqliteQueueStore } from '../src/main/store/sqlite/queue'
 import type { NewJob } from '../src/main/queue/store'
 import {
   bullmqBulk,

@@ -18,7 +18,7 @@ import {
   type CostReportBy,
 } from '../src/shared/costs'
 import { toNewJob } from '../src/main/operations'
-import { SqliteQueueStore } from '../src/main/queue/sqlite'
+import { SqliteQueueStore } from '../src/main/store/sqlite/queue'
 import type { AttemptResult } from '../src/main/queue/store'
 import { formatNumber, machine, perSecond, quietMachine, table, tempDir } from './support'
 

@@ -18,7 +18,7 @@ import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { newLeaseOwner, ownerIsGone } from '../src/main/queue/lease-owner'
-import { SqliteQueueStore } from '../src/main/queue/sqlite'
+import { SqliteQueueStore } from '../src/main/store/sqlite/queue'
 import { PostgresQueueStore } from '../src/main/store/postgres'
 import type { QueueCore } from '../src/main/store/queue-core'
 

@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os'
 import { z } from 'zod'
 import { AlertsConfig } from './alerts/engine-alerts'
-import { BackupsConfig } from './db/daily-backups'
+import { BackupsConfig } from './store/sqlite/db/daily-backups'
 import { DEFAULT_EVENT_TIMING } from './event-hub'
 import { DEFAULT_MIN_FREE_DISK_BYTES } from './health/checks'
 import { WORKER_FILE } from './paths'

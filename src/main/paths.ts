@@ -14,10 +14,10 @@ const fromSource = import.meta.url.endsWith('.ts')
 export const WORKER_FILE = fromSource ? join(here, '../workers/attempt.ts') : join(here, 'attempt.js')
 
 /** The thread that checkpoints the WAL off the main thread. */
-export const CHECKPOINT_THREAD_FILE = fromSource ? join(here, 'db/checkpoint-thread.ts') : join(here, 'checkpoint-thread.js')
+export const CHECKPOINT_THREAD_FILE = fromSource ? join(here, 'store/sqlite/db/checkpoint-thread.ts') : join(here, 'checkpoint-thread.js')
 
 /** The thread that runs `PRAGMA quick_check` while the engine starts (and checks a backup once written). */
-export const INTEGRITY_THREAD_FILE = fromSource ? join(here, 'db/integrity-thread.ts') : join(here, 'integrity-thread.js')
+export const INTEGRITY_THREAD_FILE = fromSource ? join(here, 'store/sqlite/db/integrity-thread.ts') : join(here, 'integrity-thread.js')
 
 /** The thread that parses large prompt files off the main thread. */
 export const INTAKE_THREAD_FILE = fromSource ? join(here, 'intake/intake-thread.ts') : join(here, 'intake-thread.js')

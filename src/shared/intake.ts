@@ -12,7 +12,7 @@ import { JobDefaults } from './jobs'
 export const MAX_INTAKE_FILES = 20
 /**
  * Most jobs one drop enqueues, as one batch: a million (a file of a million short lines fits
- * the upload limit). Loaded in slices, out of sight until whole (src/main/queue/sqlite/load.ts).
+ * the upload limit). Loaded in slices, out of sight until whole (src/main/store/sqlite/queue/load.ts).
  */
 export const MAX_JOBS_PER_DROP = 1_000_000
 /** The largest prompt file taken: 64 MiB, as src/main/intake/limits.ts refuses above it. */

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { AlertRule, type AlertEvent } from '../../src/shared/alerts'
 import { AlertsRunner } from '../../src/main/alerts/runner'
-import { SqliteQueueStore } from '../../src/main/queue/sqlite'
+import { SqliteQueueStore } from '../../src/main/store/sqlite/queue'
 import { tempDir } from '../support/temp'
 
 const stores: SqliteQueueStore[] = []

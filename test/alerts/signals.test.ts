@@ -2,7 +2,7 @@
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { readSignals, type SignalSources } from '../../src/main/alerts/signals'
-import { SqliteQueueStore } from '../../src/main/queue/sqlite'
+import { SqliteQueueStore } from '../../src/main/store/sqlite/queue'
 import { latencyBucket } from '../../src/main/telemetry/rollups'
 import { AlertRule, type AlertRuleInput } from '../../src/shared/alerts'
 import { job, T0 } from '../support/queue'

@@ -2,9 +2,9 @@
 import { join } from 'node:path'
 import Sqlite from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
-import { HISTORY_SQL, USAGE_SQL } from '../../src/main/alerts/sqlite'
-import { loadMigrations, migrate } from '../../src/main/db/migrate'
-import { SqliteQueueStore } from '../../src/main/queue/sqlite'
+import { HISTORY_SQL, USAGE_SQL } from '../../src/main/store/sqlite/alerts'
+import { loadMigrations, migrate } from '../../src/main/store/sqlite/db/migrate'
+import { SqliteQueueStore } from '../../src/main/store/sqlite/queue'
 import { tempDir } from '../support/temp'
 
 const stores: SqliteQueueStore[] = []

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { compareBatches } from '../../src/main/batches/compare'
 import { rerunBatch } from '../../src/main/batches/rerun'
-import type { SqliteQueueStore } from '../../src/main/queue/sqlite'
+import type { SqliteQueueStore } from '../../src/main/store/sqlite/queue'
 import { job, T0, tempStore } from '../support/queue'
 
 const sources = [{ name: 'products.csv', format: 'csv', jobs: 3, columns: ['sku', 'prompt'] }]

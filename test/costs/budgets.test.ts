@@ -1,8 +1,8 @@
 /** Budgets on a real SQLite file: what is spent and reserved against them, and each share told once a period. */
 import { describe, expect, it } from 'vitest'
 import { BudgetWatch } from '../../src/main/costs/budget-watch'
-import { release, reserve } from '../../src/main/costs/sqlite/reservations'
-import type { SqliteQueueStore } from '../../src/main/queue/sqlite'
+import { release, reserve } from '../../src/main/store/sqlite/costs/reservations'
+import type { SqliteQueueStore } from '../../src/main/store/sqlite/queue'
 import { job, T0, tempStore } from '../support/queue'
 
 const DAY = 86_400_000

@@ -1,7 +1,7 @@
 import Sqlite from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { loadMigrations, migrate } from '../../src/main/db/migrate'
-import { pausedBatches } from '../../src/main/queue/sqlite/batch-pauses'
+import { loadMigrations, migrate } from '../../src/main/store/sqlite/db/migrate'
+import { pausedBatches } from '../../src/main/store/sqlite/queue/batch-pauses'
 
 describe('migration 0007_costs', () => {
   it('upgrades a database with attempts in it: old attempts keep no cost, batches start at nothing spent, budgets check their shape', () => {

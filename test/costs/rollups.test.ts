@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest'
 import { LATENCY_BOUNDS_MS, LATENCY_BUCKETS, latencyBucket, percentile } from '../../src/main/telemetry/rollups'
 import type { AttemptResult, NewJob } from '../../src/main/queue/store'
-import type { SqliteQueueStore } from '../../src/main/queue/sqlite'
+import type { SqliteQueueStore } from '../../src/main/store/sqlite/queue'
 import { job, T0, tempStore } from '../support/queue'
-import { NO_TAG, tagsOf } from '../../src/main/telemetry/tag-rollups'
+import { NO_TAG, tagsOf } from '../../src/main/store/sqlite/telemetry/tag-rollups'
 
 const SECOND = 1000
 const HOUR = 3_600_000

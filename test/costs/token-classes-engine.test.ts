@@ -9,7 +9,7 @@
 import { parse } from 'csv-parse/sync'
 import Sqlite from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
-import { exportPage } from '../../src/main/batches/sqlite/job-rows'
+import { exportPage } from '../../src/main/store/sqlite/batches/job-rows'
 import { costReportCsv } from '../../src/main/cli-costs'
 import { createEngine, type Engine } from '../../src/main/engine'
 import { databaseFile } from '../../src/main/paths'

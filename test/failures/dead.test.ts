@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { createHandlers, invoke } from '../../src/main/operations'
-import type { SqliteQueueStore } from '../../src/main/queue/sqlite'
+import type { SqliteQueueStore } from '../../src/main/store/sqlite/queue'
 import { eventsOf, expectCountsAgree, job, row, T0, tempStore } from '../support/queue'
 import { dead, failJobs } from './dying'
 

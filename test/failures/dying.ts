@@ -1,6 +1,6 @@
 /** Jobs that fail through the store's real claim and settle, the way an engine would make them fail. */
 import type { NewJob } from '../../src/main/queue/store'
-import type { SqliteQueueStore } from '../../src/main/queue/sqlite'
+import type { SqliteQueueStore } from '../../src/main/store/sqlite/queue'
 import { job, T0 } from '../support/queue'
 
 export interface Failing {

@@ -1,7 +1,7 @@
 import Sqlite from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { loadMigrations, migrate } from '../../src/main/db/migrate'
-import { listDead } from '../../src/main/queue/sqlite/dead'
+import { loadMigrations, migrate } from '../../src/main/store/sqlite/db/migrate'
+import { listDead } from '../../src/main/store/sqlite/queue/dead'
 
 describe('migration 0006_failures', () => {
   it('upgrades a database with dead jobs in it: the tables, and the indexes the dead-letter filters search', () => {

@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEAD_BY_CATEGORY, DEAD_BY_PROVIDER, deadListQuery, sliceQuery } from '../../src/main/queue/sqlite/dead'
-import { groupsQuery } from '../../src/main/queue/sqlite/failures'
-import { SqliteQueueStore } from '../../src/main/queue/sqlite'
+import { DEAD_BY_CATEGORY, DEAD_BY_PROVIDER, deadListQuery, sliceQuery } from '../../src/main/store/sqlite/queue/dead'
+import { groupsQuery } from '../../src/main/store/sqlite/queue/failures'
+import { SqliteQueueStore } from '../../src/main/store/sqlite/queue'
 import { job, T0 } from '../support/queue'
 
 let store: SqliteQueueStore

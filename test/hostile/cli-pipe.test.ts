@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { MAX_PROMPT_CHARS } from '../../src/shared/jobs'
 import { toNewJob } from '../../src/main/operations'
 import { databaseFile } from '../../src/main/paths'
-import { SqliteQueueStore } from '../../src/main/queue/sqlite'
+import { SqliteQueueStore } from '../../src/main/store/sqlite/queue'
 import { genops, genopsInBackground } from '../support/cli'
 import { tempDir } from '../support/temp'
 

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import Sqlite from 'better-sqlite3'
 import { toNewJob } from '../../src/main/operations'
 import { databaseFile } from '../../src/main/paths'
-import { SqliteQueueStore } from '../../src/main/queue/sqlite'
+import { SqliteQueueStore } from '../../src/main/store/sqlite/queue'
 
 export const GARBAGE_BYTES = 64 * 1024
 

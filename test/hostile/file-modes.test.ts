@@ -5,10 +5,10 @@
 import { chmodSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { listBackups } from '../../src/main/db/backup'
+import { listBackups } from '../../src/main/store/sqlite/db/backup'
 import { createEngine, type Engine } from '../../src/main/engine'
 import { backupsDir, databaseFile } from '../../src/main/paths'
-import { SqliteQueueStore } from '../../src/main/queue/sqlite'
+import { SqliteQueueStore } from '../../src/main/store/sqlite/queue'
 import { tempDir } from '../support/temp'
 import { waitFor } from '../support/wait'
 

@@ -1,5 +1,5 @@
 /**
- * A big enqueue loads in short transactions into a batch no claim sees (queue/sqlite/load.ts):
+ * A big enqueue loads in short transactions into a batch no claim sees (store/sqlite/queue/load.ts):
  * a failed load leaves nothing, the scheduler's claims and settles go on while a load runs
  * and never take its jobs, and a `genops enqueue` killed mid-load leaves nothing visible
  * and is removed at the next start. Shown by counts, never by timings (those are in bench/).
@@ -10,8 +10,8 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { toNewJob } from '../../src/main/queue/new-job'
 import { ownerIsGone } from '../../src/main/queue/lease-owner'
-import { loadingBatches } from '../../src/main/queue/sqlite/load'
-import { SqliteQueueStore } from '../../src/main/queue/sqlite'
+import { loadingBatches } from '../../src/main/store/sqlite/queue/load'
+import { SqliteQueueStore } from '../../src/main/store/sqlite/queue'
 import type { NewJob } from '../../src/main/queue/store'
 import { MAX_JOBS_PER_CALL } from '../../src/shared/contract'
 import { genopsAsync, genopsInBackground } from '../support/cli'

@@ -15,7 +15,7 @@ import { MAX_UPLOAD_BYTES, THREAD_THRESHOLD_BYTES } from '../../src/main/intake/
 import { intakeHandlers } from '../../src/main/intake/operations'
 import { extensionProblem, sizeProblem, SUPPORTED_EXTENSIONS } from '../../src/main/intake/parse'
 import { createHandlers, invoke, type Handlers } from '../../src/main/operations'
-import type { SqliteQueueStore } from '../../src/main/queue/sqlite'
+import type { SqliteQueueStore } from '../../src/main/store/sqlite/queue'
 import { tempStore } from '../support/queue'
 import { tempDir } from '../support/temp'
 import { bad, BAD_ERRORS, FIXTURES, good, GOOD_JOBS, matchers } from './fixtures'

@@ -10,7 +10,7 @@ import { BatchLaneConfig } from '../../src/main/provider-batches/options'
 import type { LaneParts } from '../../src/main/provider-batches/parts'
 import { toNewJob } from '../../src/main/operations'
 import { DEFAULT_BACKOFF } from '../../src/main/queue/backoff'
-import { SqliteQueueStore } from '../../src/main/queue/sqlite'
+import { SqliteQueueStore } from '../../src/main/store/sqlite/queue'
 import { tempDir } from '../support/temp'
 
 export function openLane(jobs: number): { store: SqliteQueueStore; jobIds: number[] } {

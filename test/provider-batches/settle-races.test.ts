@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { poll } from '../../src/main/provider-batches/poll'
-import type { SqliteQueueStore } from '../../src/main/queue/sqlite'
+import type { SqliteQueueStore } from '../../src/main/store/sqlite/queue'
 import { laneParts, openLane, scriptedApi, submit } from './scripted-api'
 
 // Each poll a little later, so every batch is due.

@@ -12,8 +12,8 @@ import { comparePositions, positionOf, type JobSort, type ListPosition } from '.
 import { PRIORITY_BY_RANK, type JobState, type StoredState } from '../../src/shared/jobs'
 import { createHandlers, type Runtime } from '../../src/main/operations'
 import { fullPage } from '../../src/main/queue/job-operations'
-import { FIRST_PROVIDER, listJobs, listSource, NEXT_MODEL, pageQuery, type ListTuning } from '../../src/main/queue/sqlite/list'
-import { SqliteQueueStore } from '../../src/main/queue/sqlite'
+import { FIRST_PROVIDER, listJobs, listSource, NEXT_MODEL, pageQuery, type ListTuning } from '../../src/main/store/sqlite/queue/list'
+import { SqliteQueueStore } from '../../src/main/store/sqlite/queue'
 import type { ListOptions } from '../../src/main/queue/store'
 import { expectCountsAgree, job, T0 } from '../support/queue'
 

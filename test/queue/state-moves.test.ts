@@ -1,12 +1,12 @@
 /**
  * The claim and the settle keep the counts the state triggers keep for every other path
- * (migration 0026, queue/sqlite/state-moves.ts): a batch's counts by state, its finishes by
+ * (migration 0026, store/sqlite/queue/state-moves.ts): a batch's counts by state, its finishes by
  * minute and the finished-job totals must be what a plain reading of the jobs table says,
  * whichever path moved the jobs, and the triggers' switch is never left on.
  */
 import { describe, expect, it } from 'vitest'
 import type { AttemptResult } from '../../src/main/queue/store'
-import type { SqliteQueueStore } from '../../src/main/queue/sqlite'
+import type { SqliteQueueStore } from '../../src/main/store/sqlite/queue'
 import { expectCountsAgree, job, T0, tempStore } from '../support/queue'
 
 const OWNER = 'test-host:1:owner'

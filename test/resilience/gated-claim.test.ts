@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { BreakerBoard, DEFAULT_BREAKER } from '../../src/main/resilience/breakers'
 import { Gates } from '../../src/main/resilience/gates'
 import type { ClaimedJob } from '../../src/main/queue/store'
-import { TRACK_HEAD, NEXT_TRACK } from '../../src/main/queue/sqlite/tracks'
+import { TRACK_HEAD, NEXT_TRACK } from '../../src/main/store/sqlite/queue/tracks'
 import type { ProviderProfile } from '../../src/shared/providers'
 import { expectCountsAgree, job, T0, tempStore } from '../support/queue'
 

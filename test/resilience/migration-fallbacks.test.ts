@@ -1,6 +1,6 @@
 import Sqlite from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { loadMigrations, migrate } from '../../src/main/db/migrate'
+import { loadMigrations, migrate } from '../../src/main/store/sqlite/db/migrate'
 
 describe('migration 0012_fallbacks_and_auth_refunds', () => {
   it('upgrades a database with jobs and attempts in it: old attempts ran on their own provider, old jobs have no AUTH refunds', () => {

@@ -1,7 +1,7 @@
 import Sqlite from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { loadMigrations, migrate } from '../../src/main/db/migrate'
-import { queuedTracks } from '../../src/main/queue/sqlite/tracks'
+import { loadMigrations, migrate } from '../../src/main/store/sqlite/db/migrate'
+import { queuedTracks } from '../../src/main/store/sqlite/queue/tracks'
 
 describe('migration 0005_resilience', () => {
   it('upgrades a database with queued jobs in it: their tracks are found, batches take caps, breaker events and pauses have tables', () => {

@@ -1,5 +1,5 @@
 /**
- * The resilience state every process on one queue shares (queue/sqlite/rate-state.ts,
+ * The resilience state every process on one queue shares (store/sqlite/queue/rate-state.ts,
  * queue/breaker-log.ts): the log of starts that rate windows and provider quotas count, the
  * newest rate-limit reading, cooldowns and breaker openings. On real SQLite files, with two connections standing for two processes, and
  * with the real CLI's `run` beside an engine: one limit, whoever claims.
@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest'
 import { createEngine, type Engine } from '../../src/main/engine'
 import { databaseFile } from '../../src/main/paths'
 import { BreakerLog } from '../../src/main/queue/breaker-log'
-import { SqliteQueueStore } from '../../src/main/queue/sqlite'
-import { providerRates, recordStart, reportStart } from '../../src/main/queue/sqlite/rate-state'
+import { SqliteQueueStore } from '../../src/main/store/sqlite/queue'
+import { providerRates, recordStart, reportStart } from '../../src/main/store/sqlite/queue/rate-state'
 import type { ClaimedJob } from '../../src/main/queue/store'
 import { BreakerBoard, DEFAULT_BREAKER } from '../../src/main/resilience/breakers'
 import { Gates } from '../../src/main/resilience/gates'

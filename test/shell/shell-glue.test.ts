@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest'
 import type { EngineEvent } from '../../src/shared/contract'
 import type { MenuItem } from '../../src/main/shell/menu-template'
 import { databaseFile } from '../../src/main/paths'
-import { SqliteQueueStore } from '../../src/main/queue/sqlite'
+import { SqliteQueueStore } from '../../src/main/store/sqlite/queue'
 import { tempDir } from '../support/temp'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))

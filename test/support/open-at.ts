@@ -3,7 +3,7 @@
  * instant AT (ms since the epoch, spinning until then), as two `genops` commands started
  * together do; prints "ok" or the error's code and message.
  */
-import { openDatabase } from '../../src/main/db/connection'
+import { openDatabase } from '../../src/main/store/sqlite/db/connection'
 
 const [file, at] = process.argv.slice(2)
 while (Date.now() < Number(at)) {

@@ -4,7 +4,7 @@ import { afterEach, expect } from 'vitest'
 import type { StoredState } from '../../src/shared/jobs'
 import { toNewJob } from '../../src/main/operations'
 import type { NewJob } from '../../src/main/queue/store'
-import { SqliteQueueStore } from '../../src/main/queue/sqlite'
+import { SqliteQueueStore } from '../../src/main/store/sqlite/queue'
 import { tempDir } from './temp'
 
 const open: SqliteQueueStore[] = []

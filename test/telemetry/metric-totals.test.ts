@@ -6,8 +6,8 @@
  */
 import Sqlite from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { loadMigrations, migrate } from '../../src/main/db/migrate'
-import { USAGE_TOTALS, type SqliteMetricStore } from '../../src/main/telemetry/sqlite-metric-store'
+import { loadMigrations, migrate } from '../../src/main/store/sqlite/db/migrate'
+import { USAGE_TOTALS, type SqliteMetricStore } from '../../src/main/store/sqlite/metric-store'
 import { job, T0, tempStore } from '../support/queue'
 
 const DAY = 86_400_000

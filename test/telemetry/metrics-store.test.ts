@@ -3,7 +3,7 @@
  * and when they were enqueued), and the count of due jobs a gate holds, by the index.
  */
 import { describe, expect, it } from 'vitest'
-import { DUE_IN_TRACK, countHeldJobs } from '../../src/main/queue/sqlite/held'
+import { DUE_IN_TRACK, countHeldJobs } from '../../src/main/store/sqlite/queue/held'
 import type { FinishedJob } from '../../src/main/queue/store'
 import { job, T0, tempStore } from '../support/queue'
 

@@ -11,7 +11,7 @@ import { usd } from '../../shared/costs'
 import { isProviderKind, type ProviderProfile } from '../../shared/providers'
 import { loadPriceList, PriceBook } from '../costs/pricing'
 import { BatchCheck, profilesOf } from '../intake/job-check'
-import { isRecord, isStringArray, parseJsonColumn } from '../queue/sqlite/rows'
+import { isRecord, isStringArray, parseJsonColumn } from '../store/sqlite/queue/rows'
 import type { NewJob, QueueStore } from '../queue/store'
 import type { RerunSourceJob, TokenMeans } from './store'
 

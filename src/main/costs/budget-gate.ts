@@ -5,7 +5,7 @@
  * kind's, its profile's), as what is left of them after what was spent and what running
  * attempts reserved. A candidate that does not fit stays queued, held for that budget; one
  * that fits takes its estimate from every such budget, and the claim reserves it in the
- * store (costs/sqlite/reservations.ts) until settle books the real cost. So a budget is
+ * store (store/sqlite/costs/reservations.ts) until settle books the real cost. So a budget is
  * never crossed by more than the one attempt that ran over its estimate.
  *
  * A model with no price is estimated at no cost in USD (its tokens still count against a
@@ -15,7 +15,7 @@ import { isProviderKind, type ProviderProfile } from '../../shared/providers'
 import { estimateTokens, promptTokens } from '../resilience/gates'
 import type { Candidate, TrackGate, Route } from '../queue/store'
 import type { PriceBook } from './pricing'
-import type { Reservation } from './sqlite/reservations'
+import type { Reservation } from '../store/sqlite/costs/reservations'
 import type { BudgetRoom } from './store'
 
 export type { Reservation }

@@ -6,7 +6,7 @@
 import { statfsSync } from 'node:fs'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { CheckResult } from '../../shared/health'
-import { sql, type Database } from '../db/connection'
+import { sql, type Database } from '../store/sqlite/db/connection'
 import type { BreakerStatus } from '../resilience/breakers'
 import type { ProviderPause } from '../../shared/resilience'
 import { HealthRegistry, type HealthCheck } from './registry'

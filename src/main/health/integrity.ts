@@ -5,8 +5,8 @@
  * yet, only degraded: nothing is known to be wrong, nothing is known to be right.
  */
 import type { CheckResult } from '../../shared/health'
-import { damageSummary, whatToDo } from '../db/damage'
-import { checkIntegrity, type IntegrityOptions, type IntegrityState } from '../db/integrity'
+import { damageSummary, whatToDo } from '../store/sqlite/db/damage'
+import { checkIntegrity, type IntegrityOptions, type IntegrityState } from '../store/sqlite/db/integrity'
 import type { HealthCheck } from './registry'
 
 export const INTEGRITY_CHECK = 'database-integrity'

@@ -11,7 +11,7 @@ import { BATCH_KINDS, configProblem, type ConfigKind } from '../../shared/job-co
 import { redactSecrets } from '../../workers/classify'
 import { renderPrompt } from '../../workers/render'
 import type { ProfileEndpoint } from '../../workers/protocol'
-import { sentPromptChars } from '../queue/sqlite/tracks'
+import { sentPromptChars } from '../store/sqlite/queue/tracks'
 import { customIdOf, type BatchApi, type BuiltLine } from './api'
 import type { LaneParts } from './parts'
 import { failAll } from './settle'

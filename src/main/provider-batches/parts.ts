@@ -5,7 +5,7 @@
  * attempt is.
  */
 import type { JobChange } from '../../shared/contract'
-import type { Reservation } from '../costs/sqlite/reservations'
+import type { Reservation } from '../store/sqlite/costs/reservations'
 import type { PriceBook } from '../costs/pricing'
 import type { BackoffOptions } from '../queue/backoff'
 import type { AttemptEnded } from '../queue/scheduler-hooks'

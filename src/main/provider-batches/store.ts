@@ -1,11 +1,11 @@
 /**
  * What the batch lane asks of the store: the batch-lane jobs due, the provider batches with
  * their leases, and the moves of a job in and out of one. The SQLite answer is in
- * queue/sqlite/provider-batches.ts; a line's attempt is settled through the queue's own
+ * store/sqlite/queue/provider-batches.ts; a line's attempt is settled through the queue's own
  * settle (state 'submitted' instead of 'active'), never a second one.
  */
 import type { JobChange } from '../../shared/contract'
-import type { Reservation } from '../costs/sqlite/reservations'
+import type { Reservation } from '../store/sqlite/costs/reservations'
 import type { AttemptResult, FinishedJob } from '../queue/store'
 import type { TokenUsage } from '../../shared/tokens'
 

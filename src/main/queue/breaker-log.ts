@@ -9,7 +9,7 @@
  */
 import type { BreakerBoard, BreakerChange } from '../resilience/breakers'
 import type { SchedulerHooks } from './scheduler-hooks'
-import { OPERATOR } from './sqlite/resilience'
+import { OPERATOR } from '../store/sqlite/queue/resilience'
 import type { QueueStore } from './store'
 
 export class BreakerLog {

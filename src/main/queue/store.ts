@@ -21,7 +21,7 @@ import type { AlertStore } from '../alerts/store'
 import type { MetricStore } from '../telemetry/metric-store'
 import type { BudgetRoom, CostStore } from '../costs/store'
 import type { CacheNote, ResponseCacheStore } from '../cache/store'
-import type { Reservation } from '../costs/sqlite/reservations'
+import type { Reservation } from '../store/sqlite/costs/reservations'
 
 /** A job ready to be written: defaults applied, validated at the boundary. */
 export interface NewJob {

@@ -6,7 +6,7 @@
 import { OperationError, type OperationHandlers } from '../../shared/contract'
 import { RECENT_BREAKER_MS, type BreakerInfo, type BreakerState } from '../../shared/resilience'
 import type { QueueStore } from '../queue/store'
-import { OPERATOR } from '../queue/sqlite/resilience'
+import { OPERATOR } from '../store/sqlite/queue/resilience'
 import type { Gates } from './gates'
 
 /** What a running engine lends these operations. */

@@ -2,7 +2,7 @@
  * Limits learned from the provider: what its newest response's rate-limit headers said
  * remains of its requests and tokens and when that resets, less what was started since
  * that the reading may not include (counted by the store from the shared log of starts,
- * queue/sqlite/rate-state.ts, so every process on the queue spends one quota). The gates
+ * store/sqlite/queue/rate-state.ts, so every process on the queue spends one quota). The gates
  * admit work against it, so a batch spends its quota without running into it; a profile's
  * own requestsPerMinute/tokensPerMinute stay as ceilings beside it (gates.ts takes the smaller).
  *

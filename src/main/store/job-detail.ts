@@ -4,7 +4,7 @@
  * this file turns what they read into the contract's JobDetail.
  */
 import type { JobAttempt, JobDetail, JobEvent } from '../../shared/jobs'
-import { isRecord, isStringArray, parseJsonColumn, shownState, toSummary, type JobRow } from '../queue/sqlite/rows'
+import { isRecord, isStringArray, parseJsonColumn, shownState, toSummary, type JobRow } from './sqlite/queue/rows'
 
 export const EVENT_COLUMNS = 'at, from_state, to_state, detail'
 export const ATTEMPT_COLUMNS = `number, started_at, ended_at, outcome, error_category, error, input_tokens, output_tokens, ran_on, model, error_severity,

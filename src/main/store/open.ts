@@ -5,7 +5,7 @@
  * store's, whose queue core is store/postgres and which engines do not run on yet.
  */
 import { databaseFile } from '../paths'
-import { SqliteQueueStore } from '../queue/sqlite'
+import { SqliteQueueStore } from './sqlite/queue'
 import type { QueueStore } from '../queue/store'
 
 export interface StoreTarget {

@@ -3,7 +3,7 @@
  * (claim, settle, enqueue) are timed, and every job this engine sees leave the queue
  * (completed, dead, cancelled) has its time from enqueue to finish observed, here, at the
  * one place all of them pass: whichever operation or part of the scheduler made the call.
- * How many jobs entered and left is the store's to count (telemetry/metric-totals.ts),
+ * How many jobs entered and left is the store's to count (store/sqlite/telemetry/metric-totals.ts),
  * whoever made the change. Every other method is the store's own.
  */
 import { performance } from 'node:perf_hooks'

@@ -3,7 +3,7 @@
  * queue store owns one (`store.metrics`): the totals are written by that store's own
  * enqueue, cancel and settle, so a second store (PostgreSQL) brings its own.
  */
-import type { TotalMetric } from './metric-totals'
+import type { TotalMetric } from '../store/sqlite/telemetry/metric-totals'
 
 type Awaitable<T> = T | Promise<T>
 
@@ -27,7 +27,7 @@ export interface CacheTotals {
   savedUsd: number
 }
 
-/** A row of the store's own totals (telemetry/metric-totals.ts says what each metric keeps). */
+/** A row of the store's own totals (store/sqlite/telemetry/metric-totals.ts says what each metric keeps). */
 export interface CountTotal {
   metric: TotalMetric
   provider: string

@@ -3,7 +3,7 @@
  * whichever engine exports them. Each is read from the store when Prometheus scrapes:
  * counters from what the store recorded (tokens and cost from the day rollups, kept for
  * good; jobs enqueued and finished, attempts and intake from the totals of
- * telemetry/metric-totals.ts), gauges from its maintained counts, so a job enqueued or
+ * store/sqlite/telemetry/metric-totals.ts), gauges from its maintained counts, so a job enqueued or
  * cancelled by the CLI counts as one enqueued by the app, and pruning never makes a
  * counter go back. None of it scans the jobs. When several engines share the store only
  * the holder of the exporter lease serves these (see exporter-lease.ts); no `engine` label.

@@ -1,7 +1,7 @@
 /** The PostgreSQL store's migrations: from an empty database, by two engines at once, never half-applied, and a newer database refused. */
 import type pg from 'pg'
 import { describe, expect, it } from 'vitest'
-import { SchemaError } from '../../../src/main/db/migrate'
+import { SchemaError } from '../../../src/main/store/sqlite/db/migrate'
 import { PostgresQueueStore } from '../../../src/main/store/postgres'
 import { openPool } from '../../../src/main/store/postgres/connect'
 import { loadPostgresMigrations, migratePostgres } from '../../../src/main/store/postgres/migrate'

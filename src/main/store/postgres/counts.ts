@@ -4,7 +4,7 @@
  */
 import type pg from 'pg'
 import type { StoredState } from '../../../shared/jobs'
-import type { CountDeltas } from '../../queue/sqlite/rows'
+import type { CountDeltas } from '../sqlite/queue/rows'
 
 /** Rows per state in job_counts (migration 0001): transactions on different shards never wait for each other there. */
 export const COUNT_SHARDS = 16

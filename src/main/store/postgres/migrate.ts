@@ -8,12 +8,15 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type pg from 'pg'
-import { loadMigrations, SchemaError, type Migration } from '../../db/migrate'
+import { loadMigrations, SchemaError, type Migration } from '../sqlite/db/migrate'
 import { maskUrl } from './connect'
 import { inTransaction } from './transaction'
 
-/** Beside this module in the source tree. */
-export const POSTGRES_MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations')
+/** Beside this module in the source tree; in the build, beside the bundle under a name of their own (SQLite's are `migrations/` there). */
+export const POSTGRES_MIGRATIONS_DIR = join(
+  dirname(fileURLToPath(import.meta.url)),
+  import.meta.url.endsWith('.ts') ? 'migrations' : 'postgres-migrations',
+)
 
 /** The advisory lock's key: "genops" in ASCII, so no other application on the server is likely to take it. */
 const MIGRATION_LOCK = 0x67656e6f7073

@@ -13,7 +13,7 @@ import { lockJobs, writeTransitions, type AttemptRow, type JobTransition } from 
 /** Most stalled jobs handled in one transaction; the rest wait for the next sweep. */
 const RECOVER_SLICE = 500
 
-// The operator's words for a stall, as the SQLite store says them (queue/sqlite/claim.ts).
+// The operator's words for a stall, as the SQLite store says them (store/sqlite/queue/claim.ts).
 const OWNER_GONE = 'the process running it ended (crash or kill) before the attempt finished'
 const LEASE_EXPIRED = 'its lease expired: the process running it stopped or hung'
 

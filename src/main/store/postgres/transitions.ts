@@ -6,7 +6,7 @@
  */
 import type pg from 'pg'
 import type { JobState, StoredState } from '../../../shared/jobs'
-import type { CountDeltas } from '../../queue/sqlite/rows'
+import type { CountDeltas } from '../sqlite/queue/rows'
 import { countParams, countsUpsert, CHANGE_CHANNEL, noticePayload, type ChangeKind } from './counts'
 import { columnsOf, unnestOf } from './columns'
 

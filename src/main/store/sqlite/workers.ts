@@ -1,6 +1,6 @@
 /** SQLite's workers (store/workers.ts): a row per engine, its claims counted from the jobs it holds. */
 import type { Database } from 'better-sqlite3'
-import { sql } from '../../db/connection'
+import { sql } from './db/connection'
 import type { StoredWorker, WorkerIdentity, WorkerStore } from '../workers'
 
 // Active jobs by owner: a range of jobs_by_state, whatever the queue's size.

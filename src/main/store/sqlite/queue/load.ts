@@ -1,0 +1,107 @@
+/**
+ * A big enqueue without a freeze. One transaction of 100,000 rows held the main thread and
+ * SQLite's only write lock for over a second (bench/README.md, "Intake"): a big batch is
+ * written instead in slices of a few milliseconds, each its own transaction, with the event
+ * loop free between them. The batch carries `loading_owner` while it loads (migration 0023):
+ * no claim takes its jobs and no count includes them, until one small transaction clears it
+ * and counts the jobs. A load that fails is removed whole; one whose process died is removed
+ * at the next start (removeAbandonedLoads), so the reader sees the whole batch or nothing.
+ */
+import type { Database } from 'better-sqlite3'
+import { sql } from '../db/connection'
+import { newLeaseOwner } from '../../../queue/lease-owner'
+import type { EnqueueResult, LoadOptions, LoadProgress, NewJob } from '../../../queue/store'
+import { countBatch, insertBatch, insertJobRows } from './enqueue'
+
+/** From this many jobs up a call loads in slices: below it, one transaction takes under ~50 ms. */
+export const LOAD_THRESHOLD = 5_000
+
+/**
+ * How long one slice holds the write lock and the main thread: well under the 50 ms a
+ * window may pause, and short enough that a claim or settle waiting on the lock is not late.
+ */
+const SLICE_MS = 10
+
+export type { LoadOptions, LoadProgress }
+
+/** Lets other work (a claim, a settle, the window) run between slices. */
+const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+const sliceEnds = () => {
+  const until = performance.now() + SLICE_MS
+  return () => performance.now() >= until
+}
+
+/** The jobs as one batch, made visible only once every row is written; the same answer as enqueueJobs. */
+export async function loadJobs(
+  db: Database,
+  jobs: readonly NewJob[],
+  batchName: string,
+  now: number,
+  maxConcurrency: number | null,
+  { onProgress, ...options }: LoadOptions = {},
+): Promise<EnqueueResult> {
+  const owner = newLeaseOwner()
+  const batchId = db.transaction(() => insertBatch(db, batchName, now, maxConcurrency, options, owner)).immediate()
+  const jobIds = new Array<number>(jobs.length)
+  const addedIds: number[] = []
+  let duplicates = 0
+  try {
+    let next = 0
+    while (next < jobs.length) {
+      const enough = sliceEnds()
+      const written = db.transaction(() => insertJobRows(db, jobs, { from: next, batchId, now, jobIds, addedIds, enough })).immediate()
+      next = written.next
+      duplicates += written.duplicates
+      onProgress?.({ batchId, loaded: next, total: jobs.length })
+      await yieldTurn()
+    }
+    const result = { batchId, jobIds, addedIds, duplicates }
+    db.transaction(() => {
+      // Removed meanwhile (only a process that took this one for dead does that): nothing may be counted.
+      const cleared = sql(db, 'UPDATE batches SET loading_owner = NULL WHERE id = ? AND loading_owner = ?').run(batchId, owner).changes
+      if (cleared !== 1) throw new Error(`batch ${batchId} was removed while it loaded: nothing was enqueued`)
+      countBatch(db, jobs, result, options.sources)
+    }).immediate()
+    return result
+  } catch (error) {
+    await removeLoad(db, batchId)
+    throw error
+  }
+}
+
+/** A loading batch's rows, removed slice by slice, then the batch itself. */
+export async function removeLoad(db: Database, batchId: number): Promise<void> {
+  const slice = sql(db, 'DELETE FROM jobs WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_by_batch WHERE batch_id = ? LIMIT 2000)')
+  for (;;) {
+    const enough = sliceEnds()
+    let removed = 0
+    db.transaction(() => {
+      let changes: number
+      do removed += changes = slice.run(batchId).changes
+      while (changes > 0 && !enough())
+    }).immediate()
+    if (removed === 0) break
+    await yieldTurn()
+  }
+  // With its last rows, in one transaction: the batch's foreign key would otherwise leave a row without a batch, visible.
+  db.transaction(() => {
+    sql(db, 'DELETE FROM jobs WHERE batch_id = ?').run(batchId)
+    sql(db, 'DELETE FROM batches WHERE id = ? AND loading_owner IS NOT NULL').run(batchId)
+  }).immediate()
+}
+
+/** Batches still loading, with the process that loads each. */
+export function loadingBatches(db: Database): { id: number; owner: string }[] {
+  return sql(db, 'SELECT id, loading_owner AS owner FROM batches INDEXED BY batches_loading WHERE loading_owner IS NOT NULL').all() as {
+    id: number
+    owner: string
+  }[]
+}
+
+/** Removes the loads whose process is gone (a crash, kill -9 mid-load); answers how many. */
+export async function removeAbandonedLoads(db: Database, isGone: (owner: string) => boolean): Promise<number> {
+  const abandoned = loadingBatches(db).filter((batch) => isGone(batch.owner))
+  for (const batch of abandoned) await removeLoad(db, batch.id)
+  return abandoned.length
+}

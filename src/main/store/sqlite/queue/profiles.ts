@@ -1,0 +1,47 @@
+/** Provider profiles on disk. A row that no longer parses is reported and left out, never a crash. */
+import type { Database } from 'better-sqlite3'
+import { ProviderProfile } from '../../../../shared/providers'
+import { sql } from '../db/connection'
+
+export function listProfiles(db: Database, onDamaged: (name: string, reason: string) => void = () => {}): ProviderProfile[] {
+  const rows = sql(db, 'SELECT name, provider, settings FROM provider_profiles ORDER BY name').all() as { name: string; provider: string; settings: string }[]
+  return rows.flatMap((row) => {
+    let settings: unknown
+    try {
+      settings = JSON.parse(row.settings)
+    } catch {
+      onDamaged(row.name, 'its settings are not JSON')
+      return []
+    }
+    const parsed = ProviderProfile.safeParse({ ...(settings as object), name: row.name, provider: row.provider })
+    if (!parsed.success) {
+      onDamaged(row.name, parsed.error.issues[0]?.message ?? 'its settings do not parse')
+      return []
+    }
+    return [parsed.data]
+  })
+}
+
+export function saveProfile(db: Database, profile: ProviderProfile, now: number): void {
+  const { name, provider, ...settings } = profile
+  sql(
+    db,
+    `INSERT INTO provider_profiles (name, provider, settings, updated_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (name) DO UPDATE SET provider = excluded.provider, settings = excluded.settings, updated_at = excluded.updated_at`,
+  ).run(name, provider, JSON.stringify(settings), now)
+}
+
+export function removeProfile(db: Database, name: string): boolean {
+  return sql(db, 'DELETE FROM provider_profiles WHERE name = ?').run(name).changes > 0
+}
+
+/** Sets (or with null clears) a profile's encrypted key; false when there is no such profile. */
+export function setProfileSecret(db: Database, name: string, secret: Buffer | null): boolean {
+  return sql(db, 'UPDATE provider_profiles SET secret = ? WHERE name = ?').run(secret, name).changes > 0
+}
+
+/** The encrypted keys of the profiles that have one, by profile name. */
+export function profileSecrets(db: Database): Map<string, Buffer> {
+  const rows = sql(db, 'SELECT name, secret FROM provider_profiles WHERE secret IS NOT NULL').all() as { name: string; secret: Buffer }[]
+  return new Map(rows.map((row) => [row.name, row.secret]))
+}
