@@ -11,7 +11,7 @@ import type { ClaimedJob, ClaimOptions } from '../../queue/store'
 import { countsUpsert, COUNT_SHARDS } from './counts'
 
 export const CLAIM = `WITH picked AS (
-    SELECT id FROM jobs WHERE state = 'queued' AND run_at <= $3
+    SELECT id FROM jobs WHERE state = 'queued' AND lane = 'realtime' AND run_at <= $3
     ORDER BY priority, run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED),
   claimed AS (
     UPDATE jobs j SET state = 'active', lease_owner = $1, lease_expires_at = $2, started_at = $3, updated_at = $3,

@@ -20,12 +20,16 @@ import { settleAttempts } from './settle'
 import { inTransaction } from './transaction'
 
 export class PostgresQueueStore implements QueueCore {
+  // The ports beside the queue core, each over the same pool (assigned in the constructor).
+
   private constructor(
     private readonly pool: pg.Pool,
     private readonly feed: ChangeFeed,
     /** This store's name in change notices, so its own changes are not news to it. */
     private readonly source: string,
-  ) {}
+  ) {
+    // Ports:
+  }
 
   /** Connects, migrates and starts listening; a bad URL or a newer database is a one-line error naming the URL (password masked). */
   static async open(url: string, options: PoolOptions = {}): Promise<PostgresQueueStore> {
@@ -102,6 +106,8 @@ export class PostgresQueueStore implements QueueCore {
   onExternalChange(listener: ChangeListener): () => void {
     return this.feed.subscribe(listener)
   }
+  // The queue store's methods beyond the queue core:
+
   async close() {
     await this.feed.close()
     await this.pool.end()

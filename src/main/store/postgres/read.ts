@@ -1,14 +1,15 @@
 /** Reads for the screens and the CLI on PostgreSQL: counts, the paused switch, and one job in detail. */
 import type { Queryable } from './transaction'
 import type { JobDetail, QueueStats, StoredState } from '../../../shared/jobs'
-import type { JobRow } from '../../queue/sqlite/rows'
+import type { JobRow } from '../sqlite/queue/rows'
 import { ATTEMPT_COLUMNS, EVENT_COLUMNS, toJobDetail, type AttemptRow, type EventRow } from '../job-detail'
 
 // The kept counters, summed over their shards, and the delayed part of the queue by a range of
-// the ready index per priority: no statement here reads more than the jobs waiting for later.
+// the ready index per priority (and of the batch lane's): no statement here reads more than the jobs waiting for later.
 export const STATS = `SELECT
     (SELECT coalesce(json_object_agg(state, n), '{}') FROM (SELECT state, sum(n) AS n FROM job_counts GROUP BY state) s) AS counts,
-    (SELECT count(*) FROM jobs WHERE state = 'queued' AND priority = ANY('{0,1,2}'::smallint[]) AND run_at > $1) AS delayed,
+    (SELECT count(*) FROM jobs WHERE state = 'queued' AND lane = 'realtime' AND priority = ANY('{0,1,2}'::smallint[]) AND run_at > $1)
+      + (SELECT count(*) FROM jobs WHERE state = 'queued' AND lane = 'batch' AND run_at > $1) AS delayed,
     (SELECT value FROM queue_settings WHERE key = 'paused') AS paused`
 
 export async function queueStats(client: Queryable, now: number): Promise<QueueStats> {
@@ -39,7 +40,7 @@ export async function setPaused(client: Queryable, paused: boolean): Promise<voi
   ])
 }
 
-/** A job's row with its JSON columns as text, the shape the SQLite store's readers parse (queue/sqlite/rows.ts). */
+/** A job's row with its JSON columns as text, the shape the SQLite store's readers parse (store/sqlite/queue/rows.ts). */
 export const JOB_ROW = `id, state, priority, run_at, created_at, started_at, finished_at, batch_id, provider, model, prompt,
   config::text AS config, tags::text AS tags, idempotency_key, attempts_made, max_attempts, stalled_count, lease_owner, last_error, output, artifact`
 
