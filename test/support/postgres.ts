@@ -10,10 +10,10 @@
  */
 import { randomBytes } from 'node:crypto'
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
+import { freePort } from './ports'
 import { afterAll, onTestFinished } from 'vitest'
 
 export const LOCAL_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -91,14 +91,6 @@ async function serverAt(adminUrl: string, where: string): Promise<PostgresServer
   }
   console.log(`PostgreSQL tests on ${server.name}`)
   return server
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as { port: number }
-  await new Promise((resolve) => probe.close(resolve))
-  return port
 }
 
 async function startEmbedded(): Promise<PostgresServer> {

@@ -6,8 +6,8 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { freePort } from './ports'
 import { writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { waitFor } from './wait'
 
@@ -21,14 +21,6 @@ export interface RunningPrometheus {
   /** One PromQL query: each series' labels and value. */
   query(promql: string): Promise<{ metric: Record<string, string>; value: number }[]>
   stop(): Promise<void>
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 /** Starts Prometheus scraping `targets` (host:port) every second, its files in `dir`; resolves once it is ready. */

@@ -86,13 +86,13 @@ export class AlertsRunner implements AlertsRuntime {
     const values = await readSignals(inForce, this.sources, now)
     const { states, transitions } = evaluateRules(inForce, this.previous, values, now)
     // The history keeps what fired (and its resolution); a pending spell that cleared was never an alert.
-    const kept = await this.store.record(states, transitions.filter(notifies))
+    // What another engine on the store recorded first is not kept again, and so not told again (one transition a rule per evaluation).
+    const kept = new Map((await this.store.record(states, transitions.filter(notifies))).map((transition) => [transition.name, transition]))
     this.previous = new Map(states.map((state) => [state.name, state]))
     const byName = new Map(inForce.map((rule) => [rule.name, rule]))
-    let next = 0
     for (const transition of transitions) {
-      const told: AlertEvent = notifies(transition) ? kept[next++]! : { ...transition, id: null }
-      this.hooks.onTransition(told, byName.get(transition.name)!)
+      const told: AlertEvent | undefined = notifies(transition) ? kept.get(transition.name) : { ...transition, id: null }
+      if (told) this.hooks.onTransition(told, byName.get(transition.name)!)
     }
     this.hooks.onFiring(
       inForce.filter((rule) => this.previous.get(rule.name)?.state === 'firing').map((rule) => ({ alertname: rule.name, severity: rule.severity })),

@@ -41,12 +41,23 @@ export interface HistoryQuery {
   limit: number
 }
 
+/**
+ * True when the stored state already is where the transition leads: another engine on the
+ * same store recorded (and announced) it first, so it is neither kept again nor told again.
+ */
+export function alreadyRecorded(stored: AlertState | undefined, transition: Pick<NewTransition, 'to'>): boolean {
+  return (stored ?? 'inactive') === (transition.to === 'resolved' ? 'inactive' : transition.to)
+}
+
 export interface AlertStore {
   operatorRules(): Awaitable<StoredRule[]>
   saveRule(name: string, rule: unknown, now: number): Awaitable<void>
   removeRule(name: string): Awaitable<boolean>
   states(): Awaitable<StoredAlertState[]>
-  /** Writes every rule's state and appends the transitions, in one transaction; returns the transitions as kept. */
+  /**
+   * Writes every rule's state and appends the transitions, in one transaction; returns the
+   * transitions as kept: those another engine on the store had already recorded are left out.
+   */
   record(states: readonly StoredAlertState[], transitions: readonly NewTransition[]): Awaitable<AlertTransition[]>
   history(query: HistoryQuery): Awaitable<AlertTransition[]>
   /** Removes transitions older than `before`; returns how many went. */

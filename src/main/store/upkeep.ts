@@ -5,8 +5,9 @@
  * StoreUpkeep (`store.upkeep`) and never learn which store they have (issue 15: the storage
  * wing); SQLite's is store/sqlite/upkeep.ts.
  */
-import type { BackupsConfig, DailyBackups } from '../db/daily-backups'
-import type { IntegrityCheck } from '../db/integrity'
+import type { BackupsConfig, DailyBackups } from './sqlite/db/daily-backups'
+import type { IntegrityCheck } from './sqlite/db/integrity'
+import type { SectionFile } from '../diagnostics/bundle-writer'
 import type { HealthCheck } from '../health/registry'
 
 /** A track as the gates hold it (queue/store.ts's Track), spelled here so the queue's interfaces can name this one. */
@@ -15,6 +16,9 @@ interface HeldTrack {
   model: string | null
   batchId: number | null
 }
+
+/** A value, or for a store on a server the promise of one. */
+type Awaitable<T> = T | Promise<T>
 
 export interface UpkeepHooks {
   /** A background write (a checkpoint) failed: `code` is the store's own (SQLITE_FULL...). */
@@ -31,8 +35,16 @@ export interface RunningUpkeep {
   stop(): Promise<void>
 }
 
+/** What a diagnostic bundle reads of the store itself, as the bundle's files. */
+export interface StoreBundleFiles {
+  /** integrity.txt: the store's own check of its pages, or who checks them. */
+  integrity(): Promise<SectionFile[]>
+  /** traces.json: the newest spans, at most `limit`. */
+  traces(limit: number): Promise<SectionFile[]>
+}
+
 export interface StoreUpkeep {
-  /** The store as an operator names it: its database file. */
+  /** The store as an operator names it: its database file, or its server's URL (password masked). */
   readonly name: string
   /** The data directory the store keeps its file in (logs, backups and settings sit beside it); null for a store on a server. */
   readonly dataDir: string | null
@@ -44,11 +56,12 @@ export interface StoreUpkeep {
    */
   healthChecks(options: { minFreeDiskBytes?: number | undefined; writesRefused?: () => string | null; integrity?: IntegrityCheck | undefined }): HealthCheck[]
   /** Bytes the store takes on disk. */
-  sizeBytes(): number
+  sizeBytes(): Awaitable<number>
   /** Throws while the store still refuses writes (a full disk); returns once one commits. */
-  commitProbe(): void
+  commitProbe(): Awaitable<void>
   /** Due jobs a gate holds now, as `held` says of their track (nothing is read while no gate holds anything). */
-  heldJobs(gates: { holdingAny(now: number): boolean }, dueQueued: number, held: (track: HeldTrack, now: number) => boolean): number
+  heldJobs(gates: { holdingAny(now: number): boolean }, dueQueued: number, held: (track: HeldTrack, now: number) => boolean): Awaitable<number>
   /** A store error as the operator should read it: the store named, and what to do when it is damaged. */
   namedDamage(error: unknown): unknown
+  readonly bundleFiles: StoreBundleFiles
 }

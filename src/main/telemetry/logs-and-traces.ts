@@ -35,7 +35,7 @@ export interface LogsAndTracesOptions {
   traces: TracesConfig
   /** One short line per error and notice on stderr (default: the process's own stderr). */
   stderr?: (line: string) => void
-  /** Hears every failure first (store/sqlite/disk-full): true when it said the disk is full, and nothing more need be said. */
+  /** Hears every failure first (health/disk-full): true when it said the disk is full, and nothing more need be said. */
   diskFull?: { noteFailure(error: unknown, during: string): boolean }
 }
 

@@ -24,11 +24,11 @@ export interface StoreSources {
   /** Jobs by state from the store's maintained counts (store.stats): no scan. */
   queueStats(): Awaitable<QueueStats>
   /** How many of the due queued jobs (`dueQueued`, from queueStats) a gate holds: a paused provider, an open breaker, a rate limit. */
-  heldJobs(dueQueued: number): number
+  heldJobs(dueQueued: number): Awaitable<number>
   /** Breakers are shared through the store's breaker log: every engine sees the same states. */
   breakers(): readonly { name: string; state: BreakerState }[]
   /** The database file and its write-ahead log, in bytes. */
-  dbSizeBytes(): number
+  dbSizeBytes(): Awaitable<number>
   /** The most spent of each kind of budget (day, batch) as a share of its limit; empty without budgets. */
   budgetsUsed(): Awaitable<{ scope: string; ratio: number }[]>
   /** Free space on the data directory's filesystem, in bytes. */
@@ -118,7 +118,7 @@ export class StoreMetrics {
       registers,
       async collect() {
         const { counts } = await sources.queueStats()
-        const held = Math.min(counts.queued, sources.heldJobs(counts.queued))
+        const held = Math.min(counts.queued, await sources.heldJobs(counts.queued))
         this.set({ state: 'queued' }, counts.queued - held)
         this.set({ state: 'held' }, held)
         for (const state of ['delayed', 'submitted', 'active', 'completed', 'dead', 'cancelled'] as const) this.set({ state }, counts[state])
@@ -166,8 +166,8 @@ export class StoreMetrics {
       name: METRICS.dbSize,
       help: 'The database file and its write-ahead log.',
       registers,
-      collect() {
-        this.set(sources.dbSizeBytes())
+      async collect() {
+        this.set(await sources.dbSizeBytes())
       },
     })
     const cache = () => this.totals.cache

@@ -3,21 +3,31 @@
  * second connection to the same store (another engine, the CLI). Helpers read back through
  * the store's own interface only, never its SQL, so the same assertions hold every backend.
  */
+import { join } from 'node:path'
 import { expect, onTestFinished } from 'vitest'
 import type { JobChange } from '../../../src/shared/contract'
 import type { JobState } from '../../../src/shared/jobs'
 import type { QueueCore } from '../../../src/main/store/queue-core'
 import type { AttemptResult, NewJob } from '../../../src/main/queue/store'
 import { toNewJob } from '../../../src/main/queue/new-job'
+import { PostgresQueueStore } from '../../../src/main/store/postgres'
+import { SqliteQueueStore } from '../../../src/main/store/sqlite/queue'
+import type { PostgresServer } from '../../support/postgres'
+import { tempDir } from '../../support/temp'
 
-export interface StoreUnderTest {
-  store: QueueCore
+/** A store as a suite uses it: at least what every store can close. */
+interface Closable {
+  close(): unknown
+}
+
+export interface StoreUnderTest<S extends Closable = QueueCore> {
+  store: S
   /** Another connection to the same store, closed with the test. */
-  another(): Promise<QueueCore>
+  another(): Promise<S>
 }
 
 /** Opens a fresh, empty store; the suite closes what it opens when each test ends. */
-export type StoreFactory = () => Promise<StoreUnderTest>
+export type StoreFactory<S extends Closable = QueueCore> = () => Promise<StoreUnderTest<S>>
 
 export const T0 = 1_800_000_000_000
 export const OWNER = 'test-host:1:owner'
@@ -28,10 +38,10 @@ export function job(prompt: string, overrides: Partial<NewJob> = {}): NewJob {
   return { ...toNewJob({ prompt }, {}, T0), ...overrides }
 }
 
-/** A fresh store for this test, closed when it ends. */
-export async function freshStore(factory: StoreFactory): Promise<StoreUnderTest> {
+/** A fresh store for this test; it and every other connection opened to it are closed when the test ends. */
+export async function freshStore<S extends Closable>(factory: StoreFactory<S>): Promise<StoreUnderTest<S>> {
   const opened = await factory()
-  const closing: QueueCore[] = [opened.store]
+  const closing: S[] = [opened.store]
   onTestFinished(async () => {
     for (const store of closing) await store.close()
   })
@@ -42,6 +52,20 @@ export async function freshStore(factory: StoreFactory): Promise<StoreUnderTest>
       closing.push(store)
       return store
     },
+  }
+}
+
+/** The whole SQLite store on a file in a temp directory; another connection opens the same file. */
+export const sqliteStores: StoreFactory<SqliteQueueStore> = async () => {
+  const file = join(tempDir(), 'genops.db')
+  return { store: SqliteQueueStore.open(file), another: async () => SqliteQueueStore.open(file) }
+}
+
+/** The whole PostgreSQL store on a fresh database of the test's server; another connection opens the same database. */
+export function postgresStores(server: PostgresServer | null): StoreFactory<PostgresQueueStore> {
+  return async () => {
+    const url = await server!.freshDatabase()
+    return { store: await PostgresQueueStore.open(url), another: () => PostgresQueueStore.open(url) }
   }
 }
 

@@ -1,19 +1,45 @@
-/** The queue core's conformance suite on PostgreSQL: a fresh database per test on the server the harness finds or starts (test/support/postgres.ts). */
+/**
+ * Every conformance suite on the PostgreSQL store: a fresh database per test on the server the
+ * harness finds or starts (test/support/postgres.ts). The suites with PostgreSQL-only cases
+ * beside them (the gated claim, the side rows) register in files of their own.
+ */
 import { describe } from 'vitest'
-import { PostgresQueueStore } from '../../../src/main/store/postgres'
 import { postgresServer } from '../../support/postgres'
+import { alertsConformance } from './alerts'
+import { batchStoreConformance } from './batch-store'
+import { breakerEventsConformance } from './breaker-events'
+import { cacheConformance } from './cache'
+import { costsConformance } from './costs'
+import { deadLettersConformance } from './dead-letters'
+import { postgresStores } from './harness'
 import { lifecycleConformance } from './lifecycle'
+import { metricsConformance } from './metrics'
 import { operationsConformance } from './operations'
-import type { StoreFactory } from './harness'
+import { profilesConformance } from './profiles'
+import { readsConformance } from './reads'
+import { sharedSettingsConformance } from './shared-settings'
+import { workersConformance } from './workers'
 
 const server = await postgresServer()
+const postgres = postgresStores(server)
+const postgresStore = async () => (await postgres()).store
 
-const postgres: StoreFactory = async () => {
-  const url = await server!.freshDatabase()
-  return { store: await PostgresQueueStore.open(url), another: () => PostgresQueueStore.open(url) }
-}
-
-describe.skipIf(!server)(`queue core on ${server?.name ?? 'PostgreSQL'}`, () => {
-  lifecycleConformance(postgres)
-  operationsConformance(postgres)
+describe.skipIf(!server)(`the PostgreSQL store on ${server?.name ?? 'PostgreSQL'}`, () => {
+  describe('queue core', () => {
+    lifecycleConformance(postgres)
+    operationsConformance(postgres)
+  })
+  describe('reads', () => {
+    readsConformance(postgresStore)
+    deadLettersConformance(postgresStore)
+    batchStoreConformance(postgresStore)
+  })
+  describe('costs', () => costsConformance(postgres))
+  describe('alerts', () => alertsConformance(postgres))
+  describe('response cache', () => cacheConformance(postgres))
+  describe('metrics', () => metricsConformance(postgres))
+  describe('profiles', () => profilesConformance(postgres))
+  describe('breaker events', () => breakerEventsConformance(postgres))
+  describe('shared settings', () => sharedSettingsConformance(postgres))
+  describe('workers', () => workersConformance(postgres))
 })

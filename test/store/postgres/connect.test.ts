@@ -1,8 +1,9 @@
 /** A store URL that cannot be used: one line naming it, password masked, and what to do. */
-import { createServer } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { PostgresQueueStore } from '../../../src/main/store/postgres'
-import { maskUrl, StoreConnectError } from '../../../src/main/store/postgres/connect'
+import { maskUrl } from '../../../src/main/store/postgres/connect'
+import { StoreConnectError } from '../../../src/main/store/connect-error'
+import { freePort } from '../../support/ports'
 import { postgresServer } from '../../support/postgres'
 
 const server = await postgresServer()
@@ -19,15 +20,6 @@ async function openError(url: string): Promise<StoreConnectError> {
   return error as StoreConnectError
 }
 
-/** A port on 127.0.0.1 that nothing listens on (taken, then given back). */
-async function deadPort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as { port: number }
-  await new Promise((resolve) => probe.close(resolve))
-  return port
-}
-
 describe('store URLs', () => {
   it('masks the password wherever a URL is shown', () => {
     expect(maskUrl('postgres://team:sekrit-pw@db.example:5432/genops')).toBe('postgres://team:***@db.example:5432/genops')
@@ -42,7 +34,7 @@ describe('store URLs', () => {
   })
 
   it('says no server answers on a port where none listens', async () => {
-    const port = await deadPort()
+    const port = await freePort()
     const error = await openError(`postgres://team:sekrit-pw@127.0.0.1:${port}/genops`)
     expect(error.code).toBe('UNREACHABLE')
     expect(error.message).toMatch(

@@ -1,18 +1,27 @@
 /**
- * Claims and leases on PostgreSQL. A claim is one statement: it locks the first due jobs
- * with FOR UPDATE SKIP LOCKED (so engines claiming at once take different jobs and never
+ * Claims and leases on PostgreSQL. A plain claim is one statement: it locks the first due
+ * jobs with FOR UPDATE SKIP LOCKED (so engines claiming at once take different jobs and never
  * wait for each other), moves them to active under this owner's lease, and writes their
- * events and counts, atomically. Leases live in the rows, so they outlast the engine that
- * took them: another engine's recovery finds them when they expire (recover.ts).
+ * events and counts, atomically. A gated claim (something holds work back) picks its jobs
+ * track by track (tracks.ts) in a transaction, records their starts and reservations beside
+ * them, and is serialized with every other engine's gated claim (see GATED_CLAIM_LOCK).
+ * Leases live in the rows, so they outlast the engine that took them: another engine's
+ * recovery finds them when they expire (recover.ts).
  */
 import type { Queryable } from './transaction'
 import type { JobChange } from '../../../shared/contract'
-import type { ClaimedJob, ClaimOptions } from '../../queue/store'
+import { RATE_WINDOW_MS } from '../../../shared/resilience'
+import type { ClaimedJob, ClaimOptions, Route } from '../../queue/store'
+import { claimedBatchCounts } from './batch-counts'
 import { countsUpsert, COUNT_SHARDS } from './counts'
+import { sentPromptChars } from '../sqlite/queue/tracks'
+import { recordStarts } from './rate-state'
+import type { Reservation } from '../sqlite/costs/reservations'
+import { reserveAll } from './reservations'
+import { pickJobs } from './tracks'
 
-export const CLAIM = `WITH picked AS (
-    SELECT id FROM jobs WHERE state = 'queued' AND lane = 'realtime' AND run_at <= $3
-    ORDER BY priority, run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED),
+/** $1 owner, $2 lease's end, $3 now, $4 what `picked` reads, $5 the counters' shard. */
+const claimOf = (picked: string) => `WITH picked AS (${picked}),
   claimed AS (
     UPDATE jobs j SET state = 'active', lease_owner = $1, lease_expires_at = $2, started_at = $3, updated_at = $3,
       attempts_made = j.attempts_made + 1
@@ -22,8 +31,33 @@ export const CLAIM = `WITH picked AS (
   counted AS (${countsUpsert(
     `SELECT s.state, s.sign * c.n FROM (SELECT count(*) AS n FROM claimed) c, (VALUES ('active', 1), ('queued', -1)) AS s(state, sign)`,
     '$5::smallint',
-  )})
+  )}),
+  batch_counted AS (${claimedBatchCounts('$5::smallint')})
   SELECT * FROM claimed`
+
+/** $4 the most to claim. */
+export const CLAIM = claimOf(`SELECT id FROM jobs WHERE state = 'queued' AND lane = 'realtime' AND run_at <= $3
+    ORDER BY priority, run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED`)
+
+/**
+ * $4 the ids the gate admitted: locked in id order; one a settle or cancel holds, or another engine took, is left out, and
+ * so is one that is no longer due (another engine claimed it and settled it back with a later retry meanwhile).
+ */
+const CLAIM_PICKED = claimOf(`SELECT id FROM jobs WHERE id = ANY($4::bigint[]) AND state = 'queued' AND lane = 'realtime' AND run_at <= $3
+    ORDER BY id FOR UPDATE SKIP LOCKED`)
+
+/**
+ * Gated claims take this transaction-level advisory lock before they read the facts, and
+ * hold it until they commit. A gate weighs what every engine has running or started (batch
+ * caps, provider rate windows and quotas, budgets less reservations), and those are sums
+ * over many rows that no row lock covers: without the lock two engines would both read the
+ * last free place and both take it. Under it, each gated claim reads (READ COMMITTED: each
+ * statement sees what committed before it) the starts, active jobs and reservations the one
+ * before it committed, as SQLite's immediate transaction does. The job rows themselves are
+ * still taken with SKIP LOCKED, so a plain claim, a settle or a cancel never waits on it;
+ * settles only free room, so they need no part in it.
+ */
+const GATED_CLAIM_LOCK = 0x67656e6f7073 // "genops" (migrations take another)
 
 interface ClaimRow {
   id: number
@@ -38,22 +72,35 @@ interface ClaimRow {
 }
 
 /**
- * Claims up to `limit` due jobs, highest priority first, then the longest due. Claims are not
- * announced to other engines (the hot path); the settle that ends them is.
+ * Claims up to `limit` due jobs, highest priority first, then the longest due; with a gate,
+ * those it admits, track by track. Claims are not announced to other engines (the hot
+ * path); the settle that ends them is. With a gate, starts or reservations, `client` must be
+ * in a transaction (index.ts): what is written beside the jobs commits with them.
  */
 export async function claimJobs(
   client: Queryable,
   { owner, limit, now, leaseMs, gate, starts, reserve }: ClaimOptions,
 ): Promise<{ jobs: ClaimedJob[]; changes: JobChange[] }> {
-  if (gate || starts || reserve) {
-    throw new Error('the PostgreSQL store claims without gates so far: breakers, rate windows and budgets on PostgreSQL come with the rest of issue 15')
-  }
   if (limit <= 0) return { jobs: [], changes: [] }
-  const { rows } = await client.query<ClaimRow>(CLAIM, [owner, now + leaseMs, now, limit, Math.floor(Math.random() * COUNT_SHARDS)])
-  // RETURNING keeps no order: dispatched as the claim ranked them.
-  rows.sort((a, b) => a.priority - b.priority || a.run_at - b.run_at || a.id - b.id)
-  return {
-    jobs: rows.map((row) => ({
+  const shard = Math.floor(Math.random() * COUNT_SHARDS)
+  let rows: ClaimRow[]
+  let routes = new Map<number, Route | null>()
+  if (gate) {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [GATED_CLAIM_LOCK])
+    routes = await pickJobs(client, gate, limit, now, { windowMs: starts?.windowMs ?? RATE_WINDOW_MS, budgets: reserve !== undefined })
+    if (routes.size === 0) return { jobs: [], changes: [] }
+    const order = new Map([...routes.keys()].map((id, i) => [id, i]))
+    // Dispatched in the order picked: priority first, across tracks.
+    rows = (await client.query<ClaimRow>(CLAIM_PICKED, [owner, now + leaseMs, now, [...routes.keys()], shard])).rows
+    rows.sort((a, b) => order.get(a.id)! - order.get(b.id)!)
+  } else {
+    rows = (await client.query<ClaimRow>(CLAIM, [owner, now + leaseMs, now, limit, shard])).rows
+    // RETURNING keeps no order: dispatched as the claim ranked them.
+    rows.sort((a, b) => a.priority - b.priority || a.run_at - b.run_at || a.id - b.id)
+  }
+  const jobs: ClaimedJob[] = rows.map((row) => {
+    const fallback = routes.get(row.id)
+    return {
       id: row.id,
       batchId: row.batch_id,
       provider: row.provider,
@@ -63,8 +110,39 @@ export async function claimJobs(
       attempt: row.attempts_made,
       startedAt: now,
       readyAt: row.run_at,
-    })),
-    changes: rows.map((row) => ({ id: row.id, state: 'active' as const, attemptsMade: row.attempts_made })),
+      ...(fallback && { fallback }),
+    }
+  })
+  if (starts || reserve) await countAndReserve(client, jobs, now, starts, reserve)
+  return { jobs, changes: rows.map((row) => ({ id: row.id, state: 'active' as const, attemptsMade: row.attempts_made })) }
+}
+
+/**
+ * Each claimed attempt's place in its provider's rate window and its reservation against the
+ * budgets, written in the claim's transaction, so the next engine's claim weighs them.
+ */
+async function countAndReserve(
+  client: Queryable,
+  jobs: ClaimedJob[],
+  now: number,
+  starts: ClaimOptions['starts'],
+  reserve: ClaimOptions['reserve'],
+): Promise<void> {
+  const counted: { provider: string; jobId: number; estimate: number }[] = []
+  const reservations: { jobId: number; reservation: Reservation }[] = []
+  for (const job of jobs) {
+    const route = job.fallback ?? { provider: job.provider, model: job.model }
+    const maxTokens = typeof job.config.maxTokens === 'number' ? job.config.maxTokens : null
+    const promptChars = sentPromptChars(job.prompt, job.config.vars)
+    const estimate = starts?.estimate(route, promptChars, maxTokens) ?? null
+    if (estimate !== null) counted.push({ provider: route.provider, jobId: job.id, estimate })
+    if (reserve) reservations.push({ jobId: job.id, reservation: reserve(route, job.batchId, promptChars, maxTokens) })
+  }
+  await reserveAll(client, now, reservations)
+  const startIds = await recordStarts(client, now, counted)
+  for (const job of jobs) {
+    const startId = startIds.get(job.id)
+    if (startId !== undefined) job.startId = startId
   }
 }
 

@@ -4,25 +4,15 @@
  * and what to do, at start-up instead of at the first claim.
  */
 import pg from 'pg'
-
-export type ConnectProblem = 'BAD_URL' | 'UNREACHABLE' | 'AUTH' | 'NO_DATABASE' | 'REFUSED'
-
-/** Why a store URL cannot be used; `message` is one line that names the URL with its password masked. */
-export class StoreConnectError extends Error {
-  override name = 'StoreConnectError'
-  constructor(
-    readonly code: ConnectProblem,
-    message: string,
-  ) {
-    super(message)
-  }
-}
+import { StoreConnectError } from '../connect-error'
 
 export interface PoolOptions {
   /** Most connections this process opens to the server; default 10 (pg's own default). */
   max?: number
   /** How long to wait for a connection, in ms, before the server counts as unreachable; default 5000. */
   connectTimeoutMs?: number
+  /** The store's name in change notices, set on each connection (genops.source) for the notices its triggers send (migration 0003). */
+  source?: string
 }
 
 const INT8 = 20
@@ -36,15 +26,19 @@ const types = {
     oid === INT8 ? (text: string) => Number(text) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 }
 
-/** The URL as it may be shown: any password replaced by ***. */
+/** Query parameters pg and libpq take a secret from: shown masked too. */
+const SECRET_PARAMETERS = ['password', 'sslpassword']
+
+/** The URL as it may be shown: any password (user:password@, or ?password=) replaced by ***. */
 export function maskUrl(url: string): string {
   try {
     const parsed = new URL(url)
     if (parsed.password) parsed.password = '***'
+    for (const name of SECRET_PARAMETERS) if (parsed.searchParams.has(name)) parsed.searchParams.set(name, '***')
     return parsed.toString()
   } catch {
-    // Not a URL at all: hide whatever sits between "user:" and "@".
-    return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@')
+    // Not a URL at all: hide whatever sits between "user:" and "@", and any password parameter.
+    return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@').replace(/((?:ssl)?password=)[^&#]*/gi, '$1***')
   }
 }
 
@@ -65,7 +59,12 @@ export function checkStoreUrl(url: string): URL {
 /** Settings for a pg Pool or Client on this URL (the change feed opens its own Client with them). */
 export function connectionConfig(url: string, options: PoolOptions = {}): pg.ClientConfig {
   checkStoreUrl(url)
-  return { connectionString: url, connectionTimeoutMillis: options.connectTimeoutMs ?? 5000, types }
+  return {
+    connectionString: url,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    types,
+    ...(options.source === undefined ? {} : { options: `-c genops.source=${options.source}` }),
+  }
 }
 
 /** Opens a pool and runs one query on it; a failure is a StoreConnectError and the pool is closed. */

@@ -6,28 +6,41 @@
  * once meet at the unique index, and the second gets the first's job.
  */
 import type pg from 'pg'
+import { OperationError } from '../../../shared/contract'
+import type { BatchSource } from '../../../shared/batches'
 import type { EnqueueOptions, EnqueueResult, NewJob } from '../../queue/store'
+import { StateTally } from '../sqlite/queue/state-tally'
+import { enqueuedTallies } from '../sqlite/telemetry/tally'
+import { writeMoves } from './batch-counts'
 import { finishChange } from './counts'
+import { addTotals, type TotalRow } from './rollups'
 import type { Queryable } from './transaction'
 
 /** Jobs per statement: 13 arrays of this many values stay well within one message to the server. */
 const CHUNK = 5000
 
-// The batch row, and an id for every job of the call taken from the table's own sequence, so
-// every input maps to its row whether it was added or was a known key: RETURNING says which
-// were added. (Taking them in the insert's own CTE and joining back cost a nested loop over
-// the chunk: 8x slower.)
+// The batch row, its sources (the files it was made from, in order), and an id for every job
+// of the call taken from the table's own sequence, so every input maps to its row whether it
+// was added or was a known key: RETURNING says which were added. (Taking them in the insert's
+// own CTE and joining back cost a nested loop over the chunk: 8x slower.)
 const INSERT_BATCH = `WITH batch AS (
-    INSERT INTO batches (name, created_at, max_concurrency, capped_by, rerun_of, rerun_changes) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id)
+    INSERT INTO batches (name, created_at, max_concurrency, capped_by, rerun_of, rerun_changes) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id),
+  sources AS (
+    INSERT INTO batch_sources (batch_id, file_index, name, format, jobs, columns)
+    SELECT (SELECT id FROM batch), i - 1, name, format, jobs, columns
+    FROM unnest($8::text[], $9::text[], $10::integer[], $11::text[]) WITH ORDINALITY AS s(name, format, jobs, columns, i))
   SELECT (SELECT id FROM batch) AS id, ARRAY(SELECT nextval('jobs_id_seq') FROM generate_series(1, $7)) AS job_ids`
+// The lane is fixed here, once: the job's own choice, else its profile's default (a profile's config may say lane "batch").
 const INSERT_CHUNK = `INSERT INTO jobs (id, state, priority, run_at, created_at, updated_at, batch_id, provider, model, prompt, config, tags,
-    idempotency_key, max_attempts, source_file, source_row, input)
-  SELECT id, 'queued', priority, run_at, $14, $14, $15, provider, model, prompt, config, tags, idempotency_key, max_attempts, source_file, source_row, input
+    idempotency_key, max_attempts, source_file, source_row, input, lane)
+  SELECT id, 'queued', priority, run_at, $14, $14, $15, provider, model, prompt, config, tags, idempotency_key, max_attempts, source_file, source_row, input,
+    CASE WHEN lane = 'batch' OR (lane IS NULL AND (SELECT p.settings::jsonb #>> '{config,lane}' FROM provider_profiles p WHERE p.name = t.provider) = 'batch')
+      THEN 'batch' ELSE 'realtime' END
   FROM unnest($1::bigint[], $2::smallint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::jsonb[], $9::text[],
-              $10::integer[], $11::integer[], $12::integer[], $13::text[])
-    AS t(id, priority, run_at, provider, model, prompt, config, tags, idempotency_key, max_attempts, source_file, source_row, input)
+              $10::integer[], $11::integer[], $12::integer[], $13::text[], $16::text[])
+    AS t(id, priority, run_at, provider, model, prompt, config, tags, idempotency_key, max_attempts, source_file, source_row, input, lane)
   ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-  RETURNING id`
+  RETURNING id, lane`
 
 function chunkParams(ids: readonly number[], jobs: readonly NewJob[], now: number, batchId: number): unknown[] {
   return [
@@ -46,6 +59,7 @@ function chunkParams(ids: readonly number[], jobs: readonly NewJob[], now: numbe
     jobs.map((job) => job.origin?.input ?? null),
     now,
     batchId,
+    jobs.map((job) => (typeof job.config?.lane === 'string' ? job.config.lane : null)),
   ]
 }
 
@@ -59,6 +73,7 @@ export async function enqueueJobs(
   maxConcurrency: number | null = null,
   options: EnqueueOptions = {},
 ): Promise<EnqueueResult> {
+  const sources = options.sources ?? []
   const { rows: batch } = await client.query<{ id: number; job_ids: string[] }>(INSERT_BATCH, [
     batchName,
     now,
@@ -67,23 +82,32 @@ export async function enqueueJobs(
     options.rerunOf ?? null,
     options.rerunChanges ? JSON.stringify(options.rerunChanges) : null,
     jobs.length,
+    sources.map((file) => file.name),
+    sources.map((file) => file.format),
+    sources.map((file) => file.jobs),
+    sources.map((file) => JSON.stringify(file.columns)),
   ])
   const batchId = batch[0]!.id
   // An array of bigint comes back as text: the type parser of connect.ts sees single values only.
   const allIds = batch[0]!.job_ids.map(Number)
   const jobIds = new Array<number>(jobs.length)
   const addedIds: number[] = []
+  const addedJobs: NewJob[] = []
   let duplicates = 0
   for (let from = 0; from < jobs.length; from += CHUNK) {
     const chunk = jobs.slice(from, from + CHUNK)
     const ids = allIds.slice(from, from + CHUNK)
-    const { rows } = await client.query<{ id: number }>(INSERT_CHUNK, chunkParams(ids, chunk, now, batchId))
+    const { rows } = await client.query<{ id: number; lane: string }>(INSERT_CHUNK, chunkParams(ids, chunk, now, batchId))
+    const batchLane = rows.find((row) => row.lane === 'batch')
+    if (batchLane) throw noBatchLane(chunk[ids.indexOf(batchLane.id)]!, sources)
     const added = new Set(rows.map((row) => row.id))
     const known: { at: number; key: string }[] = []
     // In the order given, from the ids RETURNING named (it names them in no promised order).
     ids.forEach((id, i) => {
-      if (added.has(id)) addedIds.push((jobIds[from + i] = id))
-      else known.push({ at: from + i, key: chunk[i]!.idempotencyKey! })
+      if (added.has(id)) {
+        addedIds.push((jobIds[from + i] = id))
+        addedJobs.push(chunk[i]!)
+      } else known.push({ at: from + i, key: chunk[i]!.idempotencyKey! })
     })
     if (known.length === 0) continue
     // Read after the insert: a key another engine committed meanwhile, or one this call added earlier, is there now.
@@ -96,8 +120,31 @@ export async function enqueueJobs(
     duplicates += known.length
   }
   const added = addedIds.length
+  // The batch's counts and the store's totals the metrics read, whoever enqueues; later changes of state are counted by transitions.ts.
+  const tally = new StateTally()
+  tally.added(batchId, 'queued', added)
+  await writeMoves(client, tally)
+  const { jobs: enqueued, files } = enqueuedTallies(addedJobs, options.sources)
+  await addTotals(client, [
+    ...enqueued.rows().map((row): TotalRow => ['jobs_enqueued', ...row]),
+    ...files.rows().map((row): TotalRow => ['intake_jobs', ...row]),
+  ])
   await finishChange(client, { queued: added }, source, 'enqueued', { cte: 'UPDATE batches SET job_count = $6 WHERE id = $7', params: [added, batchId] })
   return { batchId, jobIds, addedIds, duplicates }
+}
+
+/**
+ * The batch lane (src/main/provider-batches) runs on the SQLite store only: no engine on a team
+ * store gathers batch-lane jobs, so one enqueued here would wait for ever. Refused whole, with
+ * the file and line of the first such job (its own lane, or its profile's default).
+ */
+function noBatchLane(job: NewJob, sources: readonly BatchSource[]): OperationError {
+  const file = job.origin === undefined ? undefined : sources[job.origin.file]?.name
+  const where = file === undefined ? 'a job' : `${file}:${job.origin!.row}`
+  return new OperationError(
+    'INVALID_INPUT',
+    `${where} asks for the batch lane, which a team store on PostgreSQL does not run yet: send it real-time (lane "realtime"), or enqueue it on a local store`,
+  )
 }
 
 /** Below this many jobs added, an enqueue leaves the statistics to autovacuum. */

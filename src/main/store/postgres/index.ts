@@ -1,43 +1,104 @@
 /**
- * The queue core on PostgreSQL, for a team whose engines share one queue: a pg pool, the
- * store's own migrations, and a change feed (LISTEN/NOTIFY) for what other engines commit.
+ * The queue store on PostgreSQL, for a team whose engines share one queue: a pg pool, the
+ * store's own migrations, a change feed (LISTEN/NOTIFY) for what other engines commit, and
+ * the ports beside the queue core (costs, alerts, cache, metrics, batches, workers, upkeep).
  * Every method answers with a promise; each write is one transaction.
  */
 import { randomUUID } from 'node:crypto'
 import type pg from 'pg'
 import type { StoredState } from '../../../shared/jobs'
-import type { AttemptResult, ClaimOptions, EnqueueOptions, FinishedJob, NewJob, RecoverOptions, RetentionPolicy } from '../../queue/store'
-import type { QueueCore } from '../queue-core'
+import type { ProviderProfile } from '../../../shared/providers'
+import type { StoredSpan } from '../../../shared/traces'
+import type { AlertStore } from '../../alerts/store'
+import type { BatchStore } from '../../batches/store'
+import type { ResponseCacheStore } from '../../cache/store'
+import type { CostStore } from '../../costs/store'
+import type {
+  AttemptResult,
+  BreakerEvent,
+  ClaimOptions,
+  DeadListOptions,
+  DeadSelection,
+  EnqueueOptions,
+  FinishedJob,
+  ListOptions,
+  NewJob,
+  QueueStore,
+  RecoverOptions,
+  RetentionPolicy,
+} from '../../queue/store'
+import type { MetricStore } from '../../telemetry/metric-store'
+import type { StoreUpkeep } from '../upkeep'
+import type { WorkerStore } from '../workers'
+import { PostgresAlertStore } from './alerts'
+import { batchCapsExist, pauseBatch, pausedBatches, resumeBatch, setBatchLimit } from './batch-pauses'
+import { PostgresBatchStore } from './batches'
+import { breakerCounts, breakerEventsAfter, breakerHistory, lastBreakerEventId, recordBreakerEvent } from './breaker-events'
+import { PostgresResponseCacheStore } from './cache'
 import { ChangeFeed, type ChangeListener } from './change-feed'
 import { claimJobs, extendLeases, leaseOwners, lostLeases } from './claim'
 import { connectionConfig, openPool, type PoolOptions } from './connect'
+import { PostgresCostStore } from './costs'
+import { deadStats, listDead, purgeDead, retryAllDead, retryDead } from './dead'
 import { enqueueJobs, refreshStatistics } from './enqueue'
+import { listFailureGroups, listRegressions, noteRegressionRun, pinFailureGroup } from './failures'
+import { jobFilterOptions, listJobs } from './list'
 import { applyRetention, cancelJob, cleanJobs, removeJob, retryJob } from './manage'
+import { PostgresMetricStore } from './metric-store'
 import { migratePostgres } from './migrate'
-import { recoverStalled } from './recover'
+import { listProfiles, profileSecrets, removeProfile, saveProfile, setProfileSecret } from './profiles'
+import { pauseProvider, providerPauses, resumeProvider } from './provider-pauses'
+import { coolDown, quotaReadingsExist } from './rate-state'
 import { getJob, isPaused, queueStats, setPaused } from './read'
+import { recoverStalled } from './recover'
 import { settleAttempts } from './settle'
+import { setSharedSetting, sharedSettings } from './shared-settings'
+import { jobSpans, pruneSpans, saveSpans } from './spans'
 import { inTransaction } from './transaction'
+import { PostgresUpkeep } from './upkeep'
+import { PostgresWorkerStore } from './workers'
 
-export class PostgresQueueStore implements QueueCore {
+export class PostgresQueueStore implements QueueStore {
   // The ports beside the queue core, each over the same pool (assigned in the constructor).
+  /** Prices, budgets, cost reports and the dashboard's series, over the rollups this store's settle keeps. */
+  readonly costs: CostStore
+  /** Alert rules, states and history, shared by every engine on the database. */
+  readonly alerts: AlertStore
+  /** The response cache's lookups, totals and clearing. */
+  readonly cache: ResponseCacheStore
+  /** The store-wide metric totals and the exporter lease. */
+  readonly metrics: MetricStore
+  /** Batches' progress, sources and jobs a page at a time (src/main/batches). */
+  readonly batches: BatchStore
+  /** The store's own care: a commit probe, its size, its URL named in errors; the rest is the server's. */
+  readonly upkeep: StoreUpkeep
+  /** The engines working this queue (src/main/workers.ts). */
+  readonly workers: WorkerStore
 
   private constructor(
     private readonly pool: pg.Pool,
     private readonly feed: ChangeFeed,
     /** This store's name in change notices, so its own changes are not news to it. */
     private readonly source: string,
+    url: string,
   ) {
     // Ports:
+    this.costs = new PostgresCostStore(pool)
+    this.alerts = new PostgresAlertStore(pool)
+    this.cache = new PostgresResponseCacheStore(pool)
+    this.metrics = new PostgresMetricStore(pool)
+    this.batches = new PostgresBatchStore(pool)
+    this.upkeep = new PostgresUpkeep(pool, url)
+    this.workers = new PostgresWorkerStore(pool)
   }
 
   /** Connects, migrates and starts listening; a bad URL or a newer database is a one-line error naming the URL (password masked). */
   static async open(url: string, options: PoolOptions = {}): Promise<PostgresQueueStore> {
-    const pool = await openPool(url, options)
+    const source = randomUUID()
+    const pool = await openPool(url, { ...options, source })
     try {
       await migratePostgres(pool, url)
-      const source = randomUUID()
-      return new PostgresQueueStore(pool, await ChangeFeed.start(connectionConfig(url, options), source), source)
+      return new PostgresQueueStore(pool, await ChangeFeed.start(connectionConfig(url, options), source), source, url)
     } catch (error) {
       await pool.end().catch(() => undefined)
       throw error
@@ -50,7 +111,8 @@ export class PostgresQueueStore implements QueueCore {
     return result
   }
   claim(options: ClaimOptions) {
-    return claimJobs(this.pool, options)
+    // Gates, starts and reservations are read and written beside the jobs, in one transaction (claim.ts); a plain claim is one statement.
+    return options.gate || options.starts || options.reserve ? inTransaction(this.pool, (client) => claimJobs(client, options)) : claimJobs(this.pool, options)
   }
   async settle(results: AttemptResult[], owner: string, finished?: FinishedJob[]) {
     if (results.length === 0) return []
@@ -107,6 +169,114 @@ export class PostgresQueueStore implements QueueCore {
     return this.feed.subscribe(listener)
   }
   // The queue store's methods beyond the queue core:
+  saveSpans(spans: readonly StoredSpan[]) {
+    return saveSpans(this.pool, spans)
+  }
+  jobSpans(jobId: number) {
+    return jobSpans(this.pool, jobId)
+  }
+  pruneSpans(before: number, limit: number) {
+    return pruneSpans(this.pool, before, limit)
+  }
+  list(options: ListOptions, now: number) {
+    return listJobs(this.pool, options, now)
+  }
+  filterOptions() {
+    return jobFilterOptions(this.pool)
+  }
+  listDead(options: DeadListOptions, now: number) {
+    return listDead(this.pool, options, now)
+  }
+  deadStats() {
+    return deadStats(this.pool)
+  }
+  retryDead(selection: DeadSelection, now: number) {
+    return retryDead(this.pool, this.source, selection, now)
+  }
+  retryAllDead(now: number) {
+    return retryAllDead(this.pool, this.source, now)
+  }
+  purgeDead(selection: DeadSelection) {
+    return purgeDead(this.pool, this.source, selection)
+  }
+  listFailureGroups(options: { limit: number; flagged?: boolean | undefined }) {
+    return listFailureGroups(this.pool, options)
+  }
+  pinFailureGroup(fingerprint: string, now: number) {
+    return inTransaction(this.pool, (client) => pinFailureGroup(client, fingerprint, now))
+  }
+  listRegressions(now: number, fingerprint?: string) {
+    return listRegressions(this.pool, now, fingerprint)
+  }
+  noteRegressionRun(runs: { caseId: number; jobId: number }[], now: number) {
+    return noteRegressionRun(this.pool, runs, now)
+  }
+  listProfiles() {
+    return listProfiles(this.pool, (name, reason) => console.error(`genops: provider profile "${name}" is left out: ${reason}`))
+  }
+  saveProfile(profile: ProviderProfile, now: number) {
+    return saveProfile(this.pool, profile, now)
+  }
+  removeProfile(name: string) {
+    return removeProfile(this.pool, name)
+  }
+  setProfileSecret(name: string, secret: Buffer | null) {
+    return setProfileSecret(this.pool, name, secret)
+  }
+  profileSecrets() {
+    return profileSecrets(this.pool)
+  }
+  recordBreakerEvent(event: Omit<BreakerEvent, 'id'>) {
+    return inTransaction(this.pool, (client) => recordBreakerEvent(client, event))
+  }
+  breakerEventsAfter(afterId: number) {
+    return breakerEventsAfter(this.pool, afterId)
+  }
+  lastBreakerEventId() {
+    return lastBreakerEventId(this.pool)
+  }
+  breakerHistory(perBreaker: number) {
+    return breakerHistory(this.pool, perBreaker)
+  }
+  breakerCounts(since: number) {
+    return breakerCounts(this.pool, since)
+  }
+  sharedSettings() {
+    return sharedSettings(this.pool)
+  }
+  setSharedSetting(key: string, value: unknown) {
+    return setSharedSetting(this.pool, key, value)
+  }
+  providerPauses() {
+    return providerPauses(this.pool)
+  }
+  pauseProvider(provider: string, reason: string, now: number) {
+    return pauseProvider(this.pool, provider, reason, now)
+  }
+  resumeProvider(provider: string) {
+    return resumeProvider(this.pool, provider)
+  }
+  coolDown(provider: string, until: number) {
+    return coolDown(this.pool, provider, until)
+  }
+  quotaReadingsExist() {
+    return quotaReadingsExist(this.pool)
+  }
+  setBatchLimit(batchId: number, maxConcurrency: number | null) {
+    return setBatchLimit(this.pool, batchId, maxConcurrency)
+  }
+  batchCapsExist() {
+    return batchCapsExist(this.pool)
+  }
+  pausedBatches() {
+    return pausedBatches(this.pool)
+  }
+  pauseBatch(batchId: number, reason: string, now: number) {
+    return pauseBatch(this.pool, batchId, reason, now)
+  }
+  resumeBatch(batchId: number) {
+    return resumeBatch(this.pool, batchId)
+  }
 
   async close() {
     await this.feed.close()

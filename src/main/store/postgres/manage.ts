@@ -9,6 +9,8 @@ import { ERROR_CATEGORIES } from '../../../shared/errors'
 import type { JobSummary, StoredState } from '../../../shared/jobs'
 import { shownState, SUMMARY_COLUMNS, toSummary, type JobRow } from '../sqlite/queue/rows'
 import type { RetentionPolicy } from '../../queue/store'
+import { StateTally } from '../sqlite/queue/state-tally'
+import { batchCountsUpsert, writeMoves } from './batch-counts'
 import { countsUpsert, COUNT_SHARDS, finishChange } from './counts'
 import { lockJobs, writeTransitions, type LockedJob } from './transitions'
 
@@ -94,6 +96,9 @@ export async function retryJob(
     now,
     job.state,
   ])
+  const tally = new StateTally()
+  tally.moved(job, job.state, 'queued', now)
+  await writeMoves(client, tally)
   await finishChange(client, { [job.state]: -1, queued: 1 }, source, 'changed')
   return { job: await readSummary(client, id, now), change: { id, state: 'queued', attemptsMade: 0 } }
 }
@@ -103,16 +108,22 @@ export async function removeJob(client: pg.ClientBase, source: string, id: numbe
   if (!job) return false
   if (job.state === 'active') throw new OperationError('CONFLICT', `job ${id} is running: cancel it before deleting it`)
   await client.query('DELETE FROM jobs WHERE id = $1', [id])
+  if (job.batch_id !== null) {
+    const tally = new StateTally()
+    tally.added(job.batch_id, job.state, -1)
+    await writeMoves(client, tally)
+  }
   await finishChange(client, { [job.state]: -1 }, source, 'removed')
   return true
 }
 
 // One slice: the rows are locked as they are picked (passing over those another transaction
-// holds), deleted, and taken off the counters, in one statement.
+// holds), deleted, and taken off the counters and their batches' counts, in one statement.
 const DELETE_SLICE = (where: string) => `WITH gone AS (
     DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = $1 AND ${where} ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) AND state = $1
-    RETURNING id),
-  counted AS (${countsUpsert('SELECT $1::text, -count(*) FROM gone', '$4::smallint')})
+    RETURNING id, batch_id),
+  counted AS (${countsUpsert('SELECT $1::text, -count(*) FROM gone', '$4::smallint')}),
+  batch_counted AS (${batchCountsUpsert('SELECT batch_id, $1::text, -count(*) FROM gone WHERE batch_id IS NOT NULL GROUP BY batch_id', '$4::smallint')})
   SELECT count(*) AS n FROM gone`
 const FINISHED_BEFORE = DELETE_SLICE('finished_at < $2')
 const OLDEST_BEYOND = DELETE_SLICE('id <= $2')

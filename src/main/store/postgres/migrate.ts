@@ -13,13 +13,10 @@ import { maskUrl } from './connect'
 import { inTransaction } from './transaction'
 
 /** Beside this module in the source tree; in the build, beside the bundle under a name of their own (SQLite's are `migrations/` there). */
-export const POSTGRES_MIGRATIONS_DIR = join(
-  dirname(fileURLToPath(import.meta.url)),
-  import.meta.url.endsWith('.ts') ? 'migrations' : 'postgres-migrations',
-)
+export const POSTGRES_MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), import.meta.url.endsWith('.ts') ? 'migrations' : 'postgres-migrations')
 
-/** The advisory lock's key: "genops" in ASCII, so no other application on the server is likely to take it. */
-const MIGRATION_LOCK = 0x67656e6f7073
+/** The advisory lock's key: "genopm" (migrations) in ASCII, so no other application on the server is likely to take it, nor the gated claim's. */
+const MIGRATION_LOCK = 0x67656e6f706d
 
 export function loadPostgresMigrations(dir = POSTGRES_MIGRATIONS_DIR): Migration[] {
   return loadMigrations(dir)

@@ -1,6 +1,7 @@
 /** Reads for the screens and the CLI on PostgreSQL: counts, the paused switch, and one job in detail. */
 import type { Queryable } from './transaction'
 import type { JobDetail, QueueStats, StoredState } from '../../../shared/jobs'
+import { statsOf } from '../sqlite/queue/read'
 import type { JobRow } from '../sqlite/queue/rows'
 import { ATTEMPT_COLUMNS, EVENT_COLUMNS, toJobDetail, type AttemptRow, type EventRow } from '../job-detail'
 
@@ -15,18 +16,7 @@ export const STATS = `SELECT
 export async function queueStats(client: Queryable, now: number): Promise<QueueStats> {
   const { rows } = await client.query<{ counts: Partial<Record<StoredState, number>>; delayed: number; paused: string | null }>(STATS, [now])
   const { counts: stored, delayed, paused } = rows[0]!
-  return {
-    counts: {
-      queued: (stored.queued ?? 0) - delayed,
-      delayed,
-      submitted: stored.submitted ?? 0,
-      active: stored.active ?? 0,
-      completed: stored.completed ?? 0,
-      dead: stored.dead ?? 0,
-      cancelled: stored.cancelled ?? 0,
-    },
-    paused: paused === '1',
-  }
+  return statsOf(stored, delayed, paused === '1')
 }
 
 export async function isPaused(client: Queryable): Promise<boolean> {

@@ -8,6 +8,10 @@ import type pg from 'pg'
 import type { JobChange } from '../../../shared/contract'
 import { ERROR_CATEGORIES } from '../../../shared/errors'
 import type { RecoverOptions } from '../../queue/store'
+import type { SettledAttempt } from '../sqlite/telemetry/usage-groups'
+import { recordFailures, type Failure } from './failures-write'
+import { releaseReservations } from './reservations'
+import { recordUsage } from './rollups'
 import { lockJobs, writeTransitions, type AttemptRow, type JobTransition } from './transitions'
 
 /** Most stalled jobs handled in one transaction; the rest wait for the next sweep. */
@@ -25,6 +29,9 @@ export async function recoverStalled(client: pg.ClientBase, source: string, { no
   const moves: JobTransition[] = []
   const attempts: AttemptRow[] = []
   const changes: JobChange[] = []
+  // A stall is a failed attempt to the rollups (the dashboard's failures, the failure-rate alert): nothing is known of its tokens.
+  const usage: SettledAttempt[] = []
+  const failures: Failure[] = []
   for (const job of stalled) {
     const stalls = job.stalled_count + 1
     const reason = deadOwners.includes(job.lease_owner ?? '') ? OWNER_GONE : LEASE_EXPIRED
@@ -55,8 +62,29 @@ export async function recoverStalled(client: pg.ClientBase, source: string, { no
       error: reason,
       errorSeverity: ERROR_CATEGORIES.TIMEOUT.severity,
     })
+    failures.push({ jobId: job.id, category: 'TIMEOUT', message: reason, at: now })
+    usage.push({
+      endedAt: now,
+      provider: job.provider,
+      kind: '',
+      model: job.model,
+      batchId: job.batch_id,
+      tags: job.tags,
+      outcome: dead ? 'dead' : 'failed',
+      category: 'TIMEOUT',
+      inputTokens: null,
+      outputTokens: null,
+      costUsd: 0,
+      durationMs: now - (job.started_at ?? now),
+    })
     changes.push({ id: job.id, state, attemptsMade: job.attempts_made })
   }
   await writeTransitions(client, moves, attempts, source, 'recovered')
+  await recordUsage(client, usage)
+  await recordFailures(client, failures)
+  await releaseReservations(
+    client,
+    changes.map((change) => change.id),
+  )
   return changes
 }

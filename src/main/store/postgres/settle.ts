@@ -2,10 +2,10 @@
  * Settling attempts on PostgreSQL: the results a scheduler collected, in one transaction of
  * two statements. Only jobs still active under this owner's lease are locked and written, so
  * a result that arrives after its job was cancelled or recovered by another engine changes
- * nothing: a job is completed once even when an attempt ran twice.
- *
- * The queue core only: the rollups, failure groups, response cache, budget reservations and
- * rate windows the SQLite store also writes here are ports still to come (issue 15).
+ * nothing: a job is completed once even when an attempt ran twice. Beside the jobs, their
+ * attempts and events, it writes what the SQLite store's settle writes: the rollups and the
+ * batches' figures, failure groups, the response cache, and the attempts' places in the rate
+ * windows and budgets.
  */
 import type pg from 'pg'
 import type { JobChange } from '../../../shared/contract'
@@ -13,7 +13,13 @@ import { severityOf } from '../../../shared/errors'
 import { parseFallback } from '../../../shared/providers'
 import { allInputTokens } from '../../../shared/tokens'
 import { MAX_AUTH_REFUNDS } from '../../queue/attempt-result'
-import type { AttemptResult, FinishedJob } from '../../queue/store'
+import type { AttemptResult, FinishedJob, StartReport } from '../../queue/store'
+import type { SettledAttempt } from '../sqlite/telemetry/usage-groups'
+import { CacheWrites } from './cache-settle'
+import { recordFailures, type Failure } from './failures-write'
+import { reportStarts } from './rate-state'
+import { releaseReported } from './reservations'
+import { recordUsage } from './rollups'
 import { lockJobs, writeTransitions, type AttemptRow, type JobTransition, type LockedJob } from './transitions'
 
 /** `finished`, when given, receives the jobs this settle completed or killed, once it has committed. */
@@ -30,14 +36,29 @@ export async function settleAttempts(
   const attempts: AttemptRow[] = []
   const changes: JobChange[] = []
   const finished: FinishedJob[] = []
+  // What the rollups, failure groups and cache count, written once after the loop: a few statements, not one a job.
+  const usage: SettledAttempt[] = []
+  const failures: Failure[] = []
+  const cacheWrites = new CacheWrites()
+  // The attempt's place in the shared rate state, whether or not its lease still holds: it was sent all the same.
+  const starts: StartReport[] = []
   for (const result of results) {
+    if (result.start) starts.push(result.start)
     const job = held.get(result.id)
     // Not ours any more, or a second result for the same job in this call: ignored, as the lease says.
     if (!job) continue
     held.delete(result.id)
     const settled = result.outcome === 'ok' ? complete(job, result) : fail(job, result)
     moves.push({ job: settled.job, from: 'active', at: result.endedAt, detail: settled.detail })
-    attempts.push({ ...settled.attempt, ...costColumns(job, result) })
+    const cost = costColumns(job, result)
+    attempts.push({ ...settled.attempt, ...cost })
+    usage.push(settledAttempt(job, result, cost, settled.job.state))
+    if (result.outcome === 'ok' && result.cache) {
+      cacheWrites.note(result.cache, { ...result, jobId: job.id, kind: cost.providerKind, model: cost.model, costUsd: cost.costUsd, at: result.endedAt })
+    }
+    if (settled.attempt.outcome === 'error') {
+      failures.push({ jobId: job.id, category: settled.attempt.errorCategory!, message: settled.attempt.error!, at: result.endedAt })
+    }
     if (settled.job.state !== 'queued') {
       finished.push({
         id: job.id,
@@ -51,7 +72,17 @@ export async function settleAttempts(
     const shown = settled.job.state === 'queued' && result.outcome === 'error' && result.retryAt > result.endedAt ? 'delayed' : settled.job.state
     changes.push({ id: job.id, state: shown, attemptsMade: settled.job.attempts_made })
   }
+  await reportStarts(client, starts)
   await writeTransitions(client, moves, attempts, source, 'settled')
+  await recordUsage(client, usage)
+  await recordFailures(client, failures)
+  await cacheWrites.flush(client)
+  // What the attempts cost is booked now: their reservations against the budgets go in the same transaction.
+  await releaseReported(
+    client,
+    results.map((result) => result.id),
+    owner,
+  )
   return { changes, finished }
 }
 
@@ -141,10 +172,34 @@ function fail(job: LockedJob, given: Extract<AttemptResult, { outcome: 'error' }
  * What an attempt ran on and cost: the scheduler's pricing, or (a result priced by no one)
  * the job's own provider and model, with no cost when it used tokens (as the SQLite store).
  */
-function costColumns(job: LockedJob, result: AttemptResult): Pick<AttemptRow, 'provider' | 'providerKind' | 'model' | 'costUsd'> {
+type CostColumns = Required<Pick<AttemptRow, 'provider' | 'providerKind' | 'model' | 'costUsd'>>
+
+function costColumns(job: LockedJob, result: AttemptResult): CostColumns {
   // An attempt on a fallback is that profile's.
   const provider = result.ranOn ? parseFallback(result.ranOn).profile : job.provider
   if (result.cost) return { provider, providerKind: result.cost.providerKind, model: result.cost.model, costUsd: result.cost.usd }
   const tokens = result.outcome === 'ok' ? allInputTokens(result) + (result.outputTokens ?? 0) : 0
   return { provider, providerKind: null, model: job.model, costUsd: tokens > 0 ? null : 0 }
+}
+
+/** The attempt as the rollups count it; `state` is where its job went. */
+function settledAttempt(job: LockedJob, result: AttemptResult, cost: CostColumns, state: LockedJob['state']): SettledAttempt {
+  const ok = result.outcome === 'ok' ? result : undefined
+  return {
+    endedAt: result.endedAt,
+    provider: cost.provider!,
+    kind: cost.providerKind ?? '',
+    model: cost.model,
+    batchId: job.batch_id,
+    tags: job.tags,
+    outcome: ok ? 'completed' : state === 'dead' ? 'dead' : 'failed',
+    category: result.outcome === 'ok' ? undefined : result.category,
+    inputTokens: ok ? ok.inputTokens : null,
+    outputTokens: ok ? ok.outputTokens : null,
+    cachedInputTokens: ok ? ok.cachedInputTokens : null,
+    cacheWriteTokens: ok ? ok.cacheWriteTokens : null,
+    costUsd: cost.costUsd,
+    durationMs: result.endedAt - (job.started_at ?? result.endedAt),
+    cached: ok !== undefined && ok.cache !== undefined && 'hit' in ok.cache,
+  }
 }

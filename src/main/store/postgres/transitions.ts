@@ -1,13 +1,16 @@
 /**
  * How every change of a job's state is written on PostgreSQL: the jobs are locked and read
  * first (lockJobs), their new columns decided in code, then one statement writes the jobs,
- * their attempts, their events, the counts and the notice. Settle, stall recovery and the
+ * their attempts, their events, the counts (by state, by batch, the batches' finishes and the
+ * finished-job totals: batch-counts.ts) and the notice. Settle, stall recovery and the
  * operator's cancel all go through here, so a transition is written one way only.
  */
 import type pg from 'pg'
 import type { JobState, StoredState } from '../../../shared/jobs'
 import type { CountDeltas } from '../sqlite/queue/rows'
 import { countParams, countsUpsert, CHANGE_CHANNEL, noticePayload, type ChangeKind } from './counts'
+import { StateTally } from '../sqlite/queue/state-tally'
+import { movesParams, movesWrite } from './batch-counts'
 import { columnsOf, unnestOf } from './columns'
 
 /** A job as a transition reads it, under its row lock. */
@@ -30,10 +33,12 @@ export interface LockedJob {
   artifact: string | null
   last_error: string | null
   error_category: string | null
+  /** As stored: JSON text, or null. */
+  tags: string | null
 }
 
 const LOCKED_COLUMNS = `id, state, run_at, finished_at, attempts_made, max_attempts, stalled_count, auth_refunds, started_at, created_at,
-  provider, model, batch_id, lease_owner, output, artifact, last_error, error_category`
+  provider, model, batch_id, lease_owner, output, artifact, last_error, error_category, tags::text AS tags`
 
 /**
  * Locks and reads the jobs that match `where` (parameters from $1), in id order: every
@@ -114,7 +119,8 @@ const WRITE = `WITH input AS (
     INSERT INTO job_attempts (job_id, number, started_at, ended_at, outcome, error_category, error, error_severity, error_stack,
       input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, trace_id, provider, provider_kind, model, cost_usd, ran_on, cached, saved_usd)
     SELECT * FROM ${unnestOf(ATTEMPT_TYPES, A)}),
-  counted AS (${countsUpsert(`SELECT * FROM unnest($${C}::text[], $${C + 1}::bigint[])`, `$${C + 2}::smallint`)})
+  counted AS (${countsUpsert(`SELECT * FROM unnest($${C}::text[], $${C + 1}::bigint[])`, `$${C + 2}::smallint`)}),
+  ${movesWrite(C + 5)}
   SELECT pg_notify($${C + 3}, $${C + 4})`
 
 /** Writes the transitions, their attempts, the counts they move and the notice, in one statement of the caller's transaction. */
@@ -127,10 +133,13 @@ export async function writeTransitions(
 ): Promise<void> {
   if (moves.length === 0) return
   const deltas: CountDeltas = {}
+  // Batch counts, finishes and finished-job totals: one row a key after the loop.
+  const tally = new StateTally()
   const jobRows = moves.map(({ job, from, at, detail }) => {
     const stored: StoredState = from === 'delayed' ? 'queued' : from
     deltas[stored] = (deltas[stored] ?? 0) - 1
     deltas[job.state] = (deltas[job.state] ?? 0) + 1
+    tally.moved(job, stored, job.state, at)
     return [job.id, job.state, job.run_at, job.finished_at, job.attempts_made, job.stalled_count, job.auth_refunds, job.output, job.artifact].concat([
       job.last_error,
       job.error_category,
@@ -168,5 +177,6 @@ export async function writeTransitions(
     ...countParams(deltas),
     CHANGE_CHANNEL,
     noticePayload(source, what),
+    ...movesParams(tally),
   ])
 }

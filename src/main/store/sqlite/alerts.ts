@@ -4,7 +4,7 @@ import { RESOLUTION_MS, RESOLUTIONS } from '../../../shared/costs'
 import type { AlertTransition } from '../../../shared/alerts'
 import { sql } from './db/connection'
 import { bucketStart, keptFrom, LATENCY_COLUMNS } from '../../telemetry/rollups'
-import type { AlertStore, HistoryQuery, NewTransition, StoredAlertState, StoredRule, WindowUsage } from '../../alerts/store'
+import { alreadyRecorded, type AlertStore, type HistoryQuery, type NewTransition, type StoredAlertState, type StoredRule, type WindowUsage } from '../../alerts/store'
 
 /** The all-providers row of each bucket (provider ''), summed over the window: one range of the primary key. */
 export const USAGE_SQL = `SELECT sum(attempts), sum(failed) + sum(dead), sum(completed) + sum(dead), ${LATENCY_COLUMNS.map((c) => `sum(${c})`).join(', ')}
@@ -53,10 +53,13 @@ export class SqliteAlertStore implements AlertStore {
     const names = JSON.stringify(states.map((state) => state.name))
     return this.db
       .transaction(() => {
+        // Read under the write lock, before this call's states: what another engine (the CLI's `run` beside the app) recorded.
+        const stored = new Map(this.states().map((state) => [state.name, state.state]))
+        const fresh = transitions.filter((transition) => !alreadyRecorded(stored.get(transition.name), transition))
         for (const state of states) write.run(state)
         // A rule that is gone (removed, or a default no longer shipped) has no state to show.
         sql(this.db, 'DELETE FROM alert_states WHERE name NOT IN (SELECT value FROM json_each(?))').run(names)
-        return transitions.map((transition) => ({ ...transition, id: Number(append.run(transition).lastInsertRowid) }))
+        return fresh.map((transition) => ({ ...transition, id: Number(append.run(transition).lastInsertRowid) }))
       })
       .immediate()
   }
@@ -82,7 +85,7 @@ export class SqliteAlertStore implements AlertStore {
 }
 
 /** Stored JSON that no longer parses is unknown like any other: the rules module reports it. */
-function parseJson(text: string): unknown {
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text)
   } catch {

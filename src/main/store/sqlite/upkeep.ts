@@ -11,12 +11,13 @@ import { namedDamage } from './db/damage'
 import { startIntegrityCheck } from './db/integrity'
 import { databaseSizeBytes } from './db/size'
 import { databaseWritable, freeDisk } from '../../health/checks'
-import { commitProbe } from './disk-full'
+import { commitProbe } from './commit-probe'
 import { databaseIntegrity, databaseIntegrityOnDemand } from '../../health/integrity'
 import type { HealthCheck } from '../../health/registry'
 import { CHECKPOINT_THREAD_FILE, INTEGRITY_THREAD_FILE } from '../../paths'
 import { countHeldBy } from './queue/held'
-import type { RunningUpkeep, StoreUpkeep, UpkeepHooks } from '../upkeep'
+import type { RunningUpkeep, StoreBundleFiles, StoreUpkeep, UpkeepHooks } from '../upkeep'
+import { integrityCheck, recentSpans } from './bundle-reads'
 
 export class SqliteUpkeep implements StoreUpkeep {
   constructor(
@@ -76,5 +77,11 @@ export class SqliteUpkeep implements StoreUpkeep {
 
   namedDamage(error: unknown): unknown {
     return namedDamage(error, this.db.name)
+  }
+
+  /** Read on connections of their own (bundle-reads.ts): the bundle never shares the engine's statements or takes its write lock. */
+  get bundleFiles(): StoreBundleFiles {
+    const file = { file: this.db.name, nativeBinding: this.nativeBinding }
+    return { integrity: () => integrityCheck(file), traces: async (limit) => recentSpans(file, limit) }
   }
 }

@@ -20,7 +20,7 @@ const ROW_COLUMNS = `j.id, j.state, j.source_file, j.source_row, j.input, j.prom
   (SELECT sum(cache_write_tokens) FROM job_attempts WHERE job_id = j.id) AS cache_write_tokens,
   (SELECT sum(cost_usd) FROM job_attempts WHERE job_id = j.id) AS cost_usd`
 
-interface RawRow {
+export interface RawRow {
   id: number
   state: string
   source_file: number | null
@@ -44,7 +44,7 @@ interface RawRow {
   cost_usd: number | null
 }
 
-function toRow(row: RawRow): ExportJobRow {
+export function toRow(row: RawRow): ExportJobRow {
   return {
     id: row.id,
     state: row.state,

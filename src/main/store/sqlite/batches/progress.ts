@@ -11,11 +11,11 @@ import { isPaused } from '../queue/read'
 import { isRecord, parseJsonColumn } from '../queue/rows'
 
 /** The rate is taken over this many whole minutes before the current one, and the current one. */
-const RATE_MINUTES = 5
+export const RATE_MINUTES = 5
 /** Latency percentiles are of the latest completions, at most this many. */
-const LATENCY_SAMPLE = 1000
+export const LATENCY_SAMPLE = 1000
 
-interface BatchRow {
+export interface BatchRow {
   id: number
   name: string
   created_at: number
@@ -32,10 +32,18 @@ interface BatchRow {
   rerun_changes: string | null
 }
 
-const BATCH_COLUMNS = `id, name, created_at, attempts, input_tokens, output_tokens, cost_usd, unpriced_attempts, paused_at, pause_reason,
+export const BATCH_COLUMNS = `id, name, created_at, attempts, input_tokens, output_tokens, cost_usd, unpriced_attempts, paused_at, pause_reason,
   max_concurrency, capped_by, rerun_of, rerun_changes`
 
 const isStrings = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string')
+
+/** A batch_sources row as the contract shows it. */
+export const toBatchSource = (row: { name: string; format: string; jobs: number; columns: string }): BatchSource => ({
+  name: row.name,
+  format: row.format,
+  jobs: row.jobs,
+  columns: parseJsonColumn(row.columns, [], isStrings),
+})
 
 export function batchSources(db: Database, batchId: number): BatchSource[] {
   const rows = sql(db, 'SELECT name, format, jobs, columns FROM batch_sources WHERE batch_id = ? ORDER BY file_index').all(batchId) as {
@@ -44,15 +52,29 @@ export function batchSources(db: Database, batchId: number): BatchSource[] {
     jobs: number
     columns: string
   }[]
-  return rows.map((row) => ({ name: row.name, format: row.format, jobs: row.jobs, columns: parseJsonColumn(row.columns, [], isStrings) }))
+  return rows.map(toBatchSource)
+}
+
+/** Counts by state from (state, n) pairs: every state present, none below 0. */
+export function countsFrom(pairs: readonly [string, number][]): BatchCounts {
+  const counts = Object.fromEntries(BATCH_STATES.map((state) => [state, 0])) as BatchCounts
+  for (const [state, n] of pairs) if (state in counts) counts[state as keyof BatchCounts] = Math.max(0, n)
+  return counts
 }
 
 function countsOf(db: Database, batchId: number): BatchCounts {
-  const counts = Object.fromEntries(BATCH_STATES.map((state) => [state, 0])) as BatchCounts
-  for (const [state, n] of sql(db, 'SELECT state, n FROM batch_counts WHERE batch_id = ?').raw().all(batchId) as [keyof BatchCounts, number][]) {
-    if (state in counts) counts[state] = Math.max(0, n)
-  }
-  return counts
+  return countsFrom(sql(db, 'SELECT state, n FROM batch_counts WHERE batch_id = ?').raw().all(batchId) as [string, number][])
+}
+
+/** Jobs of the batch still to finish. */
+export const leftOf = (counts: BatchCounts): number => counts.queued + counts.submitted + counts.active
+
+/** Finishes a minute from the recent minutes' sum and the first of them; null when none finished in them. */
+export function rateFrom(finished: number | null, first: number | null, now: number): number | null {
+  if (!finished || first === null) return null
+  // Over the minutes it has been finishing, not five, when it began within them; the current minute counts by the part gone.
+  const minutes = Math.floor(now / 60_000) - first + (now % 60_000) / 60_000
+  return finished / Math.max(minutes, 1 / 60)
 }
 
 /** Finishes a minute over the recent minutes; null when none finished in them. */
@@ -61,26 +83,28 @@ function recentRate(db: Database, batchId: number, now: number): number | null {
   const [finished, first] = sql(db, 'SELECT sum(completed + dead), min(minute) FROM batch_finishes WHERE batch_id = ? AND minute >= ?')
     .raw()
     .get(batchId, minute - RATE_MINUTES) as [number | null, number | null]
-  if (!finished || first === null) return null
-  // Over the minutes it has been finishing, not five, when it began within them; the current minute counts by the part gone.
-  const minutes = minute - first + (now % 60_000) / 60_000
-  return finished / Math.max(minutes, 1 / 60)
+  return rateFrom(finished, first, now)
 }
 
 function summaryOf(db: Database, row: BatchRow, now: number, queuePaused: boolean): BatchSummary {
   const counts = countsOf(db, row.id)
+  return toBatchSummary(row, counts, batchSources(db, row.id), leftOf(counts) > 0 ? recentRate(db, row.id, now) : null, queuePaused)
+}
+
+/** A batch's summary from what is kept of it: its row, counts, sources and recent rate (null when none is left). */
+export function toBatchSummary(row: BatchRow, counts: BatchCounts, sources: BatchSource[], recent: number | null, queuePaused: boolean): BatchSummary {
   const total = BATCH_STATES.reduce((sum, state) => sum + counts[state], 0)
   const finished = counts.completed + counts.dead + counts.cancelled
-  const left = counts.queued + counts.submitted + counts.active
+  const left = leftOf(counts)
   const held = row.paused_at !== null ? `paused: ${row.pause_reason ?? 'paused'}` : queuePaused && counts.queued > 0 ? 'the queue is paused' : null
-  const ratePerMinute = left > 0 ? recentRate(db, row.id, now) : null
+  const ratePerMinute = left > 0 ? recent : null
   const etaMs = left > 0 && ratePerMinute && !held ? (left / ratePerMinute) * 60_000 : left === 0 ? 0 : null
   const settled = counts.completed + counts.dead
   return {
     id: row.id,
     name: row.name,
     createdAt: row.created_at,
-    sources: batchSources(db, row.id),
+    sources,
     counts,
     total,
     finished,

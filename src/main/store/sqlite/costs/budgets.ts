@@ -11,33 +11,25 @@ import type { Budget } from '../../../../shared/costs'
 import { sql } from '../db/connection'
 import { bucketStart, DAY_WIDTH } from '../../../telemetry/rollups'
 import type { BudgetKey, BudgetNotice, BudgetRoom, BudgetSetting } from '../../../costs/store'
+import {
+  BUDGET_COLUMNS as COLUMNS,
+  keyOf,
+  markedRow,
+  periodOf,
+  reachedShare,
+  spentAmount,
+  toBudget as budgetOf,
+  toRoom,
+  type BudgetRow as Row,
+} from './budget-rows'
 import { reservedAgainst } from './reservations'
 
 /** Today's (UTC) spend of everything: the day rollup's row for all providers together. */
 export const DAY_SPENT = `SELECT ifnull(sum(cost_usd), 0) FROM usage_rollups WHERE resolution = ${DAY_WIDTH} AND bucket = ? AND provider = ''`
 
-type Row = {
-  id: number
-  scope: Budget['scope']
-  batch_id: number | null
-  target: string
-  unit: Budget['unit']
-  limit_value: number
-  action: Budget['action']
-  crossed_at: number | null
-  notified_pct: number
-  notified_period: number
-}
-
-const COLUMNS = 'id, scope, batch_id, target, unit, limit_value, action, crossed_at, notified_pct, notified_period'
-
-/** The period a budget counts in: the UTC day, or (a batch budget) the batch's whole run. */
-const periodOf = (scope: Budget['scope'], now: number) => (scope === 'batch' ? 0 : bucketStart(now, DAY_WIDTH))
-
 /** What a budget's scope spent in its period, in its unit. */
 function spentOn(db: Database, row: Pick<Row, 'scope' | 'batch_id' | 'target' | 'unit'>, now: number): number {
-  // A token budget counts every class: a token read from the prompt cache is still a token the provider took.
-  const amount = row.unit === 'usd' ? 'cost_usd' : 'input_tokens + cached_input_tokens + cache_write_tokens + output_tokens'
+  const amount = spentAmount(row.unit)
   if (row.scope === 'batch') return (sql(db, `SELECT ${amount} FROM batches WHERE id = ?`).pluck().get(row.batch_id) as number | undefined) ?? 0
   const day = bucketStart(now, DAY_WIDTH)
   const where = { day: `provider = ''`, provider: `provider_kind = @target AND provider <> ''`, profile: 'provider = @target' }[row.scope]
@@ -46,21 +38,7 @@ function spentOn(db: Database, row: Pick<Row, 'scope' | 'batch_id' | 'target' | 
     .get({ day, target: row.target }) as number
 }
 
-function toBudget(db: Database, row: Row, now: number): Budget {
-  const current = row.notified_period === periodOf(row.scope, now)
-  return {
-    scope: row.scope,
-    batchId: row.batch_id,
-    target: row.target === '' ? null : row.target,
-    unit: row.unit,
-    limit: row.limit_value,
-    action: row.action,
-    // Reached on an earlier day is not reached today.
-    crossedAt: current ? row.crossed_at : null,
-    spent: spentOn(db, row, now),
-    reserved: reservedAgainst(db, row),
-  }
-}
+const toBudget = (db: Database, row: Row, now: number): Budget => budgetOf(row, now, spentOn(db, row, now), reservedAgainst(db, row))
 
 export function listBudgets(db: Database, now: number): Budget[] {
   const rows = sql(db, `SELECT ${COLUMNS} FROM budgets ORDER BY scope, batch_id, target, unit`).all() as Row[]
@@ -68,7 +46,6 @@ export function listBudgets(db: Database, now: number): Budget[] {
 }
 
 const KEY = 'scope = @scope AND ifnull(batch_id, 0) = ifnull(@batchId, 0) AND target = @target AND unit = @unit'
-const keyOf = (key: BudgetKey) => ({ scope: key.scope, batchId: key.batchId, target: key.target ?? '', unit: key.unit })
 
 export function setBudget(db: Database, budget: BudgetSetting, now: number): Budget {
   return db
@@ -104,18 +81,8 @@ export function anyBudgets(db: Database): boolean {
 
 export function budgetRooms(db: Database, now: number): BudgetRoom[] {
   const rows = sql(db, `SELECT ${COLUMNS} FROM budgets WHERE action = 'pause'`).all() as Row[]
-  return rows.map((row) => ({
-    id: row.id,
-    scope: row.scope,
-    batchId: row.batch_id,
-    target: row.target === '' ? null : row.target,
-    unit: row.unit,
-    limit: row.limit_value,
-    left: row.limit_value - spentOn(db, row, now) - reservedAgainst(db, row),
-  }))
+  return rows.map((row) => toRoom(row, spentOn(db, row, now), reservedAgainst(db, row)))
 }
-
-const THRESHOLDS = [50, 80, 100] as const
 
 /** Shares newly reached, each marked told in the statement that finds it new (see CostStore.budgetNotices). */
 export function budgetNotices(db: Database, now: number, held: readonly number[]): BudgetNotice[] {
@@ -127,12 +94,10 @@ export function budgetNotices(db: Database, now: number, held: readonly number[]
   )
   for (const row of sql(db, `SELECT ${COLUMNS} FROM budgets`).all() as Row[]) {
     const period = periodOf(row.scope, now)
-    const spent = spentOn(db, row, now)
-    const reached = held.includes(row.id) ? 100 : [...THRESHOLDS].reverse().find((pct) => spent >= (row.limit_value * pct) / 100)
+    const reached = reachedShare(row, spentOn(db, row, now), held)
     if (reached === undefined) continue
     if (mark.run({ id: row.id, pct: reached, period, now }).changes > 0) {
-      const budget = toBudget(db, { ...row, notified_pct: reached, notified_period: period, crossed_at: reached >= 100 ? now : row.crossed_at }, now)
-      notices.push({ budget, percent: reached })
+      notices.push({ budget: toBudget(db, markedRow(row, reached, period, now), now), percent: reached })
     }
   }
   return notices

@@ -4,9 +4,9 @@ import type { Price } from '../../../../shared/costs'
 import { sql } from '../db/connection'
 import type { PriceOverride } from '../../../costs/store'
 
-type Row = [provider: string, model: string, input: number, output: number, setAt: number]
+export type PriceRow = [provider: string, model: string, input: number, output: number, setAt: number]
 
-const toPrice = ([provider, model, inputPerMillion, outputPerMillion, setAt]: Row): Price => ({
+export const toPrice = ([provider, model, inputPerMillion, outputPerMillion, setAt]: PriceRow): Price => ({
   provider,
   model,
   inputPerMillion,
@@ -18,7 +18,7 @@ const toPrice = ([provider, model, inputPerMillion, outputPerMillion, setAt]: Ro
 export function priceOverrides(db: Database): Price[] {
   const rows = sql(db, 'SELECT provider, model, input_per_million, output_per_million, set_at FROM price_overrides ORDER BY provider, model')
     .raw()
-    .all() as Row[]
+    .all() as PriceRow[]
   return rows.map(toPrice)
 }
 

@@ -33,6 +33,19 @@ export function release(db: Database, jobIds: readonly number[]): void {
 }
 
 /**
+ * The same for the attempts `owner` reports ended, except a job another owner has claimed
+ * since (its lease ran out here and it was taken over): that reservation is the new owner's.
+ */
+export function releaseReported(db: Database, jobIds: readonly number[], owner: string): void {
+  if (jobIds.length === 0) return
+  sql(
+    db,
+    `DELETE FROM budget_reservations WHERE job_id IN (SELECT value FROM json_each(?))
+      AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = job_id AND j.state = 'active' AND j.lease_owner <> ?)`,
+  ).run(JSON.stringify(jobIds), owner)
+}
+
+/**
  * What is reserved against one budget now. Only active jobs count: a reservation whose job
  * was cancelled and recovered elsewhere is not money about to be spent.
  */

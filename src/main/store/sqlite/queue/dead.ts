@@ -122,7 +122,8 @@ function inSlices(db: Database, selection: DeadSelection, change: (ids: string, 
   }
 }
 
-function describe(selection: DeadSelection): string {
+/** The selection in the operator's words, as the events of a bulk move say it. */
+export function describe(selection: DeadSelection): string {
   if ('ids' in selection) return 'by id'
   const { category, provider, batchId } = selection.where
   const parts = [category && `category ${category}`, provider && `provider ${provider}`, batchId !== undefined && `batch ${batchId}`].filter(Boolean)

@@ -5,13 +5,12 @@
  */
 import type { Database } from 'better-sqlite3'
 import { OperationError } from '../../../../shared/contract'
-import { FLAG_AT, GROUP_SAMPLES, type FailureGroup, type RegressionCase, type RegressionOutcome } from '../../../../shared/failures'
+import { FLAG_AT, type FailureGroup, type RegressionCase, type RegressionOutcome } from '../../../../shared/failures'
 import { JobSpec, PRIORITY_BY_RANK, type StoredState } from '../../../../shared/jobs'
 import { sql } from '../db/connection'
 import { fingerprint } from '../../../failures/fingerprint'
+import { isIdArray, keptSamples } from '../../../failures/samples'
 import { isRecord, isStringArray, parseJsonColumn, shownState } from './rows'
-
-const isIdArray = (value: unknown): value is number[] => Array.isArray(value) && value.every((item) => Number.isInteger(item))
 
 const UPSERT_GROUP = `INSERT INTO failure_groups (fingerprint, category, pattern, count, first_seen, last_seen, sample_job_ids)
   VALUES (@fingerprint, @category, @pattern, 1, @at, @at, @samples)
@@ -22,13 +21,11 @@ const UPSERT_GROUP = `INSERT INTO failure_groups (fingerprint, category, pattern
 export function recordFailure(db: Database, jobId: number, category: string, message: string, at: number): void {
   const group = fingerprint(category, message)
   const stored = sql(db, 'SELECT sample_job_ids FROM failure_groups WHERE fingerprint = ?').pluck().get(group.fingerprint) as string | undefined
-  const samples = parseJsonColumn(stored ?? null, [], isIdArray)
-  // The most recent jobs are kept: they are the likeliest still to exist when the group is pinned.
-  const kept = samples.includes(jobId) ? samples : [...samples, jobId].slice(-GROUP_SAMPLES)
+  const kept = keptSamples(parseJsonColumn(stored ?? null, [], isIdArray), [jobId])
   sql(db, UPSERT_GROUP).run({ ...group, category, at, samples: JSON.stringify(kept) })
 }
 
-interface GroupRow {
+export interface GroupRow {
   fingerprint: string
   category: string
   pattern: string
@@ -40,10 +37,10 @@ interface GroupRow {
   cases: number
 }
 
-const GROUP_COLUMNS = `g.fingerprint, g.category, g.pattern, g.count, g.first_seen, g.last_seen, g.sample_job_ids, g.pinned_at,
+export const GROUP_COLUMNS = `g.fingerprint, g.category, g.pattern, g.count, g.first_seen, g.last_seen, g.sample_job_ids, g.pinned_at,
   (SELECT count(*) FROM regression_cases AS r WHERE r.fingerprint = g.fingerprint) AS cases`
 
-function toGroup(row: GroupRow): FailureGroup {
+export function toGroup(row: GroupRow): FailureGroup {
   return {
     fingerprint: row.fingerprint,
     category: row.category,
@@ -74,7 +71,7 @@ function readGroup(db: Database, key: string): FailureGroup | null {
   return row ? toGroup(row) : null
 }
 
-interface SourceRow {
+export interface SourceRow {
   id: number
   prompt: string
   provider: string
@@ -86,7 +83,7 @@ interface SourceRow {
 }
 
 /** A job as a line of a .jsonl prompt file would give it: everything needed to enqueue it again, no idempotency key. */
-function specOf(row: SourceRow): JobSpec {
+export function specOf(row: SourceRow): JobSpec {
   const tags = parseJsonColumn(row.tags, [], isStringArray)
   const config = parseJsonColumn(row.config, {}, isRecord)
   return {
@@ -138,7 +135,7 @@ export function pinFailureGroup(db: Database, key: string, now: number): { group
     .immediate()
 }
 
-interface CaseRow {
+export interface CaseRow {
   id: number
   fingerprint: string
   spec: string
@@ -175,7 +172,7 @@ function outcomeOf(state: StoredState | null): RegressionOutcome {
   return 'running'
 }
 
-function toCase(row: CaseRow, now: number): RegressionCase {
+export function toCase(row: CaseRow, now: number): RegressionCase {
   const lastRun =
     row.last_job_id === null
       ? null

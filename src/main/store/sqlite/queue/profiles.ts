@@ -3,8 +3,18 @@ import type { Database } from 'better-sqlite3'
 import { ProviderProfile } from '../../../../shared/providers'
 import { sql } from '../db/connection'
 
+export interface ProfileRow {
+  name: string
+  provider: string
+  settings: string
+}
+
 export function listProfiles(db: Database, onDamaged: (name: string, reason: string) => void = () => {}): ProviderProfile[] {
-  const rows = sql(db, 'SELECT name, provider, settings FROM provider_profiles ORDER BY name').all() as { name: string; provider: string; settings: string }[]
+  return parseProfiles(sql(db, 'SELECT name, provider, settings FROM provider_profiles ORDER BY name').all() as ProfileRow[], onDamaged)
+}
+
+/** Profile rows as read, by name, parsed; a row that does not parse is reported and left out (every store reads them so). */
+export function parseProfiles(rows: readonly ProfileRow[], onDamaged: (name: string, reason: string) => void): ProviderProfile[] {
   return rows.flatMap((row) => {
     let settings: unknown
     try {
@@ -22,13 +32,19 @@ export function listProfiles(db: Database, onDamaged: (name: string, reason: str
   })
 }
 
-export function saveProfile(db: Database, profile: ProviderProfile, now: number): void {
+/** A profile as its row keeps it: the name and provider in columns, the rest as JSON. */
+export function profileRow(profile: ProviderProfile): ProfileRow {
   const { name, provider, ...settings } = profile
+  return { name, provider, settings: JSON.stringify(settings) }
+}
+
+export function saveProfile(db: Database, profile: ProviderProfile, now: number): void {
+  const { name, provider, settings } = profileRow(profile)
   sql(
     db,
     `INSERT INTO provider_profiles (name, provider, settings, updated_at) VALUES (?, ?, ?, ?)
     ON CONFLICT (name) DO UPDATE SET provider = excluded.provider, settings = excluded.settings, updated_at = excluded.updated_at`,
-  ).run(name, provider, JSON.stringify(settings), now)
+  ).run(name, provider, settings, now)
 }
 
 export function removeProfile(db: Database, name: string): boolean {

@@ -81,7 +81,10 @@ export function providerRates(db: Database, now: number, windowMs: number): Map<
     sql(db, 'DELETE FROM provider_starts WHERE at < @before AND ifnull(answered_at, 0) < @before').run({ before })
   }
   const rates = new Map<string, ProviderRate>()
-  const window = sql(db, 'SELECT provider, count(*), sum(tokens), min(at) FROM provider_starts INDEXED BY provider_starts_by_time WHERE at > ? GROUP BY provider')
+  const window = sql(
+    db,
+    'SELECT provider, count(*), sum(tokens), min(at) FROM provider_starts INDEXED BY provider_starts_by_time WHERE at > ? GROUP BY provider',
+  )
   for (const [provider, requests, tokens, oldestAt] of window.raw().all(now - windowMs) as [string, number, number, number][])
     rates.set(provider, { requests, tokens, oldestAt })
   for (const [provider, text, startId] of sql(db, 'SELECT provider, reading, start_id FROM provider_quotas').raw().all() as [string, string, number][]) {
@@ -109,7 +112,8 @@ const SPENT = `SELECT
   WHERE provider = @provider AND (answered_at IS NULL OR answered_at >= @since)`
 
 function roomOf(db: Database, provider: string, reading: QuotaReading, readingStart: number, now: number): QuotaRoom {
-  const sinceOf = (resetAt: number | undefined) => (resetAt !== undefined && now >= resetAt ? { since: resetAt, reset: 1 } : { since: reading.sentAt, reset: 0 })
+  const sinceOf = (resetAt: number | undefined) =>
+    resetAt !== undefined && now >= resetAt ? { since: resetAt, reset: 1 } : { since: reading.sentAt, reset: 0 }
   const r = sinceOf(reading.requests?.resetAt)
   const t = sinceOf(tokenBudget(reading)?.resetAt)
   const [requests, tokens] = sql(db, SPENT)

@@ -15,7 +15,11 @@ export function queueStats(db: Database, now: number): QueueStats {
     (sql(db, 'SELECT state, n FROM job_counts').all() as { state: StoredState; n: number }[]).map((row) => [row.state, row.n]),
   ) as Record<StoredState, number>
   // Only the delayed part of the queue is counted, by a range of the ready index per priority.
-  const delayed = sql(db, DELAYED_COUNT).pluck().get({ now }) as number
+  return statsOf(stored, sql(db, DELAYED_COUNT).pluck().get({ now }) as number, isPaused(db))
+}
+
+/** The stats as shown, from the kept counts by stored state and the delayed part of the queued (either store's). */
+export function statsOf(stored: Partial<Record<StoredState, number>>, delayed: number, paused: boolean): QueueStats {
   return {
     counts: {
       queued: (stored.queued ?? 0) - delayed,
@@ -26,7 +30,7 @@ export function queueStats(db: Database, now: number): QueueStats {
       dead: stored.dead ?? 0,
       cancelled: stored.cancelled ?? 0,
     },
-    paused: isPaused(db),
+    paused,
   }
 }
 

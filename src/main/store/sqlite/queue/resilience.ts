@@ -44,9 +44,18 @@ export function recordBreakerEvent(db: Database, event: Omit<BreakerEvent, 'id'>
   )
 }
 
-type EventRow = [number, string, number, string, BreakerState, number | null, string | null, string]
-const EVENT_COLUMNS = 'id, breaker, at, from_state, to_state, open_until, reason, owner'
-const toEvent = ([id, breaker, at, from, to, openUntil, reason, owner]: EventRow): BreakerEvent => ({ id, breaker, at, from, to, openUntil, reason, owner })
+export type EventRow = [number, string, number, string, BreakerState, number | null, string | null, string]
+export const EVENT_COLUMNS = 'id, breaker, at, from_state, to_state, open_until, reason, owner'
+export const toEvent = ([id, breaker, at, from, to, openUntil, reason, owner]: EventRow): BreakerEvent => ({
+  id,
+  breaker,
+  at,
+  from,
+  to,
+  openUntil,
+  reason,
+  owner,
+})
 
 /** Breaker transitions written after `afterId`, oldest first, by every owner: operators' commands, and other engines' openings. */
 export function breakerEventsAfter(db: Database, afterId: number): BreakerEvent[] {
@@ -86,6 +95,11 @@ export function breakerCounts(db: Database, since: number): Map<string, { ok: nu
   )
     .raw()
     .all(bucketStart(since, minute)) as [string, string, number, number][]
+  return countsByBreaker(rows)
+}
+
+/** Rollup sums by provider and model ('' when none) as the breakers are named (every store adds them up so). */
+export function countsByBreaker(rows: readonly [string, string, number, number][]): Map<string, { ok: number; failed: number }> {
   const counts = new Map<string, { ok: number; failed: number }>()
   for (const [provider, model, ok, failed] of rows) {
     const name = breakerName(provider, model === '' ? null : model)

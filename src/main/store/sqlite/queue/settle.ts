@@ -15,7 +15,7 @@ import { MAX_AUTH_REFUNDS } from '../../../queue/attempt-result'
 import type { AttemptResult, FinishedJob } from '../../../queue/store'
 import { recordFailure } from './failures'
 import { reportStart } from './rate-state'
-import { release } from '../costs/reservations'
+import { releaseReported } from '../costs/reservations'
 import { adjustCounts, addCount, recordEvent, type CountDeltas } from './rows'
 import { CacheWrites } from '../cache-settle'
 import { countedHere, StateMoves } from './state-moves'
@@ -180,9 +180,10 @@ export function settleAttempts(
       recordUsage(db, usage)
       cacheWrites.flush()
       // What the attempts cost is booked now: their reservations against the budgets go in the same transaction.
-      release(
+      releaseReported(
         db,
         results.map((result) => result.id),
+        owner,
       )
       return { changes, done }
     })

@@ -6,10 +6,14 @@
 import type { Database } from 'better-sqlite3'
 import { sql } from '../db/connection'
 
-const PREFIX = 'setting:'
+export const PREFIX = 'setting:'
 
 export function sharedSettings(db: Database): Map<string, unknown> {
-  const rows = sql(db, `SELECT key, value FROM queue_settings WHERE key LIKE 'setting:%'`).all() as { key: string; value: string }[]
+  return settingsFrom(sql(db, `SELECT key, value FROM queue_settings WHERE key LIKE 'setting:%'`).all() as { key: string; value: string }[])
+}
+
+/** The `setting:` rows as read, by key without the prefix (every store reads them so). */
+export function settingsFrom(rows: readonly { key: string; value: string }[]): Map<string, unknown> {
   const settings = new Map<string, unknown>()
   for (const row of rows) {
     try {

@@ -3,57 +3,22 @@
  * read back per job for the waterfall, pruned by age from the oldest rows.
  */
 import type { Database } from 'better-sqlite3'
-import { TraceSpan, type StoredSpan } from '../../../../shared/traces'
+import type { StoredSpan, TraceSpan } from '../../../../shared/traces'
 import { sql } from '../db/connection'
+import { SPAN_COLUMNS, SPAN_ROW_COLUMNS, spanOf, spanValues, type SpanRow } from './span-rows'
 
-const INSERT = `INSERT INTO spans (trace_id, span_id, parent_span_id, job_id, attempt, name, start_ms, end_ms, status, status_message, attributes, events)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const INSERT = `INSERT INTO spans (${SPAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 export function saveSpans(db: Database, spans: readonly StoredSpan[]): void {
   if (spans.length === 0) return
   const insert = sql(db, INSERT)
   db.transaction(() => {
-    for (const span of spans) {
-      insert.run(
-        span.traceId,
-        span.spanId,
-        span.parentSpanId,
-        span.jobId,
-        span.attempt,
-        span.name,
-        span.startMs,
-        span.endMs,
-        span.status,
-        span.statusMessage,
-        isEmpty(span.attributes) ? null : JSON.stringify(span.attributes),
-        span.events.length === 0 ? null : JSON.stringify(span.events),
-      )
-    }
+    for (const span of spans) insert.run(...spanValues(span))
   }).immediate()
 }
 
-function isEmpty(object: object): boolean {
-  for (const _ in object) return false
-  return true
-}
-
-interface SpanRow {
-  trace_id: string
-  span_id: string
-  parent_span_id: string | null
-  attempt: number
-  name: string
-  start_ms: number
-  end_ms: number
-  status: string
-  status_message: string | null
-  attributes: string | null
-  events: string | null
-}
-
 // A job id can be taken again once the newest jobs are deleted: spans from before the job was created are another job's.
-export const JOB_SPANS = `SELECT trace_id, span_id, parent_span_id, attempt, name, start_ms, end_ms, status, status_message, attributes, events
-  FROM spans WHERE job_id = @jobId AND start_ms >= @createdAt ORDER BY attempt, start_ms`
+export const JOB_SPANS = `SELECT ${SPAN_ROW_COLUMNS} FROM spans WHERE job_id = @jobId AND start_ms >= @createdAt ORDER BY attempt, start_ms`
 
 /**
  * The spans of a job's attempts, by attempt and start; null when there is no such job.
@@ -64,31 +29,10 @@ export function jobSpans(db: Database, jobId: number): TraceSpan[] | null {
   if (createdAt === undefined) return null
   const spans: TraceSpan[] = []
   for (const row of sql(db, JOB_SPANS).all({ jobId, createdAt }) as SpanRow[]) {
-    const parsed = TraceSpan.safeParse({
-      traceId: row.trace_id,
-      spanId: row.span_id,
-      parentSpanId: row.parent_span_id,
-      attempt: row.attempt,
-      name: row.name,
-      startMs: row.start_ms,
-      endMs: row.end_ms,
-      status: row.status,
-      statusMessage: row.status_message,
-      attributes: parseJson(row.attributes, {}),
-      events: parseJson(row.events, []),
-    })
-    if (parsed.success) spans.push(parsed.data)
+    const span = spanOf(row)
+    if (span) spans.push(span)
   }
   return spans
-}
-
-function parseJson(text: string | null, empty: unknown): unknown {
-  if (text === null) return empty
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
-    return undefined
-  }
 }
 
 /**

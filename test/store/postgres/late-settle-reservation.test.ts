@@ -1,0 +1,67 @@
+/**
+ * A late result from an engine whose lease was taken over changes nothing: in particular it
+ * leaves the budget reservations the new owner made when it reclaimed the job (a hostile read
+ * found it deleted them, so the budget gate admitted more work than the budget allows).
+ */
+import { describe, expect, it } from 'vitest'
+import type { ClaimedJob } from '../../../src/main/queue/store'
+import { claimGate } from '../../../src/main/queue/claim-gate'
+import { PostgresQueueStore } from '../../../src/main/store/postgres'
+import { postgresServer } from '../../support/postgres'
+import { gatesFor, openBoth, type GatedClaimFactory, type GatedClaimStore } from '../conformance/gated-claim'
+import { job, LEASE, T0 } from '../conformance/harness'
+
+const server = await postgresServer()
+const postgres: GatedClaimFactory = async () => {
+  const url = await server!.freshDatabase()
+  return { store: await PostgresQueueStore.open(url), another: () => PostgresQueueStore.open(url) }
+}
+
+async function claimWith(on: GatedClaimStore, now: number, owner: string): Promise<ClaimedJob[]> {
+  const gates = gatesFor()
+  const reserve = (route: { provider: string }, batch: number | null) => ({
+    provider: route.provider,
+    providerKind: 'openai',
+    batchId: batch,
+    usd: 0.25,
+    tokens: 100,
+  })
+  const budgets = { anyBudgets: true, heldFor: () => {} }
+  const gate = (facts: Parameters<typeof claimGate>[1]) => claimGate({ gates, profiles: new Map(), running: [], budgets, reserve }, facts, now)
+  return (await on.claim({ owner, limit: 100, now, leaseMs: LEASE, gate, starts: gates.counting, reserve })).jobs
+}
+
+describe.skipIf(!server)('late settle after a takeover (PostgreSQL)', () => {
+  it("keeps the new owner's reservations, so the budget still holds back more work", async () => {
+    const [a, b] = await openBoth(postgres)
+    await a.enqueue(
+      Array.from({ length: 4 }, (_, i) => job(`spend ${i}`, { provider: 'work', runAt: T0 })),
+      'b',
+      T0,
+    )
+    await a.costs.setBudget({ scope: 'profile', batchId: null, target: 'work', unit: 'usd', limit: 1, action: 'pause' }, T0)
+    const first = await claimWith(a, T0, 'engine-a')
+    expect(first).toHaveLength(4)
+    // Engine A hangs; its leases run out and engine B recovers and reclaims the same four jobs.
+    const later = T0 + LEASE + 1
+    await (b as unknown as PostgresQueueStore).recoverStalled({ now: later, maxStalled: 5 })
+    const second = await claimWith(b, later + 1, 'engine-b')
+    expect(second.map((j) => j.id).sort()).toEqual(first.map((j) => j.id).sort())
+    expect((await b.costs.budgets(later + 1))[0]).toMatchObject({ reserved: 1 })
+    // A wakes up and reports: its lease is gone, so nothing of it may count.
+    const changes = await a.settle(
+      first.map((j) => ({ id: j.id, outcome: 'ok' as const, endedAt: later + 2, output: 'late', inputTokens: 1, outputTokens: 1 })),
+      'engine-a',
+    )
+    expect(changes).toEqual([])
+    // More of the batch's work arrives (a rerun, a second file): the budget is still spoken for by B's four.
+    await a.enqueue(
+      Array.from({ length: 4 }, (_, i) => job(`more ${i}`, { provider: 'work', runAt: T0 })),
+      'more',
+      later + 2,
+    )
+    expect((await b.costs.budgets(later + 3))[0]).toMatchObject({ reserved: 1 })
+    // With B's four still running and reserving the whole budget, no further claim may pass.
+    expect(await claimWith(b, later + 4, 'engine-b')).toHaveLength(0)
+  })
+})
