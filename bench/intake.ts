@@ -167,7 +167,9 @@ export async function runIntakeBench({ quick, command }: IntakeBenchOptions): Pr
       `target: main-thread lag p99 ≤ ${TARGET.lagP99Ms} ms during intake: ${formatNumber(intake.lag.p99Ms, 1)} ms ` +
         `(${intake.lag.p99Ms <= TARGET.lagP99Ms ? 'met' : 'NOT met'}); while the thread parses alone, max ${formatNumber(threadOnly.lag.maxMs, 1)} ms.`,
     )
-    console.log(`target: intake (thread parse + enqueue) ≥ ${formatNumber(TARGET.jobsPerSecond)} jobs/s, lag max ≤ ${TARGET.lagMaxMs} ms: ${formatNumber(perSecond(intake.jobs, intake.ms))} jobs/s, max ${formatNumber(intake.lag.maxMs, 1)} ms.`)
+    console.log(
+      `target: intake (thread parse + enqueue) ≥ ${formatNumber(TARGET.jobsPerSecond)} jobs/s, lag max ≤ ${TARGET.lagMaxMs} ms: ${formatNumber(perSecond(intake.jobs, intake.ms))} jobs/s, max ${formatNumber(intake.lag.maxMs, 1)} ms.`,
+    )
   } finally {
     work.remove()
   }

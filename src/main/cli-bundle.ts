@@ -33,8 +33,8 @@ export function addBundleCommand(program: Command): void {
 async function exportBundle(options: BundleOptions): Promise<DiagnosticBundle> {
   const dir = dataDir(options.dataDir)
   // The store and the operations are loaded by a bundle made here, not by every start (nor by one a server makes).
-  const [{ openStore }, { createHandlers, invoke }] = await Promise.all([import('./store/open'), import('./operations')])
-  const store = openStore({ dataDir: dir })
+  const [{ openCliStore }, { createHandlers, invoke }] = await Promise.all([import('./cli-store'), import('./operations')])
+  const store = await openCliStore(options.dataDir, options.store)
   try {
     const handlers = createHandlers(store, {
       // No engine here: nothing to tell about changes, since a bundle changes nothing.
@@ -52,7 +52,7 @@ async function exportBundle(options: BundleOptions): Promise<DiagnosticBundle> {
     })
     return await invoke(handlers, 'exportBundle', {})
   } finally {
-    store.close()
+    await store.close()
   }
 }
 

@@ -90,7 +90,7 @@ function withLoad<T>(options: EnqueueOptions, name: string, enqueue: (handlers: 
   if (options.server) return withQueue(options, enqueue)
   return withStore(options, async (store) => {
     const { createHandlers } = await import('./operations')
-    await store.removeAbandonedLoads(ownerIsGone)
+    await store.removeAbandonedLoads?.(ownerIsGone)
     store.loadProgress = loadProgressLine(name)
     return enqueue(createHandlers(store))
   })

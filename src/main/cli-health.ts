@@ -14,7 +14,7 @@ import { DEFAULT_MIN_FREE_DISK_BYTES, ENGINE_ONLY_CHECKS, freeDisk } from './hea
 import { standaloneHealth } from './health/standalone'
 import { HealthRegistry } from './health/registry'
 import { databaseFile, dataDir } from './paths'
-import type { LocalStore } from './store/open'
+import type { OpenedStore } from './store/open'
 
 const EXIT_CODES: Record<HealthStatus, number> = { healthy: 0, degraded: 1, unhealthy: 2 }
 const MIB = 1024 * 1024
@@ -38,14 +38,14 @@ export function addHealthCommand(program: Command): void {
     )
     .action(async (options: Common & { minFreeDisk?: number }) => {
       const minFreeDiskBytes = options.minFreeDisk === undefined ? undefined : options.minFreeDisk * MIB
-      const report = options.server ? await serverHealth(options.server) : await answerHealth(dataDir(options.dataDir), minFreeDiskBytes)
+      const report = options.server ? await serverHealth(options.server) : await answerHealth(dataDir(options.dataDir), options.store, minFreeDiskBytes)
       if (options.json) printJson(report)
       else print(formatHealth(report))
       process.exitCode = EXIT_CODES[report.status]
     })
 }
 
-async function answerHealth(dir: string, minFreeDiskBytes: number | undefined): Promise<HealthAnswer> {
+async function answerHealth(dir: string, storeFlag: string | undefined, minFreeDiskBytes: number | undefined): Promise<HealthAnswer> {
   const engine = readDiscovery(dir)
   let why = 'no engine running'
   if (engine) {
@@ -53,7 +53,7 @@ async function answerHealth(dir: string, minFreeDiskBytes: number | undefined): 
     if ('report' in asked) return { ...asked.report, source: { engine: { pid: engine.pid, url: asked.url } } }
     why = asked.problem
   }
-  return { ...(await checkHealth(dir, minFreeDiskBytes)), source: { engine: null, notChecked: [...ENGINE_ONLY_CHECKS], why } }
+  return { ...(await checkHealth(dir, storeFlag, minFreeDiskBytes)), source: { engine: null, notChecked: [...ENGINE_ONLY_CHECKS], why } }
 }
 
 /** The server's engine's own report (--server): its /health, with the token. */
@@ -81,15 +81,15 @@ async function askEngine(engine: Discovery): Promise<{ report: HealthReport; url
   }
 }
 
-async function checkHealth(dir: string, minFreeDiskBytes: number | undefined): Promise<HealthReport> {
+async function checkHealth(dir: string, storeFlag: string | undefined, minFreeDiskBytes: number | undefined): Promise<HealthReport> {
   // The store is loaded by a check made here, not by every start (nor when an engine or a server answers).
-  const { openStore } = await import('./store/open')
-  let store: LocalStore
+  const [{ openStore }, target] = await Promise.all([import('./store/open'), (await import('./cli-store')).storeTarget(dir, storeFlag)])
+  let store: OpenedStore
   try {
-    store = openStore({ dataDir: dir })
+    store = await openStore(target)
   } catch (error) {
-    // A database that cannot even be opened is the unhealthiest answer, not a crash of the command.
-    const detail = `cannot open ${databaseFile(dir)}: ${(error as Error).message}`
+    // A store that cannot even be opened is the unhealthiest answer, not a crash of the command (a team store's error names its URL).
+    const detail = target.url === undefined ? `cannot open ${databaseFile(dir)}: ${(error as Error).message}` : (error as Error).message
     const registry = new HealthRegistry()
       .register({ name: 'database', critical: true, timeoutMs: 1000, check: () => ({ status: 'fail', detail }) })
       .register(freeDisk(dir, { minFreeBytes: minFreeDiskBytes }))
@@ -98,7 +98,7 @@ async function checkHealth(dir: string, minFreeDiskBytes: number | undefined): P
   try {
     return await standaloneHealth(store, { minFreeDiskBytes }).report()
   } finally {
-    store.close()
+    await store.close()
   }
 }
 

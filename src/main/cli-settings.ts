@@ -19,8 +19,8 @@ import { readSharedSettings, writeSharedSetting } from './settings/shared'
 /** The engine's config schema, which settings are checked against: imported when a command needs it, as it reaches much of the engine's code. */
 const engineConfigSchema = async (): Promise<typeof EngineConfig> => (await import('./engine-config')).EngineConfig
 
-/** The store here, opened by the commands that read or write it (not on every start). */
-const openStore = async (dir: string) => (await import('./store/open')).openStore({ dataDir: dir })
+/** The store of these options, opened by the commands that read or write it (not on every start). */
+const openStore = async (options: Common) => (await import('./cli-store')).openCliStore(options.dataDir, options.store)
 
 /** Attribute names commander gives the flags: --log-max-bytes is logMaxBytes. */
 const attribute = (flag: string): string => flag.replace(/^--/, '').replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase())
@@ -28,7 +28,8 @@ const attribute = (flag: string): string => flag.replace(/^--/, '').replace(/-([
 /** The flags of every process setting, for `serve` and `run`. */
 export function addProcessSettingFlags(command: Command): Command {
   for (const spec of SETTINGS) {
-    if (spec.flag === undefined) continue
+    // --store comes with every command that opens the store (cli-support common).
+    if (spec.flag === undefined || command.options.some((option) => option.long === spec.flag)) continue
     command.addOption(
       new Option(`${spec.flag} <value>`, `${spec.description} (default: ${spec.env}, else ${SETTINGS_FILE}, else the engine's)`).argParser((text: string) => {
         try {
@@ -59,7 +60,8 @@ export async function processSettingsConfig(dir: string, options: Record<string,
   }
 }
 
-async function settingRows(dir: string): Promise<SettingRow[]> {
+async function settingRows(options: Common): Promise<SettingRow[]> {
+  const dir = dataDir(options.dataDir)
   const schema = await engineConfigSchema()
   const defaults: unknown = schema.parse({ dataDir: dir })
   const rows: SettingRow[] = []
@@ -77,7 +79,7 @@ async function settingRows(dir: string): Promise<SettingRow[]> {
       applies: appliesText(spec),
     })
   }
-  const store = await openStore(dir)
+  const store = await openStore(options)
   try {
     for (const { spec, stored } of await readSharedSettings(store, schema)) {
       const fallback = getPath(defaults, spec.key)
@@ -92,7 +94,7 @@ async function settingRows(dir: string): Promise<SettingRow[]> {
       })
     }
   } finally {
-    store.close()
+    await store.close()
   }
   return rows
 }
@@ -122,7 +124,7 @@ export function addSettingsCommands(program: Command): void {
   const settings = program.command('settings').description(`settings of this machine's engine (${SETTINGS_FILE}) and of every process on the queue (the store)`)
 
   common(settings.command('list').description('every setting: value, where it comes from, default, where it lives'), true).action(async (options: Common) => {
-    const rows = options.server ? await serverRows(options) : await settingRows(dataDir(options.dataDir)).catch(usage)
+    const rows = options.server ? await serverRows(options) : await settingRows(options).catch(usage)
     if (options.json) {
       printJson(rows)
       return
@@ -138,7 +140,7 @@ export function addSettingsCommands(program: Command): void {
     .action(async (key: string, options: Common) => {
       const spec = known(key)
       if (options.server && spec.home === SETTINGS_FILE) throw machineOwn(spec, 'get')
-      const rows = options.server ? await serverRows(options) : await settingRows(dataDir(options.dataDir)).catch(usage)
+      const rows = options.server ? await serverRows(options) : await settingRows(options).catch(usage)
       const row = rows.find((candidate) => candidate.key === spec.key)!
       if (options.json) printJson(row)
       else print(formatRow(row))
@@ -165,11 +167,11 @@ export function addSettingsCommands(program: Command): void {
           print(`${spec.key}: ${parsed === undefined ? 'default' : text(shown(spec, parsed))} in ${settingsFile(dir)}; applies at next start`)
           return
         }
-        const store = await openStore(dir)
+        const store = await openStore(options)
         try {
           await writeSharedSetting(store, schema, spec.key, parsed)
         } finally {
-          store.close()
+          await store.close()
         }
         print(storeSettingLine(spec, parsed))
       } catch (error) {

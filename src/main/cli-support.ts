@@ -5,8 +5,7 @@ import { jsonSafe, terminalSafe } from '../shared/names'
 import { CliError } from './cli-error'
 import { remoteHandlers, type RemoteServer } from './cli-remote'
 import type { Handlers } from './operations'
-import { dataDir } from './paths'
-import type { LocalStore } from './store/open'
+import type { OpenedStore } from './store/open'
 
 export { CliError } from './cli-error'
 
@@ -55,6 +54,8 @@ export const jobId = integer('ID', 1)
 
 export interface Common {
   dataDir?: string
+  /** A team's PostgreSQL queue instead of the data directory's SQLite file (see cli-store). */
+  store?: string
   json?: boolean
   /** The engine to drive over HTTP (`genops --server URL`), set by the program before the action; absent, the local data directory. */
   server?: RemoteServer
@@ -72,25 +73,29 @@ export async function withQueue<T>(options: Common, action: (handlers: Handlers)
 }
 
 /** The same with the store itself, for a command that reads more than the contract answers at once; local only. */
-export async function withStore<T>(options: Common, action: (store: LocalStore) => Promise<T>): Promise<T> {
+export async function withStore<T>(options: Common, action: (store: OpenedStore) => Promise<T>): Promise<T> {
   // Every command reaches a server through withQueue; one that reads the store itself says so rather than open a local file.
   if (options.server) {
     throw new CliError(`\`genops ${options.server.command}\` does not work with --server yet (it reads the store itself): run it on the server's machine`, 2)
   }
-  const { openStore } = await import('./store/open')
-  const store = openStore({ dataDir: dataDir(options.dataDir) })
+  const { openCliStore } = await import('./cli-store')
+  const store = await openCliStore(options.dataDir, options.store)
   try {
     return await action(store)
   } catch (error) {
     // A read that meets a damaged page says which file, not just "database disk image is malformed".
     throw store.upkeep.namedDamage(error)
   } finally {
-    store.close()
+    await store.close()
   }
 }
 
 export function common(command: Command, json = false): Command {
   command.option('--data-dir <dir>', 'the data directory (default: GENOPS_DATA_DIR or the app data folder)')
+  command.option(
+    '--store <url>',
+    "a team's PostgreSQL queue, postgres://user:password@host:5432/db (default: GENOPS_STORE, else settings.json's, else the data directory's own)",
+  )
   if (json) command.option('--json', 'print JSON instead of text')
   return command
 }

@@ -30,6 +30,7 @@ import { addProcessSettingFlags, addSettingsCommands, processSettingsConfig } fr
 import { CliError, common, duration, endQuietlyWhenStdoutCloses, integer, jobId, print, printJson, withQueue, type Common } from './cli-support'
 import { DatabaseDamagedError } from './store/sqlite/db/damage'
 import { SchemaError } from './store/sqlite/db/migrate'
+import { StoreConnectError } from './store/connect-error'
 import type { EngineConfig } from './engine'
 import { announceEngine, discoveryFile, withdrawEngine } from './engine-discovery'
 import { diskFullCode } from '../shared/disk-full'
@@ -320,8 +321,8 @@ export async function main(argv: string[]): Promise<void> {
     } else if (error instanceof CliError) {
       process.stderr.write(`genops: ${terminalSafe(error.message)}\n`)
       process.exitCode = error.exitCode
-    } else if (error instanceof DatabaseDamagedError || error instanceof SchemaError) {
-      // The message names the file and what to do: a stack would only bury it.
+    } else if (error instanceof DatabaseDamagedError || error instanceof SchemaError || error instanceof StoreConnectError) {
+      // The message names the file (or the team store's URL, password masked) and what to do: a stack would only bury it.
       process.stderr.write(`genops: ${terminalSafe(error.message)}\n`)
       process.exitCode = 1
     } else if (error instanceof OperationError) {

@@ -10,7 +10,7 @@ import { OperationError, type EngineEvent, type OperationName, type OperationOut
 import { diskFullCode } from '../shared/disk-full'
 import { createEngine, type Engine, type EngineConfig } from './engine'
 import { formatBytes, freeDiskBytes } from './health/checks'
-import { DISK_FULL_RETRY_MS } from './store/sqlite/disk-full'
+import { DISK_FULL_RETRY_MS } from './health/disk-full'
 import { HealthRegistry } from './health/registry'
 import { databaseFile } from './paths'
 

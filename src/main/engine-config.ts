@@ -32,6 +32,15 @@ const retentionRule = z.object({ maxCount: z.number().int().min(0), maxAgeMs: z.
 export const EngineConfig = z.object({
   /** Where genops.db lives (see paths.dataDir). */
   dataDir: z.string().min(1, 'dataDir is required'),
+  /**
+   * A team's queue on PostgreSQL (postgres://user:password@host:5432/database), shared with the
+   * other engines on it; absent, the SQLite file in dataDir. The data directory still holds this
+   * engine's logs, settings and artifacts.
+   */
+  store: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/./, 'store must be a PostgreSQL URL: postgres://user:password@host:5432/database')
+    .optional(),
   /** Worker threads. Default: one fewer than the cores, at least one (the main thread needs a core too). */
   threads: positive('threads').default(Math.max(1, availableParallelism() - 1)),
   /**
@@ -87,8 +96,13 @@ export const EngineConfig = z.object({
     })
     .default(DEFAULT_CONCURRENCY),
   workerFile: z.string().default(WORKER_FILE),
-  /** Write each completed attempt's output to <dataDir>/artifacts. Default true. */
+  /** Write each completed attempt's output to a file in artifactsDir (the output is in the store either way). Default true. */
   artifacts: z.boolean().default(true),
+  /**
+   * Where those files go; default <dataDir>/artifacts. On a team store, a directory every
+   * engine can reach (a shared mount), so each job's file is where any engine looks for it.
+   */
+  artifactsDir: z.string().min(1, 'artifactsDir must name a directory').optional(),
   /** How often the checkpoint thread copies the WAL back into the database. Default 100 ms. */
   checkpointMs: positive('checkpointMs').default(100),
   /** Encryption for API keys kept with profiles: the desktop app's safeStorage. Without it no key is kept. */

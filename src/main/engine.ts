@@ -3,7 +3,7 @@
  * the contract's operations. Plain Node, no Electron: the desktop shell, headless mode
  * and the CLI's `run` all create one of these.
  */
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { OperationError, type EngineEvent, type OperationName, type OperationOutput } from '../shared/contract'
 import { engineAlerts } from './alerts/engine-alerts'
 import { sweepTemporaries } from './artifacts/sweep'
@@ -21,7 +21,7 @@ import { followSharedSettings } from './settings/shared'
 import { budgetUsedByScope } from './alerts/signals'
 import { breakerCheck, engineHealth, freeDiskBytes } from './health/checks'
 import type { HealthRegistry } from './health/registry'
-import { DiskFull } from './store/sqlite/disk-full'
+import { DiskFull } from './health/disk-full'
 import { backupsDir } from './paths'
 import { AttemptPool } from './queue/pool'
 import { Scheduler } from './queue/scheduler'
@@ -63,14 +63,17 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
   const config = parsed.data
   // Before anything is opened: a damaged price list is a clear error, not a half-started engine.
   const listPrices = loadPriceList()
+  const artifactsDir = config.artifacts ? resolve(config.artifactsDir ?? join(config.dataDir, 'artifacts')) : null
 
-  const store = openStore({ dataDir: config.dataDir, nativeBinding: config.sqliteBinding })
+  const store = await openStore({ dataDir: config.dataDir, url: config.store, nativeBinding: config.sqliteBinding })
   // Hears every write failure before it is reported: a full disk pauses the engine instead of ending it.
   const diskFull = new DiskFull({ dataDir: config.dataDir })
-  const telemetry = await openLogsAndTraces(store, { dataDir: config.dataDir, logs: config.logs, traces: config.traces, diskFull }).catch((error: unknown) => {
-    store.close()
-    throw error
-  })
+  const telemetry = await openLogsAndTraces(store, { dataDir: config.dataDir, logs: config.logs, traces: config.traces, diskFull }).catch(
+    async (error: unknown) => {
+      await store.close()
+      throw error
+    },
+  )
   // Retention, backoff and breaker thresholds as the store holds them for every process on the queue.
   const settingDefaults = EngineConfig.parse({ dataDir: config.dataDir })
   const sharedSettings = await followSharedSettings({
@@ -83,7 +86,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     warn: (message) => telemetry.warn(message),
   }).catch(async (error: unknown) => {
     await telemetry.close()
-    store.close()
+    await store.close()
     throw error
   })
   const { upkeep } = store
@@ -123,7 +126,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     ? new EngineMetrics({
         store: store.metrics,
         queueStats: () => store.stats(Date.now()),
-        heldJobs: (dueQueued): number => upkeep.heldJobs(scheduler.gates, dueQueued, (track, now) => scheduler.gates.heldReason(track, now) !== null),
+        heldJobs: (dueQueued) => upkeep.heldJobs(scheduler.gates, dueQueued, (track, now) => scheduler.gates.heldReason(track, now) !== null),
         pool,
         breakers: (): BreakerStatus[] => scheduler.gates.breakers.list(),
         concurrencyLimits: (): ConcurrencyLimitInfo[] => scheduler.gates.concurrency.list(),
@@ -149,7 +152,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
   const scheduler = new Scheduler(
     queue,
     pool,
-    { ...config, artifactsDir: config.artifacts ? join(config.dataDir, 'artifacts') : null, pricing: costs.prices, budgets: costs.budgets },
+    { ...config, artifactsDir, pricing: costs.prices, budgets: costs.budgets },
     {
       onChanges: (changes) => hub.jobsChanged(changes),
       onCountsMayChange: () => hub.countsMayChange(),
@@ -210,7 +213,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
       alerts: alerts?.runner,
       intakeMetrics: metrics?.intake,
       loadProgress: (progress) => hub.intakeLoad(progress),
-      diagnostics: { dataDir: config.dataDir, metricsText: async () => (metrics ? metrics.text() : null), nativeBinding: config.sqliteBinding },
+      diagnostics: { dataDir: config.dataDir, metricsText: async () => (metrics ? metrics.text() : null) },
       settings: () => engineSettingRows({ dataDir: config.dataDir, config, defaults: settingDefaults, store, schema: EngineConfig }),
       settingsSchema: EngineConfig,
       worker: scheduler.owner,
@@ -228,7 +231,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     // Before the first claim: on a disk already full, nothing starts.
     diskFull.attach({
       retry: async () => {
-        upkeep.commitProbe()
+        await upkeep.commitProbe()
         await scheduler.flushAfterDiskFull()
       },
       notice: (notice) => {
@@ -241,27 +244,29 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     await scheduler.start()
     // On the Workers panel of every process on the store from now on, with the jobs it holds.
     workerBeat = startWorkerBeat(store, scheduler.owner, report)
-    batchLane = startBatchLane({
-      store: store.providerBatches,
-      cache: store.cache,
-      config: config.batchLane,
-      scheduler,
-      backoff: config.backoff,
-      pricing: costs.prices,
-      artifactsDir: config.artifacts ? join(config.dataDir, 'artifacts') : null,
-      onChanges: (changes) => {
-        hub.jobsChanged(changes)
-        hub.countsMayChange()
-      },
-      onError: report,
-      onAttemptEnded: metrics ? (attempt) => metrics.attemptEnded(attempt) : undefined,
-      onFinished: metrics ? (finished) => metrics.jobsFinished(finished) : undefined,
-    })
+    // A store without a batch lane refuses batch-lane jobs at intake, so none wait for one.
+    if (store.providerBatches)
+      batchLane = startBatchLane({
+        store: store.providerBatches,
+        cache: store.cache,
+        config: config.batchLane,
+        scheduler,
+        backoff: config.backoff,
+        pricing: costs.prices,
+        artifactsDir,
+        onChanges: (changes) => {
+          hub.jobsChanged(changes)
+          hub.countsMayChange()
+        },
+        onError: report,
+        onAttemptEnded: metrics ? (attempt) => metrics.attemptEnded(attempt) : undefined,
+        onFinished: metrics ? (finished) => metrics.jobsFinished(finished) : undefined,
+      })
     await costs.start()
     await alerts?.runner.start()
     telemetry.start(config.retentionSweepMs)
-    if (config.artifacts) {
-      sweepTemporaries(join(config.dataDir, 'artifacts')).then(
+    if (artifactsDir !== null) {
+      sweepTemporaries(artifactsDir).then(
         (removed) => removed > 0 && telemetry.warn(`removed ${removed} temporary artifact files left by attempts that stopped mid-write`),
         (error: unknown) => report(error, 'sweeping temporary artifact files'),
       )
@@ -288,7 +293,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     await pool.destroy()
     await running.stop()
     await telemetry.close()
-    store.close()
+    await store.close()
     throw error
   }
 
@@ -352,7 +357,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
         await backupsStopped
         // The last attempts' spans, written while the database is still open.
         await telemetry.close()
-        store.close()
+        await store.close()
       })()
       return closed
     },

@@ -1,7 +1,7 @@
 /**
  * THE test for "the disk refused a write": the one place that knows which error codes mean
  * the data directory's disk is full or failing, used by the workers (an artifact write) and
- * by the engine (the database, the log). What follows from it lives in store/sqlite/disk-full.
+ * by the engine (the database, the log). What follows from it lives in main/health/disk-full.
  */
 
 /**

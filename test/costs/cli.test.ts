@@ -171,7 +171,10 @@ describe('genops costs', () => {
     expect(price).toMatchObject({ status: 0, stdout: 'openai gpt-x: $2.5 input, $10 output per million tokens\n' })
     expect(budget).toMatchObject({ status: 0, stdout: `batch ${batchIds[0]}'s budget: $2.00, holds attempts that could cross it ($0.50 spent so far)\n` })
     expect(day).toMatchObject({ status: 0, stdout: 'the day budget: $5.00, tells at 50, 80 and 100 % ($0.50 spent so far)\n' })
-    expect(tokens).toMatchObject({ status: 0, stdout: "provider local's day token budget: 100,000 tokens, holds attempts that could cross it (0 tokens spent so far)\n" })
+    expect(tokens).toMatchObject({
+      status: 0,
+      stdout: "provider local's day token budget: 100,000 tokens, holds attempts that could cross it (0 tokens spent so far)\n",
+    })
     expect(wrong.status).toBe(2)
     expect(wrong.stderr).toMatch(/name one budget: --day, --batch ID, --provider KIND or --profile NAME/)
     expect(noAmount.status).toBe(2)
@@ -224,4 +227,3 @@ describe('genops costs', () => {
     ])
   })
 })
-

@@ -53,8 +53,21 @@ describe('intake: a job cannot name a key, move a profile or leave the machine',
   it('refuses each hostile line with its file and line, and enqueues nothing of the file', () => {
     const dir = tempDir()
     expect(
-      genops(['providers', 'add', 'work', '--provider', 'openai', '--base-url', 'https://api.example.invalid/v1', '--model', 'm', '--key-file', profileKey, '--data-dir', dir])
-        .status,
+      genops([
+        'providers',
+        'add',
+        'work',
+        '--provider',
+        'openai',
+        '--base-url',
+        'https://api.example.invalid/v1',
+        '--model',
+        'm',
+        '--key-file',
+        profileKey,
+        '--data-dir',
+        dir,
+      ]).status,
     ).toBe(0)
     const file = join(dir, 'shared-prompts.jsonl')
     writeFileSync(
@@ -154,7 +167,9 @@ describe('the worker: no credential goes to an endpoint a job chose, whatever re
     expect(done.counts).toMatchObject({ completed: 1, dead: 3 })
     // Only the two plain loopback jobs reached the server (the Anthropic one to a route it lacks), with the placeholder alone.
     expect(authorizations(fake)).toEqual([PLACEHOLDER, PLACEHOLDER])
-    expect(fake.requests.map((request) => String(request.headers['x-api-key'] ?? 'none')).filter((key) => key !== 'none' && !key.startsWith('no-key'))).toEqual([])
+    expect(fake.requests.map((request) => String(request.headers['x-api-key'] ?? 'none')).filter((key) => key !== 'none' && !key.startsWith('no-key'))).toEqual(
+      [],
+    )
     const [keyFileJob, redirected, , anthropicJob] = await Promise.all([1, 2, 3, 4].map((id) => engine!.call('getJob', { id })))
     expect(keyFileJob!.attempts.map((a) => a.errorCategory)).toEqual(['VALIDATION'])
     expect(keyFileJob!.lastError).toContain('config.keyFile: a job cannot name a key file')
@@ -185,7 +200,9 @@ describe('the worker: no credential goes to an endpoint a job chose, whatever re
 /** A gateway that refuses every request, echoing the key it was sent, as real ones do in their errors. */
 async function startEchoingGateway(): Promise<FakeServer & { url: string }> {
   const server = await startFakeServer(async ({ req, res }) => {
-    sendError(res, 400, { error: { message: `request refused for key ${String(req.headers.authorization ?? '').replace(/^Bearer /, '')}: quota plan unknown` } })
+    sendError(res, 400, {
+      error: { message: `request refused for key ${String(req.headers.authorization ?? '').replace(/^Bearer /, '')}: quota plan unknown` },
+    })
   })
   return Object.assign(server, { url: `${server.origin}/v1` })
 }

@@ -36,10 +36,28 @@ describe('artifact names: one job, one file', () => {
 
   it('refuses two jobs of a batch asking for one name, across its files and whatever the case, naming both', () => {
     const dir = tempDir()
-    writeFileSync(join(dir, 'first.jsonl'), lines([{ prompt: 'a', config: { outputName: 'report' } }, { prompt: 'b', config: { outputName: 'r2' } }]))
-    writeFileSync(join(dir, 'second.jsonl'), lines([{ prompt: 'c', config: { outputName: 'summary' } }, { prompt: 'd', config: { outputName: 'Summary' } }]))
+    writeFileSync(
+      join(dir, 'first.jsonl'),
+      lines([
+        { prompt: 'a', config: { outputName: 'report' } },
+        { prompt: 'b', config: { outputName: 'r2' } },
+      ]),
+    )
+    writeFileSync(
+      join(dir, 'second.jsonl'),
+      lines([
+        { prompt: 'c', config: { outputName: 'summary' } },
+        { prompt: 'd', config: { outputName: 'Summary' } },
+      ]),
+    )
     writeFileSync(join(dir, 'third.jsonl'), lines([{ prompt: 'e', config: { outputName: 'REPORT' } }]))
-    writeFileSync(join(dir, 'digits.jsonl'), lines([{ prompt: 'f', config: { outputName: '27' } }, { prompt: 'g', config: { outputName: '27.meta' } }]))
+    writeFileSync(
+      join(dir, 'digits.jsonl'),
+      lines([
+        { prompt: 'f', config: { outputName: '27' } },
+        { prompt: 'g', config: { outputName: '27.meta' } },
+      ]),
+    )
     const files = ['first', 'second', 'third', 'digits'].map((name) => join(dir, `${name}.jsonl`))
     const result = genops(['enqueue', ...files, '--data-dir', dir])
     expect(result.status).toBe(2)
@@ -155,7 +173,19 @@ describe('a regression run, which gathers cases of several batches into one', ()
     try {
       // One failing job asking for "report" in each of three batches: a group that can be pinned.
       for (const batch of ['monday', 'tuesday', 'wednesday']) {
-        failJobs(store, [{ prompt: `report for ${batch}`, category: 'VALIDATION', message: 'the output does not match the schema', overrides: { config: { outputName: 'report' } } }], T0, batch)
+        failJobs(
+          store,
+          [
+            {
+              prompt: `report for ${batch}`,
+              category: 'VALIDATION',
+              message: 'the output does not match the schema',
+              overrides: { config: { outputName: 'report' } },
+            },
+          ],
+          T0,
+          batch,
+        )
       }
       const handlers = createHandlers(store)
       const call = <K extends OperationName>(name: K, input: unknown) => invoke(handlers, name, input)
@@ -224,7 +254,11 @@ describe('control characters inside a file', () => {
     writeFileSync(good, lines([{ prompt: `title\u001b[31m red\u009b2J`, tags: ['\u001b[5mblink'] }]))
     expect(genops(['enqueue', good, '--data-dir', dir]).status).toBe(0)
     // Three reads of the same job: at once.
-    const reads = [['jobs', 'list'], ['jobs', 'view', '1'], ['jobs', 'view', '1', '--json']]
+    const reads = [
+      ['jobs', 'list'],
+      ['jobs', 'view', '1'],
+      ['jobs', 'view', '1', '--json'],
+    ]
     const shown = await Promise.all(reads.map((args) => genopsAsync([...args, '--data-dir', dir])))
     for (const [i, { stdout }] of shown.entries()) {
       // eslint-disable-next-line no-control-regex -- finding control characters is the point

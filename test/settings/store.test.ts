@@ -53,12 +53,20 @@ describe('store settings', () => {
     const engine = await createEngine({ dataDir: dir, threads: 1, pollMs: 50, retentionSweepMs: 100, artifacts: false })
     engines.push(engine)
     await engine.call('enqueueJobs', { jobs: [{ prompt: 'kept until the setting changes' }] })
-    await waitFor(() => engine.call('queueStats', {}), (stats) => stats.counts.completed === 1, { what: 'the job to complete' })
+    await waitFor(
+      () => engine.call('queueStats', {}),
+      (stats) => stats.counts.completed === 1,
+      { what: 'the job to complete' },
+    )
 
     // Keep no completed job: the engine's next poll of the store takes it, its next sweep prunes.
     const set = await genopsAsync(['settings', 'set', 'retention.completed.maxCount', '0', '--data-dir', dir])
     expect(set.status).toBe(0)
-    await waitFor(() => engine.call('queueStats', {}), (stats) => stats.counts.completed === 0, { what: 'the completed job pruned', timeoutMs: 30_000 })
+    await waitFor(
+      () => engine.call('queueStats', {}),
+      (stats) => stats.counts.completed === 0,
+      { what: 'the completed job pruned', timeoutMs: 30_000 },
+    )
   }, 120_000)
 
   it('an explicit engine config wins over the store, and the store over the default', async () => {

@@ -34,7 +34,11 @@ export function estimateReservation(
   const configured = profile?.config?.maxTokens
   const output = maxTokens ?? (typeof configured === 'number' ? configured : null)
   const tokens = estimateTokens(promptChars, output)
-  const usd = prices.costOf({ provider: route.provider, kind: providerKind, model: route.model ?? profile?.model ?? null }, promptTokens(promptChars), tokens - promptTokens(promptChars))
+  const usd = prices.costOf(
+    { provider: route.provider, kind: providerKind, model: route.model ?? profile?.model ?? null },
+    promptTokens(promptChars),
+    tokens - promptTokens(promptChars),
+  )
   return { provider: route.provider, providerKind, batchId, usd: usd ?? 0, tokens }
 }
 

@@ -15,8 +15,6 @@ export interface DiagnosticsRuntime {
   dataDir: string
   /** The /metrics text (the engine's own, or the CLI's scrape of a running one); null when there are none. */
   metricsText(): Promise<string | null>
-  /** better-sqlite3 built for Electron's ABI, when the desktop app runs. */
-  nativeBinding?: string
   /** Where the zip goes instead of <dataDir>/bundles (the CLI's --out). */
   outFile?: string
   /** Bounds of the whole bundle (tests make them small). */
@@ -38,7 +36,7 @@ export function bundleHandlers(call: Call, store: QueueStore, runtime: Diagnosti
           dataDir: diagnostics.dataDir,
           genopsVersion: version,
           metricsText: diagnostics.metricsText,
-          nativeBinding: diagnostics.nativeBinding,
+          storeFiles: store.upkeep.bundleFiles,
         }),
         scrub: scrubber(),
         genopsVersion: version,

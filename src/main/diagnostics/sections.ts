@@ -4,10 +4,9 @@
  * app and the CLI show, no more.
  */
 import type { OperationName, OperationOutput } from '../../shared/contract'
-import { databaseFile } from '../paths'
+import type { StoreBundleFiles } from '../store/upkeep'
 import { logsDir } from '../telemetry/log'
 import type { BundleSection, SectionContent } from './bundle-writer'
-import { DEFAULT_SPANS, integrityCheck, recentSpans } from './database-reads'
 import { DEFAULT_LOG_BYTES, logTail } from './log-tail'
 import { systemInfo } from './system'
 
@@ -20,16 +19,15 @@ export interface SectionSources {
   genopsVersion: string
   /** The engine's /metrics text, or a note of why there is none; null when this process records no metrics. */
   metricsText(): Promise<string | null>
-  /** better-sqlite3 built for Electron's ABI, when the desktop app runs. */
-  nativeBinding?: string
+  /** What the store itself gives a bundle: its integrity check's words and its newest spans. */
+  storeFiles: StoreBundleFiles
 }
 
-/** How much of each list a bundle keeps: enough to see a pattern, little enough to read. */
-export const SECTION_LIMITS = { failureGroups: 200, deadSample: 50, alertTransitions: 500, spans: DEFAULT_SPANS, logBytes: DEFAULT_LOG_BYTES }
+/** How much of each list a bundle keeps: enough to see a pattern, little enough to read (the newest 200 spans: a few dozen attempts' traces). */
+export const SECTION_LIMITS = { failureGroups: 200, deadSample: 50, alertTransitions: 500, spans: 200, logBytes: DEFAULT_LOG_BYTES }
 
 export function bundleSections(sources: SectionSources): BundleSection[] {
   const { call } = sources
-  const database = { file: databaseFile(sources.dataDir), nativeBinding: sources.nativeBinding }
   const one = (name: string, read: () => Promise<SectionContent>): BundleSection => ({ name, collect: async () => [{ name, ...(await read()) }] })
   const json = (name: string, read: () => Promise<unknown>) => one(name, async () => ({ json: await read() }))
   // A full list says nothing was left out; a list at its limit may have been cut.
@@ -53,9 +51,9 @@ export function bundleSections(sources: SectionSources): BundleSection[] {
       const [{ alerts }, { transitions }] = await Promise.all([call('listAlerts'), call('alertHistory', { limit: SECTION_LIMITS.alertTransitions })])
       return { json: { alerts, transitions }, ...upTo(SECTION_LIMITS.alertTransitions, transitions.length, 'alert transitions') }
     }),
-    { name: 'integrity.txt', collect: () => integrityCheck(database) },
+    { name: 'integrity.txt', collect: () => sources.storeFiles.integrity() },
     one('metrics.txt', async () => ({ text: (await sources.metricsText()) ?? '# no metrics: this process runs no engine, or its metrics are off\n' })),
-    { name: 'traces.json', collect: async () => recentSpans(database, SECTION_LIMITS.spans) },
+    { name: 'traces.json', collect: () => sources.storeFiles.traces(SECTION_LIMITS.spans) },
     // Last: the largest section, and the one to cut if the bundle's limit is reached.
     { name: 'logs/', collect: () => logTail(logsDir(sources.dataDir), SECTION_LIMITS.logBytes) },
   ]

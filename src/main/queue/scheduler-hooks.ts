@@ -35,7 +35,7 @@ export interface SchedulerHooks {
   /** After each settle commits, before the next claim: a budget crossed by it pauses before more is claimed. */
   afterSettle?(): void | Promise<void>
   /**
-   * True while the disk refuses writes (store/sqlite/disk-full): the scheduler then claims and
+   * True while the disk refuses writes (health/disk-full): the scheduler then claims and
    * commits nothing, and keeps what finished in memory until `flushAfterDiskFull`. Asked
    * every turn, so it answers from a field.
    */

@@ -40,11 +40,51 @@ const retention = (state: 'completed' | 'dead' | 'cancelled'): SettingSpec[] => 
 ]
 
 export const SETTINGS: readonly SettingSpec[] = [
+  {
+    key: 'store',
+    home: SETTINGS_FILE,
+    text: 'string',
+    flag: '--store',
+    env: 'GENOPS_STORE',
+    // The URL may carry the database's password.
+    secret: true,
+    description: "a team's PostgreSQL queue (postgres://user:password@host:5432/db) instead of the SQLite file in the data directory",
+  },
+  {
+    key: 'artifactsDir',
+    home: SETTINGS_FILE,
+    text: 'string',
+    flag: '--artifacts-dir',
+    env: 'GENOPS_ARTIFACTS_DIR',
+    description:
+      "where each completed attempt's output file goes (default: artifacts in the data directory; on a team store, a directory every engine reaches)",
+  },
   { key: 'threads', home: SETTINGS_FILE, text: 'integer', flag: '--threads', env: 'GENOPS_THREADS', description: 'worker threads that run attempts' },
-  { key: 'concurrency', home: SETTINGS_FILE, text: 'integer', flag: '--concurrency', env: 'GENOPS_CONCURRENCY', description: 'most attempts in flight at once' },
+  {
+    key: 'concurrency',
+    home: SETTINGS_FILE,
+    text: 'integer',
+    flag: '--concurrency',
+    env: 'GENOPS_CONCURRENCY',
+    description: 'most attempts in flight at once',
+  },
   { key: 'logs.level', home: SETTINGS_FILE, text: 'level', flag: '--log-level', env: 'GENOPS_LOG_LEVEL', description: 'least severe log lines written' },
-  { key: 'logs.maxBytes', home: SETTINGS_FILE, text: 'integer', flag: '--log-max-bytes', env: 'GENOPS_LOG_MAX_BYTES', description: 'a log file is rolled at this size' },
-  { key: 'logs.maxFiles', home: SETTINGS_FILE, text: 'integer', flag: '--log-max-files', env: 'GENOPS_LOG_MAX_FILES', description: 'log files kept, the current one included' },
+  {
+    key: 'logs.maxBytes',
+    home: SETTINGS_FILE,
+    text: 'integer',
+    flag: '--log-max-bytes',
+    env: 'GENOPS_LOG_MAX_BYTES',
+    description: 'a log file is rolled at this size',
+  },
+  {
+    key: 'logs.maxFiles',
+    home: SETTINGS_FILE,
+    text: 'integer',
+    flag: '--log-max-files',
+    env: 'GENOPS_LOG_MAX_FILES',
+    description: 'log files kept, the current one included',
+  },
   {
     key: 'traces.sampleRatio',
     home: SETTINGS_FILE,
@@ -61,8 +101,22 @@ export const SETTINGS: readonly SettingSpec[] = [
     env: 'GENOPS_TRACE_MAX_PER_SECOND',
     description: 'most attempts a second whose spans are kept',
   },
-  { key: 'traces.retentionMs', home: SETTINGS_FILE, text: 'duration', flag: '--trace-retention', env: 'GENOPS_TRACE_RETENTION', description: 'how long spans are kept (ms, or 7d)' },
-  { key: 'metrics.exporter.port', home: SETTINGS_FILE, text: 'integer', flag: '--metrics-port', env: 'GENOPS_METRICS_PORT', description: 'port of the Prometheus exporter (0 picks a free one)' },
+  {
+    key: 'traces.retentionMs',
+    home: SETTINGS_FILE,
+    text: 'duration',
+    flag: '--trace-retention',
+    env: 'GENOPS_TRACE_RETENTION',
+    description: 'how long spans are kept (ms, or 7d)',
+  },
+  {
+    key: 'metrics.exporter.port',
+    home: SETTINGS_FILE,
+    text: 'integer',
+    flag: '--metrics-port',
+    env: 'GENOPS_METRICS_PORT',
+    description: 'port of the Prometheus exporter (0 picks a free one)',
+  },
   {
     key: 'metrics.exporter.host',
     home: SETTINGS_FILE,
@@ -92,7 +146,12 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'breaker.maxOpenMs', home: 'store', text: 'duration', description: 'longest a breaker stays open as it keeps failing (ms, or 10m)' },
   // Every process on the queue counts one shared log of starts: they must agree on how long a window is.
   { key: 'rateLimits.windowMs', home: 'store', text: 'duration', description: "length of a profile's requests- and tokens-per-minute window (ms, or 60s)" },
-  { key: 'rateLimits.cooldownAfter', home: 'store', text: 'integer', description: 'Retry-After answers within the next setting that cool a whole provider down' },
+  {
+    key: 'rateLimits.cooldownAfter',
+    home: 'store',
+    text: 'integer',
+    description: 'Retry-After answers within the next setting that cool a whole provider down',
+  },
   { key: 'rateLimits.cooldownWithinMs', home: 'store', text: 'duration', description: 'how close together those answers must come (ms, or 3s)' },
   // Every process on the queue answers from one cache: they must agree on whether a job that does not say uses it.
   {
