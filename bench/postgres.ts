@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { loadavg } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import Sqlite from 'better-sqlite3'
 import pg from 'pg'
 import { toNewJob } from '../src/main/queue/new-job'
@@ -18,6 +18,7 @@ import type { NewJob } from '../src/main/queue/store'
 import { PostgresQueueStore } from '../src/main/store/postgres'
 import type { QueueCore } from '../src/main/store/queue-core'
 import { startStoreDrainer } from '../test/support/store-drainer'
+import { engineProcessesDrain, enqueueForProcesses, oneEngineDrain, type DrainTarget } from './engine-drain'
 import { bullmqDrain, bullmqMissing, bullmqVersion, withRedis } from './bullmq'
 import { formatNumber, machine, perSecond, redisServerVersion, table, tempDir } from './support'
 
@@ -50,7 +51,12 @@ interface StoreFigures {
   bulk: number
   single: number
   drains: DrainFigure[]
+  /** Whole engines (bench/engine-drain.ts): one in this process, and ENGINE_PROCESSES processes of `genops run`. */
+  engine: number
+  engines: number
 }
+
+const ENGINE_PROCESSES = 3
 
 /** One kind of store: a fresh empty one for each run, and how to count ok attempts per job in it. */
 interface Backend {
@@ -105,7 +111,24 @@ async function measure(backend: Backend, sizes: Sizes): Promise<StoreFigures> {
   }
   const drains: DrainFigure[] = []
   for (const processes of PROCESSES) drains.push(await drain(backend, sizes.drain, processes))
-  return { name: backend.name, bulk, single, drains }
+  const engine = await engineDrain(backend, (target) => oneEngineDrain(target, sizes.drain, sizes.warmUp))
+  const engines = await engineDrain(backend, async (target) => {
+    await enqueueForProcesses(target, sizes.drain)
+    return engineProcessesDrain(target, sizes.drain, ENGINE_PROCESSES)
+  })
+  return { name: backend.name, bulk, single, drains, engine, engines }
+}
+
+/** A whole-engine drain on a fresh store of the backend: a team store's URL, or the SQLite file's data directory. */
+async function engineDrain(backend: Backend, run: (target: DrainTarget) => Promise<number>): Promise<number> {
+  const store = await backend.fresh()
+  const dir = tempDir('engine-drain')
+  try {
+    return await run(backend.kind === 'postgres' ? { store: store.target, dataDir: dir.path } : { dataDir: dirname(store.target) })
+  } finally {
+    dir.remove()
+    await store.drop()
+  }
 }
 
 const OK_TWICE = `SELECT count(*) AS n FROM (SELECT job_id FROM job_attempts WHERE outcome = 'ok' GROUP BY job_id HAVING count(*) > 1) twice`
@@ -221,6 +244,8 @@ export async function runPostgresBench({ quick, command }: { quick: boolean; com
     'single enqueue jobs/s',
     ...PROCESSES.flatMap((n) => [`drain ×${n} jobs/s`, `claim p99 ×${n} ms`]),
     'run twice',
+    'engine ×1 jobs/s',
+    `engines ×${ENGINE_PROCESSES} jobs/s`,
   ]
   const rows = figures.map((f) => [
     f.name,
@@ -228,9 +253,11 @@ export async function runPostgresBench({ quick, command }: { quick: boolean; com
     formatNumber(f.single),
     ...f.drains.flatMap((d) => [formatNumber(d.jobsPerSecond), formatNumber(d.claimP99Ms, 1)]),
     String(f.drains.reduce((sum, d) => sum + d.runTwice, 0)),
+    formatNumber(f.engine),
+    formatNumber(f.engines),
   ])
   // BullMQ's drain in one process only: bench/queue.ts runs its worker in the bench's own process.
-  if (typeof bullmq !== 'string') rows.push([bullmq.name, '—', '—', formatNumber(bullmq.jobsPerSecond), ...Array<string>(PROCESSES.length * 2).fill('—')])
+  if (typeof bullmq !== 'string') rows.push([bullmq.name, '—', '—', formatNumber(bullmq.jobsPerSecond), ...Array<string>(PROCESSES.length * 2 + 2).fill('—')])
   console.log(table(header, rows))
   if (typeof bullmq === 'string') console.log(`BullMQ skipped: ${bullmq}`)
   else {
@@ -240,5 +267,9 @@ export async function runPostgresBench({ quick, command }: { quick: boolean; com
         `it first waits (at most 30 s) for a quiet machine; ${formatNumber(bullmq.background ?? 0, 2)} cores were busy elsewhere during its drain.`,
     )
   }
+  console.log(
+    `engine ×1: one whole engine in this process (createEngine defaults, sim at latency 0, no artifact files, response cache off), ${formatNumber(sizes.warmUp)} warm-up jobs, ` +
+      `timed from resume to the last completion; engines ×${ENGINE_PROCESSES}: \`genops run --until-empty --threads 1\` processes (the built CLI), timed from their start to the last exit, start-up included.`,
+  )
   console.log(`load average at the end: ${loadAverage()}`)
 }

@@ -12,6 +12,7 @@ import { openDatabase } from './store/sqlite/db/connection'
 import { damageSummary, DatabaseDamagedError } from './store/sqlite/db/damage'
 import { checkIntegrity } from './store/sqlite/db/integrity'
 import { restoreDatabase, RestoreRefusedError } from './store/sqlite/db/restore'
+import { refuseTeamStore } from './cli-store'
 import { formatBytes } from './health/checks'
 import { backupsDir, databaseFile, dataDir, INTEGRITY_THREAD_FILE, PRIVATE_DIR_MODE } from './paths'
 
@@ -19,6 +20,7 @@ export function addBackupCommands(program: Command): void {
   common(program.command('backup').description('copy the database, safely while GenOps runs, into <data dir>/backups (or --out FILE)'), true)
     .option('--out <file>', 'where to write the copy (default: <data dir>/backups/genops-<UTC time>.db)')
     .action(async (options: Common & { out?: string }) => {
+      await refuseTeamStore(options.dataDir, options.store, '`genops backup`')
       const written = await backUp(dataDir(options.dataDir), options.out)
       if (options.json) printJson({ path: written.file, bytes: written.bytes })
       else print(`wrote ${written.file} (${formatBytes(written.bytes)})`)
@@ -26,7 +28,8 @@ export function addBackupCommands(program: Command): void {
 
   common(program.command('restore').description('put a backup in place of the database, keeping the current one aside; refused while GenOps runs'), true)
     .argument('<file>', 'the backup, such as one in <data dir>/backups')
-    .action((file: string, options: Common) => {
+    .action(async (file: string, options: Common) => {
+      await refuseTeamStore(options.dataDir, options.store, '`genops restore`')
       let restored
       try {
         restored = restoreDatabase(dataDir(options.dataDir), file)

@@ -11,7 +11,6 @@ import { CliError, common, duration, integer, jobId, print, printJson, withQueue
 import { remoteHandlers } from './cli-remote'
 import type { Engine } from './engine'
 import type { Handlers } from './operations'
-import { dataDir } from './paths'
 
 interface FilterOptions extends Common {
   category?: ErrorCategory
@@ -235,8 +234,10 @@ interface RegressionReport extends Pick<RegressionRun, 'batchId' | 'skipped'> {
 
 /** The run by an engine in this process, closed after (the engine is imported here: no other failures command loads it). */
 async function runHere(options: RunOptions): Promise<RegressionReport> {
-  const { createEngine } = await import('./engine')
-  const engine = await createEngine({ dataDir: dataDir(options.dataDir) })
+  const [{ createEngine }, { storeTarget }] = await Promise.all([import('./engine'), import('./cli-store')])
+  // On the store the other commands open: a team's, when one is named.
+  const { dataDir: dir, url } = await storeTarget(options.dataDir, options.store)
+  const engine = await createEngine({ dataDir: dir, ...(url === undefined ? {} : { store: url }) })
   const stop = closeOnSignal(engine)
   try {
     return await runAndWait(

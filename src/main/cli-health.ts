@@ -38,7 +38,15 @@ export function addHealthCommand(program: Command): void {
     )
     .action(async (options: Common & { minFreeDisk?: number }) => {
       const minFreeDiskBytes = options.minFreeDisk === undefined ? undefined : options.minFreeDisk * MIB
-      const report = options.server ? await serverHealth(options.server) : await answerHealth(dataDir(options.dataDir), options.store, minFreeDiskBytes)
+      // A store named on the command line is checked itself: the engine this data directory runs may work another.
+      const report = options.server
+        ? await serverHealth(options.server)
+        : options.store !== undefined
+          ? {
+              ...(await checkHealth(dataDir(options.dataDir), options.store, minFreeDiskBytes)),
+              source: { engine: null, notChecked: [...ENGINE_ONLY_CHECKS], why: 'a store named with --store' },
+            }
+          : await answerHealth(dataDir(options.dataDir), undefined, minFreeDiskBytes)
       if (options.json) printJson(report)
       else print(formatHealth(report))
       process.exitCode = EXIT_CODES[report.status]

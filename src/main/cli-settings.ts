@@ -65,7 +65,8 @@ async function settingRows(options: Common): Promise<SettingRow[]> {
   const schema = await engineConfigSchema()
   const defaults: unknown = schema.parse({ dataDir: dir })
   const rows: SettingRow[] = []
-  const processSettings = resolveProcessSettings(dir, { schema, defaults })
+  // A store named with --store is shown as the flag's: the shared settings listed below are that store's.
+  const processSettings = resolveProcessSettings(dir, { schema, defaults, flags: options.store === undefined ? {} : { store: options.store } })
   for (const { spec, value, source } of processSettings) {
     rows.push({
       key: spec.key,

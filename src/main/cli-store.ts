@@ -9,18 +9,24 @@ import type { OpenedStore, StoreTarget } from './store/open'
 
 export async function storeTarget(dirOption: string | undefined, storeFlag: string | undefined): Promise<StoreTarget> {
   const dir = dataDir(dirOption)
-  const [{ EngineConfig }, { processSettings }, { SettingsError }] = await Promise.all([
-    import('./engine-config'),
-    import('./settings/process'),
-    import('./settings/catalogue'),
-  ])
+  const { storeSetting } = await import('./settings/process')
   try {
-    const { store } = processSettings(dir, EngineConfig, storeFlag === undefined ? {} : { store: storeFlag })
-    return { dataDir: dir, url: typeof store === 'string' ? store : undefined }
+    return { dataDir: dir, url: storeSetting(dir, storeFlag) }
   } catch (error) {
-    if (error instanceof SettingsError) throw new CliError(error.message, 2)
-    throw error
+    // A settings problem is a usage error that names the file, the key and why.
+    throw new CliError((error as Error).message, 2)
   }
+}
+
+/** For the commands that only ever work on the data directory's own SQLite file: refused, in one line, when a team store is named. */
+export async function refuseTeamStore(dirOption: string | undefined, storeFlag: string | undefined, what: string): Promise<void> {
+  const { url } = await storeTarget(dirOption, storeFlag)
+  if (url === undefined) return
+  const { maskUrl } = await import('./store/postgres/connect')
+  throw new CliError(
+    `${what} works on a data directory's own SQLite file, and this one works on the team store ${maskUrl(url)}: use the server's own tools (pg_dump, pg_restore)`,
+    2,
+  )
 }
 
 /** Opens it; loaded only by the commands that read or write the store themselves. */

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os'
 import { z } from 'zod'
 import { AlertsConfig } from './alerts/engine-alerts'
 import { BackupsConfig } from './store/sqlite/db/daily-backups'
+import { STORE_URL, STORE_URL_PROBLEM } from './store/store-url'
 import { DEFAULT_EVENT_TIMING } from './event-hub'
 import { DEFAULT_MIN_FREE_DISK_BYTES } from './health/checks'
 import { WORKER_FILE } from './paths'
@@ -37,10 +38,7 @@ export const EngineConfig = z.object({
    * other engines on it; absent, the SQLite file in dataDir. The data directory still holds this
    * engine's logs, settings and artifacts.
    */
-  store: z
-    .string()
-    .regex(/^postgres(ql)?:\/\/./, 'store must be a PostgreSQL URL: postgres://user:password@host:5432/database')
-    .optional(),
+  store: z.string().regex(STORE_URL, STORE_URL_PROBLEM).optional(),
   /** Worker threads. Default: one fewer than the cores, at least one (the main thread needs a core too). */
   threads: positive('threads').default(Math.max(1, availableParallelism() - 1)),
   /**

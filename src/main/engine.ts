@@ -3,7 +3,7 @@
  * the contract's operations. Plain Node, no Electron: the desktop shell, headless mode
  * and the CLI's `run` all create one of these.
  */
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { OperationError, type EngineEvent, type OperationName, type OperationOutput } from '../shared/contract'
 import { engineAlerts } from './alerts/engine-alerts'
 import { sweepTemporaries } from './artifacts/sweep'
@@ -63,7 +63,8 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
   const config = parsed.data
   // Before anything is opened: a damaged price list is a clear error, not a half-started engine.
   const listPrices = loadPriceList()
-  const artifactsDir = config.artifacts ? resolve(config.artifactsDir ?? join(config.dataDir, 'artifacts')) : null
+  // A relative artifactsDir is the data directory's (where settings.json names it), not the directory the engine started in.
+  const artifactsDir = config.artifacts ? resolve(config.dataDir, config.artifactsDir ?? 'artifacts') : null
 
   const store = await openStore({ dataDir: config.dataDir, url: config.store, nativeBinding: config.sqliteBinding })
   // Hears every write failure before it is reported: a full disk pauses the engine instead of ending it.

@@ -54,7 +54,8 @@ const made = new Set<string>()
 async function replace(path: string, content: string): Promise<void> {
   const temporary = `${path}.tmp-${randomUUID()}`
   try {
-    await writeFile(temporary, content)
+    // Private, as the data directory is: outputs are the operator's, and artifactsDir may lie outside it.
+    await writeFile(temporary, content, { mode: 0o600 })
     await rename(temporary, path)
   } catch (error) {
     await rm(temporary, { force: true })
@@ -73,7 +74,7 @@ export async function writeArtifact(
 ): Promise<string> {
   const folder = join(root, batchId === null ? 'unbatched' : String(batchId))
   if (!made.has(folder)) {
-    await mkdir(folder, { recursive: true }).catch((error: unknown) => Promise.reject(refusedOr(error)))
+    await mkdir(folder, { recursive: true, mode: 0o700 }).catch((error: unknown) => Promise.reject(refusedOr(error)))
     made.add(folder)
   }
   const path = join(folder, `${name}.${format === 'json' ? 'json' : 'txt'}`)

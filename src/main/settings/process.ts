@@ -9,6 +9,7 @@ import { chmodSync, copyFileSync, readFileSync, renameSync, writeFileSync } from
 import { join } from 'node:path'
 import type { z } from 'zod'
 import { PRIVATE_FILE_MODE } from '../paths'
+import { STORE_URL, STORE_URL_PROBLEM } from '../store/store-url'
 import { checkValue, getPath, setPath, SETTINGS, SETTINGS_FILE, SettingsError, fromText, unknownKeys, type SettingSpec } from './catalogue'
 
 export const settingsFile = (dataDir: string): string => join(dataDir, SETTINGS_FILE)
@@ -97,6 +98,39 @@ function checked(schema: z.ZodType, spec: SettingSpec, value: unknown, where: st
   } catch (error) {
     throw new SettingsError(`${where}: ${(error as Error).message}`)
   }
+}
+
+/**
+ * The team store a command works on: the flag, else GENOPS_STORE, else settings.json's
+ * `store`; undefined for the data directory's own SQLite file. Only that key of the file is
+ * read and checked (the rest is an engine's to check at its start): a command that opens
+ * the store is not refused for an unrelated key, and a file that does not parse is refused,
+ * rather than taken for one that names no store.
+ */
+export function storeSetting(dataDir: string, flag: string | undefined, env = process.env): string | undefined {
+  const check = (value: unknown, where: string): string => {
+    if (typeof value !== 'string' || !STORE_URL.test(value)) throw new SettingsError(`${where}: ${STORE_URL_PROBLEM}`)
+    return value
+  }
+  if (flag !== undefined) return check(flag, '--store')
+  const variable = env.GENOPS_STORE
+  if (variable !== undefined && variable !== '') return check(variable, 'GENOPS_STORE')
+  const file = settingsFile(dataDir)
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new SettingsError(`${file} cannot be read: ${(error as Error).message}`)
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text.replace(/^\uFEFF/, ''))
+  } catch (error) {
+    throw new SettingsError(`${file} is not valid JSON: ${(error as Error).message}`)
+  }
+  const value = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>).store : undefined
+  return value === undefined ? undefined : check(value, `${file}: store`)
 }
 
 /**

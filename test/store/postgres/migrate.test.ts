@@ -1,4 +1,4 @@
-/** The PostgreSQL store's migrations: from an empty database, by two engines at once, never half-applied, and a newer database refused. */
+/** The PostgreSQL store's migrations: from an empty database and from the queue core's (0001) with jobs in it, by two engines at once, never half-applied, and a newer database refused. */
 import type pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { SchemaError } from '../../../src/main/store/sqlite/db/migrate'
@@ -6,8 +6,12 @@ import { PostgresQueueStore } from '../../../src/main/store/postgres'
 import { openPool } from '../../../src/main/store/postgres/connect'
 import { loadPostgresMigrations, migratePostgres } from '../../../src/main/store/postgres/migrate'
 import { postgresServer } from '../../support/postgres'
+import { toNewJob } from '../../../src/main/queue/new-job'
 
 const server = await postgresServer()
+
+/** A job as the store takes it: a plain sim job due now. */
+const claimedJobSpec = () => toNewJob({ prompt: 'x' }, { provider: 'sim' }, 10)
 
 async function withPool<T>(url: string, work: (pool: pg.Pool) => Promise<T>): Promise<T> {
   const pool = await openPool(url)
@@ -34,6 +38,32 @@ describe.skipIf(!server)('PostgreSQL migrations', () => {
       )
       expect(tables[0]!.n).toBe(6)
     })
+  })
+
+  it('upgrades a queue core database (0001) with jobs in it: every job kept, counted and claimable, batch counts made', async () => {
+    const url = await server!.freshDatabase()
+    const [core] = loadPostgresMigrations()
+    await withPool(url, async (pool) => {
+      expect(await migratePostgres(pool, url, [core!])).toEqual([1])
+      // Rows as the queue core wrote them: a batch of three, one finished, and the counts it kept.
+      await pool.query(`INSERT INTO batches (id, name, created_at, job_count) VALUES (1, 'old', 1, 3)`)
+      await pool.query(`INSERT INTO jobs (id, state, priority, run_at, created_at, updated_at, batch_id, provider, prompt, max_attempts, finished_at)
+        VALUES (1, 'queued', 1, 1, 1, 1, 1, 'sim', 'a', 3, NULL), (2, 'queued', 1, 1, 1, 1, 1, 'sim', 'b', 3, NULL), (3, 'completed', 1, 1, 1, 2, 1, 'sim', 'c', 3, 2)`)
+      await pool.query(`INSERT INTO job_counts (state, shard, n) VALUES ('queued', 0, 2), ('completed', 0, 1)`)
+      await pool.query(`SELECT setval('jobs_id_seq', 3), setval(pg_get_serial_sequence('batches', 'id'), 1)`)
+    })
+    const store = await PostgresQueueStore.open(url)
+    try {
+      expect((await store.stats(10)).counts).toMatchObject({ queued: 2, completed: 1 })
+      const claimed = await store.claim({ owner: 'h:1:o', limit: 10, now: 10, leaseMs: 1000 })
+      expect(claimed.jobs.map((job) => job.id).sort()).toEqual([1, 2])
+      expect((await store.get(3, 10))?.state).toBe('completed')
+      const batch = await store.batches.get(1, 10)
+      expect(batch?.counts).toMatchObject({ queued: 0, active: 2, completed: 1 })
+      expect((await store.enqueue([{ ...claimedJobSpec(), prompt: 'new' }], 'after', 10)).addedIds).toEqual([4])
+    } finally {
+      await store.close()
+    }
   })
 
   it('leaves nothing of a migration that fails part way', async () => {

@@ -31,14 +31,15 @@ const SECRET_PARAMETERS = ['password', 'sslpassword']
 
 /** The URL as it may be shown: any password (user:password@, or ?password=) replaced by ***. */
 export function maskUrl(url: string): string {
+  // Masked in the text first, to the last "@": a password holding "#", "?" or "/" misleads a URL parser about where it ends.
+  const text = url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@?#]*:)[^]*@/i, '$1***@')
   try {
-    const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
+    const parsed = new URL(text)
     for (const name of SECRET_PARAMETERS) if (parsed.searchParams.has(name)) parsed.searchParams.set(name, '***')
     return parsed.toString()
   } catch {
-    // Not a URL at all: hide whatever sits between "user:" and "@", and any password parameter.
-    return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@').replace(/((?:ssl)?password=)[^&#]*/gi, '$1***')
+    // Not a URL at all: hide any password parameter too.
+    return text.replace(/((?:ssl)?password=)[^&#]*/gi, '$1***')
   }
 }
 

@@ -92,6 +92,12 @@ CREATE TABLE batch_finishes (
   dead bigint NOT NULL DEFAULT 0,
   PRIMARY KEY (batch_id, minute, shard)
 );
+-- A database the queue core (0001) filled: its batches' counts and finishes from their jobs, on shard 0.
+INSERT INTO batch_counts (batch_id, state, shard, n)
+  SELECT batch_id, state, 0, count(*) FROM jobs WHERE batch_id IS NOT NULL GROUP BY batch_id, state;
+INSERT INTO batch_finishes (batch_id, minute, shard, completed, dead)
+  SELECT batch_id, finished_at / 60000, 0, count(*) FILTER (WHERE state = 'completed'), count(*) FILTER (WHERE state = 'dead')
+  FROM jobs WHERE batch_id IS NOT NULL AND state IN ('completed', 'dead') AND finished_at IS NOT NULL GROUP BY batch_id, finished_at / 60000;
 CREATE TABLE batch_sources (
   batch_id bigint NOT NULL REFERENCES batches (id) ON DELETE CASCADE,
   file_index integer NOT NULL,
