@@ -46,6 +46,9 @@ export function focusIsVisible(page: Page): Promise<boolean> {
   })()`) as Promise<boolean>
 }
 
+/** Pages whose file choosers Playwright intercepts for good (see openPickerWithEnter). */
+const intercepting = new WeakSet<Page>()
+
 /**
  * Presses Enter on the focused control that opens the system's file picker, and answers the
  * chooser. A key press that lands while the top bar re-renders (an alert just fired) can be
@@ -53,6 +56,14 @@ export function focusIsVisible(page: Page): Promise<boolean> {
  * still there; a picker that never opens fails with where the focus was.
  */
 export async function openPickerWithEnter(page: Page, selector: string): Promise<FileChooser> {
+  // Playwright turns Chromium's file-chooser interception on when a listener is first added, without waiting for it:
+  // a press that wins that race opens a native picker no event reports, and the next is ignored while it is "open".
+  // A listener kept for the page, then a round trip after it, so interception is on before any press.
+  if (!intercepting.has(page)) {
+    intercepting.add(page)
+    page.on('filechooser', () => undefined)
+  }
+  await page.evaluate('0')
   for (let press = 0; press < 2; press++) {
     await focusIsOn(page, selector)
     const chooser = page.waitForEvent('filechooser', { timeout: 5_000 }).catch(() => null)

@@ -32,20 +32,24 @@ const PROCESS_SETTINGS = SETTINGS.filter((spec) => spec.home === SETTINGS_FILE)
  */
 export function readSettingsFile(dataDir: string, schema: z.ZodType): Record<string, unknown> {
   const file = settingsFile(dataDir)
+  const parsed = parsedFile(file)
+  return parsed === undefined ? {} : checkSettings(file, parsed, schema)
+}
+
+/** The file's JSON, undefined when there is no file; a SettingsError naming it when it cannot be read or parsed. */
+function parsedFile(file: string): unknown {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw new SettingsError(`${file} cannot be read: ${(error as Error).message}`)
   }
-  let parsed: unknown
   try {
-    parsed = JSON.parse(text.replace(/^\uFEFF/, ''))
+    return JSON.parse(text.replace(/^\uFEFF/, '')) as unknown
   } catch (error) {
     throw new SettingsError(`${file} is not valid JSON: ${(error as Error).message}`)
   }
-  return checkSettings(file, parsed, schema)
 }
 
 function checkSettings(file: string, value: unknown, schema: z.ZodType): Record<string, unknown> {
@@ -116,19 +120,7 @@ export function storeSetting(dataDir: string, flag: string | undefined, env = pr
   const variable = env.GENOPS_STORE
   if (variable !== undefined && variable !== '') return check(variable, 'GENOPS_STORE')
   const file = settingsFile(dataDir)
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw new SettingsError(`${file} cannot be read: ${(error as Error).message}`)
-  }
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text.replace(/^\uFEFF/, ''))
-  } catch (error) {
-    throw new SettingsError(`${file} is not valid JSON: ${(error as Error).message}`)
-  }
+  const parsed = parsedFile(file)
   const value = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>).store : undefined
   return value === undefined ? undefined : check(value, `${file}: store`)
 }

@@ -72,6 +72,21 @@ const done = (jobs: ClaimedJob[], endedAt: number, extra: (job: ClaimedJob) => o
 const many = (n: number, prefix: string, overrides: Parameters<typeof job>[1] = {}) =>
   Array.from({ length: n }, (_, i) => job(`${prefix} ${i}`, { runAt: T0, ...overrides }))
 
+/** A gated claim while budgets pause: each attempt reserves $0.25 and 100 tokens against them. */
+export async function reservingClaim(on: GatedClaimStore, now: number, owner: string): Promise<ClaimedJob[]> {
+  const gates = gatesFor()
+  const reserve = (route: { provider: string }, batch: number | null) => ({
+    provider: route.provider,
+    providerKind: 'openai',
+    batchId: batch,
+    usd: 0.25,
+    tokens: 100,
+  })
+  const budgets = { anyBudgets: true, heldFor: () => {} }
+  const gate = (facts: Parameters<typeof claimGate>[1]) => claimGate({ gates, profiles: new Map(), running: [], budgets, reserve }, facts, now)
+  return (await on.claim({ owner, limit: 100, now, leaseMs: LEASE, gate, starts: gates.counting, reserve })).jobs
+}
+
 export function gatedClaimConformance(factory: GatedClaimFactory): void {
   it("keeps a batch's cap on jobs at once, counting jobs another connection runs; a cap set later is the operator's", async () => {
     const [store, other] = await openBoth(factory)
@@ -220,19 +235,7 @@ export function gatedClaimConformance(factory: GatedClaimFactory): void {
     const [store, other] = await openBoth(factory)
     const { batchId } = await store.enqueue(many(10, 'spend', { provider: 'work' }), 'b', T0)
     await store.costs.setBudget({ scope: 'batch', batchId, target: null, unit: 'usd', limit: 1, action: 'pause' }, T0)
-    const claimWith = async (on: GatedClaimStore, now: number) => {
-      const gates = gatesFor()
-      const reserve = (route: { provider: string }, batch: number | null) => ({
-        provider: route.provider,
-        providerKind: 'openai',
-        batchId: batch,
-        usd: 0.25,
-        tokens: 100,
-      })
-      const budgets = { anyBudgets: true, heldFor: () => {} }
-      const gate = (facts: Parameters<typeof claimGate>[1]) => claimGate({ gates, profiles: new Map(), running: [], budgets, reserve }, facts, now)
-      return (await on.claim({ owner: 'o', limit: 100, now, leaseMs: LEASE, gate, starts: gates.counting, reserve })).jobs
-    }
+    const claimWith = (on: GatedClaimStore, now: number) => reservingClaim(on, now, 'o')
     const four = await claimWith(store, T0)
     expect(four).toHaveLength(4)
     expect((await other.costs.budgets(T0))[0]).toMatchObject({ spent: 0, reserved: 1 })

@@ -4,32 +4,14 @@
  * found it deleted them, so the budget gate admitted more work than the budget allows).
  */
 import { describe, expect, it } from 'vitest'
-import type { ClaimedJob } from '../../../src/main/queue/store'
-import { claimGate } from '../../../src/main/queue/claim-gate'
-import { PostgresQueueStore } from '../../../src/main/store/postgres'
+import { type PostgresQueueStore } from '../../../src/main/store/postgres'
 import { postgresServer } from '../../support/postgres'
-import { gatesFor, openBoth, type GatedClaimFactory, type GatedClaimStore } from '../conformance/gated-claim'
-import { job, LEASE, T0 } from '../conformance/harness'
+import { openBoth, reservingClaim } from '../conformance/gated-claim'
+import { job, LEASE, postgresStores, T0 } from '../conformance/harness'
 
 const server = await postgresServer()
-const postgres: GatedClaimFactory = async () => {
-  const url = await server!.freshDatabase()
-  return { store: await PostgresQueueStore.open(url), another: () => PostgresQueueStore.open(url) }
-}
-
-async function claimWith(on: GatedClaimStore, now: number, owner: string): Promise<ClaimedJob[]> {
-  const gates = gatesFor()
-  const reserve = (route: { provider: string }, batch: number | null) => ({
-    provider: route.provider,
-    providerKind: 'openai',
-    batchId: batch,
-    usd: 0.25,
-    tokens: 100,
-  })
-  const budgets = { anyBudgets: true, heldFor: () => {} }
-  const gate = (facts: Parameters<typeof claimGate>[1]) => claimGate({ gates, profiles: new Map(), running: [], budgets, reserve }, facts, now)
-  return (await on.claim({ owner, limit: 100, now, leaseMs: LEASE, gate, starts: gates.counting, reserve })).jobs
-}
+const postgres = postgresStores(server)
+const claimWith = reservingClaim
 
 describe.skipIf(!server)('late settle after a takeover (PostgreSQL)', () => {
   it("keeps the new owner's reservations, so the budget still holds back more work", async () => {
