@@ -5,8 +5,7 @@
  */
 import type { RunTotals } from '../../../../shared/batches'
 import { placeKey, type ExportJobRow, type RerunSourceJob, type TokenMeans } from '../../../batches/store'
-import { toRow, type RawRow } from '../../sqlite/batches/job-rows'
-import { quantile } from '../../sqlite/batches/progress'
+import { runTotalsOf, toRow, type RawRow } from '../../sqlite/batches/job-rows'
 import type { Queryable } from '../transaction'
 
 // config.output is a string ("text", "json") or a schema: ->> gives either as text, as SQLite's json_extract does.
@@ -91,9 +90,6 @@ export async function runTotals(client: Queryable, batchId: number): Promise<Run
     [batchId],
   )
   const counts = new Map(countRows.map((row) => [row.state, row.n]))
-  const jobs = [...counts.values()].reduce((sum, n) => sum + Math.max(0, n), 0)
-  const completed = counts.get('completed') ?? 0
-  const dead = counts.get('dead') ?? 0
   const { rows: latencies } = await client.query<{ ms: number }>(
     `SELECT finished_at - started_at AS ms FROM jobs WHERE batch_id = $1 AND state = 'completed' AND started_at IS NOT NULL ORDER BY ms`,
     [batchId],
@@ -102,19 +98,12 @@ export async function runTotals(client: Queryable, batchId: number): Promise<Run
     `SELECT avg(length(output))::double precision AS chars FROM jobs WHERE batch_id = $1 AND state = 'completed'`,
     [batchId],
   )
-  const sorted = latencies.map((row) => row.ms)
-  return {
-    batchId: batch.id,
-    name: batch.name,
-    jobs,
-    completed,
-    dead,
-    costUsd: batch.cost_usd,
-    p50LatencyMs: quantile(sorted, 0.5),
-    p95LatencyMs: quantile(sorted, 0.95),
-    failureRate: completed + dead > 0 ? dead / (completed + dead) : null,
-    meanOutputChars: mean[0]!.chars,
-  }
+  return runTotalsOf(
+    batch,
+    counts,
+    latencies.map((row) => row.ms),
+    mean[0]!.chars,
+  )
 }
 
 export async function rerunPage(client: Queryable, batchId: number, afterId: number, limit: number): Promise<RerunSourceJob[]> {

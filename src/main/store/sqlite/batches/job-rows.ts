@@ -114,9 +114,6 @@ export function runTotals(db: Database, batchId: number): RunTotals | null {
   const batch = sql(db, 'SELECT id, name, cost_usd FROM batches WHERE id = ?').get(batchId) as { id: number; name: string; cost_usd: number } | undefined
   if (!batch) return null
   const counts = new Map(sql(db, 'SELECT state, n FROM batch_counts WHERE batch_id = ?').raw().all(batchId) as [string, number][])
-  const jobs = [...counts.values()].reduce((sum, n) => sum + Math.max(0, n), 0)
-  const completed = counts.get('completed') ?? 0
-  const dead = counts.get('dead') ?? 0
   const latencies = sql(
     db,
     `SELECT finished_at - started_at AS ms FROM jobs INDEXED BY jobs_by_batch WHERE batch_id = ? AND state = 'completed' AND started_at IS NOT NULL ORDER BY ms`,
@@ -125,15 +122,27 @@ export function runTotals(db: Database, batchId: number): RunTotals | null {
     .all(batchId) as number[]
   const meanChars = sql(db, `SELECT avg(length(output)) FROM jobs INDEXED BY jobs_by_batch WHERE batch_id = ? AND state = 'completed'`).pluck().get(batchId) as
     number | null
+  return runTotalsOf(batch, counts, latencies, meanChars)
+}
+
+/** A run's figures from its batch row, its counts by state, its completed jobs' latencies (sorted) and mean output length: either store's. */
+export function runTotalsOf(
+  batch: { id: number; name: string; cost_usd: number },
+  counts: ReadonlyMap<string, number>,
+  sortedLatencies: readonly number[],
+  meanChars: number | null,
+): RunTotals {
+  const completed = counts.get('completed') ?? 0
+  const dead = counts.get('dead') ?? 0
   return {
     batchId: batch.id,
     name: batch.name,
-    jobs,
+    jobs: [...counts.values()].reduce((sum, n) => sum + Math.max(0, n), 0),
     completed,
     dead,
     costUsd: batch.cost_usd,
-    p50LatencyMs: quantile(latencies, 0.5),
-    p95LatencyMs: quantile(latencies, 0.95),
+    p50LatencyMs: quantile(sortedLatencies, 0.5),
+    p95LatencyMs: quantile(sortedLatencies, 0.95),
     failureRate: completed + dead > 0 ? dead / (completed + dead) : null,
     meanOutputChars: meanChars,
   }
