@@ -60,7 +60,7 @@ describe.skipIf(!chromiumPath && process.env.CI !== 'true')('settings screen', (
     await settings.save()
     await settings.formProblem().waitFor()
     expect(await settings.formProblem().textContent()).toBe(
-      'Not saved: this GenOps keeps no API keys (only the desktop app can, in the OS keychain): set OPENAI_API_KEY or ANTHROPIC_API_KEY, or give the profile a key file',
+      'Not saved: this GenOps keeps no API keys (the desktop app keeps them in the OS keychain): give it a team key (the teamKeyFile setting), or give the profile a key file, or set OPENAI_API_KEY or ANTHROPIC_API_KEY',
     )
     // Nothing was saved, the key least of all.
     expect((await served.call('listProviders', {})).profiles[0]).toMatchObject({ limits: { maxConcurrent: 2 }, hasKey: false })

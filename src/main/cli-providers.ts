@@ -19,6 +19,22 @@ interface AddOptions extends Common {
   tpm?: number
   maxConcurrent?: number
   fallback?: string[]
+  apiKeyStdin?: boolean
+}
+
+/**
+ * The key piped in: never a flag, where it would sit in the shell's history and every process
+ * listing. A terminal is refused rather than read, since what is typed there is shown.
+ */
+async function keyFromStdin(): Promise<string> {
+  if (process.stdin.isTTY)
+    throw new CliError('--api-key-stdin reads the key from a pipe, not a terminal: `pass show openai | genops providers add ... --api-key-stdin`', 2)
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  const key = Buffer.concat(chunks).toString('utf8').trim()
+  if (!key) throw new CliError('--api-key-stdin: standard input held no key', 2)
+  if (/[\r\n]/.test(key)) throw new CliError('--api-key-stdin: standard input held more than one line: pipe the key alone', 2)
+  return key
 }
 
 function parseConfig(text: string | undefined): Record<string, unknown> | undefined {
@@ -96,6 +112,7 @@ export function addProviderCommands(program: Command): void {
     .option('--model <model>', 'model for jobs that name none')
     .option('--base-url <url>', 'endpoint, e.g. http://127.0.0.1:11434/v1 for Ollama')
     .option('--key-file <path>', 'absolute path of a file holding the API key, mode 0600')
+    .option('--api-key-stdin', 'keep the API key piped to standard input with the profile, sealed with the team key (the teamKeyFile setting)')
     .option('--config <json>', 'config defaults for its jobs, e.g. \'{"temperature":0.2}\'')
     .option('--rpm <n>', 'most requests started in any minute', integer('--rpm', 1))
     .option('--tpm <n>', 'most tokens (estimated, then counted) in any minute', integer('--tpm', 1))
@@ -118,8 +135,9 @@ export function addProviderCommands(program: Command): void {
         fallbacks: options.fallback,
       })
       if (!parsed.success) throw new CliError(describeZodError(parsed.error), 2)
-      await withQueue(options, (h) => h.saveProvider(parsed.data))
-      print(`profile ${name}: saved`)
+      const apiKey = options.apiKeyStdin ? await keyFromStdin() : undefined
+      const saved = await withQueue(options, (h) => h.saveProvider({ ...parsed.data, apiKey }))
+      print(`profile ${name}: saved${apiKey !== undefined && saved.hasKey ? ', its key kept sealed (never shown again)' : ''}`)
     })
 
   common(providers.command('remove').description('remove a profile'))

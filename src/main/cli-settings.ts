@@ -1,5 +1,5 @@
 /**
- * `genops settings list|get|set`: both kinds of settings (src/main/settings), each with its
+ * `genops settings list|get|set|unset`: both kinds of settings (src/main/settings), each with its
  * description, default, current value, where it comes from and where it lives. And the
  * flags of `serve` and `run` that set this process's settings over settings.json and the
  * `GENOPS_*` variables.
@@ -10,11 +10,12 @@ import type { SettingRow } from '../shared/settings'
 import { cacheLine } from './cli-cache'
 import { CliError, common, print, printJson, withQueue, type Common } from './cli-support'
 import type { EngineConfig } from './engine-config'
-import { dataDir, ensureDataDir } from './paths'
+import type { OpenedStore } from './store/open'
+import { databaseFile, dataDir, ensureDataDir } from './paths'
 import { fromText, getPath, settingSpec, SETTINGS, SETTINGS_FILE, SettingsError, SHARED_SETTINGS_POLL_MS, shown, type SettingSpec } from './settings/catalogue'
-import { processSettings, resolveProcessSettings, settingsFile, writeSetting } from './settings/process'
+import { processSettings, resolveProcessSettings, settingsFile, storeSetting, unsetSetting, writeSetting } from './settings/process'
 import { appliesText } from './settings/rows'
-import { readSharedSettings, writeSharedSetting } from './settings/shared'
+import { readSharedSettings, unsetSharedSetting, writeSharedSetting } from './settings/shared'
 
 /** The engine's config schema, which settings are checked against: imported when a command needs it, as it reaches much of the engine's code. */
 const engineConfigSchema = async (): Promise<typeof EngineConfig> => (await import('./engine-config')).EngineConfig
@@ -61,43 +62,48 @@ export async function processSettingsConfig(dir: string, options: Record<string,
 }
 
 async function settingRows(options: Common): Promise<SettingRow[]> {
-  const dir = dataDir(options.dataDir)
   const schema = await engineConfigSchema()
-  const defaults: unknown = schema.parse({ dataDir: dir })
-  const rows: SettingRow[] = []
-  // A store named with --store is shown as the flag's: the shared settings listed below are that store's.
-  const processSettings = resolveProcessSettings(dir, { schema, defaults, flags: options.store === undefined ? {} : { store: options.store } })
-  for (const { spec, value, source } of processSettings) {
-    rows.push({
-      key: spec.key,
-      description: spec.description,
-      lives: settingsFile(dir),
-      default: shown(spec, getPath(defaults, spec.key)),
-      value: shown(spec, value),
-      source,
-      flag: spec.flag,
-      env: spec.env,
-      applies: appliesText(spec),
-    })
-  }
+  const defaults: unknown = schema.parse({ dataDir: dataDir(options.dataDir) })
+  const rows = processRows(options, schema, defaults)
   const store = await openStore(options)
   try {
-    for (const { spec, stored } of await readSharedSettings(store, schema)) {
-      const fallback = getPath(defaults, spec.key)
-      rows.push({
-        key: spec.key,
-        description: spec.description,
-        lives: 'store',
-        default: fallback,
-        value: stored ?? fallback,
-        source: stored === undefined ? 'default' : 'store',
-        applies: appliesText(spec),
-      })
-    }
+    return [...rows, ...(await sharedRows(store, schema, defaults))]
   } finally {
     await store.close()
   }
-  return rows
+}
+
+/** This process's settings as they resolve for these options, without opening the store. */
+function processRows(options: Common, schema: typeof EngineConfig, defaults: unknown): SettingRow[] {
+  const dir = dataDir(options.dataDir)
+  // A store named with --store is shown as the flag's: the shared settings listed below are that store's.
+  const resolved = resolveProcessSettings(dir, { schema, defaults, flags: options.store === undefined ? {} : { store: options.store } })
+  return resolved.map(({ spec, value, source }) => ({
+    key: spec.key,
+    description: spec.description,
+    lives: settingsFile(dir),
+    default: shown(spec, getPath(defaults, spec.key)),
+    value: shown(spec, value),
+    source,
+    flag: spec.flag,
+    env: spec.env,
+    applies: appliesText(spec),
+  }))
+}
+
+async function sharedRows(store: OpenedStore, schema: typeof EngineConfig, defaults: unknown): Promise<SettingRow[]> {
+  return (await readSharedSettings(store, schema)).map(({ spec, stored }) => {
+    const fallback = getPath(defaults, spec.key)
+    return {
+      key: spec.key,
+      description: spec.description,
+      lives: 'store',
+      default: fallback,
+      value: stored ?? fallback,
+      source: stored === undefined ? 'default' : 'store',
+      applies: appliesText(spec),
+    }
+  })
 }
 
 const text = (value: unknown): string => (value === undefined ? '-' : typeof value === 'string' ? value : JSON.stringify(value))
@@ -179,13 +185,89 @@ export function addSettingsCommands(program: Command): void {
         usage(error)
       }
     })
+
+  common(settings.command('unset').description(`remove a setting from ${SETTINGS_FILE} or the store: a flag, a variable or its default gives it again`), true)
+    .argument('<key>', 'like store, logs.level or retention.dead.maxAgeMs')
+    .action(async (key: string, options: Common) => {
+      const spec = known(key)
+      if (options.server && spec.home === SETTINGS_FILE) throw machineOwn(spec, 'unset')
+      const unset = await (
+        options.server ? unsetOnServer(spec, options) : spec.home === SETTINGS_FILE ? unsetInFile(spec, options) : unsetInStore(spec, options)
+      ).catch(usage)
+      if (options.json) printJson(unset)
+      else print(unsetLine(spec, unset))
+    })
+}
+
+/** What `settings unset` did, and the setting as `settings get` now shows it. */
+interface Unset {
+  key: string
+  /** False when it was not set there: nothing changed. */
+  removed: boolean
+  /** settings.json's path, or "store". */
+  lives: string
+  now: SettingRow
+  /** For `store`: the queue the commands work on now (a team store's password masked). */
+  queue?: { store: 'sqlite'; file: string } | { store: 'postgres'; url: string }
+}
+
+async function unsetInFile(spec: SettingSpec, options: Common): Promise<Unset> {
+  const dir = dataDir(options.dataDir)
+  const schema = await engineConfigSchema()
+  const removed = unsetSetting(dir, schema, spec.key)
+  const now = processRows(options, schema, schema.parse({ dataDir: dir })).find((row) => row.key === spec.key)!
+  return { key: spec.key, removed, lives: settingsFile(dir), now, ...(spec.key === 'store' ? { queue: await queueNow(dir, options.store) } : {}) }
+}
+
+/** The queue commands open now, by the order cli-store takes: a team store named elsewhere still wins over the data directory's. */
+async function queueNow(dir: string, storeFlag: string | undefined): Promise<NonNullable<Unset['queue']>> {
+  const url = storeSetting(dir, storeFlag)
+  if (url === undefined) return { store: 'sqlite', file: databaseFile(dir) }
+  const { maskUrl } = await import('./store/postgres/connect')
+  return { store: 'postgres', url: maskUrl(url) }
+}
+
+async function unsetInStore(spec: SettingSpec, options: Common): Promise<Unset> {
+  const schema = await engineConfigSchema()
+  const defaults: unknown = schema.parse({ dataDir: dataDir(options.dataDir) })
+  const store = await openStore(options)
+  try {
+    const removed = await unsetSharedSetting(store, spec.key)
+    const now = (await sharedRows(store, schema, defaults)).find((row) => row.key === spec.key)!
+    return { key: spec.key, removed, lives: 'store', now }
+  } finally {
+    await store.close()
+  }
+}
+
+async function unsetOnServer(spec: SettingSpec, options: Common): Promise<Unset> {
+  const row = async () => (await serverRows(options)).find((candidate) => candidate.key === spec.key)!
+  const removed = (await row()).source === 'store'
+  await withQueue(options, (h) => h.saveSetting({ key: spec.key }))
+  const now = await row()
+  // The server shows the value its engine runs with, which takes the default at its next poll of the store.
+  return { key: spec.key, removed, lives: 'store', now: now.source === 'default' ? { ...now, value: now.default } : now }
+}
+
+function unsetLine(spec: SettingSpec, { removed, lives, now, queue }: Unset): string {
+  const where = lives === 'store' ? 'the store' : lives
+  const still = now.source === 'variable' ? now.env : now.source === 'flag' ? now.flag : undefined
+  const done = `${spec.key}: ${removed ? 'unset' : 'was not set'} in ${where}${still ? `, but still set by ${still}` : ''}`
+  if (queue) {
+    const named = queue.store === 'sqlite' ? `the data directory's SQLite queue (${queue.file})` : `the team store ${queue.url}`
+    return `${done}; queue commands ${still ? 'use' : 'now use'} ${named}${removed && !still ? ', an engine from its next start' : ''}`
+  }
+  const applies = !removed || still ? '' : lives === 'store' ? `; ${storeApplies(spec)}` : '; applies at next start'
+  return `${done}; ${still ? '' : 'now '}${text(now.value)} (${now.source})${applies}`
 }
 
 /** What a change of a store-wide setting says, here or through a server. */
 function storeSettingLine(spec: SettingSpec, value: unknown): string {
-  const applies = spec.live ? `a running engine applies it within ${SHARED_SETTINGS_POLL_MS / 1000}s` : 'applies at next start'
-  return `${spec.key}: ${value === undefined ? 'default' : text(value)} in the store, for every process on the queue; ${applies}`
+  return `${spec.key}: ${value === undefined ? 'default' : text(value)} in the store, for every process on the queue; ${storeApplies(spec)}`
 }
+
+const storeApplies = (spec: SettingSpec): string =>
+  spec.live ? `a running engine applies it within ${SHARED_SETTINGS_POLL_MS / 1000}s` : 'applies at next start'
 
 /** The store-wide settings as the server's engine runs with them (--server); those of settings.json are each machine's own. */
 async function serverRows(options: Common): Promise<SettingRow[]> {
@@ -194,7 +276,7 @@ async function serverRows(options: Common): Promise<SettingRow[]> {
 }
 
 /** A setting of settings.json, asked of a server: it belongs to the machine that runs the engine. */
-function machineOwn(spec: SettingSpec, verb: 'get' | 'set'): CliError {
+function machineOwn(spec: SettingSpec, verb: 'get' | 'set' | 'unset'): CliError {
   return new CliError(
     `${spec.key} lives in ${SETTINGS_FILE} on each machine, not on the server's queue: run \`genops settings ${verb}\` there, without --server`,
     2,

@@ -5,6 +5,7 @@
  */
 import { CliError } from './cli-error'
 import { dataDir } from './paths'
+import type { ProfileKeyBox } from './secrets'
 import type { OpenedStore, StoreTarget } from './store/open'
 
 export async function storeTarget(dirOption: string | undefined, storeFlag: string | undefined): Promise<StoreTarget> {
@@ -33,4 +34,25 @@ export async function refuseTeamStore(dirOption: string | undefined, storeFlag: 
 export async function openCliStore(dirOption: string | undefined, storeFlag: string | undefined): Promise<OpenedStore> {
   const [target, { openStore }] = await Promise.all([storeTarget(dirOption, storeFlag), import('./store/open')])
   return openStore(target)
+}
+
+/**
+ * How a local command seals a profile's key (`providers add --api-key-stdin`): with the team
+ * key a setting names (GENOPS_TEAM_KEY_FILE, settings.json), read only when a key is sealed,
+ * so a command that seals none never fails for it; with none, it keeps no keys.
+ */
+export async function cliKeyBox(dirOption: string | undefined, storeFlag: string | undefined): Promise<ProfileKeyBox> {
+  const [{ url, dataDir: dir }, { teamKeyFileSetting }, { profileKeyBox }, { lazyTeamKeyBox }] = await Promise.all([
+    storeTarget(dirOption, storeFlag),
+    import('./settings/process'),
+    import('./secrets'),
+    import('./team-key'),
+  ])
+  let file: string | undefined
+  try {
+    file = teamKeyFileSetting(dir)
+  } catch (error) {
+    throw new CliError((error as Error).message, 2)
+  }
+  return profileKeyBox({ teamKey: file === undefined ? undefined : lazyTeamKeyBox(file), teamStore: url !== undefined })
 }

@@ -68,8 +68,9 @@ export interface Common {
  */
 export async function withQueue<T>(options: Common, action: (handlers: Handlers) => Promise<T>): Promise<T> {
   if (options.server) return action(remoteHandlers(options.server))
-  const { createHandlers } = await import('./operations')
-  return withStore(options, (store) => action(createHandlers(store)))
+  const [{ createHandlers }, { cliKeyBox }] = await Promise.all([import('./operations'), import('./cli-store')])
+  const keys = await cliKeyBox(options.dataDir, options.store)
+  return withStore(options, (store) => action(createHandlers(store, undefined, keys)))
 }
 
 /** The same with the store itself, for a command that reads more than the contract answers at once; local only. */

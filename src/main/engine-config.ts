@@ -103,7 +103,13 @@ export const EngineConfig = z.object({
   artifactsDir: z.string().min(1, 'artifactsDir must name a directory').optional(),
   /** How often the checkpoint thread copies the WAL back into the database. Default 100 ms. */
   checkpointMs: positive('checkpointMs').default(100),
-  /** Encryption for API keys kept with profiles: the desktop app's safeStorage. Without it no key is kept. */
+  /**
+   * A file holding the team's key (one line of 32 characters or more, mode 0600; relative to
+   * dataDir when relative): it seals and opens the API keys kept with profiles on every engine
+   * that is given the same file. On a team store it is the only way keys are kept.
+   */
+  teamKeyFile: z.string().min(1, 'teamKeyFile must name a file').optional(),
+  /** The machine keychain for API keys kept with profiles: the desktop app's safeStorage. Not used on a team store. */
   secrets: z.custom<SecretBox>((value) => typeof value === 'object' && value !== null && 'encrypt' in value && 'decrypt' in value).optional(),
   /** better-sqlite3 built for Electron's ABI, when the desktop app runs (scripts/desktop.js builds it). */
   sqliteBinding: z.string().optional(),

@@ -19,7 +19,7 @@ import { announceEngine, withdrawEngine } from './engine-discovery'
 import { engineSettingRows } from './settings/rows'
 import { followSharedSettings } from './settings/shared'
 import { budgetUsedByScope } from './alerts/signals'
-import { breakerCheck, engineHealth, freeDiskBytes } from './health/checks'
+import { breakerCheck, engineHealth, freeDiskBytes, profileKeysOpen } from './health/checks'
 import type { HealthRegistry } from './health/registry'
 import { DiskFull } from './health/disk-full'
 import { backupsDir } from './paths'
@@ -36,6 +36,8 @@ import { startBatchLane } from './provider-batches/engine-lane'
 import { startWorkerBeat } from './workers'
 import type { BatchLane } from './provider-batches/lane'
 import { EngineConfig } from './engine-config'
+import { profileKeyBox } from './secrets'
+import { teamKeyBox } from './team-key'
 
 export { EngineConfig } from './engine-config'
 
@@ -66,6 +68,12 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
   // A relative artifactsDir is the data directory's (where settings.json names it), not the directory the engine started in.
   const artifactsDir = config.artifacts ? resolve(config.dataDir, config.artifactsDir ?? 'artifacts') : null
 
+  // Before the store: a team key file that cannot be used is a clear error, not an engine that cannot open its keys.
+  const keys = profileKeyBox({
+    keychain: config.secrets,
+    teamKey: config.teamKeyFile === undefined ? undefined : teamKeyBox(resolve(config.dataDir, config.teamKeyFile)),
+    teamStore: config.store !== undefined,
+  })
   const store = await openStore({ dataDir: config.dataDir, url: config.store, nativeBinding: config.sqliteBinding })
   // Hears every write failure before it is reported: a full disk pauses the engine instead of ending it.
   const diskFull = new DiskFull({ dataDir: config.dataDir })
@@ -153,7 +161,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
   const scheduler = new Scheduler(
     queue,
     pool,
-    { ...config, artifactsDir, pricing: costs.prices, budgets: costs.budgets },
+    { ...config, artifactsDir, keys, pricing: costs.prices, budgets: costs.budgets },
     {
       onChanges: (changes) => hub.jobsChanged(changes),
       onCountsMayChange: () => hub.countsMayChange(),
@@ -219,13 +227,14 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
       settingsSchema: EngineConfig,
       worker: scheduler.owner,
     },
-    config.secrets,
+    keys,
   )
   // Before the scheduler starts, so readiness probes see "starting" rather than nothing.
   const exporter = config.metrics.exporter.enabled
     ? await startExporter(config.metrics.exporter, { metrics, health, owner: scheduler.owner, onError: (message) => telemetry.warn(message) })
     : null
   health.register(diskFull.check())
+  health.register(profileKeysOpen(() => scheduler.unopenedKeys))
   let batchLane: BatchLane | undefined
   let workerBeat: { stop(): Promise<void> } | undefined
   try {

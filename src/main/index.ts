@@ -49,7 +49,7 @@ function keychainRefusal(): string | undefined {
   return (
     'GenOps keeps no API keys on this desktop: no system keyring (GNOME Keyring, KWallet) answered, and without one Electron would ' +
     'store keys with a password anyone can read (its basic_text backend). Start a keyring and restart GenOps, or give each profile ' +
-    'a key file, or set OPENAI_API_KEY or ANTHROPIC_API_KEY.'
+    'a key file, or give GenOps a team key (the teamKeyFile setting), or set OPENAI_API_KEY or ANTHROPIC_API_KEY.'
   )
 }
 
@@ -83,17 +83,20 @@ async function start(): Promise<void> {
   await app.whenReady()
   lockDown()
   // Asked once the app is ready: before, Linux's safeStorage has not chosen its backend.
-  const keysRefused = keychainRefusal()
-  if (keysRefused !== undefined) console.warn(`genops: ${keysRefused}`)
+  const keychainRefused = keychainRefusal()
+  let keysRefused: string | undefined
   try {
     // settings.json and GENOPS_* variables (a file that cannot be used is named in the dialog below).
     const settings: Partial<EngineConfig> = processSettings(directory, EngineConfig)
+    // With a team key the desktop keeps keys all the same: the team key seals them.
+    keysRefused = settings.teamKeyFile === undefined ? keychainRefused : undefined
+    if (keysRefused !== undefined) console.warn(`genops: ${keysRefused}`)
     // The metrics exporter with its defaults (127.0.0.1:9464): a port in use is a failed health check, not a failed start.
     engine = await createEngine({
       ...settings,
       dataDir: directory,
       sqliteBinding: electronSqliteBinding(app.isPackaged, process.resourcesPath, process.env),
-      secrets: keychain(keysRefused),
+      secrets: keychain(keychainRefused),
       metrics: { ...settings.metrics, exporter: { ...settings.metrics?.exporter, enabled: true } },
     })
   } catch (error) {

@@ -32,7 +32,7 @@ import { toNewJob } from './queue/new-job'
 import { jobListHandlers } from './queue/job-operations'
 import type { QueueStore } from './queue/store'
 import { resilienceHandlers, type ResilienceRuntime } from './resilience/operations'
-import type { SecretBox } from './secrets'
+import { profileKeyBox, type ProfileKeyBox } from './secrets'
 import { settingHandlers } from './settings/operations'
 import { jobLogHandlers } from './telemetry/job-logs'
 import { traceHandlers } from './telemetry/trace-operations'
@@ -82,7 +82,7 @@ export { DEFAULT_PROVIDER, toNewJob } from './queue/new-job'
 /** Problems listed in one refusal of an enqueue; the rest are counted. */
 const MAX_LISTED_PROBLEMS = 10
 
-export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, secrets?: SecretBox): Handlers {
+export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, keys: ProfileKeyBox = profileKeyBox({ teamStore: false })): Handlers {
   const now = () => Date.now()
   // A queued job that is due but held by a gate says why; only a running engine knows.
   const withHeld = <T extends JobSummary>(job: T): T => {
@@ -177,14 +177,9 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, 
       if (problem) throw new OperationError('INVALID_INPUT', problem)
       const fallbacks = profile.fallbacks?.length ? fallbackProblem(profile, await store.listProfiles()) : null
       if (fallbacks) throw new OperationError('INVALID_INPUT', fallbacks)
-      if (apiKey !== undefined && !secrets) {
-        throw new OperationError(
-          'INVALID_INPUT',
-          'this GenOps keeps no API keys (only the desktop app can, in the OS keychain): set OPENAI_API_KEY or ANTHROPIC_API_KEY, or give the profile a key file',
-        )
-      }
-      // Encrypted before the transaction: the key never reaches the database in plain text.
-      const secret = apiKey === undefined ? undefined : secrets!.encrypt(apiKey)
+      if (apiKey !== undefined && !keys.seal) throw new OperationError('INVALID_INPUT', keys.refusal)
+      // Sealed before the transaction: the key never reaches the database in plain text.
+      const secret = apiKey === undefined ? undefined : keys.seal!(apiKey, profile.name)
       await store.saveProfile(profile, now())
       if (secret !== undefined) await store.setProfileSecret(profile.name, secret)
       await runtime.profilesChanged()

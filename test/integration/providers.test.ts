@@ -2,14 +2,13 @@
  * Provider profiles: kept in the database, managed from the CLI, resolved by a running
  * engine at dispatch, with the API key read from a key file only its owner can read.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createEngine, type Engine } from '../../src/main/engine'
 import { databaseFile } from '../../src/main/paths'
 import { resolveProvider } from '../../src/main/queue/profiles'
-import type { SecretBox } from '../../src/main/secrets'
+import { testKeychain } from '../support/keychain'
 import type { ProviderProfile } from '../../src/shared/providers'
 import { genops, genopsAsync } from '../support/cli'
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai'
@@ -160,24 +159,6 @@ describe('a running engine', () => {
     expect(fake.requests.at(-1)!.body.model).toBe('gpt-test')
   })
 })
-
-/** A keychain for tests, as the desktop app's safeStorage would be: AES-256-GCM with a key held in memory. */
-function testKeychain(): SecretBox {
-  const key = randomBytes(32)
-  return {
-    encrypt(plain) {
-      const iv = randomBytes(12)
-      const cipher = createCipheriv('aes-256-gcm', key, iv)
-      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()])
-      return Buffer.concat([iv, cipher.getAuthTag(), body])
-    },
-    decrypt(sealed) {
-      const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12))
-      decipher.setAuthTag(sealed.subarray(12, 28))
-      return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8')
-    },
-  }
-}
 
 describe('API keys kept with a profile', () => {
   const KEY = 'sk-kept-in-the-keychain-0123456789'

@@ -36,10 +36,10 @@ export function genopsInBackground(args: string[]): ChildProcess {
   return spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
 }
 
-/** The same without blocking this process: for tests whose own servers must answer the CLI meanwhile. */
-export function genopsAsync(args: string[], env?: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
+/** The same without blocking this process: for tests whose own servers must answer the CLI meanwhile. `input` is piped to its stdin. */
+export function genopsAsync(args: string[], env?: NodeJS.ProcessEnv, input?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [...CLI, ...args],
       { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } },
@@ -47,5 +47,6 @@ export function genopsAsync(args: string[], env?: NodeJS.ProcessEnv): Promise<{ 
         resolve({ status: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr })
       },
     )
+    if (input !== undefined) child.stdin!.end(input)
   })
 }

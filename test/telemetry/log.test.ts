@@ -2,14 +2,13 @@
  * The engine's log: JSON lines with the job id and trace id, rolled by size and kept to a
  * bound, and no API key in any line, however it reached the log (or a span).
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import Sqlite from 'better-sqlite3'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createEngine, type Engine } from '../../src/main/engine'
 import { databaseFile } from '../../src/main/paths'
-import type { SecretBox } from '../../src/main/secrets'
+import { testKeychain } from '../support/keychain'
 import type { QueueStore } from '../../src/main/queue/store'
 import { createLogger, logsDir, openLog } from '../../src/main/telemetry/log'
 import { openLogsAndTraces } from '../../src/main/telemetry/logs-and-traces'
@@ -100,24 +99,6 @@ describe('the log', () => {
     expect(logLines(dataDir).at(-1)).toMatchObject({ line: 399 })
   })
 })
-
-/** A keychain as the desktop app's safeStorage would be: AES-256-GCM with a key held in memory. */
-function testKeychain(): SecretBox {
-  const key = randomBytes(32)
-  return {
-    encrypt(plain) {
-      const iv = randomBytes(12)
-      const cipher = createCipheriv('aes-256-gcm', key, iv)
-      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()])
-      return Buffer.concat([iv, cipher.getAuthTag(), body])
-    },
-    decrypt(sealed) {
-      const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12))
-      decipher.setAuthTag(sealed.subarray(12, 28))
-      return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8')
-    },
-  }
-}
 
 describe('a planted API key', () => {
   const KEY = 'sk-planted-0123456789abcdefABCDEF'

@@ -184,6 +184,21 @@ export function breakersHeld(held: () => readonly string[] | Promise<readonly st
   }
 }
 
+/** Profiles whose kept API key this engine cannot open (a keychain of another machine, no team key): their jobs wait for an engine that can. */
+export function profileKeysOpen(unopened: () => ReadonlyMap<string, string>, { timeoutMs = DEFAULT_CHECK_TIMEOUT_MS }: Timeout = {}): HealthCheck {
+  return {
+    name: 'profile-keys',
+    critical: false,
+    timeoutMs,
+    check: () => {
+      const keys = [...unopened()]
+      if (keys.length === 0) return pass('this engine opens every key kept with a profile')
+      const which = keys.map(([name, why]) => `${name} (${why})`).join('; ')
+      return warn(`this engine cannot open the API key of ${which}: it runs none of their jobs, which wait for an engine that can`)
+    },
+  }
+}
+
 export interface ListeningState {
   listening: boolean
   /** Where it listens, like 127.0.0.1:9464; null when it does not. */

@@ -1,7 +1,10 @@
 /**
  * One claim's gate, as the scheduler composes it: the gates' holds (pauses, breakers, rate
  * windows, quotas, caps), fallbacks for a held profile's jobs, and, while any budget is set,
- * the budgets that pause (each candidate weighed, each claimed attempt reserved).
+ * the budgets that pause (each candidate weighed, each claimed attempt reserved). Around them
+ * all, the profiles whose key this engine cannot open: their jobs are left for an engine that
+ * can (on a team store), rather than sent without a key, whose AUTH failure would pause the
+ * profile for every engine.
  */
 import type { ProviderProfile } from '../../shared/providers'
 import { estimateReservation, withBudgets, type Reservation } from '../costs/budget-gate'
@@ -23,13 +26,20 @@ export function reserving(budgets: Budgets | undefined, profiles: ReadonlyMap<st
 export interface ClaimGateParts {
   gates: Gates
   profiles: ReadonlyMap<string, ProviderProfile>
+  /** Profiles whose kept key this engine cannot open. */
+  unopened?: ReadonlyMap<string, string> | undefined
   /** This engine's attempts in flight: those on a fallback count where they run. */
   running: Iterable<{ job: { provider: string; fallback?: Route | undefined }; track: Route }>
   budgets: Budgets | undefined
   reserve: ClaimOptions['reserve']
 }
 
-export function claimGate({ gates, profiles, running, budgets, reserve }: ClaimGateParts, facts: ClaimFacts, now: number): TrackGate {
+export function claimGate(parts: ClaimGateParts, facts: ClaimFacts, now: number): TrackGate {
+  const gate = innerGate(parts, facts, now)
+  return parts.unopened?.size ? withoutKeyless(gate, parts.unopened) : gate
+}
+
+function innerGate({ gates, profiles, running, budgets, reserve }: ClaimGateParts, facts: ClaimFacts, now: number): TrackGate {
   const moved = [...running].filter((entry) => entry.job.fallback).map((entry) => ({ from: entry.job.provider, to: entry.track.provider }))
   const gate = gates.forClaim(countFallbacksRunning(facts, moved), now)
   if (!reserve || !budgets) return withFallbacks(gate, gates, profiles)
@@ -44,4 +54,16 @@ export function claimGate({ gates, profiles, running, budgets, reserve }: ClaimG
     },
   )
   return withFallbacks(budgeted, gates, profiles)
+}
+
+/** Nothing of a profile whose key is unopened here: neither its own jobs nor those a fallback would send to it. */
+function withoutKeyless(gate: TrackGate, unopened: ReadonlyMap<string, string>): TrackGate {
+  return {
+    allowance: (track) => (unopened.has(track.provider) ? 0 : gate.allowance(track)),
+    admit(candidate) {
+      if (unopened.has(candidate.provider)) return false
+      const admitted = gate.admit(candidate)
+      return typeof admitted === 'object' && unopened.has(admitted.provider) ? false : admitted
+    },
+  }
 }

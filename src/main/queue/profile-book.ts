@@ -1,20 +1,22 @@
 /**
  * The provider profiles and their API keys as a scheduler dispatches with them: read from
- * the store, the keys decrypted (the desktop app's SecretBox) and held in memory only, read
- * again when a profile is saved or removed here or by another process.
+ * the store, the keys opened (by the keychain or the team key: secrets.ts) and held in memory
+ * only, read again when a profile is saved or removed here or by another process. A profile
+ * whose key this engine cannot open is named with why: its jobs are left to engines that can.
  */
 import type { ProviderProfile } from '../../shared/providers'
-import type { SecretBox } from '../secrets'
+import type { ProfileKeyBox } from '../secrets'
 import { holdProfileKeys, resolveProvider, type Resolved } from './profiles'
 import type { ClaimedJob, QueueStore } from './store'
 
 export class ProfileBook {
   private byName = new Map<string, ProviderProfile>()
   private keys = new Map<string, string>()
+  private unopenable = new Map<string, string>()
 
   constructor(
     private readonly store: Pick<QueueStore, 'listProfiles' | 'profileSecrets'>,
-    private readonly secrets: SecretBox | undefined,
+    private readonly box: ProfileKeyBox,
     private readonly onError: (error: unknown, during: string) => void,
   ) {}
 
@@ -26,17 +28,25 @@ export class ProfileBook {
   async reload(): Promise<void> {
     this.byName = new Map((await this.store.listProfiles()).map((profile) => [profile.name, profile]))
     const keys = new Map<string, string>()
-    if (this.secrets) {
-      for (const [name, secret] of await this.store.profileSecrets()) {
-        try {
-          keys.set(name, this.secrets.decrypt(secret))
-        } catch (error) {
-          this.onError(error, `decrypting the API key of profile "${name}"`)
-        }
+    const unopenable = new Map<string, string>()
+    for (const [name, secret] of await this.store.profileSecrets()) {
+      try {
+        keys.set(name, this.box.open(secret, name))
+      } catch (error) {
+        const why = (error as Error).message
+        // Said once per profile and reason, not at every reload.
+        if (this.unopenable.get(name) !== why) this.onError(new Error(`the API key of profile "${name}" does not open here: ${why}`), 'reading profiles')
+        unopenable.set(name, why)
       }
     }
     this.keys = keys
+    this.unopenable = unopenable
     holdProfileKeys(this.byName.values(), keys.values())
+  }
+
+  /** The profiles whose kept key this engine cannot open, with why: it claims none of their jobs. */
+  get unopened(): ReadonlyMap<string, string> {
+    return this.unopenable
   }
 
   /** A job's provider with its profile's settings and key (a job's own config still applies over them). */

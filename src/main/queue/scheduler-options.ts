@@ -4,7 +4,7 @@ import type { BudgetWatch } from '../costs/budget-watch'
 import type { PriceBook } from '../costs/pricing'
 import type { BreakerOptions } from '../resilience/breakers'
 import type { ConcurrencyOptions } from '../resilience/concurrency-limit'
-import type { SecretBox } from '../secrets'
+import type { ProfileKeyBox } from '../secrets'
 import type { BackoffOptions } from './backoff'
 import type { RetentionPolicy } from './store'
 
@@ -25,8 +25,8 @@ export interface SchedulerOptions {
   backoff: BackoffOptions
   /** Where attempts write their outputs as files; null for none. */
   artifactsDir: string | null
-  /** Decrypts the keys kept with profiles (the desktop app); without it, such keys are not used. */
-  secrets?: SecretBox | undefined
+  /** Opens the keys kept with profiles (the keychain or the team key); without it, such keys are not used. */
+  keys?: ProfileKeyBox | undefined
   breaker: BreakerOptions
   /** Off only to measure what breakers save (bench/chaos). */
   breakers: boolean

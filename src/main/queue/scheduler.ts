@@ -26,6 +26,7 @@ import { costOf, endedEvent, type InFlight, NO_PRICES, usedTokens } from './in-f
 import { claimGate, reserving } from './claim-gate'
 import type { SchedulerHooks } from './scheduler-hooks'
 import type { SchedulerOptions } from './scheduler-options'
+import { profileKeyBox } from '../secrets'
 import type { AttemptResult, ClaimedJob, ClaimOptions, QueueStore, Route } from './store'
 
 /** A claimed job on its way to the pool, or to the response cache's answer. */
@@ -60,7 +61,7 @@ export class Scheduler {
     private readonly hooks: SchedulerHooks,
   ) {
     this.stops = new AttemptStops(pool, options.cancelGraceMs)
-    this.book = new ProfileBook(store, options.secrets, (error, during) => hooks.onError(error, during))
+    this.book = new ProfileBook(store, options.keys ?? profileKeyBox({ teamStore: false }), (error, during) => hooks.onError(error, during))
     this.responses = new ResponseCache(store, options)
     this.breakerLog = new BreakerLog(store, this.owner, hooks)
     const board = new BreakerBoard(options.breaker, (change) => {
@@ -103,6 +104,11 @@ export class Scheduler {
 
   get activeCount(): number {
     return this.inFlight.size
+  }
+
+  /** Profiles whose kept key this engine cannot open, with why: none of their jobs is claimed here. */
+  get unopenedKeys(): ReadonlyMap<string, string> {
+    return this.book.unopened
   }
 
   /** After a profile was saved or removed, here or by another process. */
@@ -203,10 +209,17 @@ export class Scheduler {
       leaseMs: this.options.leaseMs,
       // Track by track only while something holds work back (or budgets are weighed): otherwise one statement claims in priority order.
       gate:
-        this.gates.holdingAny(now) || reserve
+        this.gates.holdingAny(now) || reserve || this.book.unopened.size > 0
           ? (facts) =>
               claimGate(
-                { gates: this.gates, profiles: this.book.profiles, running: this.inFlight.values(), budgets: this.options.budgets, reserve },
+                {
+                  gates: this.gates,
+                  profiles: this.book.profiles,
+                  unopened: this.book.unopened,
+                  running: this.inFlight.values(),
+                  budgets: this.options.budgets,
+                  reserve,
+                },
                 facts,
                 now,
               )

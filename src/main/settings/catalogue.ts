@@ -59,6 +59,14 @@ export const SETTINGS: readonly SettingSpec[] = [
     description:
       "where each completed attempt's output file goes (default: artifacts in the data directory; on a team store, a directory every engine reaches)",
   },
+  {
+    key: 'teamKeyFile',
+    home: SETTINGS_FILE,
+    text: 'string',
+    flag: '--team-key-file',
+    env: 'GENOPS_TEAM_KEY_FILE',
+    description: "a file holding the team's key (mode 0600), the same on every engine: it seals the API keys kept with profiles so that each engine opens them",
+  },
   { key: 'threads', home: SETTINGS_FILE, text: 'integer', flag: '--threads', env: 'GENOPS_THREADS', description: 'worker threads that run attempts' },
   {
     key: 'concurrency',

@@ -3,10 +3,10 @@
  * the flags of `serve` and `run`, in that rising order of precedence over the engine's
  * defaults. A file that does not parse, or that names a key which is not a process setting,
  * or whose value the engine's schema refuses, is refused with the file, the key and why.
- * `genops settings set` writes the file, keeping the previous valid one as settings.json.bak.
+ * `genops settings set` and `unset` write the file, keeping the previous valid one as settings.json.bak.
  */
 import { chmodSync, copyFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { z } from 'zod'
 import { PRIVATE_FILE_MODE } from '../paths'
 import { STORE_URL, STORE_URL_PROBLEM } from '../store/store-url'
@@ -105,24 +105,44 @@ function checked(schema: z.ZodType, spec: SettingSpec, value: unknown, where: st
 }
 
 /**
- * The team store a command works on: the flag, else GENOPS_STORE, else settings.json's
- * `store`; undefined for the data directory's own SQLite file. Only that key of the file is
- * read and checked (the rest is an engine's to check at its start): a command that opens
- * the store is not refused for an unrelated key, and a file that does not parse is refused,
- * rather than taken for one that names no store.
+ * One process setting a command needs without an engine: the flag, else its variable, else
+ * settings.json's value; undefined when none sets it. Only that key of the file is read and
+ * checked (the rest is an engine's to check at its start): a command is not refused for an
+ * unrelated key, and a file that does not parse is refused, rather than taken for one that
+ * does not set it. `check` throws the problem's words for a value it cannot use.
  */
-export function storeSetting(dataDir: string, flag: string | undefined, env = process.env): string | undefined {
-  const check = (value: unknown, where: string): string => {
-    if (typeof value !== 'string' || !STORE_URL.test(value)) throw new SettingsError(`${where}: ${STORE_URL_PROBLEM}`)
-    return value
+function oneSetting(dataDir: string, key: string, flag: string | undefined, env: NodeJS.ProcessEnv, check: (value: unknown) => string): string | undefined {
+  const spec = SETTINGS.find((each) => each.key === key)!
+  const checked = (value: unknown, where: string): string => {
+    try {
+      return check(value)
+    } catch (error) {
+      throw new SettingsError(`${where}: ${(error as Error).message}`)
+    }
   }
-  if (flag !== undefined) return check(flag, '--store')
-  const variable = env.GENOPS_STORE
-  if (variable !== undefined && variable !== '') return check(variable, 'GENOPS_STORE')
+  if (flag !== undefined) return checked(flag, spec.flag ?? key)
+  const variable = spec.env === undefined ? undefined : env[spec.env]
+  if (variable !== undefined && variable !== '') return checked(variable, spec.env!)
   const file = settingsFile(dataDir)
-  const parsed = parsedFile(file)
-  const value = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>).store : undefined
-  return value === undefined ? undefined : check(value, `${file}: store`)
+  const value = getPath(parsedFile(file), key)
+  return value === undefined ? undefined : checked(value, `${file}: ${key}`)
+}
+
+/** The team store a command works on (--store, GENOPS_STORE, settings.json); undefined for the data directory's own SQLite file. */
+export function storeSetting(dataDir: string, flag: string | undefined, env = process.env): string | undefined {
+  return oneSetting(dataDir, 'store', flag, env, (value) => {
+    if (typeof value !== 'string' || !STORE_URL.test(value)) throw new Error(STORE_URL_PROBLEM)
+    return value
+  })
+}
+
+/** The team key file a command seals and opens profiles' keys with (GENOPS_TEAM_KEY_FILE, settings.json), resolved against the data directory. */
+export function teamKeyFileSetting(dataDir: string, env = process.env): string | undefined {
+  const file = oneSetting(dataDir, 'teamKeyFile', undefined, env, (value) => {
+    if (typeof value !== 'string' || value === '') throw new Error('teamKeyFile must name a file')
+    return value
+  })
+  return file === undefined ? undefined : resolve(dataDir, file)
 }
 
 /**
@@ -147,6 +167,25 @@ export function processConfig(resolved: readonly ResolvedSetting[]): Record<stri
  * both are 0600.
  */
 export function writeSetting(dataDir: string, schema: z.ZodType, key: string, value: unknown): void {
+  if (value === undefined) unsetSetting(dataDir, schema, key)
+  else
+    rewriteSettings(dataDir, schema, (next) => {
+      setPath(next, key, value)
+      return true
+    })
+}
+
+/**
+ * Removes one key from settings.json, and the objects it leaves empty (`metrics.exporter.port`
+ * takes `metrics` with it when nothing else is in there), as writeSetting writes. False, the
+ * file untouched, when the file does not hold the key.
+ */
+export function unsetSetting(dataDir: string, schema: z.ZodType, key: string): boolean {
+  return rewriteSettings(dataDir, schema, (next) => deletePath(next, key))
+}
+
+/** Applies `change` to a copy of the file's settings and writes it when `change` says it changed them. */
+function rewriteSettings(dataDir: string, schema: z.ZodType, change: (next: Record<string, unknown>) => boolean): boolean {
   const file = settingsFile(dataDir)
   let current: Record<string, unknown> = {}
   let currentValid = false
@@ -163,8 +202,7 @@ export function writeSetting(dataDir: string, schema: z.ZodType, key: string, va
     }
   }
   const next = structuredClone(current)
-  if (value === undefined) deletePath(next, key)
-  else setPath(next, key, value)
+  if (!change(next)) return false
   checkSettings(file, next, schema)
   if (currentValid && Object.keys(current).length > 0) {
     copyFileSync(file, settingsBackup(dataDir))
@@ -173,11 +211,19 @@ export function writeSetting(dataDir: string, schema: z.ZodType, key: string, va
   const partial = `${file}.${process.pid}.tmp`
   writeFileSync(partial, `${JSON.stringify(next, null, 2)}\n`, { mode: PRIVATE_FILE_MODE })
   renameSync(partial, file)
+  return true
 }
 
-function deletePath(target: Record<string, unknown>, key: string): void {
-  const parts = key.split('.')
-  const parent = getPath(target, parts.slice(0, -1).join('.'))
-  const owner = parts.length === 1 ? target : parent
-  if (typeof owner === 'object' && owner !== null) delete (owner as Record<string, unknown>)[parts.at(-1)!]
+/** Removes a key and the objects it leaves empty; whether it was there. */
+function deletePath(target: Record<string, unknown>, key: string): boolean {
+  const [name, ...below] = key.split('.') as [string, ...string[]]
+  if (!Object.hasOwn(target, name)) return false
+  if (below.length === 0) {
+    delete target[name]
+    return true
+  }
+  const inner = target[name]
+  if (typeof inner !== 'object' || inner === null || Array.isArray(inner) || !deletePath(inner as Record<string, unknown>, below.join('.'))) return false
+  if (Object.keys(inner).length === 0) delete target[name]
+  return true
 }

@@ -39,6 +39,15 @@ export async function writeSharedSetting(store: Pick<QueueStore, 'setSharedSetti
   await store.setSharedSetting(key, value === undefined ? undefined : checkValue(schema, key, value))
 }
 
+/** Removes one shared setting so its default applies again; whether the store held it. */
+export async function unsetSharedSetting(store: Pick<QueueStore, 'sharedSettings' | 'setSharedSetting'>, key: string): Promise<boolean> {
+  if (!SHARED_SETTINGS.some((setting) => setting.key === key)) throw new SettingsError(`${key} is not a setting of the store`)
+  const held = (await store.sharedSettings()).has(key)
+  // Removed either way: a row that is not JSON reads as not held, and is gone after too.
+  await store.setSharedSetting(key, undefined)
+  return held
+}
+
 export interface SharedSettingsFollower {
   stop(): void
 }

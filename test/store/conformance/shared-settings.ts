@@ -1,4 +1,4 @@
-/** Settings every process on a queue shares, on any store: set by one connection, read by another, removed. */
+/** Settings every process on a queue shares, on any store: set by one connection, read by another, removed (`genops settings unset`). */
 import { expect, it } from 'vitest'
 import { freshStore, type StoreFactory } from './harness'
 import { type EngineStateStore } from './engine-stores'
@@ -26,5 +26,15 @@ export function sharedSettingsConformance(factory: StoreFactory<EngineStateStore
         ['retention.completed', null],
       ]),
     )
+  })
+
+  it('removing a setting it does not hold is no error and leaves the others', async () => {
+    const { store } = await freshStore(factory)
+    await store.setSharedSetting('cache.enabled', false)
+    await store.setSharedSetting('backoff.baseMs', 100)
+    await store.setSharedSetting('backoff.maxMs', undefined)
+    await store.setSharedSetting('cache.enabled', undefined)
+    await store.setSharedSetting('cache.enabled', undefined)
+    expect(await store.sharedSettings()).toEqual(new Map([['backoff.baseMs', 100]]))
   })
 }
