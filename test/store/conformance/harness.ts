@@ -73,6 +73,14 @@ export function claim(store: QueueCore, now = T0, limit = 10, owner = OWNER) {
   return Promise.resolve(store.claim({ owner, limit, now, leaseMs: LEASE }))
 }
 
+/**
+ * The owner stops beating and its leases run out: a heartbeat that asks for a lease ending now. A later `now` given to
+ * recoverStalled is not enough: the PostgreSQL store judges leases by the server's clock, which a test's T0 does not move.
+ */
+export async function leasesRunOut(store: Pick<QueueCore, 'extendLeases'>, owner = OWNER): Promise<void> {
+  await store.extendLeases(owner, Date.now() - 1)
+}
+
 export function ok(id: number, endedAt = T0 + 100, output = `out ${id}`): Extract<AttemptResult, { outcome: 'ok' }> {
   return { id, outcome: 'ok', endedAt, output, inputTokens: 3, outputTokens: 5 }
 }

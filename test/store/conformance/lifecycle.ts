@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { PRIORITY_RANK } from '../../../src/shared/jobs'
 import type { FinishedJob } from '../../../src/main/queue/store'
-import { claim, eventsOf, expectCounts, failed, freshStore, job, LEASE, ok, OTHER, OWNER, states, T0, type StoreFactory } from './harness'
+import { claim, eventsOf, expectCounts, failed, freshStore, job, LEASE, leasesRunOut, ok, OTHER, OWNER, states, T0, type StoreFactory } from './harness'
 
 export function lifecycleConformance(factory: StoreFactory): void {
   describe('enqueue', () => {
@@ -215,6 +215,7 @@ export function lifecycleConformance(factory: StoreFactory): void {
       expect(await store.extendLeases(OWNER, T0 + 10 * LEASE)).toBe(2)
       expect([...(await store.leaseOwners())].sort()).toEqual([OWNER, OTHER].sort())
       // The other owner's lease runs out; this owner's, extended, does not.
+      await leasesRunOut(store, OTHER)
       expect(states(await store.recoverStalled({ now: T0 + LEASE + 1, maxStalled: 1 }))).toEqual([`${ids[2]}:queued`])
       await store.cancel(ids[1]!, T0 + 2)
       expect(await store.lostLeases(OWNER, [ids[0]!, ids[1]!, ids[2]!])).toEqual([ids[1], ids[2]])

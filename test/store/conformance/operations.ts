@@ -1,7 +1,7 @@
 /** Conformance, what happens around a job's life: stalls, an operator's moves, retention, the pause switch and other connections' changes. */
 import { describe, expect, it } from 'vitest'
 import { waitFor } from '../../support/wait'
-import { claim, eventsOf, expectCounts, failed, failureOf, freshStore, job, LEASE, ok, OWNER, states, T0, type StoreFactory } from './harness'
+import { claim, eventsOf, expectCounts, failed, failureOf, freshStore, job, LEASE, leasesRunOut, ok, OWNER, states, T0, type StoreFactory } from './harness'
 
 const DAY = 24 * 3600 * 1000
 
@@ -12,6 +12,7 @@ export function operationsConformance(factory: StoreFactory): void {
       const [id] = (await store.enqueue([job('a')], 'b', T0)).jobIds
       await claim(store)
       expect(await store.recoverStalled({ now: T0 + LEASE - 1, maxStalled: 1 })).toEqual([])
+      await leasesRunOut(store)
       expect(await store.recoverStalled({ now: T0 + LEASE + 1, maxStalled: 1 })).toEqual([{ id, state: 'queued', attemptsMade: 1 }])
       const requeued = (await store.get(id!, T0 + LEASE + 1))!
       expect(requeued).toMatchObject({ state: 'queued', stalledCount: 1, runAt: T0 + LEASE + 1 })
@@ -20,6 +21,7 @@ export function operationsConformance(factory: StoreFactory): void {
       // Stalls have their own limit: the next claim is attempt 2 of 3 all the same.
       const now = T0 + 2 * LEASE
       expect((await claim(store, now)).jobs.map((j) => j.attempt)).toEqual([2])
+      await leasesRunOut(store)
       expect(await store.recoverStalled({ now: now + LEASE + 1, maxStalled: 1 })).toEqual([{ id, state: 'dead', attemptsMade: 2 }])
       const dead = (await store.get(id!, now + LEASE + 1))!
       expect(dead).toMatchObject({ state: 'dead', stalledCount: 2, finishedAt: now + LEASE + 1 })

@@ -9,7 +9,7 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import type { QueueCore } from '../../../src/main/store/queue-core'
 import type { AttemptResult, QueueStore } from '../../../src/main/queue/store'
 import type { StoredSpan } from '../../../src/shared/traces'
-import { claim, failed, job, LEASE, ok, OWNER, T0 } from './harness'
+import { claim, failed, job, LEASE, leasesRunOut, ok, OWNER, T0 } from './harness'
 
 export type SideRowsStore = QueueCore & Pick<QueueStore, 'saveSpans' | 'jobSpans' | 'pruneSpans' | 'listFailureGroups'>
 
@@ -78,6 +78,7 @@ export function sideRowsConformance(factory: SideRowsFactory): void {
       const later = T0 + 10_000
       expect((await claim(store, later, 10)).jobs.map((claimed) => claimed.id).sort((x, y) => x - y)).toEqual([j2, j4])
       await expectCountsAgree(under)
+      await leasesRunOut(store)
       expect(await store.recoverStalled({ now: later + LEASE + 1, maxStalled: 1 })).toHaveLength(2)
       await expectCountsAgree(under)
 
@@ -151,6 +152,7 @@ export function sideRowsConformance(factory: SideRowsFactory): void {
         OWNER,
       )
       await claim(store, T0 + 6_000, 10)
+      await leasesRunOut(store)
       await store.recoverStalled({ now: T0 + 6_000 + LEASE + 1, maxStalled: 0 })
 
       const all = `FROM usage_rollups WHERE resolution = (SELECT min(resolution) FROM usage_rollups) AND provider = ''`
@@ -270,6 +272,7 @@ export function sideRowsConformance(factory: SideRowsFactory): void {
       )
       expect(lines(await read('SELECT job_id FROM budget_reservations'))).toEqual([String(r2)])
       expect(lines(await read('SELECT job_id, tokens, answered_at FROM provider_starts'))).toEqual([`${r0} 42 ${END}`, `${r2} 100 `].sort())
+      await leasesRunOut(store)
       await store.recoverStalled({ now: T0 + LEASE + 1, maxStalled: 1 })
       expect(await read('SELECT job_id FROM budget_reservations')).toEqual([])
     })

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { type PostgresQueueStore } from '../../../src/main/store/postgres'
 import { postgresServer } from '../../support/postgres'
 import { openBoth, reservingClaim } from '../conformance/gated-claim'
-import { job, LEASE, postgresStores, T0 } from '../conformance/harness'
+import { job, LEASE, leasesRunOut, postgresStores, T0 } from '../conformance/harness'
 
 const server = await postgresServer()
 const postgres = postgresStores(server)
@@ -26,6 +26,7 @@ describe.skipIf(!server)('late settle after a takeover (PostgreSQL)', () => {
     expect(first).toHaveLength(4)
     // Engine A hangs; its leases run out and engine B recovers and reclaims the same four jobs.
     const later = T0 + LEASE + 1
+    await leasesRunOut(a as unknown as PostgresQueueStore, 'engine-a')
     await (b as unknown as PostgresQueueStore).recoverStalled({ now: later, maxStalled: 5 })
     const second = await claimWith(b, later + 1, 'engine-b')
     expect(second.map((j) => j.id).sort()).toEqual(first.map((j) => j.id).sort())

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { PostgresQueueStore } from '../../../src/main/store/postgres'
 import { postgresServer } from '../../support/postgres'
-import { job, LEASE, T0 } from '../conformance/harness'
+import { job, LEASE, leasesRunOut, T0 } from '../conformance/harness'
 
 const server = await postgresServer()
 
@@ -22,6 +22,7 @@ describe.skipIf(!server)('leases across engines', () => {
       // Nothing to take while the dead engine's lease still runs.
       expect((await survivor.claim({ owner: 'host-b:2:alive', limit: 5, now: T0 + 1, leaseMs: LEASE })).jobs).toEqual([])
       expect(await survivor.leaseOwners()).toEqual(['host-a:1:dead'])
+      await leasesRunOut(survivor, 'host-a:1:dead')
       const recovered = await survivor.recoverStalled({ now: T0 + LEASE + 1, maxStalled: 1 })
       expect(recovered.map((change) => change.id).sort((a, b) => a - b)).toEqual(jobIds)
       const { jobs } = await survivor.claim({ owner: 'host-b:2:alive', limit: 5, now: T0 + LEASE + 2, leaseMs: LEASE })

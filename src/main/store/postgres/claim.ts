@@ -7,6 +7,13 @@
  * them, and is serialized with every other engine's gated claim (see GATED_CLAIM_LOCK).
  * Leases live in the rows, so they outlast the engine that took them: another engine's
  * recovery finds them when they expire (recover.ts).
+ *
+ * Every lease's end is written and judged by the server's clock (SERVER_NOW_MS): the engines
+ * sharing the database run on machines whose clocks disagree, and one judging by its own
+ * would recover the others' live jobs (a clock ahead: they run twice) or write leases the
+ * others read as run out (a clock behind). An engine still chooses its lease's length. Due
+ * times (`run_at`) and the rows' stamps stay on the engine's clock: a job due a little early
+ * or late on a skewed machine runs a little early or late, and nothing runs twice for it.
  */
 import type { Queryable } from './transaction'
 import type { JobChange } from '../../../shared/contract'
@@ -20,10 +27,17 @@ import type { Reservation } from '../sqlite/costs/reservations'
 import { reserveAll } from './reservations'
 import { pickJobs } from './tracks'
 
-/** $1 owner, $2 lease's end, $3 now, $4 what `picked` reads, $5 the counters' shard. */
+/**
+ * The server's clock in epoch ms, as `lease_expires_at` holds it. statement_timestamp(): one
+ * reading for all the rows a statement touches, taken when the statement arrives (a gated
+ * claim's, after the lock it waited for), and stable, so a comparison with it can use an index.
+ */
+export const SERVER_NOW_MS = '(extract(epoch from statement_timestamp()) * 1000)::bigint'
+
+/** $1 owner, $2 the lease's length (ms), $3 now (the engine's: stamps and due times), $4 what `picked` reads, $5 the counters' shard. */
 const claimOf = (picked: string) => `WITH picked AS (${picked}),
   claimed AS (
-    UPDATE jobs j SET state = 'active', lease_owner = $1, lease_expires_at = $2, started_at = $3, updated_at = $3,
+    UPDATE jobs j SET state = 'active', lease_owner = $1, lease_expires_at = ${SERVER_NOW_MS} + $2::bigint, started_at = $3, updated_at = $3,
       attempts_made = j.attempts_made + 1
     FROM picked WHERE j.id = picked.id AND j.state = 'queued'
     RETURNING j.id, j.batch_id, j.provider, j.model, j.prompt, j.config, j.attempts_made, j.run_at, j.priority),
@@ -91,10 +105,10 @@ export async function claimJobs(
     if (routes.size === 0) return { jobs: [], changes: [] }
     const order = new Map([...routes.keys()].map((id, i) => [id, i]))
     // Dispatched in the order picked: priority first, across tracks.
-    rows = (await client.query<ClaimRow>(CLAIM_PICKED, [owner, now + leaseMs, now, [...routes.keys()], shard])).rows
+    rows = (await client.query<ClaimRow>(CLAIM_PICKED, [owner, leaseMs, now, [...routes.keys()], shard])).rows
     rows.sort((a, b) => order.get(a.id)! - order.get(b.id)!)
   } else {
-    rows = (await client.query<ClaimRow>(CLAIM, [owner, now + leaseMs, now, limit, shard])).rows
+    rows = (await client.query<ClaimRow>(CLAIM, [owner, leaseMs, now, limit, shard])).rows
     // RETURNING keeps no order: dispatched as the claim ranked them.
     rows.sort((a, b) => a.priority - b.priority || a.run_at - b.run_at || a.id - b.id)
   }
@@ -146,12 +160,13 @@ async function countAndReserve(
   }
 }
 
+/** Renews this owner's leases to `until` on the engine's clock: for as long from the server's now as `until` is from the engine's. */
 export async function extendLeases(client: Queryable, owner: string, until: number): Promise<number> {
   // Rows locked in id order, as every settle and recovery locks them: a heartbeat beside this owner's settle never deadlocks.
   const result = await client.query(
-    `UPDATE jobs SET lease_expires_at = $1
+    `UPDATE jobs SET lease_expires_at = ${SERVER_NOW_MS} + $1::bigint
     WHERE id IN (SELECT id FROM jobs WHERE state = 'active' AND lease_owner = $2 ORDER BY id FOR UPDATE) AND state = 'active' AND lease_owner = $2`,
-    [until, owner],
+    [Math.round(until - Date.now()), owner],
   )
   return result.rowCount ?? 0
 }

@@ -3,12 +3,15 @@
  * the network), or whose owner is known dead, go back to the queue with a stall counted, or
  * to the dead-letter queue past the limit. Any engine may run it for any other's jobs: the
  * lease is in the row, and a job another transaction holds (being settled) is passed over.
+ * Whether a lease ran out is the server's clock's to say (claim.ts says why); `now`, this
+ * engine's, only stamps what the recovery writes.
  */
 import type pg from 'pg'
 import type { JobChange } from '../../../shared/contract'
 import { ERROR_CATEGORIES } from '../../../shared/errors'
 import type { RecoverOptions } from '../../queue/store'
 import type { SettledAttempt } from '../sqlite/telemetry/usage-groups'
+import { SERVER_NOW_MS } from './claim'
 import { recordFailures, type Failure } from './failures-write'
 import { releaseReservations } from './reservations'
 import { recordUsage } from './rollups'
@@ -22,7 +25,7 @@ const OWNER_GONE = 'the process running it ended (crash or kill) before the atte
 const LEASE_EXPIRED = 'its lease expired: the process running it stopped or hung'
 
 export async function recoverStalled(client: pg.ClientBase, source: string, { now, maxStalled, deadOwners = [] }: RecoverOptions): Promise<JobChange[]> {
-  const stalled = await lockJobs(client, `state = 'active' AND (lease_expires_at < $1 OR lease_owner = ANY($2::text[]))`, [now, deadOwners], {
+  const stalled = await lockJobs(client, `state = 'active' AND (lease_expires_at < ${SERVER_NOW_MS} OR lease_owner = ANY($1::text[]))`, [deadOwners], {
     skipLocked: true,
     limit: RECOVER_SLICE,
   })
