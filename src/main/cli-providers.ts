@@ -1,7 +1,7 @@
 /** `genops providers list|add|remove|test`: provider profiles from the command line. */
 import { pathToFileURL } from 'node:url'
 import { type Command, Option } from 'commander'
-import { describeZodError } from '../shared/contract'
+import { ApiKey, describeZodError } from '../shared/contract'
 import { PROVIDER_KINDS, PROVIDER_LABELS, ProviderProfile } from '../shared/providers'
 import type { ProviderLimits } from '../shared/resilience'
 import type { AttemptOutcome, AttemptTask } from '../workers/protocol'
@@ -22,6 +22,9 @@ interface AddOptions extends Common {
   apiKeyStdin?: boolean
 }
 
+/** More than any key: a pipe that sends this much is not sending one, and is not read to its end. */
+const MAX_PIPED_BYTES = 4096
+
 /**
  * The key piped in: never a flag, where it would sit in the shell's history and every process
  * listing. A terminal is refused rather than read, since what is typed there is shown.
@@ -30,11 +33,15 @@ async function keyFromStdin(): Promise<string> {
   if (process.stdin.isTTY)
     throw new CliError('--api-key-stdin reads the key from a pipe, not a terminal: `pass show openai | genops providers add ... --api-key-stdin`', 2)
   const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-  const key = Buffer.concat(chunks).toString('utf8').trim()
-  if (!key) throw new CliError('--api-key-stdin: standard input held no key', 2)
-  if (/[\r\n]/.test(key)) throw new CliError('--api-key-stdin: standard input held more than one line: pipe the key alone', 2)
-  return key
+  let bytes = 0
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk as Buffer)
+    bytes += (chunk as Buffer).length
+    if (bytes > MAX_PIPED_BYTES) throw new CliError(`--api-key-stdin: standard input held more than ${MAX_PIPED_BYTES} bytes: pipe the key alone`, 2)
+  }
+  const parsed = ApiKey.safeParse(Buffer.concat(chunks).toString('utf8'))
+  if (!parsed.success) throw new CliError(`--api-key-stdin: ${parsed.error.issues[0]!.message}`, 2)
+  return parsed.data
 }
 
 function parseConfig(text: string | undefined): Record<string, unknown> | undefined {

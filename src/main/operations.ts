@@ -32,7 +32,7 @@ import { toNewJob } from './queue/new-job'
 import { jobListHandlers } from './queue/job-operations'
 import type { QueueStore } from './queue/store'
 import { resilienceHandlers, type ResilienceRuntime } from './resilience/operations'
-import { profileKeyBox, type ProfileKeyBox } from './secrets'
+import { keepsKeyBinding, keyBinding, profileKeyBox, type ProfileKeyBox } from './secrets'
 import { settingHandlers } from './settings/operations'
 import { jobLogHandlers } from './telemetry/job-logs'
 import { traceHandlers } from './telemetry/trace-operations'
@@ -175,13 +175,20 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, 
     saveProvider: async ({ apiKey, ...profile }) => {
       const problem = profile.keyFile === undefined ? null : keyFileProblem(profile.keyFile)
       if (problem) throw new OperationError('INVALID_INPUT', problem)
-      const fallbacks = profile.fallbacks?.length ? fallbackProblem(profile, await store.listProfiles()) : null
+      const profiles = await store.listProfiles()
+      const fallbacks = profile.fallbacks?.length ? fallbackProblem(profile, profiles) : null
       if (fallbacks) throw new OperationError('INVALID_INPUT', fallbacks)
       if (apiKey !== undefined && !keys.seal) throw new OperationError('INVALID_INPUT', keys.refusal)
+      const before = profiles.find((each) => each.name === profile.name)
+      if (apiKey === undefined && before && !keepsKeyBinding(before, profile) && (await store.profileSecrets()).has(profile.name)) {
+        throw new OperationError(
+          'INVALID_INPUT',
+          `profile ${profile.name} keeps an API key given for ${before.baseUrl ?? `${before.provider}'s own endpoint`}: give the key again to send it to ${profile.baseUrl ?? `${profile.provider}'s own endpoint`}`,
+        )
+      }
       // Sealed before the transaction: the key never reaches the database in plain text.
-      const secret = apiKey === undefined ? undefined : keys.seal!(apiKey, profile.name)
-      await store.saveProfile(profile, now())
-      if (secret !== undefined) await store.setProfileSecret(profile.name, secret)
+      const secret = apiKey === undefined ? undefined : keys.seal!(apiKey, keyBinding(profile))
+      await store.saveProfile(profile, now(), secret)
       await runtime.profilesChanged()
       return { ...profile, hasKey: (await store.profileSecrets()).has(profile.name) }
     },

@@ -6,12 +6,30 @@
  * data directory's own SQLite file the team key, when given, else the keychain. With neither
  * no key is kept: keys come from the environment or a key file.
  */
+import type { ProviderProfile } from '../shared/providers'
 import { isTeamSealed } from './team-key'
 
 export interface SecretBox {
-  /** `profile` names whose key it is: a box may bind the sealed key to it. */
-  encrypt(plain: string, profile: string): Buffer
-  decrypt(cipher: Buffer, profile: string): string
+  /** `bound` says where the key may go (keyBinding): a box may bind the sealed key to it, so that it opens for nothing else. */
+  encrypt(plain: string, bound: string): Buffer
+  decrypt(cipher: Buffer, bound: string): string
+}
+
+/**
+ * What a kept key is bound to: its profile's name, provider and base URL. A key sealed for
+ * one endpoint does not open for another, so whoever can write the shared database cannot
+ * point a profile at their own server and have every engine send them its key.
+ */
+export function keyBinding(profile: Pick<ProviderProfile, 'name' | 'provider' | 'baseUrl'>): string {
+  return JSON.stringify([profile.name, profile.provider, profile.baseUrl ?? null])
+}
+
+/** Whether a profile saved without a key may keep the one it has: only while the key would still go where it was given for. */
+export function keepsKeyBinding(
+  before: Pick<ProviderProfile, 'name' | 'provider' | 'baseUrl'>,
+  after: Pick<ProviderProfile, 'name' | 'provider' | 'baseUrl'>,
+): boolean {
+  return keyBinding(before) === keyBinding(after)
 }
 
 export interface KeyBoxes {
@@ -23,28 +41,34 @@ export interface KeyBoxes {
 
 /** The profiles' keys as this engine seals and opens them. */
 export interface ProfileKeyBox {
-  /** Seals a key for the store; undefined where this engine keeps no keys (`refusal` says why). */
-  seal: ((plain: string, profile: string) => Buffer) | undefined
+  /** Seals a key for the store, bound to `bound` (keyBinding); undefined where this engine keeps no keys (`refusal` says why). */
+  seal: ((plain: string, bound: string) => Buffer) | undefined
   refusal: string
   /** The key; throws saying why this engine cannot open it. */
-  open(cipher: Buffer, profile: string): string
+  open(cipher: Buffer, bound: string): string
 }
 
 export function profileKeyBox({ keychain, teamKey, teamStore }: KeyBoxes): ProfileKeyBox {
   const machine = teamStore ? undefined : keychain
   const sealer = teamKey ?? machine
   return {
-    seal: sealer && ((plain, profile) => sealer.encrypt(plain, profile)),
+    seal: sealer && ((plain, bound) => sealer.encrypt(plain, bound)),
     refusal: teamStore
       ? "on a team store every engine must open a profile's key: give each engine the same team key (the teamKeyFile setting), or give the profile a key file, or set OPENAI_API_KEY or ANTHROPIC_API_KEY"
       : 'this GenOps keeps no API keys (the desktop app keeps them in the OS keychain): give it a team key (the teamKeyFile setting), or give the profile a key file, or set OPENAI_API_KEY or ANTHROPIC_API_KEY',
-    open(cipher, profile) {
+    open(cipher, bound) {
       if (isTeamSealed(cipher)) {
         if (!teamKey) throw new Error('it was sealed with the team key, which this engine was not given (the teamKeyFile setting)')
-        return teamKey.decrypt(cipher, profile)
+        return teamKey.decrypt(cipher, bound)
       }
-      if (!machine) throw new Error("it was sealed by one machine's keychain, which opens on that machine alone: save the key again with the team key")
-      return machine.decrypt(cipher, profile)
+      if (!machine) {
+        throw new Error(
+          teamStore
+            ? "it was sealed by one machine's keychain, which no other engine opens: save the key again with the team key"
+            : "it was sealed by the desktop app's keychain, which only the desktop app opens: run the desktop app, or give this engine a team key and save the key again",
+        )
+      }
+      return machine.decrypt(cipher, bound)
     },
   }
 }

@@ -2,9 +2,9 @@
  * The team key: one secret every engine on a team store is given (a file, the same on each
  * machine), which seals the profiles' API keys in the shared database so that any engine
  * holding it opens them, and nothing else does: a machine's keychain opens only what that
- * machine sealed. AES-256-GCM from node:crypto, with the profile's name as associated data,
- * so a sealed key copied onto another profile (one pointing at another base URL) does not
- * open there. Written by hand because it is a few lines over node:crypto, not a format.
+ * machine sealed. AES-256-GCM from node:crypto, with what the key is bound to (its profile's
+ * name, provider and base URL: secrets.ts keyBinding) as associated data, so a sealed key
+ * copied onto another profile, or left on one now pointing elsewhere, does not open there. Written by hand because it is a few lines over node:crypto, not a format.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 import { readKeyFile } from '../workers/key-file'
@@ -45,14 +45,14 @@ export function teamKeyBox(path: string): SecretBox {
   // Names the key without revealing it, so a key sealed with another team's is told apart from a damaged one.
   const id = Buffer.from(hkdfSync('sha256', line, 'genops team key', 'key id', ID_BYTES))
   return {
-    encrypt(plain, profile) {
+    encrypt(plain, bound) {
       const iv = randomBytes(IV_BYTES)
       const cipher = createCipheriv('aes-256-gcm', key, iv)
-      cipher.setAAD(Buffer.from(profile))
+      cipher.setAAD(Buffer.from(bound))
       const sealed = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()])
       return Buffer.concat([MAGIC, id, iv, cipher.getAuthTag(), sealed])
     },
-    decrypt(sealed, profile) {
+    decrypt(sealed, bound) {
       if (!isTeamSealed(sealed)) throw new TeamKeyError('it was not sealed with a team key')
       let at = MAGIC.length
       const take = (bytes: number): Buffer => sealed.subarray(at, (at += bytes))
@@ -60,12 +60,12 @@ export function teamKeyBox(path: string): SecretBox {
       const iv = take(IV_BYTES)
       const tag = take(TAG_BYTES)
       const decipher = createDecipheriv('aes-256-gcm', key, iv)
-      decipher.setAAD(Buffer.from(profile))
+      decipher.setAAD(Buffer.from(bound))
       decipher.setAuthTag(tag)
       try {
         return Buffer.concat([decipher.update(sealed.subarray(at)), decipher.final()]).toString('utf8')
       } catch {
-        throw new TeamKeyError('it does not open with the team key: it was sealed for another profile, or damaged')
+        throw new TeamKeyError('it does not open with the team key: it was sealed for another profile or base URL, or damaged')
       }
     },
   }
@@ -75,5 +75,5 @@ export function teamKeyBox(path: string): SecretBox {
 export function lazyTeamKeyBox(path: string): SecretBox {
   let box: SecretBox | undefined
   const opened = (): SecretBox => (box ??= teamKeyBox(path))
-  return { encrypt: (plain, profile) => opened().encrypt(plain, profile), decrypt: (sealed, profile) => opened().decrypt(sealed, profile) }
+  return { encrypt: (plain, bound) => opened().encrypt(plain, bound), decrypt: (sealed, bound) => opened().decrypt(sealed, bound) }
 }

@@ -54,6 +54,14 @@ const Empty = z.object({}).strict()
 export const MAX_JOBS_PER_CALL = 200_000
 export const MAX_PAGE = 500
 
+/** A provider's API key as a profile keeps it: one token of printable characters, as every provider issues them (a header cannot carry more). */
+export const ApiKey = z
+  .string()
+  .trim()
+  .min(1, 'the API key is empty')
+  .max(1000, 'the API key is longer than 1,000 characters')
+  .regex(/^[\x21-\x7e]+$/, 'the API key holds spaces or characters no provider issues')
+
 export const contract = {
   queueStats: { input: Empty, output: QueueStats },
   /**
@@ -134,11 +142,11 @@ export const contract = {
   },
   listProviders: { input: Empty, output: z.object({ profiles: z.array(ProviderProfile.safeExtend({ hasKey: z.boolean() })) }) },
   /**
-   * `apiKey` is write-only: kept encrypted where the app can (the desktop app's keychain),
-   * never returned, and refused where it cannot (headless mode and the CLI).
+   * `apiKey` is write-only: kept sealed where the app can (the desktop app's keychain, the team
+   * key), never returned, and refused where it cannot.
    */
   saveProvider: {
-    input: ProviderProfile.safeExtend({ apiKey: z.string().trim().min(1).max(1000).optional() }),
+    input: ProviderProfile.safeExtend({ apiKey: ApiKey.optional() }),
     output: ProviderProfile.safeExtend({ hasKey: z.boolean() }),
   },
   removeProvider: { input: z.object({ name: z.string().min(1).max(64) }).strict(), output: z.object({ removed: z.boolean() }) },

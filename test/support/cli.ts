@@ -47,6 +47,12 @@ export function genopsAsync(args: string[], env?: NodeJS.ProcessEnv, input?: str
         resolve({ status: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr })
       },
     )
-    if (input !== undefined) child.stdin!.end(input)
+    if (input !== undefined) {
+      // A command that refuses its input stops reading it: the rest of the pipe is not its to take.
+      child.stdin!.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE') throw error
+      })
+      child.stdin!.end(input)
+    }
   })
 }

@@ -49,7 +49,8 @@ export function startBatchLane(deps: EngineLaneDeps): BatchLane {
     reserving: () => scheduler.reserving(),
     cacheKeyOf: (job) => scheduler.cacheKeyOf(job),
     cached: async (keys) => new Set((await deps.cache.find(keys)).keys()),
-    held: (provider) => scheduler.isPaused() || scheduler.gates.isPaused(provider),
+    // A profile whose key this engine cannot open is held here as a pause is: its batch is uploaded by an engine that can.
+    held: (provider) => scheduler.isPaused() || scheduler.gates.isPaused(provider) || scheduler.gates.cannotOpenKey(provider),
     apiFor: batchApiFor,
     hooks: {
       onChanges: (changes) => {

@@ -28,14 +28,14 @@ export function resultOf(id: number, attempt: number, outcome: AttemptOutcome, e
   return { id, outcome: 'error', endedAt, category, message, retryable: outcome.retryable, retryAt, ...(outcome.stack && { stack: outcome.stack }) }
 }
 
-/** A job its breaker refused at the last moment: back to the queue at once, its attempt given back. */
-export function handedBack(id: number, breaker: string, at: number): AttemptResult {
+/** A job refused at the last moment (its breaker opened; its key does not open here): back to the queue at once, its attempt given back. */
+export function handedBack(id: number, why: string, at: number): AttemptResult {
   return {
     id,
     outcome: 'error',
     endedAt: at,
     category: 'PROVIDER',
-    message: `not started: breaker ${breaker} is open`,
+    message: `not started: ${why}`,
     retryable: true,
     retryAt: at,
     refund: true,

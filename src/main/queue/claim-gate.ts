@@ -26,8 +26,6 @@ export function reserving(budgets: Budgets | undefined, profiles: ReadonlyMap<st
 export interface ClaimGateParts {
   gates: Gates
   profiles: ReadonlyMap<string, ProviderProfile>
-  /** Profiles whose kept key this engine cannot open. */
-  unopened?: ReadonlyMap<string, string> | undefined
   /** This engine's attempts in flight: those on a fallback count where they run. */
   running: Iterable<{ job: { provider: string; fallback?: Route | undefined }; track: Route }>
   budgets: Budgets | undefined
@@ -36,7 +34,7 @@ export interface ClaimGateParts {
 
 export function claimGate(parts: ClaimGateParts, facts: ClaimFacts, now: number): TrackGate {
   const gate = innerGate(parts, facts, now)
-  return parts.unopened?.size ? withoutKeyless(gate, parts.unopened) : gate
+  return parts.gates.anyUnopenedKeys ? withoutKeyless(gate, parts.gates) : gate
 }
 
 function innerGate({ gates, profiles, running, budgets, reserve }: ClaimGateParts, facts: ClaimFacts, now: number): TrackGate {
@@ -56,14 +54,18 @@ function innerGate({ gates, profiles, running, budgets, reserve }: ClaimGatePart
   return withFallbacks(budgeted, gates, profiles)
 }
 
-/** Nothing of a profile whose key is unopened here: neither its own jobs nor those a fallback would send to it. */
-function withoutKeyless(gate: TrackGate, unopened: ReadonlyMap<string, string>): TrackGate {
+/**
+ * Nothing of a profile whose key is unopened here: not its own jobs (the gates hold them), not
+ * those sent on to a fallback instead (other engines run them where they belong), and none a
+ * fallback would send to it.
+ */
+function withoutKeyless(gate: TrackGate, gates: Pick<Gates, 'cannotOpenKey'>): TrackGate {
   return {
-    allowance: (track) => (unopened.has(track.provider) ? 0 : gate.allowance(track)),
+    allowance: (track) => (gates.cannotOpenKey(track.provider) ? 0 : gate.allowance(track)),
     admit(candidate) {
-      if (unopened.has(candidate.provider)) return false
+      if (gates.cannotOpenKey(candidate.provider)) return false
       const admitted = gate.admit(candidate)
-      return typeof admitted === 'object' && unopened.has(admitted.provider) ? false : admitted
+      return typeof admitted === 'object' && gates.cannotOpenKey(admitted.provider) ? false : admitted
     },
   }
 }

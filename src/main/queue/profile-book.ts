@@ -5,7 +5,7 @@
  * whose key this engine cannot open is named with why: its jobs are left to engines that can.
  */
 import type { ProviderProfile } from '../../shared/providers'
-import type { ProfileKeyBox } from '../secrets'
+import { keyBinding, type ProfileKeyBox } from '../secrets'
 import { holdProfileKeys, resolveProvider, type Resolved } from './profiles'
 import type { ClaimedJob, QueueStore } from './store'
 
@@ -30,8 +30,11 @@ export class ProfileBook {
     const keys = new Map<string, string>()
     const unopenable = new Map<string, string>()
     for (const [name, secret] of await this.store.profileSecrets()) {
+      const profile = this.byName.get(name)
+      // A profile that cannot be read (damaged) dispatches nothing: its key is not needed.
+      if (!profile) continue
       try {
-        keys.set(name, this.box.open(secret, name))
+        keys.set(name, this.box.open(secret, keyBinding(profile)))
       } catch (error) {
         const why = (error as Error).message
         // Said once per profile and reason, not at every reload.

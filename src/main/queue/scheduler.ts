@@ -115,6 +115,7 @@ export class Scheduler {
   async reloadProfiles(): Promise<void> {
     await this.book.reload()
     this.gates.setProfiles(this.book.profiles)
+    this.gates.setUnopenedKeys(this.book.unopened)
   }
 
   /** Paused providers and batch caps, as the database has them (the CLI may have changed them). */
@@ -209,13 +210,12 @@ export class Scheduler {
       leaseMs: this.options.leaseMs,
       // Track by track only while something holds work back (or budgets are weighed): otherwise one statement claims in priority order.
       gate:
-        this.gates.holdingAny(now) || reserve || this.book.unopened.size > 0
+        this.gates.holdingAny(now) || reserve
           ? (facts) =>
               claimGate(
                 {
                   gates: this.gates,
                   profiles: this.book.profiles,
-                  unopened: this.book.unopened,
                   running: this.inFlight.values(),
                   budgets: this.options.budgets,
                   reserve,
@@ -254,6 +254,9 @@ export class Scheduler {
     const ranOn = job.fallback ? describeRoute(job.fallback) : null
     const entry: InFlight = { job, ran: { provider: resolved.provider, model: resolved.model }, track, ranOn, trace, cacheKey }
     this.inFlight.set(job.id, entry)
+    // Claimed before this engine read the profile's new key (saved by another engine meanwhile): never sent without it.
+    const keyless = this.book.unopened.get(track.provider)
+    if (keyless !== undefined) return this.release(entry, `this engine cannot open profile ${track.provider}'s API key (${keyless})`)
     if (hit) return this.answerFromCache(entry, routed, hit)
     this.stops.started(job.id, job.startedAt, resolved.config)
     const task = {
@@ -288,9 +291,9 @@ export class Scheduler {
     )
   }
 
-  /** A job its breaker refused at the last moment goes back to the queue with its attempt given back. */
-  private release(entry: InFlight): void {
-    const result = handedBack(entry.job.id, this.gates.breakerFor(entry.track), Date.now())
+  /** A job refused at the last moment goes back to the queue with its attempt given back. */
+  private release(entry: InFlight, why = `breaker ${this.gates.breakerFor(entry.track)} is open`): void {
+    const result = handedBack(entry.job.id, why, Date.now())
     // It never reached the provider: its place in the rate windows and quota is freed.
     if (entry.job.startId !== undefined) result.start = { id: entry.job.startId, freed: true }
     this.settled(entry, null, result)

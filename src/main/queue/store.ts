@@ -354,7 +354,8 @@ export interface QueueStore {
   clean(state: 'completed' | 'dead' | 'cancelled', olderThan: number): Awaitable<number>
   applyRetention(policy: RetentionPolicy, now: number): Awaitable<number>
   listProfiles(): Awaitable<ProviderProfile[]>
-  saveProfile(profile: ProviderProfile, now: number): Awaitable<void>
+  /** With `secret`, the profile's sealed key too, at once; without, the key it has stays. */
+  saveProfile(profile: ProviderProfile, now: number, secret?: Buffer): Awaitable<void>
   removeProfile(name: string): Awaitable<boolean>
   setProfileSecret(name: string, secret: Buffer | null): Awaitable<boolean>
   profileSecrets(): Awaitable<Map<string, Buffer>>

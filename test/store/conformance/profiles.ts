@@ -51,4 +51,17 @@ export function profilesConformance(factory: StoreFactory<EngineStateStore>): vo
     expect(await store.setProfileSecret('work', null)).toBe(true)
     expect((await store.profileSecrets()).size).toBe(0)
   })
+
+  it('saves a profile and its sealed key in one write, and replaces the key only when given one', async () => {
+    const { store } = await freshStore(factory)
+    const first = Buffer.from('first sealed key')
+    const second = Buffer.from('second sealed key')
+    await store.saveProfile({ name: 'work', provider: 'openai', baseUrl: 'https://api.example.test/v1' }, T0, first)
+    expect((await store.profileSecrets()).get('work')?.equals(first)).toBe(true)
+    await store.saveProfile({ name: 'work', provider: 'openai', model: 'gpt-4o', baseUrl: 'https://api.example.test/v1' }, T0 + 1)
+    expect((await store.profileSecrets()).get('work')?.equals(first)).toBe(true)
+    await store.saveProfile({ name: 'work', provider: 'openai', baseUrl: 'https://api.example.test/v1' }, T0 + 2, second)
+    expect((await store.profileSecrets()).get('work')?.equals(second)).toBe(true)
+    expect(await store.listProfiles()).toEqual([{ name: 'work', provider: 'openai', baseUrl: 'https://api.example.test/v1' }])
+  })
 }

@@ -26,10 +26,10 @@ describe('the team key', () => {
   it('binds a key to its profile: copied onto another profile, it does not open', () => {
     const box = teamKeyBox(teamKeyFile())
     const sealed = box.encrypt(KEY, 'openai-team')
-    expect(() => box.decrypt(sealed, 'look-alike')).toThrow(/sealed for another profile, or damaged/)
+    expect(() => box.decrypt(sealed, 'look-alike')).toThrow(/sealed for another profile or base URL, or damaged/)
     const flipped = Buffer.from(sealed)
     flipped[flipped.length - 1]! ^= 1
-    expect(() => box.decrypt(flipped, 'openai-team')).toThrow(/sealed for another profile, or damaged/)
+    expect(() => box.decrypt(flipped, 'openai-team')).toThrow(/sealed for another profile or base URL, or damaged/)
   })
 
   it('refuses a short key, a file others can read and a relative path, naming the file and what to do', () => {
@@ -52,7 +52,7 @@ describe('which box seals a profile’s key', () => {
     expect(keychainOnly.refusal).toMatch(
       /^on a team store every engine must open a profile's key: give each engine the same team key \(the teamKeyFile setting\)/,
     )
-    expect(() => withBoth.open(keychain.encrypt(KEY, 'p'), 'p')).toThrow(/sealed by one machine's keychain, which opens on that machine alone/)
+    expect(() => withBoth.open(keychain.encrypt(KEY, 'p'), 'p')).toThrow(/sealed by one machine's keychain, which no other engine opens/)
     expect(() => keychainOnly.open(team.encrypt(KEY, 'p'), 'p')).toThrow(/sealed with the team key, which this engine was not given/)
   })
 

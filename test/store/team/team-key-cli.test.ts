@@ -58,7 +58,7 @@ describe('genops providers add --api-key-stdin', () => {
     expect(refused.stderr).toContain(`the team key file ${short} holds 9 characters, fewer than 32`)
     const empty = await genopsAsync(add, { GENOPS_TEAM_KEY_FILE: teamKeyFile() }, '\n')
     expect(empty.status).toBe(2)
-    expect(empty.stderr).toContain('--api-key-stdin: standard input held no key')
+    expect(empty.stderr).toContain('--api-key-stdin: the API key is empty')
     const listed = await genopsAsync(['providers', 'list', '--json', '--data-dir', dataDir])
     expect(JSON.parse(listed.stdout).profiles).toEqual([])
   })

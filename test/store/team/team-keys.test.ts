@@ -91,6 +91,19 @@ describe.skipIf(!server)('API keys on a team store', () => {
     expect((await desktop.call('listProviders', {})).profiles).toEqual([])
   })
 
+  it('sends a kept key only where it was given for: a new base URL needs the key again', { timeout: 60_000 }, async () => {
+    const url = await server!.freshDatabase()
+    const engine = await engineOn(url, { teamKeyFile: teamKeyFile() })
+    const profile = { name: 'team-openai', provider: 'openai' as const, baseUrl: 'https://api.openai.com/v1' }
+    await engine.call('saveProvider', { ...profile, apiKey: KEY })
+    await expect(engine.call('saveProvider', { ...profile, baseUrl: 'https://elsewhere.example/v1' })).rejects.toThrow(
+      'profile team-openai keeps an API key given for https://api.openai.com/v1: give the key again to send it to https://elsewhere.example/v1',
+    )
+    // Other settings change freely; a new URL with its key is saved.
+    expect((await engine.call('saveProvider', { ...profile, model: 'gpt-4o' })).hasKey).toBe(true)
+    expect((await engine.call('saveProvider', { ...profile, baseUrl: 'https://elsewhere.example/v1', apiKey: KEY })).hasKey).toBe(true)
+  })
+
   it('refuses to start with a team key file that cannot be used, naming it', async () => {
     const url = await server!.freshDatabase()
     const open = teamKeyFile(undefined, 0o644)

@@ -214,8 +214,8 @@ export class PostgresQueueStore implements QueueStore {
   listProfiles() {
     return listProfiles(this.pool, (name, reason) => console.error(`genops: provider profile "${name}" is left out: ${reason}`))
   }
-  saveProfile(profile: ProviderProfile, now: number) {
-    return saveProfile(this.pool, profile, now)
+  saveProfile(profile: ProviderProfile, now: number, secret?: Buffer) {
+    return saveProfile(this.pool, profile, now, secret)
   }
   removeProfile(name: string) {
     return removeProfile(this.pool, name)

@@ -9,12 +9,14 @@ export async function listProfiles(client: Queryable, onDamaged: (name: string, 
   return parseProfiles(rows, onDamaged)
 }
 
-export async function saveProfile(client: Queryable, profile: ProviderProfile, now: number): Promise<void> {
+/** `secret`, when given, is written in the same statement: no engine reads the profile without the key it was saved with. */
+export async function saveProfile(client: Queryable, profile: ProviderProfile, now: number, secret?: Buffer): Promise<void> {
   const { name, provider, settings } = profileRow(profile)
+  const keep = secret === undefined
   await client.query(
-    `INSERT INTO provider_profiles (name, provider, settings, updated_at) VALUES ($1, $2, $3, $4)
-    ON CONFLICT (name) DO UPDATE SET provider = excluded.provider, settings = excluded.settings, updated_at = excluded.updated_at`,
-    [name, provider, settings, now],
+    `INSERT INTO provider_profiles (name, provider, settings, updated_at, secret) VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (name) DO UPDATE SET provider = excluded.provider, settings = excluded.settings, updated_at = excluded.updated_at${keep ? '' : ', secret = excluded.secret'}`,
+    [name, provider, settings, now, secret ?? null],
   )
 }
 

@@ -176,8 +176,8 @@ export class SqliteQueueStore implements QueueStore {
   listProfiles() {
     return listProfiles(this.db, (name, reason) => console.error(`genops: provider profile "${name}" is left out: ${reason}`))
   }
-  saveProfile(profile: ProviderProfile, now: number) {
-    saveProfile(this.db, profile, now)
+  saveProfile(profile: ProviderProfile, now: number, secret?: Buffer) {
+    saveProfile(this.db, profile, now, secret)
   }
   removeProfile(name: string) {
     return removeProfile(this.db, name)

@@ -38,13 +38,15 @@ export function profileRow(profile: ProviderProfile): ProfileRow {
   return { name, provider, settings: JSON.stringify(settings) }
 }
 
-export function saveProfile(db: Database, profile: ProviderProfile, now: number): void {
+/** `secret`, when given, is written in the same statement: no reader sees the profile without the key it was saved with. */
+export function saveProfile(db: Database, profile: ProviderProfile, now: number, secret?: Buffer): void {
   const { name, provider, settings } = profileRow(profile)
+  const keep = secret === undefined
   sql(
     db,
-    `INSERT INTO provider_profiles (name, provider, settings, updated_at) VALUES (?, ?, ?, ?)
-    ON CONFLICT (name) DO UPDATE SET provider = excluded.provider, settings = excluded.settings, updated_at = excluded.updated_at`,
-  ).run(name, provider, settings, now)
+    `INSERT INTO provider_profiles (name, provider, settings, updated_at, secret) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (name) DO UPDATE SET provider = excluded.provider, settings = excluded.settings, updated_at = excluded.updated_at${keep ? '' : ', secret = excluded.secret'}`,
+  ).run(name, provider, settings, now, secret ?? null)
 }
 
 export function removeProfile(db: Database, name: string): boolean {
