@@ -169,8 +169,15 @@ export class Scheduler {
       // A full disk writes nothing: results wait in memory for flushAfterDiskFull, and nothing new starts
       // (asked again before the claim: the disk may have filled while the settle awaited).
       const diskFull = this.hooks.diskFull
-      if (!diskFull?.()) await this.commitResults()
-      if (!this.paused && !this.closing && !diskFull?.()) await this.claimAndDispatch()
+      const claiming = () => (!this.paused && !this.closing && !diskFull?.() ? this.claimAndDispatch() : undefined)
+      if (!diskFull?.()) {
+        // The jobs being settled are no longer in flight: the claim takes other jobs, so it need not wait for the commit.
+        if (this.store.concurrentWrites) await Promise.all([this.commitResults(), claiming()])
+        else {
+          await this.commitResults()
+          await claiming()
+        }
+      }
     } catch (error) {
       failed = true
       this.hooks.onError(error, 'scheduler turn')

@@ -306,6 +306,12 @@ export interface BreakerEvent extends BreakerTransition {
 export type Awaitable<T> = T | Promise<T>
 
 export interface QueueStore {
+  /**
+   * A settle and a claim may run at once, each on its own connection (a server store): the
+   * scheduler then overlaps them instead of waiting out two round trips in turn. SQLite's one
+   * writer takes them in turn.
+   */
+  readonly concurrentWrites?: boolean
   /** `maxConcurrency` caps how many of the batch's jobs run at once; `options` say where the jobs came from. */
   enqueue(jobs: NewJob[], batchName: string, now: number, maxConcurrency?: number | null, options?: EnqueueOptions): Awaitable<EnqueueResult>
   /**

@@ -59,6 +59,8 @@ import { PostgresUpkeep } from './upkeep'
 import { PostgresWorkerStore } from './workers'
 
 export class PostgresQueueStore implements QueueStore {
+  /** Each settle and claim takes its own pooled connection. */
+  readonly concurrentWrites = true
   // The ports beside the queue core, each over the same pool (assigned in the constructor).
   /** Prices, budgets, cost reports and the dashboard's series, over the rollups this store's settle keeps. */
   readonly costs: CostStore
