@@ -6,31 +6,8 @@
  * data directory's own SQLite file the team key, when given, else the keychain. With neither
  * no key is kept: keys come from the environment or a key file.
  */
-import type { ProviderProfile } from '../shared/providers'
+import type { SecretBox } from './secret-box'
 import { isTeamSealed } from './team-key'
-
-export interface SecretBox {
-  /** `bound` says where the key may go (keyBinding): a box may bind the sealed key to it, so that it opens for nothing else. */
-  encrypt(plain: string, bound: string): Buffer
-  decrypt(cipher: Buffer, bound: string): string
-}
-
-/**
- * What a kept key is bound to: its profile's name, provider and base URL. A key sealed for
- * one endpoint does not open for another, so whoever can write the shared database cannot
- * point a profile at their own server and have every engine send them its key.
- */
-export function keyBinding(profile: Pick<ProviderProfile, 'name' | 'provider' | 'baseUrl'>): string {
-  return JSON.stringify([profile.name, profile.provider, profile.baseUrl ?? null])
-}
-
-/** Whether a profile saved without a key may keep the one it has: only while the key would still go where it was given for. */
-export function keepsKeyBinding(
-  before: Pick<ProviderProfile, 'name' | 'provider' | 'baseUrl'>,
-  after: Pick<ProviderProfile, 'name' | 'provider' | 'baseUrl'>,
-): boolean {
-  return keyBinding(before) === keyBinding(after)
-}
 
 export interface KeyBoxes {
   keychain?: SecretBox | undefined

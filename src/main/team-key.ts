@@ -8,7 +8,7 @@
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 import { readKeyFile } from '../workers/key-file'
-import type { SecretBox } from './secrets'
+import type { SecretBox } from './secret-box'
 
 /** What a team-sealed key starts with: the format's name and version. */
 const MAGIC = Buffer.from('GTK1')

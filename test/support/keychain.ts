@@ -1,6 +1,6 @@
 /** A keychain for tests, as the desktop app's safeStorage would be: AES-256-GCM with a key held in memory. */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
-import type { SecretBox } from '../../src/main/secrets'
+import type { SecretBox } from '../../src/main/secret-box'
 
 export function testKeychain(): SecretBox {
   const key = randomBytes(32)

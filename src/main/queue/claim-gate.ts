@@ -34,7 +34,7 @@ export interface ClaimGateParts {
 
 export function claimGate(parts: ClaimGateParts, facts: ClaimFacts, now: number): TrackGate {
   const gate = innerGate(parts, facts, now)
-  return parts.gates.anyUnopenedKeys ? withoutKeyless(gate, parts.gates) : gate
+  return parts.gates.unopened.size > 0 ? withoutKeyless(gate, parts.gates) : gate
 }
 
 function innerGate({ gates, profiles, running, budgets, reserve }: ClaimGateParts, facts: ClaimFacts, now: number): TrackGate {

@@ -5,7 +5,8 @@
  * whose key this engine cannot open is named with why: its jobs are left to engines that can.
  */
 import type { ProviderProfile } from '../../shared/providers'
-import { keyBinding, type ProfileKeyBox } from '../secrets'
+import { keyBinding } from '../secret-box'
+import type { ProfileKeyBox } from '../secrets'
 import { holdProfileKeys, resolveProvider, type Resolved } from './profiles'
 import type { ClaimedJob, QueueStore } from './store'
 

@@ -106,11 +106,6 @@ export class Scheduler {
     return this.inFlight.size
   }
 
-  /** Profiles whose kept key this engine cannot open, with why: none of their jobs is claimed here. */
-  get unopenedKeys(): ReadonlyMap<string, string> {
-    return this.book.unopened
-  }
-
   /** After a profile was saved or removed, here or by another process. */
   async reloadProfiles(): Promise<void> {
     await this.book.reload()
@@ -171,12 +166,9 @@ export class Scheduler {
       const diskFull = this.hooks.diskFull
       const claiming = () => (!this.paused && !this.closing && !diskFull?.() ? this.claimAndDispatch() : undefined)
       if (!diskFull?.()) {
-        // The jobs being settled are no longer in flight: the claim takes other jobs, so it need not wait for the commit.
-        if (this.store.concurrentWrites) await Promise.all([this.commitResults(), claiming()])
-        else {
-          await this.commitResults()
-          await claiming()
-        }
+        // The jobs being settled are no longer in flight: where the store takes both at once, the claim need not wait for the commit.
+        const settling = this.commitResults()
+        await (this.store.concurrentWrites ? Promise.all([settling, claiming()]) : settling.then(claiming))
       }
     } catch (error) {
       failed = true
@@ -220,13 +212,7 @@ export class Scheduler {
         this.gates.holdingAny(now) || reserve
           ? (facts) =>
               claimGate(
-                {
-                  gates: this.gates,
-                  profiles: this.book.profiles,
-                  running: this.inFlight.values(),
-                  budgets: this.options.budgets,
-                  reserve,
-                },
+                { gates: this.gates, profiles: this.book.profiles, running: this.inFlight.values(), budgets: this.options.budgets, reserve },
                 facts,
                 now,
               )
@@ -261,8 +247,7 @@ export class Scheduler {
     const ranOn = job.fallback ? describeRoute(job.fallback) : null
     const entry: InFlight = { job, ran: { provider: resolved.provider, model: resolved.model }, track, ranOn, trace, cacheKey }
     this.inFlight.set(job.id, entry)
-    // Claimed before this engine read the profile's new key (saved by another engine meanwhile): never sent without it.
-    const keyless = this.book.unopened.get(track.provider)
+    const keyless = this.book.unopened.get(track.provider) // claimed before a reload found its key unopened: never sent without it
     if (keyless !== undefined) return this.release(entry, `this engine cannot open profile ${track.provider}'s API key (${keyless})`)
     if (hit) return this.answerFromCache(entry, routed, hit)
     this.stops.started(job.id, job.startedAt, resolved.config)

@@ -107,8 +107,8 @@ export class Gates {
     this.unopenedKeys = unopened
   }
 
-  get anyUnopenedKeys(): boolean {
-    return this.unopenedKeys.size > 0
+  get unopened(): ReadonlyMap<string, string> {
+    return this.unopenedKeys
   }
 
   cannotOpenKey(provider: string): boolean {
