@@ -64,10 +64,11 @@ describe('the health endpoints', () => {
       ['providers', false],
       ['event-loop', false],
       ['storage', true],
+      ['profile-keys', false],
       ['api', false],
     ])
     // The event loop of a busy test machine may lag: only what must pass is asserted.
-    for (const name of ['database', 'disk', 'worker-pool', 'queue', 'providers', 'api', 'storage']) expect(check(r, name)?.status, name).toBe('pass')
+    for (const name of ['database', 'disk', 'worker-pool', 'queue', 'providers', 'api', 'storage', 'profile-keys']) expect(check(r, name)?.status, name).toBe('pass')
     expect(check(r, 'api')?.detail).toBe(`listening on 127.0.0.1:${server.port}`)
   })
 

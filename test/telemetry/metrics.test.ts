@@ -183,8 +183,8 @@ describe('the metrics exporter', () => {
     // `to` appears only when the failing jobs happened to open a breaker: whether they do depends on the machine's timing.
     const labels = [...values.keys()].filter((label) => label !== 'to').sort()
     expect(labels).toEqual(['breaker', 'category', 'direction', 'engine', 'model', 'operation', 'outcome', 'provider', 'result', 'state', 'version'])
-    // One engine, one value: its lease owner id (host:pid:random), never anything of the jobs.
-    expect([...values.get('engine')!]).toEqual([expect.stringMatching(/^[^:]+:\d+:[0-9a-f]{8}$/)])
+    // One engine, one value: its lease owner id (host:pid:random, and its pid namespace on Linux), never anything of the jobs.
+    expect([...values.get('engine')!]).toEqual([expect.stringMatching(/^[^:]+:\d+:[0-9a-f]{8}(:\d+)?$/)])
     for (const to of values.get('to') ?? []) expect(['closed', 'open', 'half-open', 'isolated']).toContain(to)
     expect(values.get('provider')).toEqual(new Set(['sim', 'keyed']))
     expect(values.get('model')).toEqual(new Set(['', 'sim-large']))
