@@ -32,7 +32,7 @@ import { toNewJob } from './queue/new-job'
 import { jobListHandlers } from './queue/job-operations'
 import type { QueueStore } from './queue/store'
 import { resilienceHandlers, type ResilienceRuntime } from './resilience/operations'
-import { keepsKeyBinding, keyBinding } from './secret-box'
+import { keyBinding } from './secret-box'
 import { profileKeyBox, type ProfileKeyBox } from './secrets'
 import { settingHandlers } from './settings/operations'
 import { jobLogHandlers } from './telemetry/job-logs'
@@ -181,7 +181,7 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, 
       if (fallbacks) throw new OperationError('INVALID_INPUT', fallbacks)
       if (apiKey !== undefined && !keys.seal) throw new OperationError('INVALID_INPUT', keys.refusal)
       const before = profiles.find((each) => each.name === profile.name)
-      if (apiKey === undefined && before && !keepsKeyBinding(before, profile) && (await store.profileSecrets()).has(profile.name)) {
+      if (apiKey === undefined && before && keyBinding(before) !== keyBinding(profile) && (await store.profileSecrets()).has(profile.name)) {
         throw new OperationError(
           'INVALID_INPUT',
           `profile ${profile.name} keeps an API key given for ${before.baseUrl ?? `${before.provider}'s own endpoint`}: give the key again to send it to ${profile.baseUrl ?? `${profile.provider}'s own endpoint`}`,

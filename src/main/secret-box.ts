@@ -18,11 +18,3 @@ export interface SecretBox {
 export function keyBinding(profile: Pick<ProviderProfile, 'name' | 'provider' | 'baseUrl'>): string {
   return JSON.stringify([profile.name, profile.provider, profile.baseUrl ?? null])
 }
-
-/** Whether a profile saved without a key may keep the one it has: only while the key would still go where it was given for. */
-export function keepsKeyBinding(
-  before: Pick<ProviderProfile, 'name' | 'provider' | 'baseUrl'>,
-  after: Pick<ProviderProfile, 'name' | 'provider' | 'baseUrl'>,
-): boolean {
-  return keyBinding(before) === keyBinding(after)
-}
