@@ -200,6 +200,44 @@ describe('one rate window for every process on the queue', () => {
     const busiest = Math.max(...starts.map((at) => starts.filter((other) => other > at - windowMs && other <= at).length))
     expect(busiest).toBeLessThanOrEqual(limit)
   }, 90_000)
+
+  it('holds the limits of a profile another process saved after this engine last read its profiles (CI found all 25 sent at once)', async () => {
+    const dataDir = tempDir()
+    const windowMs = 1500
+    const engine = await createEngine({
+      dataDir,
+      threads: 1,
+      pollMs: 250,
+      artifacts: false,
+      rateLimits: { windowMs, cooldownAfter: 3, cooldownWithinMs: 3000 },
+    })
+    const other = SqliteQueueStore.open(databaseFile(dataDir))
+    try {
+      // Another process saves the profile, and its jobs come at once: before this engine's next poll reads it.
+      other.saveProfile({ name: 'metered', provider: 'sim', limits: { requestsPerMinute: 2 } }, Date.now())
+      await engine.call('enqueueJobs', { jobs: Array.from({ length: 6 }, (_, i) => ({ prompt: `metered ${i}` })), defaults: { provider: 'metered' } })
+      await waitFor(
+        () => engine.call('queueStats', {}),
+        ({ counts }) => counts.completed === 6,
+        { what: 'the six jobs to run two a window', timeoutMs: 30_000 },
+      )
+      const { jobs } = await engine.call('listJobs', { limit: 10 })
+      expect(jobs.map((job) => job.attemptsMade)).toEqual([1, 1, 1, 1, 1, 1])
+    } finally {
+      other.close()
+      await engine.close(2000)
+    }
+    const db = new Sqlite(databaseFile(dataDir), { readonly: true })
+    const starts = db.prepare(`SELECT started_at FROM job_attempts WHERE outcome = 'ok' ORDER BY started_at`).pluck().all() as number[]
+    const handedBack = db.prepare(`SELECT error FROM job_attempts WHERE outcome <> 'ok'`).pluck().all() as string[]
+    db.close()
+    expect(starts).toHaveLength(6)
+    const busiest = Math.max(...starts.map((at) => starts.filter((other) => other > at - windowMs && other <= at).length))
+    expect(busiest).toBeLessThanOrEqual(2)
+    // The claim that found the profile unread sent nothing: its jobs went back, saying why.
+    expect(handedBack.length).toBeGreaterThan(0)
+    for (const error of handedBack) expect(error).toBe('not started: profile metered was saved after this claim')
+  }, 60_000)
 })
 
 describe('breakers shared by the engines on one queue', () => {

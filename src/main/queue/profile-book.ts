@@ -4,7 +4,7 @@
  * only, read again when a profile is saved or removed here or by another process. A profile
  * whose key this engine cannot open is named with why: its jobs are left to engines that can.
  */
-import type { ProviderProfile } from '../../shared/providers'
+import { isProviderKind, type ProviderProfile } from '../../shared/providers'
 import { keyBinding } from '../secret-box'
 import type { ProfileKeyBox } from '../secrets'
 import { holdProfileKeys, resolveProvider, type Resolved } from './profiles'
@@ -51,6 +51,22 @@ export class ProfileBook {
   /** The profiles whose kept key this engine cannot open, with why: it claims none of their jobs. */
   get unopened(): ReadonlyMap<string, string> {
     return this.unopenable
+  }
+
+  /** The profiles named by a claim's jobs that this engine has not read: saved by another process since the last reload. */
+  unread(jobs: readonly Pick<ClaimedJob, 'provider'>[]): Set<string> {
+    return new Set(jobs.map((job) => job.provider).filter((name) => !isProviderKind(name) && !this.byName.has(name)))
+  }
+
+  /**
+   * Why a claimed job on this track must go back unsent, if it must: its key does not open here,
+   * or its profile was read only after the claim (`unreadAtClaim`), which then weighed none of
+   * its rules (limits, key, budgets). A profile still unknown is not refused here: it fails as one.
+   */
+  refusal(track: string, unreadAtClaim: boolean): string | undefined {
+    const keyless = this.unopenable.get(track)
+    if (keyless !== undefined) return `this engine cannot open profile ${track}'s API key (${keyless})`
+    if (unreadAtClaim && this.byName.has(track)) return `profile ${track} was saved after this claim`
   }
 
   /** A job's provider with its profile's settings and key (a job's own config still applies over them). */

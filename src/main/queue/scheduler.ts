@@ -8,7 +8,6 @@
  * whose lease ran out (or whose owner process is gone); a poll notices what another
  * process (the CLI) changed in the database; retention prunes old finished jobs.
  */
-import { isProviderKind } from '../../shared/providers'
 import type { AttemptOutcome } from '../../workers/protocol'
 import { BreakerBoard } from '../resilience/breakers'
 import { describeRoute } from '../resilience/fallbacks'
@@ -224,12 +223,12 @@ export class Scheduler {
       this.hooks.onChanges(changes)
       this.hooks.onCountsMayChange()
     }
-    // A profile saved by another process since the last poll: read the profiles again before failing its jobs.
-    if (jobs.some((job) => !isProviderKind(job.provider) && !this.book.profiles.has(job.provider))) await this.reloadProfiles()
+    const unread = this.book.unread(jobs) // read again before sending or failing their jobs
+    if (unread.size > 0) await this.reloadProfiles()
     const routed = jobs.map((job) => this.route(job))
     // One lookup for the whole claim: a job whose request was answered before never reaches the pool.
     const hits = await this.responses.lookUp(routed)
-    for (const each of routed) this.dispatch(each, hits.get(each.job.id))
+    for (const each of routed) this.dispatch(each, hits.get(each.job.id), unread.has(each.job.provider))
     // A full claim means more may be due: keep going on the next turn.
     if (jobs.length === this.options.claimBatch) this.kick()
   }
@@ -241,14 +240,14 @@ export class Scheduler {
     return { job, track, resolved, cacheKey: this.responses.keyOf(job, resolved) }
   }
 
-  private dispatch(routed: Dispatch, hit?: CacheEntry): void {
+  private dispatch(routed: Dispatch, hit?: CacheEntry, unread = false): void {
     const { job, track, resolved, cacheKey } = routed
     const trace = hit ? null : (this.hooks.beginTrace?.(job, resolved) ?? null)
     const ranOn = job.fallback ? describeRoute(job.fallback) : null
     const entry: InFlight = { job, ran: { provider: resolved.provider, model: resolved.model }, track, ranOn, trace, cacheKey }
     this.inFlight.set(job.id, entry)
-    const keyless = this.book.unopened.get(track.provider) // claimed before a reload found its key unopened: never sent without it
-    if (keyless !== undefined) return this.release(entry, `this engine cannot open profile ${track.provider}'s API key (${keyless})`)
+    const refusal = this.book.refusal(track.provider, unread) // back to the queue: the next claim weighs what was just read
+    if (refusal !== undefined) return this.release(entry, refusal)
     if (hit) return this.answerFromCache(entry, routed, hit)
     this.stops.started(job.id, job.startedAt, resolved.config)
     const task = {
