@@ -80,7 +80,7 @@ export async function gather(parts: LaneParts, now: number, cursor: GatherCursor
   }
   for (let read = 0; read < parts.config.gatherLimit;) {
     const want = Math.min(PAGE_JOBS, parts.config.gatherLimit - read)
-    const page = parts.store.dueJobs(now, want, cursor.after)
+    const page = await parts.store.dueJobs(now, want, cursor.after)
     read += page.length
     // The end of the due jobs: the next gather starts again from the oldest.
     cursor.after = page.length < want ? null : { runAt: page.at(-1)!.runAt, id: page.at(-1)!.id }
@@ -98,7 +98,7 @@ export async function gather(parts: LaneParts, now: number, cursor: GatherCursor
       return !hit
     })
   }
-  for (const [reason, ids] of toRealtime) parts.hooks.onChanges(parts.store.toRealtime(ids, now, reason))
+  for (const [reason, ids] of toRealtime) parts.hooks.onChanges(await parts.store.toRealtime(ids, now, reason))
   let sent = 0
   for (const group of groups.values()) sent += await sendGroup(parts, group)
   return sent
@@ -158,7 +158,7 @@ async function send(parts: LaneParts, group: Group, api: BatchApi, lines: readon
     id,
     taken: ids,
     changes,
-  } = parts.store.take({
+  } = await parts.store.take({
     provider: group.provider,
     kind: group.kind,
     model: group.model,
@@ -187,16 +187,16 @@ async function send(parts: LaneParts, group: Group, api: BatchApi, lines: readon
     owner: parts.owner,
   }
   if (sending.length === 0) {
-    parts.store.finish(id, 'abandoned', now, 0, 'every job left the queue before the upload')
+    await parts.store.finish(id, 'abandoned', now, 0, 'every job left the queue before the upload')
     return 0
   }
   try {
     const { remoteId, status } = await api.upload(sending, `genops-${id}`)
-    parts.store.sent(id, remoteId, status)
+    await parts.store.sent(id, remoteId, status)
     return sending.length
   } catch (error) {
-    failAll(parts, batch, error)
-    parts.store.finish(id, 'abandoned', Date.now(), 0, `the upload failed: ${redactSecrets(String((error as Error | undefined)?.message ?? error))}`)
+    await failAll(parts, batch, error)
+    await parts.store.finish(id, 'abandoned', Date.now(), 0, `the upload failed: ${redactSecrets(String((error as Error | undefined)?.message ?? error))}`)
     return 0
   }
 }

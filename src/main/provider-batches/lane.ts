@@ -63,7 +63,7 @@ export class BatchLane {
     this.timers = []
     await this.step
     try {
-      this.parts.store.releaseLeases(this.parts.owner)
+      await this.parts.store.releaseLeases(this.parts.owner)
     } catch (error) {
       this.parts.hooks.onError(error, 'letting go of provider batches at close')
     }

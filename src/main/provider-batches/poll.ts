@@ -23,7 +23,7 @@ export function apiOf(parts: LaneParts, batch: Pick<ProviderBatch, 'provider' | 
 
 /** One round: answers how many batches it asked about. */
 export async function poll(parts: LaneParts, now: number): Promise<number> {
-  const batches = parts.store.leaseDue(parts.owner, now, parts.config.leaseMs, (owner) => ownerIsGone(owner))
+  const batches = await parts.store.leaseDue(parts.owner, now, parts.config.leaseMs, (owner) => ownerIsGone(owner))
   for (const batch of batches) {
     try {
       await pollOne(parts, batch)
@@ -31,7 +31,7 @@ export async function poll(parts: LaneParts, now: number): Promise<number> {
       // The provider or the network failed this poll: the batch is asked again later, with the usual wait.
       parts.hooks.onError(new Error(`provider batch ${batch.remoteId ?? batch.id}: ${redactSecrets((error as Error).message)}`), 'polling a provider batch')
       const at = Date.now()
-      parts.store.polled(batch.id, batch.remoteStatus ?? 'unknown', at, at + nextPollDelay(parts.config, batch.polls))
+      await parts.store.polled(batch.id, batch.remoteStatus ?? 'unknown', at, at + nextPollDelay(parts.config, batch.polls))
     }
   }
   return batches.length
@@ -41,10 +41,10 @@ async function pollOne(parts: LaneParts, batch: ProviderBatch): Promise<void> {
   const { store, config } = parts
   if (batch.state === 'preparing' || batch.remoteId === null) {
     // Taken by an engine that stopped before the provider answered its upload: nothing is known there, so its lines go back.
-    const ids = store.lines(batch.id).map((line) => line.jobId)
+    const ids = (await store.lines(batch.id)).map((line) => line.jobId)
     const now = Date.now()
-    parts.hooks.onChanges(store.requeue(batch.id, ids, now, false, 'its provider batch was never sent: the engine stopped during the upload'))
-    store.finish(batch.id, 'abandoned', now, ids.length, 'the engine stopped during the upload')
+    parts.hooks.onChanges(await store.requeue(batch.id, ids, now, false, 'its provider batch was never sent: the engine stopped during the upload'))
+    await store.finish(batch.id, 'abandoned', now, ids.length, 'the engine stopped during the upload')
     return
   }
   const api = apiOf(parts, batch)
@@ -53,19 +53,19 @@ async function pollOne(parts: LaneParts, batch: ProviderBatch): Promise<void> {
   const pastDeadline = batch.deadlineAt !== null && batch.deadlineAt <= now
   if (!status.ended) {
     // Every job of the batch cancelled by the operator: the provider stops working (and billing) on it too.
-    const abandoned = batch.state === 'sent' && !store.hasOpenLines(batch.id)
+    const abandoned = batch.state === 'sent' && !(await store.hasOpenLines(batch.id))
     if ((pastDeadline || abandoned) && batch.state === 'sent') {
       // Cancel first and wait for the provider's final word: what it finished meanwhile is settled, not sent again.
       await api.cancel(batch.remoteId)
-      store.polled(batch.id, status.status, now, now + config.pollMinMs, 'cancelling')
+      await store.polled(batch.id, status.status, now, now + config.pollMinMs, 'cancelling')
       return
     }
     // The doubling wait never carries a poll past the deadline: the cancel is due then, not up to pollMaxMs later.
     const next = now + nextPollDelay(config, batch.polls)
-    store.polled(batch.id, status.status, now, batch.deadlineAt === null ? next : Math.max(now + config.pollMinMs, Math.min(next, batch.deadlineAt)))
+    await store.polled(batch.id, status.status, now, batch.deadlineAt === null ? next : Math.max(now + config.pollMinMs, Math.min(next, batch.deadlineAt)))
     return
   }
-  store.polled(batch.id, status.status, now, now + config.pollMaxMs)
+  await store.polled(batch.id, status.status, now, now + config.pollMaxMs)
   const requeued = await settleEnded(parts, batch, api, status, batch.state === 'cancelling' || pastDeadline)
-  store.finish(batch.id, 'settled', Date.now(), requeued)
+  await store.finish(batch.id, 'settled', Date.now(), requeued)
 }

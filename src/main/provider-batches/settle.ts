@@ -21,7 +21,11 @@ import type { TokenUsage } from '../../shared/tokens'
  * Commits attempts of the batch's lines: priced, fed to the breakers and metrics, announced. An answered line the settle
  * did not take (its job cancelled since the line was read) is billed as the cancelled job's attempt instead.
  */
-export function commitAttempts(parts: LaneParts, batch: ProviderBatch, attempts: readonly { line: SubmittedLine; outcome: AttemptOutcome }[]): void {
+export async function commitAttempts(
+  parts: LaneParts,
+  batch: ProviderBatch,
+  attempts: readonly { line: SubmittedLine; outcome: AttemptOutcome }[],
+): Promise<void> {
   if (attempts.length === 0) return
   const results: AttemptResult[] = []
   for (const { line, outcome } of attempts) {
@@ -50,12 +54,12 @@ export function commitAttempts(parts: LaneParts, batch: ProviderBatch, attempts:
     results.push(result)
   }
   const finished: FinishedJob[] = []
-  const changes = parts.store.settle(batch.id, results, finished)
+  const changes = await parts.store.settle(batch.id, results, finished)
   parts.hooks.onChanges(changes)
   if (finished.length > 0) parts.hooks.onFinished?.(finished)
   const settled = new Set(changes.map((change) => change.id))
   const customIds = new Map(attempts.map(({ line }) => [line.jobId, line.customId]))
-  parts.store.billCancelled(
+  await parts.store.billCancelled(
     batch.id,
     results.flatMap((result) =>
       result.outcome === 'ok' && !settled.has(result.id)
@@ -73,10 +77,10 @@ const billedUsage = ({ inputTokens, outputTokens, cachedInputTokens, cacheWriteT
 })
 
 /** Every line of the batch fails as one attempt with this error (an upload refused, a batch the provider failed whole). */
-export function failAll(parts: LaneParts, batch: ProviderBatch, error: unknown): void {
-  const lines = parts.store.lines(batch.id)
+export async function failAll(parts: LaneParts, batch: ProviderBatch, error: unknown): Promise<void> {
+  const lines = await parts.store.lines(batch.id)
   const now = Date.now()
-  commitAttempts(
+  await commitAttempts(
     parts,
     batch,
     lines.map((line) => ({ line, outcome: failedOutcome(error, now - line.startedAt) })),
@@ -98,10 +102,10 @@ export async function settleEnded(parts: LaneParts, batch: ProviderBatch, api: B
   if (status.failure !== undefined) {
     // Retryable: a batch fails whole for the account's queued-token limit as often as for a bad file; a bad file fails
     // again and its jobs reach the dead-letter queue after their attempts, a quota's wait does not cost them all at once.
-    failAll(parts, batch, new AttemptError('PROVIDER', `${batch.kind}: provider batch ${batch.remoteId} failed: ${status.failure}`))
+    await failAll(parts, batch, new AttemptError('PROVIDER', `${batch.kind}: provider batch ${batch.remoteId} failed: ${status.failure}`))
     return 0
   }
-  const open = new Map(store.lines(batch.id).map((line) => [line.customId, line]))
+  const open = new Map((await store.lines(batch.id)).map((line) => [line.customId, line]))
   const unfinished: number[] = []
   let slice: { line: SubmittedLine; outcome: AttemptOutcome }[] = []
   const billed: BilledLine[] = []
@@ -129,17 +133,17 @@ export async function settleEnded(parts: LaneParts, batch: ProviderBatch, api: B
     const outcome = await lineOutcome(line, result, { kind: batch.kind, model: batch.model, artifactsDir: parts.artifactsDir, endedAt: Date.now() })
     slice.push({ line, outcome })
     if (slice.length >= config.sliceLines) {
-      commitAttempts(parts, batch, slice)
+      await commitAttempts(parts, batch, slice)
       slice = []
       // The main thread also drives the window: a big batch is settled a slice a turn.
       await yieldTurn()
     }
   }
-  commitAttempts(parts, batch, slice)
-  store.billCancelled(batch.id, billed)
+  await commitAttempts(parts, batch, slice)
+  await store.billCancelled(batch.id, billed)
   // Lines the results never mention were not run either.
   unfinished.push(...[...open.values()].map((line) => line.jobId))
   const why = toRealtime ? 'its deadline passed: moved to the real-time lane' : `provider batch ${batch.remoteId} ended (${status.status}) before this line ran`
-  parts.hooks.onChanges(store.requeue(batch.id, unfinished, Date.now(), toRealtime, why))
+  parts.hooks.onChanges(await store.requeue(batch.id, unfinished, Date.now(), toRealtime, why))
   return unfinished.length
 }

@@ -1,13 +1,17 @@
 /**
  * What the batch lane asks of the store: the batch-lane jobs due, the provider batches with
  * their leases, and the moves of a job in and out of one. The SQLite answer is in
- * store/sqlite/queue/provider-batches.ts; a line's attempt is settled through the queue's own
+ * store/sqlite/queue/provider-batches.ts, PostgreSQL's in store/postgres/provider-batches.ts
+ * (every engine on a team store uploads, polls and settles batches of one queue); a line's attempt is settled through the queue's own
  * settle (state 'submitted' instead of 'active'), never a second one.
  */
 import type { JobChange } from '../../shared/contract'
 import type { Reservation } from '../store/sqlite/costs/reservations'
-import type { AttemptResult, FinishedJob } from '../queue/store'
+import type { AttemptResult, Awaitable, FinishedJob } from '../queue/store'
 import type { TokenUsage } from '../../shared/tokens'
+
+/** The lease owner of a provider batch's submitted jobs: the batch, not an engine (the stall sweep never takes them back). */
+export const batchOwner = (id: number): string => `provider-batch:${id}`
 
 export type BatchKind = 'openai' | 'anthropic'
 export type ProviderBatchState = 'preparing' | 'sent' | 'cancelling' | 'settled' | 'abandoned'
@@ -97,42 +101,40 @@ export interface JobProviderBatch {
 
 export interface ProviderBatchStore {
   /** Batch-lane jobs due now, oldest first; after `after` when given. */
-  dueJobs(now: number, limit: number, after?: DuePosition | null): DueJob[]
+  dueJobs(now: number, limit: number, after?: DuePosition | null): Awaitable<DueJob[]>
   /** Queued batch-lane jobs back to the real-time lane (a deadline passed, or no batch API for them now), with why. */
-  toRealtime(jobIds: readonly number[], now: number, reason: string): JobChange[]
+  toRealtime(jobIds: readonly number[], now: number, reason: string): Awaitable<JobChange[]>
   /**
    * One transaction: the provider batch's row, and each job still queued in the batch lane
    * moved to 'submitted' under it (its attempt counted, its estimate reserved). Answers the
    * row's id and the jobs taken (a job cancelled meanwhile is not).
    */
-  take(batch: NewProviderBatch): { id: number; taken: Set<number>; changes: JobChange[] }
+  take(batch: NewProviderBatch): Awaitable<{ id: number; taken: Set<number>; changes: JobChange[] }>
   /** The provider accepted the upload. */
-  sent(id: number, remoteId: string, remoteStatus: string): void
+  sent(id: number, remoteId: string, remoteStatus: string): Awaitable<void>
   /** A poll's answer: the provider's status, and when to ask next. */
-  polled(id: number, remoteStatus: string, now: number, nextPollAt: number, state?: ProviderBatchState): void
+  polled(id: number, remoteStatus: string, now: number, nextPollAt: number, state?: ProviderBatchState): Awaitable<void>
   /**
    * The open batches this engine polls now (due, and its own or with no live poller: the
    * lease ran out, or `isGone` says its process is gone), their leases taken; every open
    * batch it holds has its lease renewed.
    */
-  leaseDue(owner: string, now: number, leaseMs: number, isGone: (owner: string) => boolean): ProviderBatch[]
+  leaseDue(owner: string, now: number, leaseMs: number, isGone: (owner: string) => boolean): Awaitable<ProviderBatch[]>
   /** Gives up this engine's leases at close, so the next engine takes its batches at once. */
-  releaseLeases(owner: string): void
+  releaseLeases(owner: string): Awaitable<void>
   /** The batch's jobs still submitted under it. */
-  lines(id: number): SubmittedLine[]
+  lines(id: number): Awaitable<SubmittedLine[]>
   /**
    * Lines the provider answered after the operator cancelled their jobs: it bills them, so each is its job's attempt
    * (outcome cancelled) with its tokens and cost, counted in the rollups and the budgets. A line counted once.
    */
-  billCancelled(id: number, answered: readonly BilledLine[]): number
+  billCancelled(id: number, answered: readonly BilledLine[]): Awaitable<number>
   /** Whether any line still waits on the batch: none once the operator cancelled every one of its jobs. */
-  hasOpenLines(id: number): boolean
+  hasOpenLines(id: number): Awaitable<boolean>
   /** Settles lines as attempts (the queue's settle, from 'submitted'), adding the lines it settled to the batch's totals in the same commit. */
-  settle(id: number, results: AttemptResult[], finished: FinishedJob[]): JobChange[]
+  settle(id: number, results: AttemptResult[], finished: FinishedJob[]): Awaitable<JobChange[]>
   /** Lines the provider did not finish: back to the queue with their attempt given back, to the real-time lane if asked. */
-  requeue(id: number, jobIds: readonly number[], now: number, toRealtime: boolean, reason: string): JobChange[]
+  requeue(id: number, jobIds: readonly number[], now: number, toRealtime: boolean, reason: string): Awaitable<JobChange[]>
   /** The batch is done with: the lines sent back to the queue, and why when it was abandoned (its settled lines were counted as they settled). */
-  finish(id: number, state: 'settled' | 'abandoned', now: number, requeued: number, error?: string): void
-  /** The provider batch a job went in last, for its detail. */
-  ofJob(jobId: number): JobProviderBatch | null
+  finish(id: number, state: 'settled' | 'abandoned', now: number, requeued: number, error?: string): Awaitable<void>
 }

@@ -16,7 +16,7 @@ export interface StoreTarget {
   nativeBinding?: string | undefined
 }
 
-/** The store as opened, with what only some stores add: a big load's progress, the batch lane's rows (SQLite only, for now). */
+/** The store as opened, with what only some stores add: a big load's progress (SQLite's loads in slices), the batch lane's rows. */
 export type OpenedStore = QueueStore & {
   /** Told after each slice of a load in slices, when the store loads in slices. */
   loadProgress?: ((progress: LoadProgress) => void) | undefined

@@ -3,7 +3,15 @@ import type pg from 'pg'
 import { RESOLUTION_MS, RESOLUTIONS } from '../../../shared/costs'
 import type { AlertState, AlertTransition } from '../../../shared/alerts'
 import { bucketStart, keptFrom, LATENCY_COLUMNS } from '../../telemetry/rollups'
-import { alreadyRecorded, type AlertStore, type HistoryQuery, type NewTransition, type StoredAlertState, type StoredRule, type WindowUsage } from '../../alerts/store'
+import {
+  alreadyRecorded,
+  type AlertStore,
+  type HistoryQuery,
+  type NewTransition,
+  type StoredAlertState,
+  type StoredRule,
+  type WindowUsage,
+} from '../../alerts/store'
 import { parseJson } from '../sqlite/alerts'
 import { inTransaction } from './transaction'
 

@@ -6,8 +6,6 @@
  * once meet at the unique index, and the second gets the first's job.
  */
 import type pg from 'pg'
-import { OperationError } from '../../../shared/contract'
-import type { BatchSource } from '../../../shared/batches'
 import type { EnqueueOptions, EnqueueResult, NewJob } from '../../queue/store'
 import { StateTally } from '../sqlite/queue/state-tally'
 import { enqueuedTallies } from '../sqlite/telemetry/tally'
@@ -40,7 +38,7 @@ const INSERT_CHUNK = `INSERT INTO jobs (id, state, priority, run_at, created_at,
               $10::integer[], $11::integer[], $12::integer[], $13::text[], $16::text[])
     AS t(id, priority, run_at, provider, model, prompt, config, tags, idempotency_key, max_attempts, source_file, source_row, input, lane)
   ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-  RETURNING id, lane`
+  RETURNING id`
 
 function chunkParams(ids: readonly number[], jobs: readonly NewJob[], now: number, batchId: number): unknown[] {
   return [
@@ -97,9 +95,7 @@ export async function enqueueJobs(
   for (let from = 0; from < jobs.length; from += CHUNK) {
     const chunk = jobs.slice(from, from + CHUNK)
     const ids = allIds.slice(from, from + CHUNK)
-    const { rows } = await client.query<{ id: number; lane: string }>(INSERT_CHUNK, chunkParams(ids, chunk, now, batchId))
-    const batchLane = rows.find((row) => row.lane === 'batch')
-    if (batchLane) throw noBatchLane(chunk[ids.indexOf(batchLane.id)]!, sources)
+    const { rows } = await client.query<{ id: number }>(INSERT_CHUNK, chunkParams(ids, chunk, now, batchId))
     const added = new Set(rows.map((row) => row.id))
     const known: { at: number; key: string }[] = []
     // In the order given, from the ids RETURNING named (it names them in no promised order).
@@ -131,20 +127,6 @@ export async function enqueueJobs(
   ])
   await finishChange(client, { queued: added }, source, 'enqueued', { cte: 'UPDATE batches SET job_count = $6 WHERE id = $7', params: [added, batchId] })
   return { batchId, jobIds, addedIds, duplicates }
-}
-
-/**
- * The batch lane (src/main/provider-batches) runs on the SQLite store only: no engine on a team
- * store gathers batch-lane jobs, so one enqueued here would wait for ever. Refused whole, with
- * the file and line of the first such job (its own lane, or its profile's default).
- */
-function noBatchLane(job: NewJob, sources: readonly BatchSource[]): OperationError {
-  const file = job.origin === undefined ? undefined : sources[job.origin.file]?.name
-  const where = file === undefined ? 'a job' : `${file}:${job.origin!.row}`
-  return new OperationError(
-    'INVALID_INPUT',
-    `${where} asks for the batch lane, which a team store on PostgreSQL does not run yet: send it real-time (lane "realtime"), or enqueue it on a local store`,
-  )
 }
 
 /** Below this many jobs added, an enqueue leaves the statistics to autovacuum. */

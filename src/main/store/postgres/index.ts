@@ -51,6 +51,7 @@ import { pauseProvider, providerPauses, resumeProvider } from './provider-pauses
 import { coolDown, quotaReadingsExist } from './rate-state'
 import { getJob, isPaused, queueStats, setPaused } from './read'
 import { recoverStalled } from './recover'
+import { PostgresProviderBatchStore } from './provider-batches'
 import { settleAttempts } from './settle'
 import { setSharedSetting, sharedSettings } from './shared-settings'
 import { jobSpans, pruneSpans, saveSpans } from './spans'
@@ -76,6 +77,8 @@ export class PostgresQueueStore implements QueueStore {
   readonly upkeep: StoreUpkeep
   /** The engines working this queue (src/main/workers.ts). */
   readonly workers: WorkerStore
+  /** The batch lane's provider batches: any engine on the team store gathers, polls and settles them (provider-batches.ts). */
+  readonly providerBatches: PostgresProviderBatchStore
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -92,6 +95,7 @@ export class PostgresQueueStore implements QueueStore {
     this.batches = new PostgresBatchStore(pool)
     this.upkeep = new PostgresUpkeep(pool, url)
     this.workers = new PostgresWorkerStore(pool)
+    this.providerBatches = new PostgresProviderBatchStore(pool, source)
   }
 
   /** Connects, migrates and starts listening; a bad URL or a newer database is a one-line error naming the URL (password masked). */

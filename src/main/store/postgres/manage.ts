@@ -73,6 +73,14 @@ export async function cancelJob(
     source,
     'changed',
   )
+  if (job.state === 'submitted') {
+    // The line's attempt, held by its provider batch and line: the provider's answer fills in what it billed (billCancelled).
+    await client.query(
+      `INSERT INTO job_attempts (job_id, number, started_at, ended_at, outcome, error_category, error, error_severity, provider_batch_id, batch_line)
+      SELECT id, attempts_made, coalesce(started_at, $2), $2, 'cancelled', 'CANCELLED', $3, $4, provider_batch_id, batch_line FROM jobs WHERE id = $1`,
+      [id, now, `${BY_OPERATOR} while its line waited in a provider batch`, ERROR_CATEGORIES.CANCELLED.severity],
+    )
+  }
   return { job: await readSummary(client, id, now), change: { id, state: 'cancelled', attemptsMade: job.attempts_made }, wasActive }
 }
 
@@ -106,7 +114,8 @@ export async function retryJob(
 export async function removeJob(client: pg.ClientBase, source: string, id: number): Promise<boolean> {
   const [job] = await lockJobs(client, 'id = $1', [id])
   if (!job) return false
-  if (job.state === 'active') throw new OperationError('CONFLICT', `job ${id} is running: cancel it before deleting it`)
+  if (job.state === 'active' || job.state === 'submitted')
+    throw new OperationError('CONFLICT', `job ${id} is ${job.state === 'active' ? 'running' : 'in a provider batch'}: cancel it before deleting it`)
   await client.query('DELETE FROM jobs WHERE id = $1', [id])
   if (job.batch_id !== null) {
     const tally = new StateTally()

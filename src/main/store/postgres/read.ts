@@ -1,4 +1,5 @@
 /** Reads for the screens and the CLI on PostgreSQL: counts, the paused switch, and one job in detail. */
+import type { JobProviderBatch } from '../../provider-batches/store'
 import type { Queryable } from './transaction'
 import type { JobDetail, QueueStats, StoredState } from '../../../shared/jobs'
 import { statsOf } from '../sqlite/queue/read'
@@ -40,5 +41,9 @@ export async function getJob(client: Queryable, id: number, now: number): Promis
   if (!row) return null
   const { rows: events } = await client.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM job_events WHERE job_id = $1 ORDER BY id`, [id])
   const { rows: attempts } = await client.query<AttemptRow>(`SELECT ${ATTEMPT_COLUMNS} FROM job_attempts WHERE job_id = $1 ORDER BY id`, [id])
-  return toJobDetail(row, events, attempts, now)
+  const { rows: sent } = await client.query<JobProviderBatch>(
+    `SELECT b.id, b.remote_id AS "remoteId", b.state, b.remote_status AS "remoteStatus" FROM jobs j JOIN provider_batches b ON b.id = j.provider_batch_id WHERE j.id = $1`,
+    [id],
+  )
+  return { ...toJobDetail(row, events, attempts, now), providerBatch: sent[0] ?? null }
 }

@@ -22,15 +22,19 @@ import { releaseReported } from './reservations'
 import { recordUsage } from './rollups'
 import { lockJobs, writeTransitions, type AttemptRow, type JobTransition, type LockedJob } from './transitions'
 
-/** `finished`, when given, receives the jobs this settle completed or killed, once it has committed. */
+/**
+ * Answers the jobs this settle completed or killed (to be handed on once it has committed).
+ * `from` is 'submitted' for the lines of a provider batch, whose record is then the owner.
+ */
 export async function settleAttempts(
   client: pg.ClientBase,
   source: string,
   results: readonly AttemptResult[],
   owner: string,
+  from: 'active' | 'submitted' = 'active',
 ): Promise<{ changes: JobChange[]; finished: FinishedJob[] }> {
   const held = new Map(
-    (await lockJobs(client, `id = ANY($1::bigint[]) AND state = 'active' AND lease_owner = $2`, [results.map((r) => r.id), owner])).map((job) => [job.id, job]),
+    (await lockJobs(client, `id = ANY($1::bigint[]) AND state = $3 AND lease_owner = $2`, [results.map((r) => r.id), owner, from])).map((job) => [job.id, job]),
   )
   const moves: JobTransition[] = []
   const attempts: AttemptRow[] = []
@@ -49,7 +53,7 @@ export async function settleAttempts(
     if (!job) continue
     held.delete(result.id)
     const settled = result.outcome === 'ok' ? complete(job, result) : fail(job, result)
-    moves.push({ job: settled.job, from: 'active', at: result.endedAt, detail: settled.detail })
+    moves.push({ job: settled.job, from, at: result.endedAt, detail: settled.detail })
     const cost = costColumns(job, result)
     attempts.push({ ...settled.attempt, ...cost })
     usage.push(settledAttempt(job, result, cost, settled.job.state))

@@ -8,24 +8,22 @@ import type { Database } from 'better-sqlite3'
 import type { JobChange } from '../../../../shared/contract'
 import { sql } from '../db/connection'
 import { release, reserve } from '../costs/reservations'
-import type {
-  BilledLine,
-  DueJob,
-  DuePosition,
-  JobProviderBatch,
-  NewProviderBatch,
-  ProviderBatch,
-  ProviderBatchState,
-  ProviderBatchStore,
-  SubmittedLine,
+import {
+  batchOwner,
+  type BilledLine,
+  type DueJob,
+  type DuePosition,
+  type JobProviderBatch,
+  type NewProviderBatch,
+  type ProviderBatch,
+  type ProviderBatchState,
+  type ProviderBatchStore,
+  type SubmittedLine,
 } from '../../../provider-batches/store'
 import type { AttemptResult, FinishedJob } from '../../../queue/store'
 import { adjustCounts, isRecord, recordEvent } from './rows'
 import { settleAttempts } from './settle'
 import { recordUsage, type SettledAttempt } from '../telemetry/rollups-write'
-
-/** The lease owner of a provider batch's submitted jobs. */
-export const batchOwner = (id: number): string => `provider-batch:${id}`
 
 const OPEN = `('preparing', 'sent', 'cancelling')`
 
@@ -315,10 +313,6 @@ export class SqliteProviderBatchStore implements ProviderBatchStore {
       this.db,
       `UPDATE provider_batches SET state = ?, ended_at = ?, requeued = requeued + ?, error = ?, owner = NULL, lease_expires_at = NULL WHERE id = ?`,
     ).run(state, now, requeued, error ?? null, id)
-  }
-
-  ofJob(jobId: number): JobProviderBatch | null {
-    return jobProviderBatch(this.db, jobId)
   }
 }
 
