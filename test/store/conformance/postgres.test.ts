@@ -16,6 +16,7 @@ import { lifecycleConformance } from './lifecycle'
 import { metricsConformance } from './metrics'
 import { operationsConformance } from './operations'
 import { profilesConformance } from './profiles'
+import { providerBatchesConformance } from './provider-batches'
 import { readsConformance } from './reads'
 import { sharedSettingsConformance } from './shared-settings'
 import { workersConformance } from './workers'
@@ -42,4 +43,5 @@ describe.skipIf(!server)(`the PostgreSQL store on ${server?.name ?? 'PostgreSQL'
   describe('breaker events', () => breakerEventsConformance(postgres))
   describe('shared settings', () => sharedSettingsConformance(postgres))
   describe('workers', () => workersConformance(postgres))
+  describe('the batch lane', () => providerBatchesConformance(postgres))
 })

@@ -12,6 +12,7 @@ import { lifecycleConformance } from './lifecycle'
 import { metricsConformance } from './metrics'
 import { operationsConformance } from './operations'
 import { profilesConformance } from './profiles'
+import { providerBatchesConformance } from './provider-batches'
 import { readsConformance } from './reads'
 import { sharedSettingsConformance } from './shared-settings'
 import { sideRowsConformance, type SideRowsFactory } from './side-rows'
@@ -44,4 +45,5 @@ describe('the SQLite store', () => {
   describe('breaker events', () => breakerEventsConformance(sqliteStores))
   describe('shared settings', () => sharedSettingsConformance(sqliteStores))
   describe('workers', () => workersConformance(sqliteStores))
+  describe('the batch lane', () => providerBatchesConformance(sqliteStores))
 })
