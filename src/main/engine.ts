@@ -258,6 +258,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     if (store.providerBatches)
       batchLane = startBatchLane({
         store: store.providerBatches,
+        workers: store.workers,
         cache: store.cache,
         config: config.batchLane,
         scheduler,

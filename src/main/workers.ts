@@ -9,7 +9,7 @@ import { WORKER_BEAT_MS, WORKER_SILENT_AFTER_MS, type WorkerInfo, type WorkerSta
 import { ownerIsGone } from './queue/lease-owner'
 import type { QueueStore } from './queue/store'
 import { genopsVersion } from './telemetry/version'
-import type { StoredWorker } from './store/workers'
+import type { StoredWorker, WorkerStore } from './store/workers'
 
 /** Workers stopped or silent this long ago are forgotten (at each engine's start). */
 const FORGET_AFTER_MS = 24 * 60 * 60 * 1000
@@ -23,6 +23,32 @@ export function workerState(worker: StoredWorker, now: number, isGone: (owner: s
   // hostname but not the process ids (a container on the host's network, WSL) beats on while its pid is not ours to see.
   if (quietFor > 2 * WORKER_BEAT_MS && isGone(worker.owner)) return 'gone'
   return quietFor > WORKER_SILENT_AFTER_MS ? 'silent' : 'running'
+}
+
+/**
+ * An engine silent this long is taken for dead wherever it runs. Long, because what follows is
+ * costly if it lives (the batch lane sends again the lines of an upload it left half-done), and
+ * its heartbeat is a timer of its own, not held up by a long upload.
+ */
+export const GIVEN_UP_AFTER_MS = 10 * 60 * 1000
+
+/**
+ * Which lease owners are gone as far as this engine can tell: a process of this machine that
+ * no longer exists, or an engine of any machine that stopped or has been silent for
+ * GIVEN_UP_AFTER_MS (another machine's kill -9, which the process table here cannot show).
+ * The workers are read at most once every `everyMs`.
+ */
+export function goneOwners(workers: Pick<WorkerStore, 'list'>, everyMs: number): () => Promise<(owner: string) => boolean> {
+  let given: { at: number; gone: ReadonlySet<string> } | undefined
+  return async () => {
+    const now = Date.now()
+    if (!given || now - given.at >= everyMs) {
+      const listed = await workers.list(0)
+      given = { at: now, gone: new Set(listed.filter((w) => w.stoppedAt !== null || now - w.heartbeatAt > GIVEN_UP_AFTER_MS).map((w) => w.owner)) }
+    }
+    const { gone } = given
+    return (owner) => gone.has(owner) || ownerIsGone(owner)
+  }
 }
 
 export async function listWorkers(store: QueueStore, self: string | null, now = Date.now()): Promise<WorkerInfo[]> {

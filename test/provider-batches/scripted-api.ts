@@ -9,6 +9,7 @@ import { customIdOf } from '../../src/main/provider-batches/api'
 import { BatchLaneConfig } from '../../src/main/provider-batches/options'
 import type { LaneParts } from '../../src/main/provider-batches/parts'
 import { toNewJob } from '../../src/main/operations'
+import { ownerIsGone } from '../../src/main/queue/lease-owner'
 import { DEFAULT_BACKOFF } from '../../src/main/queue/backoff'
 import { SqliteQueueStore } from '../../src/main/store/sqlite/queue'
 import { tempDir } from '../support/temp'
@@ -93,6 +94,7 @@ export function laneParts(store: SqliteQueueStore, api: BatchApi, errors: string
     cacheKeyOf: () => null,
     cached: () => Promise.resolve(new Set()),
     held: () => false,
+    ownersGone: () => Promise.resolve(ownerIsGone),
     apiFor: () => api,
     hooks: { onChanges: () => undefined, onError: (error) => errors.push((error as Error).message) },
   }

@@ -15,6 +15,8 @@ import { BatchLane } from './lane'
 import { openaiBatchApi } from './openai-api'
 import type { BatchLaneConfig } from './options'
 import type { ProviderBatchStore } from './store'
+import type { WorkerStore } from '../store/workers'
+import { goneOwners } from '../workers'
 
 /** The SDK client of a kind's batch API. */
 export function batchApiFor(target: BatchApiTarget): BatchApi {
@@ -23,6 +25,8 @@ export function batchApiFor(target: BatchApiTarget): BatchApi {
 
 export interface EngineLaneDeps {
   store: ProviderBatchStore
+  /** The engines on the store (the Workers panel's rows): how the lane tells an engine of another machine is gone. */
+  workers: Pick<WorkerStore, 'list'>
   /** The response cache's entries: a batch-lane job whose answer is kept is answered from it, not sent. */
   cache: Pick<ResponseCacheStore, 'find'>
   config: BatchLaneConfig
@@ -51,6 +55,8 @@ export function startBatchLane(deps: EngineLaneDeps): BatchLane {
     cached: async (keys) => new Set((await deps.cache.find(keys)).keys()),
     // A profile whose key this engine cannot open is held here as a pause is: its batch is uploaded by an engine that can.
     held: (provider) => scheduler.isPaused() || scheduler.gates.isPaused(provider) || scheduler.gates.cannotOpenKey(provider),
+    // The workers read at most every ten ticks (10 s by default): far more often than an engine is given up on.
+    ownersGone: goneOwners(deps.workers, deps.config.tickMs * 10),
     apiFor: batchApiFor,
     hooks: {
       onChanges: (changes) => {

@@ -34,6 +34,8 @@ export interface LaneParts {
   cached(keys: readonly string[]): Promise<Set<string>>
   /** True while nothing may be sent to this provider: the queue or the provider paused. */
   held(provider: string): boolean
+  /** Which lease owners are gone (workers.ts goneOwners): a batch one of them left preparing is taken over. */
+  ownersGone(): Promise<(owner: string) => boolean>
   /** The SDK client of a provider batch API (tests may point it elsewhere only through profiles, as for real time). */
   apiFor(target: BatchApiTarget): BatchApi
   hooks: LaneHooks

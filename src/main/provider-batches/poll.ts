@@ -8,7 +8,6 @@
  * operator cancelled is cancelled at the provider at its next poll.
  */
 import { redactSecrets } from '../../workers/classify'
-import { ownerIsGone } from '../queue/lease-owner'
 import type { BatchApi } from './api'
 import { nextPollDelay } from './options'
 import type { LaneParts } from './parts'
@@ -23,7 +22,7 @@ export function apiOf(parts: LaneParts, batch: Pick<ProviderBatch, 'provider' | 
 
 /** One round: answers how many batches it asked about. */
 export async function poll(parts: LaneParts, now: number): Promise<number> {
-  const batches = await parts.store.leaseDue(parts.owner, now, parts.config.leaseMs, (owner) => ownerIsGone(owner))
+  const batches = await parts.store.leaseDue(parts.owner, now, parts.config.leaseMs, await parts.ownersGone())
   for (const batch of batches) {
     try {
       await pollOne(parts, batch)

@@ -2,11 +2,16 @@
  * The batch lane on a team store: any engine on the PostgreSQL queue gathers batch-lane jobs
  * into a provider batch, and when the engine that uploaded it stops, another polls it to the
  * end. Nothing is uploaded twice, every job completes once, and a line whose job the operator
- * cancelled is billed as that job's attempt, once, in the rollups every engine reads.
+ * cancelled is billed as that job's attempt, once, in the rollups every engine reads. An upload
+ * an engine of another machine left half-done (killed mid-upload) is taken over once that
+ * engine has been silent long enough, never while it may still be sending.
  */
 import pg from 'pg'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { createEngine, type Engine } from '../../../src/main/engine'
+import { PostgresQueueStore } from '../../../src/main/store/postgres'
+import { GIVEN_UP_AFTER_MS } from '../../../src/main/workers'
+import { job } from '../conformance/harness'
 import { closedAfterEach, FAST_LANE, KINDS, saveBatchProfile, settledAll } from '../../provider-batches/support'
 import { postgresServer } from '../../support/postgres'
 import { tempDir } from '../../support/temp'
@@ -89,4 +94,63 @@ describe.skipIf(!server)('the batch lane on a team store', () => {
       expect((await second.call('queueStats', {})).counts).toMatchObject({ completed: 3, cancelled: 1, submitted: 0, queued: 0 })
     })
   })
+
+  it(
+    'takes over an upload an engine of another machine left half-done, once that engine has been silent ten minutes, not before',
+    { timeout: 60_000 },
+    async () => {
+      const url = await server!.freshDatabase()
+      const rows = database(url)
+      const [kind] = KINDS
+      const fake = opened(await kind!.start())
+      // The other machine: its own connection, an owner of its host (whose processes this one cannot see), its last beat a minute ago.
+      const far = await PostgresQueueStore.open(url)
+      onTestFinished(() => far.close())
+      const owner = 'far-host:4242:0123abcd:4026531836'
+      const identity = { owner, host: 'far-host', pid: 4242, version: 'test' }
+      const now = Date.now()
+      await far.saveProfile({ name: 'batchy', provider: kind!.kind, baseUrl: fake.url, model: kind!.model }, now)
+      const { jobIds } = await far.enqueue(
+        ['x', 'y'].map((prompt) => job(prompt, { provider: 'batchy', runAt: now - 1, config: { lane: 'batch' } })),
+        'far',
+        now,
+      )
+      await far.workers.beat(identity, now - 3_600_000, now - 60_000)
+      const lines = jobIds.map((jobId) => ({ jobId, customId: `job-${jobId}-1` }))
+      await far.providerBatches.take({
+        provider: 'batchy',
+        kind: kind!.kind,
+        model: kind!.model,
+        lines,
+        bytes: 10,
+        deadlineAt: null,
+        owner,
+        now,
+        leaseMs: 1,
+        firstPollAt: now,
+      })
+
+      const engine = await engineOn(url)
+      // Polled many times over: a minute's silence may be a slow machine, and its upload may still reach the provider.
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      expect(await rows<{ state: string }>('SELECT state FROM provider_batches')).toEqual([{ state: 'preparing' }])
+      expect((await engine.call('queueStats', {})).counts).toMatchObject({ submitted: 2 })
+
+      await far.workers.beat(identity, now - 3_600_000, Date.now() - GIVEN_UP_AFTER_MS - 1000)
+      await settledAll(engine)
+      const batches = await rows<{ state: string; error: string | null; requeued: number; succeeded: number }>(
+        'SELECT state, error, requeued, succeeded FROM provider_batches ORDER BY id',
+      )
+      expect(batches).toEqual([
+        { state: 'abandoned', error: 'the engine stopped during the upload', requeued: 2, succeeded: 0 },
+        { state: 'settled', error: null, requeued: 0, succeeded: 2 },
+      ])
+      expect(fake.book.linesUploaded).toBe(2)
+      const { jobs } = await engine.call('listJobs', { limit: 10 })
+      expect(jobs.map((each) => [each.state, each.attemptsMade])).toEqual([
+        ['completed', 1],
+        ['completed', 1],
+      ])
+    },
+  )
 })
