@@ -6,7 +6,7 @@
  * once meet at the unique index, and the second gets the first's job.
  */
 import type pg from 'pg'
-import type { EnqueueOptions, EnqueueResult, NewJob } from '../../queue/store'
+import type { EnqueueResult, LoadOptions, NewJob } from '../../queue/store'
 import { StateTally } from '../sqlite/queue/state-tally'
 import { enqueuedTallies } from '../sqlite/telemetry/tally'
 import { writeMoves } from './batch-counts'
@@ -69,7 +69,7 @@ export async function enqueueJobs(
   batchName: string,
   now: number,
   maxConcurrency: number | null = null,
-  options: EnqueueOptions = {},
+  options: LoadOptions = {},
 ): Promise<EnqueueResult> {
   const sources = options.sources ?? []
   const { rows: batch } = await client.query<{ id: number; job_ids: string[] }>(INSERT_BATCH, [
@@ -105,6 +105,8 @@ export async function enqueueJobs(
         addedJobs.push(chunk[i]!)
       } else known.push({ at: from + i, key: chunk[i]!.idempotencyKey! })
     })
+    // A big call's progress, chunk by chunk; none of it is seen by a claim or a count until the commit.
+    if (jobs.length > CHUNK) options.onProgress?.({ batchId, loaded: Math.min(from + CHUNK, jobs.length), total: jobs.length })
     if (known.length === 0) continue
     // Read after the insert: a key another engine committed meanwhile, or one this call added earlier, is there now.
     const { rows: existing } = await client.query<{ id: number; idempotency_key: string }>(

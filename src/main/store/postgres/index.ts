@@ -19,9 +19,10 @@ import type {
   ClaimOptions,
   DeadListOptions,
   DeadSelection,
-  EnqueueOptions,
   FinishedJob,
   ListOptions,
+  LoadOptions,
+  LoadProgress,
   NewJob,
   QueueStore,
   RecoverOptions,
@@ -111,10 +112,17 @@ export class PostgresQueueStore implements QueueStore {
     }
   }
 
-  async enqueue(jobs: NewJob[], batchName: string, now: number, maxConcurrency: number | null = null, options?: EnqueueOptions) {
+  /** Told as a big enqueue loads, chunk by chunk: `genops enqueue` prints it, the engine forwards it to the window. */
+  loadProgress: ((progress: LoadProgress) => void) | undefined
+
+  async enqueue(jobs: NewJob[], batchName: string, now: number, maxConcurrency: number | null = null, options?: LoadOptions) {
     const result = await inTransaction(this.pool, (client) => enqueueJobs(client, this.source, jobs, batchName, now, maxConcurrency, options))
     await refreshStatistics(this.pool, result.addedIds.length)
     return result
+  }
+  /** One transaction whatever the size (other engines' writes never wait on it; its jobs are out of sight until it commits), its progress told. */
+  load(jobs: NewJob[], batchName: string, now: number, maxConcurrency: number | null = null, options?: LoadOptions) {
+    return this.enqueue(jobs, batchName, now, maxConcurrency, { ...options, onProgress: options?.onProgress ?? this.loadProgress })
   }
   claim(options: ClaimOptions) {
     // Gates, starts and reservations are read and written beside the jobs, in one transaction (claim.ts); a plain claim is one statement.
