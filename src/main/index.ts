@@ -53,6 +53,15 @@ function keychainRefusal(): string | undefined {
   )
 }
 
+/**
+ * Said at start, not first when a key is saved: this machine's keychain seals no key on a team
+ * store (no other engine could open it), and a key another engine sealed with the team key does
+ * not open here, so that profile's jobs are left to the engines that have it.
+ */
+const TEAM_STORE_WITHOUT_TEAM_KEY =
+  'GenOps works on a team store without the team key: it keeps no API keys, and leaves the jobs of a profile whose key the team kept ' +
+  'to engines that have the key. Give this machine the same team key as the other engines (the teamKeyFile setting) and restart GenOps.'
+
 /** API keys kept with profiles are encrypted by the OS keychain; where it has none, or only basic_text, no key is kept. */
 function keychain(refusal: string | undefined): SecretBox | undefined {
   if (refusal !== undefined || !safeStorage.isEncryptionAvailable()) return undefined
@@ -88,8 +97,8 @@ async function start(): Promise<void> {
   try {
     // settings.json and GENOPS_* variables (a file that cannot be used is named in the dialog below).
     const settings: Partial<EngineConfig> = processSettings(directory, EngineConfig)
-    // With a team key the desktop keeps keys all the same: the team key seals them.
-    keysRefused = settings.teamKeyFile === undefined ? keychainRefused : undefined
+    // With a team key the desktop keeps keys all the same: the team key seals them. On a team store without one it keeps none.
+    keysRefused = settings.teamKeyFile !== undefined ? undefined : settings.store !== undefined ? TEAM_STORE_WITHOUT_TEAM_KEY : keychainRefused
     if (keysRefused !== undefined) console.warn(`genops: ${keysRefused}`)
     // The metrics exporter with its defaults (127.0.0.1:9464): a port in use is a failed health check, not a failed start.
     engine = await createEngine({
