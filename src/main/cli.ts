@@ -17,6 +17,7 @@ import { addBackupCommands } from './cli-backup'
 import { addBatchCommands } from './cli-batches'
 import { addCacheCommands } from './cli-cache'
 import { addWorkerCommands } from './cli-workers'
+import { addTeamKeyCommands } from './cli-team-key'
 import { addEnqueueCommand } from './cli-enqueue'
 import { addFailureCommands } from './cli-failures'
 import { formatJob, formatJobs, formatStats } from './cli-format'
@@ -89,6 +90,7 @@ export function buildProgram(): Command {
 
   addEnqueueCommand(program)
   addProviderCommands(program)
+  addTeamKeyCommands(program)
   addBreakerCommands(program)
   addBatchCommands(program)
   addHealthCommand(program)

@@ -305,6 +305,13 @@ export interface BreakerEvent extends BreakerTransition {
 
 export type Awaitable<T> = T | Promise<T>
 
+/** A profile's sealed key, as read, and the same key sealed anew (a team key's rotation). */
+export interface ResealedKey {
+  name: string
+  from: Buffer
+  to: Buffer
+}
+
 export interface QueueStore {
   /**
    * A settle and a claim may run at once, each on its own connection (a server store): the
@@ -365,6 +372,8 @@ export interface QueueStore {
   removeProfile(name: string): Awaitable<boolean>
   setProfileSecret(name: string, secret: Buffer | null): Awaitable<boolean>
   profileSecrets(): Awaitable<Map<string, Buffer>>
+  /** Sealed keys replaced all at once (a team key's rotation), each only if unchanged since read; else none, a ResealConflict. */
+  resealProfileSecrets(changes: readonly ResealedKey[]): Awaitable<void>
   providerPauses(): Awaitable<ProviderPause[]>
   pauseProvider(provider: string, reason: string, now: number): Awaitable<void>
   resumeProvider(provider: string): Awaitable<boolean>

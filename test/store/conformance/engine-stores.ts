@@ -10,6 +10,7 @@ export type EngineStateStore = Pick<
   | 'saveProfile'
   | 'removeProfile'
   | 'setProfileSecret'
+  | 'resealProfileSecrets'
   | 'profileSecrets'
   | 'recordBreakerEvent'
   | 'breakerEventsAfter'

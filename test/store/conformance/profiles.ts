@@ -1,6 +1,6 @@
 /** Provider profiles on any store: saved, listed by name, replaced, removed, and their sealed keys kept as bytes. */
 import { expect, it } from 'vitest'
-import { T0, freshStore, type StoreFactory } from './harness'
+import { T0, failureOf, freshStore, type StoreFactory } from './harness'
 import { type EngineStateStore } from './engine-stores'
 
 export function profilesConformance(factory: StoreFactory<EngineStateStore>): void {
@@ -63,5 +63,23 @@ export function profilesConformance(factory: StoreFactory<EngineStateStore>): vo
     await store.saveProfile({ name: 'work', provider: 'openai', baseUrl: 'https://api.example.test/v1' }, T0 + 2, second)
     expect((await store.profileSecrets()).get('work')?.equals(second)).toBe(true)
     expect(await store.listProfiles()).toEqual([{ name: 'work', provider: 'openai', baseUrl: 'https://api.example.test/v1' }])
+  })
+
+  it('reseals keys all at once, and none when one changed since it was read', async () => {
+    const { store, another } = await freshStore(factory)
+    const [a1, b1, a2, b2] = ['a1', 'b1', 'a2', 'b2'].map((text) => Buffer.from(`sealed ${text}`))
+    await store.saveProfile({ name: 'a', provider: 'openai' }, T0, a1)
+    await store.saveProfile({ name: 'b', provider: 'openai' }, T0, b1)
+    // Another engine saves b's key after the rotation read it: nothing is resealed, and the error names b.
+    await (await another()).saveProfile({ name: 'b', provider: 'openai' }, T0 + 1, Buffer.from('saved meanwhile'))
+    const stale = [
+      { name: 'a', from: a1!, to: a2! },
+      { name: 'b', from: b1!, to: b2! },
+    ]
+    expect(await failureOf(() => store.resealProfileSecrets(stale))).toMatchObject({ name: 'Error', profile: 'b' })
+    const kept = await store.profileSecrets()
+    expect([kept.get('a')?.toString(), kept.get('b')?.toString()]).toEqual(['sealed a1', 'saved meanwhile'])
+    await store.resealProfileSecrets([{ name: 'a', from: a1!, to: a2! }])
+    expect((await store.profileSecrets()).get('a')?.toString()).toBe('sealed a2')
   })
 }

@@ -26,6 +26,7 @@ import type {
   NewJob,
   QueueStore,
   RecoverOptions,
+  ResealedKey,
   RetentionPolicy,
 } from '../../queue/store'
 import type { MetricStore } from '../../telemetry/metric-store'
@@ -47,7 +48,7 @@ import { jobFilterOptions, listJobs } from './list'
 import { applyRetention, cancelJob, cleanJobs, removeJob, retryJob } from './manage'
 import { PostgresMetricStore } from './metric-store'
 import { migratePostgres } from './migrate'
-import { listProfiles, profileSecrets, removeProfile, saveProfile, setProfileSecret } from './profiles'
+import { listProfiles, profileSecrets, removeProfile, resealProfileSecrets, saveProfile, setProfileSecret } from './profiles'
 import { pauseProvider, providerPauses, resumeProvider } from './provider-pauses'
 import { coolDown, quotaReadingsExist } from './rate-state'
 import { getJob, isPaused, queueStats, setPaused } from './read'
@@ -236,6 +237,9 @@ export class PostgresQueueStore implements QueueStore {
   }
   setProfileSecret(name: string, secret: Buffer | null) {
     return setProfileSecret(this.pool, name, secret)
+  }
+  resealProfileSecrets(changes: readonly ResealedKey[]) {
+    return inTransaction(this.pool, (client) => resealProfileSecrets(client, changes))
   }
   profileSecrets() {
     return profileSecrets(this.pool)

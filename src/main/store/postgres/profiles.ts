@@ -1,6 +1,7 @@
 /** Provider profiles on PostgreSQL, read and written as SQLite's (sqlite/queue/profiles.ts): a row that no longer parses is reported and left out. */
 import type { ProviderProfile } from '../../../shared/providers'
-import { parseProfiles, profileRow, type ProfileRow } from '../sqlite/queue/profiles'
+import type { ResealedKey } from '../../queue/store'
+import { parseProfiles, profileRow, ResealConflict, type ProfileRow } from '../sqlite/queue/profiles'
 import type { Queryable } from './transaction'
 
 export async function listProfiles(client: Queryable, onDamaged: (name: string, reason: string) => void = () => {}): Promise<ProviderProfile[]> {
@@ -27,6 +28,18 @@ export async function removeProfile(client: Queryable, name: string): Promise<bo
 /** Sets (or with null clears) a profile's encrypted key; false when there is no such profile. */
 export async function setProfileSecret(client: Queryable, name: string, secret: Buffer | null): Promise<boolean> {
   return ((await client.query('UPDATE provider_profiles SET secret = $1 WHERE name = $2', [secret, name])).rowCount ?? 0) > 0
+}
+
+/**
+ * Replaces sealed keys all at once (a team key's rotation): each only where the profile still
+ * holds the key it was read with, else none is replaced and the call fails naming the profile.
+ * Run inside the caller's transaction.
+ */
+export async function resealProfileSecrets(client: Queryable, changes: readonly ResealedKey[]): Promise<void> {
+  for (const { name, from, to } of changes) {
+    const { rowCount } = await client.query('UPDATE provider_profiles SET secret = $1 WHERE name = $2 AND secret = $3', [to, name, from])
+    if (!rowCount) throw new ResealConflict(name)
+  }
 }
 
 /** The encrypted keys of the profiles that have one, by profile name. */

@@ -29,6 +29,7 @@ import type {
   NewJob,
   QueueStore,
   RecoverOptions,
+  ResealedKey,
   RetentionPolicy,
 } from '../../../queue/store'
 import { pauseBatch, pausedBatches, resumeBatch } from './batch-pauses'
@@ -38,7 +39,7 @@ import { enqueueJobs } from './enqueue'
 import { LOAD_THRESHOLD, loadJobs, removeAbandonedLoads, type LoadProgress } from './load'
 import { listFailureGroups, listRegressions, noteRegressionRun, pinFailureGroup } from './failures'
 import { applyRetention, cancelJob, cleanJobs, removeJob, retryAllDead, retryJob } from './manage'
-import { listProfiles, profileSecrets, removeProfile, saveProfile, setProfileSecret } from './profiles'
+import { listProfiles, profileSecrets, removeProfile, resealProfileSecrets, saveProfile, setProfileSecret } from './profiles'
 import { jobFilterOptions, listJobs } from './list'
 import { getJob, isPaused, queueStats, setPaused } from './read'
 import {
@@ -184,6 +185,9 @@ export class SqliteQueueStore implements QueueStore {
   }
   setProfileSecret(name: string, secret: Buffer | null) {
     return setProfileSecret(this.db, name, secret)
+  }
+  resealProfileSecrets(changes: readonly ResealedKey[]) {
+    resealProfileSecrets(this.db, changes)
   }
   profileSecrets() {
     return profileSecrets(this.db)

@@ -1,6 +1,7 @@
 /** Provider profiles on disk. A row that no longer parses is reported and left out, never a crash. */
 import type { Database } from 'better-sqlite3'
 import { ProviderProfile } from '../../../../shared/providers'
+import type { ResealedKey } from '../../../queue/store'
 import { sql } from '../db/connection'
 
 export interface ProfileRow {
@@ -56,6 +57,21 @@ export function removeProfile(db: Database, name: string): boolean {
 /** Sets (or with null clears) a profile's encrypted key; false when there is no such profile. */
 export function setProfileSecret(db: Database, name: string, secret: Buffer | null): boolean {
   return sql(db, 'UPDATE provider_profiles SET secret = ? WHERE name = ?').run(secret, name).changes > 0
+}
+
+/** A profile whose key changed (saved, cleared, removed) between its read and its reseal. */
+export class ResealConflict extends Error {
+  constructor(readonly profile: string) {
+    super(`the API key of profile "${profile}" changed while the keys were resealed: nothing was changed, run it again`)
+  }
+}
+
+/** Replaces sealed keys in one transaction, each only where the profile still holds the key it was read with; else none. */
+export function resealProfileSecrets(db: Database, changes: readonly ResealedKey[]): void {
+  const update = sql(db, 'UPDATE provider_profiles SET secret = ? WHERE name = ? AND secret = ?')
+  db.transaction(() => {
+    for (const { name, from, to } of changes) if (update.run(to, name, from).changes === 0) throw new ResealConflict(name)
+  }).immediate()
 }
 
 /** The encrypted keys of the profiles that have one, by profile name. */
