@@ -13,7 +13,7 @@ import { createEngine, type Engine } from '../src/main/engine'
 import type { EngineConfig } from '../src/main/engine-config'
 import { toNewJob } from '../src/main/operations'
 import { openStore } from '../src/main/store/open'
-import { perSecond, tempDir } from './support'
+import { cpuOfNamed, ownCpuMs, perSecond, tempDir } from './support'
 
 const CLI = join(import.meta.dirname, '..', 'out', 'main', 'cli.js')
 const DEFAULTS = { config: { artifact: false, cache: false } }
@@ -35,8 +35,16 @@ async function drained(engine: Engine): Promise<void> {
   }
 }
 
-/** One engine with its defaults, in this process: jobs per second from resume to the last completion. */
-export async function oneEngineDrain(target: DrainTarget, jobs: number, warmUp: number): Promise<number> {
+/** A drain's rate, and what each job cost in CPU: this process's (the engine, its pool) and a local PostgreSQL server's. */
+export interface EngineDrain {
+  jobsPerSecond: number
+  engineCpuUsPerJob: number
+  /** Null on SQLite (the store runs in the engine's own process). */
+  serverCpuUsPerJob: number | null
+}
+
+/** One engine with its defaults, in this process: jobs per second from resume to the last completion, and the CPU that took. */
+export async function oneEngineDrain(target: DrainTarget, jobs: number, warmUp: number): Promise<EngineDrain> {
   const engine = await createEngine({
     dataDir: target.dataDir,
     ...(target.store ? { store: target.store } : {}),
@@ -48,9 +56,15 @@ export async function oneEngineDrain(target: DrainTarget, jobs: number, warmUp: 
     await engine.call('pauseQueue', {})
     for (let from = 0; from < jobs; from += CHUNK) await engine.call('enqueueJobs', { jobs: specs(Math.min(CHUNK, jobs - from), from), defaults: DEFAULTS })
     const started = performance.now()
+    const [engineCpu, serverCpu] = [ownCpuMs(), target.store ? cpuOfNamed('postgres') : null]
     await engine.call('resumeQueue', {})
     await drained(engine)
-    return perSecond(jobs, performance.now() - started)
+    const perJob = (ms: number) => (ms * 1000) / jobs
+    return {
+      jobsPerSecond: perSecond(jobs, performance.now() - started),
+      engineCpuUsPerJob: perJob(ownCpuMs() - engineCpu),
+      serverCpuUsPerJob: serverCpu && perJob(serverCpu.stop()),
+    }
   } finally {
     await engine.close()
   }

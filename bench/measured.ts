@@ -5,13 +5,15 @@
  * queues are given, built before any clock starts.
  */
 import type { JobSpec } from '../src/shared/jobs'
-import { backgroundCpu, formatNumber, perSecond, quietMachine, type Lag } from './support'
+import { backgroundCpu, cpuOf, formatNumber, ownCpuMs, perSecond, quietMachine, type Lag } from './support'
 
 /** One measured span: its rate, and how many cores other processes kept busy meanwhile. */
 export interface Figure {
   jobsPerSecond: number
   ms: number
   background: number | null
+  /** CPU a job: this process's (every thread) and its helpers' (redis-server), in µs. */
+  cpuUsPerJob: { own: number; helpers: number }
   /** Runs it took to get a quiet one (see quietest). */
   tries?: number
 }
@@ -35,11 +37,15 @@ export function countAsOwn(pids: number[]): void {
 export async function span(count: number): Promise<{ stop(): Figure }> {
   await quietMachine(() => helperPids)
   const background = backgroundCpu(() => helperPids)
+  const helpersCpu = () => [...cpuOf(helperPids).values()].reduce((sum, ticks) => sum + ticks * 10, 0)
+  const [own, helpers] = [ownCpuMs(), helpersCpu()]
   const started = performance.now()
   return {
     stop() {
       const ms = performance.now() - started
-      return { jobsPerSecond: perSecond(count, ms), ms, background: background.stop() }
+      const perJob = (cpuMs: number) => (cpuMs * 1000) / count
+      const cpuUsPerJob = { own: perJob(ownCpuMs() - own), helpers: perJob(helpersCpu() - helpers) }
+      return { jobsPerSecond: perSecond(count, ms), ms, background: background.stop(), cpuUsPerJob }
     },
   }
 }

@@ -18,7 +18,7 @@ import type { NewJob } from '../src/main/queue/store'
 import { PostgresQueueStore } from '../src/main/store/postgres'
 import type { QueueCore } from '../src/main/store/queue-core'
 import { startStoreDrainer } from '../test/support/store-drainer'
-import { engineProcessesDrain, enqueueForProcesses, oneEngineDrain, type DrainTarget } from './engine-drain'
+import { engineProcessesDrain, enqueueForProcesses, oneEngineDrain, type DrainTarget, type EngineDrain } from './engine-drain'
 import { bullmqDrain, bullmqMissing, bullmqVersion, withRedis } from './bullmq'
 import { formatNumber, machine, perSecond, redisServerVersion, table, tempDir } from './support'
 
@@ -52,7 +52,7 @@ interface StoreFigures {
   single: number
   drains: DrainFigure[]
   /** Whole engines (bench/engine-drain.ts): one in this process, and ENGINE_PROCESSES processes of `genops run`. */
-  engine: number
+  engine: EngineDrain
   engines: number
 }
 
@@ -120,7 +120,7 @@ async function measure(backend: Backend, sizes: Sizes): Promise<StoreFigures> {
 }
 
 /** A whole-engine drain on a fresh store of the backend: a team store's URL, or the SQLite file's data directory. */
-async function engineDrain(backend: Backend, run: (target: DrainTarget) => Promise<number>): Promise<number> {
+async function engineDrain<T>(backend: Backend, run: (target: DrainTarget) => Promise<T>): Promise<T> {
   const store = await backend.fresh()
   const dir = tempDir('engine-drain')
   try {
@@ -202,6 +202,7 @@ interface BullmqFigure {
   jobsPerSecond: number
   /** Cores other processes kept busy during its drain (bench/support.ts backgroundCpu). */
   background: number | null
+  cpuUsPerJob: { own: number; helpers: number }
 }
 
 /** BullMQ's drain as bench/queue.ts runs it, in this process, on a redis-server of its own; or why it cannot run here. */
@@ -209,7 +210,12 @@ async function measureBullmq(sizes: Sizes): Promise<BullmqFigure | string> {
   const missing = bullmqMissing()
   if (missing !== null) return missing
   const drain = await withRedis((connection) => bullmqDrain(connection, sizes, BULLMQ_CONCURRENCY))
-  return { name: `BullMQ ${bullmqVersion()} (redis-server ${redisServerVersion()})`, jobsPerSecond: drain.jobsPerSecond, background: drain.background }
+  return {
+    name: `BullMQ ${bullmqVersion()} (redis-server ${redisServerVersion()})`,
+    jobsPerSecond: drain.jobsPerSecond,
+    background: drain.background,
+    cpuUsPerJob: drain.cpuUsPerJob,
+  }
 }
 
 const loadAverage = () =>
@@ -245,6 +251,7 @@ export async function runPostgresBench({ quick, command }: { quick: boolean; com
     ...PROCESSES.flatMap((n) => [`drain ×${n} jobs/s`, `claim p99 ×${n} ms`]),
     'run twice',
     'engine ×1 jobs/s',
+    'engine ×1 CPU µs/job: engine + server',
     `engines ×${ENGINE_PROCESSES} jobs/s`,
   ]
   const rows = figures.map((f) => [
@@ -253,23 +260,34 @@ export async function runPostgresBench({ quick, command }: { quick: boolean; com
     formatNumber(f.single),
     ...f.drains.flatMap((d) => [formatNumber(d.jobsPerSecond), formatNumber(d.claimP99Ms, 1)]),
     String(f.drains.reduce((sum, d) => sum + d.runTwice, 0)),
-    formatNumber(f.engine),
+    formatNumber(f.engine.jobsPerSecond),
+    `${formatNumber(f.engine.engineCpuUsPerJob)} + ${f.engine.serverCpuUsPerJob === null ? '—' : formatNumber(f.engine.serverCpuUsPerJob)}`,
     formatNumber(f.engines),
   ])
   // BullMQ's drain in one process only: bench/queue.ts runs its worker in the bench's own process.
-  if (typeof bullmq !== 'string') rows.push([bullmq.name, '—', '—', formatNumber(bullmq.jobsPerSecond), ...Array<string>(PROCESSES.length * 2 + 2).fill('—')])
+  if (typeof bullmq !== 'string') rows.push([bullmq.name, '—', '—', formatNumber(bullmq.jobsPerSecond), ...Array<string>(PROCESSES.length * 2 + 3).fill('—')])
   console.log(table(header, rows))
   if (typeof bullmq === 'string') console.log(`BullMQ skipped: ${bullmq}`)
   else {
     console.log(
       `BullMQ: one Worker (concurrency ${BULLMQ_CONCURRENCY}, async no-op processor, completed jobs kept) in the bench's process, as bench/queue.ts drains: ` +
         `${formatNumber(sizes.warmUp)} warm-up jobs, paused, backlog added, clock from resume to the last completed; ` +
-        `it first waits (at most 30 s) for a quiet machine; ${formatNumber(bullmq.background ?? 0, 2)} cores were busy elsewhere during its drain.`,
+        `it first waits (at most 30 s) for a quiet machine; ${formatNumber(bullmq.background ?? 0, 2)} cores were busy elsewhere during its drain; ` +
+        `${formatNumber(bullmq.cpuUsPerJob.own)} µs of CPU a job in the bench's process and ${formatNumber(bullmq.cpuUsPerJob.helpers)} µs in redis-server.`,
     )
   }
   console.log(
     `engine ×1: one whole engine in this process (createEngine defaults, sim at latency 0, no artifact files, response cache off), ${formatNumber(sizes.warmUp)} warm-up jobs, ` +
       `timed from resume to the last completion; engines ×${ENGINE_PROCESSES}: \`genops run --until-empty --threads 1\` processes (the built CLI), timed from their start to the last exit, start-up included.`,
   )
+  for (const f of figures) {
+    const { engineCpuUsPerJob, serverCpuUsPerJob } = f.engine
+    const perJob = engineCpuUsPerJob + (serverCpuUsPerJob ?? 0)
+    console.log(
+      `${f.name}: one engine spent ${formatNumber(engineCpuUsPerJob)} µs of CPU a job in its process` +
+        (serverCpuUsPerJob === null ? '' : ` and the PostgreSQL server ${formatNumber(serverCpuUsPerJob)} µs in its own`) +
+        `: with nothing else running, ${box.cores} cores carry at most ${formatNumber((box.cores * 1e6) / perJob)} jobs/s.`,
+    )
+  }
   console.log(`load average at the end: ${loadAverage()}`)
 }

@@ -4,7 +4,7 @@
  * interrupted, a private redis-server on loopback, event-loop lag, and a plain table.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createConnection, createServer } from 'node:net'
 import { cpus, totalmem, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -187,6 +187,50 @@ function processTicks(pid: number | 'self'): number {
   } catch {
     return 0
   }
+}
+
+/** CPU jiffies (1/100 s on Linux) of these processes by pid, every thread included. */
+export function cpuOf(pids: readonly number[]): Map<number, number> {
+  return new Map(pids.map((pid) => [pid, processTicks(pid)]))
+}
+
+/** The running processes named `name` (/proc/PID/comm): a local PostgreSQL server's, say. Empty off Linux. */
+export function pidsNamed(name: string): number[] {
+  try {
+    return readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name
+        } catch {
+          return false
+        }
+      })
+      .map(Number)
+  } catch {
+    return []
+  }
+}
+
+/**
+ * The CPU milliseconds processes named `name` spent from now to `stop()`: those started
+ * meanwhile (a new connection's backend) counted whole, those that ended meanwhile lost.
+ */
+export function cpuOfNamed(name: string): { stop(): number } {
+  const start = cpuOf(pidsNamed(name))
+  return {
+    stop() {
+      let ticks = 0
+      for (const [pid, now] of cpuOf(pidsNamed(name))) ticks += now - (start.get(pid) ?? 0)
+      return ticks * 10
+    },
+  }
+}
+
+/** This process's CPU milliseconds, every thread included (the worker pool's too). */
+export const ownCpuMs = (): number => {
+  const { user, system } = process.cpuUsage()
+  return (user + system) / 1000
 }
 
 /**
