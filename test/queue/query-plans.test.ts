@@ -91,8 +91,9 @@ describe('query plans', () => {
   })
 
   it('retention by age searches the finished index', () => {
+    // Not covering: each row's provider batch is looked at, so a cancelled job whose line may yet be billed stays.
     expect(plan(`SELECT id FROM ${FINISHED_BEFORE}`, { state: 'completed', olderThan: 0 })).toMatch(
-      /SEARCH jobs USING COVERING INDEX jobs_finished \(state=\? AND finished_at<\?\)/,
+      /SEARCH jobs USING INDEX jobs_finished \(state=\? AND finished_at<\?\)/,
     )
   })
 

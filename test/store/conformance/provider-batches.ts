@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import type { NewProviderBatch, ProviderBatchStore } from '../../../src/main/provider-batches/store'
 import type { QueueCore } from '../../../src/main/store/queue-core'
-import { claim, eventsOf, expectCounts, failed, freshStore, job, ok, OTHER, OWNER, type StoreFactory } from './harness'
+import { claim, eventsOf, expectCounts, failed, failureOf, freshStore, job, ok, OTHER, OWNER, type StoreFactory } from './harness'
 
 export type BatchLaneStore = QueueCore & { readonly providerBatches: ProviderBatchStore }
 
@@ -162,6 +162,20 @@ export function providerBatchesConformance(factory: StoreFactory<BatchLaneStore>
       // The answer is not the job's result: it stays cancelled.
       expect(await store.providerBatches.settle(id, [ok(ids[0]!, now + 60)], [])).toEqual([])
       await expectCounts(store, now, { cancelled: 1 })
+    })
+
+    it('stays until its batch ends: a delete is refused, clean and retention pass over it', async () => {
+      const { store } = await freshStore(factory)
+      const now = Date.now()
+      const ids = await batchLaneJobs(store, 1, now)
+      const { id } = await store.providerBatches.take(batchOf(ids, now))
+      await store.cancel(ids[0]!, now)
+      expect(await failureOf(() => store.remove(ids[0]!))).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('still open') })
+      expect(await store.clean('cancelled', now + 1)).toBe(0)
+      const keepNone = { maxAgeMs: 0, maxCount: 0 }
+      expect(await store.applyRetention({ completed: keepNone, dead: keepNone, cancelled: keepNone }, now + 1)).toBe(0)
+      await store.providerBatches.finish(id, 'settled', now, 0)
+      expect(await store.clean('cancelled', now + 1)).toBe(1)
     })
   })
 }

@@ -13,6 +13,7 @@ import { StateTally } from '../sqlite/queue/state-tally'
 import { batchCountsUpsert, writeMoves } from './batch-counts'
 import { countsUpsert, COUNT_SHARDS, finishChange } from './counts'
 import { lockJobs, writeTransitions, type LockedJob } from './transitions'
+import { awaitingABill, NOT_AWAITING_A_BILL } from '../provider-batch-rows'
 
 const SLICE = 2000
 /** Most jobs one retention pass removes; the next pass takes the rest. */
@@ -116,6 +117,8 @@ export async function removeJob(client: pg.ClientBase, source: string, id: numbe
   if (!job) return false
   if (job.state === 'active' || job.state === 'submitted')
     throw new OperationError('CONFLICT', `job ${id} is ${job.state === 'active' ? 'running' : 'in a provider batch'}: cancel it before deleting it`)
+  const { rows: free } = await client.query<{ free: boolean }>(`SELECT ${NOT_AWAITING_A_BILL} AS free FROM jobs WHERE id = $1`, [id])
+  if (!free[0]!.free) throw awaitingABill(id)
   await client.query('DELETE FROM jobs WHERE id = $1', [id])
   if (job.batch_id !== null) {
     const tally = new StateTally()
@@ -129,7 +132,8 @@ export async function removeJob(client: pg.ClientBase, source: string, id: numbe
 // One slice: the rows are locked as they are picked (passing over those another transaction
 // holds), deleted, and taken off the counters and their batches' counts, in one statement.
 const DELETE_SLICE = (where: string) => `WITH gone AS (
-    DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = $1 AND ${where} ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) AND state = $1
+    DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = $1 AND ${where} AND ${NOT_AWAITING_A_BILL} ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+      AND state = $1
     RETURNING id, batch_id),
   counted AS (${countsUpsert('SELECT $1::text, -count(*) FROM gone', '$4::smallint')}),
   batch_counted AS (${batchCountsUpsert('SELECT batch_id, $1::text, -count(*) FROM gone WHERE batch_id IS NOT NULL GROUP BY batch_id', '$4::smallint')})

@@ -30,8 +30,7 @@ import { recordUsage } from './rollups'
 import { settleAttempts } from './settle'
 import { inTransaction } from './transaction'
 import { lockJobs, writeTransitions } from './transitions'
-
-const OPEN = `('preparing', 'sent', 'cancelling')`
+import { OPEN_BATCH } from '../provider-batch-rows'
 
 const BATCH_COLUMNS = `id, provider, kind, model, state, remote_id AS "remoteId", remote_status AS "remoteStatus", requests,
   created_at AS "createdAt", polls, deadline_at AS "deadlineAt", owner`
@@ -80,7 +79,7 @@ export class PostgresProviderBatchStore implements ProviderBatchStore {
     return inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<{ id: number; attempts_made: number }>(
         `WITH moved AS (
-          UPDATE jobs SET lane = 'realtime', run_at = $1, updated_at = $1
+          UPDATE jobs SET lane = 'realtime', run_at = greatest(run_at, $1), updated_at = $1
           WHERE id IN (SELECT id FROM jobs WHERE id = ANY($2::bigint[]) AND state = 'queued' AND lane = 'batch' ORDER BY id FOR UPDATE)
           RETURNING id, attempts_made),
         events AS (INSERT INTO job_events (job_id, at, from_state, to_state, detail) SELECT id, $1, 'queued', 'queued', $3 FROM moved)
@@ -102,8 +101,9 @@ export class PostgresProviderBatchStore implements ProviderBatchStore {
       )
       const id = created[0]!.id
       const lineOf = new Map(batch.lines.map((line) => [line.jobId, line]))
-      // Only jobs still queued in the batch lane: one cancelled, or gathered by another engine meanwhile, is not taken.
-      const jobs = await lockJobs(client, `id = ANY($1::bigint[]) AND state = 'queued' AND lane = 'batch'`, [[...lineOf.keys()]])
+      // Only jobs still queued and due in the batch lane: one cancelled, gathered by another engine meanwhile, or backing off
+      // from a failed batch since the gather read it, is not taken.
+      const jobs = await lockJobs(client, `id = ANY($1::bigint[]) AND state = 'queued' AND lane = 'batch' AND run_at <= $2`, [[...lineOf.keys()], batch.now])
       const ids = jobs.map((job) => job.id)
       const { rows: moved } = await client.query<{ id: number; attempts_made: number }>(
         `WITH moved AS (
@@ -154,11 +154,11 @@ export class PostgresProviderBatchStore implements ProviderBatchStore {
 
   leaseDue(owner: string, now: number, leaseMs: number, isGone: (owner: string) => boolean): Promise<ProviderBatch[]> {
     return inTransaction(this.pool, async (client) => {
-      await client.query(`UPDATE provider_batches SET lease_expires_at = ${SERVER_NOW_MS} + $1 WHERE owner = $2 AND state IN ${OPEN}`, [leaseMs, owner])
+      await client.query(`UPDATE provider_batches SET lease_expires_at = ${SERVER_NOW_MS} + $1 WHERE owner = $2 AND state IN ${OPEN_BATCH}`, [leaseMs, owner])
       // Locked as read, passing over a batch another engine is taking right now: two engines never take one batch.
       const { rows: due } = await client.query<ProviderBatch & { expired: boolean }>(
         `SELECT ${BATCH_COLUMNS}, coalesce(lease_expires_at < ${SERVER_NOW_MS}, true) AS expired FROM provider_batches
-        WHERE state IN ${OPEN} AND next_poll_at <= $1 ORDER BY id FOR UPDATE SKIP LOCKED`,
+        WHERE state IN ${OPEN_BATCH} AND next_poll_at <= $1 ORDER BY id FOR UPDATE SKIP LOCKED`,
         [now],
       )
       const mine = due.filter(
@@ -183,7 +183,7 @@ export class PostgresProviderBatchStore implements ProviderBatchStore {
   }
 
   async releaseLeases(owner: string): Promise<void> {
-    await this.pool.query(`UPDATE provider_batches SET lease_expires_at = 0 WHERE owner = $1 AND state IN ${OPEN}`, [owner])
+    await this.pool.query(`UPDATE provider_batches SET lease_expires_at = 0 WHERE owner = $1 AND state IN ${OPEN_BATCH}`, [owner])
   }
 
   async lines(id: number): Promise<SubmittedLine[]> {

@@ -9,6 +9,7 @@ import { ERROR_CATEGORIES } from '../../../../shared/errors'
 import type { JobSummary, StoredState } from '../../../../shared/jobs'
 import { sql } from '../db/connection'
 import type { RetentionPolicy } from '../../../queue/store'
+import { awaitingABill, NOT_AWAITING_A_BILL } from '../../provider-batch-rows'
 import { adjustCounts, readSummary, recordEvent, shownState } from './rows'
 
 const SLICE = 2000
@@ -134,6 +135,7 @@ export function removeJob(db: Database, id: number): boolean {
       notLoading(id, row)
       if (row.state === 'active' || row.state === 'submitted')
         throw new OperationError('CONFLICT', `job ${id} is ${row.state === 'active' ? 'running' : 'in a provider batch'}: cancel it before deleting it`)
+      if (sql(db, `SELECT ${NOT_AWAITING_A_BILL} FROM jobs WHERE id = ?`).pluck().get(id) === 0) throw awaitingABill(id)
       sql(db, 'DELETE FROM jobs WHERE id = ?').run(id)
       adjustCounts(db, { [row.state]: -1 })
       return true
@@ -141,8 +143,8 @@ export function removeJob(db: Database, id: number): boolean {
     .immediate()
 }
 
-export const FINISHED_BEFORE = 'jobs INDEXED BY jobs_finished WHERE state = @state AND finished_at < @olderThan'
-const OLDEST_BEYOND = 'jobs WHERE state = @state AND id <= @cutoff'
+export const FINISHED_BEFORE = `jobs INDEXED BY jobs_finished WHERE state = @state AND finished_at < @olderThan AND ${NOT_AWAITING_A_BILL}`
+const OLDEST_BEYOND = `jobs WHERE state = @state AND id <= @cutoff AND ${NOT_AWAITING_A_BILL}`
 
 /** Removes finished jobs of a state that finished before `olderThan`; returns how many. */
 export function cleanJobs(db: Database, state: 'completed' | 'dead' | 'cancelled', olderThan: number, budget = Infinity): number {

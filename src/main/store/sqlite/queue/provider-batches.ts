@@ -24,8 +24,7 @@ import type { AttemptResult, FinishedJob } from '../../../queue/store'
 import { adjustCounts, isRecord, recordEvent } from './rows'
 import { settleAttempts } from './settle'
 import { recordUsage, type SettledAttempt } from '../telemetry/rollups-write'
-
-const OPEN = `('preparing', 'sent', 'cancelling')`
+import { OPEN_BATCH } from '../../provider-batch-rows'
 
 const BATCH_COLUMNS = `id, provider, kind, model, state, remote_id AS remoteId, remote_status AS remoteStatus, requests,
   created_at AS createdAt, polls, deadline_at AS deadlineAt, owner`
@@ -80,7 +79,7 @@ export class SqliteProviderBatchStore implements ProviderBatchStore {
       .transaction(() => {
         const ids = sql(
           this.db,
-          `UPDATE jobs SET lane = 'realtime', run_at = ?, updated_at = ? WHERE id IN (SELECT value FROM json_each(?)) AND state = 'queued' AND lane = 'batch'
+          `UPDATE jobs SET lane = 'realtime', run_at = max(run_at, ?), updated_at = ? WHERE id IN (SELECT value FROM json_each(?)) AND state = 'queued' AND lane = 'batch'
           RETURNING id, attempts_made`,
         ).all(now, now, JSON.stringify(jobIds)) as { id: number; attempts_made: number }[]
         for (const { id } of ids) recordEvent(this.db, id, now, 'queued', 'queued', `to the real-time lane: ${reason}`)
@@ -114,7 +113,7 @@ export class SqliteProviderBatchStore implements ProviderBatchStore {
           this.db,
           `UPDATE jobs SET state = 'submitted', attempts_made = attempts_made + 1, started_at = @now, updated_at = @now,
             lease_owner = @owner, lease_expires_at = NULL, provider_batch_id = @batch, batch_line = @line
-          WHERE id = @id AND state = 'queued' AND lane = 'batch' RETURNING attempts_made`,
+          WHERE id = @id AND state = 'queued' AND lane = 'batch' AND run_at <= @now RETURNING attempts_made`,
         )
         const taken = new Set<number>()
         const changes: JobChange[] = []
@@ -153,11 +152,11 @@ export class SqliteProviderBatchStore implements ProviderBatchStore {
   leaseDue(owner: string, now: number, leaseMs: number, isGone: (owner: string) => boolean): ProviderBatch[] {
     return this.db
       .transaction(() => {
-        sql(this.db, `UPDATE provider_batches SET lease_expires_at = ? WHERE owner = ? AND state IN ${OPEN}`).run(now + leaseMs, owner)
+        sql(this.db, `UPDATE provider_batches SET lease_expires_at = ? WHERE owner = ? AND state IN ${OPEN_BATCH}`).run(now + leaseMs, owner)
         const due = sql(
           this.db,
           `SELECT ${BATCH_COLUMNS}, lease_expires_at AS leaseExpiresAt FROM provider_batches INDEXED BY provider_batches_open
-          WHERE state IN ${OPEN} AND next_poll_at <= ?`,
+          WHERE state IN ${OPEN_BATCH} AND next_poll_at <= ?`,
         ).all(now) as (ProviderBatch & { leaseExpiresAt: number | null })[]
         const mine = due.filter(
           (batch) =>
@@ -177,7 +176,7 @@ export class SqliteProviderBatchStore implements ProviderBatchStore {
   }
 
   releaseLeases(owner: string): void {
-    sql(this.db, `UPDATE provider_batches SET lease_expires_at = 0 WHERE owner = ? AND state IN ${OPEN}`).run(owner)
+    sql(this.db, `UPDATE provider_batches SET lease_expires_at = 0 WHERE owner = ? AND state IN ${OPEN_BATCH}`).run(owner)
   }
 
   lines(id: number): SubmittedLine[] {

@@ -1,0 +1,21 @@
+/**
+ * SQL of the batch lane that both stores' dialects read alike: which provider batches are
+ * still open, and which cancelled jobs must stay until their batch ends (the provider may yet
+ * answer the line and bill it: billCancelled books that on the job's cancelled attempt).
+ */
+import { OperationError } from '../../shared/contract'
+
+/** A provider batch not yet settled or abandoned. */
+export const OPEN_BATCH = `('preparing', 'sent', 'cancelling')`
+
+/** A `jobs` row that a delete, clean or retention may remove: not a cancelled job whose line an open provider batch still holds. */
+export const NOT_AWAITING_A_BILL = `(state <> 'cancelled' OR provider_batch_id IS NULL
+  OR provider_batch_id NOT IN (SELECT id FROM provider_batches WHERE state IN ${OPEN_BATCH}))`
+
+/** The operator's delete of such a job: refused until its batch ends, or the bill would have no job to go on. */
+export function awaitingABill(id: number): OperationError {
+  return new OperationError(
+    'CONFLICT',
+    `job ${id} was cancelled while its line waited in a provider batch that is still open, and the provider may yet bill that line: delete it once the batch has ended`,
+  )
+}
