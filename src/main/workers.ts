@@ -33,21 +33,20 @@ export function workerState(worker: StoredWorker, now: number, isGone: (owner: s
 export const GIVEN_UP_AFTER_MS = 10 * 60 * 1000
 
 /**
- * Which lease owners are gone as far as this engine can tell: a process of this machine that
- * no longer exists, or an engine of any machine that stopped or has been silent for
- * GIVEN_UP_AFTER_MS (another machine's kill -9, which the process table here cannot show).
- * The workers are read at most once every `everyMs`.
+ * Which lease owners are gone as far as this engine can tell, for work they hold `since` (a
+ * provider batch they began uploading): a process of this machine that no longer exists; an
+ * engine of any machine silent for GIVEN_UP_AFTER_MS (another machine's kill -9, which the
+ * process table here cannot show); or one no longer beating at all (stopped, or forgotten
+ * after a day's silence) when the work is older than that. The workers are read at most once
+ * every `everyMs`.
  */
-export function goneOwners(workers: Pick<WorkerStore, 'list'>, everyMs: number): () => Promise<(owner: string) => boolean> {
-  let given: { at: number; gone: ReadonlySet<string> } | undefined
+export function goneOwners(workers: Pick<WorkerStore, 'beating'>, everyMs: number): () => Promise<(owner: string, since: number) => boolean> {
+  let read: { at: number; beats: ReadonlyMap<string, number> } | undefined
   return async () => {
     const now = Date.now()
-    if (!given || now - given.at >= everyMs) {
-      const listed = await workers.list(0)
-      given = { at: now, gone: new Set(listed.filter((w) => w.stoppedAt !== null || now - w.heartbeatAt > GIVEN_UP_AFTER_MS).map((w) => w.owner)) }
-    }
-    const { gone } = given
-    return (owner) => gone.has(owner) || ownerIsGone(owner)
+    if (!read || now - read.at >= everyMs) read = { at: now, beats: new Map((await workers.beating()).map((w) => [w.owner, w.heartbeatAt])) }
+    const { beats } = read
+    return (owner, since) => ownerIsGone(owner) || now - (beats.get(owner) ?? since) > GIVEN_UP_AFTER_MS
   }
 }
 

@@ -41,6 +41,7 @@ export function submit(store: SqliteQueueStore, jobIds: readonly number[], remot
     firstPollAt: now,
     lines: jobIds.map((jobId) => ({ jobId, customId: customIdOf(jobId, (attempts.get(jobId) as number) + 1), reservation: undefined })),
   })
+  if (id === null) throw new Error('no job was taken into the provider batch')
   store.providerBatches.sent(id, remoteId, 'in_progress')
   const customIds = store.db.prepare('SELECT batch_line FROM jobs WHERE provider_batch_id = ? ORDER BY id').pluck().all(id) as string[]
   return { id, lines: customIds.map((custom_id) => JSON.stringify({ custom_id })) }
@@ -94,7 +95,8 @@ export function laneParts(store: SqliteQueueStore, api: BatchApi, errors: string
     cacheKeyOf: () => null,
     cached: () => Promise.resolve(new Set()),
     held: () => false,
-    ownersGone: () => Promise.resolve(ownerIsGone),
+    ownersGone: () => Promise.resolve((owner: string) => ownerIsGone(owner)),
+    unrecorded: new Map(),
     apiFor: () => api,
     hooks: { onChanges: () => undefined, onError: (error) => errors.push((error as Error).message) },
   }

@@ -38,7 +38,7 @@ function takenBatch(prompts: string[], owner = 'me', reservation?: { provider: s
     leaseMs: 1000,
     firstPollAt: T0,
   })
-  return { store, batches, jobIds, id, taken }
+  return { store, batches, jobIds, id: id!, taken }
 }
 
 const plan = (db: Sqlite.Database, text: string, params: unknown) =>

@@ -42,10 +42,11 @@ export function estimateReservation(
   return { provider: route.provider, providerKind, batchId, usd: usd ?? 0, tokens }
 }
 
-function appliesTo(room: BudgetRoom, candidate: Candidate, reservation: Reservation): boolean {
-  if (room.scope === 'batch') return room.batchId === candidate.batchId
+/** Whether a budget counts an attempt of `provider` (a profile or provider name) in `batchId`, reserving `reservation`. */
+function appliesTo(room: BudgetRoom, batchId: number | null, provider: string, reservation: Reservation): boolean {
+  if (room.scope === 'batch') return room.batchId === batchId
   if (room.scope === 'provider') return room.target === reservation.providerKind
-  if (room.scope === 'profile') return room.target === candidate.provider
+  if (room.scope === 'profile') return room.target === provider
   return true
 }
 
@@ -64,7 +65,7 @@ export function withBudgets(
     allowance: (track) => gate.allowance(track),
     admit: (candidate) => {
       const reservation = estimate(candidate)
-      const applying = rooms.filter((room) => appliesTo(room, candidate, reservation))
+      const applying = rooms.filter((room) => appliesTo(room, candidate.batchId, candidate.provider, reservation))
       const over = applying.find((room) => left.get(room.id)! < amountFor(room, reservation))
       if (over) {
         held(over, candidate)
@@ -74,5 +75,21 @@ export function withBudgets(
       if (admitted !== false) for (const room of applying) left.set(room.id, left.get(room.id)! - amountFor(room, reservation))
       return admitted
     },
+  }
+}
+
+/**
+ * The same weighing for the lines of a provider batch, whose reservations name their own
+ * profile and batch: the predicate answers whether the next line fits every budget that
+ * pauses and that it falls under, and takes its estimate from each when it does. The store
+ * asks it inside the transaction that takes the lines (batch-lane jobs are never claimed).
+ */
+export function budgetsFit(rooms: readonly BudgetRoom[]): (reservation: Reservation) => boolean {
+  const left = new Map(rooms.map((room) => [room.id, room.left]))
+  return (reservation) => {
+    const applying = rooms.filter((room) => appliesTo(room, reservation.batchId, reservation.provider, reservation))
+    if (applying.some((room) => left.get(room.id)! < amountFor(room, reservation))) return false
+    for (const room of applying) left.set(room.id, left.get(room.id)! - amountFor(room, reservation))
+    return true
   }
 }

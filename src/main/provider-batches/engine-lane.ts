@@ -26,7 +26,7 @@ export function batchApiFor(target: BatchApiTarget): BatchApi {
 export interface EngineLaneDeps {
   store: ProviderBatchStore
   /** The engines on the store (the Workers panel's rows): how the lane tells an engine of another machine is gone. */
-  workers: Pick<WorkerStore, 'list'>
+  workers: Pick<WorkerStore, 'beating'>
   /** The response cache's entries: a batch-lane job whose answer is kept is answered from it, not sent. */
   cache: Pick<ResponseCacheStore, 'find'>
   config: BatchLaneConfig
@@ -54,10 +54,11 @@ export function startBatchLane(deps: EngineLaneDeps): BatchLane {
     cacheKeyOf: (job) => scheduler.cacheKeyOf(job),
     cached: async (keys) => new Set((await deps.cache.find(keys)).keys()),
     // A profile whose key this engine cannot open is held here as a pause is: its batch is uploaded by an engine that can.
-    held: (provider) => scheduler.isPaused() || scheduler.gates.isPaused(provider) || scheduler.gates.cannotOpenKey(provider),
+    held: (job) => scheduler.isPaused() || scheduler.gates.pausedFor(job),
     // The workers read at most every ten ticks (10 s by default): far more often than an engine is given up on.
     ownersGone: goneOwners(deps.workers, deps.config.tickMs * 10),
     apiFor: batchApiFor,
+    unrecorded: new Map(),
     hooks: {
       onChanges: (changes) => {
         if (changes.length > 0) deps.onChanges(changes)

@@ -61,7 +61,7 @@ export async function gather(parts: LaneParts, now: number, cursor: GatherCursor
       move('its deadline passed before it went into a provider batch', job.id)
       return
     }
-    if (parts.held(job.provider)) return
+    if (parts.held(job)) return
     const kind = resolved.provider
     const problem = !isBatchKind(kind)
       ? `provider ${kind} has no batch API`
@@ -171,6 +171,8 @@ async function send(parts: LaneParts, group: Group, api: BatchApi, lines: readon
     firstPollAt: now + parts.config.pollMinMs,
   })
   parts.hooks.onChanges(changes)
+  // None of them is still queued, due and within the budgets: no provider batch was made.
+  if (id === null) return 0
   const sending = lines.filter((line) => ids.has(line.jobId))
   const batch: ProviderBatch = {
     id,
@@ -186,17 +188,25 @@ async function send(parts: LaneParts, group: Group, api: BatchApi, lines: readon
     deadlineAt: null,
     owner: parts.owner,
   }
-  if (sending.length === 0) {
-    await parts.store.finish(id, 'abandoned', now, 0, 'every job left the queue before the upload')
-    return 0
-  }
+  let accepted: { remoteId: string; status: string }
   try {
-    const { remoteId, status } = await api.upload(sending, `genops-${id}`)
-    await parts.store.sent(id, remoteId, status)
-    return sending.length
+    accepted = await api.upload(sending, `genops-${id}`)
   } catch (error) {
+    // Refused, or never reached the provider: each line's attempt failed, and the batch is given up.
     await failAll(parts, batch, error)
     await parts.store.finish(id, 'abandoned', Date.now(), 0, `the upload failed: ${redactSecrets(String((error as Error | undefined)?.message ?? error))}`)
     return 0
+  }
+  // The provider runs (and bills) it now: a store that fails to record that is asked again, and its lines never fail for it.
+  parts.unrecorded.set(id, accepted)
+  await recordSent(parts)
+  return sending.length
+}
+
+/** Records the uploads the provider accepted that the store has not yet recorded (a failure is said, and tried again at the next step). */
+export async function recordSent(parts: LaneParts): Promise<void> {
+  for (const [id, { remoteId, status }] of parts.unrecorded) {
+    await parts.store.sent(id, remoteId, status)
+    parts.unrecorded.delete(id)
   }
 }

@@ -5,7 +5,7 @@
  * lets go of its batches' leases, so the next engine on the store takes them at once.
  */
 import type { LaneParts } from './parts'
-import { gather, type GatherCursor } from './gather'
+import { gather, recordSent, type GatherCursor } from './gather'
 import { poll } from './poll'
 
 export class BatchLane {
@@ -63,6 +63,8 @@ export class BatchLane {
     this.timers = []
     await this.step
     try {
+      // An upload the provider accepted is recorded before the leases go: another engine would take it for never sent.
+      await recordSent(this.parts)
       await this.parts.store.releaseLeases(this.parts.owner)
     } catch (error) {
       this.parts.hooks.onError(error, 'letting go of provider batches at close')

@@ -13,7 +13,7 @@ import type { Resolved } from '../queue/profiles'
 import type { ClaimedJob, FinishedJob, Route } from '../queue/store'
 import type { BatchApi, BatchApiTarget } from './api'
 import type { BatchLaneConfig } from './options'
-import type { ProviderBatchStore } from './store'
+import type { DueJob, ProviderBatchStore } from './store'
 
 export interface LaneParts {
   store: ProviderBatchStore
@@ -32,13 +32,19 @@ export interface LaneParts {
   cacheKeyOf(job: Pick<ClaimedJob, 'provider' | 'model' | 'config' | 'prompt'>): string | null
   /** Which of these keys the response cache holds an answer for. */
   cached(keys: readonly string[]): Promise<Set<string>>
-  /** True while nothing may be sent to this provider: the queue or the provider paused. */
-  held(provider: string): boolean
+  /** True while nothing of this job may be sent: the queue, its provider or its batch paused, its profile's key unopened here. */
+  held(job: Pick<DueJob, 'provider' | 'batchId'>): boolean
   /** Which lease owners are gone (workers.ts goneOwners): a batch one of them left preparing is taken over. */
-  ownersGone(): Promise<(owner: string) => boolean>
+  ownersGone(): Promise<(owner: string, since: number) => boolean>
   /** The SDK client of a provider batch API (tests may point it elsewhere only through profiles, as for real time). */
   apiFor(target: BatchApiTarget): BatchApi
   hooks: LaneHooks
+  /**
+   * Uploads the provider accepted whose record in the store failed (a lost connection, say),
+   * by provider batch: recorded before anything else at each step, so a batch the provider
+   * runs is never taken for one that was never sent.
+   */
+  unrecorded: Map<number, { remoteId: string; status: string }>
 }
 
 export interface LaneHooks {

@@ -11,7 +11,8 @@ import { redactSecrets } from '../../workers/classify'
 import type { BatchApi } from './api'
 import { nextPollDelay } from './options'
 import type { LaneParts } from './parts'
-import { settleEnded } from './settle'
+import { recordSent } from './gather'
+import { LeaseLost, settleEnded } from './settle'
 import type { ProviderBatch } from './store'
 
 /** The batch's API, with the key and base URL of the profile its jobs named (as their real-time attempts would). */
@@ -22,11 +23,18 @@ export function apiOf(parts: LaneParts, batch: Pick<ProviderBatch, 'provider' | 
 
 /** One round: answers how many batches it asked about. */
 export async function poll(parts: LaneParts, now: number): Promise<number> {
+  // An accepted upload not yet recorded is recorded first: until it is, its batch looks never sent (and would be taken over).
+  await recordSent(parts)
   const batches = await parts.store.leaseDue(parts.owner, now, parts.config.leaseMs, await parts.ownersGone())
   for (const batch of batches) {
     try {
       await pollOne(parts, batch)
     } catch (error) {
+      // Not ours any more: the engine that took it over polls it.
+      if (error instanceof LeaseLost) {
+        parts.hooks.onError(error, 'settling a provider batch')
+        continue
+      }
       // The provider or the network failed this poll: the batch is asked again later, with the usual wait.
       parts.hooks.onError(new Error(`provider batch ${batch.remoteId ?? batch.id}: ${redactSecrets((error as Error).message)}`), 'polling a provider batch')
       const at = Date.now()

@@ -17,6 +17,13 @@ import type { LaneParts } from './parts'
 import type { BilledLine, ProviderBatch, SubmittedLine } from './store'
 import type { TokenUsage } from '../../shared/tokens'
 
+/** Another engine took the batch over while this one settled it (this one stalled past its lease): this one stops. */
+export class LeaseLost extends Error {
+  constructor(batch: Pick<ProviderBatch, 'id' | 'remoteId'>) {
+    super(`provider batch ${batch.remoteId ?? batch.id} was taken over by another engine while this one settled it: it settles the rest`)
+  }
+}
+
 /**
  * Commits attempts of the batch's lines: priced, fed to the breakers and metrics, announced. An answered line the settle
  * did not take (its job cancelled since the line was read) is billed as the cancelled job's attempt instead.
@@ -111,6 +118,11 @@ export async function settleEnded(parts: LaneParts, batch: ProviderBatch, api: B
   const billed: BilledLine[] = []
   // Settled a slice at a time as the results stream in: a cut connection leaves the committed lines settled and the rest
   // submitted, read again at the next poll (a line already settled is not open any more, and is skipped then).
+  // Held for as long as it takes, a lease renewed at each slice: another engine never settles it over this one.
+  const holding = async () => {
+    if (!(await store.keepLease(batch.id, parts.owner, Date.now(), config.leaseMs))) throw new LeaseLost(batch)
+  }
+  await holding()
   for await (const text of api.results(batch.remoteId!)) {
     const result = parsedLine(api, text)
     const line = result.customId === null ? undefined : open.get(result.customId)
@@ -133,12 +145,14 @@ export async function settleEnded(parts: LaneParts, batch: ProviderBatch, api: B
     const outcome = await lineOutcome(line, result, { kind: batch.kind, model: batch.model, artifactsDir: parts.artifactsDir, endedAt: Date.now() })
     slice.push({ line, outcome })
     if (slice.length >= config.sliceLines) {
+      await holding()
       await commitAttempts(parts, batch, slice)
       slice = []
       // The main thread also drives the window: a big batch is settled a slice a turn.
       await yieldTurn()
     }
   }
+  await holding()
   await commitAttempts(parts, batch, slice)
   await store.billCancelled(batch.id, billed)
   // Lines the results never mention were not run either.

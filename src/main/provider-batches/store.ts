@@ -50,6 +50,13 @@ export interface TakenLine {
   reservation?: Reservation | undefined
 }
 
+/** What a take moved: its provider batch's id (null when it took no job, and wrote no row) and the jobs in it. */
+export interface TakenBatch {
+  id: number | null
+  taken: Set<number>
+  changes: JobChange[]
+}
+
 export interface NewProviderBatch {
   provider: string
   kind: BatchKind
@@ -105,21 +112,27 @@ export interface ProviderBatchStore {
   /** Queued batch-lane jobs back to the real-time lane (a deadline passed, or no batch API for them now), with why. */
   toRealtime(jobIds: readonly number[], now: number, reason: string): Awaitable<JobChange[]>
   /**
-   * One transaction: the provider batch's row, and each job still queued in the batch lane
-   * moved to 'submitted' under it (its attempt counted, its estimate reserved). Answers the
-   * row's id and the jobs taken (a job cancelled meanwhile is not).
+   * One transaction: the provider batch's row, and each job still queued and due in the batch
+   * lane, within the budgets that pause, moved to 'submitted' under it (its attempt counted,
+   * its estimate reserved). Answers the row's id and the jobs taken (a job cancelled or
+   * gathered elsewhere meanwhile is not); no row, and a null id, when none is.
    */
-  take(batch: NewProviderBatch): Awaitable<{ id: number; taken: Set<number>; changes: JobChange[] }>
+  take(batch: NewProviderBatch): Awaitable<TakenBatch>
   /** The provider accepted the upload. */
   sent(id: number, remoteId: string, remoteStatus: string): Awaitable<void>
   /** A poll's answer: the provider's status, and when to ask next. */
   polled(id: number, remoteStatus: string, now: number, nextPollAt: number, state?: ProviderBatchState): Awaitable<void>
   /**
    * The open batches this engine polls now (due, and its own or with no live poller: the
-   * lease ran out, or `isGone` says its process is gone), their leases taken; every open
-   * batch it holds has its lease renewed.
+   * lease ran out, or `isGone` says its process is gone, given when the batch was made), their
+   * leases taken; every open batch it holds has its lease renewed.
    */
-  leaseDue(owner: string, now: number, leaseMs: number, isGone: (owner: string) => boolean): Awaitable<ProviderBatch[]>
+  leaseDue(owner: string, now: number, leaseMs: number, isGone: (owner: string, since: number) => boolean): Awaitable<ProviderBatch[]>
+  /**
+   * Renews `owner`'s lease on the batch while it works on it past a poll (a long settle); false
+   * when the batch is not its own any more (another engine took it over): it stops there.
+   */
+  keepLease(id: number, owner: string, now: number, leaseMs: number): Awaitable<boolean>
   /** Gives up this engine's leases at close, so the next engine takes its batches at once. */
   releaseLeases(owner: string): Awaitable<void>
   /** The batch's jobs still submitted under it. */

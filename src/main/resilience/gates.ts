@@ -115,6 +115,11 @@ export class Gates {
     return this.unopenedKeys.has(provider)
   }
 
+  /** What holds a job here until an operator acts, before any claim: its provider or its batch paused, its profile's key unopened. */
+  pausedFor(job: { provider: string; batchId: number | null }): boolean {
+    return this.unopenedKeys.has(job.provider) || this.pauses.has(job.provider) || (job.batchId !== null && this.pausedBatches.has(job.batchId))
+  }
+
   setPauses(pauses: ReadonlyMap<string, string>): void {
     this.pauses = new Map(pauses)
   }

@@ -19,6 +19,8 @@ export interface WorkerStore {
   stopped(owner: string, now: number): Awaitable<void>
   /** The workers not stopped, and those stopped since `stoppedSince`, newest first, with the jobs each holds now (at most 200). */
   list(stoppedSince: number): Awaitable<StoredWorker[]>
+  /** Every worker not stopped, with its last beat, however many: whether a lease owner still beats (workers.ts goneOwners). */
+  beating(): Awaitable<{ owner: string; heartbeatAt: number }[]>
   /** Forgets workers stopped, or silent, since before `before`; answers how many. */
   prune(before: number): Awaitable<number>
 }

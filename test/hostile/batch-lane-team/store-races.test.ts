@@ -54,7 +54,7 @@ describe.skipIf(!server)('the batch lane store raced by two engines', () => {
     expect([...taken.taken]).toEqual([id])
     const retryAt = now + 60_000
     await first.providerBatches.settle(
-      taken.id,
+      taken.id!,
       [{ id: id!, attempt: 1, outcome: 'error', category: 'RATE_LIMIT', message: 'slow down', retryable: true, retryAt, endedAt: now }] as never,
       [],
     )
@@ -91,12 +91,12 @@ describe.skipIf(!server)('the batch lane store raced by two engines', () => {
       now,
     )
     const taken = await first.providerBatches.take(batchOf(jobIds, 'engine-1', now))
-    await first.providerBatches.sent(taken.id, 'batch_remote_1', 'in_progress')
+    await first.providerBatches.sent(taken.id!, 'batch_remote_1', 'in_progress')
     // The operator cancels one line's job on another engine, then deletes it (or clean or retention comes for cancelled jobs).
     await operator.cancel(jobIds[1]!, now)
     await remove(operator, now, jobIds[1]!)
     // The provider answered the cancelled line all the same, and bills it: the engine settling the batch records that bill.
-    const billed = await first.providerBatches.billCancelled(taken.id, [
+    const billed = await first.providerBatches.billCancelled(taken.id!, [
       { customId: `job-${jobIds[1]}-1`, endedAt: now + 10, costUsd: 0.25, inputTokens: 100, outputTokens: 50 },
     ])
     expect(billed).toBe(1)

@@ -5,6 +5,7 @@
  * batch's lease by the server's clock, so a test's far-off T0 would read every lease as live.
  */
 import { describe, expect, it } from 'vitest'
+import type { JobChange } from '../../../src/shared/contract'
 import type { NewProviderBatch, ProviderBatchStore } from '../../../src/main/provider-batches/store'
 import type { QueueCore } from '../../../src/main/store/queue-core'
 import { claim, eventsOf, expectCounts, failed, failureOf, freshStore, job, ok, OTHER, OWNER, type StoreFactory } from './harness'
@@ -40,6 +41,13 @@ async function batchLaneJobs(store: BatchLaneStore, n: number, now: number): Pro
 
 const never = () => false
 
+/** A take that must make a provider batch. */
+async function takeBatch(store: BatchLaneStore, batch: NewProviderBatch): Promise<{ id: number; taken: Set<number>; changes: JobChange[] }> {
+  const { id, taken, changes } = await store.providerBatches.take(batch)
+  expect(id).not.toBeNull()
+  return { id: id!, taken, changes }
+}
+
 export function providerBatchesConformance(factory: StoreFactory<BatchLaneStore>): void {
   it('gathers due batch-lane jobs in order a page at a time, which the real-time claim never takes', async () => {
     const { store } = await freshStore(factory)
@@ -63,14 +71,15 @@ export function providerBatchesConformance(factory: StoreFactory<BatchLaneStore>
     const now = Date.now()
     const ids = await batchLaneJobs(store, 3, now)
     await store.cancel(ids[2]!, now)
-    const { id, taken, changes } = await store.providerBatches.take(batchOf(ids, now))
+    const { id, taken, changes } = await takeBatch(store, batchOf(ids, now))
     expect([...taken].sort((a, b) => a - b)).toEqual(ids.slice(0, 2))
     expect(changes).toEqual(ids.slice(0, 2).map((jobId) => ({ id: jobId, state: 'submitted', attemptsMade: 1 })))
     await expectCounts(store, now, { submitted: 2, cancelled: 1 })
     expect(await eventsOf(store, ids[0]!, now)).toEqual(['queued>submitted'])
     expect((await store.get(ids[0]!, now))!.providerBatch).toEqual({ id, remoteId: null, state: 'preparing', remoteStatus: null })
     const other = await another()
-    expect((await other.providerBatches.take(batchOf(ids, now, OTHER))).taken.size).toBe(0)
+    // Nothing left to take: no provider batch is made.
+    expect(await other.providerBatches.take(batchOf(ids, now, OTHER))).toEqual({ id: null, taken: new Set(), changes: [] })
     expect((await store.providerBatches.lines(id)).map((line) => [line.jobId, line.customId, line.attempt])).toEqual(
       ids.slice(0, 2).map((jobId) => [jobId, `job-${jobId}-1`, 1]),
     )
@@ -83,7 +92,7 @@ export function providerBatchesConformance(factory: StoreFactory<BatchLaneStore>
     const other = await another()
     const now = Date.now()
     const ids = await batchLaneJobs(store, 2, now)
-    const { id } = await store.providerBatches.take(batchOf(ids.slice(0, 1), now))
+    const { id } = await takeBatch(store, batchOf(ids.slice(0, 1), now))
     // Still uploading (preparing): neither its owner's poll nor another engine's takes it while the owner lives.
     expect(await store.providerBatches.leaseDue(OWNER, now, LEASE_MS, never)).toEqual([])
     expect(await other.providerBatches.leaseDue(OTHER, now, LEASE_MS, never)).toEqual([])
@@ -97,7 +106,7 @@ export function providerBatchesConformance(factory: StoreFactory<BatchLaneStore>
     expect(await store.providerBatches.leaseDue(OWNER, now, LEASE_MS, never)).toEqual([])
     await other.providerBatches.polled(id, 'in_progress', now, now + LEASE_MS)
     // A batch whose lease ran out (a poller that stopped beating) goes to the next engine; one still preparing only from a dead owner.
-    const { id: stale } = await store.providerBatches.take(batchOf(ids.slice(1), now, OWNER, -1000))
+    const { id: stale } = await takeBatch(store, batchOf(ids.slice(1), now, OWNER, -1000))
     expect(await other.providerBatches.leaseDue(OTHER, now, LEASE_MS, never)).toEqual([])
     const gone = (owner: string) => owner === OWNER
     expect((await other.providerBatches.leaseDue(OTHER, now, LEASE_MS, gone)).map((batch) => [batch.id, batch.state])).toEqual([[stale, 'preparing']])
@@ -107,7 +116,7 @@ export function providerBatchesConformance(factory: StoreFactory<BatchLaneStore>
     const { store } = await freshStore(factory)
     const now = Date.now()
     const ids = await batchLaneJobs(store, 2, now)
-    const { id } = await store.providerBatches.take(batchOf(ids, now))
+    const { id } = await takeBatch(store, batchOf(ids, now))
     const finished: unknown[] = []
     const results = [ok(ids[0]!, now + 10), failed(ids[1]!, { endedAt: now + 10, retryable: false })]
     const changes = await store.providerBatches.settle(id, results, finished as never)
@@ -123,7 +132,7 @@ export function providerBatchesConformance(factory: StoreFactory<BatchLaneStore>
     const { store } = await freshStore(factory)
     const now = Date.now()
     const ids = await batchLaneJobs(store, 2, now)
-    const { id } = await store.providerBatches.take(batchOf(ids, now))
+    const { id } = await takeBatch(store, batchOf(ids, now))
     const back = await store.providerBatches.requeue(id, [ids[0]!], now, true, 'the batch expired')
     expect(back).toEqual([{ id: ids[0], state: 'queued', attemptsMade: 0 }])
     expect(await eventsOf(store, ids[0]!, now)).toEqual(['queued>submitted', 'submitted>queued'])
@@ -136,6 +145,24 @@ export function providerBatchesConformance(factory: StoreFactory<BatchLaneStore>
     expect((await store.get(ids[1]!, now))!.providerBatch).toMatchObject({ id, state: 'abandoned' })
     expect(await store.providerBatches.leaseDue(OWNER, now, LEASE_MS, () => true)).toEqual([])
     await expectCounts(store, now, { queued: 1, active: 1 })
+  })
+
+  it("records batches of two profiles' endpoints that number them alike, and one engine keeps its lease while it settles", async () => {
+    const { store } = await freshStore(factory)
+    const now = Date.now()
+    const ids = await batchLaneJobs(store, 2, now)
+    const here = await takeBatch(store, { ...batchOf([ids[0]!], now), provider: 'here' })
+    const there = await takeBatch(store, { ...batchOf([ids[1]!], now), provider: 'there' })
+    await store.providerBatches.sent(here.id, 'batch_1', 'in_progress')
+    await store.providerBatches.sent(there.id, 'batch_1', 'in_progress')
+    expect((await store.providerBatches.leaseDue(OWNER, now, LEASE_MS, never)).map((batch) => [batch.provider, batch.remoteId])).toEqual([
+      ['here', 'batch_1'],
+      ['there', 'batch_1'],
+    ])
+    expect(await store.providerBatches.keepLease(here.id, OWNER, now, LEASE_MS)).toBe(true)
+    expect(await store.providerBatches.keepLease(here.id, OTHER, now, LEASE_MS)).toBe(false)
+    await store.providerBatches.finish(here.id, 'settled', now, 0)
+    expect(await store.providerBatches.keepLease(here.id, OWNER, now, LEASE_MS)).toBe(false)
   })
 
   it('moves queued batch-lane jobs to the real-time lane, saying why', async () => {
@@ -153,7 +180,7 @@ export function providerBatchesConformance(factory: StoreFactory<BatchLaneStore>
       const { store } = await freshStore(factory)
       const now = Date.now()
       const ids = await batchLaneJobs(store, 1, now)
-      const { id } = await store.providerBatches.take(batchOf(ids, now))
+      const { id } = await takeBatch(store, batchOf(ids, now))
       await store.cancel(ids[0]!, now + 5)
       const line = { customId: `job-${ids[0]}-1`, endedAt: now + 50, costUsd: 0.001, inputTokens: 3, outputTokens: 5 }
       expect(await store.providerBatches.billCancelled(id, [line])).toBe(1)
@@ -168,7 +195,7 @@ export function providerBatchesConformance(factory: StoreFactory<BatchLaneStore>
       const { store } = await freshStore(factory)
       const now = Date.now()
       const ids = await batchLaneJobs(store, 1, now)
-      const { id } = await store.providerBatches.take(batchOf(ids, now))
+      const { id } = await takeBatch(store, batchOf(ids, now))
       await store.cancel(ids[0]!, now)
       expect(await failureOf(() => store.remove(ids[0]!))).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('still open') })
       expect(await store.clean('cancelled', now + 1)).toBe(0)

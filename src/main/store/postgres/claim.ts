@@ -71,7 +71,7 @@ const CLAIM_PICKED = claimOf(`SELECT id FROM jobs WHERE id = ANY($4::bigint[]) A
  * still taken with SKIP LOCKED, so a plain claim, a settle or a cancel never waits on it;
  * settles only free room, so they need no part in it.
  */
-const GATED_CLAIM_LOCK = 0x67656e6f7073 // "genops" (migrations take another)
+export const GATED_CLAIM_LOCK = 0x67656e6f7073 // "genops" (migrations take another)
 
 interface ClaimRow {
   id: number

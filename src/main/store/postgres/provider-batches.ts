@@ -18,12 +18,16 @@ import {
   type ProviderBatchState,
   type ProviderBatchStore,
   type SubmittedLine,
+  type TakenBatch,
+  type TakenLine,
 } from '../../provider-batches/store'
 import type { AttemptResult, FinishedJob } from '../../queue/store'
 import type { SettledAttempt } from '../sqlite/telemetry/usage-groups'
 import { StateTally } from '../sqlite/queue/state-tally'
 import { writeMoves } from './batch-counts'
-import { SERVER_NOW_MS } from './claim'
+import { budgetsFit } from '../../costs/budget-gate'
+import { GATED_CLAIM_LOCK, SERVER_NOW_MS } from './claim'
+import { budgetRooms } from './costs/budgets'
 import { finishChange } from './counts'
 import { releaseReservations, reserveAll } from './reservations'
 import { recordUsage } from './rollups'
@@ -92,19 +96,29 @@ export class PostgresProviderBatchStore implements ProviderBatchStore {
     })
   }
 
-  take(batch: NewProviderBatch): Promise<{ id: number; taken: Set<number>; changes: JobChange[] }> {
-    return inTransaction(this.pool, async (client) => {
-      const { rows: created } = await client.query<{ id: number }>(
-        `INSERT INTO provider_batches (provider, kind, model, state, requests, bytes, created_at, next_poll_at, deadline_at, owner, lease_expires_at)
-        VALUES ($1, $2, $3, 'preparing', $4, $5, $6, $7, $8, $9, ${SERVER_NOW_MS} + $10) RETURNING id`,
-        [batch.provider, batch.kind, batch.model, batch.lines.length, batch.bytes, batch.now, batch.firstPollAt, batch.deadlineAt, batch.owner, batch.leaseMs],
-      )
-      const id = created[0]!.id
+  take(batch: NewProviderBatch): Promise<TakenBatch> {
+    return inTransaction(this.pool, async (client): Promise<TakenBatch> => {
       const lineOf = new Map(batch.lines.map((line) => [line.jobId, line]))
       // Only jobs still queued and due in the batch lane: one cancelled, gathered by another engine meanwhile, or backing off
       // from a failed batch since the gather read it, is not taken.
-      const jobs = await lockJobs(client, `id = ANY($1::bigint[]) AND state = 'queued' AND lane = 'batch' AND run_at <= $2`, [[...lineOf.keys()], batch.now])
+      const locked = await lockJobs(client, `id = ANY($1::bigint[]) AND state = 'queued' AND lane = 'batch' AND run_at <= $2`, [[...lineOf.keys()], batch.now])
+      let fits = (_line: TakenLine) => true
+      if (batch.lines.some((line) => line.reservation)) {
+        // Within the budgets that pause, weighed under the gated claim's lock: a claim and a take never both spend the same room.
+        await client.query('SELECT pg_advisory_xact_lock($1)', [GATED_CLAIM_LOCK])
+        const fit = budgetsFit(await budgetRooms(client, batch.now))
+        fits = (line) => !line.reservation || fit(line.reservation)
+      }
+      const jobs = locked.filter((job) => fits(lineOf.get(job.id)!))
+      // Nothing to send: no row for a batch that would only be abandoned.
+      if (jobs.length === 0) return { id: null, taken: new Set(), changes: [] }
       const ids = jobs.map((job) => job.id)
+      const { rows: created } = await client.query<{ id: number }>(
+        `INSERT INTO provider_batches (provider, kind, model, state, requests, bytes, created_at, next_poll_at, deadline_at, owner, lease_expires_at)
+        VALUES ($1, $2, $3, 'preparing', $4, $5, $6, $7, $8, $9, ${SERVER_NOW_MS} + $10) RETURNING id`,
+        [batch.provider, batch.kind, batch.model, ids.length, batch.bytes, batch.now, batch.firstPollAt, batch.deadlineAt, batch.owner, batch.leaseMs],
+      )
+      const id = created[0]!.id
       const { rows: moved } = await client.query<{ id: number; attempts_made: number }>(
         `WITH moved AS (
           UPDATE jobs j SET state = 'submitted', attempts_made = j.attempts_made + 1, started_at = $2, updated_at = $2,
@@ -124,7 +138,6 @@ export class PostgresProviderBatchStore implements ProviderBatchStore {
           return reservation ? [{ jobId, reservation }] : []
         }),
       )
-      if (ids.length !== batch.lines.length) await client.query('UPDATE provider_batches SET requests = $1 WHERE id = $2', [ids.length, id])
       const tally = new StateTally()
       for (const job of jobs) tally.moved(job, 'queued', 'submitted', batch.now)
       await writeMoves(client, tally)
@@ -152,7 +165,7 @@ export class PostgresProviderBatchStore implements ProviderBatchStore {
     )
   }
 
-  leaseDue(owner: string, now: number, leaseMs: number, isGone: (owner: string) => boolean): Promise<ProviderBatch[]> {
+  leaseDue(owner: string, now: number, leaseMs: number, isGone: (owner: string, since: number) => boolean): Promise<ProviderBatch[]> {
     return inTransaction(this.pool, async (client) => {
       await client.query(`UPDATE provider_batches SET lease_expires_at = ${SERVER_NOW_MS} + $1 WHERE owner = $2 AND state IN ${OPEN_BATCH}`, [leaseMs, owner])
       // Locked as read, passing over a batch another engine is taking right now: two engines never take one batch.
@@ -169,7 +182,7 @@ export class PostgresProviderBatchStore implements ProviderBatchStore {
             (batch.owner === null ||
               // One still preparing may be in a long upload (its lease is renewed only by polls): taken only from a dead
               // owner, or the provider would run a batch no engine reads while its lines are gathered and paid again.
-              (batch.state === 'preparing' ? isGone(batch.owner) : batch.expired || isGone(batch.owner)))),
+              (batch.state === 'preparing' ? isGone(batch.owner, batch.createdAt) : batch.expired || isGone(batch.owner, batch.createdAt)))),
       )
       if (mine.length > 0) {
         await client.query(`UPDATE provider_batches SET owner = $1, lease_expires_at = ${SERVER_NOW_MS} + $2 WHERE id = ANY($3::bigint[])`, [
@@ -180,6 +193,14 @@ export class PostgresProviderBatchStore implements ProviderBatchStore {
       }
       return mine.map(({ expired: _, ...batch }) => ({ ...batch, owner }))
     })
+  }
+
+  async keepLease(id: number, owner: string, _now: number, leaseMs: number): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE provider_batches SET lease_expires_at = ${SERVER_NOW_MS} + $1 WHERE id = $2 AND owner = $3 AND state IN ${OPEN_BATCH}`,
+      [leaseMs, id, owner],
+    )
+    return (rowCount ?? 0) > 0
   }
 
   async releaseLeases(owner: string): Promise<void> {

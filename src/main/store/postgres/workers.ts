@@ -29,6 +29,11 @@ export class PostgresWorkerStore implements WorkerStore {
     return (await this.pool.query<StoredWorker>(LIST, [stoppedSince])).rows
   }
 
+  async beating(): Promise<{ owner: string; heartbeatAt: number }[]> {
+    return (await this.pool.query<{ owner: string; heartbeatAt: number }>('SELECT owner, heartbeat_at AS "heartbeatAt" FROM workers WHERE stopped_at IS NULL'))
+      .rows
+  }
+
   async prune(before: number): Promise<number> {
     return (await this.pool.query('DELETE FROM workers WHERE heartbeat_at < $1', [before])).rowCount ?? 0
   }

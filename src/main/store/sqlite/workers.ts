@@ -30,6 +30,10 @@ export class SqliteWorkerStore implements WorkerStore {
     return sql(this.db, LIST).all(stoppedSince) as StoredWorker[]
   }
 
+  beating(): { owner: string; heartbeatAt: number }[] {
+    return sql(this.db, 'SELECT owner, heartbeat_at AS heartbeatAt FROM workers WHERE stopped_at IS NULL').all() as { owner: string; heartbeatAt: number }[]
+  }
+
   prune(before: number): number {
     return sql(this.db, 'DELETE FROM workers WHERE heartbeat_at < ?').run(before).changes
   }

@@ -7,6 +7,8 @@
 import type { Database } from 'better-sqlite3'
 import type { JobChange } from '../../../../shared/contract'
 import { sql } from '../db/connection'
+import { budgetsFit } from '../../../costs/budget-gate'
+import { budgetRooms } from '../costs/budgets'
 import { release, reserve } from '../costs/reservations'
 import {
   batchOwner,
@@ -19,6 +21,7 @@ import {
   type ProviderBatchState,
   type ProviderBatchStore,
   type SubmittedLine,
+  type TakenBatch,
 } from '../../../provider-batches/store'
 import type { AttemptResult, FinishedJob } from '../../../queue/store'
 import { adjustCounts, isRecord, recordEvent } from './rows'
@@ -88,9 +91,16 @@ export class SqliteProviderBatchStore implements ProviderBatchStore {
       .immediate()
   }
 
-  take(batch: NewProviderBatch): { id: number; taken: Set<number>; changes: JobChange[] } {
+  take(batch: NewProviderBatch): TakenBatch {
     return this.db
-      .transaction(() => {
+      .transaction((): TakenBatch => {
+        // Still queued and due in the batch lane (not cancelled, gathered by another engine, or backing off since the gather
+        // read it), and within the budgets that pause, weighed as the real-time claim weighs its candidates.
+        const due = sql(this.db, `SELECT 1 FROM jobs WHERE id = ? AND state = 'queued' AND lane = 'batch' AND run_at <= ?`)
+        const fits = batch.lines.some((line) => line.reservation) ? budgetsFit(budgetRooms(this.db, batch.now)) : () => true
+        const lines = batch.lines.filter((line) => due.get(line.jobId, batch.now) !== undefined && (!line.reservation || fits(line.reservation)))
+        // Nothing to send: no row for a batch that would only be abandoned.
+        if (lines.length === 0) return { id: null, taken: new Set(), changes: [] }
         const id = Number(
           sql(
             this.db,
@@ -100,7 +110,7 @@ export class SqliteProviderBatchStore implements ProviderBatchStore {
             batch.provider,
             batch.kind,
             batch.model,
-            batch.lines.length,
+            lines.length,
             batch.bytes,
             batch.now,
             batch.firstPollAt,
@@ -113,23 +123,18 @@ export class SqliteProviderBatchStore implements ProviderBatchStore {
           this.db,
           `UPDATE jobs SET state = 'submitted', attempts_made = attempts_made + 1, started_at = @now, updated_at = @now,
             lease_owner = @owner, lease_expires_at = NULL, provider_batch_id = @batch, batch_line = @line
-          WHERE id = @id AND state = 'queued' AND lane = 'batch' AND run_at <= @now RETURNING attempts_made`,
+          WHERE id = @id RETURNING attempts_made`,
         )
-        const taken = new Set<number>()
         const changes: JobChange[] = []
-        for (const line of batch.lines) {
-          const row = move.get({ now: batch.now, owner: batchOwner(id), batch: id, line: line.customId, id: line.jobId }) as
-            { attempts_made: number } | undefined
-          if (!row) continue
-          taken.add(line.jobId)
+        for (const line of lines) {
+          const row = move.get({ now: batch.now, owner: batchOwner(id), batch: id, line: line.customId, id: line.jobId }) as { attempts_made: number }
           // The whole upload's estimate is reserved before it is sent: budgets weigh it like attempts running.
           if (line.reservation) reserve(this.db, line.jobId, batch.now, line.reservation)
           recordEvent(this.db, line.jobId, batch.now, 'queued', 'submitted', `in provider batch ${id} (${batch.kind}, ${batch.model})`)
           changes.push({ id: line.jobId, state: 'submitted', attemptsMade: row.attempts_made })
         }
-        if (taken.size !== batch.lines.length) sql(this.db, 'UPDATE provider_batches SET requests = ? WHERE id = ?').run(taken.size, id)
-        adjustCounts(this.db, { queued: -taken.size, submitted: taken.size })
-        return { id, taken, changes }
+        adjustCounts(this.db, { queued: -lines.length, submitted: lines.length })
+        return { id, taken: new Set(lines.map((line) => line.jobId)), changes }
       })
       .immediate()
   }
@@ -149,7 +154,7 @@ export class SqliteProviderBatchStore implements ProviderBatchStore {
     ).run(remoteStatus, now, nextPollAt, state ?? null, id)
   }
 
-  leaseDue(owner: string, now: number, leaseMs: number, isGone: (owner: string) => boolean): ProviderBatch[] {
+  leaseDue(owner: string, now: number, leaseMs: number, isGone: (owner: string, since: number) => boolean): ProviderBatch[] {
     return this.db
       .transaction(() => {
         sql(this.db, `UPDATE provider_batches SET lease_expires_at = ? WHERE owner = ? AND state IN ${OPEN_BATCH}`).run(now + leaseMs, owner)
@@ -166,13 +171,22 @@ export class SqliteProviderBatchStore implements ProviderBatchStore {
               (batch.owner === null ||
                 // One still preparing may be in a long upload (its lease is renewed only by polls): taken only from a dead
                 // owner, or the provider would run a batch no engine reads while its lines are gathered and paid again.
-                (batch.state === 'preparing' ? isGone(batch.owner) : (batch.leaseExpiresAt ?? 0) < now || isGone(batch.owner)))),
+                (batch.state === 'preparing'
+                  ? isGone(batch.owner, batch.createdAt)
+                  : (batch.leaseExpiresAt ?? 0) < now || isGone(batch.owner, batch.createdAt)))),
         )
         const take = sql(this.db, 'UPDATE provider_batches SET owner = ?, lease_expires_at = ? WHERE id = ?')
         for (const batch of mine) take.run(owner, now + leaseMs, batch.id)
         return mine.map(({ leaseExpiresAt: _, ...batch }) => ({ ...batch, owner }))
       })
       .immediate()
+  }
+
+  keepLease(id: number, owner: string, now: number, leaseMs: number): boolean {
+    return (
+      sql(this.db, `UPDATE provider_batches SET lease_expires_at = ? WHERE id = ? AND owner = ? AND state IN ${OPEN_BATCH}`).run(now + leaseMs, id, owner)
+        .changes > 0
+    )
   }
 
   releaseLeases(owner: string): void {
