@@ -8,7 +8,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { databaseFile } from '../../src/main/paths'
-import { driveKeys, notices, shellBuilt } from '../support/desktop-keys'
+import { driveKeys, notices, shellBuilt } from '../support/desktop-shell'
 import { tempDir } from '../support/temp'
 
 const API_KEY = 'gwkey.9341fa0c-desktop-key-under-test'

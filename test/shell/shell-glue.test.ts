@@ -4,8 +4,7 @@
  * tests do, and the glue between the pure modules and Electron's API still has to hold.
  * What Electron itself does (drawing, the OS) is e2e/electron.test.ts's, where it runs.
  */
-import { spawn } from 'node:child_process'
-import { existsSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
@@ -13,32 +12,18 @@ import type { EngineEvent } from '../../src/shared/contract'
 import type { MenuItem } from '../../src/main/shell/menu-template'
 import { databaseFile } from '../../src/main/paths'
 import { SqliteQueueStore } from '../../src/main/store/sqlite/queue'
+import { driveShell, shellBuilt } from '../support/desktop-shell'
 import { tempDir } from '../support/temp'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-// npm test builds first: under CI=true a missing build fails instead of skipping.
-const built = existsSync(join(ROOT, 'out/main/index.js')) || process.env.CI === 'true'
-const FAKE = join(ROOT, 'test/shell/fake-electron')
 
 type Shown = [string, ...unknown[]]
 
-function drive(dataDir: string, first: string, second: string): Promise<Shown[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', join(FAKE, 'register.mjs'), join(FAKE, 'drive.mjs'), dataDir, first, second], {
-      cwd: ROOT,
-      env: { ...process.env, GENOPS_DATA_DIR: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(stdout) as Shown[]) : reject(new Error(`drive.mjs exited ${code}: ${stderr}`))))
-  })
+async function drive(dataDir: string, first: string, second: string): Promise<Shown[]> {
+  return (await driveShell<Shown[]>('drive.mjs', [dataDir, first, second])).printed
 }
 
-describe.skipIf(!built)('the built shell on a fake Electron', () => {
+describe.runIf(shellBuilt)('the built shell on a fake Electron', () => {
   it('opens the locked window, menu and tray, takes handed files, and does what the menu says', async () => {
     const dataDir = tempDir()
     const first = join(dataDir, 'first.jsonl')

@@ -4,6 +4,8 @@
  * answer the line and bill it: billCancelled books that on the job's cancelled attempt).
  */
 import { OperationError } from '../../shared/contract'
+import type { BilledLine } from '../provider-batches/store'
+import type { SettledAttempt } from './sqlite/telemetry/usage-groups'
 
 /** A provider batch not yet settled or abandoned. */
 export const OPEN_BATCH = `('preparing', 'sent', 'cancelling')`
@@ -18,4 +20,32 @@ export function awaitingABill(id: number): OperationError {
     'CONFLICT',
     `job ${id} was cancelled while its line waited in a provider batch that is still open, and the provider may yet bill that line: delete it once the batch has ended`,
   )
+}
+
+/** What the attempt of a cancelled job says once the provider answered its line anyway. */
+export const billedLineError = (batch: string | number): string =>
+  `cancelled while its line waited in provider batch ${batch}; the provider answered it, and bills it`
+
+/** That attempt as the rollups and budgets count it. */
+export function billedLineUsage(
+  line: BilledLine,
+  batch: { kind: string; model: string },
+  attempt: { provider: string; batch_id: number | null; tags: string | null; started_at: number },
+): SettledAttempt {
+  return {
+    endedAt: line.endedAt,
+    provider: attempt.provider,
+    kind: batch.kind,
+    model: batch.model,
+    batchId: attempt.batch_id,
+    tags: attempt.tags,
+    outcome: 'cancelled',
+    category: 'CANCELLED',
+    inputTokens: line.inputTokens,
+    outputTokens: line.outputTokens,
+    cachedInputTokens: line.cachedInputTokens ?? null,
+    cacheWriteTokens: line.cacheWriteTokens ?? null,
+    costUsd: line.costUsd,
+    durationMs: line.endedAt - attempt.started_at,
+  }
 }

@@ -34,7 +34,7 @@ import { recordUsage } from './rollups'
 import { settleAttempts } from './settle'
 import { inTransaction } from './transaction'
 import { lockJobs, writeTransitions } from './transitions'
-import { OPEN_BATCH } from '../provider-batch-rows'
+import { billedLineError, billedLineUsage, OPEN_BATCH } from '../provider-batch-rows'
 
 const BATCH_COLUMNS = `id, provider, kind, model, state, remote_id AS "remoteId", remote_status AS "remoteStatus", requests,
   created_at AS "createdAt", polls, deadline_at AS "deadlineAt", owner`
@@ -258,7 +258,7 @@ export class PostgresProviderBatchStore implements ProviderBatchStore {
             id,
             line.customId,
             line.endedAt,
-            `cancelled while its line waited in provider batch ${batch.remote_id ?? id}; the provider answered it, and bills it`,
+            billedLineError(batch.remote_id ?? id),
             line.inputTokens,
             line.outputTokens,
             line.cachedInputTokens ?? 0,
@@ -270,22 +270,7 @@ export class PostgresProviderBatchStore implements ProviderBatchStore {
         )
         const attempt = rows[0]
         if (!attempt) continue
-        usage.push({
-          endedAt: line.endedAt,
-          provider: attempt.provider,
-          kind: batch.kind,
-          model: batch.model,
-          batchId: attempt.batch_id,
-          tags: attempt.tags,
-          outcome: 'cancelled',
-          category: 'CANCELLED',
-          inputTokens: line.inputTokens,
-          outputTokens: line.outputTokens,
-          cachedInputTokens: line.cachedInputTokens ?? null,
-          cacheWriteTokens: line.cacheWriteTokens ?? null,
-          costUsd: line.costUsd,
-          durationMs: line.endedAt - attempt.started_at,
-        })
+        usage.push(billedLineUsage(line, batch, attempt))
       }
       await recordUsage(client, usage)
       return usage.length

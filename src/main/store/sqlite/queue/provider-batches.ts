@@ -27,7 +27,7 @@ import type { AttemptResult, FinishedJob } from '../../../queue/store'
 import { adjustCounts, isRecord, recordEvent } from './rows'
 import { settleAttempts } from './settle'
 import { recordUsage, type SettledAttempt } from '../telemetry/rollups-write'
-import { OPEN_BATCH } from '../../provider-batch-rows'
+import { billedLineError, billedLineUsage, OPEN_BATCH } from '../../provider-batch-rows'
 
 const BATCH_COLUMNS = `id, provider, kind, model, state, remote_id AS remoteId, remote_status AS remoteStatus, requests,
   created_at AS createdAt, polls, deadline_at AS deadlineAt, owner`
@@ -248,7 +248,7 @@ export class SqliteProviderBatchStore implements ProviderBatchStore {
           if (!attempt) continue
           bill.run(
             line.endedAt,
-            `cancelled while its line waited in provider batch ${batch.remote_id ?? id}; the provider answered it, and bills it`,
+            billedLineError(batch.remote_id ?? id),
             line.inputTokens,
             line.outputTokens,
             line.cachedInputTokens ?? 0,
@@ -259,22 +259,7 @@ export class SqliteProviderBatchStore implements ProviderBatchStore {
             line.costUsd,
             attempt.id,
           )
-          usage.push({
-            endedAt: line.endedAt,
-            provider: attempt.provider,
-            kind: batch.kind,
-            model: batch.model,
-            batchId: attempt.batch_id,
-            tags: attempt.tags,
-            outcome: 'cancelled',
-            category: 'CANCELLED',
-            inputTokens: line.inputTokens,
-            outputTokens: line.outputTokens,
-            cachedInputTokens: line.cachedInputTokens ?? null,
-            cacheWriteTokens: line.cacheWriteTokens ?? null,
-            costUsd: line.costUsd,
-            durationMs: line.endedAt - attempt.started_at,
-          })
+          usage.push(billedLineUsage(line, batch, attempt))
         }
         recordUsage(this.db, usage)
         return usage.length

@@ -1,8 +1,9 @@
 /**
  * The built desktop shell (out/main/index.js) on the fake Electron (test/shell/fake-electron),
- * started with the keyring it is told to report, a profile with an API key saved from its
- * window as the Settings screen saves one (drive-keys.mjs): what the shell showed, what the save
- * and the list answered, and what it logged.
+ * driven by one of its scripts: drive.mjs does what an operator does with files and menus;
+ * drive-keys.mjs starts it with the keyring it is told to report and saves a profile with an
+ * API key from its window as the Settings screen saves one. What the shell showed, what the
+ * calls answered, and what it logged.
  */
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -21,12 +22,12 @@ export interface KeysDrive {
   stderr: string
 }
 
-/** `keyring`: the safeStorage backend the fake reports (basic_text: none a key is safe with). */
-export function driveKeys(dataDir: string, keyring: string, apiKey: string): Promise<KeysDrive> {
+/** Runs a drive script of the fake Electron with `args`: what it printed as JSON, and what the shell logged. */
+export function driveShell<T>(script: 'drive.mjs' | 'drive-keys.mjs', args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ printed: T; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', join(FAKE, 'register.mjs'), join(FAKE, 'drive-keys.mjs'), dataDir, apiKey], {
+    const child = spawn(process.execPath, ['--import', join(FAKE, 'register.mjs'), join(FAKE, script), ...args], {
       cwd: ROOT,
-      env: { ...process.env, GENOPS_DATA_DIR: '', GENOPS_STORE: '', GENOPS_TEAM_KEY_FILE: '', FAKE_ELECTRON_KEYRING: keyring },
+      env: { ...process.env, GENOPS_DATA_DIR: '', GENOPS_STORE: '', GENOPS_TEAM_KEY_FILE: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''
@@ -34,10 +35,14 @@ export function driveKeys(dataDir: string, keyring: string, apiKey: string): Pro
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
     child.on('error', reject)
-    child.on('close', (code) =>
-      code === 0 ? resolve({ ...(JSON.parse(stdout) as Omit<KeysDrive, 'stderr'>), stderr }) : reject(new Error(`drive-keys.mjs exited ${code}: ${stderr}`)),
-    )
+    child.on('close', (code) => (code === 0 ? resolve({ printed: JSON.parse(stdout) as T, stderr }) : reject(new Error(`${script} exited ${code}: ${stderr}`))))
   })
+}
+
+/** `keyring`: the safeStorage backend the fake reports (basic_text: none a key is safe with). */
+export async function driveKeys(dataDir: string, keyring: string, apiKey: string): Promise<KeysDrive> {
+  const { printed, stderr } = await driveShell<Omit<KeysDrive, 'stderr'>>('drive-keys.mjs', [dataDir, apiKey], { FAKE_ELECTRON_KEYRING: keyring })
+  return { ...printed, stderr }
 }
 
 /** The notices the shell sent the window. */
