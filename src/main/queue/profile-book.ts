@@ -53,9 +53,12 @@ export class ProfileBook {
     return this.unopenable
   }
 
-  /** The profiles named by a claim's jobs that this engine has not read: saved by another process since the last reload. */
-  unread(jobs: readonly Pick<ClaimedJob, 'provider'>[]): Set<string> {
-    return new Set(jobs.map((job) => job.provider).filter((name) => !isProviderKind(name) && !this.byName.has(name)))
+  /**
+   * The profiles named by a claim's jobs that were not among those it weighed (`weighed`, the
+   * map `profiles` gave when it began): saved by another process since, perhaps read meanwhile.
+   */
+  unread(jobs: readonly Pick<ClaimedJob, 'provider'>[], weighed: ReadonlyMap<string, ProviderProfile>): Set<string> {
+    return new Set(jobs.map((job) => job.provider).filter((name) => !isProviderKind(name) && !weighed.has(name)))
   }
 
   /**

@@ -200,7 +200,8 @@ export class Scheduler {
     const free = this.options.concurrency - this.inFlight.size
     if (free <= 0) return
     const now = Date.now()
-    const reserve = reserving(this.options.budgets, this.book.profiles, this.options.pricing ?? NO_PRICES)
+    const weighed = this.book.profiles // what this claim weighs: a reload while it runs makes a new map, not this one
+    const reserve = reserving(this.options.budgets, weighed, this.options.pricing ?? NO_PRICES)
     const { jobs, changes } = await this.store.claim({
       owner: this.owner,
       limit: Math.min(free, this.options.claimBatch),
@@ -223,8 +224,8 @@ export class Scheduler {
       this.hooks.onChanges(changes)
       this.hooks.onCountsMayChange()
     }
-    const unread = this.book.unread(jobs) // read again before sending or failing their jobs
-    if (unread.size > 0) await this.reloadProfiles()
+    const unread = this.book.unread(jobs, weighed)
+    if ([...unread].some((name) => !this.book.profiles.has(name))) await this.reloadProfiles() // before sending or failing their jobs
     const routed = jobs.map((job) => this.route(job))
     // One lookup for the whole claim: a job whose request was answered before never reaches the pool.
     const hits = await this.responses.lookUp(routed)

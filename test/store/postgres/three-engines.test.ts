@@ -35,7 +35,8 @@ describe.skipIf(!server)('three engines on one PostgreSQL queue', () => {
     const file = join(tempDir(), 'jobs.jsonl')
     writeFileSync(file, Array.from({ length: JOBS }, (_, i) => JSON.stringify({ prompt: `team job ${i}`, config: { latencyMs: 20 } })).join('\n'))
     const enqueued = await genopsAsync(['enqueue', file, '--store', url, '--data-dir', tempDir()])
-    expect(enqueued.stderr).toBe('')
+    // Nothing but how far the load got.
+    for (const line of enqueued.stderr.split('\n').filter(Boolean)) expect(line).toMatch(/^jobs\.jsonl: loaded \d+ of 20000 jobs \(\d+%\)$/)
     expect(enqueued.status).toBe(0)
 
     const engines = [0, 1, 2].map(() => {
