@@ -34,6 +34,31 @@ export const MAX_PROMPT_CHARS = 1_000_000
 export const MAX_DELAY_MS = 365 * 24 * 3600 * 1000
 
 /**
+ * A NUL character (\u0000, valid in JSON, common in scraped text) cannot be kept as text by
+ * PostgreSQL, whose text and jsonb refuse it: refused in every job at intake, naming its line,
+ * so a job means the same on every store.
+ */
+const HOLDS_NUL = 'holds a NUL character (\\u0000), which a store cannot keep as text: remove it'
+const noNul = (text: string) => !text.includes('\u0000')
+
+/** The path to the first string holding a NUL in a JSON value; null when none does. */
+function nulAt(value: unknown, path: (string | number)[] = []): (string | number)[] | null {
+  if (typeof value === 'string') return noNul(value) ? null : path
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = nulAt(item, [...path, i])
+      if (found) return found
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const found = !noNul(key) ? [...path, key] : nulAt(item, [...path, key])
+      if (found) return found
+    }
+  }
+  return null
+}
+
+/**
  * A job's config: the provider parameters (temperature, maxTokens, the simulator's
  * latencyMs...) as a small JSON object. Checked here for what holds for every provider
  * (shared/job-config); each provider's own keys are checked once the provider is known.
@@ -42,6 +67,8 @@ export const MAX_DELAY_MS = 365 * 24 * 3600 * 1000
 export const JobConfig = z.record(z.string(), z.unknown()).superRefine((config, context) => {
   const problem = configProblem(null, config)
   if (problem) context.addIssue({ code: 'custom', message: problem })
+  const nul = nulAt(config)
+  if (nul) context.addIssue({ code: 'custom', path: nul, message: HOLDS_NUL })
 })
 
 /** A config as stored: read back as it was written, whatever the schema says today. */
@@ -50,14 +77,14 @@ export const StoredConfig = z.record(z.string(), z.unknown())
 /** One job as an operator submits it (a line of a .jsonl file, a body of the API). */
 export const JobSpec = z
   .object({
-    prompt: z.string().trim().min(1, 'prompt is empty').max(MAX_PROMPT_CHARS, `prompt is longer than ${MAX_PROMPT_CHARS} characters`),
-    provider: z.string().trim().min(1).max(100).optional(),
-    model: z.string().trim().min(1).max(500).optional(),
+    prompt: z.string().trim().min(1, 'prompt is empty').max(MAX_PROMPT_CHARS, `prompt is longer than ${MAX_PROMPT_CHARS} characters`).refine(noNul, HOLDS_NUL),
+    provider: z.string().trim().min(1).max(100).refine(noNul, HOLDS_NUL).optional(),
+    model: z.string().trim().min(1).max(500).refine(noNul, HOLDS_NUL).optional(),
     priority: Priority.optional(),
     delayMs: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
     attempts: z.number().int().min(1).max(MAX_ATTEMPTS).optional(),
-    idempotencyKey: z.string().min(1).max(200).optional(),
-    tags: z.array(z.string().trim().min(1).max(100)).max(50).optional(),
+    idempotencyKey: z.string().min(1).max(200).refine(noNul, HOLDS_NUL).optional(),
+    tags: z.array(z.string().trim().min(1).max(100).refine(noNul, HOLDS_NUL)).max(50).optional(),
     config: JobConfig.optional(),
   })
   .strict()
