@@ -14,11 +14,18 @@ export function addTeamKeyCommands(program: Command): void {
   common(teamKey.command('rotate').description('reseal every key sealed with the team key in use with a new team key, all or none'), true)
     .argument('<new-key-file>', `the new team key, a file of mode 0600 (make one with \`${MAKE_TEAM_KEY}\`)`)
     .action(async (file: string, options: Common) => {
-      const [{ teamKeyFileSetting }, { teamKeyBox, TeamKeyError }, { rotateTeamKey }, { dataDir }] = await Promise.all([
+      if (options.server) {
+        throw new CliError(
+          '`genops team-key rotate` does not work with --server: keys never travel over the API; run it where the store and the team key are',
+          2,
+        )
+      }
+      const [{ teamKeyFileSetting }, { teamKeyBox, TeamKeyError }, { rotateTeamKey }, { dataDir }, { ResealConflict }] = await Promise.all([
         import('./settings/process'),
         import('./team-key'),
         import('./team-key-rotation'),
         import('./paths'),
+        import('./store/reseal-conflict'),
       ])
       const dir = dataDir(options.dataDir)
       const newFile = resolve(file)
@@ -36,6 +43,7 @@ export function addTeamKeyCommands(program: Command): void {
           return await rotateTeamKey(store, teamKeyBox(current), teamKeyBox(newFile))
         } catch (error) {
           if (error instanceof TeamKeyError) throw new CliError(error.message, 2)
+          if (error instanceof ResealConflict) throw new CliError(error.message)
           throw error
         }
       })

@@ -29,10 +29,14 @@ export async function rotateTeamKey(
   const kept: string[] = []
   const refused: string[] = []
   for (const [name, secret] of await store.profileSecrets()) {
-    const profile = profiles.get(name)
-    // A profile whose row no longer parses sends nothing: its key is left for whoever repairs it.
-    if (!profile || !isTeamSealed(secret)) {
+    if (!isTeamSealed(secret)) {
       kept.push(name)
+      continue
+    }
+    const profile = profiles.get(name)
+    // Its key is bound to settings this engine cannot read: it cannot be resealed, and must not be left under the old key.
+    if (!profile) {
+      refused.push(`profile ${name}: its settings do not parse here, so its key cannot be resealed (repair or remove the profile)`)
       continue
     }
     const bound = keyBinding(profile)

@@ -1,7 +1,8 @@
 /** Provider profiles on PostgreSQL, read and written as SQLite's (sqlite/queue/profiles.ts): a row that no longer parses is reported and left out. */
 import type { ProviderProfile } from '../../../shared/providers'
 import type { ResealedKey } from '../../queue/store'
-import { parseProfiles, profileRow, ResealConflict, type ProfileRow } from '../sqlite/queue/profiles'
+import { parseProfiles, profileRow, type ProfileRow } from '../sqlite/queue/profiles'
+import { ResealConflict } from '../reseal-conflict'
 import type { Queryable } from './transaction'
 
 export async function listProfiles(client: Queryable, onDamaged: (name: string, reason: string) => void = () => {}): Promise<ProviderProfile[]> {
