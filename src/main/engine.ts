@@ -234,7 +234,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
     ? await startExporter(config.metrics.exporter, { metrics, health, owner: scheduler.owner, onError: (message) => telemetry.warn(message) })
     : null
   health.register(diskFull.check())
-  health.register(profileKeysOpen(() => scheduler.gates.unopened))
+  health.register(profileKeysOpen(() => scheduler.gates.unusable))
   let batchLane: BatchLane | undefined
   let workerBeat: { stop(): Promise<void> } | undefined
   try {

@@ -184,17 +184,20 @@ export function breakersHeld(held: () => readonly string[] | Promise<readonly st
   }
 }
 
-/** Profiles whose kept API key this engine cannot open (a keychain of another machine, no team key): their jobs wait for an engine that can. */
-export function profileKeysOpen(unopened: () => ReadonlyMap<string, string>, { timeoutMs = DEFAULT_CHECK_TIMEOUT_MS }: Timeout = {}): HealthCheck {
+/**
+ * Profiles this engine cannot use: a kept API key it cannot open (a keychain of another
+ * machine, no team key), settings it cannot read (a newer GenOps's). Their jobs wait for an
+ * engine that can. `unusable` gives each with what this engine cannot do.
+ */
+export function profileKeysOpen(unusable: () => ReadonlyMap<string, string>, { timeoutMs = DEFAULT_CHECK_TIMEOUT_MS }: Timeout = {}): HealthCheck {
   return {
     name: 'profile-keys',
     critical: false,
     timeoutMs,
     check: () => {
-      const keys = [...unopened()]
-      if (keys.length === 0) return pass('this engine opens every key kept with a profile')
-      const which = keys.map(([name, why]) => `${name} (${why})`).join('; ')
-      return warn(`this engine cannot open the API key of ${which}: it runs none of their jobs, which wait for an engine that can`)
+      const cannot = [...unusable().values()]
+      if (cannot.length === 0) return pass('this engine opens every key kept with a profile, and reads every profile')
+      return warn(`this engine cannot ${cannot.join('; nor ')}: it runs none of their jobs, which wait for an engine that can`)
     },
   }
 }

@@ -34,7 +34,7 @@ export interface ClaimGateParts {
 
 export function claimGate(parts: ClaimGateParts, facts: ClaimFacts, now: number): TrackGate {
   const gate = innerGate(parts, facts, now)
-  return parts.gates.unopened.size > 0 ? withoutKeyless(gate, parts.gates) : gate
+  return parts.gates.unusable.size > 0 ? withoutUnusable(gate, parts.gates) : gate
 }
 
 function innerGate({ gates, profiles, running, budgets, reserve }: ClaimGateParts, facts: ClaimFacts, now: number): TrackGate {
@@ -55,17 +55,17 @@ function innerGate({ gates, profiles, running, budgets, reserve }: ClaimGatePart
 }
 
 /**
- * Nothing of a profile whose key is unopened here: not its own jobs (the gates hold them), not
+ * Nothing of a profile this engine cannot use (its key unopened, its settings unread): not its own jobs (the gates hold them), not
  * those sent on to a fallback instead (other engines run them where they belong), and none a
  * fallback would send to it.
  */
-function withoutKeyless(gate: TrackGate, gates: Pick<Gates, 'cannotOpenKey'>): TrackGate {
+function withoutUnusable(gate: TrackGate, gates: Pick<Gates, 'cannotUse'>): TrackGate {
   return {
-    allowance: (track) => (gates.cannotOpenKey(track.provider) ? 0 : gate.allowance(track)),
+    allowance: (track) => (gates.cannotUse(track.provider) ? 0 : gate.allowance(track)),
     admit(candidate) {
-      if (gates.cannotOpenKey(candidate.provider)) return false
+      if (gates.cannotUse(candidate.provider)) return false
       const admitted = gate.admit(candidate)
-      return typeof admitted === 'object' && gates.cannotOpenKey(admitted.provider) ? false : admitted
+      return typeof admitted === 'object' && gates.cannotUse(admitted.provider) ? false : admitted
     },
   }
 }

@@ -13,7 +13,7 @@ import type { ClaimedJob, QueueStore } from './store'
 export class ProfileBook {
   private byName = new Map<string, ProviderProfile>()
   private keys = new Map<string, string>()
-  private unopenable = new Map<string, string>()
+  private cannot = new Map<string, string>()
 
   constructor(
     private readonly store: Pick<QueueStore, 'listProfiles' | 'profileSecrets'>,
@@ -27,30 +27,31 @@ export class ProfileBook {
   }
 
   async reload(): Promise<void> {
-    this.byName = new Map((await this.store.listProfiles()).map((profile) => [profile.name, profile]))
+    const unusable = new Map<string, string>()
+    // A row this engine cannot read (a newer GenOps's settings, a hand edit) holds its jobs: they wait for an engine that can.
+    const damaged = (name: string, reason: string) =>
+      unusable.set(name, `read profile ${name}'s settings (${reason}: saved by a newer GenOps, or edited by hand?)`)
+    this.byName = new Map((await this.store.listProfiles(damaged)).map((profile) => [profile.name, profile]))
     const keys = new Map<string, string>()
-    const unopenable = new Map<string, string>()
     for (const [name, secret] of await this.store.profileSecrets()) {
       const profile = this.byName.get(name)
-      // A profile that cannot be read (damaged) dispatches nothing: its key is not needed.
       if (!profile) continue
       try {
         keys.set(name, this.box.open(secret, keyBinding(profile)))
       } catch (error) {
-        const why = (error as Error).message
-        // Said once per profile and reason, not at every reload.
-        if (this.unopenable.get(name) !== why) this.onError(new Error(`the API key of profile "${name}" does not open here: ${why}`), 'reading profiles')
-        unopenable.set(name, why)
+        unusable.set(name, `open profile ${name}'s API key (${(error as Error).message})`)
       }
     }
+    // Said once per profile and reason, not at every reload.
+    for (const [name, cannot] of unusable) if (this.cannot.get(name) !== cannot) this.onError(new Error(`this engine cannot ${cannot}`), 'reading profiles')
     this.keys = keys
-    this.unopenable = unopenable
+    this.cannot = unusable
     holdProfileKeys(this.byName.values(), keys.values())
   }
 
-  /** The profiles whose kept key this engine cannot open, with why: it claims none of their jobs. */
-  get unopened(): ReadonlyMap<string, string> {
-    return this.unopenable
+  /** The profiles this engine cannot use, each with what it cannot do (open its key, read its settings): it claims none of their jobs. */
+  get unusable(): ReadonlyMap<string, string> {
+    return this.cannot
   }
 
   /**
@@ -67,8 +68,8 @@ export class ProfileBook {
    * its rules (limits, key, budgets). A profile still unknown is not refused here: it fails as one.
    */
   refusal(track: string, unreadAtClaim: boolean): string | undefined {
-    const keyless = this.unopenable.get(track)
-    if (keyless !== undefined) return `this engine cannot open profile ${track}'s API key (${keyless})`
+    const cannot = this.cannot.get(track)
+    if (cannot !== undefined) return `this engine cannot ${cannot}`
     if (unreadAtClaim && this.byName.has(track)) return `profile ${track} was saved after this claim`
   }
 

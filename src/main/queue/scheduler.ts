@@ -109,7 +109,7 @@ export class Scheduler {
   async reloadProfiles(): Promise<void> {
     await this.book.reload()
     this.gates.setProfiles(this.book.profiles)
-    this.gates.setUnopenedKeys(this.book.unopened)
+    this.gates.setUnusableProfiles(this.book.unusable)
   }
 
   /** Paused providers and batch caps, as the database has them (the CLI may have changed them). */

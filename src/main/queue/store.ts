@@ -366,7 +366,8 @@ export interface QueueStore {
   remove(id: number): Awaitable<boolean>
   clean(state: 'completed' | 'dead' | 'cancelled', olderThan: number): Awaitable<number>
   applyRetention(policy: RetentionPolicy, now: number): Awaitable<number>
-  listProfiles(): Awaitable<ProviderProfile[]>
+  /** The profiles whose row parses; each that does not is told to `onDamaged` (default: said on stderr) and left out. */
+  listProfiles(onDamaged?: (name: string, reason: string) => void): Awaitable<ProviderProfile[]>
   /** With `secret`, the profile's sealed key too, at once; without, the key it has stays. */
   saveProfile(profile: ProviderProfile, now: number, secret?: Buffer): Awaitable<void>
   removeProfile(name: string): Awaitable<boolean>

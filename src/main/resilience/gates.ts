@@ -67,7 +67,7 @@ export const DEFAULT_GATES: GateOptions = {
 }
 
 export class Gates {
-  private unopenedKeys: ReadonlyMap<string, string> = new Map()
+  private unusableProfiles: ReadonlyMap<string, string> = new Map()
   private pauses = new Map<string, string>()
   /** Cooldowns as last read from the store, with this process's own since. */
   private cooldowns = new Map<string, number>()
@@ -103,21 +103,21 @@ export class Gates {
   }
 
   /** Profiles whose kept key this engine cannot open, with why: their jobs are held here until it can. */
-  setUnopenedKeys(unopened: ReadonlyMap<string, string>): void {
-    this.unopenedKeys = unopened
+  setUnusableProfiles(unusable: ReadonlyMap<string, string>): void {
+    this.unusableProfiles = unusable
   }
 
-  get unopened(): ReadonlyMap<string, string> {
-    return this.unopenedKeys
+  get unusable(): ReadonlyMap<string, string> {
+    return this.unusableProfiles
   }
 
-  cannotOpenKey(provider: string): boolean {
-    return this.unopenedKeys.has(provider)
+  cannotUse(provider: string): boolean {
+    return this.unusableProfiles.has(provider)
   }
 
   /** What holds a job here until an operator acts, before any claim: its provider or its batch paused, its profile's key unopened. */
   pausedFor(job: { provider: string; batchId: number | null }): boolean {
-    return this.unopenedKeys.has(job.provider) || this.pauses.has(job.provider) || (job.batchId !== null && this.pausedBatches.has(job.batchId))
+    return this.unusableProfiles.has(job.provider) || this.pauses.has(job.provider) || (job.batchId !== null && this.pausedBatches.has(job.batchId))
   }
 
   setPauses(pauses: ReadonlyMap<string, string>): void {
@@ -187,7 +187,7 @@ export class Gates {
 
   /** False when every track is open: the scheduler then takes the plain claim, in one statement. */
   holdingAny(now: number): boolean {
-    if (this.unopenedKeys.size > 0 || this.pauses.size > 0 || this.batchCapsExist || this.pausedBatches.size > 0 || this.breakers.anyHolding()) return true
+    if (this.unusableProfiles.size > 0 || this.pauses.size > 0 || this.batchCapsExist || this.pausedBatches.size > 0 || this.breakers.anyHolding()) return true
     if (this.concurrency.anyReduced()) return true
     for (const until of this.cooldowns.values()) if (until > now) return true
     // A reached budget holds jobs too (run --until-empty counts them as waiting for an operator).
@@ -256,7 +256,7 @@ export class Gates {
     }
     /** What holds the whole track now, if anything: checked in the order an operator would look. */
     const trackHold = (track: Track): HoldKind | null => {
-      if (this.unopenedKeys.has(track.provider)) return 'no-key'
+      if (this.unusableProfiles.has(track.provider)) return 'no-key'
       if (this.pauses.has(track.provider)) return 'paused'
       if (track.batchId !== null && facts.pausedBatches.has(track.batchId)) return 'batch-paused'
       if ((this.cooldowns.get(track.provider) ?? 0) > now) return 'cooldown'
@@ -366,7 +366,7 @@ export class Gates {
    * waiting for such jobs.)
    */
   heldUntilActedOn(track: Pick<Track, 'provider' | 'model'> & { batchId?: number | null }, now: number): boolean {
-    if (this.unopenedKeys.has(track.provider) || this.pauses.has(track.provider)) return true
+    if (this.unusableProfiles.has(track.provider) || this.pauses.has(track.provider)) return true
     if (track.batchId != null && this.pausedBatches.has(track.batchId)) return true
     if (this.breakers.status(this.breakerFor(track))?.state === 'isolated') return true
     const budget = this.budgetHolds.get(`${track.provider}\0${track.batchId ?? ''}`)
@@ -375,8 +375,8 @@ export class Gates {
 
   /** Why a queued, due job of this track is not running, in the operator's words; null when nothing holds it. */
   heldReason(track: Pick<Track, 'provider' | 'model'> & { batchId?: number | null }, now: number): string | null {
-    const keyless = this.unopenedKeys.get(track.provider)
-    if (keyless !== undefined) return `held: this engine cannot open profile ${track.provider}'s API key (${keyless})`
+    const cannot = this.unusableProfiles.get(track.provider)
+    if (cannot !== undefined) return `held: this engine cannot ${cannot}`
     const pause = this.pauses.get(track.provider)
     if (pause !== undefined) return `held: provider ${track.provider} is paused (${pause})`
     const batchPause = track.batchId == null ? undefined : this.pausedBatches.get(track.batchId)

@@ -61,7 +61,7 @@ describe.skipIf(!server)('API keys on a team store', () => {
       { what: 'the keyless engine to say which key it cannot open' },
     )
     expect(check!.detail).toBe(
-      'this engine cannot open the API key of team-openai (it was sealed with the team key, which this engine was not given (the teamKeyFile setting)): ' +
+      "this engine cannot open profile team-openai's API key (it was sealed with the team key, which this engine was not given (the teamKeyFile setting)): " +
         'it runs none of their jobs, which wait for an engine that can',
     )
     // Many of its turns later, still nothing taken, nothing sent, nothing paused.

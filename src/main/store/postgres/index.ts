@@ -49,6 +49,7 @@ import { applyRetention, cancelJob, cleanJobs, removeJob, retryJob } from './man
 import { PostgresMetricStore } from './metric-store'
 import { migratePostgres } from './migrate'
 import { listProfiles, profileSecrets, removeProfile, resealProfileSecrets, saveProfile, setProfileSecret } from './profiles'
+import { damagedProfileSaid } from '../sqlite/queue/profiles'
 import { pauseProvider, providerPauses, resumeProvider } from './provider-pauses'
 import { coolDown, quotaReadingsExist } from './rate-state'
 import { getJob, isPaused, queueStats, setPaused } from './read'
@@ -226,8 +227,8 @@ export class PostgresQueueStore implements QueueStore {
   noteRegressionRun(runs: { caseId: number; jobId: number }[], now: number) {
     return noteRegressionRun(this.pool, runs, now)
   }
-  listProfiles() {
-    return listProfiles(this.pool, (name, reason) => console.error(`genops: provider profile "${name}" is left out: ${reason}`))
+  listProfiles(onDamaged = damagedProfileSaid) {
+    return listProfiles(this.pool, onDamaged)
   }
   saveProfile(profile: ProviderProfile, now: number, secret?: Buffer) {
     return saveProfile(this.pool, profile, now, secret)

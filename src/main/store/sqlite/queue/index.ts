@@ -39,7 +39,7 @@ import { enqueueJobs } from './enqueue'
 import { LOAD_THRESHOLD, loadJobs, removeAbandonedLoads, type LoadProgress } from './load'
 import { listFailureGroups, listRegressions, noteRegressionRun, pinFailureGroup } from './failures'
 import { applyRetention, cancelJob, cleanJobs, removeJob, retryAllDead, retryJob } from './manage'
-import { listProfiles, profileSecrets, removeProfile, resealProfileSecrets, saveProfile, setProfileSecret } from './profiles'
+import { damagedProfileSaid, listProfiles, profileSecrets, removeProfile, resealProfileSecrets, saveProfile, setProfileSecret } from './profiles'
 import { jobFilterOptions, listJobs } from './list'
 import { getJob, isPaused, queueStats, setPaused } from './read'
 import {
@@ -174,8 +174,8 @@ export class SqliteQueueStore implements QueueStore {
   applyRetention(policy: RetentionPolicy, now: number) {
     return applyRetention(this.db, policy, now)
   }
-  listProfiles() {
-    return listProfiles(this.db, (name, reason) => console.error(`genops: provider profile "${name}" is left out: ${reason}`))
+  listProfiles(onDamaged = damagedProfileSaid) {
+    return listProfiles(this.db, onDamaged)
   }
   saveProfile(profile: ProviderProfile, now: number, secret?: Buffer) {
     saveProfile(this.db, profile, now, secret)

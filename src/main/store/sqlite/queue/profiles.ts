@@ -2,6 +2,7 @@
 import type { Database } from 'better-sqlite3'
 import { ProviderProfile } from '../../../../shared/providers'
 import type { ResealedKey } from '../../../queue/store'
+import { ResealConflict } from '../../reseal-conflict'
 import { sql } from '../db/connection'
 
 export interface ProfileRow {
@@ -15,6 +16,9 @@ export function listProfiles(db: Database, onDamaged: (name: string, reason: str
 }
 
 /** Profile rows as read, by name, parsed; a row that does not parse is reported and left out (every store reads them so). */
+/** A profile row left out, said where an operator running the CLI or reading the log sees it. */
+export const damagedProfileSaid = (name: string, reason: string): void => console.error(`genops: provider profile "${name}" is left out: ${reason}`)
+
 export function parseProfiles(rows: readonly ProfileRow[], onDamaged: (name: string, reason: string) => void): ProviderProfile[] {
   return rows.flatMap((row) => {
     let settings: unknown
@@ -57,13 +61,6 @@ export function removeProfile(db: Database, name: string): boolean {
 /** Sets (or with null clears) a profile's encrypted key; false when there is no such profile. */
 export function setProfileSecret(db: Database, name: string, secret: Buffer | null): boolean {
   return sql(db, 'UPDATE provider_profiles SET secret = ? WHERE name = ?').run(secret, name).changes > 0
-}
-
-/** A profile whose key changed (saved, cleared, removed) between its read and its reseal. */
-export class ResealConflict extends Error {
-  constructor(readonly profile: string) {
-    super(`the API key of profile "${profile}" changed while the keys were resealed: nothing was changed, run it again`)
-  }
 }
 
 /** Replaces sealed keys in one transaction, each only where the profile still holds the key it was read with; else none. */
