@@ -138,8 +138,14 @@ describe.skipIf(!server)('the batch lane on a team store', () => {
 
       await far.workers.beat(identity, now - 3_600_000, Date.now() - GIVEN_UP_AFTER_MS - 1000)
       await settledAll(engine)
-      const batches = await rows<{ state: string; error: string | null; requeued: number; succeeded: number }>(
-        'SELECT state, error, requeued, succeeded FROM provider_batches ORDER BY id',
+      // The batch is marked settled just after its last line commits.
+      const batches = await waitFor(
+        () =>
+          rows<{ state: string; error: string | null; requeued: number; succeeded: number }>(
+            'SELECT state, error, requeued, succeeded FROM provider_batches ORDER BY id',
+          ),
+        (all) => all.length === 2 && all[1]!.state !== 'sent',
+        { what: "this engine's provider batch settled", timeoutMs: 10_000 },
       )
       expect(batches).toEqual([
         { state: 'abandoned', error: 'the engine stopped during the upload', requeued: 2, succeeded: 0 },
