@@ -2,8 +2,9 @@
  * What the batch lane asks of the store: the batch-lane jobs due, the provider batches with
  * their leases, and the moves of a job in and out of one. The SQLite answer is in
  * store/sqlite/queue/provider-batches.ts, PostgreSQL's in store/postgres/provider-batches.ts
- * (every engine on a team store uploads, polls and settles batches of one queue); a line's attempt is settled through the queue's own
- * settle (state 'submitted' instead of 'active'), never a second one.
+ * (every engine on a team store uploads, polls and settles batches of one queue). A line's
+ * attempt is settled through the queue's own settle (state 'submitted' instead of 'active'),
+ * never a second one.
  */
 import type { JobChange } from '../../shared/contract'
 import type { Reservation } from '../store/sqlite/costs/reservations'

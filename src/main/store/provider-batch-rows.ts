@@ -1,7 +1,8 @@
 /**
- * SQL of the batch lane that both stores' dialects read alike: which provider batches are
- * still open, and which cancelled jobs must stay until their batch ends (the provider may yet
- * answer the line and bill it: billCancelled books that on the job's cancelled attempt).
+ * What both stores keep alike for the batch lane: SQL their dialects read the same (which
+ * provider batches are still open, which cancelled jobs must stay until their batch ends, since
+ * the provider may yet answer the line and bill it), the refusal of such a job's delete, and a
+ * billed line's attempt and usage as billCancelled books them.
  */
 import { OperationError } from '../../shared/contract'
 import type { BilledLine } from '../provider-batches/store'
