@@ -96,9 +96,14 @@ export class SqliteProviderBatchStore implements ProviderBatchStore {
       .transaction((): TakenBatch => {
         // Still queued and due in the batch lane (not cancelled, gathered by another engine, or backing off since the gather
         // read it), and within the budgets that pause, weighed as the real-time claim weighs its candidates.
-        const due = sql(this.db, `SELECT 1 FROM jobs WHERE id = ? AND state = 'queued' AND lane = 'batch' AND run_at <= ?`)
+        // One statement for the whole upload, not one a line.
+        const due = new Set(
+          sql(this.db, `SELECT id FROM jobs WHERE id IN (SELECT value FROM json_each(?)) AND state = 'queued' AND lane = 'batch' AND run_at <= ?`)
+            .pluck()
+            .all(JSON.stringify(batch.lines.map((line) => line.jobId)), batch.now) as number[],
+        )
         const fits = batch.lines.some((line) => line.reservation) ? budgetsFit(budgetRooms(this.db, batch.now)) : () => true
-        const lines = batch.lines.filter((line) => due.get(line.jobId, batch.now) !== undefined && (!line.reservation || fits(line.reservation)))
+        const lines = batch.lines.filter((line) => due.has(line.jobId) && (!line.reservation || fits(line.reservation)))
         // Nothing to send: no row for a batch that would only be abandoned.
         if (lines.length === 0) return { id: null, taken: new Set(), changes: [] }
         const id = Number(
