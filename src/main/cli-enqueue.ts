@@ -14,11 +14,13 @@ import { printEstimate } from './cli-estimate'
 import { CliError, common, duration, integer, print, printJson, withQueue, withStore, type Common } from './cli-support'
 import type { Handlers } from './operations'
 import { ownerIsGone } from './queue/lease-owner'
-import type { LoadProgress } from './store/sqlite/queue/load'
 import { batchName } from './intake/batch'
 import { SUPPORTED_EXTENSIONS } from './intake/parse'
-import type { ParsedFile } from './intake/problems'
-import { readPromptFiles } from './intake/read'
+import { fileLabel, type ParsedFile, type RefusedFile } from './intake/problems'
+import { promptFileSize, readPromptFiles } from './intake/read'
+import { loadPromptFile, type StreamedFile, type StreamLoadOptions } from './intake/stream'
+import { THREAD_THRESHOLD_BYTES } from './intake/limits'
+import type { EnqueueResult } from './queue/store'
 import { sourcesOf } from './intake/sources'
 
 interface EnqueueOptions extends Common {
@@ -91,19 +93,20 @@ function withLoad<T>(options: EnqueueOptions, name: string, enqueue: (handlers: 
   return withStore(options, async (store) => {
     const { createHandlers } = await import('./operations')
     await store.removeAbandonedLoads?.(ownerIsGone)
-    store.loadProgress = loadProgressLine(name)
+    const progress = progressLine(name)
+    store.loadProgress = ({ loaded, total }) => progress(`loaded ${loaded} of ${total} jobs`, loaded, total)
     return enqueue(createHandlers(store))
   })
 }
 
-/** A big file's load, told on stderr a line now and then (stdout stays the answer, for scripts and --json). */
-function loadProgressLine(name: string): (progress: LoadProgress) => void {
+/** A big file's load, told on stderr a line now and then and at its end (stdout stays the answer, for scripts and --json). */
+function progressLine(name: string): (what: string, done: number, total: number) => void {
   let lastAt = performance.now()
-  return ({ loaded, total }) => {
+  return (what, done, total) => {
     const now = performance.now()
-    if (now - lastAt < PROGRESS_EVERY_MS && loaded < total) return
+    if (now - lastAt < PROGRESS_EVERY_MS && done < total) return
     lastAt = now
-    process.stderr.write(`${name}: loaded ${loaded} of ${total} jobs (${Math.floor((loaded / total) * 100)}%)\n`)
+    process.stderr.write(`${name}: ${what} (${Math.floor((done / total) * 100)}%)\n`)
   }
 }
 
@@ -132,23 +135,22 @@ async function enqueueFiles(files: string[], options: EnqueueOptions): Promise<v
   }
   // Each job is checked for what it means on the provider it will run on: a file with a job that cannot run is refused whole.
   const profiles = await withQueue(options, (h) => h.listProviders({})).then(profileMap)
+  // Over each job's own config: --no-cache is the operator's word for the whole call, whatever a line says.
+  const withCallFlags = (job: JobSpec): JobSpec => (options.cache ? job : { ...job, config: { ...job.config, cache: false } })
+  if (files.length === 1 && !options.server && !options.estimate) {
+    const name = batchName([fileLabel(files[0]!)])
+    const streamed = await streamFile(files[0]!, options, { defaults, profiles, batchName: name, prepare: withCallFlags })
+    if (streamed?.ok) return printEnqueued(options, name, [streamed], streamed.enqueued)
+    if (streamed) return printRefused(options, [streamed])
+  }
   const parsed = await readPromptFiles(files, { context: { profiles, defaults } })
   const taken = parsed.filter((file): file is Extract<ParsedFile, { ok: true }> => file.ok)
-  const refused = parsed.filter((file): file is Extract<ParsedFile, { ok: false }> => !file.ok)
-  for (const file of refused) {
-    for (const error of file.errors) process.stderr.write(`${error}\n`)
-    if (file.moreErrors) process.stderr.write(`${file.file}: ... and ${file.moreErrors} more problems\n`)
-    process.stderr.write(`${file.file}: nothing enqueued from this file\n`)
-  }
-  if (refused.length) process.exitCode = 2
-  if (taken.length === 0) {
-    if (options.json) printJson([])
-    return
-  }
-  const parsedJobs: JobSpec[] = taken.length === 1 ? taken[0]!.jobs : taken.flatMap((file) => file.jobs)
-  // Over each job's own config: --no-cache is the operator's word for the whole call, whatever a line says.
-  const jobs = options.cache ? parsedJobs : parsedJobs.map((job) => ({ ...job, config: { ...job.config, cache: false } }))
-  // A server takes a bounded request; here the store loads any number in slices, all or nothing (a million lines in ~1.5 GB).
+  const refused = parsed.filter((file): file is RefusedFile => !file.ok)
+  if (taken.length === 0) return printRefused(options, refused)
+  printRefused(options, refused, { more: true })
+  const parsedJobs = taken.length === 1 ? taken[0]!.jobs : taken.flatMap((file) => file.jobs)
+  const jobs = options.cache ? parsedJobs : parsedJobs.map(withCallFlags)
+  // A server takes a bounded request; here the store loads any number in slices, all or nothing.
   if (options.server && jobs.length > MAX_JOBS_PER_CALL)
     throw new CliError(`the files hold ${jobs.length} jobs, over the limit of ${MAX_JOBS_PER_CALL} a call to a server: enqueue them in several calls`, 2)
   if (options.estimate) return printEstimate(jobs, defaults, options)
@@ -156,13 +158,56 @@ async function enqueueFiles(files: string[], options: EnqueueOptions): Promise<v
   const result = await withLoad(options, name, (handlers) =>
     handlers.enqueueJobs({ jobs, defaults, batchName: name, maxConcurrency: options.maxConcurrency, ...sourcesOf(taken) }),
   )
-  const fileCounts = taken.map((file) => ({ file: file.file, jobs: file.jobs.length }))
-  // A list of the batches made: one, or none when every file was refused.
+  printEnqueued(
+    options,
+    name,
+    taken.map((file) => ({ file: file.file, jobs: file.jobs.length })),
+    result,
+  )
+}
+
+/**
+ * One large file on this machine's store, loaded while the intake thread parses it
+ * (intake/stream.ts); null when it is not taken that way (a small file: parsed in a few
+ * milliseconds, or a store that loads only whole calls), and the call reads it whole.
+ */
+async function streamFile(path: string, options: EnqueueOptions, load: Omit<StreamLoadOptions, 'onProgress'>): Promise<StreamedFile | null> {
+  const size = await promptFileSize(path)
+  if (typeof size === 'number' && size < THREAD_THRESHOLD_BYTES) return null
+  return withStore(options, async (store) => {
+    if (!store.beginLoad) return null
+    await store.removeAbandonedLoads?.(ownerIsGone)
+    const progress = progressLine(load.batchName)
+    return loadPromptFile({ beginLoad: store.beginLoad.bind(store) }, path, {
+      ...load,
+      maxConcurrency: options.maxConcurrency,
+      onProgress: ({ loaded, line, lines }) => progress(`loaded ${loaded} jobs, line ${line} of ${lines}`, line, lines),
+    })
+  })
+}
+
+/** What a refused file has wrong, on stderr; the command exits 2. `more`: other files' batch is printed after. */
+function printRefused(options: EnqueueOptions, refused: readonly RefusedFile[], { more = false } = {}): void {
+  for (const file of refused) {
+    for (const error of file.errors) process.stderr.write(`${error}\n`)
+    if (file.moreErrors) process.stderr.write(`${file.file}: ... and ${file.moreErrors} more problems\n`)
+    process.stderr.write(`${file.file}: nothing enqueued from this file\n`)
+  }
+  if (refused.length) process.exitCode = 2
+  // A list of the batches made: none when every file was refused.
+  if (!more && options.json) printJson([])
+}
+
+/** The batch made, with each file's jobs; a list of one under --json. */
+function printEnqueued(options: EnqueueOptions, name: string, files: readonly { file: string; jobs: number }[], result: EnqueueAnswer): void {
+  const fileCounts = files.map(({ file, jobs }) => ({ file, jobs }))
   if (options.json) {
-    printJson([{ batchName: name, files: fileCounts, ...result }])
+    printJson([{ batchName: name, files: fileCounts, batchId: result.batchId, jobIds: result.jobIds, duplicates: result.duplicates }])
     return
   }
-  if (taken.length > 1) for (const { file, jobs: count } of fileCounts) print(`${file}: ${jobCount(count)}`)
+  if (files.length > 1) for (const { file, jobs: count } of fileCounts) print(`${file}: ${jobCount(count)}`)
   const known = result.duplicates ? ` (${result.duplicates} already known by idempotency key)` : ''
   print(`${name}: enqueued ${jobCount(result.jobIds.length - result.duplicates)} as batch ${result.batchId}${known}`)
 }
+
+type EnqueueAnswer = Pick<EnqueueResult, 'batchId' | 'jobIds' | 'duplicates'>

@@ -1,15 +1,17 @@
 /**
  * The intake thread: parses one large prompt file off the main thread (see read.ts), with
- * the same code as in-thread intake, and hands the jobs back a message at a time, each
- * when the main thread asks for it, so that the main thread never copies them all at once.
+ * the same code as in-thread intake, and hands the jobs on as it reads them, a message of
+ * JOBS_PER_MESSAGE at a time, so that a load can write them while the rest is parsed
+ * (stream.ts). The last message says whether the file was good: one with a problem anywhere
+ * ends with a refusal, and whoever took its jobs so far drops them.
  */
 import { readFileSync } from 'node:fs'
 import { parentPort, workerData } from 'node:worker_threads'
 import { BatchCheck, type JobCheckContext } from './job-check'
+import type { JobChunk } from './file-jobs'
 import { JOBS_PER_MESSAGE } from './limits'
 import { parsePromptFile } from './parse'
-import { fileLabel, readProblem, refused, type ParsedFile } from './problems'
-import type { JobSpec } from '../../shared/jobs'
+import { fileLabel, readProblem, refused, type ParsedFile, type RefusedFile } from './problems'
 
 /** A file to read from disk here, or bytes the caller already holds (copied in), and what to check its jobs against. */
 export type IntakeThreadData = ({ path: string } | { name: string; bytes: Uint8Array }) & { context?: JobCheckContext | undefined }
@@ -18,47 +20,46 @@ export type IntakeThreadData = ({ path: string } | { name: string; bytes: Uint8A
  * Jobs travel as JSON text, parsed on arrival: JSON.parse leaves the main thread's young
  * generation fewer objects to copy than a structured clone of the same jobs, and its
  * scavenges are what the main thread's lag is made of during intake (bench/intake: about
- * 30% less GC time). Jobs are JSON data through and through, so nothing is lost.
+ * 30% less GC time). Jobs are JSON data through and through, so nothing is lost. Each
+ * input goes as its own JSON text, the form the store keeps it in (sources.ts, jobOrigin).
+ * `size` comes first: the file's lines, against which the jobs' lines tell how far it got.
  */
 export type IntakeThreadMessage =
-  | { type: 'jobs'; json: string; lines: number[]; inputs: string; columns: string[]; last: boolean }
-  | { type: 'refused'; result: Extract<ParsedFile, { ok: false }> }
+  | { type: 'size'; lines: number }
+  | { type: 'jobs'; json: string; lines: number[]; inputs: (string | null)[]; columns: string[]; last: boolean }
+  | { type: 'refused'; result: RefusedFile }
 
 const data = workerData as IntakeThreadData
 const port = parentPort!
 
+function send({ jobs, lines, inputs }: JobChunk, columns: string[], last: boolean): void {
+  const texts = inputs.map((input) => (input === null ? null : JSON.stringify(input)))
+  port.postMessage({ type: 'jobs', json: JSON.stringify(jobs), lines, inputs: texts, columns, last } satisfies IntakeThreadMessage)
+}
+
+/** Lines in the file, counted in its bytes (a newline byte is never part of a UTF-8 sequence). */
+function lineCount(bytes: Uint8Array): number {
+  let lines = 1
+  for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) lines++
+  return lines
+}
+
 function parse(): ParsedFile {
   const check = data.context && new BatchCheck(data.context)
-  if ('bytes' in data) return parsePromptFile(data.name, data.bytes, check)
-  let bytes: Buffer
+  const name = 'bytes' in data ? data.name : data.path
+  let bytes: Uint8Array
   try {
-    bytes = readFileSync(data.path)
+    bytes = 'bytes' in data ? data.bytes : readFileSync(data.path)
   } catch (error) {
-    return refused(fileLabel(data.path), readProblem(error))
+    return refused(fileLabel(name), readProblem(error))
   }
-  return parsePromptFile(data.path, bytes, check)
+  port.postMessage({ type: 'size', lines: lineCount(bytes) } satisfies IntakeThreadMessage)
+  // The columns are known once the whole file is read: sent with the last message.
+  return parsePromptFile(name, bytes, check, { size: JOBS_PER_MESSAGE, take: (chunk) => send(chunk, [], false) })
 }
 
 const result = parse()
 if (!result.ok) port.postMessage({ type: 'refused', result } satisfies IntakeThreadMessage)
-else {
-  let next = 0
-  const send = () => {
-    const jobs: JobSpec[] = result.jobs.slice(next, next + JOBS_PER_MESSAGE)
-    const lines = result.lines.slice(next, next + JOBS_PER_MESSAGE)
-    const inputs = JSON.stringify((result.inputs ?? []).slice(next, next + JOBS_PER_MESSAGE))
-    next += jobs.length
-    const last = next >= result.jobs.length
-    // The columns are known once the whole file is read: sent with the last message.
-    port.postMessage({
-      type: 'jobs',
-      json: JSON.stringify(jobs),
-      lines,
-      inputs,
-      columns: last ? (result.columns ?? []) : [],
-      last,
-    } satisfies IntakeThreadMessage)
-  }
-  port.on('message', send)
-  send()
-}
+else send({ jobs: result.jobs, lines: result.lines, inputs: result.inputs ?? [] }, result.columns ?? [], true)
+// Kept alive until the main thread has every message and ends it: an exit could overtake messages still on their way.
+port.on('message', () => {})

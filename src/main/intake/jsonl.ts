@@ -28,5 +28,5 @@ export function parseJsonLines(text: string, file: FileJobs): void {
     }
     file.take(toJobSpec(value), lineNumber, isObject(value) ? value : null)
   }
-  if (file.jobs.length === 0 && !problems.any) problems.add(null, 'the file has no jobs (only blank lines)')
+  if (file.count === 0 && !problems.any) problems.add(null, 'the file has no jobs (only blank lines)')
 }

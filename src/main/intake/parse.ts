@@ -8,7 +8,7 @@
 import { extname } from 'node:path'
 import { parseCsv } from './csv'
 import { decodeText } from './decode'
-import { FileJobs } from './file-jobs'
+import { FileJobs, type JobSink } from './file-jobs'
 import { toJobSpec } from './job'
 import type { BatchCheck } from './job-check'
 import { parseJsonArray } from './json'
@@ -41,9 +41,10 @@ export const sizeProblem = (bytes: number, limit = MAX_FILE_BYTES): string | nul
 
 /**
  * Problems are named by the file's name, not its path: the operator knows which folder they
- * dropped. With `check`, each job is also checked for what it means as it is read.
+ * dropped. With `check`, each job is also checked for what it means as it is read. With
+ * `sink`, jobs are handed to it as they are read, and the answer holds only the last ones.
  */
-export function parsePromptFile(path: string, bytes: Uint8Array, check?: BatchCheck): ParsedFile {
+export function parsePromptFile(path: string, bytes: Uint8Array, check?: BatchCheck, sink?: JobSink): ParsedFile {
   const file = fileLabel(path)
   const problems = new FileProblems(file)
   const refusal = extensionProblem(file) ?? sizeProblem(bytes.byteLength)
@@ -57,7 +58,7 @@ export function parsePromptFile(path: string, bytes: Uint8Array, check?: BatchCh
     problems.add(null, text === '' ? 'the file is empty' : 'the file is empty (it holds only blank lines and spaces)')
     return problems.result()
   }
-  const read = new FileJobs(problems, check)
+  const read = new FileJobs(problems, check, sink)
   FORMATS[extname(file).toLowerCase() as keyof typeof FORMATS](text, read)
   return problems.any ? problems.result() : { ok: true, file, jobs: read.jobs, lines: read.lines, inputs: read.inputs, columns: read.columns }
 }

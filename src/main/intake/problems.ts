@@ -17,6 +17,9 @@ export type ParsedFile =
   | { ok: true; file: string; jobs: JobSpec[]; lines: number[]; inputs?: JobInput[]; columns?: string[] }
   | { ok: false; file: string; errors: string[]; moreErrors: number }
 
+/** A file refused, with why. */
+export type RefusedFile = Extract<ParsedFile, { ok: false }>
+
 /** The input's own fields for one job, or null when the job is a whole file. */
 export type JobInput = Record<string, unknown> | null
 
@@ -43,13 +46,13 @@ export class FileProblems {
     return this.errors.length > 0
   }
 
-  result(): ParsedFile {
+  result(): RefusedFile {
     return { ok: false, file: this.file, errors: this.errors, moreErrors: this.more }
   }
 }
 
 /** A file refused for one reason before it was parsed (unreadable, too large, wrong type). */
-export function refused(file: string, reason: string): ParsedFile {
+export function refused(file: string, reason: string): RefusedFile {
   const problems = new FileProblems(file)
   problems.add(null, reason)
   return problems.result()

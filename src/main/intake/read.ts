@@ -5,15 +5,13 @@
  * intake thread, whose jobs come back a message at a time.
  */
 import { readFile, stat } from 'node:fs/promises'
-import { pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
 import type { JobSpec } from '../../shared/jobs'
-import { INTAKE_THREAD_FILE } from '../paths'
-import type { IntakeThreadData, IntakeThreadMessage } from './intake-thread'
+import type { IntakeThreadData } from './intake-thread'
 import { MAX_UPLOAD_BYTES, THREAD_THRESHOLD_BYTES } from './limits'
 import { BatchCheck, checkBatch, type JobCheckContext } from './job-check'
 import { extensionProblem, parsePromptFile, sizeProblem } from './parse'
-import { fileLabel, readProblem, refused, type JobInput, type ParsedFile } from './problems'
+import { fileLabel, readProblem, refused, type JobInput, type ParsedFile, type RefusedFile } from './problems'
+import { intakeThreadMessages } from './thread-reader'
 
 /**
  * Reads and checks each file, one after another (two large files at once would only
@@ -35,28 +33,31 @@ export interface IntakeOptions {
 }
 
 export async function readPromptFile(path: string, { threadFile, context }: IntakeOptions = {}): Promise<ParsedFile> {
-  const file = fileLabel(path)
-  // The cheap refusals first: a wrong file dropped by mistake is never read.
-  const wrongType = extensionProblem(file)
-  if (wrongType) return refused(file, wrongType)
-  let size: number
-  try {
-    const info = await stat(path)
-    if (info.isDirectory()) return refused(file, 'it is a folder, not a file')
-    size = info.size
-  } catch (error) {
-    return refused(file, readProblem(error))
-  }
-  const tooLarge = sizeProblem(size)
-  if (tooLarge) return refused(file, tooLarge)
+  const size = await promptFileSize(path)
+  if (typeof size !== 'number') return size
   if (size >= THREAD_THRESHOLD_BYTES) return parseOnThread({ path, context }, threadFile)
   let bytes: Buffer
   try {
     bytes = await readFile(path)
   } catch (error) {
-    return refused(file, readProblem(error))
+    return refused(fileLabel(path), readProblem(error))
   }
   return parsePromptFile(path, bytes, context && new BatchCheck(context))
+}
+
+/** A file's size, or its refusal for what can be told without reading it: a wrong type (dropped by mistake), a folder, no such file, too large. */
+export async function promptFileSize(path: string): Promise<number | RefusedFile> {
+  const file = fileLabel(path)
+  const wrongType = extensionProblem(file)
+  if (wrongType) return refused(file, wrongType)
+  try {
+    const info = await stat(path)
+    if (info.isDirectory()) return refused(file, 'it is a folder, not a file')
+    const tooLarge = sizeProblem(info.size)
+    return tooLarge ? refused(file, tooLarge) : info.size
+  } catch (error) {
+    return refused(file, readProblem(error))
+  }
 }
 
 /**
@@ -71,35 +72,18 @@ export async function parsePromptBuffer(name: string, bytes: Uint8Array, { threa
 }
 
 /** Parses on a new intake thread, whatever the size. Exported for the tests, which compare it with the in-thread path. */
-export function parseOnThread(data: IntakeThreadData, threadFile = INTAKE_THREAD_FILE): Promise<ParsedFile> {
+export async function parseOnThread(data: IntakeThreadData, threadFile?: string): Promise<ParsedFile> {
   const file = fileLabel('path' in data ? data.path : data.name)
-  // From source (tsx, vitest) the thread is TypeScript. Node 20 does not apply `--import tsx`
-  // to a worker's entry, so a one-line JavaScript entry loads it through tsx's API.
-  const url = JSON.stringify(pathToFileURL(threadFile).href)
-  const thread = threadFile.endsWith('.ts')
-    ? new Worker(`import('tsx/esm/api').then((tsx) => tsx.tsImport(${url}, ${url}))`, { eval: true, workerData: data })
-    : new Worker(threadFile, { workerData: data })
-  return new Promise<ParsedFile>((resolve) => {
-    const jobs: JobSpec[] = []
-    const lines: number[] = []
-    const inputs: JobInput[] = []
-    let settled = false
-    const settle = (result: ParsedFile) => {
-      if (settled) return
-      settled = true
-      void thread.terminate()
-      resolve(result)
-    }
-    thread.on('message', (message: IntakeThreadMessage) => {
-      if (message.type === 'refused') return settle(message.result)
-      for (const job of JSON.parse(message.json) as JobSpec[]) jobs.push(job)
-      for (const line of message.lines) lines.push(line)
-      for (const input of JSON.parse(message.inputs) as JobInput[]) inputs.push(input)
-      if (message.last) return settle({ ok: true, file, jobs, lines, inputs, columns: message.columns })
-      // Asked for after this turn of the event loop, so the next message cannot be copied in the same turn as this one.
-      setImmediate(() => thread.postMessage('more'))
-    })
-    thread.on('error', (error) => settle(refused(file, `the file could not be parsed: ${error.message}`)))
-    thread.on('exit', (code) => settle(refused(file, `the file could not be parsed: the intake thread stopped (exit code ${code})`)))
-  })
+  const jobs: JobSpec[] = []
+  const lines: number[] = []
+  const inputs: JobInput[] = []
+  for await (const message of intakeThreadMessages(data, threadFile)) {
+    if (message.type === 'refused') return message.result
+    if (message.type === 'size') continue
+    for (const job of JSON.parse(message.json) as JobSpec[]) jobs.push(job)
+    for (const line of message.lines) lines.push(line)
+    for (const input of message.inputs) inputs.push(input === null ? null : (JSON.parse(input) as JobInput))
+    if (message.last) return { ok: true, file, jobs, lines, inputs, columns: message.columns }
+  }
+  throw new Error('the intake thread ended without a last message')
 }

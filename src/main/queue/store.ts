@@ -59,6 +59,19 @@ export interface LoadOptions extends EnqueueOptions {
   onProgress?: ((progress: LoadProgress) => void) | undefined
 }
 
+/** A batch loading out of sight (QueueStore.beginLoad). */
+export interface JobLoad {
+  readonly batchId: number
+  /** Jobs added so far. */
+  readonly loaded: number
+  /** Writes more of the batch's jobs, in short transactions; `onSlice` is told the jobs loaded so far. */
+  add(jobs: readonly NewJob[], onSlice?: (loaded: number) => void): Promise<void>
+  /** Makes the whole batch visible and counts it; `sources` are the files it came from. */
+  finish(sources?: readonly BatchSource[]): Awaitable<EnqueueResult>
+  /** Removes the batch and every job written so far. */
+  abandon(): Promise<void>
+}
+
 export interface EnqueueResult {
   batchId: number
   /** One id per job given, in order; a known idempotency key gives the existing job's id. */
@@ -327,6 +340,12 @@ export interface QueueStore {
    * thread are never held long (sqlite/load.ts). A store without it takes enqueue.
    */
   load?(jobs: NewJob[], batchName: string, now: number, maxConcurrency?: number | null, options?: LoadOptions): Promise<EnqueueResult>
+  /**
+   * A batch to load while its jobs are still being read (a big file as the intake thread
+   * parses it, intake/stream.ts): out of sight until finished, removed whole if abandoned or
+   * if its process dies. A store without it is given the whole file's jobs to `load`.
+   */
+  beginLoad?(batchName: string, now: number, maxConcurrency: number | null, options?: EnqueueOptions): JobLoad
   /** Removes whole the batches whose loading process is gone (a crash mid-load); answers how many. */
   removeAbandonedLoads?(isGone: (owner: string) => boolean): Awaitable<number>
   claim(options: ClaimOptions): Awaitable<{ jobs: ClaimedJob[]; changes: JobChange[] }>

@@ -8,7 +8,7 @@
 import type pg from 'pg'
 import type { EnqueueResult, LoadOptions, NewJob } from '../../queue/store'
 import { StateTally } from '../sqlite/queue/state-tally'
-import { enqueuedTallies } from '../sqlite/telemetry/tally'
+import { addedTally, filesTally } from '../sqlite/telemetry/tally'
 import { writeMoves } from './batch-counts'
 import { finishChange } from './counts'
 import { addTotals, type TotalRow } from './rollups'
@@ -122,10 +122,13 @@ export async function enqueueJobs(
   const tally = new StateTally()
   tally.added(batchId, 'queued', added)
   await writeMoves(client, tally)
-  const { jobs: enqueued, files } = enqueuedTallies(addedJobs, options.sources)
   await addTotals(client, [
-    ...enqueued.rows().map((row): TotalRow => ['jobs_enqueued', ...row]),
-    ...files.rows().map((row): TotalRow => ['intake_jobs', ...row]),
+    ...addedTally(addedJobs)
+      .rows()
+      .map((row): TotalRow => ['jobs_enqueued', ...row]),
+    ...filesTally(options.sources)
+      .rows()
+      .map((row): TotalRow => ['intake_jobs', ...row]),
   ])
   await finishChange(client, { queued: added }, source, 'enqueued', { cte: 'UPDATE batches SET job_count = $6 WHERE id = $7', params: [added, batchId] })
   return { batchId, jobIds, addedIds, duplicates }

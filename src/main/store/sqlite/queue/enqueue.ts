@@ -6,6 +6,7 @@ import type { Database, Transaction } from 'better-sqlite3'
 import { sql } from '../db/connection'
 import type { EnqueueOptions, EnqueueResult, NewJob } from '../../../queue/store'
 import { countEnqueued } from '../telemetry/metric-totals'
+import { addedTally, type Tally } from '../telemetry/tally'
 import { adjustCounts } from './rows'
 
 const COLUMNS = `INSERT INTO jobs (state, priority, run_at, created_at, updated_at, batch_id, provider, model,
@@ -124,9 +125,14 @@ export function insertBatch(
       loadingOwner,
     ).lastInsertRowid,
   )
-  const source = sql(db, 'INSERT INTO batch_sources (batch_id, file_index, name, format, jobs, columns) VALUES (?, ?, ?, ?, ?, ?)')
-  options.sources?.forEach((file, index) => source.run(batchId, index, file.name, file.format, file.jobs, JSON.stringify(file.columns)))
+  insertSources(db, batchId, options.sources)
   return batchId
+}
+
+/** The files a batch was made from. */
+export function insertSources(db: Database, batchId: number, sources: EnqueueOptions['sources']): void {
+  const source = sql(db, 'INSERT INTO batch_sources (batch_id, file_index, name, format, jobs, columns) VALUES (?, ?, ?, ?, ?, ?)')
+  sources?.forEach((file, index) => source.run(batchId, index, file.name, file.format, file.jobs, JSON.stringify(file.columns)))
 }
 
 /**
@@ -140,15 +146,18 @@ export function jobsAdded<T>(jobs: readonly T[], { jobIds, addedIds }: Pick<Enqu
   return jobs.filter((_, i) => added.delete(jobIds[i]!))
 }
 
-/** Counts the batch's new jobs where the screens and metrics read them; call in the transaction that makes them visible. */
-export function countBatch(db: Database, jobs: readonly NewJob[], result: EnqueueResult, sources: EnqueueOptions['sources']): void {
-  const added = result.addedIds.length
-  sql(db, 'UPDATE batches SET job_count = ? WHERE id = ?').run(added, result.batchId)
+/**
+ * Counts the batch's new jobs where the screens and metrics read them; call in the transaction that makes them visible.
+ * `added`: the jobs added (jobsAdded), by provider and model.
+ */
+export function countBatch(db: Database, result: EnqueueResult, added: Tally, sources: EnqueueOptions['sources']): void {
+  const count = result.addedIds.length
+  sql(db, 'UPDATE batches SET job_count = ? WHERE id = ?').run(count, result.batchId)
   // Later changes of state are counted by the triggers of migration 0015; the jobs' arrival here, in one statement.
-  if (added > 0) sql(db, `INSERT INTO batch_counts (batch_id, state, n) VALUES (?, 'queued', ?)`).run(result.batchId, added)
-  adjustCounts(db, { queued: added })
+  if (count > 0) sql(db, `INSERT INTO batch_counts (batch_id, state, n) VALUES (?, 'queued', ?)`).run(result.batchId, count)
+  adjustCounts(db, { queued: count })
   // The store's totals the metrics read, whoever enqueues (store/sqlite/telemetry/metric-totals).
-  countEnqueued(db, jobsAdded(jobs, result), sources)
+  countEnqueued(db, added, sources)
 }
 
 type EnqueueCall = (jobs: readonly NewJob[], batchName: string, now: number, maxConcurrency: number | null, options: EnqueueOptions) => EnqueueResult
@@ -168,7 +177,7 @@ function enqueueTransaction(db: Database): Transaction<EnqueueCall> {
       const addedIds: number[] = []
       const { duplicates } = insertJobRows(db, jobs, { from: 0, batchId, now, jobIds, addedIds })
       const result = { batchId, jobIds, addedIds, duplicates }
-      countBatch(db, jobs, result, options.sources)
+      countBatch(db, result, addedTally(jobsAdded(jobs, result)), options.sources)
       return result
     })
     transactions.set(db, transaction)

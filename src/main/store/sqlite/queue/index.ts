@@ -36,7 +36,7 @@ import { pauseBatch, pausedBatches, resumeBatch } from './batch-pauses'
 import { claimJobs, extendLeases, leaseOwners, lostLeases, recoverStalled } from './claim'
 import { deadStats, listDead, purgeDead, retryDead } from './dead'
 import { enqueueJobs } from './enqueue'
-import { LOAD_THRESHOLD, loadJobs, removeAbandonedLoads, type LoadProgress } from './load'
+import { LOAD_THRESHOLD, loadJobs, removeAbandonedLoads, SliceLoad, type LoadProgress } from './load'
 import { listFailureGroups, listRegressions, noteRegressionRun, pinFailureGroup } from './failures'
 import { applyRetention, cancelJob, cleanJobs, removeJob, retryAllDead, retryJob } from './manage'
 import { damagedProfileSaid, listProfiles, profileSecrets, removeProfile, resealProfileSecrets, saveProfile, setProfileSecret } from './profiles'
@@ -98,6 +98,9 @@ export class SqliteQueueStore implements QueueStore {
   async load(jobs: NewJob[], batchName: string, now: number, maxConcurrency: number | null = null, options?: LoadOptions) {
     if (jobs.length < LOAD_THRESHOLD) return this.enqueue(jobs, batchName, now, maxConcurrency, options)
     return loadJobs(this.db, jobs, batchName, now, maxConcurrency, { ...options, onProgress: options?.onProgress ?? this.loadProgress })
+  }
+  beginLoad(batchName: string, now: number, maxConcurrency: number | null, options: EnqueueOptions = {}) {
+    return SliceLoad.begin(this.db, batchName, now, maxConcurrency, options)
   }
   removeAbandonedLoads(isGone: (owner: string) => boolean) {
     return removeAbandonedLoads(this.db, isGone)

@@ -10,8 +10,9 @@
 import type { Database } from 'better-sqlite3'
 import { sql } from '../db/connection'
 import { newLeaseOwner } from '../../../queue/lease-owner'
-import type { EnqueueResult, LoadOptions, LoadProgress, NewJob } from '../../../queue/store'
-import { countBatch, insertBatch, insertJobRows } from './enqueue'
+import type { EnqueueOptions, EnqueueResult, JobLoad, LoadOptions, LoadProgress, NewJob } from '../../../queue/store'
+import { Tally } from '../telemetry/tally'
+import { countBatch, insertBatch, insertJobRows, insertSources, jobsAdded } from './enqueue'
 
 /** From this many jobs up a call loads in slices: below it, one transaction takes under ~50 ms. */
 export const LOAD_THRESHOLD = 5_000
@@ -39,34 +40,83 @@ export async function loadJobs(
   batchName: string,
   now: number,
   maxConcurrency: number | null,
-  { onProgress, ...options }: LoadOptions = {},
+  { onProgress, sources, ...options }: LoadOptions = {},
 ): Promise<EnqueueResult> {
-  const owner = newLeaseOwner()
-  const batchId = db.transaction(() => insertBatch(db, batchName, now, maxConcurrency, options, owner)).immediate()
-  const jobIds = new Array<number>(jobs.length)
-  const addedIds: number[] = []
-  let duplicates = 0
+  const load = SliceLoad.begin(db, batchName, now, maxConcurrency, options)
   try {
+    await load.add(jobs, (loaded) => onProgress?.({ batchId: load.batchId, loaded, total: jobs.length }))
+    return load.finish(sources)
+  } catch (error) {
+    await load.abandon()
+    throw error
+  }
+}
+
+/**
+ * One batch loading out of sight, its jobs added in any number of calls (a file's jobs as
+ * the intake thread reads them), then made visible whole, or removed whole.
+ */
+export class SliceLoad implements JobLoad {
+  private readonly jobIds: number[] = []
+  private readonly addedIds: number[] = []
+  private duplicates = 0
+  /** The jobs added (not already known by key), by provider and model, for the metrics' totals. */
+  private readonly added = new Tally()
+
+  private constructor(
+    private readonly db: Database,
+    readonly batchId: number,
+    private readonly now: number,
+    /** This process, in `loading_owner` while the batch loads. */
+    private readonly owner: string,
+  ) {}
+
+  static begin(db: Database, batchName: string, now: number, maxConcurrency: number | null, options: EnqueueOptions): SliceLoad {
+    const owner = newLeaseOwner()
+    const batchId = db.transaction(() => insertBatch(db, batchName, now, maxConcurrency, options, owner)).immediate()
+    return new SliceLoad(db, batchId, now, owner)
+  }
+
+  get loaded(): number {
+    return this.jobIds.length
+  }
+
+  /** Writes `jobs` in slices of SLICE_MS, each its own transaction, the event loop free between them; `onSlice` is told the jobs loaded so far. */
+  async add(jobs: readonly NewJob[], onSlice?: (loaded: number) => void): Promise<void> {
+    const { db, batchId, now } = this
+    const jobIds = new Array<number>(jobs.length)
+    const addedIds: number[] = []
     let next = 0
     while (next < jobs.length) {
       const enough = sliceEnds()
       const written = db.transaction(() => insertJobRows(db, jobs, { from: next, batchId, now, jobIds, addedIds, enough })).immediate()
       next = written.next
-      duplicates += written.duplicates
-      onProgress?.({ batchId, loaded: next, total: jobs.length })
+      this.duplicates += written.duplicates
+      onSlice?.(this.loaded + next)
       await yieldTurn()
     }
-    const result = { batchId, jobIds, addedIds, duplicates }
+    for (const job of jobsAdded(jobs, { jobIds, addedIds })) this.added.add(job.provider, job.model, '')
+    for (const id of jobIds) this.jobIds.push(id)
+    for (const id of addedIds) this.addedIds.push(id)
+  }
+
+  /** Makes the batch visible and counts it, in one small transaction; `sources` are the files it came from. */
+  finish(sources?: EnqueueOptions['sources']): EnqueueResult {
+    const { db, batchId, owner } = this
+    const result = { batchId, jobIds: this.jobIds, addedIds: this.addedIds, duplicates: this.duplicates }
     db.transaction(() => {
       // Removed meanwhile (only a process that took this one for dead does that): nothing may be counted.
       const cleared = sql(db, 'UPDATE batches SET loading_owner = NULL WHERE id = ? AND loading_owner = ?').run(batchId, owner).changes
       if (cleared !== 1) throw new Error(`batch ${batchId} was removed while it loaded: nothing was enqueued`)
-      countBatch(db, jobs, result, options.sources)
+      insertSources(db, batchId, sources)
+      countBatch(db, result, this.added, sources)
     }).immediate()
     return result
-  } catch (error) {
-    await removeLoad(db, batchId)
-    throw error
+  }
+
+  /** Removes the batch and every row written so far. */
+  abandon(): Promise<void> {
+    return removeLoad(this.db, this.batchId)
   }
 }
 

@@ -9,7 +9,7 @@
  */
 import type { Database } from 'better-sqlite3'
 import { sql } from '../db/connection'
-import { attemptsTally, enqueuedTallies, type Tally, type TotalMetric } from './tally'
+import { attemptsTally, filesTally, type Tally, type TotalMetric } from './tally'
 
 export type { TotalMetric } from './tally'
 
@@ -23,15 +23,10 @@ function write(db: Database, metric: TotalMetric, tally: Tally): void {
   for (const row of rows) add.run(metric, ...row)
 }
 
-/** An enqueue's added jobs (those whose idempotency key was new) and the prompt files they came from; call inside its transaction. */
-export function countEnqueued(
-  db: Database,
-  added: readonly { provider: string; model: string | null }[],
-  sources: readonly { format: string; jobs: number }[] | undefined,
-): void {
-  const { jobs, files } = enqueuedTallies(added, sources)
-  write(db, 'jobs_enqueued', jobs)
-  write(db, 'intake_jobs', files)
+/** An enqueue's added jobs (those whose idempotency key was new), by provider and model, and the prompt files they came from; call inside its transaction. */
+export function countEnqueued(db: Database, added: Tally, sources: readonly { format: string; jobs: number }[] | undefined): void {
+  write(db, 'jobs_enqueued', added)
+  write(db, 'intake_jobs', filesTally(sources))
 }
 
 /** Attempts settled (or found stalled), by provider, model and failure category; called by recordUsage inside the settle. */

@@ -30,16 +30,18 @@ export class Tally {
   }
 }
 
-/** An enqueue's added jobs by provider and model (jobs_enqueued), and its prompt files' jobs by format (intake_jobs). */
-export function enqueuedTallies(
-  added: readonly { provider: string; model: string | null }[],
-  sources: readonly { format: string; jobs: number }[] | undefined,
-): { jobs: Tally; files: Tally } {
+/** An enqueue's added jobs by provider and model (jobs_enqueued). */
+export function addedTally(added: readonly { provider: string; model: string | null }[]): Tally {
   const jobs = new Tally()
   for (const job of added) jobs.add(job.provider, job.model, '')
+  return jobs
+}
+
+/** An enqueue's prompt files' jobs by format (intake_jobs). */
+export function filesTally(sources: readonly { format: string; jobs: number }[] | undefined): Tally {
   const files = new Tally()
   for (const file of sources ?? []) files.add('', null, file.format.replace(/^\./, '').toLowerCase(), file.jobs)
-  return { jobs, files }
+  return files
 }
 
 /** Attempts by provider, model and failure category (what genops_attempts_total reads). */
