@@ -7,32 +7,25 @@
  */
 import { readFileSync } from 'node:fs'
 import { parentPort, workerData } from 'node:worker_threads'
-import { BatchCheck, type JobCheckContext } from './job-check'
+import { BatchCheck } from './job-check'
 import type { JobChunk } from './file-jobs'
 import { JOBS_PER_MESSAGE } from './limits'
 import { parsePromptFile } from './parse'
-import { fileLabel, readProblem, refused, type ParsedFile, type RefusedFile } from './problems'
-
-/** A file to read from disk here, or bytes the caller already holds (copied in), and what to check its jobs against. */
-export type IntakeThreadData = ({ path: string } | { name: string; bytes: Uint8Array }) & { context?: JobCheckContext | undefined }
-
-/**
- * Jobs travel as JSON text, parsed on arrival: JSON.parse leaves the main thread's young
- * generation fewer objects to copy than a structured clone of the same jobs, and its
- * scavenges are what the main thread's lag is made of during intake (bench/intake: about
- * 30% less GC time). Jobs are JSON data through and through, so nothing is lost. Each
- * input goes as its own JSON text, the form the store keeps it in (sources.ts, jobOrigin).
- * `size` comes first: the file's lines, against which the jobs' lines tell how far it got.
- */
-export type IntakeThreadMessage =
-  | { type: 'size'; lines: number }
-  | { type: 'jobs'; json: string; lines: number[]; inputs: (string | null)[]; columns: string[]; last: boolean }
-  | { type: 'refused'; result: RefusedFile }
+import { fileLabel, readProblem, refused, type ParsedFile } from './problems'
+import { FLOW_TAKEN, MESSAGES_AHEAD, type IntakeThreadData, type IntakeThreadMessage } from './thread-protocol'
 
 const data = workerData as IntakeThreadData
 const port = parentPort!
 
+const taken = data.flow && new Int32Array(data.flow)
+let sent = 0
+
 function send({ jobs, lines, inputs }: JobChunk, columns: string[], last: boolean): void {
+  // The parse is synchronous: it waits here, on the main thread's count, until it is asked for more.
+  for (let at = taken && Atomics.load(taken, FLOW_TAKEN); taken && sent - at! >= MESSAGES_AHEAD; at = Atomics.load(taken, FLOW_TAKEN)) {
+    Atomics.wait(taken, FLOW_TAKEN, at!, 1000)
+  }
+  sent++
   const texts = inputs.map((input) => (input === null ? null : JSON.stringify(input)))
   port.postMessage({ type: 'jobs', json: JSON.stringify(jobs), lines, inputs: texts, columns, last } satisfies IntakeThreadMessage)
 }

@@ -37,7 +37,7 @@ export const THREAD_THRESHOLD_BYTES = 256 * 1024
 
 /**
  * Jobs the intake thread sends back per message: 1,000. Each message is copied into the
- * main thread in one go; this keeps each copy to a few milliseconds, and the thread waits
- * for the main thread to ask for the next one so that copies never pile up behind each other.
+ * main thread in one go; this keeps each copy to a few milliseconds, and the thread stays a
+ * few messages ahead at most (thread-protocol.ts) so that copies never pile up behind each other.
  */
 export const JOBS_PER_MESSAGE = 1000

@@ -6,7 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises'
 import type { JobSpec } from '../../shared/jobs'
-import type { IntakeThreadData } from './intake-thread'
+import type { IntakeThreadData } from './thread-protocol'
 import { MAX_UPLOAD_BYTES, THREAD_THRESHOLD_BYTES } from './limits'
 import { BatchCheck, checkBatch, type JobCheckContext } from './job-check'
 import { extensionProblem, parsePromptFile, sizeProblem } from './parse'

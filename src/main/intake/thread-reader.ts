@@ -9,7 +9,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { INTAKE_THREAD_FILE } from '../paths'
-import type { IntakeThreadData, IntakeThreadMessage } from './intake-thread'
+import { FLOW_TAKEN, type IntakeThreadData, type IntakeThreadMessage } from './thread-protocol'
 import { fileLabel, refused } from './problems'
 
 export async function* intakeThreadMessages(data: IntakeThreadData, threadFile = INTAKE_THREAD_FILE): AsyncGenerator<IntakeThreadMessage, void, void> {
@@ -17,9 +17,12 @@ export async function* intakeThreadMessages(data: IntakeThreadData, threadFile =
   // From source (tsx, vitest) the thread is TypeScript. Node 20 does not apply `--import tsx`
   // to a worker's entry, so a one-line JavaScript entry loads it through tsx's API.
   const url = JSON.stringify(pathToFileURL(threadFile).href)
+  const flow = new SharedArrayBuffer(4)
+  const taken = new Int32Array(flow)
+  const workerData: IntakeThreadData = { ...data, flow }
   const thread = threadFile.endsWith('.ts')
-    ? new Worker(`import('tsx/esm/api').then((tsx) => tsx.tsImport(${url}, ${url}))`, { eval: true, workerData: data })
-    : new Worker(threadFile, { workerData: data })
+    ? new Worker(`import('tsx/esm/api').then((tsx) => tsx.tsImport(${url}, ${url}))`, { eval: true, workerData })
+    : new Worker(threadFile, { workerData })
   const waiting: IntakeThreadMessage[] = []
   let wake: (() => void) | undefined
   const arrived = (message: IntakeThreadMessage) => {
@@ -36,6 +39,11 @@ export async function* intakeThreadMessages(data: IntakeThreadData, threadFile =
       const message = waiting.shift()!
       yield message
       if (message.type === 'refused' || (message.type === 'jobs' && message.last)) return
+      // Done with it: the thread may send one more.
+      if (message.type === 'jobs') {
+        Atomics.add(taken, FLOW_TAKEN, 1)
+        Atomics.notify(taken, FLOW_TAKEN)
+      }
       await nextTurn()
     }
   } finally {

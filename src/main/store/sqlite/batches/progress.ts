@@ -126,7 +126,7 @@ export function toBatchSummary(row: BatchRow, counts: BatchCounts, sources: Batc
 }
 
 export function listBatches(db: Database, { beforeId, limit }: { beforeId?: number | undefined; limit: number }, now: number): BatchSummary[] {
-  const rows = sql(db, `SELECT ${BATCH_COLUMNS} FROM batches WHERE id < ? ORDER BY id DESC LIMIT ?`).all(
+  const rows = sql(db, `SELECT ${BATCH_COLUMNS} FROM batches WHERE id < ? AND loading_owner IS NULL ORDER BY id DESC LIMIT ?`).all(
     beforeId ?? Number.MAX_SAFE_INTEGER,
     limit,
   ) as BatchRow[]

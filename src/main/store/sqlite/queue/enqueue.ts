@@ -3,6 +3,7 @@
  * big call loads in short transactions instead (load.ts), through the same row writer.
  */
 import type { Database, Transaction } from 'better-sqlite3'
+import { OperationError } from '../../../../shared/contract'
 import { sql } from '../db/connection'
 import type { EnqueueOptions, EnqueueResult, NewJob } from '../../../queue/store'
 import { countEnqueued } from '../telemetry/metric-totals'
@@ -84,7 +85,7 @@ export function insertJobRows(
   while (i < jobs.length && !enough?.()) {
     const job = jobs[i]!
     if (job.idempotencyKey !== null) {
-      const existing = sql(db, 'SELECT id FROM jobs WHERE idempotency_key = ?').pluck().get(job.idempotencyKey) as number | undefined
+      const existing = knownKey(db, job.idempotencyKey, batchId)
       if (existing !== undefined) duplicates++
       jobIds[i++] = existing ?? addOne(job)
       continue
@@ -103,6 +104,25 @@ export function insertJobRows(
     i += run
   }
   return { next: i, duplicates }
+}
+
+const KNOWN_KEY = `SELECT jobs.id, jobs.batch_id AS batchId, batches.loading_owner IS NOT NULL AS loading
+  FROM jobs LEFT JOIN batches ON batches.id = jobs.batch_id WHERE jobs.idempotency_key = ?`
+
+/**
+ * The job that already has this key, if any. A job of another batch still loading is not
+ * there yet: its file may still be refused and removed whole (intake/stream.ts), and a job
+ * said to be known by it would go with it, so the enqueue is refused until the load ends.
+ */
+function knownKey(db: Database, key: string, batchId: number): number | undefined {
+  const row = sql(db, KNOWN_KEY).get(key) as { id: number; batchId: number | null; loading: number } | undefined
+  if (row?.loading && row.batchId !== batchId) {
+    throw new OperationError(
+      'CONFLICT',
+      `idempotency key ${JSON.stringify(key)} is taken by job ${row.id} of batch ${row.batchId}, which is still being enqueued: try again once it is`,
+    )
+  }
+  return row?.id
 }
 
 /** The batch row and its sources; `loadingOwner` (a process, see load.ts) keeps its jobs out of sight until it is cleared. */

@@ -14,6 +14,7 @@ import type { Database } from 'better-sqlite3'
 import { TOTAL_CAP, type JobFilterOptions, type JobPage, type JobSort, type ListPosition } from '../../../../shared/job-list'
 import { sql } from '../db/connection'
 import type { ListOptions } from '../../../queue/store'
+import { LOADING_IDS, NOT_LOADING } from './load'
 import { queueStats } from './read'
 import { SUMMARY_COLUMNS, toSummary, type JobRow } from './rows'
 
@@ -35,13 +36,18 @@ interface Source {
 /** LIKE's wildcards and its escape character, taken literally. */
 export const likePattern = (text: string): string => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 
-/** The conditions of a filter, for one priority of the priority sort when `priority` is given. */
-export function listSource(options: ListOptions, now: number, priority?: number): Source {
+/**
+ * The conditions of a filter, for one priority of the priority sort when `priority` is given.
+ * `loading`: whether a batch is still loading (its jobs are not listed until it is whole; the
+ * list is then walked window by window, so that passing over them never holds the thread long).
+ */
+export function listSource(options: ListOptions, now: number, priority?: number, loading = false): Source {
   const where: string[] = []
   const args: Args = {}
   // Which single index would answer the conditions exactly, by name; more than one means none does.
   const served = new Set<string>()
-  let residual = false
+  let residual = loading
+  if (loading) where.push(NOT_LOADING)
   const { state } = options
   if (state === 'delayed' || state === 'queued') {
     where.push(`state = 'queued' AND run_at ${state === 'delayed' ? '>' : '<='} @now`)
@@ -154,18 +160,19 @@ export function listJobs(db: Database, options: ListOptions, now: number, tuning
   const after: ListPosition | undefined = options.after ?? (options.beforeId !== undefined ? { id: options.beforeId } : undefined)
   const span = sql(db, 'SELECT ifnull(min(id), 0) AS min, ifnull(max(id), 0) AS max FROM jobs').get() as Span
   const deadline = performance.now() + tuning.budgetMs
+  const loading = sql(db, LOADING_IDS).get() !== undefined
   const rows: JobRow[] = []
   let next: ListPosition | null = null
 
   if (options.ids !== undefined) {
     // A refresh of known rows: every one in one query, then in the sort's order.
-    const source = listSource(options, now)
+    const source = listSource(options, now, undefined, loading)
     rows.push(...walk(db, source, sort !== 'oldest', undefined, Math.min(limit, options.ids.length), Infinity, span, tuning.window).rows)
     if (sort === 'priority') rows.sort((a, b) => a.priority - b.priority || b.id - a.id)
   } else if (sort === 'priority') {
     for (const p of PRIORITIES.filter((p) => p >= (after?.priority ?? 0))) {
       const from = after && p === (after.priority ?? 0) && after.id < BEFORE_ALL ? after.id : undefined
-      const result = walk(db, listSource(options, now, p), true, from, limit - rows.length, deadline, span, tuning.window)
+      const result = walk(db, listSource(options, now, p, loading), true, from, limit - rows.length, deadline, span, tuning.window)
       rows.push(...result.rows)
       if (result.stoppedAt !== null) {
         next = { id: result.stoppedAt, priority: p }
@@ -177,17 +184,24 @@ export function listJobs(db: Database, options: ListOptions, now: number, tuning
       }
     }
   } else {
-    const result = walk(db, listSource(options, now), sort === 'newest', after?.id, limit, deadline, span, tuning.window)
+    const result = walk(db, listSource(options, now, undefined, loading), sort === 'newest', after?.id, limit, deadline, span, tuning.window)
     rows.push(...result.rows)
     next = result.stoppedAt === null ? null : { id: result.stoppedAt }
   }
 
   const jobs = rows.map((row) => toSummary(row, now))
-  return { jobs, next, ...(after === undefined && options.ids === undefined ? totalOf(db, options, now, jobs.length, next) : {}) }
+  return { jobs, next, ...(after === undefined && options.ids === undefined ? totalOf(db, options, now, jobs.length, next, loading) : {}) }
 }
 
 /** The count for a first page, when it is cheap: maintained counts, an indexed count capped at TOTAL_CAP, or a page that holds them all. */
-function totalOf(db: Database, options: ListOptions, now: number, found: number, next: ListPosition | null): { total?: number; totalCapped?: boolean } {
+function totalOf(
+  db: Database,
+  options: ListOptions,
+  now: number,
+  found: number,
+  next: ListPosition | null,
+  loading: boolean,
+): { total?: number; totalCapped?: boolean } {
   const { state, ...others } = options
   const otherFilters = (['batchId', 'provider', 'model', 'tag', 'search'] as const).filter((key) => others[key] !== undefined)
   if (otherFilters.length === 0) {
@@ -195,7 +209,7 @@ function totalOf(db: Database, options: ListOptions, now: number, found: number,
     return { total: state ? counts[state] : Object.values(counts).reduce((sum, n) => sum + n, 0) }
   }
   if (next === null) return { total: found }
-  const source = listSource(options, now)
+  const source = listSource(options, now, undefined, loading)
   if (!source.exact) return {}
   const counted = sql(db, `SELECT count(*) FROM (SELECT 1 FROM jobs ${whereOf(source.where)} LIMIT ${TOTAL_CAP + 1})`)
     .pluck()
@@ -232,7 +246,7 @@ export function jobFilterOptions(db: Database): JobFilterOptions {
     provider = nextProvider.get(provider) as string | undefined
   }
   const batches = (
-    sql(db, `SELECT id, name, created_at, job_count FROM batches ORDER BY id DESC LIMIT ${MAX_BATCHES}`).all() as {
+    sql(db, `SELECT id, name, created_at, job_count FROM batches WHERE loading_owner IS NULL ORDER BY id DESC LIMIT ${MAX_BATCHES}`).all() as {
       id: number
       name: string
       created_at: number

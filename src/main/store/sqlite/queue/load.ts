@@ -3,9 +3,11 @@
  * SQLite's only write lock for over a second (bench/README.md, "Intake"): a big batch is
  * written instead in slices of a few milliseconds, each its own transaction, with the event
  * loop free between them. The batch carries `loading_owner` while it loads (migration 0023):
- * no claim takes its jobs and no count includes them, until one small transaction clears it
- * and counts the jobs. A load that fails is removed whole; one whose process died is removed
- * at the next start (removeAbandonedLoads), so the reader sees the whole batch or nothing.
+ * no claim takes its jobs, no count includes them, no reader lists or shows them (NOT_LOADING)
+ * and no other enqueue takes one of their keys as known (enqueue.ts), until one small
+ * transaction clears it and counts the jobs. A load that fails is removed whole (a file
+ * loaded while it is parsed may still be refused: intake/stream.ts); one whose process died
+ * is removed at the next start (removeAbandonedLoads), so the reader sees the whole batch or nothing.
  */
 import type { Database } from 'better-sqlite3'
 import { sql } from '../db/connection'
@@ -140,6 +142,12 @@ export async function removeLoad(db: Database, batchId: number): Promise<void> {
     sql(db, 'DELETE FROM batches WHERE id = ? AND loading_owner IS NOT NULL').run(batchId)
   }).immediate()
 }
+
+/** The batches still loading, by id: almost always none (a few reads of an index that holds only them). */
+export const LOADING_IDS = 'SELECT id FROM batches INDEXED BY batches_loading WHERE loading_owner IS NOT NULL'
+
+/** A job's condition of being there for the readers: not of a batch still loading, whose file may yet be refused and removed. */
+export const NOT_LOADING = `(batch_id IS NULL OR batch_id NOT IN (${LOADING_IDS}))`
 
 /** Batches still loading, with the process that loads each. */
 export function loadingBatches(db: Database): { id: number; owner: string }[] {
