@@ -2,8 +2,8 @@
  * A large file loaded while the intake thread parses it (intake/stream.ts): the same rows,
  * counts and sources as the file read whole and then loaded; a problem found late in the
  * file removes what was already written; no claim or count sees the batch before it is
- * whole. The real thread, a real SQLite file. `genops enqueue` killed mid-load is
- * test/intake/load.test.ts's (a single big file takes this path).
+ * whole; `genops enqueue` killed at a random moment leaves the whole file or nothing. The
+ * real thread, a real SQLite file.
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -17,7 +17,8 @@ import type { ParsedFile } from '../../src/main/intake/problems'
 import type { JobLoad } from '../../src/main/queue/store'
 import { SqliteQueueStore } from '../../src/main/store/sqlite/queue'
 import type { JobDefaults } from '../../src/shared/jobs'
-import { genopsAsync } from '../support/cli'
+import { genopsAsync, genopsInBackground } from '../support/cli'
+import { ownerIsGone } from '../../src/main/queue/lease-owner'
 import { tempDir } from '../support/temp'
 
 /** A .jsonl of every kind of line: vars, tags, priorities, a schema, keys (one of them twice), blank lines. */
@@ -179,6 +180,42 @@ describe('a large file loads while it is parsed', () => {
     expect(refused.stderr).toMatch(/^bad\.jsonl:8501: unknown provider or profile "nope"/m)
     expect(refused.stderr).toMatch(/^bad\.jsonl: nothing enqueued from this file$/m)
     expect(contents(store)).toEqual(before)
+    store.close()
+  }, 120_000)
+
+  it('`genops enqueue` killed at a random moment leaves the whole file or nothing, each job once', async () => {
+    const { store, dir } = fresh()
+    const file = join(dir, 'kill.jsonl')
+    const lines = 60_000
+    writeFileSync(file, Array.from({ length: lines }, (_, i) => JSON.stringify({ prompt: `Say ${i}.`, idempotency_key: `k${i}` })).join('\n'))
+    const outcomes: string[] = []
+    for (let round = 0; round < 4; round++) {
+      const child = genopsInBackground(['enqueue', file, '--data-dir', dir])
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+      // Anywhere from the start (the thread not yet reading) to past the end (the batch made visible).
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 4_000))
+      child.kill('SIGKILL')
+      const code = await exited
+      // What any reader sees now: the file's jobs all once, or none of them.
+      const visible = store.db
+        .prepare('SELECT count(*) FROM jobs WHERE batch_id NOT IN (SELECT id FROM batches WHERE loading_owner IS NOT NULL)')
+        .pluck()
+        .get() as number
+      const queued = store.db.prepare(`SELECT n FROM job_counts WHERE state = 'queued'`).pluck().get() as number
+      expect([0, lines]).toContain(visible)
+      expect(queued).toBe(visible)
+      outcomes.push(code === 0 ? 'finished' : visible === lines ? 'killed after' : 'killed before')
+      // The next start removes what a killed load left; the file enqueued again adds each key once.
+      await store.removeAbandonedLoads(ownerIsGone)
+      expect(store.db.prepare('SELECT count(*) FROM batches WHERE loading_owner IS NOT NULL').pluck().get()).toBe(0)
+    }
+    const again = await genopsAsync(['enqueue', file, '--data-dir', dir])
+    expect(again.status).toBe(0)
+    expect(store.db.prepare('SELECT count(*) FROM jobs').pluck().get()).toBe(lines)
+    expect(store.db.prepare(`SELECT n FROM job_counts WHERE state = 'queued'`).pluck().get()).toBe(lines)
+    expect(store.db.prepare('SELECT count(DISTINCT idempotency_key) FROM jobs').pluck().get()).toBe(lines)
+    // Which moments the kills hit, for a reader of the log.
+    console.log(`kills: ${outcomes.join(', ')}`)
     store.close()
   }, 120_000)
 })

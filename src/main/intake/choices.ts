@@ -5,6 +5,7 @@
  */
 import type { Lane } from '../../shared/job-config'
 import type { JobSpec } from '../../shared/jobs'
+import { mapInSlices } from './slices'
 
 export interface DropChoices {
   /** Every job's lane; undefined leaves each job's own. */
@@ -13,10 +14,10 @@ export interface DropChoices {
   cache?: boolean | undefined
 }
 
-/** The jobs with the choices over their config; the same array when there is nothing to change. */
-export function withChoices(jobs: JobSpec[], { lane, cache }: DropChoices): JobSpec[] {
+/** The jobs with the choices over their config; the same array when there is nothing to change. In slices: a drop may hold a million. */
+export async function withChoices(jobs: JobSpec[], { lane, cache }: DropChoices): Promise<JobSpec[]> {
   if (lane === undefined && cache !== false) return jobs
-  return jobs.map((job) => {
+  return mapInSlices(jobs, (job) => {
     const config = { ...job.config }
     // Said on every job, real-time too: a profile whose default lane is batch would otherwise take the jobs the operator
     // sent real-time (the cache key leaves the lane out, so an answer cached either way still serves).

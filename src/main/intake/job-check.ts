@@ -15,6 +15,7 @@ import { isProviderKind, PROVIDER_KINDS, type ProviderProfile } from '../../shar
 import { DEFAULT_PROVIDER } from '../queue/new-job'
 import type { QueueStore } from '../queue/store'
 import { FileProblems, type ParsedFile } from './problems'
+import { forEachInSlices } from './slices'
 
 /** The profiles by name, as the checks take them. */
 export const profilesOf = async (store: Pick<QueueStore, 'listProfiles'>): Promise<Map<string, ProviderProfile>> =>
@@ -115,17 +116,23 @@ export class BatchCheck {
 /**
  * The files of one batch, each checked whole: a good file with a bad job becomes a refused
  * file, its problems as `file:line: reason`. Artifact names are checked across the batch
- * (its files share one folder), in the order given; with no context, only they are.
+ * (its files share one folder), in the order given; with no context, only they are. In
+ * slices: a million jobs checked in one go held the window for a tenth of a second.
  */
-export function checkBatch(files: readonly ParsedFile[], context: JobCheckContext | null): ParsedFile[] {
+export async function checkBatch(files: readonly ParsedFile[], context: JobCheckContext | null): Promise<ParsedFile[]> {
   const batch = new BatchCheck(context)
-  return files.map((file) => {
-    if (!file.ok) return file
+  const checked: ParsedFile[] = []
+  for (const file of files) {
+    if (!file.ok) {
+      checked.push(file)
+      continue
+    }
     const problems = new FileProblems(file.file)
-    file.jobs.forEach((spec, index) => {
+    await forEachInSlices(file.jobs, (spec, index) => {
       const line = file.lines[index] ?? 0
       for (const problem of batch.problems(spec, line ? `${file.file}:${line}` : file.file)) problems.add(line, problem)
     })
-    return problems.any ? problems.result() : file
-  })
+    checked.push(problems.any ? problems.result() : file)
+  }
+  return checked
 }

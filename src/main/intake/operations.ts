@@ -11,7 +11,7 @@ import type { JobSpec } from '../../shared/jobs'
 import { estimateJobs } from '../costs/estimate'
 import { loadPriceList, PriceBook } from '../costs/pricing'
 import { toNewJob } from '../queue/new-job'
-import type { QueueStore } from '../queue/store'
+import type { NewJob, QueueStore } from '../queue/store'
 import { batchName } from './batch'
 import { withChoices } from './choices'
 import { checkBatch, profilesOf, type JobCheckContext } from './job-check'
@@ -19,7 +19,7 @@ import { HeldIntakes, jobsIn, type HeldIntakesOptions } from './held'
 import type { ParsedFile } from './problems'
 import { parsePromptBuffer, type IntakeOptions } from './read'
 import { mapInSlices } from './slices'
-import { jobOrigin, sourcesOf } from './sources'
+import { batchSources, jobOrigin } from './sources'
 
 export type IntakeHandlers = OperationHandlers<'previewIntake' | 'estimateIntake' | 'commitIntake' | 'cancelIntake'>
 
@@ -83,18 +83,25 @@ function decode(name: string, base64: string): Buffer {
   return bytes
 }
 
-const goodFiles = (files: readonly ParsedFile[]) => files.filter((file): file is Extract<ParsedFile, { ok: true }> => file.ok)
+type GoodFile = Extract<ParsedFile, { ok: true }>
+
+const goodFiles = (files: readonly ParsedFile[]) => files.filter((file): file is GoodFile => file.ok)
+
+/** The files' jobs made into one batch's, file by file in slices: a drop may hold a million. `make` is told the job's file and place in it. */
+async function newJobsOf(files: readonly GoodFile[], make: (spec: JobSpec, file: number, index: number) => NewJob): Promise<NewJob[]> {
+  const made: NewJob[][] = []
+  for (const [file, { jobs }] of files.entries()) made.push(await mapInSlices(jobs, (spec, index) => make(spec, file, index)))
+  return made.length === 1 ? made[0]! : made.flat()
+}
 
 /** A drop's tags go on every job, beside the job's own. */
-function withTags(jobs: JobSpec[], tags: readonly string[] | undefined): JobSpec[] {
-  if (!tags || tags.length === 0) return jobs
-  return jobs.map((job) => {
-    const merged = [...new Set([...(job.tags ?? []), ...tags])]
-    if (merged.length > MAX_TAGS) {
-      throw new OperationError('INVALID_INPUT', `a job would carry ${merged.length} tags with the drop's, over the limit of ${MAX_TAGS}: give fewer tags`)
-    }
-    return { ...job, tags: merged }
-  })
+function withTags(job: JobSpec, tags: readonly string[] | undefined): JobSpec {
+  if (!tags || tags.length === 0) return job
+  const merged = [...new Set([...(job.tags ?? []), ...tags])]
+  if (merged.length > MAX_TAGS) {
+    throw new OperationError('INVALID_INPUT', `a job would carry ${merged.length} tags with the drop's, over the limit of ${MAX_TAGS}: give fewer tags`)
+  }
+  return { ...job, tags: merged }
 }
 
 export function intakeHandlers(store: QueueStore, runtime: IntakeRuntime, options: IntakeHandlerOptions = {}): IntakeHandlers {
@@ -136,7 +143,7 @@ export function intakeHandlers(store: QueueStore, runtime: IntakeRuntime, option
       // Cancelled or enqueued while its files were read: what was read goes with it.
       if (intakeId !== undefined && !held.get(intakeId)) throw forgotten(intakeId)
       // The drop's files share one artifacts folder: their artifact names meet across files.
-      const checked = checkBatch([...intake.files, ...parsed], null)
+      const checked = await checkBatch([...intake.files, ...parsed], null)
       checked.forEach((file, index) => {
         const before = index < intake.files.length ? intake.files[index]! : parsed[index - intake.files.length]!
         if (before.ok && !file.ok) runtime.intakeMetrics?.fileRejected(rejectionReason(file))
@@ -151,8 +158,9 @@ export function intakeHandlers(store: QueueStore, runtime: IntakeRuntime, option
       if (!intake) throw forgotten(intakeId)
       const at = now()
       const { tags, ...jobDefaults } = defaults
-      const specs = goodFiles(intake.files).flatMap((file) => withChoices(withTags(file.jobs, tags), { lane, cache }))
-      const jobs = await mapInSlices(specs, (spec) => toNewJob(spec, jobDefaults, at))
+      const good: GoodFile[] = []
+      for (const file of goodFiles(intake.files)) good.push({ ...file, jobs: await withChoices(file.jobs, { lane, cache }) })
+      const jobs = await newJobsOf(good, (spec) => toNewJob(withTags(spec, tags), jobDefaults, at))
       const prices = new PriceBook(loadPriceList(), await store.costs.priceOverrides())
       return estimateJobs(jobs, store, prices, { lane: lane ?? 'realtime', now: at })
     },
@@ -162,7 +170,8 @@ export function intakeHandlers(store: QueueStore, runtime: IntakeRuntime, option
       const intake = held.take(intakeId)
       if (!intake) throw forgotten(intakeId)
       // The dialog's lane and cache choices over each job's own, before the check: a lane its provider lacks refuses the drop.
-      const good = goodFiles(intake.files).map((file) => ({ ...file, jobs: withChoices(file.jobs, { lane, cache }) }))
+      const good: GoodFile[] = []
+      for (const file of goodFiles(intake.files)) good.push({ ...file, jobs: await withChoices(file.jobs, { lane, cache }) })
       const refusedFiles = intake.files.filter((file) => !file.ok).map((file) => file.file)
       if (good.length === 0) {
         held.hold(intake)
@@ -170,7 +179,7 @@ export function intakeHandlers(store: QueueStore, runtime: IntakeRuntime, option
       }
       const { tags, ...jobDefaults } = defaults
       // Now that the provider is chosen: a job that cannot run on it refuses the drop, which stays to be fixed.
-      const refusals = checkBatch(good, { profiles: await profilesOf(store), defaults: jobDefaults }).flatMap((file) =>
+      const refusals = (await checkBatch(good, { profiles: await profilesOf(store), defaults: jobDefaults })).flatMap((file) =>
         file.ok ? [] : [...file.errors, ...(file.moreErrors ? [`${file.file}: ... and ${file.moreErrors} more problems`] : [])],
       )
       if (refusals.length > 0) {
@@ -181,11 +190,13 @@ export function intakeHandlers(store: QueueStore, runtime: IntakeRuntime, option
       const name = batchName(good.map((file) => file.file))
       let result: Awaited<ReturnType<QueueStore['enqueue']>>
       try {
-        // Where each job came from, kept beside it: exports write it back, comparisons match by it.
-        const { sources, origins } = sourcesOf(good)
-        const specs = good.flatMap((file) => withTags(file.jobs, tags))
-        // In slices: a big drop must not hold the window while its jobs are made.
-        const jobs = await mapInSlices(specs, (spec, index) => ({ ...toNewJob(spec, jobDefaults, at), origin: jobOrigin(origins[index]!) }))
+        // In slices, file by file: a big drop must not hold the window while its jobs are made. Where each job came
+        // from is kept beside it: exports write it back, comparisons match by it.
+        const jobs = await newJobsOf(good, (spec, file, i) => ({
+          ...toNewJob(withTags(spec, tags), jobDefaults, at),
+          origin: jobOrigin({ file, row: good[file]!.lines[i] ?? 0, input: good[file]!.inputs?.[i] ?? null }),
+        }))
+        const sources = batchSources(good)
         // Through load where the store has it: a big drop loads in short transactions, out of sight until whole, its progress told.
         const onProgress = (progress: Omit<IntakeLoad, 'intakeId'>) => runtime.loadProgress?.({ intakeId, ...progress })
         result = store.load

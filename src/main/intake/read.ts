@@ -22,7 +22,7 @@ export async function readPromptFiles(paths: readonly string[], options: IntakeO
   const parsed: ParsedFile[] = []
   for (const path of paths) parsed.push(await readPromptFile(path, options))
   // Each file's jobs were checked as it was read; their artifact names meet across the batch's files.
-  return paths.length > 1 ? checkBatch(parsed, null) : parsed
+  return paths.length > 1 ? await checkBatch(parsed, null) : parsed
 }
 
 export interface IntakeOptions {

@@ -13,13 +13,18 @@ const ITEMS_PER_CLOCK_READ = 256
 /** `items.map(fn)`, yielding to the event loop whenever a slice's time is up. */
 export async function mapInSlices<T, R>(items: readonly T[], fn: (item: T, index: number) => R): Promise<R[]> {
   const out = new Array<R>(items.length)
+  await forEachInSlices(items, (item, i) => (out[i] = fn(item, i)))
+  return out
+}
+
+/** `items.forEach(fn)`, yielding to the event loop whenever a slice's time is up. */
+export async function forEachInSlices<T>(items: readonly T[], fn: (item: T, index: number) => void): Promise<void> {
   let until = performance.now() + SLICE_MS
   for (let i = 0; i < items.length; i++) {
-    out[i] = fn(items[i]!, i)
+    fn(items[i]!, i)
     if (i % ITEMS_PER_CLOCK_READ === ITEMS_PER_CLOCK_READ - 1 && performance.now() >= until) {
       await new Promise<void>((resolve) => setImmediate(resolve))
       until = performance.now() + SLICE_MS
     }
   }
-  return out
 }

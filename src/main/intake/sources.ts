@@ -10,10 +10,14 @@ import type { ParsedFile } from './problems'
 
 type GoodFile = Extract<ParsedFile, { ok: true }>
 
+/** The files a batch is made from. */
+export const batchSources = (files: readonly GoodFile[]): BatchSource[] =>
+  files.map((file) => ({ name: file.file, format: formatOf(file.file), jobs: file.jobs.length, columns: file.columns ?? [] }))
+
+/** The files, and where each job came from, as `enqueueJobs` takes them. */
 export function sourcesOf(files: readonly GoodFile[]): { sources: BatchSource[]; origins: JobOrigin[] } {
-  const sources = files.map((file) => ({ name: file.file, format: formatOf(file.file), jobs: file.jobs.length, columns: file.columns ?? [] }))
   const origins = files.flatMap((file, index) => file.jobs.map((_, i) => ({ file: index, row: file.lines[i] ?? 0, input: file.inputs?.[i] ?? null })))
-  return { sources, origins }
+  return { sources: batchSources(files), origins }
 }
 
 /** An origin as the store keeps it: the input's fields as JSON text. */
