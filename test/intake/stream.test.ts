@@ -186,14 +186,15 @@ describe('a large file loads while it is parsed', () => {
   it('`genops enqueue` killed at a random moment leaves the whole file or nothing, each job once', async () => {
     const { store, dir } = fresh()
     const file = join(dir, 'kill.jsonl')
-    const lines = 60_000
+    const lines = 30_000
     writeFileSync(file, Array.from({ length: lines }, (_, i) => JSON.stringify({ prompt: `Say ${i}.`, idempotency_key: `k${i}` })).join('\n'))
     const outcomes: string[] = []
     for (let round = 0; round < 4; round++) {
       const child = genopsInBackground(['enqueue', file, '--data-dir', dir])
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-      // Anywhere from the start (the thread not yet reading) to past the end (the batch made visible).
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 4_000))
+      // Anywhere from the start (the thread not yet reading) to past the end (the batch made visible): a random
+      // moment in each quarter of six seconds, so that early and late kills both come.
+      await new Promise((resolve) => setTimeout(resolve, (round + Math.random()) * 1_500))
       child.kill('SIGKILL')
       const code = await exited
       // What any reader sees now: the file's jobs all once, or none of them.
