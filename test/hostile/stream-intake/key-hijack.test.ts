@@ -11,26 +11,16 @@ import { describe, expect, it } from 'vitest'
 import { createHandlers } from '../../../src/main/operations'
 import { loadPromptFile } from '../../../src/main/intake/stream'
 import { SqliteQueueStore } from '../../../src/main/store/sqlite/queue'
-import type { JobDefaults } from '../../../src/shared/jobs'
 import { genopsAsync, genopsInBackground } from '../../support/cli'
 import { tempDir } from '../../support/temp'
-
-const DEFAULTS: JobDefaults = { provider: 'sim', priority: 'normal' }
-
-/** `lines` good jobs, the job at line 10 with key "shared", the last line refused (prompt not a string). */
-function lateRefusal(lines: number): string {
-  return Array.from({ length: lines }, (_, i) => {
-    if (i === lines - 1) return '{"prompt": 7}'
-    return JSON.stringify({ prompt: `Say ${i}.`, ...(i === 9 ? { idempotency_key: 'shared' } : {}) })
-  }).join('\n')
-}
+import { DEFAULTS, lateRefusal } from './late-refusal'
 
 describe('a key in a loading file that is later refused', () => {
   it('does not swallow a concurrent enqueue of a job with the same key (in-process, two connections)', async () => {
     const dir = tempDir()
     const db = join(dir, 'genops.db')
     const file = join(dir, 'big.jsonl')
-    writeFileSync(file, lateRefusal(30_000))
+    writeFileSync(file, lateRefusal(30_000, 'shared'))
     const loader = SqliteQueueStore.open(db)
     const other = SqliteQueueStore.open(db)
     let concurrent: Promise<{ batchId: number; jobIds: number[]; duplicates: number }> | undefined
@@ -63,7 +53,7 @@ describe('a key in a loading file that is later refused', () => {
   it('does not swallow a concurrent `genops enqueue` of a job with the same key (two CLI processes)', async () => {
     const dir = tempDir()
     const big = join(dir, 'big.jsonl')
-    writeFileSync(big, lateRefusal(300_000))
+    writeFileSync(big, lateRefusal(300_000, 'shared'))
     const small = join(dir, 'small.jsonl')
     writeFileSync(small, JSON.stringify({ prompt: 'my own job', idempotency_key: 'shared' }))
     // A store of its own first, so that both processes open a migrated database.

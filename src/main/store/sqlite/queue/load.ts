@@ -90,12 +90,14 @@ export class SliceLoad implements JobLoad {
     const addedIds: number[] = []
     let next = 0
     while (next < jobs.length) {
+      // Each slice in a turn of its own, the first too: the turn that made these jobs (a message of the intake
+      // thread parsed and mapped) is not lengthened by a slice.
+      await yieldTurn()
       const enough = sliceEnds()
       const written = db.transaction(() => insertJobRows(db, jobs, { from: next, batchId, now, jobIds, addedIds, enough })).immediate()
       next = written.next
       this.duplicates += written.duplicates
       onSlice?.(this.loaded + next)
-      await yieldTurn()
     }
     for (const job of jobsAdded(jobs, { jobIds, addedIds })) this.added.add(job.provider, job.model, '')
     for (const id of jobIds) this.jobIds.push(id)

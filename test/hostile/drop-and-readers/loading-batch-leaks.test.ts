@@ -1,0 +1,97 @@
+/**
+ * Hostile: a batch still loading is "left out by readers". listJobs, getJob, listBatches and
+ * jobFilterOptions' batches leave it out; the batch's own detail (getBatch, `genops batches
+ * view`), a rerun of it, and jobFilterOptions' tags and providers do not. Here the file is
+ * refused at its last line, so none of what these readers show should ever have existed.
+ */
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { createHandlers } from '../../../src/main/operations'
+import { loadPromptFile } from '../../../src/main/intake/stream'
+import { SqliteQueueStore } from '../../../src/main/store/sqlite/queue'
+import type { JobDefaults } from '../../../src/shared/jobs'
+import { tempDir } from '../../support/temp'
+
+const DEFAULTS: JobDefaults = { provider: 'sim', priority: 'normal' }
+
+/** Jobs tagged `never-enqueued` on provider openai, the last line refused. */
+function lateRefusal(lines: number): string {
+  return Array.from({ length: lines }, (_, i) =>
+    i === lines - 1 ? '{"prompt": 7}' : JSON.stringify({ prompt: `Say ${i}.`, provider: 'openai', model: 'gpt-ghost', tags: ['never-enqueued'] }),
+  ).join('\n')
+}
+
+const settled = (promise: Promise<unknown>) =>
+  promise.then(
+    (value) => ({ ok: true, value }),
+    (error: Error) => ({ ok: false, message: error.message }),
+  )
+
+describe('a batch still loading, read by the readers the change did not cover', () => {
+  it('is not shown by getBatch, not rerun, and lends no tag, provider or model to the filter options', async () => {
+    const dir = tempDir()
+    const db = join(dir, 'genops.db')
+    const file = join(dir, 'big.jsonl')
+    writeFileSync(file, lateRefusal(20_000))
+    const loader = SqliteQueueStore.open(db)
+    const reader = createHandlers(SqliteQueueStore.open(db))
+    const pending: Promise<unknown>[] = []
+    const answer = await loadPromptFile(loader, file, {
+      defaults: DEFAULTS,
+      profiles: new Map(),
+      batchName: 'big.jsonl',
+      onProgress: () => {
+        if (pending.length > 0) return
+        const batchId = loader.db.prepare('SELECT max(id) FROM batches').pluck().get() as number
+        // Run now, synchronously, while the batch is loading.
+        pending.push(
+          settled(reader.getBatch({ batchId })),
+          reader.jobFilterOptions({}),
+          settled(reader.rerunBatch({ batchId, changes: {}, estimateOnly: true })),
+        )
+      },
+    })
+    expect(answer.ok).toBe(false)
+    const [detail, options, rerun] = (await Promise.all(pending)) as [
+      { ok: boolean },
+      { tags: string[]; providers: { provider: string; models: string[] }[] },
+      { ok: boolean; value?: unknown },
+    ]
+    expect({
+      detailShown: detail.ok,
+      rerunEstimated: rerun.ok,
+      tags: options.tags,
+      providers: options.providers.map((p) => p.provider),
+    }).toEqual({ detailShown: false, rerunEstimated: false, tags: [], providers: [] })
+    loader.close()
+  }, 60_000)
+})
+
+describe('a rerun of a batch still loading', () => {
+  it('enqueues nothing from a file that is then refused', async () => {
+    const dir = tempDir()
+    const db = join(dir, 'genops.db')
+    const file = join(dir, 'big.jsonl')
+    writeFileSync(file, lateRefusal(20_000))
+    const loader = SqliteQueueStore.open(db)
+    const reader = createHandlers(SqliteQueueStore.open(db))
+    const pending: Promise<unknown>[] = []
+    const answer = await loadPromptFile(loader, file, {
+      defaults: DEFAULTS,
+      profiles: new Map(),
+      batchName: 'big.jsonl',
+      onProgress: () => {
+        if (pending.length > 0) return
+        const batchId = loader.db.prepare('SELECT max(id) FROM batches').pluck().get() as number
+        pending.push(settled(reader.rerunBatch({ batchId, changes: {}, estimateOnly: false })))
+      },
+    })
+    await Promise.all(pending)
+    expect(answer.ok).toBe(false)
+    // The file was refused: no job of it may be in the queue, through a rerun or otherwise.
+    const left = loader.db.prepare(`SELECT count(*) FROM jobs WHERE prompt LIKE 'Say %'`).pluck().get()
+    expect(left).toBe(0)
+    loader.close()
+  }, 60_000)
+})
