@@ -140,15 +140,22 @@ export function intakeHandlers(store: QueueStore, runtime: IntakeRuntime, option
       const parsed: ParsedFile[] = []
       const context: JobCheckContext = { profiles: await profilesOf(store), defaults: 'later' }
       for (const { name, contentBase64 } of files) parsed.push(await read([...intake.files, ...parsed], name, contentBase64, context))
-      // Cancelled or enqueued while its files were read: what was read goes with it.
-      if (intakeId !== undefined && !held.get(intakeId)) throw forgotten(intakeId)
-      // The drop's files share one artifacts folder: their artifact names meet across files.
-      const checked = await checkBatch([...intake.files, ...parsed], null)
-      checked.forEach((file, index) => {
-        const before = index < intake.files.length ? intake.files[index]! : parsed[index - intake.files.length]!
-        if (before.ok && !file.ok) runtime.intakeMetrics?.fileRejected(rejectionReason(file))
-      })
-      intake.files.splice(0, intake.files.length, ...checked)
+      // The drop's files share one artifacts folder: their artifact names meet across files. The check runs in slices:
+      // checked again when another call added files to this drop meanwhile, so that neither call's files are lost.
+      for (;;) {
+        // Cancelled or enqueued while its files were read or checked: what was read goes with it.
+        if (intakeId !== undefined && !held.get(intakeId)) throw forgotten(intakeId)
+        const before = [...intake.files]
+        const checked = await checkBatch([...before, ...parsed], null)
+        if (intakeId !== undefined && !held.get(intakeId)) throw forgotten(intakeId)
+        if (before.length !== intake.files.length || before.some((file, index) => file !== intake.files[index])) continue
+        checked.forEach((file, index) => {
+          const was = index < before.length ? before[index]! : parsed[index - before.length]!
+          if (was.ok && !file.ok) runtime.intakeMetrics?.fileRejected(rejectionReason(file))
+        })
+        intake.files.splice(0, intake.files.length, ...checked)
+        break
+      }
       held.hold(intake)
       return { intakeId: intake.id, files: intake.files.map(describe), totalJobs: jobsIn(intake.files), expiresAt: held.expiresAt(intake) }
     },

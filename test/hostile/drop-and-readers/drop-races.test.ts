@@ -16,8 +16,7 @@ import { tempStore } from '../../support/queue'
 const base64 = (text: string) => Buffer.from(text).toString('base64')
 
 /** A big drop: enough jobs that the drop's check takes many slices. */
-const big = (lines: number) =>
-  Array.from({ length: lines }, (_, i) => JSON.stringify({ prompt: `Say ${i}.`, config: { outputName: `out-${i}` } })).join('\n')
+const big = (lines: number) => Array.from({ length: lines }, (_, i) => JSON.stringify({ prompt: `Say ${i}.`, config: { outputName: `out-${i}` } })).join('\n')
 
 function setUp() {
   const store = tempStore()

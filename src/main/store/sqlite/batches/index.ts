@@ -15,7 +15,7 @@ export class SqliteBatchStore implements BatchStore {
     return batchDetail(this.db, batchId, now)
   }
   sources(batchId: number) {
-    const exists = sql(this.db, 'SELECT 1 FROM batches WHERE id = ?').get(batchId) !== undefined
+    const exists = sql(this.db, 'SELECT 1 FROM batches WHERE id = ? AND loading_owner IS NULL').get(batchId) !== undefined
     return exists ? batchSources(this.db, batchId) : null
   }
   exportPage(batchId: number, afterId: number, limit: number) {

@@ -111,7 +111,8 @@ export function outputKeys(db: Database, batchId: number, limit: number): string
 }
 
 export function runTotals(db: Database, batchId: number): RunTotals | null {
-  const batch = sql(db, 'SELECT id, name, cost_usd FROM batches WHERE id = ?').get(batchId) as { id: number; name: string; cost_usd: number } | undefined
+  const batch = sql(db, 'SELECT id, name, cost_usd FROM batches WHERE id = ? AND loading_owner IS NULL').get(batchId) as
+    { id: number; name: string; cost_usd: number } | undefined
   if (!batch) return null
   const counts = new Map(sql(db, 'SELECT state, n FROM batch_counts WHERE batch_id = ?').raw().all(batchId) as [string, number][])
   const latencies = sql(

@@ -141,7 +141,8 @@ export function quantile(sorted: readonly number[], q: number): number | null {
 }
 
 export function batchDetail(db: Database, batchId: number, now: number): BatchDetail | null {
-  const row = sql(db, `SELECT ${BATCH_COLUMNS} FROM batches WHERE id = ?`).get(batchId) as BatchRow | undefined
+  // A batch still loading is not there yet (its file may still be refused): not shown, exported, compared or rerun.
+  const row = sql(db, `SELECT ${BATCH_COLUMNS} FROM batches WHERE id = ? AND loading_owner IS NULL`).get(batchId) as BatchRow | undefined
   if (!row) return null
   const summary = summaryOf(db, row, now, isPaused(db))
   const latencies = (

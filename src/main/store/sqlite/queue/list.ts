@@ -228,7 +228,11 @@ export const FIRST_PROVIDER = 'SELECT provider FROM jobs INDEXED BY jobs_by_mode
 export const NEXT_MODEL = 'SELECT model FROM jobs INDEXED BY jobs_by_model WHERE provider = ? AND model > ? ORDER BY model LIMIT 1'
 const DEFAULT_MODEL = 'SELECT 1 FROM jobs INDEXED BY jobs_by_model WHERE provider = ? AND model IS NULL LIMIT 1'
 
-/** Providers and models by seeking from one to the next in jobs_by_model: one seek each, whatever the number of jobs. */
+/**
+ * Providers and models by seeking from one to the next in jobs_by_model: one seek each, whatever the number of jobs.
+ * A provider only a batch still loading has is offered meanwhile (the index cannot tell its jobs without reading
+ * each row): picking it lists nothing until the batch is in.
+ */
 export function jobFilterOptions(db: Database): JobFilterOptions {
   const nextProvider = sql(db, FIRST_PROVIDER).pluck()
   const nextModel = sql(db, NEXT_MODEL).pluck()
@@ -256,7 +260,7 @@ export function jobFilterOptions(db: Database): JobFilterOptions {
   const tags = sql(
     db,
     `SELECT DISTINCT tag.value FROM jobs, json_each(CASE WHEN json_valid(jobs.tags) THEN jobs.tags ELSE '[]' END) AS tag
-     WHERE jobs.id > (SELECT ifnull(max(id), 0) FROM jobs) - ${TAG_SAMPLE} AND jobs.tags IS NOT NULL AND tag.type = 'text'
+     WHERE jobs.id > (SELECT ifnull(max(id), 0) FROM jobs) - ${TAG_SAMPLE} AND jobs.tags IS NOT NULL AND tag.type = 'text' AND ${NOT_LOADING}
      ORDER BY 1 LIMIT ${MAX_TAGS}`,
   )
     .pluck()
