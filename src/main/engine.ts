@@ -222,6 +222,7 @@ export async function createEngine(input: EngineConfig): Promise<Engine> {
       alerts: alerts?.runner,
       intakeMetrics: metrics?.intake,
       loadProgress: (progress) => hub.intakeLoad(progress),
+      checkProgress: (progress) => hub.intakeCheck(progress),
       diagnostics: { dataDir: config.dataDir, metricsText: async () => (metrics ? metrics.text() : null) },
       settings: () => engineSettingRows({ dataDir: config.dataDir, config, defaults: settingDefaults, store, schema: EngineConfig }),
       settingsSchema: EngineConfig,

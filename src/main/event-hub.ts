@@ -23,8 +23,8 @@ export class EventHub {
   private truncated = false
   private progress = new Map<number, Progress>()
   private countsDirty = false
-  /** When each loading drop was last told, by intake id: its load's events are spaced by `progressMs`. */
-  private readonly loadToldAt = new Map<string, number>()
+  /** When each drop's load (by intake id) or file's check (by check id) was last told: their events are spaced by `progressMs`. */
+  private readonly toldAt = new Map<string, number>()
   private readonly timers: NodeJS.Timeout[]
 
   constructor(
@@ -81,13 +81,23 @@ export class EventHub {
    */
   intakeLoad(progress: EngineEvents['intakeLoad']): void {
     if (this.listeners.size === 0) return
+    if (!this.throttled(progress.intakeId, progress.loaded >= progress.total)) this.emit({ type: 'intakeLoad', data: progress })
+  }
+
+  /** A big dropped file's check: as a load's, the first step and the last at once, the ones between at most every `progressMs`. */
+  intakeCheck(progress: EngineEvents['intakeCheck']): void {
+    if (this.listeners.size === 0) return
+    if (!this.throttled(progress.checkId, progress.line >= progress.lines)) this.emit({ type: 'intakeCheck', data: progress })
+  }
+
+  /** Whether a step of `id`'s progress waits for a later one: the first and the last (`done`) never do. */
+  private throttled(id: string, done: boolean): boolean {
     const now = performance.now()
-    const last = this.loadToldAt.get(progress.intakeId)
-    const done = progress.loaded >= progress.total
-    if (!done && last !== undefined && now - last < this.options.progressMs) return
-    if (done) this.loadToldAt.delete(progress.intakeId)
-    else this.loadToldAt.set(progress.intakeId, now)
-    this.emit({ type: 'intakeLoad', data: progress })
+    const last = this.toldAt.get(id)
+    if (!done && last !== undefined && now - last < this.options.progressMs) return true
+    if (done) this.toldAt.delete(id)
+    else this.toldAt.set(id, now)
+    return false
   }
 
   /** An alert's transition: rare, and the tray and the alert list want it now. */

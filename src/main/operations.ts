@@ -5,7 +5,7 @@
  */
 import { type z } from 'zod'
 import { contract, describeZodError, OperationError, type JobChange, type OperationName, type OperationOutput } from '../shared/contract'
-import type { IntakeLoad } from '../shared/intake'
+import type { IntakeCheck, IntakeLoad } from '../shared/intake'
 import type { JobSummary } from '../shared/jobs'
 import type { SettingRow } from '../shared/settings'
 import { nestingProblem } from '../shared/json-depth'
@@ -66,6 +66,8 @@ export interface Runtime {
   intakeMetrics?: IntakeRecorder
   /** A big drop's load came further: the engine tells the window (the drop dialog's progress bar). */
   loadProgress?(progress: IntakeLoad): void
+  /** A big dropped file's check came further: the engine tells the window. */
+  checkProgress?(progress: IntakeCheck): void
   /** The data directory and metrics a diagnostic bundle reads; without it (the CLI's queue commands) the store's directory and no metrics. */
   diagnostics?: DiagnosticsRuntime
   /** The engine's settings as it runs with them; without an engine, `genops settings list` reads them itself. */
@@ -224,6 +226,7 @@ export function createHandlers(store: QueueStore, runtime: Runtime = noRuntime, 
       reloadGates: () => runtime.resilience?.reloadGates() ?? Promise.resolve(),
       intakeMetrics: runtime.intakeMetrics,
       loadProgress: (progress) => runtime.loadProgress?.(progress),
+      checkProgress: (progress) => runtime.checkProgress?.(progress),
     }),
     ...bundleHandlers((name, input) => invoke(handlers, name, input), store, runtime.diagnostics),
     ...batchHandlers(

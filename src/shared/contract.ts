@@ -38,7 +38,7 @@ import { HealthReport } from './health'
 import { JobLogs } from './logs'
 import { DiagnosticBundle } from './diagnostics'
 import { Estimate, EstimateIntakeInput } from './estimate'
-import { CommitIntakeInput, IntakeCommitted, IntakeId, IntakeLoad, IntakePreview, PreviewIntakeInput } from './intake'
+import { CommitIntakeInput, IntakeCheck, IntakeCommitted, IntakeId, IntakeLoad, IntakePreview, PreviewIntakeInput } from './intake'
 import { JobDefaults, JobDetail, JobSpec, JobState, JobSummary, QueueStats } from './jobs'
 import { BulkResult, JobFilterOptions, JobFilters, JobPage, JobSort, ListPosition, MAX_BULK } from './job-list'
 import { ProviderProfile } from './providers'
@@ -336,6 +336,8 @@ export const events = {
   show: z.object({ route: z.string().regex(/^#\/[A-Za-z0-9_/-]*$/) }),
   /** The desktop shell was handed files (a second start, the dock): their preview, as a drop would give. */
   filesOpened: IntakePreview,
+  /** A big dropped file's check, a few times a second while the engine reads it, and once at its last line. */
+  intakeCheck: IntakeCheck,
   /** A big drop's load, a few times a second while it loads, and once when every job is written. */
   intakeLoad: IntakeLoad,
 } as const

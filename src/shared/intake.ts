@@ -45,6 +45,8 @@ export const PreviewIntakeInput = z
     /** Adds these files to an intake previewed before (a drop sent a file or a few at a time); a new intake without it. */
     intakeId: IntakeId.optional(),
     files: z.array(IntakeFileInput).min(1, 'no files to read').max(MAX_INTAKE_FILES, `drop at most ${MAX_INTAKE_FILES} files at once`),
+    /** Names this call in the `intakeCheck` events that tell how far a big file's check has come (the dialog's progress). */
+    checkId: z.uuid({ error: 'a check id is a UUID the caller makes' }).optional(),
   })
   .strict()
 
@@ -88,6 +90,15 @@ export const CommitIntakeInput = z
     cache: z.boolean().optional(),
   })
   .strict()
+
+/** How far the engine has come checking a big dropped file (parsed on the intake thread): its line, of the file's lines. */
+export const IntakeCheck = z.object({
+  checkId: z.uuid(),
+  name: z.string(),
+  line: z.number().int().min(0),
+  lines: z.number().int().min(0),
+})
+export type IntakeCheck = z.infer<typeof IntakeCheck>
 
 /** How far a big drop's load has come (from 5,000 jobs up a commit loads in slices): the dialog's progress bar. */
 export const IntakeLoad = z.object({

@@ -1,7 +1,7 @@
 /**
  * The drop dialog's new choices and its load progress, through a running engine's contract:
  * the estimate of a held drop with the choices on screen, the lane and "don't use cached
- * answers" carried to the jobs enqueued, and a big drop's load told as `intakeLoad` events
+ * answers" carried to the jobs enqueued, and a big drop's check and load told as `intakeCheck` and `intakeLoad` events
  * (the first and last at once, the ones between spaced) to its end.
  */
 import { afterEach, describe, expect, it } from 'vitest'
@@ -53,14 +53,21 @@ describe('the drop dialog through the contract', () => {
     expect((await engine.call('getJob', { id: jobIds[0]! })).config).toEqual({})
   })
 
-  it("tells a big drop's load to the window as it goes, its first and last steps at once", async () => {
+  it("tells a big drop's check and load to the window as they go, their first and last steps at once", async () => {
     const engine = await start()
     const told: EngineEvents['intakeLoad'][] = []
+    const checked: EngineEvents['intakeCheck'][] = []
     engine.subscribe((event) => {
       if (event.type === 'intakeLoad') told.push(event.data)
+      if (event.type === 'intakeCheck') checked.push(event.data)
     })
     const lines = Array.from({ length: 20_000 }, (_, i) => ({ prompt: `prompt ${i}` }))
-    const { intakeId } = await engine.call('previewIntake', { files: [{ name: 'big.jsonl', contentBase64: jsonl(lines) }] })
+    const checkId = '0b7d4a8e-53c2-4f4e-a3c8-7d1e1f6b9a20'
+    const { intakeId } = await engine.call('previewIntake', { checkId, files: [{ name: 'big.jsonl', contentBase64: jsonl(lines) }] })
+    expect(checked.length).toBeGreaterThanOrEqual(2)
+    expect(checked.every((event) => event.checkId === checkId && event.name === 'big.jsonl' && event.lines === 20_000)).toBe(true)
+    expect(checked[0]!.line).toBeLessThan(20_000)
+    expect(checked.at(-1)!.line).toBe(20_000)
     const { batchId, jobIds } = await engine.call('commitIntake', { intakeId })
     expect(jobIds).toHaveLength(20_000)
     expect(told.length).toBeGreaterThanOrEqual(2)

@@ -7,7 +7,15 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { OperationError, type OperationInput } from '../../src/shared/contract'
-import { INTAKE_EXTENSIONS, INTAKE_TTL_MS, MAX_INTAKE_FILE_BYTES, MAX_INTAKE_FILES, MAX_JOBS_PER_DROP, refusalBeforeUpload } from '../../src/shared/intake'
+import {
+  INTAKE_EXTENSIONS,
+  INTAKE_TTL_MS,
+  type IntakeCheck,
+  MAX_INTAKE_FILE_BYTES,
+  MAX_INTAKE_FILES,
+  MAX_JOBS_PER_DROP,
+  refusalBeforeUpload,
+} from '../../src/shared/intake'
 import { startServer, type RunningServer } from '../../src/main/api/server'
 import { createEngine, type Engine } from '../../src/main/engine'
 import { batchName } from '../../src/main/intake/batch'
@@ -28,7 +36,13 @@ const totalGood = Object.values(GOOD_JOBS).reduce((sum, jobs) => sum + jobs.leng
 
 function setUp(options: Parameters<typeof intakeHandlers>[2] = {}) {
   const store = tempStore()
-  const runtime = { countsMayChange: vi.fn(), kick: vi.fn(), reloadGates: vi.fn(async () => {}), intakeMetrics: { fileRejected: vi.fn() } }
+  const runtime = {
+    countsMayChange: vi.fn(),
+    kick: vi.fn(),
+    reloadGates: vi.fn(async () => {}),
+    intakeMetrics: { fileRejected: vi.fn() },
+    checkProgress: vi.fn<(progress: IntakeCheck) => void>(),
+  }
   const handlers = { ...createHandlers(store), ...intakeHandlers(store, runtime, options) } as Handlers
   const call = <K extends 'previewIntake' | 'commitIntake' | 'cancelIntake' | 'queueStats' | 'listJobs'>(name: K, input: OperationInput<K>) =>
     invoke(handlers, name, input)
@@ -109,6 +123,22 @@ describe('previewIntake', () => {
       ['large.jsonl', 4000, []],
       ['large-bad.jsonl', 0, ['large-bad.jsonl:3000: prompt: Invalid input: expected string, received number']],
     ])
+  })
+
+  it("tells a big file's check as it goes to the call that named it, line by line to the last", async () => {
+    const { call, runtime } = setUp()
+    const text = Array.from({ length: 6000 }, (_, i) => JSON.stringify({ prompt: `Describe item ${i} in one paragraph, with care.` })).join('\n')
+    expect(Buffer.byteLength(text)).toBeGreaterThan(THREAD_THRESHOLD_BYTES)
+    await call('previewIntake', { files: [{ name: 'unnamed.jsonl', contentBase64: base64(text) }] })
+    expect(runtime.checkProgress).not.toHaveBeenCalled()
+    const checkId = '0b7d4a8e-53c2-4f4e-a3c8-7d1e1f6b9a20'
+    await call('previewIntake', { checkId, files: [{ name: 'big.jsonl', contentBase64: base64(text) }] })
+    const told = runtime.checkProgress.mock.calls.map(([progress]) => progress)
+    // A message of the intake thread at a time, each further, the last at the file's last line.
+    expect(told.length).toBeGreaterThan(3)
+    expect(told.every((progress) => progress.checkId === checkId && progress.name === 'big.jsonl' && progress.lines === 6000)).toBe(true)
+    expect(told.map((progress) => progress.line)).toEqual([...told.map((progress) => progress.line)].sort((a, b) => a - b))
+    expect(told.at(-1)!.line).toBe(6000)
   })
 
   it('refuses content that is not base64, and a drop it no longer holds', async () => {

@@ -6,7 +6,7 @@
  * transaction; nothing from a refused file is ever enqueued.
  */
 import { OperationError, type OperationHandlers } from '../../shared/contract'
-import { formatOf, MAX_INTAKE_FILES, MAX_JOBS_PER_DROP, type IntakeFile, type IntakeLoad } from '../../shared/intake'
+import { formatOf, MAX_INTAKE_FILES, MAX_JOBS_PER_DROP, type IntakeCheck, type IntakeFile, type IntakeLoad } from '../../shared/intake'
 import type { JobSpec } from '../../shared/jobs'
 import { estimateJobs } from '../costs/estimate'
 import { loadPriceList, PriceBook } from '../costs/pricing'
@@ -41,6 +41,8 @@ export interface IntakeRuntime {
   intakeMetrics?: IntakeRecorder
   /** A big drop's load came further (the window's progress bar). */
   loadProgress?(progress: IntakeLoad): void
+  /** A big dropped file's check came further. */
+  checkProgress?(progress: IntakeCheck): void
 }
 
 export interface IntakeHandlerOptions extends HeldIntakesOptions, IntakeOptions {
@@ -113,8 +115,10 @@ export function intakeHandlers(store: QueueStore, runtime: IntakeRuntime, option
    * Parses one file and counts it; a file that would take the drop over one batch's jobs is refused here, not at enqueue.
    * Its jobs are checked for what they mean as far as it is known before the provider is chosen (again, whole, at commit).
    */
-  async function read(before: readonly ParsedFile[], name: string, base64: string, context: JobCheckContext): Promise<ParsedFile> {
-    let parsed = await parsePromptBuffer(name, decode(name, base64), { threadFile: options.threadFile, context })
+  async function read(before: readonly ParsedFile[], name: string, base64: string, context: JobCheckContext, checkId?: string): Promise<ParsedFile> {
+    // A big file's check is told as it goes, to the call that named it (the dialog that sent the file).
+    const onProgress = checkId === undefined ? undefined : (line: number, lines: number) => runtime.checkProgress?.({ checkId, name, line, lines })
+    let parsed = await parsePromptBuffer(name, decode(name, base64), { threadFile: options.threadFile, context, onProgress })
     if (parsed.ok && jobsIn(before) + parsed.jobs.length > maxJobsPerDrop) {
       parsed = {
         ok: false,
@@ -130,7 +134,7 @@ export function intakeHandlers(store: QueueStore, runtime: IntakeRuntime, option
   }
 
   return {
-    previewIntake: async ({ intakeId, files }) => {
+    previewIntake: async ({ intakeId, files, checkId }) => {
       const intake = intakeId === undefined ? held.create() : held.get(intakeId)
       if (!intake) throw forgotten(intakeId!)
       if (intake.files.length + files.length > MAX_INTAKE_FILES) {
@@ -139,7 +143,7 @@ export function intakeHandlers(store: QueueStore, runtime: IntakeRuntime, option
       // One after another: two large files at once would only share the same cores.
       const parsed: ParsedFile[] = []
       const context: JobCheckContext = { profiles: await profilesOf(store), defaults: 'later' }
-      for (const { name, contentBase64 } of files) parsed.push(await read([...intake.files, ...parsed], name, contentBase64, context))
+      for (const { name, contentBase64 } of files) parsed.push(await read([...intake.files, ...parsed], name, contentBase64, context, checkId))
       // The drop's files share one artifacts folder: their artifact names meet across files. The check runs in slices:
       // checked again when another call added files to this drop meanwhile, so that neither call's files are lost.
       for (;;) {

@@ -30,6 +30,8 @@ export interface IntakeOptions {
   threadFile?: string
   /** The profiles and defaults the jobs will run with: each job is checked for what it means as it is read. */
   context?: JobCheckContext | undefined
+  /** Told, for a file parsed on the intake thread, the line its parse reached of the file's lines. */
+  onProgress?: ((line: number, lines: number) => void) | undefined
 }
 
 export async function readPromptFile(path: string, { threadFile, context }: IntakeOptions = {}): Promise<ParsedFile> {
@@ -64,25 +66,30 @@ export async function promptFileSize(path: string): Promise<number | RefusedFile
  * Bytes the caller already holds (a body of the API, a file the window read), named by
  * `name`. Large ones are copied to the intake thread: the caller's bytes stay usable.
  */
-export async function parsePromptBuffer(name: string, bytes: Uint8Array, { threadFile, context }: IntakeOptions = {}): Promise<ParsedFile> {
+export async function parsePromptBuffer(name: string, bytes: Uint8Array, { threadFile, context, onProgress }: IntakeOptions = {}): Promise<ParsedFile> {
   const refusal = extensionProblem(name) ?? sizeProblem(bytes.byteLength, MAX_UPLOAD_BYTES)
   if (refusal) return refused(fileLabel(name), refusal)
-  if (bytes.byteLength >= THREAD_THRESHOLD_BYTES) return parseOnThread({ name, bytes, context }, threadFile)
+  if (bytes.byteLength >= THREAD_THRESHOLD_BYTES) return parseOnThread({ name, bytes, context }, threadFile, onProgress)
   return parsePromptFile(name, bytes, context && new BatchCheck(context))
 }
 
 /** Parses on a new intake thread, whatever the size. Exported for the tests, which compare it with the in-thread path. */
-export async function parseOnThread(data: IntakeThreadData, threadFile?: string): Promise<ParsedFile> {
+export async function parseOnThread(data: IntakeThreadData, threadFile?: string, onProgress?: IntakeOptions['onProgress']): Promise<ParsedFile> {
   const file = fileLabel('path' in data ? data.path : data.name)
   const jobs: JobSpec[] = []
   const lines: number[] = []
   const inputs: JobInput[] = []
+  let lineCount = 0
   for await (const message of intakeThreadMessages(data, threadFile)) {
     if (message.type === 'refused') return message.result
-    if (message.type === 'size') continue
+    if (message.type === 'size') {
+      lineCount = message.lines
+      continue
+    }
     for (const job of JSON.parse(message.json) as JobSpec[]) jobs.push(job)
     for (const line of message.lines) lines.push(line)
     for (const input of message.inputs) inputs.push(input === null ? null : (JSON.parse(input) as JobInput))
+    onProgress?.(message.last ? lineCount : (message.lines.at(-1) ?? 0), lineCount)
     if (message.last) return { ok: true, file, jobs, lines, inputs, columns: message.columns }
   }
   throw new Error('the intake thread ended without a last message')

@@ -9,6 +9,7 @@ import { INTAKE_EXTENSIONS } from '../../../../shared/intake'
 import { useDialogFocus } from '../../components/use-dialog-focus'
 import { useRoute } from '../../shell/route'
 import { formatBytes, plural } from '../../words'
+import { formatCount } from '../jobs/format'
 import { IntakeChoices } from './IntakeChoices'
 import { IntakeEstimate } from './IntakeEstimate'
 import { IntakeFiles } from './IntakeFiles'
@@ -20,15 +21,21 @@ const ACCEPT = INTAKE_EXTENSIONS.join(',')
 function Progress() {
   const progress = useIntake((state) => state.progress)
   if (!progress) return null
-  const percent = progress.totalBytes > 0 ? Math.round((progress.doneBytes / progress.totalBytes) * 100) : 0
+  const { checked } = progress
+  // A big file being checked shows how far the engine read it; otherwise the bytes read across the drop.
+  const [done, total] = checked ? [checked.line, checked.lines] : [progress.doneBytes, progress.totalBytes]
+  const percent = total > 0 ? Math.round((done / total) * 100) : 0
   const step = progress.step === 'reading' ? 'Reading' : 'Checking'
+  const amount = checked
+    ? `line ${formatCount(checked.line)} of ${formatCount(checked.lines)}`
+    : `${formatBytes(progress.doneBytes)} of ${formatBytes(progress.totalBytes)}`
   return (
     <div className="intake-progress">
       <div className="progress" role="progressbar" aria-label="Reading the dropped files" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent}>
         <div className="progress-fill" style={{ width: `${percent}%` }} />
       </div>
       <p className="muted" data-intake-step={progress.step}>
-        {step} {progress.name} ({progress.file} of {progress.files}) · {formatBytes(progress.doneBytes)} of {formatBytes(progress.totalBytes)}
+        {step} {progress.name} ({progress.file} of {progress.files}) · {amount}
       </p>
     </div>
   )

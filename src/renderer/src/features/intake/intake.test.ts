@@ -134,6 +134,33 @@ describe('a drop', () => {
     expect(engine.previewIntake.mock.calls.at(-1)![0].intakeId).toBe(ID)
   })
 
+  test("shows how far the engine checked a big file, from this call's events only, and stops listening after", async () => {
+    const engine = fakeEngine()
+    type Preview = Awaited<ReturnType<typeof engine.previewIntake>>
+    let answer: () => void = () => {}
+    let checkId = ''
+    const real = engine.previewIntake.getMockImplementation()!
+    engine.previewIntake.mockImplementationOnce(
+      (input) =>
+        new Promise<Preview>((resolve) => {
+          checkId = input.checkId!
+          answer = () => void real(input).then(resolve)
+        }),
+    )
+    const store = createIntakeStore(engine.client, readNow)
+    const listening = engine.listening()
+    const taking = store.getState().take([file('big.jsonl', 1000)])
+    await vi.waitFor(() => expect(checkId).toMatch(/^[0-9a-f-]{36}$/))
+    engine.emit({ type: 'intakeCheck', data: { checkId: '0b7d4a8e-53c2-4f4e-a3c8-7d1e1f6b9a20', name: 'other.jsonl', line: 9, lines: 10 } })
+    expect(store.getState().progress?.checked).toBeUndefined()
+    engine.emit({ type: 'intakeCheck', data: { checkId, name: 'big.jsonl', line: 450_000, lines: 1_000_000 } })
+    expect(store.getState().progress).toMatchObject({ name: 'big.jsonl', step: 'checking', checked: { line: 450_000, lines: 1_000_000 } })
+    answer()
+    await taking
+    expect(store.getState().phase).toBe('preview')
+    expect(engine.listening()).toBe(listening)
+  })
+
   test('cancelled while a file is read: nothing is sent, and the engine forgets what it holds', async () => {
     const engine = fakeEngine()
     let release: () => void = () => {}

@@ -38,6 +38,8 @@ export interface IntakeProgress {
   /** Bytes read so far across the drop, of `totalBytes`. */
   doneBytes: number
   totalBytes: number
+  /** While a big file is checked: the line the engine reached, of the file's lines. */
+  checked?: { line: number; lines: number }
 }
 
 /** The dialog's fields as typed; checked when Enqueue is pressed. */
@@ -250,9 +252,17 @@ export function createIntakeStore(client: Client, readFile: ReadFile = readAsBas
             continue
           }
           set({ progress: progress('checking', file.size) })
+          // A big file's check comes as engine events, for this call only: the engine names it by our id.
+          const checkId = crypto.randomUUID()
+          const stopWatching = client.onEvent((event) => {
+            if (event.type !== 'intakeCheck' || event.data.checkId !== checkId || get().phase !== 'reading') return
+            set({ progress: { ...progress('checking', file.size), checked: { line: event.data.line, lines: event.data.lines } } })
+          })
           try {
             const intakeId = get().intakeId
-            const preview = await client.previewIntake({ ...(intakeId ? { intakeId } : {}), files: [{ name: file.name, contentBase64 }] })
+            const preview = await client
+              .previewIntake({ ...(intakeId ? { intakeId } : {}), checkId, files: [{ name: file.name, contentBase64 }] })
+              .finally(stopWatching)
             if (controller.signal.aborted) {
               // Cancelled while the engine read it: the engine forgets it too.
               if (!intakeId) void client.cancelIntake({ intakeId: preview.intakeId }).catch(() => {})
