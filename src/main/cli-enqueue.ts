@@ -1,8 +1,9 @@
 /**
  * `genops enqueue <file...>`: prompt files into the queue, through the same intake as the
  * window. A file is all or nothing: every good file goes in, together, as one batch named
- * from the files (one transaction); a bad file is reported line by line and nothing from
- * it is enqueued, and the command exits 2.
+ * from the files, seen whole or not at all; a bad file is reported line by line and nothing
+ * from it is enqueued, and the command exits 2. One large file is loaded while it is read
+ * (intake/stream.ts); several are read whole first.
  */
 import { isAbsolute, resolve } from 'node:path'
 import { type Command, Option } from 'commander'

@@ -20,19 +20,22 @@ const port = parentPort!
 const taken = data.flow && new Int32Array(data.flow)
 let sent = 0
 
+/** The parse is synchronous: it waits here, on the main thread's count, while it is MESSAGES_AHEAD ahead. */
+function waitForRoom(): void {
+  if (!taken) return
+  for (let at = Atomics.load(taken, FLOW_TAKEN); sent - at >= MESSAGES_AHEAD; at = Atomics.load(taken, FLOW_TAKEN)) Atomics.wait(taken, FLOW_TAKEN, at, 1000)
+}
+
 function send({ jobs, lines, inputs }: JobChunk, columns: string[], last: boolean): void {
-  // The parse is synchronous: it waits here, on the main thread's count, until it is asked for more.
-  for (let at = taken && Atomics.load(taken, FLOW_TAKEN); taken && sent - at! >= MESSAGES_AHEAD; at = Atomics.load(taken, FLOW_TAKEN)) {
-    Atomics.wait(taken, FLOW_TAKEN, at!, 1000)
-  }
+  waitForRoom()
   sent++
   const texts = inputs.map((input) => (input === null ? null : JSON.stringify(input)))
   port.postMessage({ type: 'jobs', json: JSON.stringify(jobs), lines, inputs: texts, columns, last } satisfies IntakeThreadMessage)
 }
 
-/** Lines in the file, counted in its bytes (a newline byte is never part of a UTF-8 sequence). */
+/** Lines in the file, counted in its bytes (a newline byte is never part of a UTF-8 sequence); a last newline ends a line, it starts none. */
 function lineCount(bytes: Uint8Array): number {
-  let lines = 1
+  let lines = bytes.length > 0 && bytes[bytes.length - 1] !== 10 ? 1 : 0
   for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) lines++
   return lines
 }
