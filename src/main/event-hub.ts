@@ -17,6 +17,9 @@ export const DEFAULT_EVENT_TIMING: EventHubOptions = { changesMs: 100, countsMs:
 
 type Progress = EngineEvents['progress']['updates'][number]
 
+/** How long a progress id stays in EventHub.toldAt without a step. */
+const FORGOTTEN_AFTER_MS = 60_000
+
 export class EventHub {
   private readonly listeners = new Set<(event: EngineEvent) => void>()
   private changes = new Map<number, JobChange>()
@@ -94,6 +97,8 @@ export class EventHub {
   private throttled(id: string, done: boolean): boolean {
     const now = performance.now()
     const last = this.toldAt.get(id)
+    // A check or load that ended without its last step (a failed load) is forgotten once it has been quiet a minute.
+    if (last === undefined) for (const [other, at] of this.toldAt) if (now - at > FORGOTTEN_AFTER_MS) this.toldAt.delete(other)
     if (!done && last !== undefined && now - last < this.options.progressMs) return true
     if (done) this.toldAt.delete(id)
     else this.toldAt.set(id, now)

@@ -33,10 +33,19 @@ function send({ jobs, lines, inputs }: JobChunk, columns: string[], last: boolea
   port.postMessage({ type: 'jobs', json: JSON.stringify(jobs), lines, inputs: texts, columns, last } satisfies IntakeThreadMessage)
 }
 
-/** Lines in the file, counted in its bytes (a newline byte is never part of a UTF-8 sequence); a last newline ends a line, it starts none. */
+const LF = 10
+const CR = 13
+
+/**
+ * Lines in the file, counted in its bytes (neither byte is ever part of a UTF-8 sequence) as
+ * the parsers count them: a line ends at LF, CRLF or a lone CR (a CSV saved by an old Mac
+ * Excel); a last line end ends a line, it starts none.
+ */
 function lineCount(bytes: Uint8Array): number {
-  let lines = bytes.length > 0 && bytes[bytes.length - 1] !== 10 ? 1 : 0
-  for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) lines++
+  const last = bytes[bytes.length - 1]
+  let lines = bytes.length > 0 && last !== LF && last !== CR ? 1 : 0
+  for (let at = bytes.indexOf(LF); at !== -1; at = bytes.indexOf(LF, at + 1)) lines++
+  for (let at = bytes.indexOf(CR); at !== -1; at = bytes.indexOf(CR, at + 1)) if (bytes[at + 1] !== LF) lines++
   return lines
 }
 

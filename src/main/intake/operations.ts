@@ -16,7 +16,7 @@ import { batchName } from './batch'
 import { withChoices } from './choices'
 import { checkBatch, profilesOf, type JobCheckContext } from './job-check'
 import { HeldIntakes, jobsIn, type HeldIntakesOptions } from './held'
-import type { ParsedFile } from './problems'
+import { refused, type ParsedFile } from './problems'
 import { parsePromptBuffer, type IntakeOptions } from './read'
 import { mapInSlices } from './slices'
 import { batchSources, jobOrigin } from './sources'
@@ -118,28 +118,27 @@ export function intakeHandlers(store: QueueStore, runtime: IntakeRuntime, option
   async function read(before: readonly ParsedFile[], name: string, base64: string, context: JobCheckContext, checkId?: string): Promise<ParsedFile> {
     // A big file's check is told as it goes, to the call that named it (the dialog that sent the file).
     const onProgress = checkId === undefined ? undefined : (line: number, lines: number) => runtime.checkProgress?.({ checkId, name, line, lines })
-    let parsed = await parsePromptBuffer(name, decode(name, base64), { threadFile: options.threadFile, context, onProgress })
-    if (parsed.ok && jobsIn(before) + parsed.jobs.length > maxJobsPerDrop) {
-      parsed = {
-        ok: false,
-        file: parsed.file,
-        errors: [
-          `${parsed.file}: its ${parsed.jobs.length} jobs would take this drop over ${maxJobsPerDrop} jobs, the most one drop takes: drop it on its own`,
-        ],
-        moreErrors: 0,
-      }
-    }
+    const parsed = withinDrop(before, await parsePromptBuffer(name, decode(name, base64), { threadFile: options.threadFile, context, onProgress }))
     if (!parsed.ok) runtime.intakeMetrics?.fileRejected(rejectionReason(parsed))
     return parsed
+  }
+
+  /** The file, or its refusal when it would take a drop holding `before` over the jobs one drop takes. */
+  function withinDrop(before: readonly ParsedFile[], parsed: ParsedFile): ParsedFile {
+    if (!parsed.ok || jobsIn(before) + parsed.jobs.length <= maxJobsPerDrop) return parsed
+    return refused(parsed.file, `its ${parsed.jobs.length} jobs would take this drop over ${maxJobsPerDrop} jobs, the most one drop takes: drop it on its own`)
   }
 
   return {
     previewIntake: async ({ intakeId, files, checkId }) => {
       const intake = intakeId === undefined ? held.create() : held.get(intakeId)
       if (!intake) throw forgotten(intakeId!)
-      if (intake.files.length + files.length > MAX_INTAKE_FILES) {
-        throw new OperationError('INVALID_INPUT', `a drop holds at most ${MAX_INTAKE_FILES} files: enqueue these, then drop the rest`)
+      const checkFileCount = (held: number) => {
+        if (held + files.length > MAX_INTAKE_FILES) {
+          throw new OperationError('INVALID_INPUT', `a drop holds at most ${MAX_INTAKE_FILES} files: enqueue these, then drop the rest`)
+        }
       }
+      checkFileCount(intake.files.length)
       // One after another: two large files at once would only share the same cores.
       const parsed: ParsedFile[] = []
       const context: JobCheckContext = { profiles: await profilesOf(store), defaults: 'later' }
@@ -150,7 +149,11 @@ export function intakeHandlers(store: QueueStore, runtime: IntakeRuntime, option
         // Cancelled or enqueued while its files were read or checked: what was read goes with it.
         if (intakeId !== undefined && !held.get(intakeId)) throw forgotten(intakeId)
         const before = [...intake.files]
-        const checked = await checkBatch([...before, ...parsed], null)
+        // The drop's limits again, against what it holds now: another call may have added to it since they were read.
+        checkFileCount(before.length)
+        const fitted: ParsedFile[] = []
+        for (const file of parsed) fitted.push(withinDrop([...before, ...fitted], file))
+        const checked = await checkBatch([...before, ...fitted], null)
         if (intakeId !== undefined && !held.get(intakeId)) throw forgotten(intakeId)
         if (before.length !== intake.files.length || before.some((file, index) => file !== intake.files[index])) continue
         checked.forEach((file, index) => {

@@ -81,7 +81,11 @@ export async function parseOnThread(data: IntakeThreadData, threadFile?: string,
   const inputs: JobInput[] = []
   let lineCount = 0
   for await (const message of intakeThreadMessages(data, threadFile)) {
-    if (message.type === 'refused') return message.result
+    if (message.type === 'refused') {
+      // The check is over, refused: its last step is told all the same (whoever listens forgets it then).
+      if (lineCount > 0) onProgress?.(lineCount, lineCount)
+      return message.result
+    }
     if (message.type === 'size') {
       lineCount = message.lines
       continue
@@ -89,7 +93,7 @@ export async function parseOnThread(data: IntakeThreadData, threadFile?: string,
     for (const job of JSON.parse(message.json) as JobSpec[]) jobs.push(job)
     for (const line of message.lines) lines.push(line)
     for (const input of message.inputs) inputs.push(input === null ? null : (JSON.parse(input) as JobInput))
-    onProgress?.(message.last ? lineCount : (message.lines.at(-1) ?? 0), lineCount)
+    onProgress?.(message.last ? lineCount : Math.min(message.lines.at(-1) ?? 0, lineCount), lineCount)
     if (message.last) return { ok: true, file, jobs, lines, inputs, columns: message.columns }
   }
   throw new Error('the intake thread ended without a last message')

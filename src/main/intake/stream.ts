@@ -66,7 +66,7 @@ export async function loadPromptFile(store: LoadingStore, path: string, options:
           origin: { file: 0, row: message.lines[i] ?? 0, input: message.inputs[i] ?? null },
         }))
         await load.add(jobs)
-        options.onProgress?.({ loaded: load.loaded, line: message.last ? lines : (message.lines.at(-1) ?? 0), lines })
+        options.onProgress?.({ loaded: load.loaded, line: message.last ? lines : Math.min(message.lines.at(-1) ?? 0, lines), lines })
         if (message.last) {
           const enqueued = await load.finish([{ name: file, format: formatOf(file), jobs: load.loaded, columns: message.columns }])
           return { ok: true, file, jobs: load.loaded, enqueued }

@@ -255,7 +255,7 @@ export function createIntakeStore(client: Client, readFile: ReadFile = readAsBas
           // A big file's check comes as engine events, for this call only: the engine names it by our id.
           const checkId = crypto.randomUUID()
           const stopWatching = client.onEvent((event) => {
-            if (event.type !== 'intakeCheck' || event.data.checkId !== checkId || get().phase !== 'reading') return
+            if (event.type !== 'intakeCheck' || event.data.checkId !== checkId || controller.signal.aborted || get().phase !== 'reading') return
             set({ progress: { ...progress('checking', file.size), checked: { line: event.data.line, lines: event.data.lines } } })
           })
           try {
