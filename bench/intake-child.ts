@@ -1,21 +1,23 @@
 /**
- * One file's intake in a process of its own, so its peak RSS is its own: `tsx
- * bench/intake-child.ts stream|whole|drop FILE DB THREAD` takes FILE one of three ways
- * (stream: loaded while the intake thread parses it, as `genops enqueue` takes one file;
- * whole: parsed whole on the thread, then the enqueue operation, as several files go; drop:
- * the window's previewIntake and commitIntake, the file sent as base64) and prints {ms,
- * firstProgressMs, jobs, peakRssMb, lag} as JSON. Asserts nothing.
+ * Prompt files' intake in a process of its own, so its peak RSS is its own: `tsx
+ * bench/intake-child.ts stream|whole|drop DB THREAD FILE...` takes the files one of three ways
+ * (stream: loaded while the intake thread parses them, as `genops enqueue` takes them; whole:
+ * parsed whole on the thread, then the enqueue operation, as `genops enqueue` took several
+ * files before; drop: the window's previewIntake and commitIntake, the files sent as base64)
+ * and prints {ms, firstProgressMs, jobs, peakRssMb, lag} as JSON. Asserts nothing.
  */
 import { readFileSync } from 'node:fs'
+import { basename } from 'node:path'
 import { createHandlers } from '../src/main/operations'
 import { readPromptFiles } from '../src/main/intake/read'
+import type { ParsedFile } from '../src/main/intake/problems'
 import { sourcesOf } from '../src/main/intake/sources'
-import { loadPromptFile } from '../src/main/intake/stream'
+import { loadPromptFiles } from '../src/main/intake/stream'
 import { SqliteQueueStore } from '../src/main/store/sqlite/queue'
 import type { JobDefaults } from '../src/shared/jobs'
 import { lagMonitor } from './support'
 
-const [way, file, db, threadFile] = process.argv.slice(2) as [string, string, string, string]
+const [way, db, threadFile, ...files] = process.argv.slice(2) as [string, string, string, ...string[]]
 const store = SqliteQueueStore.open(db)
 const defaults: JobDefaults = {}
 const lag = lagMonitor()
@@ -24,9 +26,9 @@ let firstProgressMs: number | null = null
 const progressed = () => (firstProgressMs ??= performance.now() - started)
 let jobs: number
 if (way === 'stream') {
-  const answer = await loadPromptFile(store, file, { defaults, profiles: new Map(), batchName: 'big.jsonl', threadFile, onProgress: progressed })
-  if (!answer.ok) throw new Error(answer.errors.join('\n'))
-  jobs = answer.jobs
+  const answer = await loadPromptFiles(store, files, { defaults, profiles: new Map(), threadFile, onProgress: progressed })
+  if (!answer.enqueued || answer.files.some((file) => !file.ok)) throw new Error('a file was refused')
+  jobs = answer.enqueued.jobIds.length
 } else if (way === 'drop') {
   const quiet = () => {}
   const handlers = createHandlers(store, {
@@ -38,14 +40,15 @@ if (way === 'stream') {
     profilesChanged: async () => {},
     loadProgress: progressed,
   })
-  const files = [{ name: 'big.jsonl', contentBase64: readFileSync(file).toString('base64') }]
-  const { intakeId } = await handlers.previewIntake({ files })
+  const dropped = files.map((file) => ({ name: basename(file), contentBase64: readFileSync(file).toString('base64') }))
+  const { intakeId } = await handlers.previewIntake({ files: dropped })
   jobs = (await handlers.commitIntake({ intakeId, defaults: {} })).jobIds.length
 } else {
-  const [parsed] = await readPromptFiles([file], { threadFile, context: { profiles: new Map(), defaults } })
-  if (!parsed?.ok) throw new Error('the file was refused')
+  const parsed = await readPromptFiles(files, { threadFile, context: { profiles: new Map(), defaults } })
+  const taken = parsed.filter((file): file is Extract<ParsedFile, { ok: true }> => file.ok)
+  if (taken.length < files.length) throw new Error('a file was refused')
   store.loadProgress = progressed
-  const result = await createHandlers(store).enqueueJobs({ jobs: parsed.jobs, defaults, batchName: 'big.jsonl', ...sourcesOf([parsed]) })
+  const result = await createHandlers(store).enqueueJobs({ jobs: taken.flatMap((file) => file.jobs), defaults, batchName: 'big', ...sourcesOf(taken) })
   jobs = result.jobIds.length
 }
 const ms = performance.now() - started

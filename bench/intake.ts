@@ -3,8 +3,8 @@
  * window take it (parsed whole on the intake thread, then enqueued as one batch, loaded in
  * short transactions; or, as `genops enqueue` takes one large file, loaded while it is
  * parsed), with the main thread's event-loop lag meanwhile. Parsing on the main thread is
- * measured beside it, to show what the thread saves. Then a million-line file each way, and
- * through the window's drop, each in a process of its own for its peak memory
+ * measured beside it, to show what the thread saves. Then a million lines each way (one file,
+ * four files, the window's drop), each in a process of its own for its peak memory
  * (intake-child.ts). Prints figures and the targets; asserts nothing.
  *
  * What ships is a bundled thread entry (out/main/intake-thread.js), not TypeScript loaded
@@ -191,53 +191,55 @@ const MILLION = { full: 1_000_000, quick: 50_000 }
 async function loadWhileParsed(dir: TempDir, file: string, threadFile: string): Promise<void> {
   const store = SqliteQueueStore.open(databaseFile(dir.path))
   try {
-    const answer = await loadPromptFile(store, file, { defaults: {}, profiles: new Map(), batchName: 'prompts.jsonl', threadFile })
+    const answer = await loadPromptFile(store, file, { defaults: {}, profiles: new Map(), threadFile })
     if (!answer.ok) throw new Error(`the generated file was refused: ${answer.errors.slice(0, 3).join('; ')}`)
   } finally {
     store.close()
   }
 }
 
-/** What each way is, in the table. */
-const WAYS = {
-  whole: 'parsed whole, then enqueued (several files)',
-  stream: 'loaded while parsed (`genops enqueue` of one file)',
-  drop: "the window's drop: preview, then commit",
-} as const
-
 /** The same lines, short enough that a million fit the 64 MiB a drop takes. */
 const shortJsonl = (lines: number): string => Array.from({ length: lines }, (_, i) => JSON.stringify({ prompt: `Say ${i} in French.` })).join('\n')
 
 /**
- * A million-line file each way, in a process of its own (bench/intake-child.ts): the time,
+ * A million lines each way, in a process of its own (bench/intake-child.ts): the time,
  * when the first progress came, the peak memory of the process (both threads), the lag.
  */
 async function millionLines(work: TempDir, lines: number, threadFile: string): Promise<void> {
   const file = join(work.path, 'million.jsonl')
   writeFileSync(file, jsonl(lines))
+  // The same lines in four files, as an operator splits a big job list.
+  const quarters = [1, 2, 3, 4].map((n) => join(work.path, `quarter-${n}.jsonl`))
+  for (const quarter of quarters) writeFileSync(quarter, jsonl(lines / 4))
   const short = join(work.path, 'million-short.jsonl')
   writeFileSync(short, shortJsonl(lines))
-  const mib = (path: string) => formatNumber(readFileSync(path).byteLength / 2 ** 20, 1)
+  const mib = (paths: string[]) => formatNumber(paths.reduce((sum, path) => sum + readFileSync(path).byteLength, 0) / 2 ** 20, 1)
   console.log('')
   console.log(
-    `A ${formatNumber(lines)}-line .jsonl, each way in a process of its own (bench/intake-child.ts): the file above ` +
-      `(${mib(file)} MiB) taken by \`genops enqueue\`, one of short lines (${mib(short)} MiB) dropped in the window.`,
+    `${formatNumber(lines)} lines of .jsonl, each way in a process of its own (bench/intake-child.ts): the file above ` +
+      `(${mib([file])} MiB) and the same lines in four files taken by \`genops enqueue\`, one of short lines (${mib([short])} MiB) dropped in the window.`,
   )
+  const runs: { label: string; way: 'whole' | 'stream' | 'drop'; inputs: string[] }[] = [
+    { label: 'one file parsed whole, then enqueued (before)', way: 'whole', inputs: [file] },
+    { label: 'one file loaded while parsed (`genops enqueue`)', way: 'stream', inputs: [file] },
+    { label: 'four files parsed whole, then enqueued (before)', way: 'whole', inputs: quarters },
+    { label: 'four files loaded while parsed (`genops enqueue`)', way: 'stream', inputs: quarters },
+    { label: "the window's drop: preview, then commit", way: 'drop', inputs: [short] },
+  ]
   const results: string[][] = []
-  for (const way of ['whole', 'stream', 'drop'] as const) {
+  for (const { label, way, inputs } of runs) {
     await quietMachine(() => [])
     const db = tempDir('intake-million')
-    const input = way === 'drop' ? short : file
     try {
       const child = join(import.meta.dirname, 'intake-child.ts')
-      const text = execFileSync(process.execPath, ['--import', 'tsx', child, way, input, databaseFile(db.path), threadFile], {
+      const text = execFileSync(process.execPath, ['--import', 'tsx', child, way, databaseFile(db.path), threadFile, ...inputs], {
         encoding: 'utf8',
         maxBuffer: 2 ** 20,
       })
       const figures = JSON.parse(text) as { ms: number; firstProgressMs: number | null; jobs: number; peakRssMb: number; lag: Lag }
       results.push([
-        WAYS[way],
-        `${mib(input)} MiB`,
+        label,
+        `${mib(inputs)} MiB`,
         formatNumber(figures.jobs),
         formatNumber(figures.ms),
         formatNumber(perSecond(figures.jobs, figures.ms)),

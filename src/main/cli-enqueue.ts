@@ -2,8 +2,8 @@
  * `genops enqueue <file...>`: prompt files into the queue, through the same intake as the
  * window. A file is all or nothing: every good file goes in, together, as one batch named
  * from the files, seen whole or not at all; a bad file is reported line by line and nothing
- * from it is enqueued, and the command exits 2. One large file is loaded while it is read
- * (intake/stream.ts); several are read whole first.
+ * from it is enqueued, and the command exits 2. Large files are loaded while they are read
+ * (intake/stream.ts); small ones, a call to a server and an estimate read them whole first.
  */
 import { isAbsolute, resolve } from 'node:path'
 import { type Command, Option } from 'commander'
@@ -19,7 +19,7 @@ import { batchName } from './intake/batch'
 import { SUPPORTED_EXTENSIONS } from './intake/parse'
 import { fileLabel, type ParsedFile, type RefusedFile } from './intake/problems'
 import { promptFileSize, readPromptFiles } from './intake/read'
-import { loadPromptFile, type StreamedFile, type StreamLoadOptions } from './intake/stream'
+import { loadPromptFiles, type StreamedFiles, type StreamLoadOptions } from './intake/stream'
 import { THREAD_THRESHOLD_BYTES } from './intake/limits'
 import type { EnqueueResult } from './queue/store'
 import { sourcesOf } from './intake/sources'
@@ -138,11 +138,15 @@ async function enqueueFiles(files: string[], options: EnqueueOptions): Promise<v
   const profiles = await withQueue(options, (h) => h.listProviders({})).then(profileMap)
   // Over each job's own config: --no-cache is the operator's word for the whole call, whatever a line says.
   const withCallFlags = (job: JobSpec): JobSpec => (options.cache ? job : { ...job, config: { ...job.config, cache: false } })
-  if (files.length === 1 && !options.server && !options.estimate) {
-    const name = batchName([fileLabel(files[0]!)])
-    const streamed = await streamFile(files[0]!, options, { defaults, profiles, batchName: name, prepare: withCallFlags })
-    if (streamed?.ok) return printEnqueued(options, name, [streamed], streamed.enqueued)
-    if (streamed) return printRefused(options, [streamed])
+  if (!options.server && !options.estimate) {
+    const streamed = await streamFiles(files, options, { defaults, profiles, prepare: withCallFlags })
+    if (streamed) {
+      const refused = streamed.files.filter((file): file is RefusedFile => !file.ok)
+      if (!streamed.enqueued) return printRefused(options, refused)
+      printRefused(options, refused, { more: true })
+      const taken = streamed.files.filter((file) => file.ok)
+      return printEnqueued(options, batchName(taken.map((file) => file.file)), taken, streamed.enqueued)
+    }
   }
   const parsed = await readPromptFiles(files, { context: { profiles, defaults } })
   const taken = parsed.filter((file): file is Extract<ParsedFile, { ok: true }> => file.ok)
@@ -168,21 +172,22 @@ async function enqueueFiles(files: string[], options: EnqueueOptions): Promise<v
 }
 
 /**
- * One large file on this machine's store, loaded while the intake thread parses it
- * (intake/stream.ts); null when it is not taken that way (a small file: parsed in a few
- * milliseconds, or a store that loads only whole calls), and the call reads it whole.
+ * Files on this machine's store, loaded while the intake thread parses them (intake/stream.ts);
+ * null when they are not taken that way (small files: parsed in a few milliseconds, or a store
+ * that loads only whole calls), and the call reads them whole.
  */
-async function streamFile(path: string, options: EnqueueOptions, load: Omit<StreamLoadOptions, 'onProgress'>): Promise<StreamedFile | null> {
-  const size = await promptFileSize(path)
-  if (typeof size === 'number' && size < THREAD_THRESHOLD_BYTES) return null
+async function streamFiles(paths: string[], options: EnqueueOptions, load: Omit<StreamLoadOptions, 'onProgress'>): Promise<StreamedFiles | null> {
+  const sizes = await Promise.all(paths.map(promptFileSize))
+  if (sizes.reduce<number>((sum, size) => sum + (typeof size === 'number' ? size : 0), 0) < THREAD_THRESHOLD_BYTES) return null
   return withStore(options, async (store) => {
     if (!store.beginLoad) return null
     await store.removeAbandonedLoads?.(ownerIsGone)
-    const progress = progressLine(load.batchName)
-    return loadPromptFile({ beginLoad: store.beginLoad.bind(store) }, path, {
+    const progress = progressLine(batchName(paths.map(fileLabel)))
+    const which = (file: string) => (paths.length > 1 ? `${file} ` : '')
+    return loadPromptFiles({ beginLoad: store.beginLoad.bind(store) }, paths, {
       ...load,
       maxConcurrency: options.maxConcurrency,
-      onProgress: ({ loaded, line, lines }) => progress(`loaded ${loaded} jobs, line ${line} of ${lines}`, line, lines),
+      onProgress: ({ loaded, file, line, lines }) => progress(`loaded ${loaded} jobs, ${which(file)}line ${line} of ${lines}`, line, lines),
     })
   })
 }

@@ -83,14 +83,13 @@ describe('a large file loads while it is parsed', () => {
     const answer = await loadPromptFile(watched(streamed.store, loads), file, {
       defaults: DEFAULTS,
       profiles: new Map(),
-      batchName: 'big.jsonl',
       onProgress: (step) => progress.push(step),
     })
     expect(answer).toMatchObject({ ok: true, file: 'big.jsonl' })
     // It loaded a message at a time: progress came in steps, each line further, the last at the end of the file.
     expect(progress.length).toBeGreaterThan(5)
     expect(progress.map((step) => step.line)).toEqual([...progress.map((step) => step.line)].sort((a, b) => a - b))
-    expect(progress.at(-1)).toEqual({ loaded: answer.ok ? answer.jobs : -1, line: 12_000, lines: 12_000 })
+    expect(progress.at(-1)).toEqual({ loaded: answer.ok ? answer.jobs : -1, file: 'big.jsonl', line: 12_000, lines: 12_000 })
     expect(progress[0]!.loaded).toBe(JOBS_PER_MESSAGE)
     expect(loads).toHaveLength(1)
 
@@ -120,7 +119,6 @@ describe('a large file loads while it is parsed', () => {
     const answer = await loadPromptFile(watched(store, loads), file, {
       defaults: DEFAULTS,
       profiles: new Map(),
-      batchName: 'late.jsonl',
       onProgress: () => (mostWritten = Math.max(mostWritten, store.db.prepare('SELECT count(*) FROM jobs').pluck().get() as number)),
     })
     expect(answer).toEqual({ ok: false, file: 'late.jsonl', errors: [expect.stringMatching(/^late\.jsonl:20000: /)], moreErrors: 0 })
@@ -140,7 +138,6 @@ describe('a large file loads while it is parsed', () => {
     const answer = await loadPromptFile(store, file, {
       defaults: DEFAULTS,
       profiles: new Map(),
-      batchName: 'hidden.jsonl',
       onProgress: () => {
         const { jobs } = store.claim({ owner: 'test:1:a', limit: 50, now: Date.now() + 60_000, leaseMs: 60_000 }) as { jobs: unknown[] }
         claimed.push(jobs.length)

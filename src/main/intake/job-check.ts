@@ -98,6 +98,13 @@ export class BatchCheck {
     return problem
   }
 
+  /** Another check that knows the names taken so far: one file's, kept or let go once it is known whether the file is good. */
+  copy(): BatchCheck {
+    const copy = new BatchCheck(this.context)
+    for (const [name, where] of this.names) copy.names.set(name, where)
+    return copy
+  }
+
   /** The job's problems (none: an empty list); `where` names it if a later job asks for its artifact name. */
   problems(spec: JobSpec, where: string): string[] {
     const problems: string[] = []

@@ -66,8 +66,11 @@ export interface JobLoad {
   readonly loaded: number
   /** Writes more of the batch's jobs, in short transactions; `onSlice` is told the jobs loaded so far. */
   add(jobs: readonly NewJob[], onSlice?: (loaded: number) => void): Promise<void>
-  /** Makes the whole batch visible and counts it; `sources` are the files it came from. */
-  finish(sources?: readonly BatchSource[]): Awaitable<EnqueueResult>
+  /** keep(): a later drop() leaves the jobs added so far. drop(): removes those added since, and goes on loading (one file refused of several). */
+  keep(): void
+  drop(): Promise<void>
+  /** Makes the whole batch visible and counts it, with what was not kept yet; `sources`: its files; `name`: its name, if it changed. */
+  finish(sources?: readonly BatchSource[], name?: string): Awaitable<EnqueueResult>
   /** Removes the batch and every job written so far. */
   abandon(): Promise<void>
 }

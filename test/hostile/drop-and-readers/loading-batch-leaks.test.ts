@@ -48,7 +48,6 @@ async function whileLoading(onLoading: (batchId: number, reader: Handlers) => Pr
     const answer = await loadPromptFile(loader, file, {
       defaults: DEFAULTS,
       profiles: new Map(),
-      batchName: 'big.jsonl',
       onProgress: () => {
         if (started.length === 0) started.push(...onLoading(loader.db.prepare('SELECT max(id) FROM batches').pluck().get() as number, reader))
       },

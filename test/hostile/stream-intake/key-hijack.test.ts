@@ -27,7 +27,6 @@ describe('a key in a loading file that is later refused', () => {
     const answer = await loadPromptFile(loader, file, {
       defaults: DEFAULTS,
       profiles: new Map(),
-      batchName: 'big.jsonl',
       // Once the first thousand (with line 10's key) is written, another operator enqueues their own job with that key.
       onProgress: () => {
         if (concurrent) return

@@ -26,7 +26,7 @@ export async function loadRefusedFile(onLoading: (dir: string, loader: SqliteQue
   writeFileSync(file, lateRefusal(20_000))
   const loader = SqliteQueueStore.open(join(dir, 'genops.db'))
   try {
-    return await loadPromptFile(loader, file, { defaults, profiles: new Map(), batchName: 'big.jsonl', onProgress: () => onLoading(dir, loader) })
+    return await loadPromptFile(loader, file, { defaults, profiles: new Map(), onProgress: () => onLoading(dir, loader) })
   } finally {
     loader.close()
   }

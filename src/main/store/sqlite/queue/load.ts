@@ -25,6 +25,9 @@ export const LOAD_THRESHOLD = 5_000
  */
 const SLICE_MS = 10
 
+/** Rows one statement of a drop removes (~2 ms here): a slice runs as many as fit in SLICE_MS. */
+const DROP_SLICE = 500
+
 export type { LoadOptions, LoadProgress }
 
 /** Lets other work (a claim, a settle, the window) run between slices. */
@@ -62,8 +65,12 @@ export class SliceLoad implements JobLoad {
   private readonly jobIds: number[] = []
   private readonly addedIds: number[] = []
   private duplicates = 0
-  /** The jobs added (not already known by key), by provider and model, for the metrics' totals. */
+  /** The jobs added (not already known by key) and kept, by provider and model, for the metrics' totals. */
   private readonly added = new Tally()
+  /** The same for the jobs added since the last keep(): what drop() takes back. */
+  private unkept = new Tally()
+  /** How far the kept jobs reach in the lists above. */
+  private kept = { jobs: 0, added: 0, duplicates: 0 }
 
   private constructor(
     private readonly db: Database,
@@ -99,18 +106,54 @@ export class SliceLoad implements JobLoad {
       this.duplicates += written.duplicates
       onSlice?.(this.loaded + next)
     }
-    for (const job of jobsAdded(jobs, { jobIds, addedIds })) this.added.add(job.provider, job.model, '')
+    for (const job of jobsAdded(jobs, { jobIds, addedIds })) this.unkept.add(job.provider, job.model, '')
     for (const id of jobIds) this.jobIds.push(id)
     for (const id of addedIds) this.addedIds.push(id)
   }
 
-  /** Makes the batch visible and counts it, in one small transaction; `sources` are the files it came from. */
-  finish(sources?: EnqueueOptions['sources']): EnqueueResult {
+  /** Keeps the jobs added so far: a later drop() leaves them (one file of several is whole and good). */
+  keep(): void {
+    for (const [provider, model, detail, n] of this.unkept.rows()) this.added.add(provider, model, detail, n)
+    this.unkept = new Tally()
+    this.kept = { jobs: this.jobIds.length, added: this.addedIds.length, duplicates: this.duplicates }
+  }
+
+  /**
+   * Removes the jobs added since the last keep(), in slices, and goes on loading: a file
+   * refused after some of its jobs were written, the files before it kept. A job added later
+   * cannot have been answered with one of them as already known: each file is kept or
+   * dropped before the next one's jobs are added.
+   */
+  async drop(): Promise<void> {
+    const ids = this.addedIds.splice(this.kept.added)
+    this.jobIds.length = this.kept.jobs
+    this.duplicates = this.kept.duplicates
+    this.unkept = new Tally()
+    const remove = sql(this.db, 'DELETE FROM jobs WHERE batch_id = ? AND id IN (SELECT value FROM json_each(?))')
+    for (let next = 0; next < ids.length;) {
+      await yieldTurn()
+      const enough = sliceEnds()
+      this.db
+        .transaction(() => {
+          do remove.run(this.batchId, JSON.stringify(ids.slice(next, (next += DROP_SLICE))))
+          while (next < ids.length && !enough())
+        })
+        .immediate()
+    }
+  }
+
+  /** Makes the batch visible and counts it, in one small transaction; `sources` are the files it came from, `name` the batch's if it changed. */
+  finish(sources?: EnqueueOptions['sources'], name?: string): EnqueueResult {
+    this.keep()
     const { db, batchId, owner } = this
     const result = { batchId, jobIds: this.jobIds, addedIds: this.addedIds, duplicates: this.duplicates }
     db.transaction(() => {
       // Removed meanwhile (only a process that took this one for dead does that): nothing may be counted.
-      const cleared = sql(db, 'UPDATE batches SET loading_owner = NULL WHERE id = ? AND loading_owner = ?').run(batchId, owner).changes
+      const cleared = sql(db, 'UPDATE batches SET loading_owner = NULL, name = ifnull(?, name) WHERE id = ? AND loading_owner = ?').run(
+        name ?? null,
+        batchId,
+        owner,
+      ).changes
       if (cleared !== 1) throw new Error(`batch ${batchId} was removed while it loaded: nothing was enqueued`)
       insertSources(db, batchId, sources)
       countBatch(db, result, this.added, sources)
