@@ -101,11 +101,11 @@ function withLoad<T>(options: EnqueueOptions, name: string, enqueue: (handlers: 
 }
 
 /** A big file's load, told on stderr a line now and then and at its end (stdout stays the answer, for scripts and --json). */
-function progressLine(name: string): (what: string, done: number, total: number) => void {
+function progressLine(name: string): (what: string, done: number, total: number, last?: boolean) => void {
   let lastAt = performance.now()
-  return (what, done, total) => {
+  return (what, done, total, last = done >= total) => {
     const now = performance.now()
-    if (now - lastAt < PROGRESS_EVERY_MS && done < total) return
+    if (now - lastAt < PROGRESS_EVERY_MS && !last) return
     lastAt = now
     process.stderr.write(`${name}: ${what} (${Math.floor((done / total) * 100)}%)\n`)
   }
@@ -187,7 +187,8 @@ async function streamFiles(paths: string[], options: EnqueueOptions, load: Omit<
     return loadPromptFiles({ beginLoad: store.beginLoad.bind(store) }, paths, {
       ...load,
       maxConcurrency: options.maxConcurrency,
-      onProgress: ({ loaded, file, line, lines }) => progress(`loaded ${loaded} jobs, ${which(file)}line ${line} of ${lines}`, line, lines),
+      // Told at least once a second and at the end: every small file's end would be a line of its own.
+      onProgress: ({ loaded, file, line, lines, last }) => progress(`loaded ${loaded} jobs, ${which(file)}line ${line} of ${lines}`, line, lines, last),
     })
   })
 }

@@ -89,7 +89,7 @@ describe('a large file loads while it is parsed', () => {
     // It loaded a message at a time: progress came in steps, each line further, the last at the end of the file.
     expect(progress.length).toBeGreaterThan(5)
     expect(progress.map((step) => step.line)).toEqual([...progress.map((step) => step.line)].sort((a, b) => a - b))
-    expect(progress.at(-1)).toEqual({ loaded: answer.ok ? answer.jobs : -1, file: 'big.jsonl', line: 12_000, lines: 12_000 })
+    expect(progress.at(-1)).toEqual({ loaded: answer.ok ? answer.jobs : -1, file: 'big.jsonl', line: 12_000, lines: 12_000, last: true })
     expect(progress[0]!.loaded).toBe(JOBS_PER_MESSAGE)
     expect(loads).toHaveLength(1)
 

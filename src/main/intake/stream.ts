@@ -11,6 +11,7 @@
  * removed at the next start (store/sqlite/queue/load.ts).
  */
 import type { BatchSource } from '../../shared/batches'
+import { OperationError } from '../../shared/contract'
 import type { JobDefaults, JobSpec } from '../../shared/jobs'
 import { formatOf } from '../../shared/intake'
 import { toNewJob } from '../queue/new-job'
@@ -22,12 +23,13 @@ import { FileProblems, fileLabel, type RefusedFile } from './problems'
 import { promptFileSize, readPromptFile } from './read'
 import { intakeThreadMessages } from './thread-reader'
 
-/** How far a load has come: jobs written, and the line the parse reached of its file's lines. */
+/** How far a load has come: jobs written, and the line the parse reached of its file's lines; `last`: the last file's end. */
 export interface StreamProgress {
   loaded: number
   file: string
   line: number
   lines: number
+  last: boolean
 }
 
 export interface StreamLoadOptions {
@@ -61,72 +63,110 @@ export async function loadPromptFile(store: LoadingStore, path: string, options:
 }
 
 export async function loadPromptFiles(store: LoadingStore, paths: readonly string[], options: StreamLoadOptions): Promise<StreamedFiles> {
-  const { defaults, prepare = (spec) => spec, now = Date.now } = options
-  const at = now()
-  const files: StreamedFiles['files'] = []
-  const sources: BatchSource[] = []
-  // Artifact names meet across the batch's files (they share one folder), as checkBatch has it.
-  let names = new BatchCheck(null)
-  let load: JobLoad | undefined
+  const batch = new FilesLoad(store, paths, options)
   try {
-    for (const path of paths) {
-      const file = fileLabel(path)
-      const size = await promptFileSize(path)
-      if (typeof size !== 'number') {
-        files.push(size)
-        continue
-      }
-      const check = names.copy()
-      const problems = new FileProblems(file)
-      let lines = 0
-      let jobs = 0
-      for await (const event of fileEvents(path, size, { profiles: options.profiles, defaults }, options.threadFile)) {
-        if (event.type === 'size') lines = event.lines
-        else if (event.type === 'refused') {
-          await load?.drop()
-          files.push(event.result)
-        } else {
-          event.jobs.forEach((spec, i) => {
-            const line = event.lines[i] ?? 0
-            for (const problem of check.problems(spec, line ? `${file}:${line}` : file)) problems.add(line, problem)
-          })
-          // Once the file is refused, nothing more of it is written: what was is dropped at its end.
-          if (!problems.any) {
-            // Begun with the first jobs: files refused before any is read write nothing.
-            load ??= store.beginLoad(batchName(paths.map(fileLabel)), at, options.maxConcurrency ?? null)
-            const origin = sources.length
-            await load.add(
-              event.jobs.map((spec, i): NewJob => ({
-                ...toNewJob(prepare(spec), defaults, at),
-                origin: { file: origin, row: event.lines[i] ?? 0, input: event.inputs[i] ?? null },
-              })),
-            )
-            jobs += event.jobs.length
-          }
-          options.onProgress?.({ loaded: load?.loaded ?? 0, file, line: event.last ? lines : Math.min(event.lines.at(-1) ?? 0, lines), lines })
-          if (!event.last) continue
-          // A file refused for a name another took still holds its own names for the files after it, as checkBatch has it.
-          names = check
-          if (problems.any) {
-            await load?.drop()
-            files.push(problems.result())
-          } else {
-            load!.keep()
-            sources.push({ name: file, format: formatOf(file), jobs, columns: event.columns })
-            files.push({ ok: true, file, jobs })
-          }
+    for (const [index, path] of paths.entries()) await batch.take(path, index === paths.length - 1)
+    return await batch.finish()
+  } catch (error) {
+    await batch.abandon()
+    throw error
+  }
+}
+
+/** One batch's load, a file at a time, each kept whole or dropped. */
+class FilesLoad {
+  private readonly files: StreamedFiles['files'] = []
+  private readonly sources: BatchSource[] = []
+  // Artifact names meet across the batch's files (they share one folder), as checkBatch has it.
+  private names = new BatchCheck(null)
+  // Begun with the first jobs: files refused before any is read write nothing.
+  private load: JobLoad | undefined
+  private readonly at: number
+
+  constructor(
+    private readonly store: LoadingStore,
+    private readonly paths: readonly string[],
+    private readonly options: StreamLoadOptions,
+  ) {
+    this.at = (options.now ?? Date.now)()
+  }
+
+  /** One file, read and written to its end: kept if it is good, dropped if not. */
+  async take(path: string, lastFile: boolean): Promise<void> {
+    const file = fileLabel(path)
+    const size = await promptFileSize(path)
+    if (typeof size !== 'number') {
+      this.files.push(size)
+      return
+    }
+    const check = this.names.copy()
+    const problems = new FileProblems(file)
+    // A key of this file held by another batch still loading: fatal only if the file proves good (a refused file writes nothing).
+    let held: OperationError | undefined
+    let lines = 0
+    let jobs = 0
+    const { defaults, profiles } = this.options
+    for await (const event of fileEvents(path, size, { profiles, defaults }, this.options.threadFile)) {
+      if (event.type === 'size') lines = event.lines
+      else if (event.type === 'refused') {
+        await this.load?.drop()
+        this.files.push(event.result)
+        return
+      } else {
+        event.jobs.forEach((spec, i) => {
+          const line = event.lines[i] ?? 0
+          for (const problem of check.problems(spec, line ? `${file}:${line}` : file)) problems.add(line, problem)
+        })
+        // Once the file is refused (or a key held), nothing more of it is written: what was is dropped at its end.
+        if (!problems.any && !held) held = await this.write(event)
+        jobs += event.jobs.length
+        const line = event.last ? lines : Math.min(event.lines.at(-1) ?? 0, lines)
+        this.options.onProgress?.({ loaded: this.load?.loaded ?? 0, file, line, lines, last: event.last && lastFile })
+        if (!event.last) continue
+        // A file refused for a name another took still holds its own names for the files after it, as checkBatch has it.
+        this.names = check
+        if (problems.any || held) await this.load?.drop()
+        if (held && !problems.any) throw held
+        if (problems.any) this.files.push(problems.result())
+        else {
+          await this.load!.keep()
+          this.sources.push({ name: file, format: formatOf(file), jobs, columns: event.columns })
+          this.files.push({ ok: true, file, jobs })
         }
       }
     }
-    if (sources.length === 0) {
-      await load?.abandon()
-      return { files, enqueued: null }
+  }
+
+  /** Writes a message's jobs; answers the refusal of a key another load holds, to be weighed once the file is known good. */
+  private async write(event: Extract<FileEvent, { type: 'jobs' }>): Promise<OperationError | undefined> {
+    const { defaults, prepare = (spec: JobSpec) => spec } = this.options
+    this.load ??= await this.store.beginLoad(batchName(this.paths.map(fileLabel)), this.at, this.options.maxConcurrency ?? null)
+    const origin = this.sources.length
+    try {
+      await this.load.add(
+        event.jobs.map((spec, i): NewJob => ({
+          ...toNewJob(prepare(spec), defaults, this.at),
+          origin: { file: origin, row: event.lines[i] ?? 0, input: event.inputs[i] ?? null },
+        })),
+      )
+    } catch (error) {
+      if (error instanceof OperationError && error.code === 'CONFLICT') return error
+      throw error
     }
-    // Named from the files taken, as one enqueue of them would be.
-    return { files, enqueued: await load!.finish(sources, batchName(sources.map((source) => source.name))) }
-  } catch (error) {
-    await load?.abandon()
-    throw error
+  }
+
+  /** The good files' batch made visible, named from them as one enqueue of them would be; none when every file was refused. */
+  async finish(): Promise<StreamedFiles> {
+    if (this.sources.length === 0) {
+      await this.abandon()
+      return { files: this.files, enqueued: null }
+    }
+    const name = batchName(this.sources.map((source) => source.name))
+    return { files: this.files, enqueued: await this.load!.finish(this.sources, name) }
+  }
+
+  async abandon(): Promise<void> {
+    await this.load?.abandon()
   }
 }
 

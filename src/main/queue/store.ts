@@ -67,7 +67,7 @@ export interface JobLoad {
   /** Writes more of the batch's jobs, in short transactions; `onSlice` is told the jobs loaded so far. */
   add(jobs: readonly NewJob[], onSlice?: (loaded: number) => void): Promise<void>
   /** keep(): a later drop() leaves the jobs added so far. drop(): removes those added since, and goes on loading (one file refused of several). */
-  keep(): void
+  keep(): Awaitable<void>
   drop(): Promise<void>
   /** Makes the whole batch visible and counts it, with what was not kept yet; `sources`: its files; `name`: its name, if it changed. */
   finish(sources?: readonly BatchSource[], name?: string): Awaitable<EnqueueResult>
@@ -348,7 +348,7 @@ export interface QueueStore {
    * parses it, intake/stream.ts): out of sight until finished, removed whole if abandoned or
    * if its process dies. A store without it is given the whole file's jobs to `load`.
    */
-  beginLoad?(batchName: string, now: number, maxConcurrency: number | null, options?: EnqueueOptions): JobLoad
+  beginLoad?(batchName: string, now: number, maxConcurrency: number | null, options?: EnqueueOptions): Awaitable<JobLoad>
   /** Removes whole the batches whose loading process is gone (a crash mid-load); answers how many. */
   removeAbandonedLoads?(isGone: (owner: string) => boolean): Awaitable<number>
   claim(options: ClaimOptions): Awaitable<{ jobs: ClaimedJob[]; changes: JobChange[] }>

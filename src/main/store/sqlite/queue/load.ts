@@ -94,21 +94,23 @@ export class SliceLoad implements JobLoad {
   async add(jobs: readonly NewJob[], onSlice?: (loaded: number) => void): Promise<void> {
     const { db, batchId, now } = this
     const jobIds = new Array<number>(jobs.length)
-    const addedIds: number[] = []
     let next = 0
     while (next < jobs.length) {
       // Each slice in a turn of its own, the first too: the turn that made these jobs (a message of the intake
       // thread parsed and mapped) is not lengthened by a slice.
       await yieldTurn()
       const enough = sliceEnds()
-      const written = db.transaction(() => insertJobRows(db, jobs, { from: next, batchId, now, jobIds, addedIds, enough })).immediate()
+      const from = next
+      const addedIds: number[] = []
+      const written = db.transaction(() => insertJobRows(db, jobs, { from, batchId, now, jobIds, addedIds, enough })).immediate()
+      // Taken in as each slice commits: when a later slice fails (a key another load holds), drop() finds these.
       next = written.next
       this.duplicates += written.duplicates
-      onSlice?.(this.loaded + next)
+      for (const job of jobsAdded(jobs.slice(from, next), { jobIds: jobIds.slice(from, next), addedIds })) this.unkept.add(job.provider, job.model, '')
+      for (let i = from; i < next; i++) this.jobIds.push(jobIds[i]!)
+      for (const id of addedIds) this.addedIds.push(id)
+      onSlice?.(this.loaded)
     }
-    for (const job of jobsAdded(jobs, { jobIds, addedIds })) this.unkept.add(job.provider, job.model, '')
-    for (const id of jobIds) this.jobIds.push(id)
-    for (const id of addedIds) this.addedIds.push(id)
   }
 
   /** Keeps the jobs added so far: a later drop() leaves them (one file of several is whole and good). */
