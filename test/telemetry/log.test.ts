@@ -2,7 +2,7 @@
  * The engine's log: JSON lines with the job id and trace id, rolled by size and kept to a
  * bound, and no API key in any line, however it reached the log (or a span).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import Sqlite from 'better-sqlite3'
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -97,6 +97,24 @@ describe('the log', () => {
     // A file may pass the size by what one write carried when it was checked: sonic-boom writes at most 16 KiB at once.
     for (const name of files) expect(statSync(join(dir, name)).size).toBeLessThanOrEqual(2048 + 16 * 1024)
     expect(logLines(dataDir).at(-1)).toMatchObject({ line: 399 })
+  })
+
+  it('outlives its folder removed under it: the failure told once, the lines dropped and counted, nothing thrown', async () => {
+    // Found so: the roll into a removed folder left the file without a descriptor, and the retry's write threw from
+    // its timer, an uncaught exception (a test's data directory removed while its engine still logged).
+    const dataDir = tempDir()
+    const told: unknown[] = []
+    const log = await openLog(dataDir, { level: 'info', maxBytes: 4096, maxFiles: 3 }, { retryMs: 10, onWriteError: (error) => told.push(error) })
+    rmSync(dataDir, { recursive: true, force: true })
+    for (let i = 0; i < 200; i++) {
+      log.logger.info({ line: i, filler: 'x'.repeat(100) }, 'a line')
+      if (i % 5 === 0) await new Promise((resolve) => setTimeout(resolve, 2))
+    }
+    // Several retries come and go meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(told).toHaveLength(1)
+    expect(log.droppedLines).toBeGreaterThan(100)
+    await log.close()
   })
 })
 

@@ -99,7 +99,8 @@ export async function openLog(dataDir: string, config: LogsConfig, options: Open
     retryMs: options.retryMs ?? 1_000,
     failed: (error) => options.onWriteError?.(error),
     // Said in the log itself, once it takes lines again: the gap in it is explained where it is.
-    resumed: (dropped) => logger.warn({ droppedLines: dropped }, `${dropped} log line${dropped === 1 ? ' was' : 's were'} dropped: the log file could not be written`),
+    resumed: (dropped) =>
+      logger.warn({ droppedLines: dropped }, `${dropped} log line${dropped === 1 ? ' was' : 's were'} dropped: the log file could not be written`),
   })
   const logger = createLogger(config.level, guarded)
   return {
@@ -138,7 +139,21 @@ class GuardedFile implements DestinationStream {
       this.dropped += 1
       return
     }
-    this.file.write(line)
+    this.tryWrite(line)
+  }
+
+  /**
+   * A file that could not even be opened (its folder removed, a roll into a full disk) leaves
+   * sonic-boom without a descriptor, and its write then throws instead of emitting 'error':
+   * thrown from a logger call it would fail the caller's work, from the retry timer the process.
+   */
+  private tryWrite(line: string): void {
+    try {
+      this.file.write(line)
+    } catch (error) {
+      if (line !== '') this.dropped += 1
+      this.failed(error)
+    }
   }
 
   private failed(error: unknown): void {
@@ -147,7 +162,7 @@ class GuardedFile implements DestinationStream {
     this.droppedBefore = this.dropped
     this.file.once('write', () => this.recovered())
     // An empty write makes sonic-boom write what it holds again, starting with the line that failed.
-    this.retry = setInterval(() => this.file.write(''), this.hooks.retryMs)
+    this.retry = setInterval(() => this.tryWrite(''), this.hooks.retryMs)
     this.retry.unref()
     this.hooks.failed(error)
   }
