@@ -36,7 +36,7 @@ describe.skipIf(!server)('three engines on one PostgreSQL queue', () => {
     writeFileSync(file, Array.from({ length: JOBS }, (_, i) => JSON.stringify({ prompt: `team job ${i}`, config: { latencyMs: 20 } })).join('\n'))
     const enqueued = await genopsAsync(['enqueue', file, '--store', url, '--data-dir', tempDir()])
     // Nothing but how far the load got.
-    for (const line of enqueued.stderr.split('\n').filter(Boolean)) expect(line).toMatch(/^jobs\.jsonl: loaded \d+ of 20000 jobs \(\d+%\)$/)
+    for (const line of enqueued.stderr.split('\n').filter(Boolean)) expect(line).toMatch(/^jobs\.jsonl: loaded \d+ jobs, line \d+ of 20000 \(\d+%\)$/)
     expect(enqueued.status).toBe(0)
 
     const engines = [0, 1, 2].map(() => {

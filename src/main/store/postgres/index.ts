@@ -19,6 +19,7 @@ import type {
   ClaimOptions,
   DeadListOptions,
   DeadSelection,
+  EnqueueOptions,
   FinishedJob,
   ListOptions,
   LoadOptions,
@@ -43,6 +44,7 @@ import { connectionConfig, openPool, type PoolOptions } from './connect'
 import { PostgresCostStore } from './costs'
 import { deadStats, listDead, purgeDead, retryAllDead, retryDead } from './dead'
 import { enqueueJobs, refreshStatistics } from './enqueue'
+import { PostgresLoad } from './load'
 import { listFailureGroups, listRegressions, noteRegressionRun, pinFailureGroup } from './failures'
 import { jobFilterOptions, listJobs } from './list'
 import { applyRetention, cancelJob, cleanJobs, removeJob, retryJob } from './manage'
@@ -121,6 +123,10 @@ export class PostgresQueueStore implements QueueStore {
     const result = await inTransaction(this.pool, (client) => enqueueJobs(client, this.source, jobs, batchName, now, maxConcurrency, options))
     await refreshStatistics(this.pool, result.addedIds.length)
     return result
+  }
+  /** A batch loaded while its files are parsed (intake/stream.ts): one transaction on a connection of its own (load.ts). */
+  beginLoad(batchName: string, now: number, maxConcurrency: number | null, options: EnqueueOptions = {}) {
+    return PostgresLoad.begin(this.pool, this.source, batchName, now, maxConcurrency, options)
   }
   /** One transaction whatever the size (other engines' writes never wait on it; its jobs are out of sight until it commits), its progress told. */
   load(jobs: NewJob[], batchName: string, now: number, maxConcurrency: number | null = null, options?: LoadOptions) {

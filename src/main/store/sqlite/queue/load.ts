@@ -13,7 +13,7 @@ import type { Database } from 'better-sqlite3'
 import { sql } from '../db/connection'
 import { newLeaseOwner } from '../../../queue/lease-owner'
 import type { EnqueueOptions, EnqueueResult, JobLoad, LoadOptions, LoadProgress, NewJob } from '../../../queue/store'
-import { Tally } from '../telemetry/tally'
+import { LoadBook } from '../../../queue/load-book'
 import { countBatch, insertBatch, insertJobRows, insertSources, jobsAdded } from './enqueue'
 
 /** From this many jobs up a call loads in slices: below it, one transaction takes under ~50 ms. */
@@ -62,15 +62,7 @@ export async function loadJobs(
  * the intake thread reads them), then made visible whole, or removed whole.
  */
 export class SliceLoad implements JobLoad {
-  private readonly jobIds: number[] = []
-  private readonly addedIds: number[] = []
-  private duplicates = 0
-  /** The jobs added (not already known by key) and kept, by provider and model, for the metrics' totals. */
-  private readonly added = new Tally()
-  /** The same for the jobs added since the last keep(): what drop() takes back. */
-  private unkept = new Tally()
-  /** How far the kept jobs reach in the lists above. */
-  private kept = { jobs: 0, added: 0, duplicates: 0 }
+  private readonly book = new LoadBook()
 
   private constructor(
     private readonly db: Database,
@@ -87,7 +79,7 @@ export class SliceLoad implements JobLoad {
   }
 
   get loaded(): number {
-    return this.jobIds.length
+    return this.book.jobIds.length
   }
 
   /** Writes `jobs` in slices of SLICE_MS, each its own transaction, the event loop free between them; `onSlice` is told the jobs loaded so far. */
@@ -105,19 +97,15 @@ export class SliceLoad implements JobLoad {
       const written = db.transaction(() => insertJobRows(db, jobs, { from, batchId, now, jobIds, addedIds, enough })).immediate()
       // Taken in as each slice commits: when a later slice fails (a key another load holds), drop() finds these.
       next = written.next
-      this.duplicates += written.duplicates
-      for (const job of jobsAdded(jobs.slice(from, next), { jobIds: jobIds.slice(from, next), addedIds })) this.unkept.add(job.provider, job.model, '')
-      for (let i = from; i < next; i++) this.jobIds.push(jobIds[i]!)
-      for (const id of addedIds) this.addedIds.push(id)
+      const sliceIds = jobIds.slice(from, next)
+      this.book.written(sliceIds, addedIds, jobsAdded(jobs.slice(from, next), { jobIds: sliceIds, addedIds }), written.duplicates)
       onSlice?.(this.loaded)
     }
   }
 
   /** Keeps the jobs added so far: a later drop() leaves them (one file of several is whole and good). */
   keep(): void {
-    for (const [provider, model, detail, n] of this.unkept.rows()) this.added.add(provider, model, detail, n)
-    this.unkept = new Tally()
-    this.kept = { jobs: this.jobIds.length, added: this.addedIds.length, duplicates: this.duplicates }
+    this.book.keep()
   }
 
   /**
@@ -127,10 +115,7 @@ export class SliceLoad implements JobLoad {
    * dropped before the next one's jobs are added.
    */
   async drop(): Promise<void> {
-    const ids = this.addedIds.splice(this.kept.added)
-    this.jobIds.length = this.kept.jobs
-    this.duplicates = this.kept.duplicates
-    this.unkept = new Tally()
+    const ids = this.book.drop()
     const remove = sql(this.db, 'DELETE FROM jobs WHERE batch_id = ? AND id IN (SELECT value FROM json_each(?))')
     for (let next = 0; next < ids.length;) {
       await yieldTurn()
@@ -147,8 +132,8 @@ export class SliceLoad implements JobLoad {
   /** Makes the batch visible and counts it, in one small transaction; `sources` are the files it came from, `name` the batch's if it changed. */
   finish(sources?: EnqueueOptions['sources'], name?: string): EnqueueResult {
     this.keep()
-    const { db, batchId, owner } = this
-    const result = { batchId, jobIds: this.jobIds, addedIds: this.addedIds, duplicates: this.duplicates }
+    const { db, batchId, owner, book } = this
+    const result = { batchId, jobIds: book.jobIds, addedIds: book.addedIds, duplicates: book.duplicates }
     db.transaction(() => {
       // Removed meanwhile (only a process that took this one for dead does that): nothing may be counted.
       const cleared = sql(db, 'UPDATE batches SET loading_owner = NULL, name = ifnull(?, name) WHERE id = ? AND loading_owner = ?').run(
@@ -158,7 +143,7 @@ export class SliceLoad implements JobLoad {
       ).changes
       if (cleared !== 1) throw new Error(`batch ${batchId} was removed while it loaded: nothing was enqueued`)
       insertSources(db, batchId, sources)
-      countBatch(db, result, this.added, sources)
+      countBatch(db, result, book.added, sources)
     }).immediate()
     return result
   }
