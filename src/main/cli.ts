@@ -32,6 +32,7 @@ import { CliError, common, duration, endQuietlyWhenStdoutCloses, integer, jobId,
 import { DatabaseDamagedError } from './store/sqlite/db/damage'
 import { SchemaError } from './store/sqlite/db/migrate'
 import { StoreConnectError } from './store/connect-error'
+import { ServerStoreError } from './store/server-error'
 import type { EngineConfig } from './engine'
 import { announceEngine, discoveryFile, withdrawEngine } from './engine-discovery'
 import { diskFullCode } from '../shared/disk-full'
@@ -323,8 +324,13 @@ export async function main(argv: string[]): Promise<void> {
     } else if (error instanceof CliError) {
       process.stderr.write(`genops: ${terminalSafe(error.message)}\n`)
       process.exitCode = error.exitCode
-    } else if (error instanceof DatabaseDamagedError || error instanceof SchemaError || error instanceof StoreConnectError) {
-      // The message names the file (or the team store's URL, password masked) and what to do: a stack would only bury it.
+    } else if (
+      error instanceof DatabaseDamagedError ||
+      error instanceof SchemaError ||
+      error instanceof StoreConnectError ||
+      error instanceof ServerStoreError
+    ) {
+      // The message names the file (or the team store's URL, password masked) and what went wrong: a stack would only bury it.
       process.stderr.write(`genops: ${terminalSafe(error.message)}\n`)
       process.exitCode = 1
     } else if (error instanceof OperationError) {

@@ -11,7 +11,8 @@ import { PostgresQueueStore } from '../../../src/main/store/postgres'
 import { BackupsConfig } from '../../../src/main/store/sqlite/db/daily-backups'
 import { StoreConnectError } from '../../../src/main/store/connect-error'
 import { connectionConfig } from '../../../src/main/store/postgres/connect'
-import { PostgresUpkeep, ServerStoreError } from '../../../src/main/store/postgres/upkeep'
+import { PostgresUpkeep } from '../../../src/main/store/postgres/upkeep'
+import { ServerStoreError } from '../../../src/main/store/server-error'
 import { postgresServer } from '../../support/postgres'
 
 const server = await postgresServer()

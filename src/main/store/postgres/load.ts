@@ -22,6 +22,8 @@ export class PostgresLoad implements JobLoad {
   private constructor(
     private readonly pool: pg.Pool,
     private readonly client: pg.PoolClient,
+    /** What the server said when it ended the connection between two statements (an administrator, a restart), if it did. */
+    private readonly lost: { error?: Error },
     private readonly source: string,
     readonly batchId: number,
     private readonly now: number,
@@ -36,16 +38,22 @@ export class PostgresLoad implements JobLoad {
     options: EnqueueOptions,
   ): Promise<PostgresLoad> {
     const client = await pool.connect()
+    // The pool stops listening to a client it lends: unheard, a connection ended while the load waits on the parse would end the process.
+    const lost: { error?: Error } = {}
+    client.on('error', (error) => (lost.error ??= error))
     try {
       await client.query('BEGIN')
+      // The load is idle in its transaction while the next jobs are parsed (the rest of a refused file: seconds), and a server
+      // that ends such sessions would end it. A process that dies drops its connection, and the server rolls back then.
+      await client.query('SET LOCAL idle_in_transaction_session_timeout = 0')
       // Its files are told at the finish, once it is known which were good.
       const { batchId } = await insertBatch(client, { batchName, now, maxConcurrency, options: { ...options, sources: [] }, jobs: 0 })
       await client.query('SAVEPOINT kept')
-      return new PostgresLoad(pool, client, source, batchId, now)
+      return new PostgresLoad(pool, client, lost, source, batchId, now)
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined)
       client.release(true)
-      throw error
+      throw lost.error ?? error
     }
   }
 
@@ -53,32 +61,40 @@ export class PostgresLoad implements JobLoad {
     return this.book.jobIds.length
   }
 
-  async add(jobs: readonly NewJob[], onSlice?: (loaded: number) => void): Promise<void> {
-    for (let from = 0; from < jobs.length; from += JOBS_PER_STATEMENT) {
-      const chunk = jobs.slice(from, from + JOBS_PER_STATEMENT)
-      await writeChunk(this.client, this.book, chunk, await takeIds(this.client, chunk.length), { now: this.now, batchId: this.batchId })
-      onSlice?.(this.loaded)
-    }
+  add(jobs: readonly NewJob[], onSlice?: (loaded: number) => void): Promise<void> {
+    return this.step(async () => {
+      for (let from = 0; from < jobs.length; from += JOBS_PER_STATEMENT) {
+        const chunk = jobs.slice(from, from + JOBS_PER_STATEMENT)
+        await writeChunk(this.client, this.book, chunk, await takeIds(this.client, chunk.length), { now: this.now, batchId: this.batchId })
+        onSlice?.(this.loaded)
+      }
+    })
   }
 
-  async keep(): Promise<void> {
-    await this.client.query('RELEASE SAVEPOINT kept; SAVEPOINT kept')
-    this.book.keep()
+  keep(): Promise<void> {
+    return this.step(async () => {
+      await this.client.query('RELEASE SAVEPOINT kept; SAVEPOINT kept')
+      this.book.keep()
+    })
   }
 
-  async drop(): Promise<void> {
-    await this.client.query('ROLLBACK TO SAVEPOINT kept')
-    this.book.drop()
+  drop(): Promise<void> {
+    return this.step(async () => {
+      await this.client.query('ROLLBACK TO SAVEPOINT kept')
+      this.book.drop()
+    })
   }
 
   async finish(sources?: readonly BatchSource[], name?: string): Promise<EnqueueResult> {
     this.book.keep()
     const { client, batchId, book } = this
     try {
-      await insertSources(client, batchId, sources ?? [])
-      if (name !== undefined) await client.query('UPDATE batches SET name = $1 WHERE id = $2', [name, batchId])
-      await countBatch(client, this.source, batchId, book, sources)
-      await client.query('COMMIT')
+      await this.step(async () => {
+        await insertSources(client, batchId, sources ?? [])
+        if (name !== undefined) await client.query('UPDATE batches SET name = $1 WHERE id = $2', [name, batchId])
+        await countBatch(client, this.source, batchId, book, sources)
+        await client.query('COMMIT')
+      })
     } catch (error) {
       await this.abandon()
       throw error
@@ -95,7 +111,16 @@ export class PostgresLoad implements JobLoad {
       () => undefined,
       (error: Error) => error,
     )
-    this.end(broken)
+    this.end(broken ?? this.lost.error)
+  }
+
+  /** One step of the load; its failure told in the server's own words when the server ended the connection. */
+  private async step(work: () => Promise<void>): Promise<void> {
+    try {
+      await work()
+    } catch (error) {
+      throw this.lost.error ?? error
+    }
   }
 
   private end(broken?: Error): void {

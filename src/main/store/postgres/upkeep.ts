@@ -15,22 +15,14 @@ import type { RunningUpkeep, StoreBundleFiles, StoreUpkeep } from '../upkeep'
 import { connectError, maskUrl } from './connect'
 import { countHeldBy } from './held'
 import { inTransaction } from './transaction'
+import { ServerStoreError } from '../server-error'
 
 /** The server's word that it cannot be reached or will not serve: sessions, connections, a missing database, a login refused. */
 const CONNECTION_CLASSES = ['08', '28', '3D', '57']
+/** Of class 57, a statement cancelled (statement_timeout, a cancel request): the server serves, this statement took too long. */
+const QUERY_CANCELED = '57014'
 /** Node's words for a server that does not answer. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE'])
-
-/** What the server said, named with the store that said it (a team may have several); `code` is the server's SQLSTATE. */
-export class ServerStoreError extends Error {
-  override name = 'ServerStoreError'
-  constructor(
-    message: string,
-    readonly code: string | undefined,
-  ) {
-    super(message)
-  }
-}
 
 /** Damage the server found in its own files (SQLSTATE class XX): the server's backups mend it, not GenOps'. */
 class ServerDamageError extends DatabaseDamagedError {
@@ -140,7 +132,7 @@ export class PostgresUpkeep implements StoreUpkeep {
     const code = (error as { code?: unknown } | null)?.code
     const server = error instanceof pg.DatabaseError
     if (server && typeof code === 'string' && code.startsWith('XX')) return new ServerDamageError(this.name, error.message)
-    if (server && typeof code === 'string' && CONNECTION_CLASSES.includes(code.slice(0, 2))) return connectError(this.url, error)
+    if (server && typeof code === 'string' && code !== QUERY_CANCELED && CONNECTION_CLASSES.includes(code.slice(0, 2))) return connectError(this.url, error)
     if (server) return new ServerStoreError(`${this.name}: ${error.message}`, code as string | undefined)
     // pg's own words when the server went away mid-session; Node's when it never answered.
     const lost = error instanceof Error && /^(Connection terminated|timeout exceeded when trying to connect)/.test(error.message)
