@@ -73,6 +73,9 @@ const vars = (config: Record<string, unknown>): Record<string, unknown> =>
 /** An artifact name as the file system compares it: macOS and Windows ignore case. */
 const artifactKey = (spec: JobSpec): string | null => (typeof spec.config?.outputName === 'string' ? spec.config.outputName.toLowerCase() : null)
 
+/** Whether the job names its artifact file: only such a job can meet another's name (BatchCheck without a context). */
+export const namesArtifact = (spec: JobSpec): boolean => typeof spec.config?.outputName === 'string'
+
 /**
  * One batch's jobs, checked one after another: each for what it means (with a context),
  * and its artifact name against the jobs before it (always).

@@ -17,7 +17,7 @@ import { formatOf } from '../../shared/intake'
 import { toNewJob } from '../queue/new-job'
 import type { EnqueueResult, JobLoad, NewJob, QueueStore } from '../queue/store'
 import { batchName } from './batch'
-import { BatchCheck, type JobCheckContext } from './job-check'
+import { BatchCheck, namesArtifact, type JobCheckContext } from './job-check'
 import { THREAD_THRESHOLD_BYTES } from './limits'
 import { FileProblems, fileLabel, type RefusedFile } from './problems'
 import { promptFileSize, readPromptFile } from './read'
@@ -114,6 +114,8 @@ class FilesLoad {
         return
       } else {
         event.jobs.forEach((spec, i) => {
+          // The rest need no look, and a look at each of a million jobs (a string for where it is) lengthened the main thread's pauses.
+          if (!namesArtifact(spec)) return
           const line = event.lines[i] ?? 0
           for (const problem of check.problems(spec, line ? `${file}:${line}` : file)) problems.add(line, problem)
         })
