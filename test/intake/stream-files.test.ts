@@ -8,17 +8,13 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { batchName } from '../../src/main/intake/batch'
 import { JOBS_PER_MESSAGE } from '../../src/main/intake/limits'
-import { readPromptFiles } from '../../src/main/intake/read'
-import { sourcesOf } from '../../src/main/intake/sources'
 import { loadPromptFiles } from '../../src/main/intake/stream'
-import type { ParsedFile } from '../../src/main/intake/problems'
-import { createHandlers } from '../../src/main/operations'
 import { SqliteQueueStore } from '../../src/main/store/sqlite/queue'
 import type { JobDefaults } from '../../src/shared/jobs'
 import { genopsAsync } from '../support/cli'
 import { tempDir } from '../support/temp'
+import { enqueueReadWhole } from '../support/read-whole'
 
 const DEFAULTS: JobDefaults = { provider: 'sim', priority: 'normal' }
 
@@ -94,16 +90,9 @@ describe('several large files load while they are parsed, into one batch', () =>
 
     // The same files, read whole, then the enqueue operation with the good ones.
     const whole = SqliteQueueStore.open(join(dir, 'whole.db'))
-    const parsed = await readPromptFiles(files, { context: { profiles: new Map(), defaults: DEFAULTS } })
-    const taken = parsed.filter((file): file is Extract<ParsedFile, { ok: true }> => file.ok)
-    const result = await createHandlers(whole).enqueueJobs({
-      jobs: taken.flatMap((file) => file.jobs),
-      defaults: DEFAULTS,
-      batchName: batchName(taken.map((file) => file.file)),
-      ...sourcesOf(taken),
-    })
+    const { result, files: wholeFiles } = await enqueueReadWhole(whole, files, DEFAULTS)
 
-    expect(answer.files).toEqual(parsed.map((file) => (file.ok ? { ok: true, file: file.file, jobs: file.jobs.length } : file)))
+    expect(answer.files).toEqual(wholeFiles)
     expect(answer.files.map((file) => [file.file, file.ok])).toEqual([
       ['a.jsonl', true],
       ['small.csv', true],

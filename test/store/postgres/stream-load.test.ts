@@ -10,17 +10,14 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { batchName } from '../../../src/main/intake/batch'
-import { readPromptFiles } from '../../../src/main/intake/read'
-import { sourcesOf } from '../../../src/main/intake/sources'
 import { loadPromptFiles } from '../../../src/main/intake/stream'
-import type { ParsedFile } from '../../../src/main/intake/problems'
 import { createHandlers } from '../../../src/main/operations'
 import { PostgresQueueStore } from '../../../src/main/store/postgres'
 import type { JobDefaults } from '../../../src/shared/jobs'
 import { genopsAsync, genopsInBackground } from '../../support/cli'
 import { postgresServer } from '../../support/postgres'
 import { tempDir } from '../../support/temp'
+import { enqueueReadWhole } from '../../support/read-whole'
 import { lateRefusal } from '../../hostile/stream-intake/late-refusal'
 
 const server = await postgresServer()
@@ -90,16 +87,9 @@ describe.skipIf(!server)('files loaded while parsed on a team store', () => {
 
     const wholeUrl = await server!.freshDatabase()
     const whole = await storeOn(wholeUrl)
-    const parsed = await readPromptFiles(files, { context: { profiles: new Map(), defaults: DEFAULTS } })
-    const taken = parsed.filter((file): file is Extract<ParsedFile, { ok: true }> => file.ok)
-    const result = await createHandlers(whole).enqueueJobs({
-      jobs: taken.flatMap((file) => file.jobs),
-      defaults: DEFAULTS,
-      batchName: batchName(taken.map((file) => file.file)),
-      ...sourcesOf(taken),
-    })
+    const { result, files: wholeFiles } = await enqueueReadWhole(whole, files, DEFAULTS)
 
-    expect(answer.files).toEqual(parsed.map((file) => (file.ok ? { ok: true, file: file.file, jobs: file.jobs.length } : file)))
+    expect(answer.files).toEqual(wholeFiles)
     expect(answer.files.map((file) => file.ok)).toEqual([true, false, true, true])
     const seen = await contents(poolOn(streamedUrl))
     expect(seen).toEqual(await contents(poolOn(wholeUrl)))
