@@ -7,8 +7,9 @@
  *
  * The files go into one batch named from them, one after another, each all or nothing: a
  * problem anywhere in a file removes what was loaded of it and the other files go on, as
- * readPromptFiles and one enqueue of the good files would have it. A process killed meanwhile leaves a batch that no reader sees,
- * removed at the next start (store/sqlite/queue/load.ts).
+ * readPromptFiles and one enqueue of the good files would have it. A process killed
+ * meanwhile leaves nothing a reader sees: on SQLite a batch still loading, removed at the
+ * next start (store/sqlite/queue/load.ts); on a team store a transaction the server rolls back.
  */
 import type { BatchSource } from '../../shared/batches'
 import { OperationError } from '../../shared/contract'
@@ -135,8 +136,10 @@ class FilesLoad {
           this.sources.push({ name: file, format: formatOf(file), jobs, columns: event.columns })
           this.files.push({ ok: true, file, jobs })
         }
+        return
       }
     }
+    throw new Error(`${file}: the intake thread ended without a last message`)
   }
 
   /** Writes a message's jobs; answers the refusal of a key another load holds, to be weighed once the file is known good. */
@@ -185,11 +188,15 @@ type FileEvent =
 async function* fileEvents(path: string, size: number, context: JobCheckContext, threadFile: string | undefined): AsyncGenerator<FileEvent> {
   if (size < THREAD_THRESHOLD_BYTES) {
     const parsed = await readPromptFile(path, { context })
-    if (!parsed.ok) return yield { type: 'refused', result: parsed }
+    if (!parsed.ok) {
+      yield { type: 'refused', result: parsed }
+      return
+    }
     // A .txt or .md file is one prompt, at no line: counted as one, so that its progress reads 100%.
     yield { type: 'size', lines: Math.max(1, parsed.lines.at(-1) ?? 0) }
     const inputs = parsed.jobs.map((_, i) => parsed.inputs?.[i] ?? null).map((input) => (input === null ? null : JSON.stringify(input)))
-    return yield { type: 'jobs', jobs: parsed.jobs, lines: parsed.lines, inputs, columns: parsed.columns ?? [], last: true }
+    yield { type: 'jobs', jobs: parsed.jobs, lines: parsed.lines, inputs, columns: parsed.columns ?? [], last: true }
+    return
   }
   for await (const message of intakeThreadMessages({ path, context }, threadFile)) {
     if (message.type !== 'jobs') yield message

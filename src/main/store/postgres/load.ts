@@ -22,8 +22,7 @@ export class PostgresLoad implements JobLoad {
   private constructor(
     private readonly pool: pg.Pool,
     private readonly client: pg.PoolClient,
-    /** What the server said when it ended the connection between two statements (an administrator, a restart), if it did. */
-    private readonly lost: { error?: Error },
+    private readonly lost: Heard,
     private readonly source: string,
     readonly batchId: number,
     private readonly now: number,
@@ -38,9 +37,7 @@ export class PostgresLoad implements JobLoad {
     options: EnqueueOptions,
   ): Promise<PostgresLoad> {
     const client = await pool.connect()
-    // The pool stops listening to a client it lends: unheard, a connection ended while the load waits on the parse would end the process.
-    const lost: { error?: Error } = {}
-    client.on('error', (error) => (lost.error ??= error))
+    const lost = new Heard(client)
     try {
       await client.query('BEGIN')
       // The load is idle in its transaction while the next jobs are parsed (the rest of a refused file: seconds), and a server
@@ -53,6 +50,7 @@ export class PostgresLoad implements JobLoad {
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined)
       client.release(true)
+      lost.stop()
       throw lost.error ?? error
     }
   }
@@ -126,5 +124,27 @@ export class PostgresLoad implements JobLoad {
   private end(broken?: Error): void {
     this.ended = true
     this.client.release(broken)
+    this.lost.stop()
+  }
+}
+
+/**
+ * What the server said when it ended a lent connection between two statements (an
+ * administrator, a restart, a timeout). The pool stops listening to a client it lends: unheard,
+ * that error would end the process while the load waits on the parse.
+ */
+class Heard {
+  error: Error | undefined
+  private readonly listener = (error: Error) => {
+    this.error ??= error
+  }
+
+  constructor(private readonly client: pg.PoolClient) {
+    client.on('error', this.listener)
+  }
+
+  /** Once the client is back with the pool, which listens again. */
+  stop(): void {
+    this.client.removeListener('error', this.listener)
   }
 }
