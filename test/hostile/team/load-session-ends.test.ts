@@ -30,7 +30,7 @@ function files(): string[] {
   const good = join(dir, 'good.jsonl')
   const bad = join(dir, 'bad.jsonl')
   writeFileSync(good, lines(3_000, 'good'))
-  writeFileSync(bad, ['{"prompt": 7}', lines(300_000, 'bad')].join('\n'))
+  writeFileSync(bad, ['{"prompt": 7}', lines(150_000, 'bad')].join('\n'))
   return [good, bad]
 }
 
@@ -51,10 +51,10 @@ async function storeOn(url: string): Promise<PostgresQueueStore> {
 describe.skipIf(!server)('a load on a team store whose session the server would end', () => {
   it('keeps its session through a wait on the parse longer than the server lets a session idle', async () => {
     const url = await server!.freshDatabase()
-    // Migrated first; sessions opened after this are ended when idle in a transaction for half a second.
+    // Migrated first; sessions opened after this are ended when idle in a transaction for 200 ms.
     await (await PostgresQueueStore.open(url)).close()
     const database = new URL(url).pathname.slice(1)
-    await poolOn(url).query(`ALTER DATABASE "${database}" SET idle_in_transaction_session_timeout = '500ms'`)
+    await poolOn(url).query(`ALTER DATABASE "${database}" SET idle_in_transaction_session_timeout = '200ms'`)
     const store = await storeOn(url)
     const answer = await loadPromptFiles(store, files(), { defaults: DEFAULTS, profiles: new Map() })
     expect(answer.files.map((file) => [file.file, file.ok])).toEqual([
@@ -69,14 +69,14 @@ describe.skipIf(!server)('a load on a team store whose session the server would 
     const url = await server!.freshDatabase()
     const store = await storeOn(url)
     const admin = poolOn(url)
-    // The load idle in its transaction for half a second: waiting on the parse of the refused file. Its session is ended then.
+    // The load idle in its transaction for 200 ms: waiting on the parse of the refused file. Its session is ended then.
     let ended = 0
     const watch = setInterval(() => {
       if (ended > 0) return
       void admin
         .query(
           `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()
-            AND state = 'idle in transaction' AND now() - state_change > interval '500 milliseconds'`,
+            AND state = 'idle in transaction' AND now() - state_change > interval '200 milliseconds'`,
         )
         .then(({ rowCount }) => (ended += rowCount ?? 0))
     }, 50)
@@ -102,7 +102,7 @@ describe.skipIf(!server)('a statement cancelled by statement_timeout', () => {
     await poolOn(url).query(`ALTER DATABASE "${database}" SET statement_timeout = '30ms'`)
     const dir = tempDir()
     const file = join(dir, 'many.jsonl')
-    writeFileSync(file, lines(60_000, 'many'))
+    writeFileSync(file, lines(20_000, 'many'))
     const run = await genopsAsync(['enqueue', file, '--store', url, '--data-dir', dir])
     expect(run.status).not.toBe(0)
     expect(run.stderr).toMatch(/canceling statement due to statement timeout/)
